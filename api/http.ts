@@ -1,0 +1,79 @@
+/** HTTP plumbing: JSON answers, the one error mapping, and bodies read under a limit. */
+import { AppError, HTTP_STATUS, toAppError } from "../shared/errors.ts";
+
+const JSON_HEADERS = {
+  "content-type": "application/json; charset=utf-8",
+  "cache-control": "no-store",
+};
+
+/** A JSON answer. */
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+/** An empty 204 answer. */
+export function noContent(): Response {
+  return new Response(null, { status: 204 });
+}
+
+/** The one place errors become HTTP answers; unknown errors are logged and become a bare 500. */
+export function errorResponse(error: unknown, log: (error: unknown) => void): Response {
+  const appError = toAppError(error);
+  if (appError.code === "internal") log(error);
+  const headers: Record<string, string> = { ...JSON_HEADERS };
+  if (appError.code === "rate_limited") headers["retry-after"] = String(appError.retryAfter ?? 1);
+  return new Response(
+    JSON.stringify({ error: { code: appError.code, message: appError.message } }),
+    { status: HTTP_STATUS[appError.code], headers },
+  );
+}
+
+/** Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes. */
+export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw new AppError("payload_too_large", `Body over ${limit} bytes`);
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new AppError("payload_too_large", `Body over ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** Reads a JSON body under a limit; malformed JSON is `invalid_argument`. */
+export async function readJson(request: Request, limit: number): Promise<unknown> {
+  const bytes = await readBytes(request, limit);
+  if (bytes.length === 0) return {};
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new AppError("invalid_argument", "Invalid body: malformed JSON");
+  }
+}
+
+/** The bearer token of a request, or an `unauthenticated` error. */
+export function bearer(request: Request): string {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer ([^\s]+)$/i.exec(header);
+  if (!match) throw new AppError("unauthenticated", "Missing bearer token");
+  return match[1];
+}

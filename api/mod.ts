@@ -1,0 +1,106 @@
+/** The api layer: the HTTP API of the protocol over a LogicService. */
+import { AppError } from "../shared/errors.ts";
+import type { LogicService } from "../shared/rpc/logic.ts";
+import { bearer, errorResponse, json, readBytes, readJson } from "./http.ts";
+import { type Route, ROUTES } from "./routes.ts";
+
+export { ROUTES } from "./routes.ts";
+export type { Route } from "./routes.ts";
+
+/** Options of `createApi()`. */
+export interface ApiOptions {
+  logic: LogicService;
+  /** The WebSocket URL for `GET /api/connect`. */
+  connectUrl: () => string;
+  jsonBodyBytes?: number;
+  imageBytes?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** An HTTP handler for the API. */
+export interface Api {
+  handle(request: Request): Promise<Response>;
+}
+
+interface Compiled {
+  route: Route;
+  segments: string[];
+}
+
+function match(segments: string[], parts: string[]): Record<string, string> | null {
+  if (segments.length !== parts.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    if (segments[i].startsWith(":")) {
+      try {
+        params[segments[i].slice(1)] = decodeURIComponent(parts[i]);
+      } catch {
+        return null;
+      }
+    } else if (segments[i] !== parts[i]) return null;
+  }
+  return params;
+}
+
+/** Creates the API handler. */
+export function createApi(
+  {
+    logic,
+    connectUrl,
+    jsonBodyBytes = 64 * 1024,
+    imageBytes = 5 * 1024 * 1024,
+    onError = console.error,
+  }: ApiOptions,
+): Api {
+  const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
+  const log = (error: unknown) => onError(error);
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/healthz") return json({ status: "ok" });
+    if (url.pathname === "/readyz") {
+      await logic.ready();
+      return json({ status: "ready" });
+    }
+    const parts = url.pathname.split("/");
+    let pathMatched = false;
+    for (const { route, segments } of compiled) {
+      const params = match(segments, parts);
+      if (!params) continue;
+      pathMatched = true;
+      if (route.method !== request.method) continue;
+      let userId = "";
+      let token = "";
+      if (route.auth) {
+        token = bearer(request);
+        userId = (await logic.authenticate(token)).id;
+      }
+      return await route.handle({
+        request,
+        url,
+        params,
+        userId,
+        token,
+        logic,
+        body: () => readJson(request, jsonBodyBytes),
+        bytes: (limit) => readBytes(request, limit),
+        connectUrl,
+        imageBytes,
+      });
+    }
+    throw new AppError(
+      "not_found",
+      pathMatched ? `No route for ${request.method} ${url.pathname}` : `No route ${url.pathname}`,
+    );
+  }
+
+  return {
+    async handle(request) {
+      try {
+        return await handle(request);
+      } catch (error) {
+        return errorResponse(error, log);
+      }
+    },
+  };
+}

@@ -1,0 +1,221 @@
+/** The route table of the HTTP API: every route of the protocol, in one place. */
+import type { LogicService } from "../shared/rpc/logic.ts";
+import { json, noContent } from "./http.ts";
+
+/** What a route handler gets. */
+export interface RouteContext {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  /** The caller's id (empty for public routes). */
+  userId: string;
+  token: string;
+  logic: LogicService;
+  body(): Promise<unknown>;
+  bytes(limit: number): Promise<Uint8Array>;
+  connectUrl(): string;
+  imageBytes: number;
+}
+
+/** One route. */
+export interface Route {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  auth: boolean;
+  handle(ctx: RouteContext): Promise<Response>;
+}
+
+const q = (ctx: RouteContext, name: string) => ctx.url.searchParams.get(name);
+
+/** Every route. */
+export const ROUTES: readonly Route[] = [
+  {
+    method: "POST",
+    path: "/api/auth/register",
+    auth: false,
+    handle: async (c) => json(await c.logic.register(await c.body()), 201),
+  },
+  {
+    method: "POST",
+    path: "/api/auth/login",
+    auth: false,
+    handle: async (c) => json(await c.logic.login(await c.body())),
+  },
+  {
+    method: "POST",
+    path: "/api/auth/logout",
+    auth: true,
+    handle: async (c) => (await c.logic.logout(c.token), noContent()),
+  },
+  {
+    method: "GET",
+    path: "/api/me",
+    auth: true,
+    handle: async (c) => json({ user: await c.logic.me(c.userId) }),
+  },
+  {
+    method: "PATCH",
+    path: "/api/me",
+    auth: true,
+    handle: async (c) => json({ user: await c.logic.updateMe(c.userId, await c.body()) }),
+  },
+  {
+    method: "GET",
+    path: "/api/users/search",
+    auth: true,
+    handle: async (c) =>
+      json({ users: await c.logic.searchUsers(c.userId, q(c, "q"), q(c, "limit")) }),
+  },
+  {
+    method: "GET",
+    path: "/api/users/:id",
+    auth: true,
+    handle: async (c) => json(await c.logic.user(c.userId, c.params.id)),
+  },
+  {
+    method: "POST",
+    path: "/api/friends/requests",
+    auth: true,
+    handle: async (c) => {
+      const result = await c.logic.requestFriend(c.userId, await c.body());
+      return result.friend
+        ? json({ friend: result.friend })
+        : json({ request: result.request }, 201);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/friends/requests",
+    auth: true,
+    handle: async (c) => json(await c.logic.friendRequests(c.userId)),
+  },
+  {
+    method: "POST",
+    path: "/api/friends/requests/:id/accept",
+    auth: true,
+    handle: async (c) => json({ friend: await c.logic.acceptFriend(c.userId, c.params.id) }),
+  },
+  {
+    method: "POST",
+    path: "/api/friends/requests/:id/reject",
+    auth: true,
+    handle: async (c) => (await c.logic.rejectFriend(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "GET",
+    path: "/api/friends",
+    auth: true,
+    handle: async (c) => json({ friends: await c.logic.friends(c.userId) }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/friends/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.removeFriend(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "POST",
+    path: "/api/groups",
+    auth: true,
+    handle: async (c) => json({ group: await c.logic.createGroup(c.userId, await c.body()) }, 201),
+  },
+  {
+    method: "GET",
+    path: "/api/groups",
+    auth: true,
+    handle: async (c) => json({ groups: await c.logic.groups(c.userId) }),
+  },
+  {
+    method: "GET",
+    path: "/api/groups/search",
+    auth: true,
+    handle: async (c) => json({ groups: await c.logic.searchGroups(c.userId, q(c, "q")) }),
+  },
+  {
+    method: "GET",
+    path: "/api/groups/:id",
+    auth: true,
+    handle: async (c) => json(await c.logic.group(c.userId, c.params.id)),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/join",
+    auth: true,
+    handle: async (c) => json({ group: await c.logic.joinGroup(c.userId, c.params.id) }),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/leave",
+    auth: true,
+    handle: async (c) => (await c.logic.leaveGroup(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/members",
+    auth: true,
+    handle: async (c) =>
+      json({ group: await c.logic.addGroupMembers(c.userId, c.params.id, await c.body()) }),
+  },
+  {
+    method: "PATCH",
+    path: "/api/groups/:id",
+    auth: true,
+    handle: async (c) =>
+      json({ group: await c.logic.updateGroup(c.userId, c.params.id, await c.body()) }),
+  },
+  {
+    method: "POST",
+    path: "/api/messages",
+    auth: true,
+    handle: async (c) => json(await c.logic.send(c.userId, await c.body()), 202),
+  },
+  {
+    method: "GET",
+    path: "/api/conversations",
+    auth: true,
+    handle: async (c) => json({ conversations: await c.logic.conversations(c.userId) }),
+  },
+  {
+    method: "GET",
+    path: "/api/conversations/:id/messages",
+    auth: true,
+    handle: async (c) =>
+      json({
+        messages: await c.logic.history(c.userId, c.params.id, {
+          after: q(c, "after"),
+          before: q(c, "before"),
+          limit: q(c, "limit"),
+        }),
+      }),
+  },
+  {
+    method: "POST",
+    path: "/api/media",
+    auth: true,
+    handle: async (c) =>
+      json(await c.logic.uploadMedia(c.userId, await c.bytes(c.imageBytes)), 201),
+  },
+  {
+    method: "GET",
+    path: "/api/media/:id",
+    auth: false,
+    handle: async (c) => {
+      const { info, bytes } = await c.logic.media(c.params.id);
+      return new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: {
+          "content-type": info.contentType,
+          "content-length": String(bytes.length),
+          "cache-control": "public, max-age=31536000, immutable",
+          "x-content-type-options": "nosniff",
+          "content-security-policy": "default-src 'none'; sandbox",
+        },
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/connect",
+    auth: false,
+    handle: (c) => Promise.resolve(json({ url: c.connectUrl() })),
+  },
+];

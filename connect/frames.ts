@@ -1,0 +1,76 @@
+/** Parsing client frames: anything that is not a valid protocol frame is a ProtocolError. */
+
+/** A frame that breaks the protocol (counts towards the 4400 close). */
+export class ProtocolError extends Error {}
+
+/** A parsed client frame. */
+export type ClientFrame =
+  | { op: "auth"; token: string }
+  | {
+    op: "send";
+    clientMsgId?: unknown;
+    to?: unknown;
+    content?: unknown;
+    body: Record<string, unknown>;
+  }
+  | { op: "ack"; conversationId: string; seq: number }
+  | { op: "read"; body: Record<string, unknown> }
+  | { op: "ping" };
+
+function fields(obj: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) throw new ProtocolError(`Invalid frame: unknown field "${key}"`);
+  }
+}
+
+/** Parses one text frame. */
+export function parseFrame(data: string): ClientFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new ProtocolError("Invalid frame: not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProtocolError("Invalid frame: expected a JSON object");
+  }
+  const obj = value as Record<string, unknown>;
+  switch (obj.op) {
+    case "auth":
+      fields(obj, ["op", "token"]);
+      if (typeof obj.token !== "string") {
+        throw new ProtocolError("Invalid auth frame: token must be a string");
+      }
+      return { op: "auth", token: obj.token };
+    case "send": {
+      fields(obj, ["op", "clientMsgId", "to", "content"]);
+      const { op: _, ...body } = obj;
+      return { op: "send", clientMsgId: obj.clientMsgId, body };
+    }
+    case "ack":
+      fields(obj, ["op", "conversationId", "seq"]);
+      if (
+        typeof obj.conversationId !== "string" || !Number.isSafeInteger(obj.seq) ||
+        (obj.seq as number) < 0
+      ) {
+        throw new ProtocolError(
+          "Invalid ack frame: expected conversationId and a non-negative integer seq",
+        );
+      }
+      return { op: "ack", conversationId: obj.conversationId, seq: obj.seq as number };
+    case "read": {
+      fields(obj, ["op", "conversationId", "seq"]);
+      const { op: _, ...body } = obj;
+      return { op: "read", body };
+    }
+    case "ping":
+      fields(obj, ["op"]);
+      return { op: "ping" };
+    default:
+      throw new ProtocolError(
+        typeof obj.op === "string"
+          ? `Invalid frame: unknown op "${obj.op.slice(0, 32)}"`
+          : "Invalid frame: missing op",
+      );
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The connect layer: WebSocket sessions. Connections are spread over buckets by
+ * farmhash of the user id; pushes from task are written through each bucket's
+ * token bucket and kept pending per connection until acked.
+ */
+import { AppError, toAppError } from "../shared/errors.ts";
+import type { Presence } from "../shared/presence/mod.ts";
+import type { StatusQueue } from "../shared/queue/mod.ts";
+import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import type { LogicService } from "../shared/rpc/logic.ts";
+import { hashToken } from "../shared/token_hash.ts";
+import { Bucket } from "./bucket.ts";
+import { CLOSE, Connection } from "./connection.ts";
+import { parseFrame, ProtocolError } from "./frames.ts";
+import { RedeliveryQueue } from "./redelivery.ts";
+
+/** Options of `createConnect()`. */
+export interface ConnectOptions {
+  logic: LogicService;
+  presence: Presence;
+  statusQueue: StatusQueue;
+  serverId: string;
+  /** 32-bit hash of a user id, for bucketing (farmhash.hash32 in production). */
+  hash: (userId: string) => number;
+  buckets?: number;
+  bucketRate?: number;
+  bucketBurst?: number;
+  redeliverMs?: number;
+  authTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  frameBytes?: number;
+  sendBufferBytes?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A running connect server. */
+export interface Connect {
+  /** Upgrades an HTTP request to a WebSocket session. */
+  upgrade(request: Request): Response;
+  /** What task calls. */
+  readonly service: ConnectService;
+  /** Open connections. */
+  readonly size: number;
+  /** Closes every connection with 1001 and stops timers. */
+  close(): Promise<void>;
+}
+
+const RATE_STRIKES_BEFORE_CLOSE = 20;
+
+/** Creates a connect server. */
+export function createConnect(options: ConnectOptions): Connect {
+  const {
+    logic,
+    presence,
+    statusQueue,
+    serverId,
+    hash,
+    buckets: bucketCount = 32,
+    bucketRate = 200_000,
+    bucketBurst = 20_000,
+    redeliverMs = 30_000,
+    authTimeoutMs = 10_000,
+    idleTimeoutMs = 60_000,
+    frameBytes = 64 * 1024,
+    sendBufferBytes = 4 * 1024 * 1024,
+    onError = (error, context) => console.error(`connect: ${context}:`, error),
+  } = options;
+  const buckets = Array.from(
+    { length: bucketCount },
+    () => new Bucket<Connection>({ rate: bucketRate, burst: bucketBurst }),
+  );
+  const bucketOf = (userId: string) => buckets[hash(userId) % bucketCount];
+  const connections = new Set<Connection>();
+  const byToken = new Map<string, Set<Connection>>();
+  const redelivery = new RedeliveryQueue({ timeoutMs: redeliverMs });
+  let nextId = 0;
+  let closing = false;
+
+  const redeliverTimer = setInterval(
+    () => redelivery.tick(),
+    Math.min(1000, Math.max(10, redeliverMs / 4)),
+  );
+  const sweepTimer = setInterval(
+    sweep,
+    Math.min(1000, Math.max(10, Math.min(authTimeoutMs, idleTimeoutMs) / 4)),
+  );
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const connection of connections) {
+      if (!connection.authenticated && now - connection.openedAt > authTimeoutMs) {
+        connection.close(CLOSE.timeout, "no auth in time");
+      } else if (connection.authenticated && now - connection.lastSeen > idleTimeoutMs) {
+        connection.close(CLOSE.timeout, "idle");
+      }
+    }
+  }
+
+  function deliver(connection: Connection, item: PushItem): void {
+    if (item.ack && !connection.hold(item.ack.conversationId, item.ack.seq, item.frame)) return;
+    if (item.ack) redelivery.track(connection, item.ack.conversationId, item.ack.seq);
+    bucketOf(connection.userId).enqueue(connection, item.frame);
+  }
+
+  const service: ConnectService = {
+    push(items: PushItem[]): Promise<void> {
+      for (const item of items) {
+        if ("groupId" in item) {
+          for (const bucket of buckets) {
+            for (const userId of bucket.groupMembers(item.groupId)) {
+              for (const connection of bucket.connections(userId)) deliver(connection, item);
+            }
+          }
+          continue;
+        }
+        if (item.membership) {
+          const { groupId, added, removed } = item.membership;
+          for (const userId of added) bucketOf(userId).joinGroup(groupId, userId);
+          for (const userId of removed) bucketOf(userId).leaveGroup(groupId, userId);
+        }
+        for (const userId of item.userIds) {
+          for (const connection of bucketOf(userId).connections(userId)) deliver(connection, item);
+        }
+      }
+      return Promise.resolve();
+    },
+    kick(tokenHashes: string[]): Promise<void> {
+      for (const tokenHash of tokenHashes) {
+        for (const connection of byToken.get(tokenHash) ?? []) {
+          connection.close(CLOSE.unauthenticated, "logged out");
+        }
+      }
+      return Promise.resolve();
+    },
+  };
+
+  async function authenticate(connection: Connection, token: string): Promise<void> {
+    if (connection.authenticated) throw new AppError("invalid_argument", "Already authenticated");
+    let user;
+    try {
+      user = await logic.authenticate(token);
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === "unauthenticated") {
+        connection.send({ op: "error", code: appError.code, message: appError.message });
+        connection.close(CLOSE.unauthenticated, "unauthenticated");
+        return;
+      }
+      throw appError;
+    }
+    const groupIds = await logic.groupIdsOf(user.id);
+    if (connection.closed) return;
+    const tokenHash = await hashToken(token);
+    connection.authenticate(user.id, tokenHash);
+    let set = byToken.get(tokenHash);
+    if (!set) byToken.set(tokenHash, set = new Set());
+    set.add(connection);
+    bucketOf(user.id).add(connection, groupIds);
+    connection.send({ op: "ready", user, serverId });
+    if (await presence.connect(user.id, serverId, connection.id)) {
+      await statusQueue.push({ userId: user.id, online: true, at: Date.now() });
+    }
+  }
+
+  async function handle(connection: Connection, data: string): Promise<void> {
+    const frame = parseFrame(data);
+    connection.badFrames = 0;
+    if (frame.op === "auth") return await authenticate(connection, frame.token);
+    if (frame.op === "ping") return connection.send({ op: "pong" });
+    if (!connection.authenticated) {
+      throw new ProtocolError("Not authenticated: the first frame must be auth");
+    }
+    switch (frame.op) {
+      case "send": {
+        const ref = typeof frame.clientMsgId === "string" ? frame.clientMsgId : undefined;
+        try {
+          const result = await logic.send(connection.userId, frame.body);
+          connection.rateStrikes = 0;
+          connection.send({ op: "sent", ...result });
+        } catch (error) {
+          const appError = toAppError(error);
+          if (
+            appError.code === "rate_limited" && ++connection.rateStrikes > RATE_STRIKES_BEFORE_CLOSE
+          ) {
+            connection.close(CLOSE.rateLimited, "rate limited");
+            return;
+          }
+          if (appError.code === "internal") onError(error, `send from ${connection.userId}`);
+          connection.send({
+            op: "error",
+            code: appError.code,
+            message: appError.message,
+            ...(ref ? { ref } : {}),
+          });
+        }
+        return;
+      }
+      case "ack":
+        return connection.ack(frame.conversationId, frame.seq);
+      case "read":
+        return await logic.read(connection.userId, frame.body);
+    }
+  }
+
+  async function onMessage(connection: Connection, event: MessageEvent): Promise<void> {
+    connection.lastSeen = Date.now();
+    const data = event.data;
+    if (typeof data !== "string") {
+      const size = data instanceof ArrayBuffer ? data.byteLength : (data as Blob).size ?? 0;
+      if (size > frameBytes) return connection.close(CLOSE.tooLarge, "frame too large");
+      return protocolError(
+        connection,
+        new ProtocolError("Invalid frame: binary frames are not supported"),
+      );
+    }
+    if (
+      data.length > frameBytes ||
+      (data.length * 3 > frameBytes && new TextEncoder().encode(data).length > frameBytes)
+    ) {
+      return connection.close(CLOSE.tooLarge, "frame too large");
+    }
+    try {
+      await handle(connection, data);
+    } catch (error) {
+      if (error instanceof ProtocolError) return protocolError(connection, error);
+      const appError = toAppError(error);
+      if (appError.code === "internal") {
+        onError(error, `frame from ${connection.userId || "anonymous"}`);
+      }
+      connection.send({ op: "error", code: appError.code, message: appError.message });
+    }
+  }
+
+  function protocolError(connection: Connection, error: ProtocolError): void {
+    const code = connection.authenticated ? "invalid_argument" : "unauthenticated";
+    connection.send({ op: "error", code, message: error.message });
+    if (++connection.badFrames >= 3) connection.close(CLOSE.badProtocol, "invalid frames");
+  }
+
+  async function onClose(connection: Connection): Promise<void> {
+    connection.closed = true;
+    connections.delete(connection);
+    if (!connection.authenticated) return;
+    bucketOf(connection.userId).remove(connection);
+    const set = byToken.get(connection.tokenHash);
+    set?.delete(connection);
+    if (set?.size === 0) byToken.delete(connection.tokenHash);
+    try {
+      if (await presence.disconnect(connection.userId, serverId, connection.id)) {
+        await statusQueue.push({ userId: connection.userId, online: false, at: Date.now() });
+      }
+    } catch (error) {
+      onError(error, `offline of ${connection.userId}`);
+    }
+  }
+
+  return {
+    upgrade(request: Request): Response {
+      if (closing) return new Response("shutting down", { status: 503 });
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      const connection = new Connection(
+        `${serverId}:${++nextId}`,
+        socket,
+        Date.now(),
+        sendBufferBytes,
+      );
+      connections.add(connection);
+      // Frames of one connection are handled one at a time, in order.
+      let chain = Promise.resolve();
+      socket.onmessage = (event) => {
+        chain = chain.then(() => onMessage(connection, event));
+      };
+      socket.onclose = () => {
+        chain = chain.then(() => onClose(connection));
+      };
+      socket.onerror = () => {};
+      return response;
+    },
+    service,
+    get size() {
+      return connections.size;
+    },
+    async close() {
+      closing = true;
+      clearInterval(redeliverTimer);
+      clearInterval(sweepTimer);
+      for (const bucket of buckets) bucket.drain();
+      const closed = [...connections].map((connection) =>
+        new Promise<void>((resolve) => {
+          if (connection.socket.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(resolve, 1000);
+          connection.socket.addEventListener("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          connection.close(CLOSE.goingAway, "server shutting down");
+        })
+      );
+      await Promise.all(closed);
+      for (const connection of [...connections]) await onClose(connection);
+      for (const bucket of buckets) bucket.close();
+      redelivery.clear();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/** Accounts: registration, login, tokens and profiles. */
+import { AppError } from "../shared/errors.ts";
+import { hashToken } from "../shared/token_hash.ts";
+import type { User } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import {
+  checkInt,
+  checkMediaId,
+  checkString,
+  object,
+  optionalString,
+  pathId,
+  requiredString,
+} from "./validate.ts";
+
+const USERNAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Creates the account half of the logic service. */
+export function accounts(ctx: Context) {
+  const { store, limits } = ctx;
+  let dummyHash: Promise<string> | null = null;
+
+  async function issueToken(user: User) {
+    const token = newToken();
+    await store.createSession(await hashToken(token), user.id, ctx.now() + ctx.auth.tokenTtlMs);
+    return { user, token };
+  }
+
+  function usernameRule() {
+    return {
+      min: limits.usernameMin,
+      max: limits.usernameMax,
+      pattern: USERNAME,
+      patternText: "only letters, digits, '_', '.' and '-'",
+    };
+  }
+
+  async function authenticate(token: string): Promise<User> {
+    if (!isTokenShaped(token)) throw new AppError("unauthenticated", "Missing or malformed token");
+    const user = await store.sessionUser(await hashToken(token), ctx.now());
+    if (!user) throw new AppError("unauthenticated", "The token is invalid, expired or revoked");
+    return user;
+  }
+
+  return {
+    async register(input: unknown) {
+      const body = object(input, ["username", "password", "nickname"]);
+      const username = requiredString(body, "username", usernameRule());
+      const password = requiredString(body, "password", {
+        min: limits.passwordMin,
+        max: limits.passwordMax,
+      });
+      const nickname = optionalString(body, "nickname", { min: 1, max: limits.nicknameMax }) ??
+        username;
+      const user = await store.createUser({
+        id: ctx.ids.next(),
+        username,
+        passwordHash: await hashPassword(password, ctx.auth.scryptCost),
+        nickname,
+        createdAt: ctx.now(),
+      });
+      return await issueToken(user);
+    },
+
+    async login(input: unknown) {
+      const body = object(input, ["username", "password"]);
+      const username = requiredString(body, "username", { min: 1, max: 256 });
+      const password = requiredString(body, "password", { min: 1, max: limits.passwordMax });
+      const found = await store.userCredentials(username);
+      // An unknown username costs one KDF run too, so timing does not tell which usernames exist.
+      dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
+      const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
+      if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
+      return await issueToken(found.user);
+    },
+
+    async logout(token: string) {
+      await authenticate(token);
+      const tokenHash = await hashToken(token);
+      await store.revokeSession(tokenHash);
+      await ctx.log.append([{ type: "kick", tokenHashes: [tokenHash] }]);
+    },
+
+    authenticate,
+
+    async me(userId: string) {
+      const [user] = await store.users([userId]);
+      if (!user) throw new AppError("unauthenticated", "The account no longer exists");
+      return user;
+    },
+
+    async updateMe(userId: string, input: unknown) {
+      const body = object(input, ["nickname", "avatar"]);
+      const nickname = optionalString(body, "nickname", { min: 1, max: limits.nicknameMax });
+      let avatarMediaId: string | null | undefined;
+      if (body.avatar === null) avatarMediaId = null;
+      else if (body.avatar !== undefined) {
+        avatarMediaId = checkMediaId(body.avatar, "avatar");
+        if (!await store.mediaInfo(avatarMediaId)) {
+          throw new AppError("not_found", `Cannot use avatar "${avatarMediaId}": no such media`);
+        }
+      }
+      const user = await store.updateUser(userId, { nickname, avatarMediaId });
+      await ctx.emit(await store.friendIds(userId), { op: "profile", user });
+      return user;
+    },
+
+    async searchUsers(_userId: string, query: string | null, limit: string | null) {
+      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
+      return await store.searchUsers(q, checkInt(limit ?? undefined, "limit", 1, 50, 20));
+    },
+
+    async user(_userId: string, id: string) {
+      const [user] = await store.users([pathId(id, "user")]);
+      if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
+      const online = await ctx.presence.online([user.id]);
+      return { user, online: online.has(user.id) };
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/** Friends: requests, acceptance, the friend list. */
+import { AppError } from "../shared/errors.ts";
+import type { FriendRequestRow } from "../shared/store/mod.ts";
+import type { FriendRequest, User } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+import { checkId, object, optionalString, pathId } from "./validate.ts";
+
+/** Creates the friends part of the logic service. */
+export function friends(ctx: Context) {
+  const { store } = ctx;
+
+  async function expand(rows: FriendRequestRow[]): Promise<FriendRequest[]> {
+    const users = new Map(
+      (await store.users([...new Set(rows.flatMap((r) => [r.fromId, r.toId]))])).map((
+        u,
+      ) => [u.id, u]),
+    );
+    return rows.flatMap((r) => {
+      const from = users.get(r.fromId);
+      const to = users.get(r.toId);
+      return from && to ? [{ id: r.id, from, to, note: r.note, createdAt: r.createdAt }] : [];
+    });
+  }
+
+  async function befriend(a: string, b: string): Promise<User> {
+    await store.addFriendship(a, b, ctx.now());
+    const [userA, userB] = await store.users([a, b]);
+    await ctx.emit([a], { op: "friend_added", user: userB });
+    await ctx.emit([b], { op: "friend_added", user: userA });
+    return userB;
+  }
+
+  return {
+    async requestFriend(userId: string, input: unknown) {
+      const body = object(input, ["userId", "note"]);
+      const toId = checkId(body.userId, "userId");
+      const note = optionalString(body, "note", { min: 0, max: ctx.limits.noteMax }) ?? "";
+      if (toId === userId) {
+        throw new AppError("invalid_argument", "Invalid userId: cannot befriend yourself");
+      }
+      const [to] = await store.users([toId]);
+      if (!to) {
+        throw new AppError("not_found", `Cannot send a friend request to "${toId}": no such user`);
+      }
+      if (await store.areFriends(userId, toId)) {
+        throw new AppError(
+          "conflict",
+          `Cannot send a friend request to "${toId}": already friends`,
+        );
+      }
+      if (await store.friendRequestBetween(toId, userId)) {
+        return { friend: await befriend(userId, toId) };
+      }
+      if (await store.friendRequestBetween(userId, toId)) {
+        throw new AppError(
+          "conflict",
+          `Cannot send a friend request to "${toId}": a request is pending`,
+        );
+      }
+      const row = { id: ctx.ids.next(), fromId: userId, toId, note, createdAt: ctx.now() };
+      await store.createFriendRequest(row);
+      const [request] = await expand([row]);
+      await ctx.emit([toId], { op: "friend_request", request });
+      return { request };
+    },
+
+    async friendRequests(userId: string) {
+      const { incoming, outgoing } = await store.friendRequests(userId);
+      return { incoming: await expand(incoming), outgoing: await expand(outgoing) };
+    },
+
+    async acceptFriend(userId: string, requestId: string) {
+      const row = await store.friendRequest(pathId(requestId, "friend request"));
+      if (!row || (row.toId !== userId && row.fromId !== userId)) {
+        throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
+      }
+      if (row.toId !== userId) {
+        throw new AppError(
+          "forbidden",
+          `Cannot accept friend request "${requestId}": it is your own`,
+        );
+      }
+      return await befriend(userId, row.fromId);
+    },
+
+    async rejectFriend(userId: string, requestId: string) {
+      const row = await store.friendRequest(pathId(requestId, "friend request"));
+      if (!row || (row.toId !== userId && row.fromId !== userId)) {
+        throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
+      }
+      // The receiver rejects; the sender may withdraw the same way.
+      await store.deleteFriendRequest(row.id);
+    },
+
+    async friends(userId: string) {
+      const users = await store.users(await store.friendIds(userId));
+      const online = await ctx.presence.online(users.map((u) => u.id));
+      return users.map((user) => ({ user, online: online.has(user.id) }));
+    },
+
+    async removeFriend(userId: string, friendId: string) {
+      const id = pathId(friendId, "friend");
+      if (!await store.removeFriendship(userId, id)) {
+        throw new AppError("not_found", `Cannot remove friend "${friendId}": not a friend`);
+      }
+    },
+  };
+}

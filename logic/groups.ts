@@ -1,0 +1,181 @@
+/** Groups: creation, membership, details and search. */
+import { AppError } from "../shared/errors.ts";
+import type { Group } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+import {
+  checkId,
+  checkMediaId,
+  checkString,
+  object,
+  optionalString,
+  pathId,
+  requiredString,
+} from "./validate.ts";
+
+/** Creates the groups part of the logic service. */
+export function groups(ctx: Context) {
+  const { store, limits } = ctx;
+
+  async function find(groupId: string): Promise<Group> {
+    const group = await store.group(pathId(groupId, "group"));
+    if (!group) throw new AppError("not_found", `Cannot find group "${groupId}"`);
+    return group;
+  }
+
+  async function mustBeMember(group: Group, userId: string, action: string) {
+    const role = await store.groupRole(group.id, userId);
+    if (!role) {
+      throw new AppError("forbidden", `Cannot ${action} group "${group.id}": not a member`);
+    }
+    return role;
+  }
+
+  async function avatarOf(body: Record<string, unknown>): Promise<string | null | undefined> {
+    if (body.avatar === undefined || body.avatar === null) return body.avatar as null | undefined;
+    const id = checkMediaId(body.avatar, "avatar");
+    if (!await store.mediaInfo(id)) {
+      throw new AppError("not_found", `Cannot use avatar "${id}": no such media`);
+    }
+    return id;
+  }
+
+  async function mustBeFriends(userId: string, ids: readonly string[]) {
+    const friends = new Set(await store.friendIds(userId));
+    const strangers = ids.filter((id) => id !== userId && !friends.has(id));
+    if (strangers.length > 0) {
+      throw new AppError("forbidden", `Cannot add "${strangers[0]}" to a group: not your friend`);
+    }
+  }
+
+  function memberIds(value: unknown, field: string): string[] {
+    if (!Array.isArray(value)) {
+      throw new AppError("invalid_argument", `Invalid ${field}: expected an array of ids`);
+    }
+    if (value.length > limits.groupSize) {
+      throw new AppError("invalid_argument", `Invalid ${field}: more than ${limits.groupSize} ids`);
+    }
+    return [...new Set(value.map((v, i) => checkId(v, `${field}[${i}]`)))];
+  }
+
+  /** Announces a change: group_update to every member (and those who left), and the new online count. */
+  async function announce(group: Group, added: string[], removed: string[]) {
+    const members = await store.groupMemberIds(group.id);
+    await ctx.emit([...members, ...removed], { op: "group_update", group }, {
+      groupId: group.id,
+      added,
+      removed,
+    });
+    if (added.length > 0 || removed.length > 0) {
+      const online = [...await ctx.presence.online(members)];
+      await ctx.emit(online, { op: "group_online", groupId: group.id, count: online.length });
+    }
+  }
+
+  return {
+    async createGroup(userId: string, input: unknown) {
+      const body = object(input, ["name", "avatar", "memberIds"]);
+      const name = requiredString(body, "name", { min: 1, max: limits.groupNameMax });
+      const avatarMediaId = (await avatarOf(body)) ?? null;
+      const ids = body.memberIds === undefined ? [] : memberIds(body.memberIds, "memberIds");
+      await mustBeFriends(userId, ids);
+      const members = [userId, ...ids.filter((id) => id !== userId)];
+      if (members.length > limits.groupSize) {
+        throw new AppError(
+          "forbidden",
+          `Cannot create group: more than ${limits.groupSize} members`,
+        );
+      }
+      const group = await store.createGroup(
+        { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
+        members,
+      );
+      await announce(group, members, []);
+      return group;
+    },
+
+    async groups(userId: string) {
+      const list = await store.groupsOf(userId);
+      return await Promise.all(list.map(async (group) => ({
+        group,
+        onlineCount: (await ctx.presence.online(await store.groupMemberIds(group.id))).size,
+      })));
+    },
+
+    async searchGroups(_userId: string, query: string | null) {
+      return await store.searchGroups(checkString(query ?? "", "q", { min: 1, max: 64 }), 50);
+    },
+
+    async group(userId: string, groupId: string) {
+      const group = await find(groupId);
+      await mustBeMember(group, userId, "view");
+      const rows = await store.groupMembers(group.id);
+      const users = new Map((await store.users(rows.map((r) => r.userId))).map((u) => [u.id, u]));
+      const online = await ctx.presence.online(rows.map((r) => r.userId));
+      const members = rows.flatMap((r) => {
+        const user = users.get(r.userId);
+        return user ? [{ user, role: r.role, online: online.has(r.userId) }] : [];
+      });
+      return { group, members, onlineCount: online.size };
+    },
+
+    async joinGroup(userId: string, groupId: string) {
+      const group = await find(groupId);
+      if (await store.groupRole(group.id, userId)) {
+        throw new AppError("conflict", `Cannot join group "${group.id}": already a member`);
+      }
+      const added = await store.addGroupMembers(group.id, [userId], limits.groupSize, ctx.now());
+      if (added.length === 0) {
+        throw new AppError("conflict", `Cannot join group "${group.id}": already a member`);
+      }
+      const updated = await find(group.id);
+      await announce(updated, added, []);
+      return updated;
+    },
+
+    async leaveGroup(userId: string, groupId: string) {
+      const group = await find(groupId);
+      if (!await store.removeGroupMember(group.id, userId)) {
+        throw new AppError("forbidden", `Cannot leave group "${group.id}": not a member`);
+      }
+      await announce(await find(group.id), [], [userId]);
+    },
+
+    async addGroupMembers(userId: string, groupId: string, input: unknown) {
+      const group = await find(groupId);
+      const body = object(input, ["userIds"]);
+      const ids = memberIds(body.userIds, "userIds");
+      if (ids.length === 0) {
+        throw new AppError("invalid_argument", "Invalid userIds: expected at least one id");
+      }
+      await mustBeMember(group, userId, "add members to");
+      await mustBeFriends(userId, ids);
+      const added = await store.addGroupMembers(group.id, ids, limits.groupSize, ctx.now());
+      if (added.length === 0) {
+        throw new AppError(
+          "conflict",
+          `Cannot add members to group "${group.id}": already members`,
+        );
+      }
+      const updated = await find(group.id);
+      await announce(updated, added, []);
+      return updated;
+    },
+
+    async updateGroup(userId: string, groupId: string, input: unknown) {
+      const group = await find(groupId);
+      const body = object(input, ["name", "avatar"]);
+      const name = optionalString(body, "name", { min: 1, max: limits.groupNameMax });
+      const avatarMediaId = await avatarOf(body);
+      if (await mustBeMember(group, userId, "update") !== "owner") {
+        throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);
+      }
+      const updated = await store.updateGroup(group.id, { name, avatarMediaId });
+      await announce(updated, [], []);
+      return updated;
+    },
+
+    async groupIdsOf(userId: string) {
+      return await store.groupIdsOf(userId);
+    },
+  };
+}

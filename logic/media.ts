@@ -1,0 +1,53 @@
+/** Media: images stored by content, served by unguessable id. */
+import { AppError } from "../shared/errors.ts";
+import type { MediaInfo } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+import { newMediaId } from "./credentials.ts";
+import { sniffImage } from "./image.ts";
+import { isMediaId } from "./validate.ts";
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Creates the media part of the logic service. */
+export function media(ctx: Context) {
+  return {
+    async uploadMedia(userId: string, bytes: Uint8Array): Promise<MediaInfo> {
+      if (bytes.length > ctx.limits.imageBytes) {
+        throw new AppError("payload_too_large", `Image over ${ctx.limits.imageBytes} bytes`);
+      }
+      if (bytes.length === 0) throw new AppError("invalid_argument", "Invalid body: empty upload");
+      const image = sniffImage(bytes);
+      if (!image) {
+        throw new AppError(
+          "unsupported_media_type",
+          "Unsupported upload: expected PNG, JPEG, GIF or WebP bytes",
+        );
+      }
+      const row = {
+        id: newMediaId(),
+        url: "",
+        sha256: await sha256(bytes),
+        contentType: image.contentType,
+        size: bytes.length,
+        width: image.width,
+        height: image.height,
+        ownerId: userId,
+        createdAt: ctx.now(),
+      };
+      row.url = `/api/media/${row.id}`;
+      await ctx.store.putMedia(row, bytes);
+      const { id, url, contentType, size, width, height } = row;
+      return { id, url, contentType, size, width, height };
+    },
+
+    async media(mediaId: string) {
+      const found = isMediaId(mediaId) ? await ctx.store.mediaBytes(mediaId) : null;
+      if (!found) throw new AppError("not_found", `Cannot find media "${mediaId.slice(0, 40)}"`);
+      const { id, url, contentType, size, width, height } = found.info;
+      return { info: { id, url, contentType, size, width, height }, bytes: found.bytes };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/** The logic layer: every business rule, behind the LogicService interface. */
+import type { LogicService } from "../shared/rpc/logic.ts";
+import { accounts } from "./accounts.ts";
+import { createContext, type LogicOptions } from "./context.ts";
+import { friends } from "./friends.ts";
+import { groups } from "./groups.ts";
+import { media } from "./media.ts";
+import { messages } from "./messages.ts";
+
+export type { LogicOptions } from "./context.ts";
+
+/** Creates the logic service over its ports. */
+export function createLogic(options: LogicOptions): LogicService {
+  const ctx = createContext(options);
+  return {
+    ...accounts(ctx),
+    ...friends(ctx),
+    ...groups(ctx),
+    ...messages(ctx),
+    ...media(ctx),
+    async ready() {
+      await ctx.store.ping();
+    },
+  };
+}

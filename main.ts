@@ -1,0 +1,115 @@
+/**
+ * The embedded mode: every layer in one process, wired through the in-process
+ * adapters, with PGlite for storage. One port serves the HTTP API and `/ws`.
+ */
+import farmhash from "farmhash";
+import { createApi } from "./api/mod.ts";
+import { createConnect } from "./connect/mod.ts";
+import { createLogic } from "./logic/mod.ts";
+import { ConfigError, loadConfig } from "./shared/config.ts";
+import { MemoryDedupe } from "./shared/dedupe/memory.ts";
+import { AppError } from "./shared/errors.ts";
+import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
+import { MemoryLog } from "./shared/log/memory.ts";
+import { MemoryPresence } from "./shared/presence/memory.ts";
+import { MemoryStatusQueue } from "./shared/queue/memory.ts";
+import { StaticRegistry } from "./shared/registry/static.ts";
+import { Snowflake } from "./shared/snowflake.ts";
+import { openPgliteStore } from "./shared/store/pglite.ts";
+import { createTask } from "./task/mod.ts";
+import { errorResponse } from "./api/http.ts";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`im: ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+
+  if (!config.dataDir.startsWith("memory://")) {
+    await Deno.mkdir(config.dataDir, { recursive: true });
+  }
+  const store = await openPgliteStore({ dataDir: config.dataDir });
+  const log = new MemoryLog();
+  const statusQueue = new MemoryStatusQueue();
+  const presence = new MemoryPresence();
+  const dedupe = new MemoryDedupe();
+  const limiter = new MemoryRateLimiter();
+
+  const logic = createLogic({
+    store,
+    log,
+    presence,
+    dedupe,
+    limiter,
+    ids: new Snowflake({ workerId: config.workerId }),
+    limits: config.limits,
+    auth: config.auth,
+    send: config.send,
+  });
+  const connect = createConnect({
+    logic,
+    presence,
+    statusQueue,
+    serverId: config.serverId,
+    hash: (userId) => farmhash.hash32(userId),
+    buckets: config.connect.buckets,
+    bucketRate: config.connect.bucketRate,
+    bucketBurst: config.connect.bucketBurst,
+    redeliverMs: config.connect.redeliverMs,
+    authTimeoutMs: config.connect.authTimeoutMs,
+    idleTimeoutMs: config.connect.idleTimeoutMs,
+    frameBytes: config.limits.frameBytes,
+    sendBufferBytes: config.connect.sendBufferBytes,
+  });
+  const registry = new StaticRegistry([[config.serverId, {
+    service: connect.service,
+    url: "/ws",
+  }]]);
+  const task = createTask({ log, statusQueue, store, presence, registry });
+  const api = createApi({
+    logic,
+    connectUrl: () => registry.connectUrl(),
+    jsonBodyBytes: config.limits.jsonBodyBytes,
+    imageBytes: config.limits.imageBytes,
+  });
+
+  const server = Deno.serve({
+    hostname: config.http.host,
+    port: config.http.port,
+    onListen: ({ hostname, port }) =>
+      console.log(`im: listening on http://${hostname}:${port} (data in ${config.dataDir})`),
+  }, (request) => {
+    if (new URL(request.url).pathname !== "/ws") return api.handle(request);
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return errorResponse(
+        new AppError("invalid_argument", "Expected a WebSocket upgrade"),
+        console.error,
+      );
+    }
+    return connect.upgrade(request);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`im: ${signal}: shutting down`);
+    await connect.close();
+    await server.shutdown();
+    await task.close();
+    await Promise.all([dedupe.close(), limiter.close(), presence.close(), registry.close()]);
+    await store.close();
+    console.log("im: stopped");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}
+
+await main();

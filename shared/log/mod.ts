@@ -1,0 +1,47 @@
+/**
+ * The message log port: an ordered, durable hand-off from logic to task.
+ *
+ * Contract:
+ * - Records with the same key (a conversation id for messages, the first
+ *   recipient for events) are consumed in the order they were appended.
+ * - `append()` resolves only once the records are durable: on Kafka when the
+ *   in-sync replicas have them (acks=all); in the in-process log, which has no
+ *   storage of its own, once the consumer has processed them, so the store is
+ *   what makes them durable. It rejects with `unavailable` when it cannot.
+ * - Delivery to the consumer is at least once: a batch whose handler throws is
+ *   handed over again, so handlers must be idempotent (task's store is, on message id).
+ * - `close()` stops taking appends, lets the batch in progress finish, and
+ *   rejects what was never consumed.
+ */
+import type { AcceptedMessage, ServerFrame } from "../types.ts";
+
+/** A change to a group's membership that connect servers must apply to their group nodes. */
+export interface MembershipChange {
+  groupId: string;
+  added: string[];
+  removed: string[];
+}
+
+/** One record of the log. */
+export type LogRecord =
+  | { type: "message"; message: AcceptedMessage }
+  | { type: "event"; userIds: string[]; frame: ServerFrame; membership?: MembershipChange }
+  | { type: "kick"; tokenHashes: string[] };
+
+/** Handles one batch of records; throwing makes the log hand the batch over again. */
+export type LogHandler = (batch: LogRecord[]) => Promise<void>;
+
+/** The ordering key of a record. */
+export function recordKey(record: LogRecord): string {
+  if (record.type === "message") return record.message.conversationId;
+  if (record.type === "event") return record.userIds[0] ?? "";
+  return "kick";
+}
+
+/** The message log port. */
+export interface MessageLog {
+  append(records: LogRecord[]): Promise<void>;
+  /** Starts handing batches to `handler`; one consumer per log instance. */
+  consume(handler: LogHandler): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+/**
+ * LogicService: every business rule, called by api and connect. In-process it
+ * is the object `createLogic()` returns; in a cluster, a gRPC client.
+ *
+ * `userId` is always the authenticated caller. Inputs typed `unknown` are
+ * validated by logic itself, so every transport gets the same checks and errors.
+ * Failures are AppErrors with protocol codes.
+ */
+import type {
+  ConversationSummary,
+  FriendRequest,
+  Group,
+  GroupMember,
+  MediaInfo,
+  Message,
+  SendResult,
+  User,
+} from "../types.ts";
+
+/** A user and whether they are online. */
+export interface UserPresence {
+  user: User;
+  online: boolean;
+}
+
+/** The logic service. */
+export interface LogicService {
+  register(input: unknown): Promise<{ user: User; token: string }>;
+  login(input: unknown): Promise<{ user: User; token: string }>;
+  logout(token: string): Promise<void>;
+  /** The user of a live token; `unauthenticated` otherwise. */
+  authenticate(token: string): Promise<User>;
+  me(userId: string): Promise<User>;
+  updateMe(userId: string, input: unknown): Promise<User>;
+  searchUsers(userId: string, query: string | null, limit: string | null): Promise<User[]>;
+  user(userId: string, id: string): Promise<UserPresence>;
+
+  requestFriend(
+    userId: string,
+    input: unknown,
+  ): Promise<
+    { request: FriendRequest; friend?: undefined } | { friend: User; request?: undefined }
+  >;
+  friendRequests(userId: string): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>;
+  acceptFriend(userId: string, requestId: string): Promise<User>;
+  rejectFriend(userId: string, requestId: string): Promise<void>;
+  friends(userId: string): Promise<UserPresence[]>;
+  removeFriend(userId: string, friendId: string): Promise<void>;
+
+  createGroup(userId: string, input: unknown): Promise<Group>;
+  groups(userId: string): Promise<{ group: Group; onlineCount: number }[]>;
+  searchGroups(userId: string, query: string | null): Promise<Group[]>;
+  group(
+    userId: string,
+    groupId: string,
+  ): Promise<{ group: Group; members: GroupMember[]; onlineCount: number }>;
+  joinGroup(userId: string, groupId: string): Promise<Group>;
+  leaveGroup(userId: string, groupId: string): Promise<void>;
+  addGroupMembers(userId: string, groupId: string, input: unknown): Promise<Group>;
+  updateGroup(userId: string, groupId: string, input: unknown): Promise<Group>;
+  /** Group ids of a user, for connect's group nodes. */
+  groupIdsOf(userId: string): Promise<string[]>;
+
+  send(userId: string, input: unknown): Promise<SendResult>;
+  conversations(userId: string): Promise<ConversationSummary[]>;
+  history(
+    userId: string,
+    conversationId: string,
+    query: { after: string | null; before: string | null; limit: string | null },
+  ): Promise<Message[]>;
+  read(userId: string, input: unknown): Promise<void>;
+
+  uploadMedia(userId: string, bytes: Uint8Array): Promise<MediaInfo>;
+  media(mediaId: string): Promise<{ info: MediaInfo; bytes: Uint8Array }>;
+
+  /** Resolves when every dependency answers; rejects with `unavailable` otherwise. */
+  ready(): Promise<void>;
+}

@@ -1,0 +1,117 @@
+/**
+ * The schema, as an ordered list of migrations. Plain PostgreSQL 15 SQL, run
+ * unchanged by PGlite and by PostgreSQL; ids are bigint snowflakes, times are
+ * bigint milliseconds since the Unix epoch.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+CREATE TABLE users (
+  id bigint PRIMARY KEY,
+  username text NOT NULL,
+  username_lower text NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  nickname text NOT NULL,
+  avatar_media_id text,
+  created_at bigint NOT NULL
+);
+CREATE INDEX users_nickname_lower ON users (lower(nickname));
+
+CREATE TABLE sessions (
+  token_hash text PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  expires_at bigint NOT NULL,
+  revoked boolean NOT NULL DEFAULT false
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE friend_requests (
+  id bigint PRIMARY KEY,
+  from_id bigint NOT NULL REFERENCES users (id),
+  to_id bigint NOT NULL REFERENCES users (id),
+  note text NOT NULL,
+  created_at bigint NOT NULL,
+  UNIQUE (from_id, to_id)
+);
+CREATE INDEX friend_requests_to ON friend_requests (to_id);
+
+CREATE TABLE friendships (
+  user_id bigint NOT NULL REFERENCES users (id),
+  friend_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (user_id, friend_id)
+);
+
+CREATE TABLE groups (
+  id bigint PRIMARY KEY,
+  name text NOT NULL,
+  avatar_media_id text,
+  owner_id bigint REFERENCES users (id),
+  created_at bigint NOT NULL
+);
+CREATE INDEX groups_name_lower ON groups (lower(name));
+
+CREATE TABLE group_members (
+  group_id bigint NOT NULL REFERENCES groups (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  role text NOT NULL CHECK (role IN ('owner', 'member')),
+  joined_at bigint NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_user ON group_members (user_id);
+
+CREATE TABLE media_blobs (
+  sha256 text PRIMARY KEY,
+  bytes bytea NOT NULL
+);
+
+CREATE TABLE media (
+  id text PRIMARY KEY,
+  sha256 text NOT NULL REFERENCES media_blobs (sha256),
+  content_type text NOT NULL,
+  size integer NOT NULL,
+  width integer,
+  height integer,
+  owner_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE conversations (
+  id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('user', 'group')),
+  user_a bigint,
+  user_b bigint,
+  group_id bigint,
+  last_seq integer NOT NULL,
+  last_message_id bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX conversations_user_a ON conversations (user_a);
+CREATE INDEX conversations_user_b ON conversations (user_b);
+CREATE INDEX conversations_group ON conversations (group_id);
+
+CREATE TABLE messages (
+  id bigint PRIMARY KEY,
+  conversation_id text NOT NULL,
+  seq integer NOT NULL,
+  sender_id bigint NOT NULL,
+  target_type text NOT NULL,
+  target_id bigint NOT NULL,
+  content text NOT NULL,
+  sent_at bigint NOT NULL,
+  client_msg_id text NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+CREATE INDEX messages_client_id ON messages (sender_id, client_msg_id);
+
+CREATE TABLE read_marks (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  read_seq integer NOT NULL,
+  PRIMARY KEY (user_id, conversation_id)
+);
+`,
+  },
+];

@@ -1,0 +1,125 @@
+/** Value types of the client protocol (docs/PROTOCOL.md), shared by every layer and the SDK. */
+
+/** A user as clients see it. */
+export interface User {
+  id: string;
+  username: string;
+  nickname: string;
+  avatar: string | null;
+}
+
+/** A group as clients see it. */
+export interface Group {
+  id: string;
+  name: string;
+  avatar: string | null;
+  ownerId: string;
+  memberCount: number;
+  createdAt: number;
+}
+
+/** Where a message goes. */
+export interface Target {
+  type: "user" | "group";
+  id: string;
+}
+
+/** Message content as a client sends it. */
+export type ContentInput =
+  | { type: "text"; text: string }
+  | { type: "image"; mediaId: string };
+
+/** Message content as stored and delivered. */
+export type Content =
+  | { type: "text"; text: string }
+  | { type: "image"; mediaId: string; url: string; width?: number; height?: number };
+
+/** A stored message. */
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  from: string;
+  to: Target;
+  content: Content;
+  sentAt: number;
+  clientMsgId: string;
+}
+
+/** A message accepted by logic, before task gives it its seq. */
+export type AcceptedMessage = Omit<Message, "seq">;
+
+/** A friend request. */
+export interface FriendRequest {
+  id: string;
+  from: User;
+  to: User;
+  note: string;
+  createdAt: number;
+}
+
+/** One entry of `GET /api/conversations`. */
+export interface ConversationSummary {
+  id: string;
+  type: "user" | "group";
+  peer?: User;
+  group?: Group;
+  lastSeq: number;
+  readSeq: number;
+  unread: number;
+  lastMessage: Message | null;
+}
+
+/** Stored media metadata. */
+export interface MediaInfo {
+  id: string;
+  url: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** The answer to a send. */
+export interface SendResult {
+  id: string;
+  clientMsgId: string;
+  conversationId: string;
+}
+
+/** A group member with role and presence. */
+export interface GroupMember {
+  user: User;
+  role: "owner" | "member";
+  online: boolean;
+}
+
+/** Frames the server sends over the WebSocket. */
+export type ServerFrame =
+  | { op: "ready"; user: User; serverId: string }
+  | { op: "sent"; clientMsgId: string; id: string; conversationId: string }
+  | { op: "message"; message: Message }
+  | { op: "presence"; userId: string; online: boolean }
+  | { op: "group_online"; groupId: string; count: number }
+  | { op: "friend_request"; request: FriendRequest }
+  | { op: "friend_added"; user: User }
+  | { op: "profile"; user: User }
+  | { op: "group_update"; group: Group }
+  | { op: "pong" }
+  | { op: "error"; code: string; message: string; ref?: string };
+
+/** Conversation id of a private chat between two users. */
+export function privateConversationId(a: string, b: string): string {
+  const [x, y] = BigInt(a) < BigInt(b) ? [a, b] : [b, a];
+  return `u:${x}:${y}`;
+}
+
+/** Conversation id of a group. */
+export function groupConversationId(groupId: string): string {
+  return `g:${groupId}`;
+}
+
+/** The media URL path of a media id. */
+export function mediaUrl(mediaId: string): string {
+  return `/api/media/${mediaId}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * The task layer: consumes the message log, stores messages with their seqs,
+ * then pushes messages and events to connect servers; consumes status changes
+ * and pushes presence and group online counts.
+ */
+import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
+import type { Presence } from "../shared/presence/mod.ts";
+import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
+import type { Registry } from "../shared/registry/mod.ts";
+import type { Store } from "../shared/store/mod.ts";
+import type { Message } from "../shared/types.ts";
+import { deliver, type Outgoing } from "./deliver.ts";
+
+/** Options of `createTask()`. */
+export interface TaskOptions {
+  log: MessageLog;
+  statusQueue: StatusQueue;
+  store: Store;
+  presence: Presence;
+  registry: Registry;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A running task layer. */
+export interface Task {
+  close(): Promise<void>;
+}
+
+/** Starts consuming the log and the status queue. */
+export function createTask(
+  { log, statusQueue, store, presence, registry, onError = logError }: TaskOptions,
+): Task {
+  const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
+
+  async function handleBatch(batch: LogRecord[]): Promise<void> {
+    const accepted = batch.flatMap((r) => (r.type === "message" ? [r.message] : []));
+    const stored = new Map<string, Message>();
+    for (const message of await store.saveMessages(accepted)) stored.set(message.id, message);
+
+    const members = new Map<string, Promise<string[]>>();
+    const membersOf = (groupId: string) => {
+      let list = members.get(groupId);
+      if (!list) members.set(groupId, list = store.groupMemberIds(groupId));
+      return list;
+    };
+
+    const items: Outgoing[] = [];
+    const kicks: string[] = [];
+    for (const record of batch) {
+      if (record.type === "kick") {
+        kicks.push(...record.tokenHashes);
+      } else if (record.type === "event") {
+        items.push({
+          userIds: record.userIds,
+          frame: JSON.stringify(record.frame),
+          membership: record.membership,
+        });
+      } else {
+        const message = stored.get(record.message.id);
+        if (!message) continue;
+        const frame = JSON.stringify({ op: "message", message });
+        const ack = { conversationId: message.conversationId, seq: message.seq };
+        if (message.to.type === "group") {
+          items.push({
+            groupId: message.to.id,
+            memberIds: await membersOf(message.to.id),
+            frame,
+            ack,
+          });
+        } else {
+          items.push({ userIds: [message.from, message.to.id], frame, ack });
+        }
+      }
+    }
+    await deliver(presence, registry, items, pushFailed);
+    if (kicks.length > 0) {
+      await Promise.all(
+        registry.connectServers().map((serverId) =>
+          registry.connect(serverId)?.kick(kicks).catch((error) => pushFailed(error, serverId))
+        ),
+      );
+    }
+  }
+
+  async function handleStatus(change: StatusChange): Promise<void> {
+    const online = (await presence.online([change.userId])).has(change.userId);
+    if (online !== change.online) return; // Stale: a later change will tell the current state.
+    const items: Outgoing[] = [];
+    const friendIds = await store.friendIds(change.userId);
+    items.push({
+      userIds: friendIds,
+      frame: JSON.stringify({ op: "presence", userId: change.userId, online }),
+    });
+    for (const groupId of await store.groupIdsOf(change.userId)) {
+      const onlineMembers = [...await presence.online(await store.groupMemberIds(groupId))];
+      items.push({
+        userIds: onlineMembers,
+        frame: JSON.stringify({ op: "group_online", groupId, count: onlineMembers.length }),
+      });
+    }
+    await deliver(presence, registry, items, pushFailed);
+  }
+
+  log.consume(async (batch) => {
+    try {
+      await handleBatch(batch);
+    } catch (error) {
+      onError(error, `log batch of ${batch.length}`);
+      throw error;
+    }
+  });
+  statusQueue.consume(handleStatus);
+
+  return {
+    async close() {
+      await log.close();
+      await statusQueue.close();
+    },
+  };
+}
+
+function logError(error: unknown, context: string): void {
+  console.error(`task: ${context} failed:`, error);
+}
