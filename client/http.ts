@@ -1,0 +1,191 @@
+/** The HTTP half of the SDK: one typed method per route of the protocol. */
+import type {
+  ContentInput,
+  ConversationSummary,
+  FriendRequest,
+  Group,
+  GroupMember,
+  MediaInfo,
+  Message,
+  SendResult,
+  Target,
+  User,
+} from "../shared/types.ts";
+
+/** An error answer from the server, with its protocol code and HTTP status. */
+export class ImError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number, readonly retryAfter?: number) {
+    super(message);
+    this.name = "ImError";
+  }
+}
+
+/** A user with presence. */
+export interface UserOnline {
+  user: User;
+  online: boolean;
+}
+
+/** Options of the HTTP client. */
+export interface HttpOptions {
+  /** Where the server is, e.g. `http://localhost:8080`. */
+  baseUrl: string;
+  token?: string;
+}
+
+/** Typed calls to the HTTP API. */
+export class ImHttp {
+  readonly baseUrl: string;
+  token: string | undefined;
+
+  constructor({ baseUrl, token }: HttpOptions) {
+    this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.token = token;
+  }
+
+  /** Any call: JSON in and out; error answers throw ImError. */
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    const h = init.headers as Record<string, string>;
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (body instanceof Uint8Array) {
+      init.body = body as Uint8Array<ArrayBuffer>;
+    } else if (body !== undefined) {
+      h["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const text = await response.text();
+    if (!response.ok) {
+      let code = "internal";
+      let message = text;
+      try {
+        ({ code, message } = JSON.parse(text).error);
+      } catch {
+        // Not our error body: keep the raw text.
+      }
+      const retry = response.headers.get("retry-after");
+      throw new ImError(code, message, response.status, retry ? Number(retry) : undefined);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async register(username: string, password: string, nickname?: string): Promise<{ user: User; token: string }> {
+    const result = await this.request<{ user: User; token: string }>("POST", "/api/auth/register", {
+      username,
+      password,
+      ...(nickname === undefined ? {} : { nickname }),
+    });
+    this.token = result.token;
+    return result;
+  }
+
+  async login(username: string, password: string): Promise<{ user: User; token: string }> {
+    const result = await this.request<{ user: User; token: string }>("POST", "/api/auth/login", { username, password });
+    this.token = result.token;
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    await this.request("POST", "/api/auth/logout");
+  }
+
+  async me(): Promise<User> {
+    return (await this.request<{ user: User }>("GET", "/api/me")).user;
+  }
+
+  async updateMe(patch: { nickname?: string; avatar?: string | null }): Promise<User> {
+    return (await this.request<{ user: User }>("PATCH", "/api/me", patch)).user;
+  }
+
+  async searchUsers(q: string, limit?: number): Promise<User[]> {
+    const query = new URLSearchParams({ q, ...(limit ? { limit: String(limit) } : {}) });
+    return (await this.request<{ users: User[] }>("GET", `/api/users/search?${query}`)).users;
+  }
+
+  user(id: string): Promise<UserOnline> {
+    return this.request("GET", `/api/users/${encodeURIComponent(id)}`);
+  }
+
+  requestFriend(userId: string, note?: string): Promise<{ request?: FriendRequest; friend?: User }> {
+    return this.request("POST", "/api/friends/requests", { userId, ...(note === undefined ? {} : { note }) });
+  }
+
+  friendRequests(): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
+    return this.request("GET", "/api/friends/requests");
+  }
+
+  async acceptFriend(requestId: string): Promise<User> {
+    return (await this.request<{ friend: User }>("POST", `/api/friends/requests/${requestId}/accept`)).friend;
+  }
+
+  async rejectFriend(requestId: string): Promise<void> {
+    await this.request("POST", `/api/friends/requests/${requestId}/reject`);
+  }
+
+  async friends(): Promise<UserOnline[]> {
+    return (await this.request<{ friends: UserOnline[] }>("GET", "/api/friends")).friends;
+  }
+
+  async removeFriend(userId: string): Promise<void> {
+    await this.request("DELETE", `/api/friends/${userId}`);
+  }
+
+  async createGroup(name: string, memberIds: string[] = [], avatar?: string): Promise<Group> {
+    const body = { name, memberIds, ...(avatar ? { avatar } : {}) };
+    return (await this.request<{ group: Group }>("POST", "/api/groups", body)).group;
+  }
+
+  async groups(): Promise<{ group: Group; onlineCount: number }[]> {
+    return (await this.request<{ groups: { group: Group; onlineCount: number }[] }>("GET", "/api/groups")).groups;
+  }
+
+  async searchGroups(q: string): Promise<Group[]> {
+    return (await this.request<{ groups: Group[] }>("GET", `/api/groups/search?${new URLSearchParams({ q })}`)).groups;
+  }
+
+  group(id: string): Promise<{ group: Group; members: GroupMember[]; onlineCount: number }> {
+    return this.request("GET", `/api/groups/${encodeURIComponent(id)}`);
+  }
+
+  async joinGroup(id: string): Promise<Group> {
+    return (await this.request<{ group: Group }>("POST", `/api/groups/${id}/join`)).group;
+  }
+
+  async leaveGroup(id: string): Promise<void> {
+    await this.request("POST", `/api/groups/${id}/leave`);
+  }
+
+  async addGroupMembers(id: string, userIds: string[]): Promise<Group> {
+    return (await this.request<{ group: Group }>("POST", `/api/groups/${id}/members`, { userIds })).group;
+  }
+
+  async updateGroup(id: string, patch: { name?: string; avatar?: string | null }): Promise<Group> {
+    return (await this.request<{ group: Group }>("PATCH", `/api/groups/${id}`, patch)).group;
+  }
+
+  postMessage(to: Target, content: ContentInput, clientMsgId: string): Promise<SendResult> {
+    return this.request("POST", "/api/messages", { to, content, clientMsgId });
+  }
+
+  async conversations(): Promise<ConversationSummary[]> {
+    return (await this.request<{ conversations: ConversationSummary[] }>("GET", "/api/conversations")).conversations;
+  }
+
+  async history(conversationId: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<Message[]> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(page)) if (value !== undefined) query.set(key, String(value));
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages?${query}`;
+    return (await this.request<{ messages: Message[] }>("GET", path)).messages;
+  }
+
+  uploadMedia(bytes: Uint8Array, contentType: string): Promise<MediaInfo> {
+    return this.request("POST", "/api/media", bytes, { "content-type": contentType });
+  }
+
+  /** The absolute WebSocket URL to open. */
+  async connectUrl(): Promise<string> {
+    const { url } = await this.request<{ url: string }>("GET", "/api/connect");
+    return new URL(url, this.baseUrl.replace(/^http/, "ws")).toString();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Boots the system for end-to-end tests: the embedded mode as a child process
+ * on a free port with a fresh data dir, or, when IM_E2E_URL is set, an already
+ * running deployment (a cluster) at that URL.
+ */
+import { ImClient } from "../client/mod.ts";
+import type { ClientEvents } from "../client/mod.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** A running embedded server. */
+export interface Server {
+  url: string;
+  dataDir: string;
+  process: Deno.ChildProcess | null;
+  output: string[];
+  /** Stops the server: SIGTERM (graceful) or SIGKILL. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
+}
+
+/** Settings the e2e suite runs with: short timeouts so timing behaviour is testable quickly. */
+export const TEST_ENV: Record<string, string> = {
+  IM_SCRYPT_COST: "1024",
+  IM_REDELIVER_MS: "600",
+  IM_AUTH_TIMEOUT_MS: "1500",
+  IM_SEND_RATE: "1000",
+  IM_SEND_BURST: "1000",
+  IM_MAX_IMAGE_BYTES: String(64 * 1024),
+};
+
+/** Starts the embedded mode (or attaches to IM_E2E_URL). */
+export async function startServer(
+  { dataDir, env = {} }: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<Server> {
+  const external = Deno.env.get("IM_E2E_URL");
+  if (external && !dataDir) {
+    return { url: external, dataDir: "", process: null, output: [], stop: () => Promise.resolve(null) };
+  }
+  const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-e2e-" });
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys", "main.ts"],
+    cwd: ROOT,
+    env: { ...TEST_ENV, ...env, IM_HTTP_PORT: "0", IM_HTTP_HOST: "127.0.0.1", IM_DATA_DIR: dir },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const process = command.spawn();
+  const output: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 60_000);
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        output.push(chunk);
+        const match = /listening on http:\/\/([\d.]+):(\d+)/.exec(output.join(""));
+        if (match) {
+          clearTimeout(timer);
+          resolve(`http://${match[1]}:${match[2]}`);
+        }
+      }
+    };
+    pump(process.stdout);
+    pump(process.stderr);
+    process.status.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`server exited:\n${output.join("")}`));
+    });
+  });
+  return {
+    url,
+    dataDir: dir,
+    process,
+    output,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        process.kill(signal);
+      } catch {
+        // Already gone.
+      }
+      return await process.status;
+    },
+  };
+}
+
+let counter = 0;
+
+/** A unique username for this run. */
+export function uniqueName(prefix = "u"): string {
+  return `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Registers a new user and returns a connected client (unless `connect: false`). */
+export async function newUser(
+  url: string,
+  { connect = true, autoAck = true, name }: { connect?: boolean; autoAck?: boolean; name?: string } = {},
+): Promise<ImClient> {
+  const client = new ImClient({ baseUrl: url, autoAck });
+  await client.register(name ?? uniqueName(), "correct horse battery");
+  if (connect) await client.connect();
+  return client;
+}
+
+/** A second device of the same account. */
+export async function secondDevice(url: string, first: ImClient, autoAck = true): Promise<ImClient> {
+  const client = new ImClient({ baseUrl: url, token: first.token, autoAck });
+  await client.connect();
+  return client;
+}
+
+/** Waits for an event matching a predicate. */
+export function waitFor<K extends keyof ClientEvents>(
+  client: ImClient,
+  event: K,
+  predicate: (value: ClientEvents[K]) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${String(event)}`));
+    }, timeoutMs);
+    const off = client.on(event, (value) => {
+      if (!predicate(value)) return;
+      clearTimeout(timer);
+      off();
+      resolve(value);
+    });
+  });
+}
+
+/** Makes two connected clients friends. */
+export async function befriend(a: ImClient, b: ImClient): Promise<void> {
+  const { request } = await a.requestFriend((await b.me()).id);
+  await b.acceptFriend(request!.id);
+}
+
+/** Records every event of a kind. */
+export function collect<K extends keyof ClientEvents>(client: ImClient, event: K): ClientEvents[K][] {
+  const list: ClientEvents[K][] = [];
+  client.on(event, (value) => list.push(value));
+  return list;
+}
+
+/** Polls until `check` returns a truthy value. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A 2×3 PNG image. */
+export const PNG_2x3 = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAIAAAA2iEnWAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
