@@ -295,6 +295,11 @@ export class ImClient extends ImHttp {
     });
   }
 
+  /** Drops the socket as a network failure would; the client reconnects and repairs gaps. */
+  drop(): void {
+    this.#socket?.close(4000, "dropped by client");
+  }
+
   /** Closes the session for good. */
   close(): Promise<void> {
     this.#wanted = false;
