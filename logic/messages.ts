@@ -179,7 +179,6 @@ export function messages(ctx: Context) {
       conversationId: string,
       query: { after: string | null; before: string | null; limit: string | null },
     ) {
-      await participant(userId, conversationId);
       const limit = checkInt(query.limit ?? undefined, "limit", 1, 200, 50);
       const after = query.after === null
         ? undefined
@@ -187,6 +186,7 @@ export function messages(ctx: Context) {
       const before = query.before === null
         ? undefined
         : checkInt(query.before, "before", 1, 2 ** 31 - 1);
+      await participant(userId, conversationId);
       return await store.history(conversationId, { after, before, limit });
     },
 
