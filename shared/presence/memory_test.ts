@@ -1,0 +1,4 @@
+import { testPresence } from "./_contract.ts";
+import { MemoryPresence } from "./memory.ts";
+
+testPresence("MemoryPresence", () => Promise.resolve(new MemoryPresence()));
