@@ -14,7 +14,12 @@ import type {
 
 /** An error answer from the server, with its protocol code and HTTP status. */
 export class ImError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number, readonly retryAfter?: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly retryAfter?: number,
+  ) {
     super(message);
     this.name = "ImError";
   }
@@ -44,7 +49,12 @@ export class ImHttp {
   }
 
   /** Any call: JSON in and out; error answers throw ImError. */
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const init: RequestInit = { method, headers: { ...headers } };
     const h = init.headers as Record<string, string>;
     if (this.token) h.authorization = `Bearer ${this.token}`;
@@ -70,7 +80,11 @@ export class ImHttp {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  async register(username: string, password: string, nickname?: string): Promise<{ user: User; token: string }> {
+  async register(
+    username: string,
+    password: string,
+    nickname?: string,
+  ): Promise<{ user: User; token: string }> {
     const result = await this.request<{ user: User; token: string }>("POST", "/api/auth/register", {
       username,
       password,
@@ -81,7 +95,10 @@ export class ImHttp {
   }
 
   async login(username: string, password: string): Promise<{ user: User; token: string }> {
-    const result = await this.request<{ user: User; token: string }>("POST", "/api/auth/login", { username, password });
+    const result = await this.request<{ user: User; token: string }>("POST", "/api/auth/login", {
+      username,
+      password,
+    });
     this.token = result.token;
     return result;
   }
@@ -107,8 +124,14 @@ export class ImHttp {
     return this.request("GET", `/api/users/${encodeURIComponent(id)}`);
   }
 
-  requestFriend(userId: string, note?: string): Promise<{ request?: FriendRequest; friend?: User }> {
-    return this.request("POST", "/api/friends/requests", { userId, ...(note === undefined ? {} : { note }) });
+  requestFriend(
+    userId: string,
+    note?: string,
+  ): Promise<{ request?: FriendRequest; friend?: User }> {
+    return this.request("POST", "/api/friends/requests", {
+      userId,
+      ...(note === undefined ? {} : { note }),
+    });
   }
 
   friendRequests(): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
@@ -116,7 +139,10 @@ export class ImHttp {
   }
 
   async acceptFriend(requestId: string): Promise<User> {
-    return (await this.request<{ friend: User }>("POST", `/api/friends/requests/${requestId}/accept`)).friend;
+    return (await this.request<{ friend: User }>(
+      "POST",
+      `/api/friends/requests/${requestId}/accept`,
+    )).friend;
   }
 
   async rejectFriend(requestId: string): Promise<void> {
@@ -137,11 +163,17 @@ export class ImHttp {
   }
 
   async groups(): Promise<{ group: Group; onlineCount: number }[]> {
-    return (await this.request<{ groups: { group: Group; onlineCount: number }[] }>("GET", "/api/groups")).groups;
+    return (await this.request<{ groups: { group: Group; onlineCount: number }[] }>(
+      "GET",
+      "/api/groups",
+    )).groups;
   }
 
   async searchGroups(q: string): Promise<Group[]> {
-    return (await this.request<{ groups: Group[] }>("GET", `/api/groups/search?${new URLSearchParams({ q })}`)).groups;
+    return (await this.request<{ groups: Group[] }>(
+      "GET",
+      `/api/groups/search?${new URLSearchParams({ q })}`,
+    )).groups;
   }
 
   group(id: string): Promise<{ group: Group; members: GroupMember[]; onlineCount: number }> {
@@ -157,7 +189,8 @@ export class ImHttp {
   }
 
   async addGroupMembers(id: string, userIds: string[]): Promise<Group> {
-    return (await this.request<{ group: Group }>("POST", `/api/groups/${id}/members`, { userIds })).group;
+    return (await this.request<{ group: Group }>("POST", `/api/groups/${id}/members`, { userIds }))
+      .group;
   }
 
   async updateGroup(id: string, patch: { name?: string; avatar?: string | null }): Promise<Group> {
@@ -169,12 +202,20 @@ export class ImHttp {
   }
 
   async conversations(): Promise<ConversationSummary[]> {
-    return (await this.request<{ conversations: ConversationSummary[] }>("GET", "/api/conversations")).conversations;
+    return (await this.request<{ conversations: ConversationSummary[] }>(
+      "GET",
+      "/api/conversations",
+    )).conversations;
   }
 
-  async history(conversationId: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<Message[]> {
+  async history(
+    conversationId: string,
+    page: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<Message[]> {
     const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(page)) if (value !== undefined) query.set(key, String(value));
+    for (const [key, value] of Object.entries(page)) {
+      if (value !== undefined) query.set(key, String(value));
+    }
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages?${query}`;
     return (await this.request<{ messages: Message[] }>("GET", path)).messages;
   }

@@ -5,8 +5,15 @@
  * the history endpoint, and drops duplicates, so the application sees each
  * message once, in seq order per conversation.
  */
-import type { ContentInput, Message, SendResult, ServerFrame, Target, User } from "../shared/types.ts";
-import { ImError, ImHttp, type HttpOptions } from "./http.ts";
+import type {
+  ContentInput,
+  Message,
+  SendResult,
+  ServerFrame,
+  Target,
+  User,
+} from "../shared/types.ts";
+import { type HttpOptions, ImError, ImHttp } from "./http.ts";
 
 export { ImError, ImHttp } from "./http.ts";
 export type { UserOnline } from "./http.ts";
@@ -88,7 +95,9 @@ export class ImClient extends ImHttp {
   }
 
   #emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
-    for (const handler of this.#handlers.get(event) ?? []) (handler as Handler<ClientEvents[K]>)(value);
+    for (const handler of this.#handlers.get(event) ?? []) {
+      (handler as Handler<ClientEvents[K]>)(value);
+    }
   }
 
   /** The highest seq seen, in order, of a conversation. */
@@ -138,9 +147,13 @@ export class ImClient extends ImHttp {
       if (!this.#wanted || !this.#options.reconnect || TERMINAL_CLOSES.has(event.code)) {
         this.#wanted = false;
         this.#emit("state", "closed");
-        this.#ready?.reject(new ImError("unavailable", `Connection closed (${event.code} ${event.reason})`, 0));
+        this.#ready?.reject(
+          new ImError("unavailable", `Connection closed (${event.code} ${event.reason})`, 0),
+        );
         this.#ready = null;
-        for (const pending of this.#pending.values()) pending.reject(new ImError("unavailable", "Connection closed", 0));
+        for (const pending of this.#pending.values()) {
+          pending.reject(new ImError("unavailable", "Connection closed", 0));
+        }
         this.#pending.clear();
         return;
       }
@@ -150,7 +163,10 @@ export class ImClient extends ImHttp {
 
   #retry(_error: Error): void {
     if (!this.#wanted) return;
-    const delay = Math.min(this.#options.maxBackoffMs, this.#options.backoffMs * 2 ** this.#attempt++);
+    const delay = Math.min(
+      this.#options.maxBackoffMs,
+      this.#options.backoffMs * 2 ** this.#attempt++,
+    );
     this.#timer = setTimeout(() => this.#open(), delay * (0.5 + Math.random() / 2));
   }
 
@@ -166,7 +182,11 @@ export class ImClient extends ImHttp {
       case "sent": {
         const pending = this.#pending.get(frame.clientMsgId);
         this.#pending.delete(frame.clientMsgId);
-        pending?.resolve({ id: frame.id, clientMsgId: frame.clientMsgId, conversationId: frame.conversationId });
+        pending?.resolve({
+          id: frame.id,
+          clientMsgId: frame.clientMsgId,
+          conversationId: frame.conversationId,
+        });
         return;
       }
       case "error": {
@@ -203,7 +223,10 @@ export class ImClient extends ImHttp {
     try {
       await this.#sync();
     } catch (error) {
-      this.#emit("error", { code: "unavailable", message: `Gap repair failed: ${(error as Error).message}` });
+      this.#emit("error", {
+        code: "unavailable",
+        message: `Gap repair failed: ${(error as Error).message}`,
+      });
     }
     this.#ready?.resolve(user);
     this.#ready = null;
@@ -228,7 +251,10 @@ export class ImClient extends ImHttp {
 
   #enqueue(conversationId: string, work: () => Promise<void>): Promise<void> {
     const next = (this.#chains.get(conversationId) ?? Promise.resolve()).then(work).catch((error) =>
-      this.#emit("error", { code: "unavailable", message: `Conversation ${conversationId}: ${error.message}` })
+      this.#emit("error", {
+        code: "unavailable",
+        message: `Conversation ${conversationId}: ${error.message}`,
+      })
     );
     this.#chains.set(conversationId, next);
     return next;
@@ -237,7 +263,10 @@ export class ImClient extends ImHttp {
   /** Fetches and delivers what lies between the last seq seen and `upTo`. */
   async #fill(conversationId: string, upTo: number): Promise<void> {
     while (this.lastSeq(conversationId) < upTo) {
-      const page = await this.history(conversationId, { after: this.lastSeq(conversationId), limit: 200 });
+      const page = await this.history(conversationId, {
+        after: this.lastSeq(conversationId),
+        limit: 200,
+      });
       if (page.length === 0) break;
       for (const message of page) if (message.seq <= upTo) this.#deliver(message);
       if (page[page.length - 1].seq >= upTo) break;
@@ -246,8 +275,12 @@ export class ImClient extends ImHttp {
 
   async #receive(message: Message): Promise<void> {
     const last = this.lastSeq(message.conversationId);
-    if (message.seq <= last || this.#seen.has(message.id)) return this.#ackUpTo(message.conversationId);
-    if (message.seq > last + 1 && (this.#synced || last > 0)) await this.#fill(message.conversationId, message.seq - 1);
+    if (message.seq <= last || this.#seen.has(message.id)) {
+      return this.#ackUpTo(message.conversationId);
+    }
+    if (message.seq > last + 1 && (this.#synced || last > 0)) {
+      await this.#fill(message.conversationId, message.seq - 1);
+    }
     this.#deliver(message);
   }
 
@@ -286,8 +319,14 @@ export class ImClient extends ImHttp {
   }
 
   /** Sends a message; retried with the same clientMsgId across reconnects until answered. */
-  send(to: Target, content: ContentInput, clientMsgId: string = crypto.randomUUID()): Promise<SendResult> {
-    if (this.#pending.has(clientMsgId)) return Promise.reject(new ImError("conflict", "Send already in flight", 0));
+  send(
+    to: Target,
+    content: ContentInput,
+    clientMsgId: string = crypto.randomUUID(),
+  ): Promise<SendResult> {
+    if (this.#pending.has(clientMsgId)) {
+      return Promise.reject(new ImError("conflict", "Send already in flight", 0));
+    }
     const frame = JSON.stringify({ op: "send", clientMsgId, to, content });
     return new Promise((resolve, reject) => {
       this.#pending.set(clientMsgId, { frame, resolve, reject });

@@ -1,6 +1,12 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import { hashToken } from "../shared/token_hash.ts";
-import { hashPassword, isTokenShaped, newMediaId, newToken, verifyPassword } from "./credentials.ts";
+import {
+  hashPassword,
+  isTokenShaped,
+  newMediaId,
+  newToken,
+  verifyPassword,
+} from "./credentials.ts";
 
 Deno.test("hashPassword() salts, and verifyPassword() accepts only the password", async () => {
   const a = await hashPassword("correct horse", 1024);

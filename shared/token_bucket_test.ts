@@ -4,7 +4,12 @@ import { TokenBucket } from "./token_bucket.ts";
 Deno.test("TokenBucket.take() allows a burst, then the rate", () => {
   let now = 0;
   const bucket = new TokenBucket({ rate: 10, burst: 3, now: () => now });
-  assertEquals([bucket.take(), bucket.take(), bucket.take(), bucket.take()], [true, true, true, false]);
+  assertEquals([bucket.take(), bucket.take(), bucket.take(), bucket.take()], [
+    true,
+    true,
+    true,
+    false,
+  ]);
   assertEquals(bucket.waitMs(), 100);
   now += 100;
   assertEquals([bucket.take(), bucket.take()], [true, false]);

@@ -19,7 +19,9 @@ function replacer(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return [...value];
   if (value && typeof value === "object" && !Array.isArray(value)) {
     // Key order does not matter for equality.
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(
+      Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
   }
   return value;
 }

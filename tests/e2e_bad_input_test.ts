@@ -7,49 +7,96 @@ globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-async function call(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) {
+async function call(
+  method: string,
+  path: string,
+  body?: BodyInit,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${url}${path}`, { method, body, headers });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
-Deno.test("HTTP: malformed JSON, wrong types, unknown fields, oversize bodies, unknown routes and ids", opts, async () => {
-  const user = await newUser(url, { connect: false });
-  const auth = { authorization: `Bearer ${user.token}`, "content-type": "application/json" };
-  const cases: [string, string, BodyInit | undefined, number, string][] = [
-    ["POST", "/api/auth/register", "{not json", 400, "invalid_argument"],
-    ["POST", "/api/auth/register", "[]", 400, "invalid_argument"],
-    ["POST", "/api/auth/register", '{"username":["x"],"password":"12345678"}', 400, "invalid_argument"],
-    ["POST", "/api/auth/login", '{"username":"abc","password":"12345678","extra":1}', 400, "invalid_argument"],
-    ["POST", "/api/auth/register", JSON.stringify({ username: "abc", password: "x".repeat(70_000) }), 413, "payload_too_large"],
-    ["POST", "/api/messages", '{"to":{"type":"user","id":"1"},"clientMsgId":"a","content":{"type":"text","text":"x"},"x":1}', 400, "invalid_argument"],
-    ["POST", "/api/messages", '{"to":{"type":"user","id":"1"},"clientMsgId":"has space","content":{"type":"text","text":"x"}}', 400, "invalid_argument"],
-    ["GET", "/api/nope", undefined, 404, "not_found"],
-    ["DELETE", "/api/me", undefined, 404, "not_found"],
-    ["GET", "/api/users/abc", undefined, 404, "not_found"],
-    ["GET", "/api/users/99999999999999999999999", undefined, 404, "not_found"],
-    ["GET", "/api/groups/123", undefined, 404, "not_found"],
-    ["POST", "/api/groups/123/join", undefined, 404, "not_found"],
-    ["POST", "/api/friends/requests/5/accept", undefined, 404, "not_found"],
-    ["GET", "/api/conversations/u:1:2/messages?after=-1", undefined, 400, "invalid_argument"],
-    ["GET", "/api/conversations/%E0%A4%A/messages", undefined, 404, "not_found"],
-    ["PATCH", "/api/me", '{"nickname":5}', 400, "invalid_argument"],
-    ["POST", "/api/groups", '{"name":"x","memberIds":"1"}', 400, "invalid_argument"],
-  ];
-  for (const [method, path, body, status, code] of cases) {
-    const answer = await call(method, path, body, auth);
-    assertEquals([answer.status, answer.body?.error?.code], [status, code], `${method} ${path}`);
-    assert(typeof answer.body.error.message === "string" && answer.body.error.message.length > 0);
-  }
-  const bigUpload = await call("POST", "/api/media", new Uint8Array(200_000), { authorization: auth.authorization });
-  assertEquals(bigUpload.status, 413);
-  assertEquals((await call("GET", "/api/me", undefined, auth)).status, 200, "still serving");
-  assertEquals((await call("GET", "/healthz")).status, 200);
-  assertEquals((await call("GET", "/readyz")).status, 200);
-  assertEquals((await call("GET", "/ws")).body.error.code, "invalid_argument");
-});
+Deno.test(
+  "HTTP: malformed JSON, wrong types, unknown fields, oversize bodies, unknown routes and ids",
+  opts,
+  async () => {
+    const user = await newUser(url, { connect: false });
+    const auth = { authorization: `Bearer ${user.token}`, "content-type": "application/json" };
+    const cases: [string, string, BodyInit | undefined, number, string][] = [
+      ["POST", "/api/auth/register", "{not json", 400, "invalid_argument"],
+      ["POST", "/api/auth/register", "[]", 400, "invalid_argument"],
+      [
+        "POST",
+        "/api/auth/register",
+        '{"username":["x"],"password":"12345678"}',
+        400,
+        "invalid_argument",
+      ],
+      [
+        "POST",
+        "/api/auth/login",
+        '{"username":"abc","password":"12345678","extra":1}',
+        400,
+        "invalid_argument",
+      ],
+      [
+        "POST",
+        "/api/auth/register",
+        JSON.stringify({ username: "abc", password: "x".repeat(70_000) }),
+        413,
+        "payload_too_large",
+      ],
+      [
+        "POST",
+        "/api/messages",
+        '{"to":{"type":"user","id":"1"},"clientMsgId":"a","content":{"type":"text","text":"x"},"x":1}',
+        400,
+        "invalid_argument",
+      ],
+      [
+        "POST",
+        "/api/messages",
+        '{"to":{"type":"user","id":"1"},"clientMsgId":"has space","content":{"type":"text","text":"x"}}',
+        400,
+        "invalid_argument",
+      ],
+      ["GET", "/api/nope", undefined, 404, "not_found"],
+      ["DELETE", "/api/me", undefined, 404, "not_found"],
+      ["GET", "/api/users/abc", undefined, 404, "not_found"],
+      ["GET", "/api/users/99999999999999999999999", undefined, 404, "not_found"],
+      ["GET", "/api/groups/123", undefined, 404, "not_found"],
+      ["POST", "/api/groups/123/join", undefined, 404, "not_found"],
+      ["POST", "/api/friends/requests/5/accept", undefined, 404, "not_found"],
+      ["GET", "/api/conversations/u:1:2/messages?after=-1", undefined, 400, "invalid_argument"],
+      ["GET", "/api/conversations/%E0%A4%A/messages", undefined, 404, "not_found"],
+      ["PATCH", "/api/me", '{"nickname":5}', 400, "invalid_argument"],
+      ["POST", "/api/groups", '{"name":"x","memberIds":"1"}', 400, "invalid_argument"],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const answer = await call(method, path, body, auth);
+      assertEquals([answer.status, answer.body?.error?.code], [status, code], `${method} ${path}`);
+      assert(typeof answer.body.error.message === "string" && answer.body.error.message.length > 0);
+    }
+    const bigUpload = await call("POST", "/api/media", new Uint8Array(200_000), {
+      authorization: auth.authorization,
+    });
+    assertEquals(bigUpload.status, 413);
+    assertEquals((await call("GET", "/api/me", undefined, auth)).status, 200, "still serving");
+    assertEquals((await call("GET", "/healthz")).status, 200);
+    assertEquals((await call("GET", "/readyz")).status, 200);
+    assertEquals((await call("GET", "/ws")).body.error.code, "invalid_argument");
+  },
+);
 
-function rawSocket(): Promise<{ ws: WebSocket; frames: Record<string, unknown>[]; closed: Promise<CloseEvent> }> {
+function rawSocket(): Promise<
+  { ws: WebSocket; frames: Record<string, unknown>[]; closed: Promise<CloseEvent> }
+> {
   const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
   const frames: Record<string, unknown>[] = [];
   ws.onmessage = (event) => frames.push(JSON.parse(event.data));
@@ -60,17 +107,28 @@ function rawSocket(): Promise<{ ws: WebSocket; frames: Record<string, unknown>[]
   });
 }
 
-Deno.test("WS: a frame before auth gets an error; three bad frames in a row close with 4400", opts, async () => {
-  const { ws, frames, closed } = await rawSocket();
-  ws.send(JSON.stringify({ op: "ping" }));
-  ws.send(JSON.stringify({ op: "send", clientMsgId: "x", to: { type: "user", id: "1" }, content: { type: "text", text: "hi" } }));
-  await eventually(() => frames.length === 2);
-  assertEquals(frames[0], { op: "pong" });
-  assertEquals(frames[1].code, "unauthenticated");
-  ws.send("{garbage");
-  ws.send(JSON.stringify({ op: "fly" }));
-  assertEquals((await closed).code, 4400);
-});
+Deno.test(
+  "WS: a frame before auth gets an error; three bad frames in a row close with 4400",
+  opts,
+  async () => {
+    const { ws, frames, closed } = await rawSocket();
+    ws.send(JSON.stringify({ op: "ping" }));
+    ws.send(
+      JSON.stringify({
+        op: "send",
+        clientMsgId: "x",
+        to: { type: "user", id: "1" },
+        content: { type: "text", text: "hi" },
+      }),
+    );
+    await eventually(() => frames.length === 2);
+    assertEquals(frames[0], { op: "pong" });
+    assertEquals(frames[1].code, "unauthenticated");
+    ws.send("{garbage");
+    ws.send(JSON.stringify({ op: "fly" }));
+    assertEquals((await closed).code, 4400);
+  },
+);
 
 Deno.test("WS: a bad token closes with 4401; no auth in time closes with 4408", opts, async () => {
   const bad = await rawSocket();
@@ -80,24 +138,35 @@ Deno.test("WS: a bad token closes with 4401; no auth in time closes with 4408", 
   assertEquals((await silent.closed).code, 4408);
 });
 
-Deno.test("WS: an oversize frame closes with 1009; garbage after auth gets errors and others keep chatting", opts, async () => {
-  const a = await newUser(url);
-  const b = await newUser(url);
-  await befriend(a, b);
-  const { ws, frames, closed } = await rawSocket();
-  ws.send(JSON.stringify({ op: "auth", token: a.token }));
-  await eventually(() => frames.some((f) => f.op === "ready"));
-  ws.send(JSON.stringify({ op: "ack", conversationId: "x", seq: "1" }));
-  ws.send(JSON.stringify({ op: "send", clientMsgId: "c1", to: { type: "user", id: b.self!.id }, content: "nope" }));
-  await eventually(() => frames.filter((f) => f.op === "error").length === 2);
-  const errors = frames.filter((f) => f.op === "error");
-  assertEquals(errors.map((f) => f.code), ["invalid_argument", "invalid_argument"]);
-  assertEquals(errors[1].ref, "c1");
-  ws.send("x".repeat(70 * 1024));
-  assertEquals((await closed).code, 1009);
+Deno.test(
+  "WS: an oversize frame closes with 1009; garbage after auth gets errors and others keep chatting",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const b = await newUser(url);
+    await befriend(a, b);
+    const { ws, frames, closed } = await rawSocket();
+    ws.send(JSON.stringify({ op: "auth", token: a.token }));
+    await eventually(() => frames.some((f) => f.op === "ready"));
+    ws.send(JSON.stringify({ op: "ack", conversationId: "x", seq: "1" }));
+    ws.send(
+      JSON.stringify({
+        op: "send",
+        clientMsgId: "c1",
+        to: { type: "user", id: b.self!.id },
+        content: "nope",
+      }),
+    );
+    await eventually(() => frames.filter((f) => f.op === "error").length === 2);
+    const errors = frames.filter((f) => f.op === "error");
+    assertEquals(errors.map((f) => f.code), ["invalid_argument", "invalid_argument"]);
+    assertEquals(errors[1].ref, "c1");
+    ws.send("x".repeat(70 * 1024));
+    assertEquals((await closed).code, 1009);
 
-  const got = collect(b, "message");
-  await a.send({ type: "user", id: b.self!.id }, { type: "text", text: "still fine" });
-  await eventually(() => got.length === 1);
-  await Promise.all([a.close(), b.close()]);
-});
+    const got = collect(b, "message");
+    await a.send({ type: "user", id: b.self!.id }, { type: "text", text: "still fine" });
+    await eventually(() => got.length === 1);
+    await Promise.all([a.close(), b.close()]);
+  },
+);

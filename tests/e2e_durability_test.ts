@@ -6,58 +6,68 @@ import { befriend, collect, eventually, newUser, startServer, waitFor } from "./
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const text = (t: string) => ({ type: "text" as const, text: t });
 
-Deno.test("a message acknowledged with sent survives kill -9; the next one gets the next seq", opts, async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "im-durable-" });
-  let server = await startServer({ dataDir });
-  const a = await newUser(server.url);
-  const b = await newUser(server.url, { connect: false });
-  await befriend(a, b);
-  const to = { type: "user" as const, id: (await b.me()).id };
-  await a.send(to, text("first"));
-  const sent = await a.send(to, text("acknowledged, then crash"));
-  const status = await server.stop("SIGKILL");
-  assertEquals(status?.signal, "SIGKILL");
-  await a.close();
+Deno.test(
+  "a message acknowledged with sent survives kill -9; the next one gets the next seq",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "im-durable-" });
+    let server = await startServer({ dataDir });
+    const a = await newUser(server.url);
+    const b = await newUser(server.url, { connect: false });
+    await befriend(a, b);
+    const to = { type: "user" as const, id: (await b.me()).id };
+    await a.send(to, text("first"));
+    const sent = await a.send(to, text("acknowledged, then crash"));
+    const status = await server.stop("SIGKILL");
+    assertEquals(status?.signal, "SIGKILL");
+    await a.close();
 
-  server = await startServer({ dataDir });
-  try {
-    const reader = new ImClient({ baseUrl: server.url, token: b.token });
-    const history = await reader.history(sent.conversationId);
-    assertEquals(history.map((m) => [m.seq, m.id]), [[1, history[0].id], [2, sent.id]]);
-    const writer = new ImClient({ baseUrl: server.url, token: a.token });
-    await writer.connect();
-    const got = collect(writer, "message");
-    await writer.send(to, text("after restart"));
-    await eventually(() => got.length === 1);
-    assertEquals(got[0].seq, 3);
-    await writer.close();
-  } finally {
-    await server.stop("SIGKILL");
-  }
-});
+    server = await startServer({ dataDir });
+    try {
+      const reader = new ImClient({ baseUrl: server.url, token: b.token });
+      const history = await reader.history(sent.conversationId);
+      assertEquals(history.map((m) => [m.seq, m.id]), [[1, history[0].id], [2, sent.id]]);
+      const writer = new ImClient({ baseUrl: server.url, token: a.token });
+      await writer.connect();
+      const got = collect(writer, "message");
+      await writer.send(to, text("after restart"));
+      await eventually(() => got.length === 1);
+      assertEquals(got[0].seq, 3);
+      await writer.close();
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  },
+);
 
-Deno.test("SIGTERM closes sockets with 1001 and the store cleanly; everything is there after restart", opts, async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "im-graceful-" });
-  let server = await startServer({ dataDir });
-  const a = await newUser(server.url, { autoAck: true });
-  const b = await newUser(server.url, { connect: false });
-  await befriend(a, b);
-  const group = await a.createGroup("survivors", [(await b.me()).id]);
-  await a.send({ type: "group", id: group.id }, text("persist me"));
-  const closed = waitFor(a, "closed");
-  const status = await server.stop("SIGTERM");
-  assertEquals((await closed).code, 1001);
-  assertEquals(status?.code, 0);
-  assertEquals(server.output.join("").includes("im: stopped"), true);
-  await a.close();
+Deno.test(
+  "SIGTERM closes sockets with 1001 and the store cleanly; everything is there after restart",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "im-graceful-" });
+    let server = await startServer({ dataDir });
+    const a = await newUser(server.url, { autoAck: true });
+    const b = await newUser(server.url, { connect: false });
+    await befriend(a, b);
+    const group = await a.createGroup("survivors", [(await b.me()).id]);
+    await a.send({ type: "group", id: group.id }, text("persist me"));
+    const closed = waitFor(a, "closed");
+    const status = await server.stop("SIGTERM");
+    assertEquals((await closed).code, 1001);
+    assertEquals(status?.code, 0);
+    assertEquals(server.output.join("").includes("im: stopped"), true);
+    await a.close();
 
-  server = await startServer({ dataDir });
-  try {
-    const again = new ImClient({ baseUrl: server.url, token: b.token });
-    assertEquals((await again.friends()).length, 1);
-    assertEquals((await again.groups()).map((g) => g.group.name), ["survivors"]);
-    assertEquals((await again.history(`g:${group.id}`)).map((m) => m.content), [text("persist me")]);
-  } finally {
-    await server.stop("SIGKILL");
-  }
-});
+    server = await startServer({ dataDir });
+    try {
+      const again = new ImClient({ baseUrl: server.url, token: b.token });
+      assertEquals((await again.friends()).length, 1);
+      assertEquals((await again.groups()).map((g) => g.group.name), ["survivors"]);
+      assertEquals((await again.history(`g:${group.id}`)).map((m) => m.content), [
+        text("persist me"),
+      ]);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  },
+);

@@ -34,11 +34,26 @@ export async function startServer(
 ): Promise<Server> {
   const external = Deno.env.get("IM_E2E_URL");
   if (external && !dataDir) {
-    return { url: external, dataDir: "", process: null, output: [], stop: () => Promise.resolve(null) };
+    return {
+      url: external,
+      dataDir: "",
+      process: null,
+      output: [],
+      stop: () => Promise.resolve(null),
+    };
   }
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-e2e-" });
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys", "main.ts"],
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "--allow-sys",
+      "main.ts",
+    ],
     cwd: ROOT,
     env: { ...TEST_ENV, ...env, IM_HTTP_PORT: "0", IM_HTTP_HOST: "127.0.0.1", IM_DATA_DIR: dir },
     stdout: "piped",
@@ -47,7 +62,10 @@ export async function startServer(
   const process = command.spawn();
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join("")}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${output.join("")}`)),
+      60_000,
+    );
     const pump = async (stream: ReadableStream<Uint8Array>) => {
       for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
         output.push(chunk);
@@ -85,13 +103,19 @@ let counter = 0;
 
 /** A unique username for this run. */
 export function uniqueName(prefix = "u"): string {
-  return `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${
+    Math.random().toString(36).slice(2, 6)
+  }`;
 }
 
 /** Registers a new user and returns a connected client (unless `connect: false`). */
 export async function newUser(
   url: string,
-  { connect = true, autoAck = true, name }: { connect?: boolean; autoAck?: boolean; name?: string } = {},
+  { connect = true, autoAck = true, name }: {
+    connect?: boolean;
+    autoAck?: boolean;
+    name?: string;
+  } = {},
 ): Promise<ImClient> {
   const client = new ImClient({ baseUrl: url, autoAck });
   await client.register(name ?? uniqueName(), "correct horse battery");
@@ -100,7 +124,11 @@ export async function newUser(
 }
 
 /** A second device of the same account. */
-export async function secondDevice(url: string, first: ImClient, autoAck = true): Promise<ImClient> {
+export async function secondDevice(
+  url: string,
+  first: ImClient,
+  autoAck = true,
+): Promise<ImClient> {
   const client = new ImClient({ baseUrl: url, token: first.token, autoAck });
   await client.connect();
   return client;
@@ -134,14 +162,20 @@ export async function befriend(a: ImClient, b: ImClient): Promise<void> {
 }
 
 /** Records every event of a kind. */
-export function collect<K extends keyof ClientEvents>(client: ImClient, event: K): ClientEvents[K][] {
+export function collect<K extends keyof ClientEvents>(
+  client: ImClient,
+  event: K,
+): ClientEvents[K][] {
   const list: ClientEvents[K][] = [];
   client.on(event, (value) => list.push(value));
   return list;
 }
 
 /** Polls until `check` returns a truthy value. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const value = await check();

@@ -16,7 +16,8 @@ function record(conversationId: string, n: number): LogRecord {
   return { type: "message", message };
 }
 
-const text = (r: LogRecord) => r.type === "message" && r.message.content.type === "text" ? r.message.content.text : "";
+const text = (r: LogRecord) =>
+  r.type === "message" && r.message.content.type === "text" ? r.message.content.text : "";
 
 /** Runs the MessageLog contract against logs made by `open`. */
 export function testMessageLog(name: string, open: () => Promise<MessageLog>): void {

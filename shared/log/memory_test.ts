@@ -1,4 +1,7 @@
 import { testMessageLog } from "./_contract.ts";
 import { MemoryLog } from "./memory.ts";
 
-testMessageLog("MemoryLog", () => Promise.resolve(new MemoryLog({ retryMs: 10, onError: () => {} })));
+testMessageLog(
+  "MemoryLog",
+  () => Promise.resolve(new MemoryLog({ retryMs: 10, onError: () => {} })),
+);

@@ -8,7 +8,13 @@ let nextId = 1000;
 const id = () => String(++nextId);
 
 async function user(store: Store, name = `user${nextId}`) {
-  return await store.createUser({ id: id(), username: name, passwordHash: "h", nickname: name, createdAt: 1 });
+  return await store.createUser({
+    id: id(),
+    username: name,
+    passwordHash: "h",
+    nickname: name,
+    createdAt: 1,
+  });
 }
 
 function message(conversationId: string, from: string, to: string, text: string): AcceptedMessage {
@@ -46,7 +52,13 @@ export function testStore(name: string, open: () => Promise<Store>): void {
     const a = await user(store);
     const b = await user(store);
     const conv = `u:${a.id}:${b.id}`;
-    const group = await store.createGroup({ id: id(), name: "g", avatarMediaId: null, ownerId: a.id, createdAt: 1 }, [b.id]);
+    const group = await store.createGroup({
+      id: id(),
+      name: "g",
+      avatarMediaId: null,
+      ownerId: a.id,
+      createdAt: 1,
+    }, [b.id]);
     const gconv = `g:${group.id}`;
     const batch = [
       message(conv, a.id, b.id, "1"),
@@ -55,14 +67,24 @@ export function testStore(name: string, open: () => Promise<Store>): void {
       message(conv, a.id, b.id, "3"),
     ];
     const saved = await store.saveMessages(batch);
-    assertEquals(saved.map((m) => [m.conversationId, m.seq]), [[conv, 1], [gconv, 1], [conv, 2], [conv, 3]]);
+    assertEquals(saved.map((m) => [m.conversationId, m.seq]), [[conv, 1], [gconv, 1], [conv, 2], [
+      conv,
+      3,
+    ]]);
     const again = await store.saveMessages([...batch.slice(2), message(conv, b.id, a.id, "4")]);
     assertEquals(again.map((m) => m.seq), [2, 3, 4]);
-    assertEquals((await store.history(conv, { limit: 10 })).map((m) => m.content), ["1", "2", "3", "4"].map((text) => ({ type: "text" as const, text })));
+    assertEquals(
+      (await store.history(conv, { limit: 10 })).map((m) => m.content),
+      ["1", "2", "3", "4"].map((text) => ({ type: "text" as const, text })),
+    );
     const rows = await store.conversations(b.id);
     assertEquals(rows.map((r) => [r.id, r.lastSeq, r.unread]), [[conv, 4, 2], [gconv, 1, 1]]);
     await store.markRead(b.id, conv, 99);
-    assertEquals((await store.conversations(b.id))[0].readSeq, 4, "read marks stop at the last seq");
+    assertEquals(
+      (await store.conversations(b.id))[0].readSeq,
+      4,
+      "read marks stop at the last seq",
+    );
     await store.markRead(b.id, conv, 1);
     assertEquals((await store.conversations(b.id))[0].readSeq, 4, "read marks never move back");
     assertEquals((await store.messageByClientId(a.id, batch[0].clientMsgId, 0))?.id, batch[0].id);
@@ -70,11 +92,24 @@ export function testStore(name: string, open: () => Promise<Store>): void {
 
   test("removeGroupMember() hands ownership on; addGroupMembers() enforces the size", async (store) => {
     const [a, b, c] = [await user(store), await user(store), await user(store)];
-    const group = await store.createGroup({ id: id(), name: "g", avatarMediaId: null, ownerId: a.id, createdAt: 1 }, [b.id]);
+    const group = await store.createGroup({
+      id: id(),
+      name: "g",
+      avatarMediaId: null,
+      ownerId: a.id,
+      createdAt: 1,
+    }, [b.id]);
     assertEquals(group.memberCount, 2);
-    const error = await assertRejects(() => store.addGroupMembers(group.id, [c.id], 2, 2), AppError);
+    const error = await assertRejects(
+      () => store.addGroupMembers(group.id, [c.id], 2, 2),
+      AppError,
+    );
     assertEquals((error as AppError).code, "forbidden");
-    assertEquals(await store.groupMemberIds(group.id), [a.id, b.id], "a refused add changes nothing");
+    assertEquals(
+      await store.groupMemberIds(group.id),
+      [a.id, b.id],
+      "a refused add changes nothing",
+    );
     assertEquals(await store.removeGroupMember(group.id, a.id), true);
     assertEquals((await store.group(group.id))?.ownerId, b.id);
     assertEquals(await store.groupRole(group.id, b.id), "owner");
@@ -86,7 +121,10 @@ export function testStore(name: string, open: () => Promise<Store>): void {
     await store.createFriendRequest({ id: id(), fromId: a.id, toId: b.id, note: "", createdAt: 1 });
     assertEquals(await store.addFriendship(a.id, b.id, 2), true);
     assertEquals(await store.addFriendship(b.id, a.id, 3), false);
-    assertEquals([await store.areFriends(a.id, b.id), await store.areFriends(b.id, a.id)], [true, true]);
+    assertEquals([await store.areFriends(a.id, b.id), await store.areFriends(b.id, a.id)], [
+      true,
+      true,
+    ]);
     assertEquals((await store.friendRequests(b.id)).incoming, []);
     assertEquals(await store.removeFriendship(b.id, a.id), true);
     assertEquals(await store.friendIds(a.id), []);
@@ -105,7 +143,16 @@ export function testStore(name: string, open: () => Promise<Store>): void {
   test("media blobs are stored once per content", async (store) => {
     const a = await user(store);
     const bytes = new Uint8Array([1, 2, 3]);
-    const row = { url: "", sha256: "abc", contentType: "image/png", size: 3, width: 1, height: 1, ownerId: a.id, createdAt: 1 };
+    const row = {
+      url: "",
+      sha256: "abc",
+      contentType: "image/png",
+      size: 3,
+      width: 1,
+      height: 1,
+      ownerId: a.id,
+      createdAt: 1,
+    };
     await store.putMedia({ ...row, id: "m".repeat(24) }, bytes);
     await store.putMedia({ ...row, id: "n".repeat(24) }, bytes);
     const found = await store.mediaBytes("n".repeat(24));

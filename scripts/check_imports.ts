@@ -1,0 +1,77 @@
+/**
+ * The import-direction check: layers never import each other, `shared/` imports
+ * no layer, and a technology (npm package) is imported only by the file named
+ * after it or by a `main.ts`. Exits 1 naming each violation.
+ */
+const LAYERS = ["api", "logic", "task", "connect"];
+const ROOT = new URL("../", import.meta.url);
+
+/** Which npm packages each file may import; others may import none. */
+const TECHNOLOGY_FILES: Record<string, string[]> = {
+  "@electric-sql/pglite": ["shared/store/pglite.ts"],
+  "farmhash": ["main.ts"],
+};
+
+async function* files(dir: URL, prefix = ""): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.startsWith(".") || ["node_modules", "data", "results"].includes(entry.name)) {
+      continue;
+    }
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) yield* files(new URL(`${entry.name}/`, dir), `${path}/`);
+    else if (entry.name.endsWith(".ts")) yield path;
+  }
+}
+
+function resolve(from: string, specifier: string): string {
+  const parts = from.split("/").slice(0, -1);
+  for (const part of specifier.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== ".") parts.push(part);
+  }
+  return parts.join("/");
+}
+
+const layerOf = (path: string) => LAYERS.find((layer) => path.startsWith(`${layer}/`));
+const problems: string[] = [];
+
+for await (const path of files(ROOT)) {
+  const source = await Deno.readTextFile(new URL(path, ROOT));
+  const pattern =
+    /(?:^|\n)\s*(?:import|export)\s+(?:[^"';]*?\s*from\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  const specifiers = [...source.matchAll(pattern)].map((m) => m[1] ?? m[2]);
+  const own = layerOf(path);
+  const isMain = path === "main.ts" || path.endsWith("/main.ts");
+  for (const specifier of specifiers) {
+    if (specifier.startsWith(".")) {
+      const target = resolve(path, specifier);
+      const layer = layerOf(target);
+      if (path.startsWith("shared/") && layer) {
+        problems.push(`${path}: shared/ imports layer ${layer} (${specifier})`);
+      }
+      if (own && layer && layer !== own && !path.endsWith("_test.ts")) {
+        problems.push(`${path}: layer ${own} imports layer ${layer} (${specifier})`);
+      }
+      if (path.startsWith("client/") && (layer || target === "main.ts")) {
+        problems.push(`${path}: the SDK imports server code (${specifier})`);
+      }
+    } else if (!specifier.startsWith("node:")) {
+      const allowed = TECHNOLOGY_FILES[specifier];
+      if (!allowed) {
+        problems.push(`${path}: imports "${specifier}", which is not a declared technology`);
+      } else if (!allowed.includes(path) && !isMain && !path.endsWith("_test.ts")) {
+        problems.push(
+          `${path}: imports "${specifier}", allowed only in ${
+            allowed.join(", ")
+          } and main.ts files`,
+        );
+      }
+    }
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`Import direction check failed:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  Deno.exit(1);
+}
+console.log("Import direction check passed.");
