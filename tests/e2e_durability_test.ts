@@ -53,7 +53,8 @@ Deno.test(
     await a.send({ type: "group", id: group.id }, text("persist me"));
     const closed = waitFor(a, "closed");
     const status = await server.stop("SIGTERM");
-    assertEquals((await closed).code, 1001);
+    const event = await closed;
+    assertEquals(event.code, 1001, `${JSON.stringify(event)} ${server.output.join("")}`);
     assertEquals(status?.code, 0);
     assertEquals(server.output.join("").includes("im: stopped"), true);
     await a.close();
