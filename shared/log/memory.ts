@@ -4,6 +4,7 @@ import type { LogHandler, LogRecord, MessageLog } from "./mod.ts";
 
 interface Entry {
   record: LogRecord;
+  deadline: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -16,6 +17,12 @@ export interface MemoryLogOptions {
   retryMs?: number;
   /** Where to report a failed batch. */
   onError?: (error: unknown) => void;
+  /**
+   * How long a record may wait to be consumed. Past it the record is dropped
+   * before it is handed over (so it is never stored) and its append rejects with
+   * `unavailable`: a client then retries with the same clientMsgId safely.
+   */
+  appendTimeoutMs?: number;
 }
 
 /** The in-process log; see the contract in mod.ts. */
@@ -23,13 +30,18 @@ export class MemoryLog implements MessageLog {
   readonly #maxBatch: number;
   readonly #retryMs: number;
   readonly #onError: (error: unknown) => void;
+  readonly #appendTimeoutMs: number;
   #queue: Entry[] = [];
   #handler: LogHandler | null = null;
   #running: Promise<void> | null = null;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ maxBatch = 2000, retryMs = 200, onError = console.error }: MemoryLogOptions = {}) {
+  constructor(
+    { maxBatch = 2000, retryMs = 200, onError = console.error, appendTimeoutMs = 10_000 }:
+      MemoryLogOptions = {},
+  ) {
+    this.#appendTimeoutMs = appendTimeoutMs;
     this.#maxBatch = maxBatch;
     this.#retryMs = retryMs;
     this.#onError = onError;
@@ -41,10 +53,12 @@ export class MemoryLog implements MessageLog {
     }
     if (records.length === 0) return Promise.resolve();
     let pending = records.length;
+    const deadline = Date.now() + this.#appendTimeoutMs;
     return new Promise((resolve, reject) => {
       for (const record of records) {
         this.#queue.push({
           record,
+          deadline,
           resolve: () => --pending === 0 && resolve(),
           reject,
         });
@@ -71,6 +85,8 @@ export class MemoryLog implements MessageLog {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0 && this.#handler) {
+      this.#dropExpired();
+      if (this.#queue.length === 0) return;
       const batch = this.#queue.slice(0, this.#maxBatch);
       try {
         await this.#handler(batch.map((e) => e.record));
@@ -85,6 +101,18 @@ export class MemoryLog implements MessageLog {
       }
       this.#queue.splice(0, batch.length);
       for (const entry of batch) entry.resolve();
+    }
+  }
+
+  #dropExpired(): void {
+    const now = Date.now();
+    if (this.#queue[0].deadline > now) return;
+    const expired = this.#queue.filter((e) => e.deadline <= now);
+    this.#queue = this.#queue.filter((e) => e.deadline > now);
+    for (const entry of expired) {
+      entry.reject(
+        new AppError("unavailable", "The message log could not store the record in time"),
+      );
     }
   }
 
