@@ -30,16 +30,17 @@ export function storeError(error: unknown): AppError {
   return new AppError("unavailable", "The database is unavailable", { cause: error });
 }
 
-/** Runs the migrations not yet applied, each in its own transaction. */
+/** Runs the migrations not yet applied in one transaction, under a lock so instances starting together take turns. */
 export async function migrate(driver: SqlDriver): Promise<void> {
-  await driver.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
-  );
-  const rows = await driver.query<{ version: number }>("SELECT version FROM schema_migrations");
-  const applied = new Set(rows.map((r) => Number(r.version)));
-  for (const migration of MIGRATIONS) {
-    if (applied.has(migration.version)) continue;
-    await driver.transaction(async (tx) => {
+  await driver.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(7245001)");
+    await tx.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
+    );
+    const rows = await tx.query<{ version: number }>("SELECT version FROM schema_migrations");
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
       await tx.exec(migration.sql);
       await tx.query(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -49,8 +50,8 @@ export async function migrate(driver: SqlDriver): Promise<void> {
           Date.now(),
         ],
       );
-    });
-  }
+    }
+  });
 }
 
 type RequestDbRow = {

@@ -1,0 +1,51 @@
+/** The store on PostgreSQL through postgres.js, for a cluster. */
+import postgres from "postgres";
+import type { SqlDriver } from "./driver.ts";
+import { migrate, SqlStore } from "./sql.ts";
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+function driver(sql: Sql, root: postgres.Sql): SqlDriver {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      return [...rows] as T[];
+    },
+    async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
+      if (sql !== root) return await fn(driver(sql, root));
+      return await root.begin((tx) => fn(driver(tx, root))) as T;
+    },
+    async exec(script: string) {
+      await sql.unsafe(script);
+    },
+    async close() {
+      await root.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Options of the PostgreSQL store. */
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL. */
+  url: string;
+  /** Most connections in the pool. */
+  poolSize: number;
+}
+
+/** Opens the PostgreSQL store and runs pending migrations (serialized across instances). */
+export async function openPostgresStore(
+  { url, poolSize }: PostgresStoreOptions,
+): Promise<SqlStore> {
+  const sql = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // int8 stays a decimal string, as the PGlite adapter does: ids do not fit a JS number.
+    types: {
+      bigint: { to: 20, from: [20], serialize: (v: unknown) => String(v), parse: (v: string) => v },
+    },
+  });
+  const db = driver(sql, sql);
+  await migrate(db);
+  return new SqlStore(db);
+}
