@@ -3,8 +3,15 @@ import { assertEquals } from "../../tests/assert.ts";
 import type { Presence } from "./mod.ts";
 
 /** Runs the Presence contract against presences made by `open`. */
-export function testPresence(name: string, open: () => Promise<Presence>): void {
-  Deno.test(`${name}: reports the first and last connection of a user across servers`, async () => {
+export function testPresence(
+  name: string,
+  open: () => Promise<Presence>,
+  { ignore = false }: { ignore?: boolean } = {},
+): void {
+  Deno.test({
+    name: `${name}: reports the first and last connection of a user across servers`,
+    ignore,
+  }, async () => {
     const presence = await open();
     assertEquals(await presence.connect("u1", "s1", "c1"), true);
     assertEquals(await presence.connect("u1", "s2", "c2"), false);
@@ -21,13 +28,16 @@ export function testPresence(name: string, open: () => Promise<Presence>): void 
     await presence.close();
   });
 
-  Deno.test(`${name}: dropServer() forgets a server and names who went offline`, async () => {
-    const presence = await open();
-    await presence.connect("u1", "s1", "c1");
-    await presence.connect("u2", "s1", "c2");
-    await presence.connect("u2", "s2", "c3");
-    assertEquals(await presence.dropServer("s1"), ["u1"]);
-    assertEquals([...(await presence.online(["u1", "u2"]))], ["u2"]);
-    await presence.close();
-  });
+  Deno.test(
+    { name: `${name}: dropServer() forgets a server and names who went offline`, ignore },
+    async () => {
+      const presence = await open();
+      await presence.connect("u1", "s1", "c1");
+      await presence.connect("u2", "s1", "c2");
+      await presence.connect("u2", "s2", "c3");
+      assertEquals(await presence.dropServer("s1"), ["u1"]);
+      assertEquals([...(await presence.online(["u1", "u2"]))], ["u2"]);
+      await presence.close();
+    },
+  );
 }

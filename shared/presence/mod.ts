@@ -17,6 +17,8 @@ export interface Presence {
   routes(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Which of these users are online. */
   online(userIds: readonly string[]): Promise<Set<string>>;
+  /** Marks a connect server alive for the routes' time to live; called on a heartbeat. */
+  heartbeat(serverId: string): Promise<void>;
   /** Forgets every connection of a server; returns the users who are now offline. */
   dropServer(serverId: string): Promise<string[]>;
   close(): Promise<void>;

@@ -30,9 +30,13 @@ function message(conversationId: string, from: string, to: string, text: string)
 }
 
 /** Runs the Store contract against stores made by `open`. */
-export function testStore(name: string, open: () => Promise<Store>): void {
+export function testStore(
+  name: string,
+  open: () => Promise<Store>,
+  { ignore = false }: { ignore?: boolean } = {},
+): void {
   const test = (title: string, fn: (store: Store) => Promise<void>) =>
-    Deno.test(`${name}: ${title}`, async () => {
+    Deno.test({ name: `${name}: ${title}`, ignore }, async () => {
       const store = await open();
       try {
         await fn(store);

@@ -6,9 +6,10 @@ import { clusterTestsEnabled, freshDatabase } from "../../tests/infra.ts";
 import { testStore } from "./_contract.ts";
 import { openPostgresStore } from "./postgres.ts";
 
-if (clusterTestsEnabled()) {
-  testStore(
-    "PostgresStore",
-    async () => openPostgresStore({ url: await freshDatabase(), poolSize: 4 }),
-  );
-}
+testStore(
+  "PostgresStore",
+  async () => openPostgresStore({ url: await freshDatabase(), poolSize: 4 }),
+  {
+    ignore: !clusterTestsEnabled(),
+  },
+);

@@ -1,0 +1,30 @@
+/** The contract suite of the RateLimiter port. */
+import { assert, assertEquals } from "../../tests/assert.ts";
+import type { RateLimiter } from "./mod.ts";
+
+/** Runs the RateLimiter contract against instances made by `open`. */
+export function testRateLimiter(
+  name: string,
+  open: () => Promise<RateLimiter>,
+  { ignore = false }: { ignore?: boolean } = {},
+): void {
+  Deno.test(
+    { name: `${name}: allows the burst, then tells how long to wait`, ignore },
+    async () => {
+      const limiter = await open();
+      const key = crypto.randomUUID();
+      const limit = { rate: 10, burst: 3 };
+      assertEquals([
+        await limiter.take(key, limit),
+        await limiter.take(key, limit),
+        await limiter.take(key, limit),
+      ], [0, 0, 0]);
+      const wait = await limiter.take(key, limit);
+      assert(wait > 0 && wait <= 100, `wait ${wait}`);
+      assertEquals(await limiter.take(`${key}-other`, limit), 0, "keys are independent");
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assertEquals(await limiter.take(key, limit), 0);
+      await limiter.close();
+    },
+  );
+}

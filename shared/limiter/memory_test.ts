@@ -1,0 +1,4 @@
+import { testRateLimiter } from "./_contract.ts";
+import { MemoryRateLimiter } from "./memory.ts";
+
+testRateLimiter("MemoryRateLimiter", () => Promise.resolve(new MemoryRateLimiter()));
