@@ -1,0 +1,151 @@
+/** ConnectService over gRPC: the server on each connect instance, and task's client per instance. */
+import {
+  deadline,
+  fromServiceError,
+  grpc,
+  listen,
+  loadProto,
+  shutdown,
+  toServiceError,
+} from "./grpc.ts";
+import type { ConnectService, PushItem } from "./connect.ts";
+import type { RpcServer } from "./logic_grpc.ts";
+
+interface WireItem {
+  userIds: string[];
+  groupId: string;
+  frame: string;
+  ackConversationId: string;
+  ackSeq: number;
+  membership: { groupId: string; added: string[]; removed: string[] } | null;
+}
+
+type ConnectStub = grpc.Client & {
+  push(
+    request: { items: WireItem[] },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null) => void,
+  ): void;
+  kick(
+    request: { tokenHashes: string[] },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null) => void,
+  ): void;
+};
+
+function definition() {
+  const pkg = loadProto("connect.proto") as unknown as {
+    im: { connect: { Connect: grpc.ServiceClientConstructor } };
+  };
+  return pkg.im.connect.Connect;
+}
+
+function toWire(item: PushItem): WireItem {
+  return {
+    userIds: "userIds" in item ? item.userIds : [],
+    groupId: "groupId" in item ? item.groupId : "",
+    frame: item.frame,
+    ackConversationId: item.ack?.conversationId ?? "",
+    ackSeq: item.ack?.seq ?? 0,
+    membership: "membership" in item && item.membership ? item.membership : null,
+  };
+}
+
+function fromWire(item: WireItem): PushItem {
+  const ack = item.ackConversationId
+    ? { conversationId: item.ackConversationId, seq: item.ackSeq }
+    : undefined;
+  if (item.groupId) return { groupId: item.groupId, frame: item.frame, ack };
+  return {
+    userIds: item.userIds,
+    frame: item.frame,
+    ack,
+    membership: item.membership?.groupId ? item.membership : undefined,
+  };
+}
+
+/** Serves a connect instance's ConnectService over gRPC. */
+export async function serveConnect(
+  service: ConnectService,
+  { host, port, onError = console.error }: {
+    host: string;
+    port: number;
+    onError?: (error: unknown) => void;
+  },
+): Promise<RpcServer> {
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+  server.addService(definition().service, {
+    push: async (
+      call: grpc.ServerUnaryCall<{ items: WireItem[] }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      try {
+        await service.push(call.request.items.map(fromWire));
+        callback(null, {});
+      } catch (error) {
+        callback(toServiceError(error, onError));
+      }
+    },
+    kick: async (
+      call: grpc.ServerUnaryCall<{ tokenHashes: string[] }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      try {
+        await service.kick(call.request.tokenHashes);
+        callback(null, {});
+      } catch (error) {
+        callback(toServiceError(error, onError));
+      }
+    },
+  });
+  const bound = await listen(server, host, port);
+  return { port: bound, close: () => shutdown(server) };
+}
+
+/** A ConnectService reached over gRPC; pushes are retried once (they are idempotent: clients drop duplicates). */
+export class GrpcConnectClient implements ConnectService {
+  readonly #stub: ConnectStub;
+  readonly #address: string;
+  readonly #timeoutMs: number;
+
+  constructor({ address, timeoutMs }: { address: string; timeoutMs: number }) {
+    this.#address = address;
+    this.#timeoutMs = timeoutMs;
+    this.#stub = new (definition())(address, grpc.credentials.createInsecure(), {
+      "grpc.max_send_message_length": 64 * 1024 * 1024,
+    }) as unknown as ConnectStub;
+  }
+
+  #call(method: "push" | "kick", request: object): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (error: grpc.ServiceError | null) =>
+        error ? reject(fromServiceError(error, `connect at ${this.#address}`)) : resolve();
+      if (method === "push") {
+        this.#stub.push(
+          request as { items: WireItem[] },
+          { deadline: deadline(this.#timeoutMs) },
+          done,
+        );
+      } else {this.#stub.kick(request as { tokenHashes: string[] }, {
+          deadline: deadline(this.#timeoutMs),
+        }, done);}
+    });
+  }
+
+  async push(items: PushItem[]): Promise<void> {
+    const request = { items: items.map(toWire) };
+    try {
+      await this.#call("push", request);
+    } catch {
+      await this.#call("push", request);
+    }
+  }
+
+  async kick(tokenHashes: string[]): Promise<void> {
+    await this.#call("kick", { tokenHashes });
+  }
+
+  close(): void {
+    this.#stub.close();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * LogicService over gRPC: the server that wraps a logic instance, and a client
+ * that spreads calls over the live logic instances, with a deadline on every
+ * call and a retry on another instance for calls that are safe to repeat.
+ */
+import { AppError } from "../errors.ts";
+import {
+  deadline,
+  fromServiceError,
+  grpc,
+  isTransportFailure,
+  listen,
+  loadProto,
+  shutdown,
+  toServiceError,
+} from "./grpc.ts";
+import type { LogicService } from "./logic.ts";
+
+/** Every method, and whether a call that may have run can be repeated on another instance. */
+const METHODS: Record<keyof LogicService, boolean> = {
+  register: false,
+  login: true,
+  logout: true,
+  authenticate: true,
+  me: true,
+  updateMe: true,
+  searchUsers: true,
+  user: true,
+  requestFriend: false,
+  friendRequests: true,
+  acceptFriend: true,
+  rejectFriend: true,
+  friends: true,
+  removeFriend: true,
+  createGroup: false,
+  groups: true,
+  searchGroups: true,
+  group: true,
+  joinGroup: false,
+  leaveGroup: true,
+  addGroupMembers: false,
+  updateGroup: true,
+  groupIdsOf: true,
+  // Idempotent by clientMsgId.
+  send: true,
+  conversations: true,
+  history: true,
+  read: true,
+  uploadMedia: false,
+  media: true,
+  ready: true,
+};
+
+interface CallRequest {
+  method: string;
+  args: string;
+  payload: Uint8Array;
+}
+
+interface CallReply {
+  result: string;
+  payload: Uint8Array;
+}
+
+type LogicStub = grpc.Client & {
+  call(
+    request: CallRequest,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply: CallReply) => void,
+  ): void;
+};
+
+function definition() {
+  const pkg = loadProto("logic.proto") as unknown as {
+    im: { logic: { Logic: grpc.ServiceClientConstructor } };
+  };
+  return pkg.im.logic.Logic;
+}
+
+/** Options of the logic gRPC server. */
+export interface LogicServerOptions {
+  host: string;
+  port: number;
+  onError?: (error: unknown) => void;
+}
+
+/** A running gRPC server. */
+export interface RpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves a logic instance over gRPC. */
+export async function serveLogic(
+  logic: LogicService,
+  { host, port, onError = console.error }: LogicServerOptions,
+): Promise<RpcServer> {
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  const service = definition().service;
+  server.addService(service, {
+    call: async (
+      call: grpc.ServerUnaryCall<CallRequest, CallReply>,
+      callback: grpc.sendUnaryData<CallReply>,
+    ) => {
+      try {
+        const { method, args, payload } = call.request;
+        if (!Object.hasOwn(METHODS, method)) {
+          throw new AppError("not_found", `No logic method "${method}"`);
+        }
+        const list = JSON.parse(args || "[]") as unknown[];
+        if (method === "uploadMedia") {
+          const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload));
+          return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
+        }
+        if (method === "media") {
+          const { info, bytes } = await logic.media(String(list[0]));
+          return callback(null, { result: JSON.stringify({ info }), payload: bytes });
+        }
+        const fn = logic[method as keyof LogicService] as (...a: unknown[]) => Promise<unknown>;
+        const result = await fn(...list);
+        callback(null, {
+          result: result === undefined ? "" : JSON.stringify(result),
+          payload: new Uint8Array(),
+        });
+      } catch (error) {
+        callback(toServiceError(error, onError));
+      }
+    },
+  });
+  const bound = await listen(server, host, port);
+  return { port: bound, close: () => shutdown(server) };
+}
+
+/** Options of the logic client. */
+export interface LogicClientOptions {
+  /** The addresses (host:port) of the live logic instances, asked before each call. */
+  targets: () => string[];
+  /** Deadline of one call. */
+  timeoutMs: number;
+}
+
+/** A LogicService that calls the live logic instances over gRPC. */
+export type GrpcLogicClient = LogicService & { close(): void };
+
+/** Creates the client; it opens channels lazily and closes those of instances that went away. */
+export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions): GrpcLogicClient {
+  const Logic = definition();
+  const stubs = new Map<string, LogicStub>();
+  let next = 0;
+
+  function stub(address: string): LogicStub {
+    let found = stubs.get(address);
+    if (!found) {
+      found = new Logic(address, grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 16 * 1024 * 1024,
+      }) as unknown as LogicStub;
+      stubs.set(address, found);
+    }
+    return found;
+  }
+
+  function prune(live: string[]): void {
+    for (const [address, client] of stubs) {
+      if (!live.includes(address)) {
+        client.close();
+        stubs.delete(address);
+      }
+    }
+  }
+
+  function once(address: string, request: CallRequest): Promise<CallReply> {
+    return new Promise((resolve, reject) => {
+      stub(address).call(request, { deadline: deadline(timeoutMs) }, (error, reply) => {
+        if (error) reject(fromServiceError(error, `logic at ${address}`));
+        else resolve(reply);
+      });
+    });
+  }
+
+  async function call(
+    method: keyof LogicService,
+    args: unknown[],
+    payload: Uint8Array = new Uint8Array(),
+  ): Promise<CallReply> {
+    const live = targets();
+    prune(live);
+    if (live.length === 0) throw new AppError("unavailable", "No logic instance is registered");
+    const attempts = METHODS[method] ? live.length : 1;
+    const request = { method, args: JSON.stringify(args), payload };
+    let last: AppError | null = null;
+    for (let i = 0; i < attempts; i++) {
+      const address = live[next++ % live.length];
+      try {
+        return await once(address, request);
+      } catch (error) {
+        last = error as AppError;
+        if (!isTransportFailure(last)) throw last;
+      }
+    }
+    throw last!;
+  }
+
+  const client: Record<string, unknown> = {};
+  for (const method of Object.keys(METHODS) as (keyof LogicService)[]) {
+    client[method] = async (...args: unknown[]) => {
+      const { result } = await call(method, args);
+      return result === "" ? undefined : JSON.parse(result);
+    };
+  }
+  client.uploadMedia = async (userId: string, bytes: Uint8Array) => {
+    const { result } = await call("uploadMedia", [userId], bytes);
+    return JSON.parse(result);
+  };
+  client.media = async (mediaId: string) => {
+    const { result, payload } = await call("media", [mediaId]);
+    return { info: JSON.parse(result).info, bytes: new Uint8Array(payload) };
+  };
+  client.close = () => prune([]);
+  return client as unknown as GrpcLogicClient;
+}
