@@ -1,7 +1,7 @@
 /** LogicService over gRPC answers as the in-process one does, errors and bytes included, and fails over. */
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { PNG_2x3 } from "./harness.ts";
-import { createLogic } from "../shared/logic/mod.ts";
+import { createLogic } from "../logic/mod.ts";
 import { loadConfig } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
