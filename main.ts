@@ -13,7 +13,6 @@ import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
 import { MemoryLog } from "./shared/log/memory.ts";
 import { MemoryPresence } from "./shared/presence/memory.ts";
 import { MemoryStatusQueue } from "./shared/queue/memory.ts";
-import { StaticRegistry } from "./shared/registry/static.ts";
 import { Snowflake } from "./shared/snowflake.ts";
 import { openPgliteStore } from "./shared/store/pglite.ts";
 import { createTask } from "./task/mod.ts";
@@ -67,14 +66,14 @@ async function main(): Promise<void> {
     frameBytes: config.limits.frameBytes,
     sendBufferBytes: config.connect.sendBufferBytes,
   });
-  const registry = new StaticRegistry([[config.serverId, {
-    service: connect.service,
-    url: "/ws",
-  }]]);
-  const task = createTask({ log, statusQueue, store, presence, registry });
+  const connects = {
+    connectServers: () => [config.serverId],
+    connect: (serverId: string) => (serverId === config.serverId ? connect.service : undefined),
+  };
+  const task = createTask({ log, statusQueue, store, presence, connects });
   const api = createApi({
     logic,
-    connectUrl: () => registry.connectUrl(),
+    connectUrl: () => "/ws",
     jsonBodyBytes: config.limits.jsonBodyBytes,
     imageBytes: config.limits.imageBytes,
   });
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
     await connect.close();
     await server.shutdown();
     await task.close();
-    await Promise.all([dedupe.close(), limiter.close(), presence.close(), registry.close()]);
+    await Promise.all([dedupe.close(), limiter.close(), presence.close()]);
     await store.close();
     console.log("im: stopped");
     Deno.exit(0);

@@ -72,7 +72,9 @@ export class ImClient extends ImHttp {
   #pinger: ReturnType<typeof setInterval> | undefined;
   #ready: { resolve: (user: User) => void; reject: (error: Error) => void } | null = null;
   #synced = false;
+  /** The signed-in user, from the last `ready` (kept after a close). */
   self: User | null = null;
+  #authed = false;
   serverId = "";
 
   constructor(options: ClientOptions) {
@@ -107,7 +109,7 @@ export class ImClient extends ImHttp {
 
   /** Whether the socket is open and authenticated. */
   get connected(): boolean {
-    return this.self !== null && this.#socket?.readyState === WebSocket.OPEN;
+    return this.#authed && this.#socket?.readyState === WebSocket.OPEN;
   }
 
   /** Opens the session; resolves with the user once `ready`. */
@@ -142,7 +144,7 @@ export class ImClient extends ImHttp {
       if (this.#socket !== socket) return;
       clearInterval(this.#pinger);
       this.#socket = null;
-      this.self = null;
+      this.#authed = false;
       this.#emit("closed", { code: event.code, reason: event.reason });
       if (!this.#wanted || !this.#options.reconnect || TERMINAL_CLOSES.has(event.code)) {
         this.#wanted = false;
@@ -175,6 +177,7 @@ export class ImClient extends ImHttp {
     switch (frame.op) {
       case "ready":
         this.self = frame.user;
+        this.#authed = true;
         this.serverId = frame.serverId;
         this.#attempt = 0;
         this.#onReady();

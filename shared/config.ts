@@ -14,8 +14,25 @@ export interface Limits {
   noteMax: number;
 }
 
+/** Where the cluster's engines are, and how instances find and call each other. */
+export interface ClusterConfig {
+  /** This instance's id; empty means the process picks one. */
+  instanceId: string;
+  /** The host other instances and clients use to reach this one. */
+  advertiseHost: string;
+  /** The gRPC port (0 picks a free one). */
+  grpcPort: number;
+  /** Deadline of every call between layers. */
+  rpcTimeoutMs: number;
+  postgres: { url: string; poolSize: number };
+  kafka: { brokers: string[]; topic: string; partitions: number; groupId: string };
+  redis: { url: string; prefix: string };
+  etcd: { endpoints: string[]; prefix: string; ttlSeconds: number };
+}
+
 /** The whole validated configuration. */
 export interface Config {
+  cluster: ClusterConfig;
   http: { host: string; port: number };
   dataDir: string;
   workerId: number;
@@ -44,69 +61,93 @@ export class ConfigError extends Error {
   }
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`Invalid ${name}="${raw}": expected an integer from ${min} to ${max}`);
+/** Typed readers of variables that remember which names they read. */
+function reader(env: Env) {
+  const read = new Set<string>();
+
+  function str(name: string, fallback: string, pattern?: RegExp): string {
+    read.add(name);
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (pattern && !pattern.test(raw)) {
+      throw new ConfigError(`Invalid ${name}="${raw}": expected to match ${pattern}`);
+    }
+    return raw;
   }
-  return value;
+
+  function int(name: string, fallback: number, min: number, max: number): number {
+    read.add(name);
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(`Invalid ${name}="${raw}": expected an integer from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  function list(name: string, fallback: string, pattern: RegExp): string[] {
+    const items = str(name, fallback).split(",").map((item) => item.trim()).filter(Boolean);
+    const bad = items.find((item) => !pattern.test(item));
+    if (items.length === 0 || bad !== undefined) {
+      throw new ConfigError(
+        `Invalid ${name}="${env[name]}": expected a comma-separated list matching ${pattern}`,
+      );
+    }
+    return items;
+  }
+
+  return { str, int, list, read };
 }
 
-function str(env: Env, name: string, fallback: string, pattern?: RegExp): string {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (pattern && !pattern.test(raw)) {
-    throw new ConfigError(`Invalid ${name}="${raw}": expected to match ${pattern}`);
-  }
-  return raw;
-}
-
-const KNOWN = new Set([
-  "IM_HTTP_HOST",
-  "IM_HTTP_PORT",
-  "IM_DATA_DIR",
-  "IM_WORKER_ID",
-  "IM_SERVER_ID",
-  "IM_REDELIVER_MS",
-  "IM_CONNECT_BUCKETS",
-  "IM_BUCKET_RATE",
-  "IM_BUCKET_BURST",
-  "IM_AUTH_TIMEOUT_MS",
-  "IM_IDLE_TIMEOUT_MS",
-  "IM_SEND_BUFFER_BYTES",
-  "IM_SEND_RATE",
-  "IM_SEND_BURST",
-  "IM_SCRYPT_COST",
-  "IM_TOKEN_TTL_DAYS",
-  "IM_MAX_TEXT",
-  "IM_MAX_IMAGE_BYTES",
-  "IM_MAX_FRAME_BYTES",
-  "IM_MAX_GROUP_SIZE",
-  "IM_MAX_BODY_BYTES",
-]);
+/** Variables of the project's tooling (tests, infra scripts), not of the server. */
+const TOOLING = /^IM_(INFRA_|E2E_|CLUSTER_TESTS$)/;
 
 /** Validates every `IM_*` variable into one frozen object; throws ConfigError naming the bad one. */
 export function loadConfig(env: Env): Readonly<Config> {
-  for (const name of Object.keys(env)) {
-    if (name.startsWith("IM_") && !KNOWN.has(name)) {
-      throw new ConfigError(`Unknown variable ${name}: see the configuration table in README.md`);
-    }
-  }
-  const scryptCost = int(env, "IM_SCRYPT_COST", 16384, 2, 1 << 20);
+  const { int, str, list, read } = reader(env);
+  const scryptCost = int("IM_SCRYPT_COST", 16384, 2, 1 << 20);
   if ((scryptCost & (scryptCost - 1)) !== 0) {
     throw new ConfigError(`Invalid IM_SCRYPT_COST="${scryptCost}": expected a power of two`);
   }
-  const workerId = int(env, "IM_WORKER_ID", 0, 0, 1023);
+  const workerId = int("IM_WORKER_ID", 0, 0, 1023);
   const config: Config = {
-    http: {
-      host: str(env, "IM_HTTP_HOST", "0.0.0.0"),
-      port: int(env, "IM_HTTP_PORT", 8080, 0, 65535),
+    cluster: {
+      instanceId: str("IM_INSTANCE_ID", "", /^[A-Za-z0-9_.-]{1,64}$/),
+      advertiseHost: str("IM_ADVERTISE_HOST", "127.0.0.1", /^[A-Za-z0-9_.:-]{1,255}$/),
+      grpcPort: int("IM_GRPC_PORT", 0, 0, 65535),
+      rpcTimeoutMs: int("IM_RPC_TIMEOUT_MS", 5000, 50, 600_000),
+      postgres: {
+        url: str("IM_POSTGRES_URL", "postgres://im@127.0.0.1:15432/im", /^postgres(ql)?:\/\//),
+        poolSize: int("IM_POSTGRES_POOL", 10, 1, 1000),
+      },
+      kafka: {
+        brokers: list("IM_KAFKA_BROKERS", "127.0.0.1:19092", /^[A-Za-z0-9_.-]+:\d+$/),
+        topic: str("IM_KAFKA_TOPIC", "im.messages", /^[A-Za-z0-9._-]{1,200}$/),
+        partitions: int("IM_KAFKA_PARTITIONS", 12, 1, 10_000),
+        groupId: str("IM_KAFKA_GROUP", "im-task", /^[A-Za-z0-9._-]{1,200}$/),
+      },
+      redis: {
+        url: str("IM_REDIS_URL", "redis://127.0.0.1:16379", /^rediss?:\/\//),
+        prefix: str("IM_REDIS_PREFIX", "im:", /^[A-Za-z0-9:._-]{0,100}$/),
+      },
+      etcd: {
+        endpoints: list(
+          "IM_ETCD_ENDPOINTS",
+          "http://127.0.0.1:12379",
+          /^https?:\/\/[A-Za-z0-9_.-]+:\d+$/,
+        ),
+        prefix: str("IM_ETCD_PREFIX", "/im/", /^\/[A-Za-z0-9/._-]*\/$/),
+        ttlSeconds: int("IM_LEASE_TTL_S", 5, 2, 10),
+      },
     },
-    dataDir: str(env, "IM_DATA_DIR", "./data"),
+    http: {
+      host: str("IM_HTTP_HOST", "0.0.0.0"),
+      port: int("IM_HTTP_PORT", 8080, 0, 65535),
+    },
+    dataDir: str("IM_DATA_DIR", "./data"),
     workerId,
-    serverId: str(env, "IM_SERVER_ID", `connect-${workerId}`, /^[A-Za-z0-9_.-]{1,64}$/),
+    serverId: str("IM_SERVER_ID", `connect-${workerId}`, /^[A-Za-z0-9_.-]{1,64}$/),
     limits: {
       usernameMin: 3,
       usernameMax: 32,
@@ -115,30 +156,35 @@ export function loadConfig(env: Env): Readonly<Config> {
       nicknameMax: 64,
       groupNameMax: 64,
       noteMax: 256,
-      textMax: int(env, "IM_MAX_TEXT", 4000, 1, 1_000_000),
-      imageBytes: int(env, "IM_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-      frameBytes: int(env, "IM_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
-      groupSize: int(env, "IM_MAX_GROUP_SIZE", 2000, 2, 1_000_000),
-      jsonBodyBytes: int(env, "IM_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+      textMax: int("IM_MAX_TEXT", 4000, 1, 1_000_000),
+      imageBytes: int("IM_MAX_IMAGE_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+      frameBytes: int("IM_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+      groupSize: int("IM_MAX_GROUP_SIZE", 2000, 2, 1_000_000),
+      jsonBodyBytes: int("IM_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
     },
     auth: {
       scryptCost,
-      tokenTtlMs: int(env, "IM_TOKEN_TTL_DAYS", 30, 1, 3650) * 86_400_000,
+      tokenTtlMs: int("IM_TOKEN_TTL_DAYS", 30, 1, 3650) * 86_400_000,
     },
     send: {
-      rate: int(env, "IM_SEND_RATE", 100, 1, 1_000_000),
-      burst: int(env, "IM_SEND_BURST", 200, 1, 1_000_000),
+      rate: int("IM_SEND_RATE", 100, 1, 1_000_000),
+      burst: int("IM_SEND_BURST", 200, 1, 1_000_000),
     },
     connect: {
-      buckets: int(env, "IM_CONNECT_BUCKETS", 32, 1, 4096),
-      bucketRate: int(env, "IM_BUCKET_RATE", 200_000, 1, 100_000_000),
-      bucketBurst: int(env, "IM_BUCKET_BURST", 20_000, 1, 100_000_000),
-      redeliverMs: int(env, "IM_REDELIVER_MS", 30_000, 50, 3_600_000),
-      authTimeoutMs: int(env, "IM_AUTH_TIMEOUT_MS", 10_000, 50, 600_000),
-      idleTimeoutMs: int(env, "IM_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000),
-      sendBufferBytes: int(env, "IM_SEND_BUFFER_BYTES", 4 * 1024 * 1024, 64 * 1024, 1 << 30),
+      buckets: int("IM_CONNECT_BUCKETS", 32, 1, 4096),
+      bucketRate: int("IM_BUCKET_RATE", 200_000, 1, 100_000_000),
+      bucketBurst: int("IM_BUCKET_BURST", 20_000, 1, 100_000_000),
+      redeliverMs: int("IM_REDELIVER_MS", 30_000, 50, 3_600_000),
+      authTimeoutMs: int("IM_AUTH_TIMEOUT_MS", 10_000, 50, 600_000),
+      idleTimeoutMs: int("IM_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      sendBufferBytes: int("IM_SEND_BUFFER_BYTES", 4 * 1024 * 1024, 64 * 1024, 1 << 30),
     },
   };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("IM_") && !read.has(name) && !TOOLING.test(name)) {
+      throw new ConfigError(`Unknown variable ${name}: see the configuration table in README.md`);
+    }
+  }
   return deepFreeze(config);
 }
 

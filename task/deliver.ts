@@ -1,7 +1,6 @@
 /** Routing pushes to the connect servers that hold their recipients: one call per server per batch. */
 import type { Presence } from "../shared/presence/mod.ts";
-import type { PushItem } from "../shared/rpc/connect.ts";
-import type { Registry } from "../shared/registry/mod.ts";
+import type { ConnectDirectory, PushItem } from "../shared/rpc/connect.ts";
 
 /** A push addressed by user ids, or to a group with its member ids for routing. */
 export type Outgoing =
@@ -11,7 +10,7 @@ export type Outgoing =
 /** Sends each item to every server holding one of its recipients, in item order. */
 export async function deliver(
   presence: Presence,
-  registry: Registry,
+  connects: ConnectDirectory,
   items: readonly Outgoing[],
   onError: (error: unknown, serverId: string) => void,
 ): Promise<void> {
@@ -35,7 +34,7 @@ export async function deliver(
         if (local.length > 0) batch.push({ ...item, userIds: local });
       }
     }
-    const service = registry.connect(serverId);
+    const service = connects.connect(serverId);
     if (!service || batch.length === 0) continue;
     calls.push(service.push(batch).catch((error) => onError(error, serverId)));
   }

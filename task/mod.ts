@@ -6,7 +6,7 @@
 import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
-import type { Registry } from "../shared/registry/mod.ts";
+import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { Store } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
@@ -17,7 +17,7 @@ export interface TaskOptions {
   statusQueue: StatusQueue;
   store: Store;
   presence: Presence;
-  registry: Registry;
+  connects: ConnectDirectory;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -28,7 +28,7 @@ export interface Task {
 
 /** Starts consuming the log and the status queue. */
 export function createTask(
-  { log, statusQueue, store, presence, registry, onError = logError }: TaskOptions,
+  { log, statusQueue, store, presence, connects, onError = logError }: TaskOptions,
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
 
@@ -72,11 +72,11 @@ export function createTask(
         }
       }
     }
-    await deliver(presence, registry, items, pushFailed);
+    await deliver(presence, connects, items, pushFailed);
     if (kicks.length > 0) {
       await Promise.all(
-        registry.connectServers().map((serverId) =>
-          registry.connect(serverId)?.kick(kicks).catch((error) => pushFailed(error, serverId))
+        connects.connectServers().map((serverId) =>
+          connects.connect(serverId)?.kick(kicks).catch((error) => pushFailed(error, serverId))
         ),
       );
     }
@@ -98,7 +98,7 @@ export function createTask(
         frame: JSON.stringify({ op: "group_online", groupId, count: onlineMembers.length }),
       });
     }
-    await deliver(presence, registry, items, pushFailed);
+    await deliver(presence, connects, items, pushFailed);
   }
 
   log.consume(async (batch) => {

@@ -3,6 +3,7 @@
  * isolated resources on it (a database, a topic, key prefixes) for each test.
  */
 import postgres from "postgres";
+import { type Cluster, startCluster } from "../scripts/cluster.ts";
 
 /** Cluster tests run only when asked (CI asks); then missing infrastructure fails them. */
 export function clusterTestsEnabled(): boolean {
@@ -32,4 +33,26 @@ export async function freshDatabase(): Promise<string> {
     await admin.end();
   }
   return `${INFRA.postgres}/${name}`;
+}
+
+/** Starts a cluster with its own database, Kafka topic and group, Redis and etcd prefixes. */
+export async function startIsolatedCluster(env: Record<string, string>): Promise<Cluster> {
+  const suffix = uniqueSuffix();
+  return await startCluster({
+    env: {
+      ...env,
+      IM_POSTGRES_URL: await freshDatabase(),
+      IM_POSTGRES_POOL: "5",
+      IM_KAFKA_BROKERS: INFRA.kafka,
+      IM_KAFKA_TOPIC: `im.test.${suffix}`,
+      IM_KAFKA_GROUP: `im-task-${suffix}`,
+      IM_KAFKA_PARTITIONS: "6",
+      IM_REDIS_URL: INFRA.redis,
+      IM_REDIS_PREFIX: `im:${suffix}:`,
+      IM_ETCD_ENDPOINTS: INFRA.etcd,
+      IM_ETCD_PREFIX: `/im-test/${suffix}/`,
+      IM_LEASE_TTL_S: "3",
+      IM_HTTP_HOST: "127.0.0.1",
+    },
+  });
 }

@@ -1,17 +1,33 @@
 /**
- * The registry port: which connect servers exist and how to reach them.
- * Static in one process; etcd leases in a cluster, where a server that stops
- * renewing its lease disappears.
+ * The registry port: service discovery. Each logic and connect instance
+ * registers itself while it lives; callers read and watch the live instances
+ * of a layer. In one process the registry is static; in a cluster it is etcd,
+ * where an instance lives under a lease (TTL ≤ 10 s, kept alive) and disappears
+ * when it stops renewing it.
  */
-import type { ConnectService } from "../rpc/connect.ts";
+
+/** A registered instance. */
+export interface ServiceInstance {
+  layer: "logic" | "connect";
+  id: string;
+  /** host:port of its gRPC server. */
+  grpc: string;
+  /** For connect: the WebSocket URL clients open. */
+  url?: string;
+}
 
 /** The registry port. */
 export interface Registry {
-  /** Ids of the live connect servers. */
-  connectServers(): string[];
-  /** The service of one connect server, if it is live. */
-  connect(serverId: string): ConnectService | undefined;
-  /** The WebSocket URL a client should open (balanced over live servers). */
-  connectUrl(): string;
+  /** Announces an instance until `close()` (or, in etcd, until its lease lapses). */
+  register(instance: ServiceInstance): Promise<void>;
+  /** The live instances of a layer, in a stable order. */
+  instances(layer: ServiceInstance["layer"]): ServiceInstance[];
+  /** Calls `listener` with the live instances whenever they change; returns the unsubscribe function. */
+  watch(
+    layer: ServiceInstance["layer"],
+    listener: (instances: ServiceInstance[]) => void,
+  ): () => void;
+  /** Claims a snowflake worker id (0–1023) that no other live instance holds. */
+  claimWorkerId(): Promise<number>;
   close(): Promise<void>;
 }

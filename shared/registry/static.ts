@@ -1,31 +1,61 @@
-/** A fixed registry, for the embedded mode: the connect servers are known at start. */
-import type { ConnectService } from "../rpc/connect.ts";
-import type { Registry } from "./mod.ts";
+/** A registry in this process's memory, for the embedded mode and tests: what is registered is live. */
+import type { Registry, ServiceInstance } from "./mod.ts";
 
-/** A registry of connect servers given at construction. */
+/** A static registry; worker ids are handed out from `firstWorkerId` up. */
 export class StaticRegistry implements Registry {
-  readonly #servers: Map<string, { service: ConnectService; url: string }>;
-  #next = 0;
+  readonly #instances = new Map<string, ServiceInstance>();
+  readonly #listeners = new Set<
+    { layer: string; listener: (instances: ServiceInstance[]) => void }
+  >();
+  #nextWorkerId: number;
 
-  constructor(servers: Iterable<[string, { service: ConnectService; url: string }]>) {
-    this.#servers = new Map(servers);
+  constructor({ firstWorkerId = 0 }: { firstWorkerId?: number } = {}) {
+    this.#nextWorkerId = firstWorkerId;
   }
 
-  connectServers(): string[] {
-    return [...this.#servers.keys()];
+  register(instance: ServiceInstance): Promise<void> {
+    this.#instances.set(`${instance.layer}/${instance.id}`, instance);
+    this.#notify(instance.layer);
+    return Promise.resolve();
   }
 
-  connect(serverId: string): ConnectService | undefined {
-    return this.#servers.get(serverId)?.service;
+  /** Removes an instance, as an expired lease would. */
+  unregister(layer: ServiceInstance["layer"], id: string): void {
+    if (this.#instances.delete(`${layer}/${id}`)) this.#notify(layer);
   }
 
-  connectUrl(): string {
-    const all = [...this.#servers.values()];
-    if (all.length === 0) return "/ws";
-    return all[this.#next++ % all.length].url;
+  instances(layer: ServiceInstance["layer"]): ServiceInstance[] {
+    return [...this.#instances.values()].filter((i) => i.layer === layer).sort((
+      a,
+      b,
+    ) => (a.id < b.id ? -1 : 1));
+  }
+
+  watch(
+    layer: ServiceInstance["layer"],
+    listener: (instances: ServiceInstance[]) => void,
+  ): () => void {
+    const entry = { layer, listener };
+    this.#listeners.add(entry);
+    return () => this.#listeners.delete(entry);
+  }
+
+  #notify(layer: string): void {
+    for (const entry of this.#listeners) {
+      if (entry.layer === layer) entry.listener(this.instances(layer as ServiceInstance["layer"]));
+    }
+  }
+
+  claimWorkerId(): Promise<number> {
+    if (this.#nextWorkerId > 1023) {
+      return Promise.reject(new Error("No snowflake worker id is free"));
+    }
+    return Promise.resolve(this.#nextWorkerId++);
   }
 
   close(): Promise<void> {
+    this.#instances.clear();
+    this.#listeners.clear();
     return Promise.resolve();
   }
 }

@@ -22,3 +22,9 @@ export interface ConnectService {
   /** Closes, with 4401, every connection authenticated by one of these token hashes. */
   kick(tokenHashes: string[]): Promise<void>;
 }
+
+/** The live connect servers and how to reach each: what task pushes through. */
+export interface ConnectDirectory {
+  connectServers(): string[];
+  connect(serverId: string): ConnectService | undefined;
+}

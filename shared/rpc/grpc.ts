@@ -64,10 +64,17 @@ export function fromServiceError(error: grpc.ServiceError, target: string): AppE
   });
 }
 
-/** Whether a failure means the call may not have run, so another instance may be tried. */
+/** Whether a call failed in transport (no answer from the service), so it may or may not have run. */
 export function isTransportFailure(error: AppError): boolean {
   const cause = error.cause as grpc.ServiceError | undefined;
   return error.code === "unavailable" && !cause?.metadata?.get("im-code")[0];
+}
+
+/** Whether a call surely never reached a server (no connection could be made), so any call may be tried elsewhere. */
+export function neverSent(error: AppError): boolean {
+  const cause = error.cause as grpc.ServiceError | undefined;
+  return isTransportFailure(error) &&
+    /No connection established|ECONNREFUSED/.test(cause?.details ?? "");
 }
 
 /** A deadline `ms` from now. */

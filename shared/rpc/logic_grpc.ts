@@ -11,6 +11,7 @@ import {
   isTransportFailure,
   listen,
   loadProto,
+  neverSent,
   shutdown,
   toServiceError,
 } from "./grpc.ts";
@@ -50,6 +51,9 @@ const METHODS: Record<keyof LogicService, boolean> = {
   media: true,
   ready: true,
 };
+
+/** How long an instance that refused a connection is tried last. */
+const DOWN_MS = 2000;
 
 interface CallRequest {
   method: string;
@@ -146,6 +150,7 @@ export type GrpcLogicClient = LogicService & { close(): void };
 export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions): GrpcLogicClient {
   const Logic = definition();
   const stubs = new Map<string, LogicStub>();
+  const down = new Map<string, number>();
   let next = 0;
 
   function stub(address: string): LogicStub {
@@ -185,16 +190,24 @@ export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions
     const live = targets();
     prune(live);
     if (live.length === 0) throw new AppError("unavailable", "No logic instance is registered");
-    const attempts = METHODS[method] ? live.length : 1;
+    // Instances that just refused a connection go last until they answer again.
+    const now = Date.now();
+    const start = next++;
+    const order = live.map((_, i) => live[(start + i) % live.length])
+      .sort((a, b) => Number((down.get(a) ?? 0) > now) - Number((down.get(b) ?? 0) > now));
     const request = { method, args: JSON.stringify(args), payload };
     let last: AppError | null = null;
-    for (let i = 0; i < attempts; i++) {
-      const address = live[next++ % live.length];
+    for (const address of order) {
       try {
-        return await once(address, request);
+        const reply = await once(address, request);
+        down.delete(address);
+        return reply;
       } catch (error) {
         last = error as AppError;
         if (!isTransportFailure(last)) throw last;
+        // A call that never left may go elsewhere; one that may have run is repeated only if that is safe.
+        if (neverSent(last)) down.set(address, Date.now() + DOWN_MS);
+        else if (!METHODS[method]) throw last;
       }
     }
     throw last!;

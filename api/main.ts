@@ -1,0 +1,36 @@
+/** An api process of a cluster: the HTTP API, calling logic over gRPC, balancing clients over connect servers. */
+import { AppError } from "../shared/errors.ts";
+import { configOrExit, stopOnSignal } from "../shared/process.ts";
+import { EtcdRegistry } from "../shared/registry/etcd.ts";
+import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
+import { createApi } from "./mod.ts";
+
+const config = configOrExit("api");
+const { cluster } = config;
+const registry = await EtcdRegistry.open(cluster.etcd);
+const logic = createGrpcLogicClient({
+  targets: () => registry.instances("logic").map((i) => i.grpc),
+  timeoutMs: cluster.rpcTimeoutMs,
+});
+let next = 0;
+const api = createApi({
+  logic,
+  connectUrl: () => {
+    const servers = registry.instances("connect").filter((i) => i.url);
+    if (servers.length === 0) throw new AppError("unavailable", "No connect server is registered");
+    return servers[next++ % servers.length].url!;
+  },
+  jsonBodyBytes: config.limits.jsonBodyBytes,
+  imageBytes: config.limits.imageBytes,
+});
+const server = Deno.serve({
+  hostname: config.http.host,
+  port: config.http.port,
+  onListen: ({ hostname, port }) => console.log(`im api: listening on http://${hostname}:${port}`),
+}, (request) => api.handle(request));
+
+stopOnSignal("api", async () => {
+  await server.shutdown();
+  logic.close();
+  await registry.close();
+});

@@ -1,0 +1,75 @@
+/** A connect process of a cluster: WebSocket sessions, pushed to by task over gRPC. */
+import farmhash from "farmhash";
+import { Redis } from "ioredis";
+import { AppError } from "../shared/errors.ts";
+import { RedisPresence } from "../shared/presence/redis.ts";
+import { configOrExit, stopOnSignal } from "../shared/process.ts";
+import { RedisStatusQueue } from "../shared/queue/redis.ts";
+import { EtcdRegistry } from "../shared/registry/etcd.ts";
+import { serveConnect } from "../shared/rpc/connect_grpc.ts";
+import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
+import { createConnect } from "./mod.ts";
+
+const config = configOrExit("connect");
+const { cluster } = config;
+const registry = await EtcdRegistry.open(cluster.etcd);
+const id = cluster.instanceId || `connect-${await registry.claimWorkerId()}`;
+const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
+const prefix = cluster.redis.prefix;
+const presence = new RedisPresence({ redis, prefix, ttlMs: cluster.etcd.ttlSeconds * 2000 });
+const logic = createGrpcLogicClient({
+  targets: () => registry.instances("logic").map((i) => i.grpc),
+  timeoutMs: cluster.rpcTimeoutMs,
+});
+
+const connect = createConnect({
+  logic,
+  presence,
+  statusQueue: new RedisStatusQueue({ redis, prefix, consumerId: id }),
+  serverId: id,
+  hash: (userId) => farmhash.hash32(userId),
+  buckets: config.connect.buckets,
+  bucketRate: config.connect.bucketRate,
+  bucketBurst: config.connect.bucketBurst,
+  redeliverMs: config.connect.redeliverMs,
+  authTimeoutMs: config.connect.authTimeoutMs,
+  idleTimeoutMs: config.connect.idleTimeoutMs,
+  frameBytes: config.limits.frameBytes,
+  sendBufferBytes: config.connect.sendBufferBytes,
+});
+
+const http = Deno.serve(
+  { hostname: config.http.host, port: config.http.port, onListen: () => {} },
+  (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/healthz") return Response.json({ status: "ok" });
+    if (
+      path === "/ws" && request.headers.get("upgrade")?.toLowerCase() === "websocket"
+    ) return connect.upgrade(request);
+    const error = new AppError("not_found", `No route ${path}`);
+    return Response.json({ error: { code: error.code, message: error.message } }, { status: 404 });
+  },
+);
+const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
+
+// Routes live while the heartbeat does; the first beat comes before anyone can route here.
+await presence.heartbeat(id);
+const heartbeat = setInterval(
+  () =>
+    presence.heartbeat(id).catch((error) => console.error(`im connect ${id}: heartbeat:`, error)),
+  Math.max(500, (cluster.etcd.ttlSeconds * 1000) / 3),
+);
+const url = `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
+const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
+await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
+console.log(`im connect ${id}: WebSocket on ${url}, gRPC on ${grpcAddress}`);
+
+stopOnSignal(`connect ${id}`, async () => {
+  await registry.close();
+  await connect.close();
+  await rpc.close();
+  await http.shutdown();
+  clearInterval(heartbeat);
+  logic.close();
+  redis.disconnect();
+});

@@ -1,0 +1,47 @@
+/** A logic process of a cluster: business rules behind gRPC, on PostgreSQL, Kafka, Redis and etcd. */
+import { Redis } from "ioredis";
+import { RedisDedupe } from "../shared/dedupe/redis.ts";
+import { RedisRateLimiter } from "../shared/limiter/redis.ts";
+import { KafkaLog } from "../shared/log/kafka.ts";
+import { RedisPresence } from "../shared/presence/redis.ts";
+import { configOrExit, stopOnSignal } from "../shared/process.ts";
+import { EtcdRegistry } from "../shared/registry/etcd.ts";
+import { serveLogic } from "../shared/rpc/logic_grpc.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import { openPostgresStore } from "../shared/store/postgres.ts";
+import { createLogic } from "./mod.ts";
+
+const config = configOrExit("logic");
+const { cluster } = config;
+const registry = await EtcdRegistry.open(cluster.etcd);
+const workerId = await registry.claimWorkerId();
+const id = cluster.instanceId || `logic-${workerId}`;
+const store = await openPostgresStore(cluster.postgres);
+const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
+const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
+const prefix = cluster.redis.prefix;
+
+const logic = createLogic({
+  store,
+  log,
+  presence: new RedisPresence({ redis, prefix, ttlMs: cluster.etcd.ttlSeconds * 2000 }),
+  dedupe: new RedisDedupe({ redis, prefix }),
+  limiter: new RedisRateLimiter({ redis, prefix }),
+  ids: new Snowflake({ workerId }),
+  limits: config.limits,
+  auth: config.auth,
+  send: config.send,
+});
+const server = await serveLogic(logic, { host: "0.0.0.0", port: cluster.grpcPort });
+const address = `${cluster.advertiseHost}:${server.port}`;
+await registry.register({ layer: "logic", id, grpc: address });
+console.log(`im logic ${id}: gRPC on ${address}, worker id ${workerId}`);
+
+stopOnSignal(`logic ${id}`, async () => {
+  // Leave the registry first so callers stop choosing this instance, then drain calls in flight.
+  await registry.close();
+  await server.close();
+  await log.close();
+  await store.close();
+  redis.disconnect();
+});

@@ -1,0 +1,177 @@
+/**
+ * Starts a cluster on this machine against the engines of `deno task infra:up`:
+ * api×1, logic×2, task×2, connect×2, each its own process. Run directly
+ * (`deno task cluster`) it prints the public URL and stops everything on Ctrl-C;
+ * the end-to-end harness imports `startCluster()`.
+ */
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const FLAGS = ["--allow-net", "--allow-read", "--allow-env", "--allow-ffi", "--allow-sys"];
+
+/** One process of the cluster. */
+export interface ClusterProcess {
+  name: string;
+  layer: "api" | "logic" | "task" | "connect";
+  child: Deno.ChildProcess;
+  output: string[];
+  env: Record<string, string>;
+}
+
+/** A running cluster. */
+export interface Cluster {
+  /** The api's base URL. */
+  url: string;
+  processes: ClusterProcess[];
+  /** Starts a stopped process again with the same settings. */
+  restart(name: string): Promise<void>;
+  /** Sends a signal to one process and waits for it to exit. */
+  signal(name: string, signal: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Stops every process (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+/** Options of `startCluster()`. */
+export interface ClusterOptions {
+  /** Settings for every process (IM_* variables). */
+  env?: Record<string, string>;
+  /** The api's HTTP port (0 picks one). */
+  apiPort?: number;
+  /** Echo the processes' output. */
+  echo?: boolean;
+}
+
+const READY: Record<ClusterProcess["layer"], RegExp> = {
+  logic: /im logic \S+: gRPC on/,
+  connect: /im connect \S+: WebSocket on/,
+  task: /im task \S+: consuming/,
+  api: /im api: listening on http:\/\/([\d.]+):(\d+)/,
+};
+
+function spawn(
+  name: string,
+  layer: ClusterProcess["layer"],
+  env: Record<string, string>,
+  echo: boolean,
+): ClusterProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...FLAGS, `${layer}/main.ts`],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const process: ClusterProcess = { name, layer, child, output: [], env };
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      process.output.push(chunk);
+      if (echo) {
+        for (const line of chunk.split("\n")) if (line) console.log(`[${name}] ${line}`);
+      }
+    }
+  };
+  pump(child.stdout);
+  pump(child.stderr);
+  return process;
+}
+
+async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  process.child.status.then(() => exited = true);
+  while (Date.now() < deadline) {
+    const match = READY[process.layer].exec(process.output.join(""));
+    if (match) return match;
+    if (exited) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${process.name} did not start:\n${process.output.join("")}`);
+}
+
+/** Starts the cluster; resolves once every process is ready. */
+export async function startCluster(
+  { env = {}, apiPort = 0, echo = false }: ClusterOptions = {},
+): Promise<Cluster> {
+  const base = { ...Deno.env.toObject(), ...env };
+  const layout: [string, ClusterProcess["layer"], Record<string, string>][] = [
+    ["logic-1", "logic", { IM_INSTANCE_ID: "logic-1" }],
+    ["logic-2", "logic", { IM_INSTANCE_ID: "logic-2" }],
+    ["connect-1", "connect", { IM_INSTANCE_ID: "connect-1", IM_HTTP_PORT: "0" }],
+    ["connect-2", "connect", { IM_INSTANCE_ID: "connect-2", IM_HTTP_PORT: "0" }],
+    ["task-1", "task", { IM_INSTANCE_ID: "task-1" }],
+    ["task-2", "task", { IM_INSTANCE_ID: "task-2" }],
+    ["api", "api", { IM_HTTP_PORT: String(apiPort) }],
+  ];
+  const processes: ClusterProcess[] = [];
+  const stop = async () => {
+    await Promise.all(processes.map(async (p) => {
+      try {
+        p.child.kill("SIGTERM");
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          p.child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 10_000);
+      await p.child.status;
+      clearTimeout(timer);
+    }));
+  };
+  try {
+    // Layers in dependency order; instances of one layer start together.
+    for (const layer of ["logic", "connect", "task", "api"] as const) {
+      const started = layout.filter(([, l]) => l === layer).map(([name, l, own]) =>
+        spawn(name, l, { ...base, ...own }, echo)
+      );
+      processes.push(...started);
+      await Promise.all(started.map((p) => ready(p)));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const api = processes.find((p) => p.layer === "api")!;
+  const match = READY.api.exec(api.output.join(""))!;
+  const host = match[1] === "0.0.0.0" ? "127.0.0.1" : match[1];
+  const byName = (name: string) => {
+    const found = processes.find((p) => p.name === name);
+    if (!found) throw new Error(`No process ${name}`);
+    return found;
+  };
+  return {
+    url: `http://${host}:${match[2]}`,
+    processes,
+    async restart(name) {
+      const old = byName(name);
+      const fresh = spawn(old.name, old.layer, old.env, echo);
+      processes[processes.indexOf(old)] = fresh;
+      await ready(fresh);
+    },
+    async signal(name, signal) {
+      const process = byName(name);
+      try {
+        process.child.kill(signal);
+      } catch { /* already gone */ }
+      return await process.child.status;
+    },
+    stop,
+  };
+}
+
+if (import.meta.main) {
+  const port = Number(Deno.env.get("IM_HTTP_PORT") ?? "8080");
+  const cluster = await startCluster({ apiPort: port, echo: true });
+  console.log(
+    `\nim cluster: open ${cluster.url} (api×1, logic×2, task×2, connect×2); Ctrl-C stops it\n`,
+  );
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    await cluster.stop();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+}

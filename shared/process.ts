@@ -1,0 +1,35 @@
+/** What every process entry point shares: reading the configuration, and stopping on a signal. */
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+
+/** Loads the configuration, or exits with status 2 naming the bad variable. */
+export function configOrExit(name: string): Readonly<Config> {
+  try {
+    return loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`im ${name}: ${error.message}`);
+      Deno.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** On SIGINT or SIGTERM runs `stop` once, then exits (0, or 1 if stopping failed). */
+export function stopOnSignal(name: string, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = async (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`im ${name}: ${signal}: shutting down`);
+    try {
+      await stop();
+      console.log(`im ${name}: stopped`);
+      Deno.exit(0);
+    } catch (error) {
+      console.error(`im ${name}: shutdown failed:`, error);
+      Deno.exit(1);
+    }
+  };
+  Deno.addSignalListener("SIGINT", () => handler("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
+}

@@ -1,0 +1,134 @@
+/**
+ * The cluster as a whole: clients on both connect servers, discovery when a
+ * logic instance stops and comes back, and presence when a connect server dies.
+ * Needs `deno task infra:up`; runs when IM_CLUSTER_TESTS=1.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { ImClient } from "../client/mod.ts";
+import { befriend, collect, eventually, newUser, TEST_ENV, waitFor } from "./harness.ts";
+import { clusterTestsEnabled, startIsolatedCluster } from "./infra.ts";
+
+const ignore = !clusterTestsEnabled();
+const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const text = (t: string) => ({ type: "text" as const, text: t });
+
+/** Connects users until some sit on each of the two connect servers. */
+async function spread(url: string, n: number): Promise<ImClient[]> {
+  const clients: ImClient[] = [];
+  for (let i = 0; i < n; i++) clients.push(await newUser(url));
+  const servers = new Set(clients.map((c) => c.serverId));
+  assertEquals(servers.size, 2, "clients are balanced over both connect servers");
+  return clients;
+}
+
+Deno.test({
+  name: "cluster: messages, group fan-out, presence and online counts cross connect servers",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  try {
+    const [a, b, c, d] = await spread(cluster.url, 4);
+    const other = [b, c, d].find((x) => x.serverId !== a.serverId)!;
+    await befriend(a, other);
+    const got = collect(other, "message");
+    const sent = await a.send({ type: "user", id: other.self!.id }, text("across servers"));
+    await eventually(() => got.length === 1);
+    assertEquals(got[0].id, sent.id);
+
+    for (const x of [b, c, d]) if (x !== other) await befriend(a, x);
+    const group = await a.createGroup("spread", [b, c, d].map((x) => x.self!.id));
+    const all = [a, b, c, d].map((x) => collect(x, "message"));
+    await eventually(async () => (await a.group(group.id)).onlineCount === 4);
+    await b.send({ type: "group", id: group.id }, text("to everyone"));
+    await eventually(() =>
+      all.every((list) => list.some((m) => m.conversationId === `g:${group.id}`))
+    );
+
+    const counts = [a, b, c].map((x) =>
+      waitFor(x, "group_online", (e) => e.groupId === group.id && e.count === 3)
+    );
+    const offline = waitFor(a, "presence", (p) => p.userId === d.self!.id && !p.online);
+    await d.close();
+    await Promise.all([...counts, offline]);
+    await Promise.all([a, b, c].map((x) => x.close()));
+  } finally {
+    await cluster.stop();
+  }
+});
+
+Deno.test({
+  name: "cluster: calls go on through the other logic instance, and a restarted one takes traffic",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  try {
+    const a = await newUser(cluster.url);
+    const b = await newUser(cluster.url);
+    await befriend(a, b);
+    const got = collect(b, "message");
+    await cluster.signal("logic-1", "SIGKILL");
+    // Within the lease TTL (3 s here) every call still succeeds: idempotent ones fail over at once.
+    for (let i = 0; i < 10; i++) {
+      await a.me();
+      await a.send({ type: "user", id: b.self!.id }, text(`while logic-1 is down ${i}`));
+    }
+    await eventually(() => got.length === 10);
+    await newUser(cluster.url, { connect: false });
+
+    await cluster.restart("logic-1");
+    await cluster.signal("logic-2", "SIGTERM");
+    for (let i = 0; i < 5; i++) {
+      await a.send({ type: "user", id: b.self!.id }, text(`only logic-1 ${i}`));
+    }
+    await newUser(cluster.url, { connect: false });
+    await eventually(() => got.length === 15);
+    assertEquals(got.map((m) => m.seq), Array.from({ length: 15 }, (_, i) => i + 1));
+    await Promise.all([a.close(), b.close()]);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+Deno.test({
+  name:
+    "cluster: users of a killed connect server go offline within the lease and back online on reconnect",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  try {
+    const clients = await spread(cluster.url, 4);
+    const watcher = clients.find((c) => c.serverId === "connect-2")!;
+    const onDead = clients.find((c) => c.serverId === "connect-1")!;
+    // A device that stays down shows its user offline; it comes back as a new session.
+    const victim = new ImClient({ baseUrl: cluster.url, token: onDead.token, reconnect: false });
+    await onDead.close();
+    while ((await victim.connect()) && victim.serverId !== "connect-1") {
+      await victim.close();
+    }
+    await befriend(watcher, victim);
+    const offline = waitFor(
+      watcher,
+      "presence",
+      (p) => p.userId === victim.self!.id && !p.online,
+      15_000,
+    );
+    const started = Date.now();
+    await cluster.signal("connect-1", "SIGKILL");
+    await offline;
+    const elapsed = Date.now() - started;
+    assert(elapsed < 3000 + 5000, `offline after ${elapsed} ms`);
+    const back = new ImClient({ baseUrl: cluster.url, token: victim.token });
+    const online = waitFor(
+      watcher,
+      "presence",
+      (p) => p.userId === victim.self!.id && p.online,
+      20_000,
+    );
+    await back.connect();
+    assertEquals((await online).online, true);
+    assertEquals(back.serverId, "connect-2", "/api/connect no longer offers the dead server");
+    await Promise.all([...clients, back].map((c) => c.close()));
+  } finally {
+    await cluster.stop();
+  }
+});
