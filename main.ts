@@ -6,7 +6,7 @@ import farmhash from "farmhash";
 import { createApi } from "./api/mod.ts";
 import { createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
-import { ConfigError, loadConfig } from "./shared/config.ts";
+import { configOrExit, stopOnSignal } from "./shared/process.ts";
 import { MemoryDedupe } from "./shared/dedupe/memory.ts";
 import { AppError } from "./shared/errors.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
@@ -16,19 +16,10 @@ import { MemoryStatusQueue } from "./shared/queue/memory.ts";
 import { Snowflake } from "./shared/snowflake.ts";
 import { openPgliteStore } from "./shared/store/pglite.ts";
 import { createTask } from "./task/mod.ts";
-import { errorResponse } from "./api/http.ts";
+import { errorResponse } from "./shared/http_error.ts";
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(Deno.env.toObject());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`im: ${error.message}`);
-      Deno.exit(2);
-    }
-    throw error;
-  }
+  const config = configOrExit("embedded");
 
   if (!config.dataDir.startsWith("memory://")) {
     await Deno.mkdir(config.dataDir, { recursive: true });
@@ -82,7 +73,9 @@ async function main(): Promise<void> {
     hostname: config.http.host,
     port: config.http.port,
     onListen: ({ hostname, port }) =>
-      console.log(`im: listening on http://${hostname}:${port} (data in ${config.dataDir})`),
+      console.log(
+        `im embedded: listening on http://${hostname}:${port} (data in ${config.dataDir})`,
+      ),
   }, (request) => {
     if (new URL(request.url).pathname !== "/ws") return api.handle(request);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -94,21 +87,13 @@ async function main(): Promise<void> {
     return connect.upgrade(request);
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`im: ${signal}: shutting down`);
+  stopOnSignal("embedded", async () => {
     await connect.close();
     await server.shutdown();
     await task.close();
     await Promise.all([dedupe.close(), limiter.close(), presence.close()]);
     await store.close();
-    console.log("im: stopped");
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  });
 }
 
 await main();

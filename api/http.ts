@@ -1,5 +1,6 @@
 /** HTTP plumbing: JSON answers, the one error mapping, and bodies read under a limit. */
-import { AppError, HTTP_STATUS, toAppError } from "../shared/errors.ts";
+import { AppError } from "../shared/errors.ts";
+export { errorResponse } from "../shared/http_error.ts";
 
 const JSON_HEADERS = {
   "content-type": "application/json; charset=utf-8",
@@ -14,18 +15,6 @@ export function json(body: unknown, status = 200): Response {
 /** An empty 204 answer. */
 export function noContent(): Response {
   return new Response(null, { status: 204 });
-}
-
-/** The one place errors become HTTP answers; unknown errors are logged and become a bare 500. */
-export function errorResponse(error: unknown, log: (error: unknown) => void): Response {
-  const appError = toAppError(error);
-  if (appError.code === "internal") log(error);
-  const headers: Record<string, string> = { ...JSON_HEADERS };
-  if (appError.code === "rate_limited") headers["retry-after"] = String(appError.retryAfter ?? 1);
-  return new Response(
-    JSON.stringify({ error: { code: appError.code, message: appError.message } }),
-    { status: HTTP_STATUS[appError.code], headers },
-  );
 }
 
 /** Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes. */

@@ -2,6 +2,7 @@
 import farmhash from "farmhash";
 import { Redis } from "ioredis";
 import { AppError } from "../shared/errors.ts";
+import { errorResponse } from "../shared/http_error.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -43,11 +44,16 @@ const http = Deno.serve(
   (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
-    if (
-      path === "/ws" && request.headers.get("upgrade")?.toLowerCase() === "websocket"
-    ) return connect.upgrade(request);
-    const error = new AppError("not_found", `No route ${path}`);
-    return Response.json({ error: { code: error.code, message: error.message } }, { status: 404 });
+    if (path !== "/ws") {
+      return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
+    }
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return errorResponse(
+        new AppError("invalid_argument", "Expected a WebSocket upgrade"),
+        console.error,
+      );
+    }
+    return connect.upgrade(request);
   },
 );
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
@@ -59,7 +65,7 @@ const heartbeat = setInterval(
     presence.heartbeat(id).catch((error) => console.error(`im connect ${id}: heartbeat:`, error)),
   Math.max(500, (cluster.etcd.ttlSeconds * 1000) / 3),
 );
-const url = `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
+const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
 console.log(`im connect ${id}: WebSocket on ${url}, gRPC on ${grpcAddress}`);

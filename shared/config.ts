@@ -20,6 +20,8 @@ export interface ClusterConfig {
   instanceId: string;
   /** The host other instances and clients use to reach this one. */
   advertiseHost: string;
+  /** The WebSocket URL a connect instance announces to clients; empty: ws://<advertiseHost>:<port>/ws. */
+  publicWsUrl: string;
   /** The gRPC port (0 picks a free one). */
   grpcPort: number;
   /** Deadline of every call between layers. */
@@ -115,6 +117,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     cluster: {
       instanceId: str("IM_INSTANCE_ID", "", /^[A-Za-z0-9_.-]{1,64}$/),
       advertiseHost: str("IM_ADVERTISE_HOST", "127.0.0.1", /^[A-Za-z0-9_.:-]{1,255}$/),
+      publicWsUrl: str("IM_PUBLIC_WS_URL", "", /^wss?:\/\/\S+$/),
       grpcPort: int("IM_GRPC_PORT", 0, 0, 65535),
       rpcTimeoutMs: int("IM_RPC_TIMEOUT_MS", 5000, 50, 600_000),
       postgres: {

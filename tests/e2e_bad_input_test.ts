@@ -90,14 +90,21 @@ Deno.test(
     assertEquals((await call("GET", "/api/me", undefined, auth)).status, 200, "still serving");
     assertEquals((await call("GET", "/healthz")).status, 200);
     assertEquals((await call("GET", "/readyz")).status, 200);
-    assertEquals((await call("GET", "/ws")).body.error.code, "invalid_argument");
+    const plain = await fetch((await wsUrl()).replace(/^ws/, "http"));
+    assertEquals([plain.status, (await plain.json()).error.code], [400, "invalid_argument"]);
   },
 );
 
-function rawSocket(): Promise<
+/** The WebSocket URL the server tells clients to open. */
+async function wsUrl(): Promise<string> {
+  const { url: target } = await (await fetch(`${url}/api/connect`)).json();
+  return new URL(target, url.replace(/^http/, "ws")).toString();
+}
+
+async function rawSocket(): Promise<
   { ws: WebSocket; frames: Record<string, unknown>[]; closed: Promise<CloseEvent> }
 > {
-  const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+  const ws = new WebSocket(await wsUrl());
   const frames: Record<string, unknown>[] = [];
   ws.onmessage = (event) => frames.push(JSON.parse(event.data));
   const closed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);

@@ -1,7 +1,7 @@
 /**
  * Boots the system for end-to-end tests: the embedded mode as a child process
- * on a free port with a fresh data dir, or, when IM_E2E_URL is set, an already
- * running deployment (a cluster) at that URL.
+ * on a free port with a fresh data dir, or, with IM_E2E_MODE=cluster, a whole
+ * cluster on the infrastructure of `deno task infra:up`.
  */
 import { ImClient } from "../client/mod.ts";
 import type { ClientEvents } from "../client/mod.ts";
@@ -28,18 +28,31 @@ export const TEST_ENV: Record<string, string> = {
   IM_MAX_IMAGE_BYTES: String(64 * 1024),
 };
 
-/** Starts the embedded mode (or attaches to IM_E2E_URL). */
+/** Which deployment the end-to-end suite runs against: `embedded` (default) or `cluster`. */
+export function e2eMode(): "embedded" | "cluster" {
+  return Deno.env.get("IM_E2E_MODE") === "cluster" ? "cluster" : "embedded";
+}
+
+/**
+ * Starts the system under test: the embedded mode, or with IM_E2E_MODE=cluster a
+ * cluster isolated by its own database, topic and key prefixes. A `dataDir`
+ * always means the embedded mode (tests of its own durability).
+ */
 export async function startServer(
   { dataDir, env = {} }: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<Server> {
-  const external = Deno.env.get("IM_E2E_URL");
-  if (external && !dataDir) {
+  if (e2eMode() === "cluster" && !dataDir) {
+    const { startIsolatedCluster } = await import("./infra.ts");
+    const cluster = await startIsolatedCluster({ ...TEST_ENV, ...env });
     return {
-      url: external,
+      url: cluster.url,
       dataDir: "",
       process: null,
       output: [],
-      stop: () => Promise.resolve(null),
+      async stop() {
+        await cluster.stop();
+        return null;
+      },
     };
   }
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-e2e-" });
