@@ -48,14 +48,8 @@ async function main(): Promise<void> {
     statusQueue,
     serverId: config.serverId,
     hash: (userId) => farmhash.hash32(userId),
-    buckets: config.connect.buckets,
-    bucketRate: config.connect.bucketRate,
-    bucketBurst: config.connect.bucketBurst,
-    redeliverMs: config.connect.redeliverMs,
-    authTimeoutMs: config.connect.authTimeoutMs,
-    idleTimeoutMs: config.connect.idleTimeoutMs,
+    ...config.connect,
     frameBytes: config.limits.frameBytes,
-    sendBufferBytes: config.connect.sendBufferBytes,
   });
   const connects = {
     connectServers: () => [config.serverId],

@@ -29,14 +29,8 @@ const connect = createConnect({
   statusQueue: new RedisStatusQueue({ redis, prefix, consumerId: id }),
   serverId: id,
   hash: (userId) => farmhash.hash32(userId),
-  buckets: config.connect.buckets,
-  bucketRate: config.connect.bucketRate,
-  bucketBurst: config.connect.bucketBurst,
-  redeliverMs: config.connect.redeliverMs,
-  authTimeoutMs: config.connect.authTimeoutMs,
-  idleTimeoutMs: config.connect.idleTimeoutMs,
+  ...config.connect,
   frameBytes: config.limits.frameBytes,
-  sendBufferBytes: config.connect.sendBufferBytes,
 });
 
 const http = Deno.serve(

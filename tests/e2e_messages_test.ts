@@ -6,6 +6,7 @@ import {
   befriend,
   collect,
   eventually,
+  friendPair,
   newUser,
   PNG_2x3,
   secondDevice,
@@ -28,9 +29,7 @@ Deno.test(
   "private messages reach both users and every device, with contiguous seqs",
   opts,
   async () => {
-    const a = await newUser(url);
-    const b = await newUser(url);
-    await befriend(a, b);
+    const [a, b] = await friendPair(url);
     const a2 = await secondDevice(url, a);
     const got = { a: collect(a, "message"), a2: collect(a2, "message"), b: collect(b, "message") };
     const to = { type: "user" as const, id: b.self!.id };
@@ -62,9 +61,7 @@ Deno.test(
   "a retried clientMsgId returns the first answer and stores nothing new (WS and HTTP)",
   opts,
   async () => {
-    const a = await newUser(url);
-    const b = await newUser(url);
-    await befriend(a, b);
+    const [a, b] = await friendPair(url);
     const to = { type: "user" as const, id: b.self!.id };
     const first = await a.send(to, text("once"), "retry-1");
     const again = await a.send(to, text("once"), "retry-1");
@@ -256,9 +253,7 @@ Deno.test(
   "media: images by their bytes, served with type, nosniff and cache; others refused",
   opts,
   async () => {
-    const a = await newUser(url);
-    const b = await newUser(url);
-    await befriend(a, b);
+    const [a, b] = await friendPair(url);
     const media = await a.uploadMedia(PNG_2x3, "image/jpeg");
     assertEquals([media.contentType, media.width, media.height, media.size], [
       "image/png",
@@ -334,9 +329,7 @@ Deno.test(
   "a client that was offline catches up in order through the SDK's gap repair",
   opts,
   async () => {
-    const a = await newUser(url);
-    const b = await newUser(url);
-    await befriend(a, b);
+    const [a, b] = await friendPair(url);
     const to = { type: "user" as const, id: b.self!.id };
     const got = collect(b, "message");
     await a.send(to, text("before"));

@@ -174,6 +174,14 @@ export async function befriend(a: ImClient, b: ImClient): Promise<void> {
   await b.acceptFriend(request!.id);
 }
 
+/** Two new connected users who are friends. */
+export async function friendPair(url: string): Promise<[ImClient, ImClient]> {
+  const a = await newUser(url);
+  const b = await newUser(url);
+  await befriend(a, b);
+  return [a, b];
+}
+
 /** Records every event of a kind. */
 export function collect<K extends keyof ClientEvents>(
   client: ImClient,
