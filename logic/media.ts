@@ -5,11 +5,7 @@ import type { Context } from "./context.ts";
 import { newMediaId } from "./credentials.ts";
 import { sniffImage } from "./image.ts";
 import { isMediaId } from "./validate.ts";
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../shared/token_hash.ts";
 
 /** Creates the media part of the logic service. */
 export function media(ctx: Context) {
@@ -29,7 +25,7 @@ export function media(ctx: Context) {
       const row = {
         id: newMediaId(),
         url: "",
-        sha256: await sha256(bytes),
+        sha256: await sha256Hex(bytes),
         contentType: image.contentType,
         size: bytes.length,
         width: image.width,
