@@ -18,6 +18,7 @@ const id = cluster.instanceId || `connect-${await registry.claimWorkerId()}`;
 const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix, ttlMs: cluster.etcd.ttlSeconds * 2000 });
+const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
 const logic = createGrpcLogicClient({
   targets: () => registry.instances("logic").map((i) => i.grpc),
   timeoutMs: cluster.rpcTimeoutMs,
@@ -26,7 +27,7 @@ const logic = createGrpcLogicClient({
 const connect = createConnect({
   logic,
   presence,
-  statusQueue: new RedisStatusQueue({ redis, prefix, consumerId: id }),
+  statusQueue,
   serverId: id,
   hash: (userId) => farmhash.hash32(userId),
   ...config.connect,
@@ -52,6 +53,11 @@ const http = Deno.serve(
 );
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
 
+// A previous life of this server id may have left routes behind (a crash and a quick restart,
+// inside the lease): its connections are gone, so its users are offline unless connected elsewhere.
+for (const userId of await presence.dropServer(id)) {
+  await statusQueue.push({ userId, online: false, at: Date.now() });
+}
 // Routes live while the heartbeat does; the first beat comes before anyone can route here.
 await presence.heartbeat(id);
 const heartbeat = setInterval(

@@ -132,3 +132,33 @@ Deno.test({
     await cluster.stop();
   }
 });
+
+Deno.test({
+  name:
+    "cluster: a connect server restarted at once under its id clears the routes of its previous life",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster({ ...TEST_ENV, IM_LEASE_TTL_S: "10" });
+  try {
+    const clients = await spread(cluster.url, 4);
+    const watcher = clients.find((c) => c.serverId === "connect-2")!;
+    const onDead = clients.find((c) => c.serverId === "connect-1")!;
+    const victim = new ImClient({ baseUrl: cluster.url, token: onDead.token, reconnect: false });
+    await onDead.close();
+    while ((await victim.connect()) && victim.serverId !== "connect-1") await victim.close();
+    await befriend(watcher, victim);
+    const offline = waitFor(
+      watcher,
+      "presence",
+      (p) => p.userId === victim.self!.id && !p.online,
+      8000,
+    );
+    await cluster.signal("connect-1", "SIGKILL");
+    // Well inside the 10 s lease: only the restart itself can tell that the user is gone.
+    await cluster.restart("connect-1");
+    await offline;
+    await Promise.all(clients.map((c) => c.close()));
+  } finally {
+    await cluster.stop();
+  }
+});
