@@ -47,13 +47,19 @@ export class EtcdRegistry implements Registry {
   static async open(options: EtcdRegistryOptions): Promise<EtcdRegistry> {
     const client = new Etcd3({ hosts: options.endpoints, dialTimeout: 5000 });
     const registry = new EtcdRegistry(client, options);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000);
+    });
     try {
-      await registry.#start();
+      await Promise.race([registry.#start(), timeout]);
     } catch (error) {
       client.close();
       throw new AppError("unavailable", `Cannot reach etcd at ${options.endpoints.join(",")}`, {
         cause: error,
       });
+    } finally {
+      clearTimeout(timer);
     }
     return registry;
   }
