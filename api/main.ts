@@ -31,6 +31,5 @@ const server = Deno.serve({
 
 stopOnSignal("api", async () => {
   await server.shutdown();
-  logic.close();
   await registry.close();
 });

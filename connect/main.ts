@@ -73,9 +73,8 @@ console.log(`im connect ${id}: WebSocket on ${url}, gRPC on ${grpcAddress}`);
 stopOnSignal(`connect ${id}`, async () => {
   await registry.close();
   await connect.close();
-  await rpc.close();
+  await rpc.drain();
   await http.shutdown();
   clearInterval(heartbeat);
-  logic.close();
   redis.disconnect();
 });

@@ -40,7 +40,8 @@ console.log(`im logic ${id}: gRPC on ${address}, worker id ${workerId}`);
 stopOnSignal(`logic ${id}`, async () => {
   // Leave the registry first so callers stop choosing this instance, then drain calls in flight.
   await registry.close();
-  await server.close();
+  // Drain rather than close: see RpcServer.close() on Deno and HTTP/2 GOAWAY.
+  await server.drain();
   await log.close();
   await store.close();
   redis.disconnect();

@@ -3,13 +3,13 @@ import {
   deadline,
   fromServiceError,
   grpc,
+  InFlight,
   listen,
   loadProto,
-  shutdown,
+  type RpcServer,
   toServiceError,
 } from "./grpc.ts";
 import type { ConnectService, PushItem } from "./connect.ts";
-import type { RpcServer } from "./logic_grpc.ts";
 
 interface WireItem {
   userIds: string[];
@@ -74,32 +74,34 @@ export async function serveConnect(
   },
 ): Promise<RpcServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+  const inFlight = new InFlight();
   server.addService(definition().service, {
-    push: async (
+    push: (
       call: grpc.ServerUnaryCall<{ items: WireItem[] }, unknown>,
       callback: grpc.sendUnaryData<unknown>,
-    ) => {
-      try {
-        await service.push(call.request.items.map(fromWire));
-        callback(null, {});
-      } catch (error) {
-        callback(toServiceError(error, onError));
-      }
-    },
-    kick: async (
+    ) =>
+      inFlight.run(async () => {
+        try {
+          await service.push(call.request.items.map(fromWire));
+          callback(null, {});
+        } catch (error) {
+          callback(toServiceError(error, onError));
+        }
+      }),
+    kick: (
       call: grpc.ServerUnaryCall<{ tokenHashes: string[] }, unknown>,
       callback: grpc.sendUnaryData<unknown>,
-    ) => {
-      try {
-        await service.kick(call.request.tokenHashes);
-        callback(null, {});
-      } catch (error) {
-        callback(toServiceError(error, onError));
-      }
-    },
+    ) =>
+      inFlight.run(async () => {
+        try {
+          await service.kick(call.request.tokenHashes);
+          callback(null, {});
+        } catch (error) {
+          callback(toServiceError(error, onError));
+        }
+      }),
   });
-  const bound = await listen(server, host, port);
-  return { port: bound, close: () => shutdown(server) };
+  return await listen(server, host, port, inFlight);
 }
 
 /** A ConnectService reached over gRPC; pushes are retried once (they are idempotent: clients drop duplicates). */

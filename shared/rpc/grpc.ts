@@ -82,18 +82,69 @@ export function deadline(ms: number): Date {
   return new Date(Date.now() + ms);
 }
 
-/** Starts a gRPC server on host:port (0 picks a free port); resolves with the bound port. */
-export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+/** A running gRPC server. */
+export interface RpcServer {
+  port: number;
+  /**
+   * Waits until no call is in flight (at most `graceMs`), without telling clients
+   * anything. A process that leaves its registry first and then drains can exit
+   * without `close()`: see `close()` for why that matters.
+   */
+  drain(graceMs?: number): Promise<void>;
+  /**
+   * Stops the server, sending HTTP/2 GOAWAY to its clients. On Deno 2.9.6 a
+   * `node:http2` session that processes a GOAWAY can abort the whole process
+   * inside nghttp2 (denoland/deno#36788), so long-lived processes drain and exit
+   * instead, and clients see a closed connection, which they survive.
+   */
+  close(): Promise<void>;
+}
+
+/** Counts calls in progress, for draining. */
+export class InFlight {
+  #count = 0;
+
+  /** Runs a handler, counted while it runs. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.#count++;
+    try {
+      return await fn();
+    } finally {
+      this.#count--;
+    }
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+}
+
+/** Starts a gRPC server on host:port (0 picks a free port). */
+export function listen(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  inFlight: InFlight,
+): Promise<RpcServer> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) reject(error);
-      else resolve(bound);
+      if (error) return reject(error);
+      resolve({
+        port: bound,
+        async drain(graceMs = 5000) {
+          const deadline = Date.now() + graceMs;
+          while (inFlight.count > 0 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        },
+        close: () => shutdown(server),
+      });
     });
   });
 }
 
 /** Stops a server: waits for calls in flight up to `graceMs`, then forces. */
-export function shutdown(server: grpc.Server, graceMs = 5000): Promise<void> {
+function shutdown(server: grpc.Server, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       server.forceShutdown();

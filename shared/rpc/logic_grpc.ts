@@ -8,13 +8,16 @@ import {
   deadline,
   fromServiceError,
   grpc,
+  InFlight,
   isTransportFailure,
   listen,
   loadProto,
   neverSent,
-  shutdown,
+  type RpcServer,
   toServiceError,
 } from "./grpc.ts";
+
+export type { RpcServer } from "./grpc.ts";
 import type { LogicService } from "./logic.ts";
 
 /** Every method, and whether a call that may have run can be repeated on another instance. */
@@ -88,12 +91,6 @@ export interface LogicServerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A running gRPC server. */
-export interface RpcServer {
-  port: number;
-  close(): Promise<void>;
-}
-
 /** Serves a logic instance over gRPC. */
 export async function serveLogic(
   logic: LogicService,
@@ -101,38 +98,39 @@ export async function serveLogic(
 ): Promise<RpcServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
   const service = definition().service;
+  const inFlight = new InFlight();
   server.addService(service, {
-    call: async (
+    call: (
       call: grpc.ServerUnaryCall<CallRequest, CallReply>,
       callback: grpc.sendUnaryData<CallReply>,
-    ) => {
-      try {
-        const { method, args, payload } = call.request;
-        if (!Object.hasOwn(METHODS, method)) {
-          throw new AppError("not_found", `No logic method "${method}"`);
+    ) =>
+      inFlight.run(async () => {
+        try {
+          const { method, args, payload } = call.request;
+          if (!Object.hasOwn(METHODS, method)) {
+            throw new AppError("not_found", `No logic method "${method}"`);
+          }
+          const list = JSON.parse(args || "[]") as unknown[];
+          if (method === "uploadMedia") {
+            const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload));
+            return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
+          }
+          if (method === "media") {
+            const { info, bytes } = await logic.media(String(list[0]));
+            return callback(null, { result: JSON.stringify({ info }), payload: bytes });
+          }
+          const fn = logic[method as keyof LogicService] as (...a: unknown[]) => Promise<unknown>;
+          const result = await fn(...list);
+          callback(null, {
+            result: result === undefined ? "" : JSON.stringify(result),
+            payload: new Uint8Array(),
+          });
+        } catch (error) {
+          callback(toServiceError(error, onError));
         }
-        const list = JSON.parse(args || "[]") as unknown[];
-        if (method === "uploadMedia") {
-          const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload));
-          return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
-        }
-        if (method === "media") {
-          const { info, bytes } = await logic.media(String(list[0]));
-          return callback(null, { result: JSON.stringify({ info }), payload: bytes });
-        }
-        const fn = logic[method as keyof LogicService] as (...a: unknown[]) => Promise<unknown>;
-        const result = await fn(...list);
-        callback(null, {
-          result: result === undefined ? "" : JSON.stringify(result),
-          payload: new Uint8Array(),
-        });
-      } catch (error) {
-        callback(toServiceError(error, onError));
-      }
-    },
+      }),
   });
-  const bound = await listen(server, host, port);
-  return { port: bound, close: () => shutdown(server) };
+  return await listen(server, host, port, inFlight);
 }
 
 /** Options of the logic client. */
