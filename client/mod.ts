@@ -70,6 +70,8 @@ export class ImClient extends ImHttp {
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pinger: ReturnType<typeof setInterval> | undefined;
+  #resync: ReturnType<typeof setTimeout> | undefined;
+  #resyncAttempt = 0;
   #ready: { resolve: (user: User) => void; reject: (error: Error) => void } | null = null;
   #synced = false;
   /** The signed-in user, from the last `ready` (kept after a close). */
@@ -226,10 +228,7 @@ export class ImClient extends ImHttp {
     try {
       await this.#sync();
     } catch (error) {
-      this.#emit("error", {
-        code: "unavailable",
-        message: `Gap repair failed: ${(error as Error).message}`,
-      });
+      this.#repairFailed(error);
     }
     this.#ready?.resolve(user);
     this.#ready = null;
@@ -254,13 +253,38 @@ export class ImClient extends ImHttp {
 
   #enqueue(conversationId: string, work: () => Promise<void>): Promise<void> {
     const next = (this.#chains.get(conversationId) ?? Promise.resolve()).then(work).catch((error) =>
-      this.#emit("error", {
-        code: "unavailable",
-        message: `Conversation ${conversationId}: ${error.message}`,
-      })
+      this.#repairFailed(error)
     );
     this.#chains.set(conversationId, next);
     return next;
+  }
+
+  /**
+   * Gap repair could not reach the server (it may be restarting): say so, and try
+   * the whole catch-up again with backoff while this connection lasts, so a missed
+   * message is fetched even if no later one reveals the gap.
+   */
+  #repairFailed(error: unknown): void {
+    this.#emit("error", {
+      code: "unavailable",
+      message: `Gap repair failed: ${(error as Error).message}`,
+    });
+    if (this.#resync !== undefined) return;
+    const socket = this.#socket;
+    const delay = Math.min(
+      this.#options.maxBackoffMs,
+      this.#options.backoffMs * 2 ** this.#resyncAttempt++,
+    );
+    this.#resync = setTimeout(async () => {
+      this.#resync = undefined;
+      if (!this.#wanted || this.#socket !== socket || !this.connected) return;
+      try {
+        await this.#sync();
+        this.#resyncAttempt = 0;
+      } catch (error) {
+        this.#repairFailed(error);
+      }
+    }, delay);
   }
 
   /** Fetches and delivers what lies between the last seq seen and `upTo`. */
@@ -347,6 +371,8 @@ export class ImClient extends ImHttp {
     this.#wanted = false;
     clearTimeout(this.#timer);
     clearInterval(this.#pinger);
+    clearTimeout(this.#resync);
+    this.#resync = undefined;
     const socket = this.#socket;
     if (!socket || socket.readyState === WebSocket.CLOSED) {
       this.#socket = null;

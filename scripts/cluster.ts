@@ -42,7 +42,7 @@ export interface ClusterOptions {
 
 const READY: Record<ClusterProcess["layer"], RegExp> = {
   logic: /im logic \S+: gRPC on/,
-  connect: /im connect \S+: WebSocket on/,
+  connect: /im connect \S+: WebSocket on ws:\/\/[^:]+:(\d+)/,
   task: /im task \S+: consuming/,
   api: /im api: listening on http:\/\/([\d.]+):(\d+)/,
 };
@@ -74,13 +74,18 @@ function spawn(
   return process;
 }
 
+/** Waits for a process's ready line; api and connect keep their port for restarts, as clients hold it. */
 async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   process.child.status.then(() => exited = true);
   while (Date.now() < deadline) {
     const match = READY[process.layer].exec(process.output.join(""));
-    if (match) return match;
+    if (match) {
+      const port = process.layer === "api" ? match[2] : process.layer === "connect" ? match[1] : undefined;
+      if (port) process.env.IM_HTTP_PORT = port;
+      return match;
+    }
     if (exited) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -4,6 +4,7 @@
 #   scripts/infra.sh up      install what is missing, start what is not running (idempotent)
 #   scripts/infra.sh down    stop everything and delete the data
 #   scripts/infra.sh status  say what is running
+#   scripts/infra.sh restart kafka|redis|etcd|postgres   restart one engine on its data (fault tests)
 # Ports and folders come from the environment (defaults below).
 set -euo pipefail
 
@@ -163,6 +164,23 @@ down() {
   say "down"
 }
 
+restart() { # engine: stop it (as an operator would, gracefully) and start it again on the same data
+  case "${1:-}" in
+    kafka) stop_pid kafka; start_kafka ;;
+    redis) stop_pid redis; start_redis ;;
+    etcd) stop_pid etcd; start_etcd ;;
+    postgres)
+      local bin run=()
+      bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+      if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+      "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null
+      start_postgres
+      ;;
+    *) echo "usage: $0 restart kafka|redis|etcd|postgres" >&2; return 2 ;;
+  esac
+  say "$1 restarted"
+}
+
 status() {
   for pair in "kafka:$KAFKA_PORT" "redis:$REDIS_PORT" "etcd:$ETCD_PORT" "postgres:$PG_PORT"; do
     if listening "${pair#*:}"; then say "${pair%%:*} up on ${pair#*:}"; else say "${pair%%:*} down"; fi
@@ -173,5 +191,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  restart) restart "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|restart ENGINE" >&2; exit 2 ;;
 esac

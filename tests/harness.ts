@@ -68,7 +68,7 @@ export async function startServer(
       "main.ts",
     ],
     cwd: ROOT,
-    env: { ...TEST_ENV, ...env, IM_HTTP_PORT: "0", IM_HTTP_HOST: "127.0.0.1", IM_DATA_DIR: dir },
+    env: { ...TEST_ENV, IM_HTTP_PORT: "0", ...env, IM_HTTP_HOST: "127.0.0.1", IM_DATA_DIR: dir },
     stdout: "piped",
     stderr: "piped",
   });

@@ -1,0 +1,131 @@
+/**
+ * The fault-injection suite: steady traffic through the SDK while one process
+ * or engine fails at a time; then nothing acknowledged may be lost, nothing
+ * stored twice, no conversation out of order, and every client must end up
+ * showing exactly what is stored. Runs with IM_FAULT_TESTS=1 (`deno task
+ * test:faults`), cluster faults on the infrastructure of `deno task infra:up`.
+ */
+import { assertEquals } from "../assert.ts";
+import { startServer, TEST_ENV } from "../harness.ts";
+import { startIsolatedCluster } from "../infra.ts";
+import type { Cluster } from "../../scripts/cluster.ts";
+import { Traffic, type TrafficReport } from "./traffic.ts";
+
+const enabled = Deno.env.get("IM_FAULT_TESTS") === "1";
+const RATE = Number(Deno.env.get("IM_FAULT_RATE") ?? "1000");
+const PAIRS = Number(Deno.env.get("IM_FAULT_PAIRS") ?? "20");
+const GROUP = Number(Deno.env.get("IM_FAULT_GROUP") ?? "50");
+const ENV = { ...TEST_ENV, IM_SEND_RATE: "1000", IM_SEND_BURST: "2000", IM_REDELIVER_MS: "5000" };
+const rows: string[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Deployment {
+  url: string;
+  cluster?: Cluster;
+  /** Embedded only: kill -9 and start again on the same data and port. */
+  crashAndRestart?: () => Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function cluster(): Promise<Deployment> {
+  const c = await startIsolatedCluster(ENV);
+  return { url: c.url, cluster: c, stop: () => c.stop() };
+}
+
+async function embedded(): Promise<Deployment> {
+  const dataDir = await Deno.makeTempDir({ prefix: "im-fault-" });
+  let server = await startServer({ dataDir, env: ENV });
+  const port = new URL(server.url).port;
+  return {
+    url: server.url,
+    async crashAndRestart() {
+      await server.stop("SIGKILL");
+      server = await startServer({ dataDir, env: { ...ENV, IM_HTTP_PORT: port } });
+    },
+    stop: async () => void await server.stop("SIGKILL"),
+  };
+}
+
+function faultTest(name: string, deploy: () => Promise<Deployment>, inject: (d: Deployment) => Promise<void>): void {
+  Deno.test({ name: `fault: ${name}`, ignore: !enabled, sanitizeOps: false, sanitizeResources: false }, async () => {
+    const deployment = await deploy();
+    let traffic: Traffic | null = null;
+    try {
+      traffic = await Traffic.setup({ url: deployment.url, pairs: PAIRS, groupSize: GROUP, rate: RATE, groupShare: 0.1 });
+      traffic.start();
+      await sleep(3000);
+      const before = traffic.counts.acknowledged;
+      const started = Date.now();
+      await inject(deployment);
+      // Recovery: from the fault until acknowledgements flow again at a tenth of the rate for a second.
+      let recoveredAt = 0;
+      let last = traffic.counts.acknowledged;
+      while (Date.now() - started < 60_000) {
+        await sleep(1000);
+        const now = traffic.counts.acknowledged;
+        if (now - last >= RATE / 10) {
+          recoveredAt = Date.now() - 1000;
+          break;
+        }
+        last = now;
+      }
+      await sleep(3000);
+      await traffic.stop();
+      const report = await traffic.check();
+      const recovery = recoveredAt ? `${((recoveredAt - started) / 1000).toFixed(1)} s` : "no";
+      row(name, report, recovery, traffic.counts.acknowledged - before);
+      for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
+      assertEquals(
+        { lost: report.lost, duplicates: report.duplicates, reordered: report.reordered, clients: report.clientMismatches },
+        { lost: 0, duplicates: 0, reordered: 0, clients: 0 },
+      );
+    } finally {
+      await traffic?.close().catch(() => {});
+      await deployment.stop();
+    }
+  });
+}
+
+function row(name: string, r: TrafficReport, recovery: string, _sinceFault: number): void {
+  const line = `| ${name} | ${r.sent} | ${r.acknowledged} | ${r.timedOut} | ${r.lost} | ${r.duplicates} | ${r.reordered} | ${r.clientMismatches} | ${recovery} |`;
+  rows.push(line);
+  console.log(line);
+}
+
+async function infra(...args: string[]): Promise<void> {
+  const script = new URL("../../scripts/infra.sh", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command("bash", { args: [script, ...args], stderr: "piped", stdout: "null" })
+    .output();
+  if (code !== 0) throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+}
+
+const kill = (name: string) => async (d: Deployment) => {
+  await d.cluster!.signal(name, "SIGKILL");
+  await sleep(2000);
+  await d.cluster!.restart(name);
+};
+
+faultTest("kill -9 connect-1", cluster, kill("connect-1"));
+faultTest("kill -9 task-1", cluster, kill("task-1"));
+faultTest("kill -9 logic-1", cluster, kill("logic-1"));
+faultTest("kill -9 api", cluster, kill("api"));
+faultTest("restart Kafka", cluster, () => infra("restart", "kafka"));
+faultTest("restart Redis", cluster, () => infra("restart", "redis"));
+faultTest("restart PostgreSQL", cluster, () => infra("restart", "postgres"));
+faultTest("restart etcd", cluster, () => infra("restart", "etcd"));
+faultTest("rolling restart of every layer", cluster, async (d) => {
+  for (const name of ["logic-1", "logic-2", "task-1", "task-2", "connect-1", "connect-2", "api"]) {
+    await d.cluster!.signal(name, "SIGTERM");
+    await d.cluster!.restart(name);
+  }
+});
+faultTest("embedded: kill -9 and restart on the same data", embedded, (d) => d.crashAndRestart!());
+
+globalThis.addEventListener("unload", () => {
+  if (rows.length === 0) return;
+  console.log(
+    `\nFaults at ${RATE} messages/s (${PAIRS} pairs, a group of ${GROUP}):\n` +
+      "| fault | sent | acknowledged | timed out | lost | duplicates | reordered | clients differing | recovery |\n" +
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + rows.join("\n"),
+  );
+});
