@@ -12,6 +12,12 @@ import type { Context } from "./context.ts";
 import { checkId, checkInt, checkMediaId, checkString, object } from "./validate.ts";
 
 const DEDUPE_MS = 24 * 60 * 60 * 1000;
+
+/** What the dedupe key of a send holds: the message, and whether the log has acknowledged it. */
+interface Claim {
+  message: AcceptedMessage;
+  appended: boolean;
+}
 const CLIENT_MSG_ID = {
   min: 1,
   max: 64,
@@ -77,6 +83,12 @@ export function messages(ctx: Context) {
     return groupConversationId(to.id);
   }
 
+  /**
+   * Accepts a send exactly once per (sender, clientMsgId). The message is claimed
+   * under that key before it is appended, so a retry after a failed or unanswered
+   * append re-appends the very same message (same id: task stores it once) rather
+   * than a second copy, whichever logic instance the retry reaches.
+   */
   async function accept(
     userId: string,
     clientMsgId: string,
@@ -84,7 +96,7 @@ export function messages(ctx: Context) {
   ): Promise<SendResult> {
     const key = `${userId}:${clientMsgId}`;
     const remembered = await ctx.dedupe.get(key);
-    if (remembered) return JSON.parse(remembered) as SendResult;
+    if (remembered) return await finish(key, JSON.parse(remembered) as Claim);
     const stored = await store.messageByClientId(userId, clientMsgId, ctx.now() - DEDUPE_MS);
     if (stored) return stored;
 
@@ -106,10 +118,23 @@ export function messages(ctx: Context) {
       sentAt: ctx.now(),
       clientMsgId,
     };
-    await ctx.log.append([{ type: "message", message }]);
-    const result = { id: message.id, clientMsgId, conversationId };
-    await ctx.dedupe.set(key, JSON.stringify(result), DEDUPE_MS);
-    return result;
+    const claim: Claim = { message, appended: false };
+    const earlier = await ctx.dedupe.claim(key, JSON.stringify(claim), DEDUPE_MS);
+    return await finish(key, earlier ? JSON.parse(earlier) as Claim : claim);
+  }
+
+  /** Appends a claimed message unless that is known to be done, then answers it. */
+  async function finish(key: string, claim: Claim): Promise<SendResult> {
+    const { message } = claim;
+    if (!claim.appended) {
+      await ctx.log.append([{ type: "message", message }]);
+      await ctx.dedupe.set(key, JSON.stringify({ message, appended: true }), DEDUPE_MS);
+    }
+    return {
+      id: message.id,
+      clientMsgId: message.clientMsgId,
+      conversationId: message.conversationId,
+    };
   }
 
   /** Checks the caller takes part in a conversation; returns its kind. */

@@ -82,7 +82,11 @@ async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegEx
   while (Date.now() < deadline) {
     const match = READY[process.layer].exec(process.output.join(""));
     if (match) {
-      const port = process.layer === "api" ? match[2] : process.layer === "connect" ? match[1] : undefined;
+      const port = process.layer === "api"
+        ? match[2]
+        : process.layer === "connect"
+        ? match[1]
+        : undefined;
       if (port) process.env.IM_HTTP_PORT = port;
       return match;
     }

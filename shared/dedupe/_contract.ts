@@ -23,4 +23,19 @@ export function testDedupe(
       await dedupe.close();
     },
   );
+
+  Deno.test(
+    { name: `${name}: of concurrent claims of one key exactly one wins`, ignore },
+    async () => {
+      const dedupe = await open();
+      const key = crypto.randomUUID();
+      const values = ["a", "b", "c", "d"];
+      const results = await Promise.all(values.map((v) => dedupe.claim(key, v, 60_000)));
+      assertEquals(results.filter((r) => r === null).length, 1);
+      const winner = values[results.indexOf(null)];
+      assertEquals(results.filter((r) => r !== null), Array(3).fill(winner));
+      assertEquals(await dedupe.get(key), winner);
+      await dedupe.close();
+    },
+  );
 }

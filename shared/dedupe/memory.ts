@@ -31,6 +31,14 @@ export class MemoryDedupe implements Dedupe {
     return Promise.resolve();
   }
 
+  claim(key: string, value: string, ttlMs: number): Promise<string | null> {
+    // No await between the look and the write: that is what makes it atomic here.
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt > this.#now()) return Promise.resolve(entry.value);
+    this.#entries.set(key, { value, expiresAt: this.#now() + ttlMs });
+    return Promise.resolve(null);
+  }
+
   close(): Promise<void> {
     clearInterval(this.#sweep);
     this.#entries.clear();

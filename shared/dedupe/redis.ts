@@ -23,6 +23,13 @@ export class RedisDedupe implements Dedupe {
     });
   }
 
+  claim(key: string, value: string, ttlMs: number): Promise<string | null> {
+    return redisCall("dedupe claim", async () => {
+      // SET NX GET (Redis 7): sets only if absent, and returns what was there.
+      return await this.#redis.set(this.#prefix + key, value, "PX", ttlMs, "NX", "GET");
+    });
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

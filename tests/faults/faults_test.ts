@@ -46,12 +46,27 @@ async function embedded(): Promise<Deployment> {
   };
 }
 
-function faultTest(name: string, deploy: () => Promise<Deployment>, inject: (d: Deployment) => Promise<void>): void {
-  Deno.test({ name: `fault: ${name}`, ignore: !enabled, sanitizeOps: false, sanitizeResources: false }, async () => {
+function faultTest(
+  name: string,
+  deploy: () => Promise<Deployment>,
+  inject: (d: Deployment) => Promise<void>,
+): void {
+  Deno.test({
+    name: `fault: ${name}`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
     const deployment = await deploy();
     let traffic: Traffic | null = null;
     try {
-      traffic = await Traffic.setup({ url: deployment.url, pairs: PAIRS, groupSize: GROUP, rate: RATE, groupShare: 0.1 });
+      traffic = await Traffic.setup({
+        url: deployment.url,
+        pairs: PAIRS,
+        groupSize: GROUP,
+        rate: RATE,
+        groupShare: 0.1,
+      });
       traffic.start();
       await sleep(3000);
       const before = traffic.counts.acknowledged;
@@ -76,7 +91,12 @@ function faultTest(name: string, deploy: () => Promise<Deployment>, inject: (d: 
       row(name, report, recovery, traffic.counts.acknowledged - before);
       for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
       assertEquals(
-        { lost: report.lost, duplicates: report.duplicates, reordered: report.reordered, clients: report.clientMismatches },
+        {
+          lost: report.lost,
+          duplicates: report.duplicates,
+          reordered: report.reordered,
+          clients: report.clientMismatches,
+        },
         { lost: 0, duplicates: 0, reordered: 0, clients: 0 },
       );
     } finally {
@@ -87,16 +107,24 @@ function faultTest(name: string, deploy: () => Promise<Deployment>, inject: (d: 
 }
 
 function row(name: string, r: TrafficReport, recovery: string, _sinceFault: number): void {
-  const line = `| ${name} | ${r.sent} | ${r.acknowledged} | ${r.timedOut} | ${r.lost} | ${r.duplicates} | ${r.reordered} | ${r.clientMismatches} | ${recovery} |`;
+  const settled = `${(r.settleMs / 1000).toFixed(1)} s`;
+  const line =
+    `| ${name} | ${r.sent} | ${r.acknowledged} | ${r.timedOut} | ${r.lost} | ${r.duplicates} | ${r.reordered} | ${r.clientMismatches} | ${recovery} | ${settled} |`;
   rows.push(line);
   console.log(line);
 }
 
 async function infra(...args: string[]): Promise<void> {
   const script = new URL("../../scripts/infra.sh", import.meta.url).pathname;
-  const { code, stderr } = await new Deno.Command("bash", { args: [script, ...args], stderr: "piped", stdout: "null" })
+  const { code, stderr } = await new Deno.Command("bash", {
+    args: [script, ...args],
+    stderr: "piped",
+    stdout: "null",
+  })
     .output();
-  if (code !== 0) throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  if (code !== 0) {
+    throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  }
 }
 
 const kill = (name: string) => async (d: Deployment) => {
@@ -125,7 +153,7 @@ globalThis.addEventListener("unload", () => {
   if (rows.length === 0) return;
   console.log(
     `\nFaults at ${RATE} messages/s (${PAIRS} pairs, a group of ${GROUP}):\n` +
-      "| fault | sent | acknowledged | timed out | lost | duplicates | reordered | clients differing | recovery |\n" +
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + rows.join("\n"),
+      "| fault | sent | acknowledged | timed out | lost | duplicates | reordered | clients differing | recovery | settled |\n" +
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + rows.join("\n"),
   );
 });

@@ -37,6 +37,8 @@ export interface TrafficReport {
   reordered: number;
   /** Clients whose final view of a conversation differs from the stored one. */
   clientMismatches: number;
+  /** Milliseconds from the end of sending until everything was stored and shown (or the check gave up). */
+  settleMs: number;
   details: string[];
 }
 
@@ -61,6 +63,7 @@ export class Traffic {
   #timer: ReturnType<typeof setInterval> | undefined;
   #sent = 0;
   #timedOut = 0;
+  #retries = 0;
   #next = 0;
   #nextGroup = 0;
   #carry = 0;
@@ -76,22 +79,43 @@ export class Traffic {
     for (let i = 0; i < pairs; i++) {
       const [a, b] = await Promise.all([client(url), client(url)]);
       await befriend(a, b);
-      const conversationId = [a.self!.id, b.self!.id].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+      const conversationId = [a.self!.id, b.self!.id].sort((
+        x,
+        y,
+      ) => (BigInt(x) < BigInt(y) ? -1 : 1));
       const id = `u:${conversationId[0]}:${conversationId[1]}`;
-      traffic.#senders.push({ client: a, to: { type: "user", id: b.self!.id }, conversationId: id });
-      traffic.#senders.push({ client: b, to: { type: "user", id: a.self!.id }, conversationId: id });
+      traffic.#senders.push({
+        client: a,
+        to: { type: "user", id: b.self!.id },
+        conversationId: id,
+      });
+      traffic.#senders.push({
+        client: b,
+        to: { type: "user", id: a.self!.id },
+        conversationId: id,
+      });
       traffic.#participants.set(id, [a, b]);
       traffic.clients.push(a, b);
     }
     if (groupSize > 0) {
       const members = [];
       for (let i = 0; i < groupSize; i += 10) {
-        members.push(...await Promise.all(Array.from({ length: Math.min(10, groupSize - i) }, () => client(url))));
+        members.push(
+          ...await Promise.all(
+            Array.from({ length: Math.min(10, groupSize - i) }, () => client(url)),
+          ),
+        );
       }
       const group = await members[0].createGroup("fault group");
       for (const member of members.slice(1)) await member.joinGroup(group.id);
       const id = `g:${group.id}`;
-      for (const member of members) traffic.#groupSenders.push({ client: member, to: { type: "group", id: group.id }, conversationId: id });
+      for (const member of members) {
+        traffic.#groupSenders.push({
+          client: member,
+          to: { type: "group", id: group.id },
+          conversationId: id,
+        });
+      }
       traffic.#participants.set(id, members);
       traffic.clients.push(...members);
     }
@@ -127,16 +151,29 @@ export class Traffic {
     const clientMsgId = crypto.randomUUID();
     this.#sent++;
     const work = (async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), this.#options.sendTimeoutMs));
-      // The SDK resends an unanswered send with the same clientMsgId after every reconnect.
-      const result = await Promise.race([
-        sender.client.send(sender.to, { type: "text", text: `m ${this.#sent}` }, clientMsgId).catch(() => null),
-        timeout,
-      ]);
-      clearTimeout(timer);
-      if (result) this.#acked.set(clientMsgId, result);
-      else this.#timedOut++;
+      // A send that fails with an error is retried with the same clientMsgId, as a real client
+      // does; one that gets no answer is resent by the SDK after every reconnect.
+      const deadline = Date.now() + this.#options.sendTimeoutMs;
+      while (Date.now() < deadline) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), Math.max(1, deadline - Date.now()));
+        });
+        const outcome = await Promise.race([
+          sender.client.send(sender.to, { type: "text", text: `m ${this.#sent}` }, clientMsgId)
+            .catch((e) => e as Error),
+          timeout,
+        ]);
+        clearTimeout(timer);
+        if (outcome === "timeout") break;
+        if (!(outcome instanceof Error)) {
+          this.#acked.set(clientMsgId, outcome);
+          return;
+        }
+        this.#retries++;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      this.#timedOut++;
     })();
     this.#inFlight.add(work);
     work.finally(() => this.#inFlight.delete(work));
@@ -149,26 +186,35 @@ export class Traffic {
   }
 
   /** Progress for the log. */
-  get counts(): { sent: number; acknowledged: number; timedOut: number } {
-    return { sent: this.#sent, acknowledged: this.#acked.size, timedOut: this.#timedOut };
+  get counts(): { sent: number; acknowledged: number; timedOut: number; retries: number } {
+    return {
+      sent: this.#sent,
+      acknowledged: this.#acked.size,
+      timedOut: this.#timedOut,
+      retries: this.#retries,
+    };
   }
 
   /** Waits until every client holds what is stored (or the time runs out), then compares everything. */
   async check(settleMs = 30_000): Promise<TrafficReport> {
-    const reader = this.clients[0];
     const stored = new Map<string, Message[]>();
-    const deadline = Date.now() + settleMs;
+    const started = Date.now();
+    const deadline = started + settleMs;
     while (true) {
       for (const [conversationId, participants] of this.#participants) {
         stored.set(conversationId, await history(participants[0], conversationId));
       }
-      const settled = [...this.#participants].every(([conversationId, participants]) =>
-        participants.every((p) => sameIds(this.#received.get(p)!.get(conversationId) ?? [], stored.get(conversationId)!))
-      );
+      const storedIds = new Set([...stored.values()].flatMap((list) => list.map((m) => m.id)));
+      // Settled: everything acknowledged is stored, and every client shows what is stored.
+      const settled = [...this.#acked.values()].every((r) => storedIds.has(r.id)) &&
+        [...this.#participants].every(([conversationId, participants]) =>
+          participants.every((p) =>
+            sameIds(this.#received.get(p)!.get(conversationId) ?? [], stored.get(conversationId)!)
+          )
+        );
       if (settled || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    void reader;
     const report: TrafficReport = {
       sent: this.#sent,
       acknowledged: this.#acked.size,
@@ -177,6 +223,7 @@ export class Traffic {
       duplicates: 0,
       reordered: 0,
       clientMismatches: 0,
+      settleMs: Date.now() - started,
       details: [],
     };
     const storedIds = new Set<string>();
@@ -202,7 +249,9 @@ export class Traffic {
         if (!sameIds(shown, messages)) {
           report.clientMismatches++;
           report.details.push(
-            `${conversationId}: a client shows ${shown.length} messages (${new Set(shown.map((m) => m.id)).size} distinct), ${messages.length} stored`,
+            `${conversationId}: a client shows ${shown.length} messages (${
+              new Set(shown.map((m) => m.id)).size
+            } distinct), ${messages.length} stored`,
           );
         }
       }
@@ -225,7 +274,10 @@ export class Traffic {
 async function history(client: ImClient, conversationId: string): Promise<Message[]> {
   const all: Message[] = [];
   while (true) {
-    const page = await client.history(conversationId, { after: all.length ? all[all.length - 1].seq : 0, limit: 200 });
+    const page = await client.history(conversationId, {
+      after: all.length ? all[all.length - 1].seq : 0,
+      limit: 200,
+    });
     all.push(...page);
     if (page.length < 200) return all;
   }
