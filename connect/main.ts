@@ -39,6 +39,12 @@ const http = Deno.serve(
   (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
+    if (path === "/readyz") {
+      return logic.ready().then(
+        () => Response.json({ status: "ready" }),
+        (e) => errorResponse(e, console.error),
+      );
+    }
     if (path !== "/ws") {
       return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
     }

@@ -19,7 +19,7 @@ export function createLogic(options: LogicOptions): LogicService {
     ...messages(ctx),
     ...media(ctx),
     async ready() {
-      await ctx.store.ping();
+      await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);
     },
   };
 }

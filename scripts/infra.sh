@@ -5,6 +5,7 @@
 #   scripts/infra.sh down    stop everything and delete the data
 #   scripts/infra.sh status  say what is running
 #   scripts/infra.sh restart kafka|redis|etcd|postgres   restart one engine on its data (fault tests)
+#   scripts/infra.sh stop ENGINE / start                 stop one engine; start whatever is not running
 # Ports and folders come from the environment (defaults below).
 set -euo pipefail
 
@@ -181,6 +182,20 @@ restart() { # engine: stop it (as an operator would, gracefully) and start it ag
   say "$1 restarted"
 }
 
+stop_engine() { # engine: stop it, keeping its data
+  case "${1:-}" in
+    kafka | redis | etcd) stop_pid "$1" ;;
+    postgres)
+      local bin run=()
+      bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+      if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+      "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null
+      ;;
+    *) echo "usage: $0 stop kafka|redis|etcd|postgres" >&2; return 2 ;;
+  esac
+  say "$1 stopped"
+}
+
 status() {
   for pair in "kafka:$KAFKA_PORT" "redis:$REDIS_PORT" "etcd:$ETCD_PORT" "postgres:$PG_PORT"; do
     if listening "${pair#*:}"; then say "${pair%%:*} up on ${pair#*:}"; else say "${pair%%:*} down"; fi
@@ -192,5 +207,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   restart) restart "${2:-}" ;;
+  stop) stop_engine "${2:-}" ;;
+  start) up ;;
   *) echo "usage: $0 up|down|status|restart ENGINE" >&2; exit 2 ;;
 esac

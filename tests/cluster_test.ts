@@ -162,3 +162,62 @@ Deno.test({
     await cluster.stop();
   }
 });
+
+Deno.test({
+  name:
+    "cluster: while Redis is down /readyz answers 503 and sends get unavailable, then all recovers",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  const infra = (...args: string[]) =>
+    new Deno.Command("bash", {
+      args: [new URL("../scripts/infra.sh", import.meta.url).pathname, ...args],
+      stdout: "null",
+    })
+      .output();
+  try {
+    const [a, b] = [await newUser(cluster.url), await newUser(cluster.url)];
+    await befriend(a, b);
+    assertEquals(
+      await fetch(`${cluster.url}/readyz`).then(async (r) => (await r.body?.cancel(), r.status)),
+      200,
+    );
+    await infra("stop", "redis");
+    try {
+      const ready = await fetch(`${cluster.url}/readyz`);
+      assertEquals([ready.status, (await ready.json()).error.code], [503, "unavailable"]);
+      const error = await a.send(
+        { type: "user", id: b.self!.id },
+        text("while Redis is down"),
+        "down-1",
+      ).catch((e) => e);
+      assertEquals(error.code, "unavailable");
+    } finally {
+      await infra("start");
+    }
+    await eventually(
+      async () =>
+        (await fetch(`${cluster.url}/readyz`).then(async (
+          r,
+        ) => (await r.body?.cancel(), r.status))) === 200,
+      15_000,
+    );
+    const got = collect(b, "message");
+    await eventually(async () => {
+      try {
+        return await a.send(
+          { type: "user", id: b.self!.id },
+          text("while Redis is down"),
+          "down-1",
+        );
+      } catch {
+        return null;
+      }
+    }, 15_000);
+    await eventually(() => got.length === 1, 10_000);
+    assertEquals(got[0].clientMsgId, "down-1");
+    await Promise.all([a.close(), b.close()]);
+  } finally {
+    await cluster.stop();
+  }
+});

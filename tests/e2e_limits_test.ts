@@ -1,7 +1,7 @@
 /** End-to-end: send rate limits over HTTP and WebSocket, on a server with a tight limit. */
 import { assertEquals, assertRejects } from "./assert.ts";
-import { ImError } from "../client/mod.ts";
-import { befriend, newUser, startServer, waitFor } from "./harness.ts";
+import { ImClient, ImError } from "../client/mod.ts";
+import { befriend, newUser, startServer, uniqueName, waitFor } from "./harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -31,6 +31,41 @@ Deno.test(
       for (let i = 0; i < 25; i++) a.send(to, text, `flood-${i}`).catch(() => {});
       assertEquals((await closed).code, 4429);
       await b.close();
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  },
+);
+
+Deno.test(
+  "a client silent past the idle timeout is dropped with 4408 and its friends see it offline",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "im-idle-" });
+    const server = await startServer({ dataDir, env: { IM_IDLE_TIMEOUT_MS: "1500" } });
+    try {
+      // A pinging SDK client stays; a raw socket that says nothing after auth is dropped.
+      const watcher = new ImClient({ baseUrl: server.url, pingMs: 300 });
+      await watcher.register(uniqueName(), "correct horse battery");
+      await watcher.connect();
+      const silent = new ImClient({ baseUrl: server.url, pingMs: 60_000 });
+      await silent.register(uniqueName(), "correct horse battery");
+      await befriend(watcher, silent);
+      const closed = waitFor(silent, "closed", () => true, 5000);
+      const offline = waitFor(
+        watcher,
+        "presence",
+        (p) => p.userId === silent.self?.id && !p.online,
+        6000,
+      );
+      await silent.connect();
+      const started = Date.now();
+      assertEquals((await closed).code, 4408);
+      await offline;
+      const elapsed = Date.now() - started;
+      assertEquals(elapsed >= 1400 && elapsed < 4000, true, `dropped after ${elapsed} ms`);
+      assertEquals(watcher.connected, true, "the pinging client is still there");
+      await watcher.close();
     } finally {
       await server.stop("SIGKILL");
     }

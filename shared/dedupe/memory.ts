@@ -39,6 +39,10 @@ export class MemoryDedupe implements Dedupe {
     return Promise.resolve(null);
   }
 
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     clearInterval(this.#sweep);
     this.#entries.clear();

@@ -12,5 +12,7 @@ export interface Dedupe {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets the key only if it holds nothing; returns what it already held (null if this call set it). Atomic. */
   claim(key: string, value: string, ttlMs: number): Promise<string | null>;
+  /** Resolves when the backing store answers; rejects with `unavailable` otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -30,6 +30,10 @@ export class RedisDedupe implements Dedupe {
     });
   }
 
+  ping(): Promise<void> {
+    return redisCall("dedupe ping", async () => void await this.#redis.ping());
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

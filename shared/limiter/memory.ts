@@ -25,6 +25,10 @@ export class MemoryRateLimiter implements RateLimiter {
     return Promise.resolve(entry.bucket.take() ? 0 : Math.max(1, entry.bucket.waitMs()));
   }
 
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     clearInterval(this.#sweep);
     this.#buckets.clear();

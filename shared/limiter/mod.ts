@@ -13,5 +13,7 @@ export interface Rate {
 export interface RateLimiter {
   /** Takes a token for `key`; returns 0 when allowed, else milliseconds to wait. */
   take(key: string, limit: Rate): Promise<number>;
+  /** Resolves when the backing store answers; rejects with `unavailable` otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -35,6 +35,10 @@ export class RedisRateLimiter implements RateLimiter {
     });
   }
 
+  ping(): Promise<void> {
+    return redisCall("rate limit ping", async () => void await this.#redis.ping());
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

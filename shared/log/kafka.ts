@@ -154,6 +154,26 @@ export class KafkaLog implements MessageLog {
     start().catch((error) => this.#options.onError(error));
   }
 
+  /** Asks the cluster for its metadata, with a short timeout. */
+  async ping(): Promise<void> {
+    if (this.#closed) throw new AppError("unavailable", "The message log is closed");
+    const admin = this.#kafka.admin({ retry: { retries: 0 } });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        admin.connect().then(() => admin.describeCluster()),
+        new Promise((_, reject) =>
+          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2000)
+        ),
+      ]);
+    } catch (error) {
+      throw new AppError("unavailable", "Kafka is unavailable", { cause: error });
+    } finally {
+      clearTimeout(timer);
+      await admin.disconnect().catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

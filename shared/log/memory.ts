@@ -116,6 +116,12 @@ export class MemoryLog implements MessageLog {
     }
   }
 
+  ping(): Promise<void> {
+    return this.#closed
+      ? Promise.reject(new AppError("unavailable", "The message log is closed"))
+      : Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);

@@ -43,5 +43,7 @@ export interface MessageLog {
   append(records: LogRecord[]): Promise<void>;
   /** Starts handing batches to `handler`; one consumer per log instance. */
   consume(handler: LogHandler): void;
+  /** Resolves when the log can take appends; rejects with `unavailable` otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
