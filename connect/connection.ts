@@ -28,7 +28,18 @@ export class Connection implements BucketConnection, PendingHolder {
   /** conversationId → seq → frame, pending the client's ack. */
   readonly #pending = new Map<string, Map<number, string>>();
 
-  constructor(id: string, socket: WebSocket, now: number, sendBufferBytes: number) {
+  readonly #onClosed: () => void;
+  #released = false;
+
+  /** `onClosed` runs once the server closes this connection itself (it may not hear back from a stuck peer). */
+  constructor(
+    id: string,
+    socket: WebSocket,
+    now: number,
+    sendBufferBytes: number,
+    onClosed: () => void = () => {},
+  ) {
+    this.#onClosed = onClosed;
     this.id = id;
     this.socket = socket;
     this.openedAt = now;
@@ -105,5 +116,15 @@ export class Connection implements BucketConnection, PendingHolder {
     } catch {
       // Already closing: nothing more to do.
     }
+    // A peer that stopped reading never completes the closing handshake: the
+    // server forgets the connection now rather than when the socket says so.
+    this.#onClosed();
+  }
+
+  /** True the first time only: whoever gets it cleans up after this connection. */
+  release(): boolean {
+    if (this.#released) return false;
+    this.#released = true;
+    return true;
   }
 }

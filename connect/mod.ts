@@ -238,6 +238,7 @@ export function createConnect(options: ConnectOptions): Connect {
   }
 
   async function onClose(connection: Connection): Promise<void> {
+    if (!connection.release()) return;
     connection.closed = true;
     connections.delete(connection);
     if (!connection.authenticated) return;
@@ -258,15 +259,16 @@ export function createConnect(options: ConnectOptions): Connect {
     upgrade(request: Request): Response {
       if (closing) return new Response("shutting down", { status: 503 });
       const { socket, response } = Deno.upgradeWebSocket(request);
-      const connection = new Connection(
+      // Frames of one connection are handled one at a time, in order, and its cleanup after them.
+      let chain = Promise.resolve();
+      const connection: Connection = new Connection(
         `${serverId}:${++nextId}`,
         socket,
         Date.now(),
         sendBufferBytes,
+        () => chain = chain.then(() => onClose(connection)),
       );
       connections.add(connection);
-      // Frames of one connection are handled one at a time, in order.
-      let chain = Promise.resolve();
       socket.onmessage = (event) => {
         chain = chain.then(() => onMessage(connection, event));
       };

@@ -1,0 +1,123 @@
+/**
+ * A client that stops reading: the server closes it once its send buffer passes
+ * the bound, its memory stops growing, its user goes offline, and other clients
+ * go on chatting. The slow client is a raw TCP socket that speaks just enough
+ * WebSocket to authenticate and then never reads again.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import {
+  befriend,
+  collect,
+  eventually,
+  friendPair,
+  newUser,
+  startServer,
+  waitFor,
+} from "./harness.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const BUFFER = 256 * 1024;
+
+/** A masked client text frame (RFC 6455 §5.2). */
+function frame(text: string): Uint8Array {
+  const payload = new TextEncoder().encode(text);
+  const header = payload.length < 126
+    ? [0x81, 0x80 | payload.length]
+    : [0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff];
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const out = new Uint8Array(header.length + 4 + payload.length);
+  out.set(header, 0);
+  out.set(mask, header.length);
+  payload.forEach((b, i) => out[header.length + 4 + i] = b ^ mask[i % 4]);
+  return out;
+}
+
+/** A process's resident memory in KiB, from ps (reading /proc needs every permission in Deno). */
+async function rssKb(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
+    .output();
+  return Number(new TextDecoder().decode(stdout).trim());
+}
+
+Deno.test(
+  "a client that stops reading is closed at the send-buffer bound; memory stays bounded; others are unaffected",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "im-slow-" });
+    const server = await startServer({
+      dataDir,
+      env: {
+        IM_SEND_BUFFER_BYTES: String(BUFFER),
+        IM_SEND_RATE: "100000",
+        IM_SEND_BURST: "100000",
+      },
+    });
+    const pid = server.process!.pid;
+    let conn: Deno.TcpConn | null = null;
+    try {
+      const sender = await newUser(server.url);
+      const slow = await newUser(server.url, { connect: false });
+      await befriend(sender, slow);
+      const [a, b] = await friendPair(server.url);
+
+      const port = Number(new URL(server.url).port);
+      conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ));
+      const slowId = (await slow.me()).id;
+      const online = waitFor(sender, "presence", (p) => p.userId === slowId && p.online);
+      await conn.write(frame(JSON.stringify({ op: "auth", token: slow.token })));
+      await online;
+      const before = await rssKb(pid);
+
+      // Flood the slow user (every message is also pushed to the sender, who reads) while a and b chat.
+      const offline = waitFor(sender, "presence", (p) => p.userId === slowId && !p.online, 30_000);
+      const chat = collect(b, "message");
+      const latencies: number[] = [];
+      b.on("message", (m) => latencies.push(Date.now() - m.sentAt));
+      const text = "x".repeat(3000);
+      let flooded = 0;
+      const flood = (async () => {
+        for (let i = 0; i < 400; i++) {
+          await Promise.all(
+            Array.from(
+              { length: 10 },
+              () => sender.send({ type: "user", id: slowId }, { type: "text", text }),
+            ),
+          );
+          flooded += 10;
+        }
+      })();
+      for (let i = 0; i < 40; i++) {
+        await a.send({ type: "user", id: b.self!.id }, { type: "text", text: `hi ${i}` });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await offline;
+      await flood;
+      await eventually(() => chat.length === 40);
+      const after = await rssKb(pid);
+      latencies.sort((x, y) => x - y);
+      const p99 = latencies[Math.floor(latencies.length * 0.99)];
+      console.log(
+        `slow client: ${flooded} messages of 3 KB (${
+          (flooded * 3 / 1024).toFixed(1)
+        } MiB) offered; ` +
+          `server RSS ${Math.round(before / 1024)} → ${
+            Math.round(after / 1024)
+          } MiB; others' p99 ${p99} ms`,
+      );
+      // Everything offered to the slow client was ~12 MiB; what the server holds for it stays near the bound.
+      assert(after - before < 40 * 1024, `RSS grew by ${after - before} KB`);
+      assertEquals(
+        chat.map((m) => m.content),
+        Array.from({ length: 40 }, (_, i) => ({ type: "text" as const, text: `hi ${i}` })),
+      );
+      await Promise.all([sender.close(), a.close(), b.close()]);
+    } finally {
+      conn?.close();
+      await server.stop("SIGKILL");
+    }
+  },
+);
