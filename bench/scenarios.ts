@@ -1,0 +1,210 @@
+/** The benchmark's scenarios: each returns figures measured from what clients actually received. */
+import type { ImClient } from "../client/mod.ts";
+import type { Target } from "./targets.ts";
+
+/** Throughput and latency of one scenario run. */
+export interface FlowResult {
+  deliveriesPerSec: number;
+  messagesPerSec: number;
+  /** Send→receive latencies in milliseconds, sorted. */
+  latencies: number[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The p-th percentile (0–1) of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** Counts deliveries to recipients (not the sender's own echo) and their latencies, inside a window. */
+function recorder(clients: ImClient[]) {
+  let counting = false;
+  let deliveries = 0;
+  const latencies: number[] = [];
+  for (const c of clients) {
+    c.on("message", (m) => {
+      if (!counting || m.from === c.self!.id) return;
+      deliveries++;
+      latencies.push(Date.now() - m.sentAt);
+    });
+  }
+  return {
+    start() {
+      counting = true;
+    },
+    stop() {
+      counting = false;
+      return { deliveries, latencies: latencies.sort((a, b) => a - b) };
+    },
+  };
+}
+
+/**
+ * Sends in loops, each keeping one message in flight (so `window` loops per sender
+ * keep `window` in flight), or, with `rate`, at that many messages per second in total.
+ */
+async function drive(
+  senders: { client: ImClient; to: { type: "user" | "group"; id: string } }[],
+  seconds: number,
+  { window = 4, rate }: { window?: number; rate?: number },
+  onTick: (sent: number) => void,
+): Promise<number> {
+  let sent = 0;
+  let running = true;
+  const text = {
+    type: "text" as const,
+    text: "benchmark message of a typical length, about sixty bytes",
+  };
+  const ticker = setInterval(() => onTick(sent), 1000);
+  if (rate) {
+    let carry = 0;
+    let next = 0;
+    const inFlight = new Set<Promise<unknown>>();
+    const timer = setInterval(() => {
+      carry += rate / 100;
+      while (carry >= 1) {
+        carry--;
+        const s = senders[next++ % senders.length];
+        const p = s.client.send(s.to, text).then(() => sent++).catch(() => {});
+        inFlight.add(p);
+        p.finally(() => inFlight.delete(p));
+      }
+    }, 10);
+    await sleep(seconds * 1000);
+    clearInterval(timer);
+    await Promise.all([...inFlight]);
+  } else {
+    const loops = senders.flatMap((s) =>
+      Array.from({ length: window }, async () => {
+        while (running) {
+          await s.client.send(s.to, text).catch(() => sleep(10));
+          sent++;
+        }
+      })
+    );
+    await sleep(seconds * 1000);
+    running = false;
+    await Promise.all(loops);
+  }
+  clearInterval(ticker);
+  return sent;
+}
+
+/** Friend pairs sending to each other. */
+export async function pairs(
+  target: Target,
+  { pairs, seconds, window, rate, progress }: {
+    pairs: number;
+    seconds: number;
+    window?: number;
+    rate?: number;
+    progress: (line: string) => void;
+  },
+): Promise<FlowResult> {
+  const clients = await target.users(pairs * 2);
+  const senders = [];
+  for (let i = 0; i < clients.length; i += 2) {
+    const [a, b] = [clients[i], clients[i + 1]];
+    await target.pair(a, b);
+    senders.push({ client: a, to: { type: "user" as const, id: b.self!.id } });
+    senders.push({ client: b, to: { type: "user" as const, id: a.self!.id } });
+  }
+  const rec = recorder(clients);
+  await drive(senders, 1, { window: 1 }, () => {}); // warm-up
+  await sleep(300);
+  rec.start();
+  const started = performance.now();
+  const sent = await drive(
+    senders,
+    seconds,
+    { window, rate },
+    (n) => progress(`${target.name} pairs: ${n} sent`),
+  );
+  await sleep(300);
+  const elapsed = (performance.now() - started) / 1000;
+  const { deliveries, latencies } = rec.stop();
+  await Promise.all(clients.map((c) => c.close()));
+  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
+}
+
+/** One group, all members online, senders taking turns. */
+export async function group(
+  target: Target,
+  { size, seconds, window = 8, progress }: {
+    size: number;
+    seconds: number;
+    window?: number;
+    progress: (line: string) => void;
+  },
+): Promise<FlowResult> {
+  const members = await target.users(size);
+  const id = await target.group(members);
+  const senders = members.slice(0, Math.min(window, members.length)).map((client) => ({
+    client,
+    to: { type: "group" as const, id },
+  }));
+  const rec = recorder(members);
+  await drive(senders, 1, { window: 1 }, () => {});
+  await sleep(300);
+  rec.start();
+  const started = performance.now();
+  const sent = await drive(
+    senders,
+    seconds,
+    { window: 1 },
+    (n) => progress(`${target.name} group: ${n} sent`),
+  );
+  await sleep(500);
+  const elapsed = (performance.now() - started) / 1000;
+  const { deliveries, latencies } = rec.stop();
+  await Promise.all(members.map((c) => c.close()));
+  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
+}
+
+async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "rss=,cputimes=", "-p", String(pid)],
+  }).output();
+  const [rss, cpu] = new TextDecoder().decode(stdout).trim().split(/\s+/).map(Number);
+  return { rssKb: rss, cpuSeconds: cpu };
+}
+
+/** Idle authenticated connections: memory per connection and idle CPU of the connect process. */
+export async function connections(
+  target: Target,
+  { count, progress }: { count: number; progress: (line: string) => void },
+): Promise<{ rssPerConnectionKb: number; idleCpuPercent: number; opened: number }> {
+  const [owner] = await target.users(1);
+  const token = owner.token!;
+  const wsUrl = await owner.connectUrl();
+  await owner.close();
+  await sleep(500);
+  const before = await processStats(target.connectPid);
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < count; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, count - i) }, () =>
+        new Promise<void>((resolve) => {
+          const ws = new WebSocket(wsUrl);
+          ws.onopen = () => ws.send(JSON.stringify({ op: "auth", token }));
+          ws.onmessage = () => resolve();
+          ws.onerror = () => resolve();
+          sockets.push(ws);
+        })),
+    );
+    progress(`${target.name} connections: ${sockets.length} open`);
+  }
+  await sleep(1000);
+  const opened = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+  const loaded = await processStats(target.connectPid);
+  await sleep(5000);
+  const idle = await processStats(target.connectPid);
+  for (const s of sockets) s.close();
+  return {
+    rssPerConnectionKb: (loaded.rssKb - before.rssKb) / Math.max(1, opened),
+    idleCpuPercent: ((idle.cpuSeconds - loaded.cpuSeconds) / 5) * 100,
+    opened,
+  };
+}

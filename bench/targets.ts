@@ -1,0 +1,142 @@
+/** What the benchmark runs against: the embedded mode, a cluster, or the bare relay baseline. */
+import { ImClient } from "../client/mod.ts";
+import { befriend, startServer, uniqueName } from "../tests/harness.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Settings that take the guards (rate limits, slow KDF) out of the measurement. */
+export const BENCH_ENV: Record<string, string> = {
+  IM_SCRYPT_COST: "1024",
+  IM_SEND_RATE: "1000000",
+  IM_SEND_BURST: "1000000",
+  IM_BUCKET_RATE: "10000000",
+  IM_BUCKET_BURST: "1000000",
+};
+
+/** A running system under test. */
+export interface Target {
+  name: "embedded" | "cluster" | "relay";
+  url: string;
+  /** The process holding the WebSocket connections (for RSS and CPU). */
+  connectPid: number;
+  /** New users, each with one connected client. */
+  users(n: number): Promise<ImClient[]>;
+  /** Lets two users message each other. */
+  pair(a: ImClient, b: ImClient): Promise<void>;
+  /** A group of these users; returns its id. */
+  group(members: ImClient[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function connected(
+  url: string,
+  make: () => Promise<ImClient>,
+  n: number,
+): Promise<ImClient[]> {
+  const out: ImClient[] = [];
+  for (let i = 0; i < n; i += 20) {
+    out.push(
+      ...await Promise.all(Array.from({ length: Math.min(20, n - i) }, async () => {
+        const c = await make();
+        await c.connect();
+        return c;
+      })),
+    );
+  }
+  void url;
+  return out;
+}
+
+function systemTarget(
+  name: "embedded" | "cluster",
+  url: string,
+  connectPid: number,
+  stop: () => Promise<void>,
+): Target {
+  return {
+    name,
+    url,
+    connectPid,
+    users: (n) =>
+      connected(url, async () => {
+        const c = new ImClient({ baseUrl: url });
+        await c.register(uniqueName("b"), "correct horse battery");
+        return c;
+      }, n),
+    pair: (a, b) => befriend(a, b),
+    async group(members) {
+      const group = await members[0].createGroup("bench");
+      for (let i = 1; i < members.length; i += 20) {
+        await Promise.all(members.slice(i, i + 20).map((m) => m.joinGroup(group.id)));
+      }
+      return group.id;
+    },
+    stop,
+  };
+}
+
+/** The embedded mode on a fresh data dir. */
+export async function embeddedTarget(): Promise<Target> {
+  const server = await startServer({
+    dataDir: await Deno.makeTempDir({ prefix: "im-bench-" }),
+    env: BENCH_ENV,
+  });
+  return systemTarget(
+    "embedded",
+    server.url,
+    server.process!.pid,
+    async () => void await server.stop("SIGKILL"),
+  );
+}
+
+/** A cluster on the infrastructure of `deno task infra:up`. */
+export async function clusterTarget(): Promise<Target> {
+  const { startIsolatedCluster } = await import("../tests/infra.ts");
+  const cluster = await startIsolatedCluster({ ...BENCH_ENV, IM_HTTP_HOST: "127.0.0.1" });
+  const connect = cluster.processes.find((p) => p.layer === "connect")!;
+  return systemTarget("cluster", cluster.url, connect.child.pid, () => cluster.stop());
+}
+
+/** The bare relay of bench/relay.ts. */
+export async function relayTarget(): Promise<Target> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", `${ROOT}bench/relay.ts`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("relay exited");
+    text += value;
+  }
+  reader.releaseLock();
+  const url = /listening on (\S+)/.exec(text)![1];
+  let n = 0;
+  return {
+    name: "relay",
+    url,
+    connectPid: child.pid,
+    users: (count) =>
+      connected(
+        url,
+        () => Promise.resolve(new ImClient({ baseUrl: url, token: `r${++n}` })),
+        count,
+      ),
+    pair: () => Promise.resolve(),
+    async group(members) {
+      const id = `${++n}`;
+      await fetch(`${url}/relay/groups`, {
+        method: "POST",
+        body: JSON.stringify({ id, members: members.map((m) => m.self!.id) }),
+      })
+        .then((r) => r.body?.cancel());
+      return id;
+    },
+    async stop() {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+  };
+}
