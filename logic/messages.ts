@@ -64,23 +64,21 @@ export function messages(ctx: Context) {
     throw new AppError("invalid_argument", 'Invalid content.type: expected "text" or "image"');
   }
 
+  /** The conversation of a send, if the sender may write there; one query when it may (the hot path). */
   async function conversationFor(userId: string, to: Target): Promise<string> {
     if (to.type === "user") {
+      // Friendship implies the user exists; only a refusal needs to tell which it is.
+      if (await store.areFriends(userId, to.id)) return privateConversationId(userId, to.id);
       if (!(await store.users([to.id])).length) {
         throw new AppError("not_found", `Cannot send to user "${to.id}": no such user`);
       }
-      if (!await store.areFriends(userId, to.id)) {
-        throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
-      }
-      return privateConversationId(userId, to.id);
+      throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
     }
+    if (await store.groupRole(to.id, userId)) return groupConversationId(to.id);
     if (!await store.group(to.id)) {
       throw new AppError("not_found", `Cannot send to group "${to.id}": no such group`);
     }
-    if (!await store.groupRole(to.id, userId)) {
-      throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
-    }
-    return groupConversationId(to.id);
+    throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
   }
 
   /**
