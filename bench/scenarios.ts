@@ -92,6 +92,29 @@ async function drive(
   return sent;
 }
 
+type Senders = Parameters<typeof drive>[0];
+
+/** Warms up, then drives the senders for `seconds` and measures what the clients received. */
+async function measure(
+  clients: ImClient[],
+  senders: Senders,
+  seconds: number,
+  load: { window?: number; rate?: number },
+  onTick: (sent: number) => void,
+): Promise<FlowResult> {
+  const rec = recorder(clients);
+  await drive(senders, 1, { window: 1 }, () => {});
+  await sleep(300);
+  rec.start();
+  const started = performance.now();
+  const sent = await drive(senders, seconds, load, onTick);
+  await sleep(500);
+  const elapsed = (performance.now() - started) / 1000;
+  const { deliveries, latencies } = rec.stop();
+  await Promise.all(clients.map((c) => c.close()));
+  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
+}
+
 /** Friend pairs sending to each other. */
 export async function pairs(
   target: Target,
@@ -111,22 +134,13 @@ export async function pairs(
     senders.push({ client: a, to: { type: "user" as const, id: b.self!.id } });
     senders.push({ client: b, to: { type: "user" as const, id: a.self!.id } });
   }
-  const rec = recorder(clients);
-  await drive(senders, 1, { window: 1 }, () => {}); // warm-up
-  await sleep(300);
-  rec.start();
-  const started = performance.now();
-  const sent = await drive(
+  return await measure(
+    clients,
     senders,
     seconds,
     { window, rate },
     (n) => progress(`${target.name} pairs: ${n} sent`),
   );
-  await sleep(300);
-  const elapsed = (performance.now() - started) / 1000;
-  const { deliveries, latencies } = rec.stop();
-  await Promise.all(clients.map((c) => c.close()));
-  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
 }
 
 /** One group, all members online, senders taking turns. */
@@ -145,22 +159,13 @@ export async function group(
     client,
     to: { type: "group" as const, id },
   }));
-  const rec = recorder(members);
-  await drive(senders, 1, { window: 1 }, () => {});
-  await sleep(300);
-  rec.start();
-  const started = performance.now();
-  const sent = await drive(
+  return await measure(
+    members,
     senders,
     seconds,
     { window: 1 },
     (n) => progress(`${target.name} group: ${n} sent`),
   );
-  await sleep(500);
-  const elapsed = (performance.now() - started) / 1000;
-  const { deliveries, latencies } = rec.stop();
-  await Promise.all(members.map((c) => c.close()));
-  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
 }
 
 async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {

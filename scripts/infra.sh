@@ -151,16 +151,19 @@ up() {
   say "up in $((SECONDS - start)) s: kafka 127.0.0.1:$KAFKA_PORT, redis 127.0.0.1:$REDIS_PORT, etcd 127.0.0.1:$ETCD_PORT, postgres 127.0.0.1:$PG_PORT (data in $DIR)"
 }
 
+stop_postgres() {
+  [ -f "$DIR/pg/data/postmaster.pid" ] || return 0
+  local bin run=()
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
+  "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null || true
+}
+
 down() {
   stop_pid kafka
   stop_pid etcd
   stop_pid redis
-  if [ -f "$DIR/pg/data/postmaster.pid" ]; then
-    local bin run=()
-    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-    if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
-    "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null || true
-  fi
+  stop_postgres
   rm -rf "$DIR"
   say "down"
 }
@@ -170,13 +173,7 @@ restart() { # engine: stop it (as an operator would, gracefully) and start it ag
     kafka) stop_pid kafka; start_kafka ;;
     redis) stop_pid redis; start_redis ;;
     etcd) stop_pid etcd; start_etcd ;;
-    postgres)
-      local bin run=()
-      bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-      if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
-      "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null
-      start_postgres
-      ;;
+    postgres) stop_postgres; start_postgres ;;
     *) echo "usage: $0 restart kafka|redis|etcd|postgres" >&2; return 2 ;;
   esac
   say "$1 restarted"
@@ -185,12 +182,7 @@ restart() { # engine: stop it (as an operator would, gracefully) and start it ag
 stop_engine() { # engine: stop it, keeping its data
   case "${1:-}" in
     kafka | redis | etcd) stop_pid "$1" ;;
-    postgres)
-      local bin run=()
-      bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-      if [ "$(id -u)" = 0 ]; then run=(runuser -u postgres --); fi
-      "${run[@]}" "$bin/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev/null
-      ;;
+    postgres) stop_postgres ;;
     *) echo "usage: $0 stop kafka|redis|etcd|postgres" >&2; return 2 ;;
   esac
   say "$1 stopped"

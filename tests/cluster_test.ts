@@ -21,6 +21,22 @@ async function spread(url: string, n: number): Promise<ImClient[]> {
   return clients;
 }
 
+/**
+ * Replaces the first client on `serverId` with a device of the same user that
+ * does not reconnect, connected to that server (so it goes down with it).
+ */
+async function stayingDevice(
+  url: string,
+  clients: ImClient[],
+  serverId: string,
+): Promise<ImClient> {
+  const current = clients.find((c) => c.serverId === serverId)!;
+  const device = new ImClient({ baseUrl: url, token: current.token, reconnect: false });
+  await current.close();
+  while ((await device.connect()) && device.serverId !== serverId) await device.close();
+  return device;
+}
+
 Deno.test({
   name: "cluster: messages, group fan-out, presence and online counts cross connect servers",
   ...opts,
@@ -98,13 +114,8 @@ Deno.test({
   try {
     const clients = await spread(cluster.url, 4);
     const watcher = clients.find((c) => c.serverId === "connect-2")!;
-    const onDead = clients.find((c) => c.serverId === "connect-1")!;
     // A device that stays down shows its user offline; it comes back as a new session.
-    const victim = new ImClient({ baseUrl: cluster.url, token: onDead.token, reconnect: false });
-    await onDead.close();
-    while ((await victim.connect()) && victim.serverId !== "connect-1") {
-      await victim.close();
-    }
+    const victim = await stayingDevice(cluster.url, clients, "connect-1");
     await befriend(watcher, victim);
     const offline = waitFor(
       watcher,
@@ -142,10 +153,7 @@ Deno.test({
   try {
     const clients = await spread(cluster.url, 4);
     const watcher = clients.find((c) => c.serverId === "connect-2")!;
-    const onDead = clients.find((c) => c.serverId === "connect-1")!;
-    const victim = new ImClient({ baseUrl: cluster.url, token: onDead.token, reconnect: false });
-    await onDead.close();
-    while ((await victim.connect()) && victim.serverId !== "connect-1") await victim.close();
+    const victim = await stayingDevice(cluster.url, clients, "connect-1");
     await befriend(watcher, victim);
     const offline = waitFor(
       watcher,
