@@ -185,8 +185,9 @@ export async function connections(
   const token = owner.token!;
   const wsUrl = await owner.connectUrl();
   await owner.close();
+  const pid = target.connectPid(wsUrl);
   await sleep(500);
-  const before = await processStats(target.connectPid);
+  const before = await processStats(pid);
   const sockets: WebSocket[] = [];
   for (let i = 0; i < count; i += 200) {
     await Promise.all(
@@ -203,9 +204,9 @@ export async function connections(
   }
   await sleep(1000);
   const opened = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
-  const loaded = await processStats(target.connectPid);
+  const loaded = await processStats(pid);
   await sleep(5000);
-  const idle = await processStats(target.connectPid);
+  const idle = await processStats(pid);
   for (const s of sockets) s.close();
   return {
     rssPerConnectionKb: (loaded.rssKb - before.rssKb) / Math.max(1, opened),

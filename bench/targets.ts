@@ -17,8 +17,8 @@ export const BENCH_ENV: Record<string, string> = {
 export interface Target {
   name: "embedded" | "cluster" | "relay";
   url: string;
-  /** The process holding the WebSocket connections (for RSS and CPU). */
-  connectPid: number;
+  /** The process serving a WebSocket URL (for RSS and CPU). */
+  connectPid(wsUrl: string): number;
   /** New users, each with one connected client. */
   users(n: number): Promise<ImClient[]>;
   /** Lets two users message each other. */
@@ -50,7 +50,7 @@ async function connected(
 function systemTarget(
   name: "embedded" | "cluster",
   url: string,
-  connectPid: number,
+  connectPid: (wsUrl: string) => number,
   stop: () => Promise<void>,
 ): Target {
   return {
@@ -84,7 +84,7 @@ export async function embeddedTarget(): Promise<Target> {
   return systemTarget(
     "embedded",
     server.url,
-    server.process!.pid,
+    () => server.process!.pid,
     async () => void await server.stop("SIGKILL"),
   );
 }
@@ -93,8 +93,12 @@ export async function embeddedTarget(): Promise<Target> {
 export async function clusterTarget(): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
   const cluster = await startIsolatedCluster({ ...BENCH_ENV, IM_HTTP_HOST: "127.0.0.1" });
-  const connect = cluster.processes.find((p) => p.layer === "connect")!;
-  return systemTarget("cluster", cluster.url, connect.child.pid, () => cluster.stop());
+  // The connect process whose port the URL names.
+  const pidFor = (wsUrl: string) =>
+    cluster.processes.find((p) =>
+      p.layer === "connect" && p.env.IM_HTTP_PORT === new URL(wsUrl).port
+    )!.child.pid;
+  return systemTarget("cluster", cluster.url, pidFor, () => cluster.stop());
 }
 
 /** The bare relay of bench/relay.ts. */
@@ -117,7 +121,7 @@ export async function relayTarget(): Promise<Target> {
   return {
     name: "relay",
     url,
-    connectPid: child.pid,
+    connectPid: () => child.pid,
     users: (count) =>
       connected(
         url,
