@@ -211,7 +211,9 @@ Deno.test({
       15_000,
     );
     const got = collect(b, "message");
-    await eventually(async () => {
+    // The client retries the refused send with the same clientMsgId: it is stored exactly once,
+    // and pushed to the online recipient (a heartbeat missed during the outage must not hide its route).
+    const sent = await eventually(async () => {
       try {
         return await a.send(
           { type: "user", id: b.self!.id },
@@ -222,8 +224,13 @@ Deno.test({
         return null;
       }
     }, 15_000);
+    const stored = await eventually(async () => {
+      const history = await b.history(sent.conversationId);
+      return history.length > 0 ? history : null;
+    }, 15_000);
+    assertEquals(stored.map((m) => [m.id, m.clientMsgId, m.seq]), [[sent.id, "down-1", 1]]);
     await eventually(() => got.length === 1, 10_000);
-    assertEquals(got[0].clientMsgId, "down-1");
+    assertEquals(got[0].id, sent.id);
     await Promise.all([a.close(), b.close()]);
   } finally {
     await cluster.stop();

@@ -3,9 +3,9 @@
  *
  * Keys (under the prefix): `u:<userId>` a hash of `<serverId>|<connectionId>` →
  * serverId; `s:<serverId>` the set of users with connections on that server;
- * `alive:<serverId>` set with a time to live by each server's heartbeat. Routes
- * to servers whose heartbeat lapsed are ignored at once, and `dropServer()`
- * (called when a server's etcd lease expires) removes them.
+ * `alive:<serverId>` set with a time to live by each server's heartbeat (for
+ * operators). Routes of a server that died are removed by `dropServer()`, called
+ * when its etcd lease expires or when it starts again under the same id.
  */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
@@ -114,10 +114,9 @@ export class RedisPresence implements Presence {
           else routes.set(serverId, [unique[i]]);
         }
       });
-      if (routes.size === 0) return routes;
-      const servers = [...routes.keys()];
-      const alive = await this.#redis.mget(servers.map((s) => `${this.#prefix}alive:${s}`));
-      servers.forEach((serverId, i) => alive[i] === null && routes.delete(serverId));
+      // Routes are not filtered by the servers' heartbeats here: a heartbeat missed while Redis
+      // itself was away would silently drop pushes. Whether a server is live is the registry's
+      // (etcd's) to say, and callers only reach servers it lists.
       return routes;
     });
   }
