@@ -17,7 +17,7 @@ const registry = await EtcdRegistry.open(cluster.etcd);
 const id = cluster.instanceId || `connect-${await registry.claimWorkerId()}`;
 const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
 const prefix = cluster.redis.prefix;
-const presence = new RedisPresence({ redis, prefix, ttlMs: cluster.etcd.ttlSeconds * 2000 });
+const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
 const logic = createGrpcLogicClient({
   targets: () => registry.instances("logic").map((i) => i.grpc),
@@ -64,13 +64,6 @@ const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster
 for (const userId of await presence.dropServer(id)) {
   await statusQueue.push({ userId, online: false, at: Date.now() });
 }
-// Routes live while the heartbeat does; the first beat comes before anyone can route here.
-await presence.heartbeat(id);
-const heartbeat = setInterval(
-  () =>
-    presence.heartbeat(id).catch((error) => console.error(`im connect ${id}: heartbeat:`, error)),
-  Math.max(500, (cluster.etcd.ttlSeconds * 1000) / 3),
-);
 const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
@@ -81,6 +74,5 @@ stopOnSignal(`connect ${id}`, async () => {
   await connect.close();
   await rpc.drain();
   await http.shutdown();
-  clearInterval(heartbeat);
   redis.disconnect();
 });

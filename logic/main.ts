@@ -24,7 +24,7 @@ const prefix = cluster.redis.prefix;
 const logic = createLogic({
   store,
   log,
-  presence: new RedisPresence({ redis, prefix, ttlMs: cluster.etcd.ttlSeconds * 2000 }),
+  presence: new RedisPresence({ redis, prefix }),
   dedupe: new RedisDedupe({ redis, prefix }),
   limiter: new RedisRateLimiter({ redis, prefix }),
   ids: new Snowflake({ workerId }),

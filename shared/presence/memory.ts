@@ -41,11 +41,6 @@ export class MemoryPresence implements Presence {
     return Promise.resolve(new Set(userIds.filter((id) => this.#users.has(id))));
   }
 
-  heartbeat(_serverId: string): Promise<void> {
-    // One process: a server is alive as long as this object is.
-    return Promise.resolve();
-  }
-
   dropServer(serverId: string): Promise<string[]> {
     const offline: string[] = [];
     for (const [userId, servers] of this.#users) {

@@ -2,10 +2,9 @@
  * Presence and routes in Redis, shared by every instance of a cluster.
  *
  * Keys (under the prefix): `u:<userId>` a hash of `<serverId>|<connectionId>` →
- * serverId; `s:<serverId>` the set of users with connections on that server;
- * `alive:<serverId>` set with a time to live by each server's heartbeat (for
- * operators). Routes of a server that died are removed by `dropServer()`, called
- * when its etcd lease expires or when it starts again under the same id.
+ * serverId; `s:<serverId>` the set of users with connections on that server.
+ * Routes of a server that died are removed by `dropServer()`, called when its
+ * etcd lease expires or when it starts again under the same id.
  */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
@@ -44,20 +43,16 @@ export interface RedisPresenceOptions {
   redis: Redis;
   /** Key prefix, e.g. `im:`. */
   prefix: string;
-  /** How long a heartbeat keeps a server's routes alive. */
-  ttlMs: number;
 }
 
 /** Presence in Redis; see the module doc for the keys. */
 export class RedisPresence implements Presence {
   readonly #redis: Redis;
   readonly #prefix: string;
-  readonly #ttlMs: number;
 
-  constructor({ redis, prefix, ttlMs }: RedisPresenceOptions) {
+  constructor({ redis, prefix }: RedisPresenceOptions) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#ttlMs = ttlMs;
   }
 
   #user(userId: string): string {
@@ -114,9 +109,7 @@ export class RedisPresence implements Presence {
           else routes.set(serverId, [unique[i]]);
         }
       });
-      // Routes are not filtered by the servers' heartbeats here: a heartbeat missed while Redis
-      // itself was away would silently drop pushes. Whether a server is live is the registry's
-      // (etcd's) to say, and callers only reach servers it lists.
+      // Whether a server is live is the registry's (etcd's) to say; callers only reach servers it lists.
       return routes;
     });
   }
@@ -132,15 +125,8 @@ export class RedisPresence implements Presence {
     });
   }
 
-  heartbeat(serverId: string): Promise<void> {
-    return redisCall("presence heartbeat", async () => {
-      await this.#redis.set(`${this.#prefix}alive:${serverId}`, "1", "PX", this.#ttlMs);
-    });
-  }
-
   dropServer(serverId: string): Promise<string[]> {
     return redisCall("presence drop server", async () => {
-      await this.#redis.del(`${this.#prefix}alive:${serverId}`);
       return await this.#redis.eval(
         DROP_SERVER,
         1,
