@@ -7,11 +7,11 @@ import { AppError, toAppError } from "../shared/errors.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
-import type { LogicService } from "../shared/rpc/logic.ts";
+import type { LogicService, SendOutcome } from "../shared/rpc/logic.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import { Bucket } from "./bucket.ts";
 import { CLOSE, Connection } from "./connection.ts";
-import { parseFrame, ProtocolError } from "./frames.ts";
+import { type ClientFrame, parseFrame, ProtocolError } from "./frames.ts";
 import { RedeliveryQueue } from "./redelivery.ts";
 
 /** Options of `createConnect()`. */
@@ -46,6 +46,12 @@ export interface Connect {
 }
 
 const RATE_STRIKES_BEFORE_CLOSE = 20;
+/** Most consecutive send frames of a connection handed to logic in one call. */
+const MAX_BATCH = 64;
+
+type SendFrame = Extract<ClientFrame, { op: "send" }>;
+/** A frame as read off the socket. */
+type Incoming = { frame: ClientFrame } | { tooLarge: true } | { invalid: ProtocolError };
 
 /** Creates a connect server. */
 export function createConnect(options: ConnectOptions): Connect {
@@ -162,8 +168,7 @@ export function createConnect(options: ConnectOptions): Connect {
     }
   }
 
-  async function handle(connection: Connection, data: string): Promise<void> {
-    const frame = parseFrame(data);
+  async function handle(connection: Connection, frame: ClientFrame): Promise<void> {
     connection.badFrames = 0;
     if (frame.op === "auth") return await authenticate(connection, frame.token);
     if (frame.op === "ping") return connection.send({ op: "pong" });
@@ -171,30 +176,8 @@ export function createConnect(options: ConnectOptions): Connect {
       throw new ProtocolError("Not authenticated: the first frame must be auth");
     }
     switch (frame.op) {
-      case "send": {
-        const ref = typeof frame.clientMsgId === "string" ? frame.clientMsgId : undefined;
-        try {
-          const result = await logic.send(connection.userId, frame.body);
-          connection.rateStrikes = 0;
-          connection.send({ op: "sent", ...result });
-        } catch (error) {
-          const appError = toAppError(error);
-          if (
-            appError.code === "rate_limited" && ++connection.rateStrikes > RATE_STRIKES_BEFORE_CLOSE
-          ) {
-            connection.close(CLOSE.rateLimited, "rate limited");
-            return;
-          }
-          if (appError.code === "internal") onError(error, `send from ${connection.userId}`);
-          connection.send({
-            op: "error",
-            code: appError.code,
-            message: appError.message,
-            ...(ref ? { ref } : {}),
-          });
-        }
-        return;
-      }
+      case "send":
+        return await sendAll(connection, [frame]);
       case "ack":
         return connection.ack(frame.conversationId, frame.seq);
       case "read":
@@ -202,25 +185,82 @@ export function createConnect(options: ConnectOptions): Connect {
     }
   }
 
-  async function onMessage(connection: Connection, event: MessageEvent): Promise<void> {
-    connection.lastSeen = Date.now();
-    const data = event.data;
+  /** Sends consecutive `send` frames of a connection in one call; each gets its own answer, in order. */
+  async function sendAll(connection: Connection, frames: SendFrame[]): Promise<void> {
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = await logic.sendMany(connection.userId, frames.map((f) => f.body));
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError.code === "internal") onError(error, `send from ${connection.userId}`);
+      outcomes = frames.map(() => ({
+        error: { code: appError.code, message: appError.message },
+      }));
+    }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.result) {
+        connection.rateStrikes = 0;
+        return connection.send({ op: "sent", ...outcome.result });
+      }
+      const { code, message } = outcome.error;
+      if (code === "rate_limited" && ++connection.rateStrikes > RATE_STRIKES_BEFORE_CLOSE) {
+        return connection.close(CLOSE.rateLimited, "rate limited");
+      }
+      const ref = frames[i].clientMsgId;
+      connection.send({
+        op: "error",
+        code,
+        message,
+        ...(typeof ref === "string" ? { ref } : {}),
+      });
+    });
+  }
+
+  /** Reads a frame as it arrives: what it is, or why it is refused. */
+  function classify(data: unknown): Incoming {
     if (typeof data !== "string") {
       const size = data instanceof ArrayBuffer ? data.byteLength : (data as Blob).size ?? 0;
-      if (size > frameBytes) return connection.close(CLOSE.tooLarge, "frame too large");
-      return protocolError(
-        connection,
-        new ProtocolError("Invalid frame: binary frames are not supported"),
-      );
+      if (size > frameBytes) return { tooLarge: true };
+      return { invalid: new ProtocolError("Invalid frame: binary frames are not supported") };
     }
     if (
       data.length > frameBytes ||
       (data.length * 3 > frameBytes && new TextEncoder().encode(data).length > frameBytes)
     ) {
-      return connection.close(CLOSE.tooLarge, "frame too large");
+      return { tooLarge: true };
     }
     try {
-      await handle(connection, data);
+      return { frame: parseFrame(data) };
+    } catch (error) {
+      if (error instanceof ProtocolError) return { invalid: error };
+      throw error;
+    }
+  }
+
+  /**
+   * Handles the next frame of a connection; when it is a send, with the sends
+   * queued right behind it, so a client keeping several in flight is not held
+   * to one round trip per message.
+   */
+  async function next(connection: Connection, inbox: Incoming[]): Promise<void> {
+    const incoming = inbox.shift();
+    if (!incoming) return; // Taken along by an earlier batch.
+    if ("tooLarge" in incoming) return connection.close(CLOSE.tooLarge, "frame too large");
+    if ("invalid" in incoming) return protocolError(connection, incoming.invalid);
+    const { frame } = incoming;
+    try {
+      if (frame.op === "send" && connection.authenticated) {
+        const sends = [frame];
+        while (sends.length < MAX_BATCH) {
+          const following = inbox[0];
+          if (!following || !("frame" in following) || following.frame.op !== "send") break;
+          sends.push(following.frame);
+          inbox.shift();
+        }
+        connection.badFrames = 0;
+        return await sendAll(connection, sends);
+      }
+      await handle(connection, frame);
     } catch (error) {
       if (error instanceof ProtocolError) return protocolError(connection, error);
       const appError = toAppError(error);
@@ -259,7 +299,7 @@ export function createConnect(options: ConnectOptions): Connect {
     upgrade(request: Request): Response {
       if (closing) return new Response("shutting down", { status: 503 });
       const { socket, response } = Deno.upgradeWebSocket(request);
-      // Frames of one connection are handled one at a time, in order, and its cleanup after them.
+      // Frames of one connection are handled in order (consecutive sends together), and its cleanup after them.
       let chain = Promise.resolve();
       const connection: Connection = new Connection(
         `${serverId}:${++nextId}`,
@@ -269,8 +309,11 @@ export function createConnect(options: ConnectOptions): Connect {
         () => chain = chain.then(() => onClose(connection)),
       );
       connections.add(connection);
+      const inbox: Incoming[] = [];
       socket.onmessage = (event) => {
-        chain = chain.then(() => onMessage(connection, event));
+        connection.lastSeen = Date.now();
+        inbox.push(classify(event.data));
+        chain = chain.then(() => next(connection, inbox));
       };
       socket.onclose = () => {
         chain = chain.then(() => onClose(connection));

@@ -1,5 +1,6 @@
 /** Messages: send with idempotency, conversations, history and read marks. */
-import { AppError } from "../shared/errors.ts";
+import { AppError, toAppError } from "../shared/errors.ts";
+import type { SendOutcome } from "../shared/rpc/logic.ts";
 import type {
   AcceptedMessage,
   Content,
@@ -12,6 +13,10 @@ import type { Context } from "./context.ts";
 import { checkId, checkInt, checkMediaId, checkString, object } from "./validate.ts";
 
 const DEDUPE_MS = 24 * 60 * 60 * 1000;
+/** Most sends checked together, and most frames of one connection sent in one `sendMany()`. */
+export const MAX_BATCH = 256;
+/** Most batches whose append is under way at once. */
+const MAX_APPENDS = 8;
 
 /** What the dedupe key of a send holds: the message, and whether the log has acknowledged it. */
 interface Claim {
@@ -81,58 +86,186 @@ export function messages(ctx: Context) {
     throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
   }
 
-  /**
-   * Accepts a send exactly once per (sender, clientMsgId). The message is claimed
-   * under that key before it is appended, so a retry after a failed or unanswered
-   * append re-appends the very same message (same id: task stores it once) rather
-   * than a second copy, whichever logic instance the retry reaches.
-   */
-  async function accept(
-    userId: string,
-    clientMsgId: string,
-    input: Record<string, unknown>,
-  ): Promise<SendResult> {
-    const key = `${userId}:${clientMsgId}`;
-    const remembered = await ctx.dedupe.get(key);
-    if (remembered) return await finish(key, JSON.parse(remembered) as Claim);
-    const stored = await store.messageByClientId(userId, clientMsgId, ctx.now() - DEDUPE_MS);
-    if (stored) return stored;
-
-    const to = target(input.to);
-    const body = await content(input.content);
-    const conversationId = await conversationFor(userId, to);
-    const wait = await ctx.limiter.take(`send:${userId}`, ctx.send);
-    if (wait > 0) {
-      throw new AppError("rate_limited", "Too many messages; slow down", {
-        retryAfter: Math.ceil(wait / 1000),
-      });
-    }
-    const message: AcceptedMessage = {
-      id: ctx.ids.next(),
-      conversationId,
-      from: userId,
-      to,
-      content: body,
-      sentAt: ctx.now(),
-      clientMsgId,
-    };
-    const claim: Claim = { message, appended: false };
-    const earlier = await ctx.dedupe.claim(key, JSON.stringify(claim), DEDUPE_MS);
-    return await finish(key, earlier ? JSON.parse(earlier) as Claim : claim);
+  /** A send waiting for its batch. */
+  interface Pending {
+    userId: string;
+    clientMsgId: string;
+    key: string;
+    input: Record<string, unknown>;
+    resolve: (result: SendResult) => void;
+    reject: (error: unknown) => void;
   }
 
-  /** Appends a claimed message unless that is known to be done, then answers it. */
-  async function finish(key: string, claim: Claim): Promise<SendResult> {
-    const { message } = claim;
-    if (!claim.appended) {
-      await ctx.log.append([{ type: "message", message }]);
-      await ctx.dedupe.set(key, JSON.stringify({ message, appended: true }), DEDUPE_MS);
+  // Group commit: sends that arrive while a batch is being checked wait and form
+  // the next batch, so a burst costs a few queries and one append, not a few per send.
+  let waiting: Pending[] = [];
+  let batching = false;
+  let appending = 0;
+  let appended: (() => void) | null = null;
+
+  function enqueue(userId: string, clientMsgId: string, input: Record<string, unknown>) {
+    return new Promise<SendResult>((resolve, reject) => {
+      waiting.push({
+        userId,
+        clientMsgId,
+        key: `${userId}:${clientMsgId}`,
+        input,
+        resolve,
+        reject,
+      });
+      if (batching) return;
+      batching = true;
+      // A microtask later, so the sends of one call (and of one tick) share a batch.
+      queueMicrotask(runBatches);
+    });
+  }
+
+  async function runBatches(): Promise<void> {
+    while (waiting.length > 0) {
+      // Appends overlap with the checks of the next batch, up to a bound.
+      while (appending >= MAX_APPENDS) await new Promise<void>((r) => appended = r);
+      const batch = waiting.slice(0, MAX_BATCH);
+      waiting = waiting.slice(batch.length);
+      try {
+        await acceptBatch(batch);
+      } catch (error) {
+        // A failure of the whole batch (a port is down): each send gets it. Settled ones stay settled.
+        for (const send of batch) send.reject(error);
+      }
     }
-    return {
-      id: message.id,
-      clientMsgId: message.clientMsgId,
-      conversationId: message.conversationId,
-    };
+    batching = false;
+  }
+
+  /**
+   * Accepts each send of a batch exactly once per (sender, clientMsgId). A message
+   * is claimed under that key before it is appended, so a retry after a failed or
+   * unanswered append re-appends the very same message (same id: task stores it
+   * once) rather than a second copy, whichever logic instance the retry reaches.
+   * Resolves once the append is under way; each send settles when it is done.
+   */
+  async function acceptBatch(batch: Pending[]): Promise<void> {
+    const claims: { send: Pending; claim: Claim }[] = [];
+    const remembered = await Promise.all(batch.map((send) => ctx.dedupe.get(send.key)));
+    const fresh = batch.filter((send, i) => {
+      if (remembered[i]) claims.push({ send, claim: JSON.parse(remembered[i]!) as Claim });
+      return !remembered[i];
+    });
+
+    const stored = await store.messagesByClientIds(
+      fresh.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
+      ctx.now() - DEDUPE_MS,
+    );
+    const parsed = await Promise.all(fresh.map(async (send) => {
+      const hit = stored.get(send.key);
+      if (hit) return void send.resolve(hit);
+      try {
+        return { send, to: target(send.input.to), content: await content(send.input.content) };
+      } catch (error) {
+        send.reject(error);
+        return undefined;
+      }
+    }));
+    const valid = parsed.filter((p) => p !== undefined);
+
+    const toUsers = valid.filter((p) => p.to.type === "user");
+    const toGroups = valid.filter((p) => p.to.type === "group");
+    const [friends, members] = await Promise.all([
+      store.friendPairs(toUsers.map((p) => [p.send.userId, p.to.id] as const)),
+      store.memberPairs(toGroups.map((p) => [p.to.id, p.send.userId] as const)),
+    ]);
+    const allowed = await Promise.all(valid.map(async (p) => {
+      const { userId } = p.send;
+      try {
+        const conversationId = p.to.type === "user"
+          ? friends.has(`${userId}:${p.to.id}`) ? privateConversationId(userId, p.to.id) : null
+          : members.has(`${p.to.id}:${userId}`)
+          ? groupConversationId(p.to.id)
+          : null;
+        // Refused: ask again one by one, which also tells which error it is.
+        return { ...p, conversationId: conversationId ?? await conversationFor(userId, p.to) };
+      } catch (error) {
+        p.send.reject(error);
+        return undefined;
+      }
+    }));
+
+    const waits = await Promise.all(
+      allowed.map((p) => p ? ctx.limiter.take(`send:${p.send.userId}`, ctx.send) : 0),
+    );
+    const accepted = allowed.filter((p, i): p is NonNullable<typeof p> => {
+      if (!p || waits[i] === 0) return p !== undefined;
+      p.send.reject(
+        new AppError("rate_limited", "Too many messages; slow down", {
+          retryAfter: Math.ceil(waits[i] / 1000),
+        }),
+      );
+      return false;
+    });
+
+    const earlier = await Promise.all(accepted.map((p) => {
+      const message: AcceptedMessage = {
+        id: ctx.ids.next(),
+        conversationId: p.conversationId,
+        from: p.send.userId,
+        to: p.to,
+        content: p.content,
+        sentAt: ctx.now(),
+        clientMsgId: p.send.clientMsgId,
+      };
+      const claim: Claim = { message, appended: false };
+      claims.push({ send: p.send, claim });
+      return ctx.dedupe.claim(p.send.key, JSON.stringify(claim), DEDUPE_MS);
+    }));
+    const first = claims.length - accepted.length;
+    earlier.forEach((value, i) => {
+      if (value) claims[first + i].claim = JSON.parse(value) as Claim;
+    });
+
+    appending++;
+    void finish(claims).finally(() => {
+      appending--;
+      appended?.();
+      appended = null;
+    });
+  }
+
+  /** Appends the claimed messages not known to be appended, in one call, then answers each. */
+  async function finish(claims: { send: Pending; claim: Claim }[]): Promise<void> {
+    const todo = claims.filter((c) => !c.claim.appended);
+    try {
+      await ctx.log.append(todo.map((c) => ({ type: "message", message: c.claim.message })));
+      await Promise.all(todo.map(({ send, claim }) =>
+        ctx.dedupe.set(
+          send.key,
+          JSON.stringify({ message: claim.message, appended: true }),
+          DEDUPE_MS,
+        )
+      ));
+    } catch (error) {
+      for (const { send } of claims) send.reject(error);
+      return;
+    }
+    for (const { send, claim: { message } } of claims) {
+      send.resolve({
+        id: message.id,
+        clientMsgId: message.clientMsgId,
+        conversationId: message.conversationId,
+      });
+    }
+  }
+
+  /** Checks a send's envelope and queues it; concurrent retries of one send share its answer. */
+  function submit(userId: string, input: unknown): Promise<SendResult> {
+    const body = object(input, ["to", "clientMsgId", "content"]);
+    const clientMsgId = checkString(body.clientMsgId, "clientMsgId", CLIENT_MSG_ID);
+    const key = `${userId}:${clientMsgId}`;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const promise = enqueue(userId, clientMsgId, body);
+    inFlight.set(key, promise);
+    const forget = () => void inFlight.delete(key);
+    promise.then(forget, forget);
+    return promise;
   }
 
   /** Checks the caller takes part in a conversation; returns its kind. */
@@ -164,19 +297,34 @@ export function messages(ctx: Context) {
 
   return {
     async send(userId: string, input: unknown): Promise<SendResult> {
-      const body = object(input, ["to", "clientMsgId", "content"]);
-      const clientMsgId = checkString(body.clientMsgId, "clientMsgId", CLIENT_MSG_ID);
-      const key = `${userId}:${clientMsgId}`;
-      // Concurrent retries of one send share its answer.
-      const running = inFlight.get(key);
-      if (running) return await running;
-      const promise = accept(userId, clientMsgId, body);
-      inFlight.set(key, promise);
-      try {
-        return await promise;
-      } finally {
-        inFlight.delete(key);
+      return await submit(userId, input);
+    },
+
+    async sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]> {
+      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_BATCH) {
+        throw new AppError("invalid_argument", `Invalid sends: expected 1 to ${MAX_BATCH} of them`);
       }
+      const settled = await Promise.allSettled(
+        inputs.map((input) => {
+          try {
+            return submit(userId, input);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        }),
+      );
+      return settled.map((s) => {
+        if (s.status === "fulfilled") return { result: s.value };
+        const error = toAppError(s.reason);
+        if (error.code === "internal") console.error(`logic: send from ${userId}:`, s.reason);
+        return {
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
+          },
+        };
+      });
     },
 
     async conversations(userId: string): Promise<ConversationSummary[]> {

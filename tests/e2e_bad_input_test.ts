@@ -177,3 +177,57 @@ Deno.test(
     await Promise.all([a.close(), b.close()]);
   },
 );
+
+Deno.test(
+  "WS: sends written back to back are answered one by one, in order; a refused one refuses no other",
+  opts,
+  async () => {
+    const [a, b, stranger] = [await newUser(url), await newUser(url), await newUser(url)];
+    await befriend(a, b);
+    const got = collect(b, "message");
+    const { ws, frames } = await rawSocket();
+    ws.send(JSON.stringify({ op: "auth", token: a.token }));
+    await eventually(() => frames.some((f) => f.op === "ready"));
+    const send = (clientMsgId: string, to: string, text: unknown) =>
+      JSON.stringify({
+        op: "send",
+        clientMsgId,
+        to: { type: "user", id: to },
+        content: { type: "text", text },
+      });
+    const burst = [
+      send("b1", b.self!.id, "one"),
+      send("b2", stranger.self!.id, "not a friend"),
+      send("b3", b.self!.id, ""),
+      send("b4", b.self!.id, "two"),
+      send("b1", b.self!.id, "one, again"),
+      send("b5", "999999999", "nobody"),
+      send("b6", b.self!.id, "three"),
+    ];
+    // One write, so the frames arrive together and are handled as one batch.
+    for (const frame of burst) ws.send(frame);
+    await eventually(() => frames.filter((f) => f.op === "sent" || f.op === "error").length === 7);
+    const answers = frames.filter((f) => f.op === "sent" || f.op === "error");
+    assertEquals(
+      answers.map((f) => f.op === "sent" ? `sent ${f.clientMsgId}` : `${f.code} ${f.ref}`),
+      [
+        "sent b1",
+        "forbidden b2",
+        "invalid_argument b3",
+        "sent b4",
+        "sent b1",
+        "not_found b5",
+        "sent b6",
+      ],
+    );
+    assertEquals(answers[4].id, answers[0].id, "a repeated clientMsgId gets the first answer");
+    await eventually(() => got.length === 3);
+    assertEquals(got.map((m) => [m.seq, (m.content as { text: string }).text]), [
+      [1, "one"],
+      [2, "two"],
+      [3, "three"],
+    ]);
+    ws.close();
+    await Promise.all([a.close(), b.close(), stranger.close()]);
+  },
+);

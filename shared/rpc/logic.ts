@@ -6,6 +6,7 @@
  * validated by logic itself, so every transport gets the same checks and errors.
  * Failures are AppErrors with protocol codes.
  */
+import type { ErrorCode } from "../errors.ts";
 import type {
   ConversationSummary,
   FriendRequest,
@@ -22,6 +23,11 @@ export interface UserPresence {
   user: User;
   online: boolean;
 }
+
+/** The answer to one send of `sendMany()`: its result, or the error the client sees. */
+export type SendOutcome =
+  | { result: SendResult; error?: undefined }
+  | { result?: undefined; error: { code: ErrorCode; message: string; retryAfter?: number } };
 
 /** The logic service. */
 export interface LogicService {
@@ -62,6 +68,12 @@ export interface LogicService {
   groupIdsOf(userId: string): Promise<string[]>;
 
   send(userId: string, input: unknown): Promise<SendResult>;
+  /**
+   * Several sends of one caller, accepted in order, each answered on its own:
+   * one refused send does not refuse the others. What connect uses for the
+   * consecutive `send` frames of a connection.
+   */
+  sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]>;
   conversations(userId: string): Promise<ConversationSummary[]>;
   history(
     userId: string,

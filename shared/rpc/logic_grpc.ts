@@ -47,6 +47,7 @@ const METHODS: Record<keyof LogicService, boolean> = {
   groupIdsOf: true,
   // Idempotent by clientMsgId.
   send: true,
+  sendMany: true,
   conversations: true,
   history: true,
   read: true,

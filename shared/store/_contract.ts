@@ -91,7 +91,22 @@ export function testStore(
     );
     await store.markRead(b.id, conv, 1);
     assertEquals((await store.conversations(b.id))[0].readSeq, 4, "read marks never move back");
-    assertEquals((await store.messageByClientId(a.id, batch[0].clientMsgId, 0))?.id, batch[0].id);
+    const found = await store.messagesByClientIds([
+      { senderId: a.id, clientMsgId: batch[0].clientMsgId },
+      { senderId: a.id, clientMsgId: "never-sent" },
+      { senderId: b.id, clientMsgId: batch[0].clientMsgId },
+    ], 0);
+    assertEquals([...found.keys()], [`${a.id}:${batch[0].clientMsgId}`]);
+    assertEquals(found.get(`${a.id}:${batch[0].clientMsgId}`)?.id, batch[0].id);
+    assertEquals(found.get(`${a.id}:${batch[0].clientMsgId}`)?.conversationId, conv);
+    assertEquals(
+      (await store.messagesByClientIds(
+        [{ senderId: a.id, clientMsgId: batch[0].clientMsgId }],
+        Date.now() + 1000,
+      )).size,
+      0,
+      "older than `since`: not found",
+    );
   });
 
   test("removeGroupMember() hands ownership on; addGroupMembers() enforces the size", async (store) => {
@@ -117,6 +132,10 @@ export function testStore(
     assertEquals(await store.removeGroupMember(group.id, a.id), true);
     assertEquals((await store.group(group.id))?.ownerId, b.id);
     assertEquals(await store.groupRole(group.id, b.id), "owner");
+    assertEquals(
+      await store.memberPairs([[group.id, a.id], [group.id, b.id], [group.id, c.id]]),
+      new Set([`${group.id}:${b.id}`]),
+    );
     assertEquals(await store.removeGroupMember(group.id, a.id), false);
   });
 
@@ -129,6 +148,12 @@ export function testStore(
       true,
       true,
     ]);
+    const c = await user(store);
+    assertEquals(
+      await store.friendPairs([[a.id, b.id], [b.id, a.id], [a.id, c.id], [c.id, c.id]]),
+      new Set([`${a.id}:${b.id}`, `${b.id}:${a.id}`]),
+    );
+    assertEquals(await store.friendPairs([]), new Set());
     assertEquals((await store.friendRequests(b.id)).incoming, []);
     assertEquals(await store.removeFriendship(b.id, a.id), true);
     assertEquals(await store.friendIds(a.id), []);

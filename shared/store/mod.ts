@@ -89,6 +89,8 @@ export interface Store {
   /** Ends a friendship; false if there was none. */
   removeFriendship(a: string, b: string): Promise<boolean>;
   areFriends(a: string, b: string): Promise<boolean>;
+  /** Of (user, friend) pairs, those that are friends, as `user:friend`. One query for a batch of sends. */
+  friendPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
   friendIds(userId: string): Promise<string[]>;
 
   createGroup(
@@ -103,6 +105,8 @@ export interface Store {
   ): Promise<Group>;
   group(id: string): Promise<Group | null>;
   groupRole(groupId: string, userId: string): Promise<"owner" | "member" | null>;
+  /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
+  memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
   groupMembers(groupId: string): Promise<{ userId: string; role: "owner" | "member" }[]>;
   groupMemberIds(groupId: string): Promise<string[]>;
   /** Adds members, skipping present ones; returns the ids actually added. Fails `forbidden` past maxSize. */
@@ -124,11 +128,14 @@ export interface Store {
   mediaBytes(id: string): Promise<{ info: MediaRow; bytes: Uint8Array } | null>;
 
   saveMessages(messages: readonly AcceptedMessage[]): Promise<Message[]>;
-  messageByClientId(
-    senderId: string,
-    clientMsgId: string,
+  /**
+   * The first answers to (sender, clientMsgId) keys stored since `since`, keyed
+   * `sender:clientMsgId`; keys with no stored message are absent. One query for a batch of sends.
+   */
+  messagesByClientIds(
+    keys: readonly { senderId: string; clientMsgId: string }[],
     since: number,
-  ): Promise<SendResult | null>;
+  ): Promise<Map<string, SendResult>>;
   history(conversationId: string, query: HistoryQuery): Promise<Message[]>;
   conversations(userId: string): Promise<ConversationRow[]>;
   /** Sets a user's read mark, never moving it back nor past the conversation's last seq. */

@@ -20,7 +20,7 @@ import {
   USER_COLUMNS,
   type UserRow,
 } from "./sql_rows.ts";
-import { conversations, history, messageByClientId, saveMessages } from "./sql_messages.ts";
+import { conversations, history, messagesByClientIds, saveMessages } from "./sql_messages.ts";
 
 /** Maps a driver failure to an AppError: unique violations are conflicts, the rest unavailable. */
 export function storeError(error: unknown): AppError {
@@ -293,6 +293,10 @@ export class SqlStore implements Store {
     return rows.length > 0;
   }
 
+  friendPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
+    return this.#pairs("friendships", "user_id", "friend_id", pairs);
+  }
+
   async friendIds(userId: string): Promise<string[]> {
     const rows = await this.#q<{ friend_id: string }>(
       "SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY created_at, friend_id",
@@ -344,6 +348,26 @@ export class SqlStore implements Store {
       [groupId, userId],
     );
     return rows[0]?.role ?? null;
+  }
+
+  memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
+    return this.#pairs("group_members", "group_id", "user_id", pairs);
+  }
+
+  /** Which of the (left, right) pairs are rows of a two-key table, as `left:right`. */
+  async #pairs(
+    table: "friendships" | "group_members",
+    left: string,
+    right: string,
+    pairs: readonly (readonly [string, string])[],
+  ): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await this.#q<{ l: string; r: string }>(
+      `SELECT t.${left} AS l, t.${right} AS r FROM ${table} t
+       JOIN unnest($1::bigint[], $2::bigint[]) AS k(l, r) ON t.${left} = k.l AND t.${right} = k.r`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+    return new Set(rows.map((row) => `${row.l}:${row.r}`));
   }
 
   async groupMembers(groupId: string): Promise<{ userId: string; role: "owner" | "member" }[]> {
@@ -500,13 +524,12 @@ export class SqlStore implements Store {
     return this.#tx((tx) => saveMessages(tx, messages));
   }
 
-  async messageByClientId(
-    senderId: string,
-    clientMsgId: string,
+  async messagesByClientIds(
+    keys: readonly { senderId: string; clientMsgId: string }[],
     since: number,
-  ): Promise<SendResult | null> {
+  ): Promise<Map<string, SendResult>> {
     try {
-      return await messageByClientId(this.#db, senderId, clientMsgId, since);
+      return await messagesByClientIds(this.#db, keys, since);
     } catch (error) {
       throw storeError(error);
     }

@@ -107,21 +107,32 @@ export async function saveMessages(
   return batch.flatMap((m) => stored.get(m.id) ?? []).filter((m, i, all) => all.indexOf(m) === i);
 }
 
-/** The first answer to (sender, clientMsgId) stored since `since`, if any. */
-export async function messageByClientId(
+/** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
+export async function messagesByClientIds(
   db: SqlDriver,
-  senderId: string,
-  clientMsgId: string,
+  keys: readonly { senderId: string; clientMsgId: string }[],
   since: number,
-): Promise<SendResult | null> {
-  const rows = await db.query<{ id: string; conversation_id: string }>(
-    `SELECT id, conversation_id FROM messages WHERE sender_id = $1 AND client_msg_id = $2 AND sent_at >= $3
-     ORDER BY id LIMIT 1`,
-    [senderId, clientMsgId, since],
+): Promise<Map<string, SendResult>> {
+  const found = new Map<string, SendResult>();
+  if (keys.length === 0) return found;
+  const rows = await db.query<
+    { id: string; sender_id: string; client_msg_id: string; conversation_id: string }
+  >(
+    `SELECT DISTINCT ON (m.sender_id, m.client_msg_id) m.id, m.sender_id, m.client_msg_id, m.conversation_id
+     FROM messages m JOIN unnest($1::bigint[], $2::text[]) AS k(sender_id, client_msg_id)
+       ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id
+     WHERE m.sent_at >= $3
+     ORDER BY m.sender_id, m.client_msg_id, m.id`,
+    [keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId), since],
   );
-  return rows[0]
-    ? { id: String(rows[0].id), clientMsgId, conversationId: rows[0].conversation_id }
-    : null;
+  for (const row of rows) {
+    found.set(`${row.sender_id}:${row.client_msg_id}`, {
+      id: String(row.id),
+      clientMsgId: row.client_msg_id,
+      conversationId: row.conversation_id,
+    });
+  }
+  return found;
 }
 
 /** A page of one conversation, ascending by seq. */
