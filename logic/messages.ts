@@ -15,6 +15,8 @@ import { checkId, checkInt, checkMediaId, checkString, object } from "./validate
 const DEDUPE_MS = 24 * 60 * 60 * 1000;
 /** Most sends checked together, and most frames of one connection sent in one `sendMany()`. */
 export const MAX_BATCH = 256;
+/** Most batches being checked at once. */
+const MAX_CHECKS = 1;
 /** Most batches whose append is under way at once. */
 const MAX_APPENDS = 8;
 
@@ -96,12 +98,15 @@ export function messages(ctx: Context) {
     reject: (error: unknown) => void;
   }
 
-  // Group commit: sends that arrive while a batch is being checked wait and form
-  // the next batch, so a burst costs a few queries and one append, not a few per send.
+  // Group commit: sends that arrive while batches are being checked wait and form
+  // the next batch, so a burst costs a few queries and one append, not a few per
+  // send. A few batches are checked at once so the store always has work queued,
+  // and appends overlap the checks of later batches, each up to a bound. One
+  // connection's sends come in one call and so in one batch, in order.
   let waiting: Pending[] = [];
-  let batching = false;
+  let scheduled = false;
+  let checking = 0;
   let appending = 0;
-  let appended: (() => void) | null = null;
 
   function enqueue(userId: string, clientMsgId: string, input: Record<string, unknown>) {
     return new Promise<SendResult>((resolve, reject) => {
@@ -113,27 +118,31 @@ export function messages(ctx: Context) {
         resolve,
         reject,
       });
-      if (batching) return;
-      batching = true;
-      // A microtask later, so the sends of one call (and of one tick) share a batch.
-      queueMicrotask(runBatches);
+      schedule();
     });
   }
 
-  async function runBatches(): Promise<void> {
-    while (waiting.length > 0) {
-      // Appends overlap with the checks of the next batch, up to a bound.
-      while (appending >= MAX_APPENDS) await new Promise<void>((r) => appended = r);
+  function schedule(): void {
+    if (scheduled || waiting.length === 0) return;
+    if (checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
+    scheduled = true;
+    // A microtask later, so the sends of one call (and of one tick) share a batch.
+    queueMicrotask(() => {
+      scheduled = false;
+      if (waiting.length === 0 || checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
       const batch = waiting.slice(0, MAX_BATCH);
       waiting = waiting.slice(batch.length);
-      try {
-        await acceptBatch(batch);
-      } catch (error) {
-        // A failure of the whole batch (a port is down): each send gets it. Settled ones stay settled.
-        for (const send of batch) send.reject(error);
-      }
-    }
-    batching = false;
+      checking++;
+      acceptBatch(batch)
+        .catch((error) => {
+          // A failure of the whole batch (a port is down): each send gets it. Settled ones stay settled.
+          for (const send of batch) send.reject(error);
+        })
+        .finally(() => {
+          checking--;
+          schedule();
+        });
+    });
   }
 
   /**
@@ -145,46 +154,50 @@ export function messages(ctx: Context) {
    */
   async function acceptBatch(batch: Pending[]): Promise<void> {
     const claims: { send: Pending; claim: Claim }[] = [];
-    const remembered = await Promise.all(batch.map((send) => ctx.dedupe.get(send.key)));
-    const fresh = batch.filter((send, i) => {
-      if (remembered[i]) claims.push({ send, claim: JSON.parse(remembered[i]!) as Claim });
-      return !remembered[i];
-    });
-
-    const stored = await store.messagesByClientIds(
-      fresh.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
-      ctx.now() - DEDUPE_MS,
-    );
-    const parsed = await Promise.all(fresh.map(async (send) => {
-      const hit = stored.get(send.key);
-      if (hit) return void send.resolve(hit);
+    const checked = await Promise.all(batch.map(async (send) => {
       try {
         return { send, to: target(send.input.to), content: await content(send.input.content) };
       } catch (error) {
-        send.reject(error);
-        return undefined;
+        return { send, error };
       }
     }));
-    const valid = parsed.filter((p) => p !== undefined);
-
-    const toUsers = valid.filter((p) => p.to.type === "user");
-    const toGroups = valid.filter((p) => p.to.type === "group");
-    const [friends, members] = await Promise.all([
-      store.friendPairs(toUsers.map((p) => [p.send.userId, p.to.id] as const)),
-      store.memberPairs(toGroups.map((p) => [p.to.id, p.send.userId] as const)),
+    const pairs = (type: Target["type"]) =>
+      checked.flatMap((c) => c.to?.type === type ? [[c.send.userId, c.to.id] as const] : []);
+    // Every lookup at once: one round trip each to the dedupe keys and the store.
+    const [remembered, stored, friends, members] = await Promise.all([
+      Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
+      store.messagesByClientIds(
+        batch.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
+        ctx.now() - DEDUPE_MS,
+      ),
+      store.friendPairs(pairs("user")),
+      store.memberPairs(pairs("group").map(([userId, groupId]) => [groupId, userId] as const)),
     ]);
-    const allowed = await Promise.all(valid.map(async (p) => {
-      const { userId } = p.send;
+
+    const allowed = await Promise.all(checked.map(async (c, i) => {
+      const { send } = c;
+      // A send seen before gets its first answer, whatever this copy holds.
+      if (remembered[i]) return void claims.push({ send, claim: JSON.parse(remembered[i]!) });
+      const hit = stored.get(send.key);
+      if (hit) return void send.resolve(hit);
+      if (!c.to || !c.content) return void send.reject(c.error);
+      const { userId } = send;
+      const to = c.to;
       try {
-        const conversationId = p.to.type === "user"
-          ? friends.has(`${userId}:${p.to.id}`) ? privateConversationId(userId, p.to.id) : null
-          : members.has(`${p.to.id}:${userId}`)
-          ? groupConversationId(p.to.id)
+        const conversationId = to.type === "user"
+          ? friends.has(`${userId}:${to.id}`) ? privateConversationId(userId, to.id) : null
+          : members.has(`${to.id}:${userId}`)
+          ? groupConversationId(to.id)
           : null;
         // Refused: ask again one by one, which also tells which error it is.
-        return { ...p, conversationId: conversationId ?? await conversationFor(userId, p.to) };
+        return {
+          send,
+          to,
+          content: c.content,
+          conversationId: conversationId ?? await conversationFor(userId, to),
+        };
       } catch (error) {
-        p.send.reject(error);
+        send.reject(error);
         return undefined;
       }
     }));
@@ -224,8 +237,7 @@ export function messages(ctx: Context) {
     appending++;
     void finish(claims).finally(() => {
       appending--;
-      appended?.();
-      appended = null;
+      schedule();
     });
   }
 
