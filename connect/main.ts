@@ -1,6 +1,5 @@
 /** A connect process of a cluster: WebSocket sessions, pushed to by task over gRPC. */
 import farmhash from "farmhash";
-import { Redis } from "ioredis";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
@@ -10,12 +9,13 @@ import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { serveConnect } from "../shared/rpc/connect_grpc.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
 import { createConnect } from "./mod.ts";
+import { connectRedis } from "../shared/redis.ts";
 
 const config = configOrExit("connect");
 const { cluster } = config;
 const registry = await EtcdRegistry.open(cluster.etcd);
 const id = cluster.instanceId || `connect-${await registry.claimWorkerId()}`;
-const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });

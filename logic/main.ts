@@ -1,5 +1,4 @@
 /** A logic process of a cluster: business rules behind gRPC, on PostgreSQL, Kafka, Redis and etcd. */
-import { Redis } from "ioredis";
 import { RedisDedupe } from "../shared/dedupe/redis.ts";
 import { RedisRateLimiter } from "../shared/limiter/redis.ts";
 import { KafkaLog } from "../shared/log/kafka.ts";
@@ -10,6 +9,7 @@ import { serveLogic } from "../shared/rpc/logic_grpc.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { createLogic } from "./mod.ts";
+import { connectRedis } from "../shared/redis.ts";
 
 const config = configOrExit("logic");
 const { cluster } = config;
@@ -18,7 +18,7 @@ const workerId = await registry.claimWorkerId();
 const id = cluster.instanceId || `logic-${workerId}`;
 const store = await openPostgresStore(cluster.postgres);
 const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
-const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 
 const logic = createLogic({

@@ -1,5 +1,4 @@
 /** A task process of a cluster: consumes Kafka and the Redis status queue, stores, pushes over gRPC. */
-import { Redis } from "ioredis";
 import { KafkaLog } from "../shared/log/kafka.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
@@ -9,12 +8,13 @@ import { GrpcConnectClient } from "../shared/rpc/connect_grpc.ts";
 import { ConnectPool } from "../shared/rpc/connect_pool.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { createTask } from "./mod.ts";
+import { connectRedis } from "../shared/redis.ts";
 
 const config = configOrExit("task");
 const { cluster } = config;
 const id = cluster.instanceId || `task-${Deno.hostname()}-${Deno.pid}`;
 const registry = await EtcdRegistry.open(cluster.etcd);
-const redis = new Redis(cluster.redis.url, { maxRetriesPerRequest: 2 });
+const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
