@@ -101,14 +101,35 @@ export function createTask(
     await deliver(presence, connects, items, pushFailed);
   }
 
-  log.consume(async (batch) => {
-    try {
-      await handleBatch(batch);
-    } catch (error) {
-      onError(error, `log batch of ${batch.length}`);
-      throw error;
+  // Batches of several partitions that arrive while one is being handled are
+  // handled together: one store transaction and one push per connect server for
+  // all of them. Partitions hold different conversations, so order is kept.
+  let queued: { batch: LogRecord[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let handling = false;
+
+  async function handleQueued(): Promise<void> {
+    handling = true;
+    while (queued.length > 0) {
+      const group = queued;
+      queued = [];
+      const records = group.flatMap((g) => g.batch);
+      try {
+        await handleBatch(records);
+        for (const g of group) g.resolve();
+      } catch (error) {
+        onError(error, `log batch of ${records.length}`);
+        for (const g of group) g.reject(error);
+      }
     }
-  });
+    handling = false;
+  }
+
+  log.consume((batch) =>
+    new Promise<void>((resolve, reject) => {
+      queued.push({ batch, resolve, reject });
+      if (!handling) void handleQueued();
+    })
+  );
   statusQueue.consume(handleStatus);
 
   return {

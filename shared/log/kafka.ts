@@ -103,6 +103,10 @@ export class KafkaLog implements MessageLog {
 
   #flush(): void {
     this.#timer = undefined;
+    // One produce request at a time (the producer allows no more): appends that
+    // come meanwhile wait and all go in the next request, instead of queuing
+    // one small request each behind it.
+    if (this.#inFlight.size > 0 && !this.#closed) return;
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
@@ -120,7 +124,10 @@ export class KafkaLog implements MessageLog {
         });
         batch.forEach((p) => p.reject(appError));
       },
-    ).finally(() => this.#inFlight.delete(sending));
+    ).finally(() => {
+      this.#inFlight.delete(sending);
+      if (this.#pending.length > 0 && this.#timer === undefined) this.#flush();
+    });
     this.#inFlight.add(sending);
   }
 
@@ -137,7 +144,11 @@ export class KafkaLog implements MessageLog {
       await consumer.connect();
       await consumer.subscribe({ topic: this.#options.topic, fromBeginning: true });
       await consumer.run({
-        autoCommit: false,
+        // Only offsets resolved after the handler succeeded are committed, at most
+        // every 200 ms rather than after each batch: a crash hands over again at
+        // most that much, which the idempotent store absorbs.
+        autoCommit: true,
+        autoCommitInterval: 200,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.#options.concurrency,
         eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }) => {
