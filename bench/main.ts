@@ -4,7 +4,7 @@
  * in the same run, against the bare relay baseline; prints every figure beside
  * the relay's with the ratio, and writes a Markdown table and a latency plot
  * (SVG) to results/.
- *   deno task bench [--pairs 50] [--group 200] [--connections 2000] [--seconds 8] [--cluster]
+ *   deno task bench [--pairs 50] [--group 200] [--connections 2000] [--seconds 8] [--cluster [--instances 1]]
  */
 import { connections, type FlowResult, group, pairs, percentile } from "./scenarios.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
@@ -21,6 +21,7 @@ const GROUP = option("group", 200);
 const CONNECTIONS = option("connections", 2000);
 const SECONDS = option("seconds", 8);
 const WITH_CLUSTER = Deno.args.includes("--cluster");
+const INSTANCES = option("instances", 1);
 
 const progress = (line: string) =>
   Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
@@ -107,7 +108,7 @@ say(
 );
 
 const targets: [string, () => Promise<Target>][] = [["embedded", embeddedTarget]];
-if (WITH_CLUSTER) targets.push(["cluster", clusterTarget]);
+if (WITH_CLUSTER) targets.push(["cluster", () => clusterTarget({ instances: INSTANCES })]);
 
 for (const [name, make] of targets) {
   const max = await withTarget(make, (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, progress }));
@@ -180,7 +181,8 @@ const cpuInfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/p
 const cpu = new TextDecoder().decode(cpuInfo.stdout).split(":")[1]?.trim() ?? "unknown CPU";
 const table = [
   `Machine: ${navigator.hardwareConcurrency} cores, ${cpu}; Deno ${Deno.version.deno}. ` +
-  `Parameters: ${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow.`,
+  `Parameters: ${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow` +
+  (WITH_CLUSTER ? `; cluster of ${INSTANCES} logic, connect and task each, one api.` : "."),
   "",
   "| target | scenario | metric | value | relay | ratio |",
   "| --- | --- | --- | --- | --- | --- |",

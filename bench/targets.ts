@@ -19,6 +19,8 @@ export interface Target {
   url: string;
   /** The process serving a WebSocket URL (for RSS and CPU). */
   connectPid(wsUrl: string): number;
+  /** Every server process, by name (for profiles, which are named by pid). */
+  processes(): { name: string; pid: number }[];
   /** New users, each with one connected client. */
   users(n: number): Promise<ImClient[]>;
   /** Lets two users message each other. */
@@ -47,16 +49,18 @@ async function connected(
   return out;
 }
 
-function systemTarget(
+export function systemTarget(
   name: "embedded" | "cluster",
   url: string,
   connectPid: (wsUrl: string) => number,
   stop: () => Promise<void>,
+  processes: () => { name: string; pid: number }[],
 ): Target {
   return {
     name,
     url,
     connectPid,
+    processes,
     users: (n) =>
       connected(url, async () => {
         const c = new ImClient({ baseUrl: url });
@@ -76,29 +80,45 @@ function systemTarget(
 }
 
 /** The embedded mode on a fresh data dir. */
-export async function embeddedTarget(): Promise<Target> {
+export async function embeddedTarget(
+  { denoFlags = [] }: { denoFlags?: string[] } = {},
+): Promise<Target> {
   const server = await startServer({
     dataDir: await Deno.makeTempDir({ prefix: "im-bench-" }),
     env: BENCH_ENV,
+    denoFlags,
   });
   return systemTarget(
     "embedded",
     server.url,
     () => server.process!.pid,
-    async () => void await server.stop("SIGKILL"),
+    // A profiled server must exit on its own to write its profile.
+    async () => void await server.stop(denoFlags.length > 0 ? "SIGTERM" : "SIGKILL"),
+    () => [{ name: "embedded", pid: server.process!.pid }],
   );
 }
 
-/** A cluster on the infrastructure of `deno task infra:up`. */
-export async function clusterTarget(): Promise<Target> {
+/** A cluster on the infrastructure of `deno task infra:up`, with `instances` of each of logic, connect and task. */
+export async function clusterTarget(
+  { instances = 1, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
-  const cluster = await startIsolatedCluster({ ...BENCH_ENV, IM_HTTP_HOST: "127.0.0.1" });
+  const cluster = await startIsolatedCluster(
+    { ...BENCH_ENV, IM_HTTP_HOST: "127.0.0.1" },
+    { instances, denoFlags },
+  );
   // The connect process whose port the URL names.
   const pidFor = (wsUrl: string) =>
     cluster.processes.find((p) =>
       p.layer === "connect" && p.env.IM_HTTP_PORT === new URL(wsUrl).port
     )!.child.pid;
-  return systemTarget("cluster", cluster.url, pidFor, () => cluster.stop());
+  return systemTarget(
+    "cluster",
+    cluster.url,
+    pidFor,
+    () => cluster.stop(),
+    () => cluster.processes.map((p) => ({ name: p.name, pid: p.child.pid })),
+  );
 }
 
 /** The bare relay of bench/relay.ts. */
@@ -122,6 +142,7 @@ export async function relayTarget(): Promise<Target> {
     name: "relay",
     url,
     connectPid: () => child.pid,
+    processes: () => [{ name: "relay", pid: child.pid }],
     users: (count) =>
       connected(
         url,

@@ -38,6 +38,10 @@ export interface ClusterOptions {
   apiPort?: number;
   /** Echo the processes' output. */
   echo?: boolean;
+  /** Instances of each of logic, connect and task (default 2). */
+  instances?: number;
+  /** Extra flags of `deno run` for every process, such as `--cpu-prof`. */
+  denoFlags?: string[];
 }
 
 const READY: Record<ClusterProcess["layer"], RegExp> = {
@@ -52,9 +56,10 @@ function spawn(
   layer: ClusterProcess["layer"],
   env: Record<string, string>,
   echo: boolean,
+  denoFlags: string[],
 ): ClusterProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FLAGS, `${layer}/main.ts`],
+    args: ["run", ...FLAGS, ...denoFlags, `${layer}/main.ts`],
     cwd: ROOT,
     env,
     stdout: "piped",
@@ -98,18 +103,18 @@ async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegEx
 
 /** Starts the cluster; resolves once every process is ready. */
 export async function startCluster(
-  { env = {}, apiPort = 0, echo = false }: ClusterOptions = {},
+  { env = {}, apiPort = 0, echo = false, instances = 2, denoFlags = [] }: ClusterOptions = {},
 ): Promise<Cluster> {
   const base = { ...Deno.env.toObject(), ...env };
-  const layout: [string, ClusterProcess["layer"], Record<string, string>][] = [
-    ["logic-1", "logic", { IM_INSTANCE_ID: "logic-1" }],
-    ["logic-2", "logic", { IM_INSTANCE_ID: "logic-2" }],
-    ["connect-1", "connect", { IM_INSTANCE_ID: "connect-1", IM_HTTP_PORT: "0" }],
-    ["connect-2", "connect", { IM_INSTANCE_ID: "connect-2", IM_HTTP_PORT: "0" }],
-    ["task-1", "task", { IM_INSTANCE_ID: "task-1" }],
-    ["task-2", "task", { IM_INSTANCE_ID: "task-2" }],
-    ["api", "api", { IM_HTTP_PORT: String(apiPort) }],
-  ];
+  const layout: [string, ClusterProcess["layer"], Record<string, string>][] = [];
+  for (const layer of ["logic", "connect", "task"] as const) {
+    for (let i = 1; i <= instances; i++) {
+      const own: Record<string, string> = { IM_INSTANCE_ID: `${layer}-${i}` };
+      if (layer === "connect") own.IM_HTTP_PORT = "0";
+      layout.push([`${layer}-${i}`, layer, own]);
+    }
+  }
+  layout.push(["api", "api", { IM_HTTP_PORT: String(apiPort) }]);
   const processes: ClusterProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map(async (p) => {
@@ -131,7 +136,7 @@ export async function startCluster(
     // Layers in dependency order; instances of one layer start together.
     for (const layer of ["logic", "connect", "task", "api"] as const) {
       const started = layout.filter(([, l]) => l === layer).map(([name, l, own]) =>
-        spawn(name, l, { ...base, ...own }, echo)
+        spawn(name, l, { ...base, ...own }, echo, denoFlags)
       );
       processes.push(...started);
       await Promise.all(started.map((p) => ready(p)));
@@ -153,7 +158,7 @@ export async function startCluster(
     processes,
     async restart(name) {
       const old = byName(name);
-      const fresh = spawn(old.name, old.layer, old.env, echo);
+      const fresh = spawn(old.name, old.layer, old.env, echo, denoFlags);
       processes[processes.indexOf(old)] = fresh;
       await ready(fresh);
     },

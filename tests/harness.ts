@@ -39,7 +39,12 @@ export function e2eMode(): "embedded" | "cluster" {
  * always means the embedded mode (tests of its own durability).
  */
 export async function startServer(
-  { dataDir, env = {} }: { dataDir?: string; env?: Record<string, string> } = {},
+  { dataDir, env = {}, denoFlags = [] }: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    /** Extra flags of `deno run` for the embedded server, such as `--cpu-prof`. */
+    denoFlags?: string[];
+  } = {},
 ): Promise<Server> {
   if (e2eMode() === "cluster" && !dataDir) {
     const { startIsolatedCluster } = await import("./infra.ts");
@@ -65,6 +70,7 @@ export async function startServer(
       "--allow-env",
       "--allow-ffi",
       "--allow-sys",
+      ...denoFlags,
       "main.ts",
     ],
     cwd: ROOT,

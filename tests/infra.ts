@@ -36,9 +36,14 @@ export async function freshDatabase(): Promise<string> {
 }
 
 /** Starts a cluster with its own database, Kafka topic and group, Redis and etcd prefixes. */
-export async function startIsolatedCluster(env: Record<string, string>): Promise<Cluster> {
+export async function startIsolatedCluster(
+  env: Record<string, string>,
+  { instances = 2, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+): Promise<Cluster> {
   const suffix = uniqueSuffix();
   return await startCluster({
+    instances,
+    denoFlags,
     env: {
       ...env,
       IM_POSTGRES_URL: await freshDatabase(),
