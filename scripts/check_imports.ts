@@ -8,7 +8,7 @@ const ROOT = new URL("../", import.meta.url);
 
 /** Which files may import each npm package: the files named after its technology (and main.ts files). */
 const TECHNOLOGY_FILES: Record<string, RegExp> = {
-  "@electric-sql/pglite": /(^|\/)pglite\.ts$/,
+  "@electric-sql/pglite": /(^|\/)pglite(_worker)?\.ts$/,
   "farmhash": /^$/,
   "postgres": /(^|\/)postgres\.ts$|^tests\/infra\.ts$/,
   "kafkajs": /(^|\/)kafka\.ts$/,
