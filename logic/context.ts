@@ -20,10 +20,18 @@ export interface LogicOptions {
   auth: { scryptCost: number; tokenTtlMs: number };
   send: { rate: number; burst: number };
   now?: () => number;
+  /**
+   * Since when the dedupe port holds every key given to it: sends first seen
+   * before then are also looked up in the store. Embedded: the process start, or
+   * 0 when the store holds no message young enough to be retried. Omitted (a
+   * shared dedupe that may have been flushed): the store is always asked too.
+   */
+  dedupeSince?: number;
 }
 
 /** The shared context of logic's parts. */
-export interface Context extends Required<LogicOptions> {
+export interface Context extends Required<Omit<LogicOptions, "dedupeSince">> {
+  dedupeSince: number;
   /** Publishes an event to users through the log, so task delivers it in order with messages. */
   emit(
     userIds: readonly string[],
@@ -37,6 +45,7 @@ export function createContext(options: LogicOptions): Context {
   const context: Context = {
     now: Date.now,
     ...options,
+    dedupeSince: options.dedupeSince ?? Infinity,
     async emit(userIds, frame, membership) {
       if (userIds.length === 0) return;
       await options.log.append([{

@@ -12,7 +12,8 @@ import { groupConversationId, mediaUrl, privateConversationId } from "../shared/
 import type { Context } from "./context.ts";
 import { checkId, checkInt, checkMediaId, checkString, object } from "./validate.ts";
 
-const DEDUPE_MS = 24 * 60 * 60 * 1000;
+/** How long a clientMsgId is remembered. */
+export const DEDUPE_MS = 24 * 60 * 60 * 1000;
 /** Most sends checked together, and most frames of one connection sent in one `sendMany()`. */
 export const MAX_BATCH = 256;
 /** Most batches being checked at once. */
@@ -166,10 +167,13 @@ export function messages(ctx: Context) {
     // Every lookup at once: one round trip each to the dedupe keys and the store.
     const [remembered, stored, friends, members] = await Promise.all([
       Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
-      store.messagesByClientIds(
-        batch.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
-        ctx.now() - DEDUPE_MS,
-      ),
+      // Only a send that may predate what the dedupe port holds needs the store.
+      ctx.dedupeSince > ctx.now() - DEDUPE_MS
+        ? store.messagesByClientIds(
+          batch.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
+          ctx.now() - DEDUPE_MS,
+        )
+        : new Map<string, SendResult>(),
       store.friendPairs(pairs("user")),
       store.memberPairs(pairs("group").map(([userId, groupId]) => [groupId, userId] as const)),
     ]);

@@ -30,9 +30,13 @@ Deno.test(
       const writer = new ImClient({ baseUrl: server.url, token: a.token });
       await writer.connect();
       const got = collect(writer, "message");
+      // A retry of a send from before the crash gets its first answer (from the store: the dedupe keys were in memory).
+      const retried = await writer.send(to, text("a retry, changed"), sent.clientMsgId);
+      assertEquals(retried.id, sent.id);
       await writer.send(to, text("after restart"));
       await eventually(() => got.length === 1);
       assertEquals(got[0].seq, 3);
+      assertEquals((await reader.history(sent.conversationId)).length, 3);
       await writer.close();
     } finally {
       await server.stop("SIGKILL");

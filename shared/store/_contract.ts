@@ -70,7 +70,9 @@ export function testStore(
       message(conv, b.id, a.id, "2"),
       message(conv, a.id, b.id, "3"),
     ];
+    assertEquals(await store.newestMessageAt(), null);
     const saved = await store.saveMessages(batch);
+    assertEquals(await store.newestMessageAt(), batch[batch.length - 1].sentAt);
     assertEquals(saved.map((m) => [m.conversationId, m.seq]), [[conv, 1], [gconv, 1], [conv, 2], [
       conv,
       3,

@@ -136,6 +136,8 @@ export interface Store {
     keys: readonly { senderId: string; clientMsgId: string }[],
     since: number,
   ): Promise<Map<string, SendResult>>;
+  /** When the newest stored message was sent; null when there is none. */
+  newestMessageAt(): Promise<number | null>;
   history(conversationId: string, query: HistoryQuery): Promise<Message[]>;
   conversations(userId: string): Promise<ConversationRow[]>;
   /** Sets a user's read mark, never moving it back nor past the conversation's last seq. */

@@ -537,6 +537,14 @@ export class SqlStore implements Store {
     }
   }
 
+  async newestMessageAt(): Promise<number | null> {
+    // Ids are snowflakes, ordered by time: the primary key finds the newest.
+    const rows = await this.#q<{ sent_at: string }>(
+      "SELECT sent_at FROM messages ORDER BY id DESC LIMIT 1",
+    );
+    return rows[0] ? Number(rows[0].sent_at) : null;
+  }
+
   async history(conversationId: string, query: HistoryQuery): Promise<Message[]> {
     try {
       return await history(this.#db, conversationId, query);
