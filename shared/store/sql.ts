@@ -521,9 +521,13 @@ export class SqlStore implements Store {
     return rows[0] ? { info: toMedia(rows[0]), bytes: new Uint8Array(rows[0].bytes) } : null;
   }
 
-  saveMessages(messages: readonly AcceptedMessage[]): Promise<Message[]> {
-    if (messages.length === 0) return Promise.resolve([]);
-    return this.#tx((tx) => saveMessages(tx, messages));
+  async saveMessages(messages: readonly AcceptedMessage[]): Promise<Message[]> {
+    if (messages.length === 0) return [];
+    try {
+      return await saveMessages(this.#db, messages);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   async messagesByClientIds(

@@ -4,107 +4,75 @@ import type { SqlDriver } from "./driver.ts";
 import type { ConversationRow, HistoryQuery } from "./mod.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./sql_rows.ts";
 
-const CHUNK = 1000;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function placeholders(rows: number, columns: number): string {
-  const out: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 1; c <= columns; c++) cells.push(`$${r * columns + c}`);
-    out.push(`(${cells.join(", ")})`);
-  }
-  return out.join(", ");
-}
-
-function conversationColumns(id: string): [string, string | null, string | null, string | null] {
-  if (id.startsWith("g:")) return ["group", null, null, id.slice(2)];
-  const [, a, b] = id.split(":");
-  return ["user", a, b, null];
-}
-
-/** Stores a batch inside transaction `tx`; see `Store.saveMessages`. */
+/**
+ * Stores a batch in one statement, so in one round trip and one commit; see
+ * `Store.saveMessages`. Each conversation's row is bumped by its count of new
+ * messages, which are numbered back from the bumped last seq in batch order.
+ * Messages stored before are read back with the seqs they have.
+ */
 export async function saveMessages(
-  tx: SqlDriver,
+  db: SqlDriver,
   batch: readonly AcceptedMessage[],
 ): Promise<Message[]> {
+  const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
+  const rows = await db.query<{ id: string; seq: number }>(
+    `WITH b AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
+                            $6::text[], $7::bigint[], $8::text[])
+         WITH ORDINALITY AS t(id, conversation_id, sender_id, target_type, target_id, content,
+                              sent_at, client_msg_id, n)
+     ),
+     fresh AS (SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = b.id)),
+     counts AS (
+       SELECT conversation_id, count(*)::integer AS added, max(n) AS last_n
+       FROM fresh GROUP BY conversation_id
+     ),
+     bumped AS (
+       INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
+       SELECT c.conversation_id,
+              CASE WHEN c.conversation_id LIKE 'g:%' THEN 'group' ELSE 'user' END,
+              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 2)::bigint END,
+              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 3)::bigint END,
+              CASE WHEN c.conversation_id LIKE 'g:%' THEN substr(c.conversation_id, 3)::bigint END,
+              c.added, f.id, f.sent_at
+       FROM counts c JOIN fresh f ON f.n = c.last_n
+       ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
+         last_message_id = EXCLUDED.last_message_id,
+         updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+       RETURNING id, last_seq
+     )
+     INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
+     SELECT f.id, f.conversation_id,
+            bumped.last_seq - c.added + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.n),
+            f.sender_id, f.target_type, f.target_id, f.content, f.sent_at, f.client_msg_id
+     FROM fresh f JOIN counts c USING (conversation_id) JOIN bumped ON bumped.id = f.conversation_id
+     RETURNING id, seq`,
+    [
+      unique.map((m) => m.id),
+      unique.map((m) => m.conversationId),
+      unique.map((m) => m.from),
+      unique.map((m) => m.to.type),
+      unique.map((m) => m.to.id),
+      unique.map((m) => JSON.stringify(m.content)),
+      unique.map((m) => m.sentAt),
+      unique.map((m) => m.clientMsgId),
+    ],
+  );
   const stored = new Map<string, Message>();
-  for (const ids of chunks(batch.map((m) => m.id), CHUNK)) {
-    const rows = await tx.query<MessageRow>(
+  const byId = new Map(unique.map((m) => [m.id, m]));
+  for (const row of rows) {
+    const id = String(row.id);
+    stored.set(id, { ...byId.get(id)!, seq: Number(row.seq) });
+  }
+  const before = unique.filter((m) => !stored.has(m.id)).map((m) => m.id);
+  if (before.length > 0) {
+    const old = await db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
-      [ids],
+      [before],
     );
-    for (const row of rows) stored.set(String(row.id), toMessage(row));
+    for (const row of old) stored.set(String(row.id), toMessage(row));
   }
-
-  const fresh = new Map<string, AcceptedMessage[]>();
-  const seen = new Set<string>();
-  for (const message of batch) {
-    if (stored.has(message.id) || seen.has(message.id)) continue;
-    seen.add(message.id);
-    const list = fresh.get(message.conversationId) ?? [];
-    list.push(message);
-    fresh.set(message.conversationId, list);
-  }
-
-  if (fresh.size > 0) {
-    const lastSeq = new Map<string, number>();
-    for (const part of chunks([...fresh.entries()], CHUNK)) {
-      const params: unknown[] = [];
-      for (const [id, list] of part) {
-        const last = list[list.length - 1];
-        params.push(id, ...conversationColumns(id), list.length, last.id, last.sentAt);
-      }
-      const rows = await tx.query<{ id: string; last_seq: number }>(
-        `INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
-         VALUES ${placeholders(part.length, 8)}
-         ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
-           last_message_id = EXCLUDED.last_message_id,
-           updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
-         RETURNING id, last_seq`,
-        params,
-      );
-      for (const row of rows) lastSeq.set(row.id, Number(row.last_seq));
-    }
-
-    const inserts: Message[] = [];
-    for (const [id, list] of fresh) {
-      let seq = lastSeq.get(id)! - list.length;
-      for (const message of list) {
-        const full = { ...message, seq: ++seq };
-        inserts.push(full);
-        stored.set(full.id, full);
-      }
-    }
-    for (const part of chunks(inserts, CHUNK)) {
-      const params: unknown[] = [];
-      for (const m of part) {
-        params.push(
-          m.id,
-          m.conversationId,
-          m.seq,
-          m.from,
-          m.to.type,
-          m.to.id,
-          JSON.stringify(m.content),
-          m.sentAt,
-          m.clientMsgId,
-        );
-      }
-      await tx.query(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
-         VALUES ${placeholders(part.length, 9)}`,
-        params,
-      );
-    }
-  }
-
-  return batch.flatMap((m) => stored.get(m.id) ?? []).filter((m, i, all) => all.indexOf(m) === i);
+  return unique.flatMap((m) => stored.get(m.id) ?? []);
 }
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
