@@ -69,7 +69,8 @@ function session(socket: WebSocket): void {
 }
 
 const server = Deno.serve({
-  hostname: "127.0.0.1",
+  // All of 127.0.0.0/8, so clients can spread over several destination addresses.
+  hostname: "0.0.0.0",
   port: Number(Deno.env.get("RELAY_PORT") ?? "0"),
   onListen: ({ port }) => console.log(`relay: listening on http://127.0.0.1:${port}`),
 }, async (request) => {

@@ -176,6 +176,9 @@ async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: n
   return { rssKb: rss, cpuSeconds: cpu };
 }
 
+/** Connections opened to one destination address before the next. */
+const PER_ADDRESS = 25_000;
+
 /** Idle authenticated connections: memory per connection and idle CPU of the connect process. */
 export async function connections(
   target: Target,
@@ -189,11 +192,18 @@ export async function connections(
   await sleep(500);
   const before = await processStats(pid);
   const sockets: WebSocket[] = [];
+  // One destination address gives about 28,000 ephemeral source ports: spread
+  // the connections over 127.0.0.1, 127.0.0.2, … (servers listen on 0.0.0.0).
+  const urls = Array.from({ length: Math.ceil(count / PER_ADDRESS) }, (_, i) => {
+    const url = new URL(wsUrl);
+    url.hostname = `127.0.0.${i + 1}`;
+    return url.toString();
+  });
   for (let i = 0; i < count; i += 200) {
     await Promise.all(
-      Array.from({ length: Math.min(200, count - i) }, () =>
+      Array.from({ length: Math.min(200, count - i) }, (_, j) =>
         new Promise<void>((resolve) => {
-          const ws = new WebSocket(wsUrl);
+          const ws = new WebSocket(urls[Math.floor((i + j) / PER_ADDRESS)]);
           ws.onopen = () => ws.send(JSON.stringify({ op: "auth", token }));
           ws.onmessage = () => resolve();
           ws.onerror = () => resolve();

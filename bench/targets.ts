@@ -85,7 +85,8 @@ export async function embeddedTarget(
 ): Promise<Target> {
   const server = await startServer({
     dataDir: await Deno.makeTempDir({ prefix: "im-bench-" }),
-    env: BENCH_ENV,
+    // Every loopback address, for the connections scenario.
+    env: { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
     denoFlags,
   });
   return systemTarget(
@@ -104,7 +105,7 @@ export async function clusterTarget(
 ): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
   const cluster = await startIsolatedCluster(
-    { ...BENCH_ENV, IM_HTTP_HOST: "127.0.0.1" },
+    { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
     { instances, denoFlags },
   );
   // The connect process whose port the URL names.

@@ -74,7 +74,7 @@ export async function startServer(
       "main.ts",
     ],
     cwd: ROOT,
-    env: { ...TEST_ENV, IM_HTTP_PORT: "0", ...env, IM_HTTP_HOST: "127.0.0.1", IM_DATA_DIR: dir },
+    env: { ...TEST_ENV, IM_HTTP_PORT: "0", IM_HTTP_HOST: "127.0.0.1", ...env, IM_DATA_DIR: dir },
     stdout: "piped",
     stderr: "piped",
   });
@@ -91,7 +91,7 @@ export async function startServer(
         const match = /listening on http:\/\/([\d.]+):(\d+)/.exec(output.join(""));
         if (match) {
           clearTimeout(timer);
-          resolve(`http://${match[1]}:${match[2]}`);
+          resolve(`http://${match[1] === "0.0.0.0" ? "127.0.0.1" : match[1]}:${match[2]}`);
         }
       }
     };

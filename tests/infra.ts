@@ -57,7 +57,7 @@ export async function startIsolatedCluster(
       IM_ETCD_ENDPOINTS: INFRA.etcd,
       IM_ETCD_PREFIX: `/im-test/${suffix}/`,
       IM_LEASE_TTL_S: "3",
-      IM_HTTP_HOST: "127.0.0.1",
+      IM_HTTP_HOST: env.IM_HTTP_HOST ?? "127.0.0.1",
     },
   });
 }
