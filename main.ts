@@ -3,7 +3,7 @@
  * adapters, with PGlite for storage. One port serves the HTTP API and `/ws`.
  */
 import farmhash from "farmhash";
-import { createApi } from "./api/mod.ts";
+import { createApi, loadWebAssets } from "./api/mod.ts";
 import { createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     connectUrl: () => "/ws",
     jsonBodyBytes: config.limits.jsonBodyBytes,
     imageBytes: config.limits.imageBytes,
+    web: await loadWebAssets(),
   });
 
   const server = Deno.serve({

@@ -3,7 +3,7 @@ import { AppError } from "../shared/errors.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
-import { createApi } from "./mod.ts";
+import { createApi, loadWebAssets } from "./mod.ts";
 
 const config = configOrExit("api");
 const { cluster } = config;
@@ -22,6 +22,7 @@ const api = createApi({
   },
   jsonBodyBytes: config.limits.jsonBodyBytes,
   imageBytes: config.limits.imageBytes,
+  web: await loadWebAssets(),
 });
 const server = Deno.serve({
   hostname: config.http.host,

@@ -3,9 +3,11 @@ import { AppError } from "../shared/errors.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { bearer, errorResponse, json, readBytes, readJson } from "./http.ts";
 import { type Route, ROUTES } from "./routes.ts";
+import { type WebAssets, webResponse } from "./web.ts";
 
 export { ROUTES } from "./routes.ts";
 export type { Route } from "./routes.ts";
+export { loadWebAssets } from "./web.ts";
 
 /** Options of `createApi()`. */
 export interface ApiOptions {
@@ -15,6 +17,8 @@ export interface ApiOptions {
   jsonBodyBytes?: number;
   imageBytes?: number;
   onError?: (error: unknown) => void;
+  /** The web client served at `/`; null serves a page saying it is not built. */
+  web?: WebAssets | null;
 }
 
 /** An HTTP handler for the API. */
@@ -50,6 +54,7 @@ export function createApi(
     jsonBodyBytes = 64 * 1024,
     imageBytes = 5 * 1024 * 1024,
     onError = console.error,
+    web = null,
   }: ApiOptions,
 ): Api {
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
@@ -58,6 +63,8 @@ export function createApi(
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return json({ status: "ok" });
+    const page = webResponse(web, request, url);
+    if (page) return page;
     if (url.pathname === "/readyz") {
       await logic.ready();
       return json({ status: "ready" });

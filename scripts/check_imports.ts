@@ -1,6 +1,7 @@
 /**
  * The import-direction check: layers never import each other, `shared/` imports
- * no layer, and a technology (npm package) is imported only by the file named
+ * no layer, the SDK and the web client import no server code, and a technology
+ * (npm package) is imported only by the file named
  * after it or by a `main.ts`. Exits 1 naming each violation.
  */
 const LAYERS = ["api", "logic", "task", "connect"];
@@ -16,6 +17,7 @@ const TECHNOLOGY_FILES: Record<string, RegExp> = {
   "etcd3": /(^|\/)etcd\.ts$/,
   "@grpc/grpc-js": /(^|\/|_)grpc\.ts$/,
   "@grpc/proto-loader": /(^|\/|_)grpc\.ts$/,
+  "playwright-core": /^tests\/browser\.ts$/,
 };
 
 async function* files(dir: URL, prefix = ""): AsyncGenerator<string> {
@@ -60,6 +62,9 @@ for await (const path of files(ROOT)) {
       }
       if (path.startsWith("client/") && (layer || target === "main.ts")) {
         problems.push(`${path}: the SDK imports server code (${specifier})`);
+      }
+      if (path.startsWith("web/") && (layer || target === "main.ts")) {
+        problems.push(`${path}: the web client imports server code (${specifier})`);
       }
     } else if (!specifier.startsWith("node:")) {
       const allowed = TECHNOLOGY_FILES[specifier];

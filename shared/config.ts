@@ -103,7 +103,7 @@ function reader(env: Env) {
 }
 
 /** Variables of the project's tooling (tests, infra scripts), not of the server. */
-const TOOLING = /^IM_(INFRA_|E2E_|FAULT_|CLUSTER_TESTS$)/;
+const TOOLING = /^IM_(INFRA_|E2E_|FAULT_|BROWSER_|CLUSTER_TESTS$)/;
 
 /** Validates every `IM_*` variable into one frozen object; throws ConfigError naming the bad one. */
 export function loadConfig(env: Env): Readonly<Config> {

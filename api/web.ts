@@ -1,0 +1,102 @@
+/**
+ * The web client's files, served by the api at `/` in both modes: the page, the
+ * bundle `deno task build:web` writes to web/dist/, and the style sheet. Asset
+ * URLs carry a version (a hash of the files), so they can be cached for good;
+ * the page itself is always revalidated.
+ */
+
+/** The loaded files of the web client. */
+export interface WebAssets {
+  version: string;
+  page: string;
+  files: Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>;
+}
+
+/** The policy of the page: scripts and styles from this origin only, nothing inline. */
+export const WEB_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  // The WebSocket may be another origin: a cluster's connect servers listen on their own ports.
+  "connect-src 'self' ws: wss:",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const ROOT = new URL("../web/", import.meta.url);
+
+/** Reads the web client's files; null when the bundle has not been built. */
+export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {
+  let script: Uint8Array<ArrayBuffer>;
+  try {
+    script = await Deno.readFile(new URL("dist/app.js", root));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const style = await Deno.readFile(new URL("app.css", root));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style])),
+  );
+  const version = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const page = (await Deno.readTextFile(new URL("index.html", root)))
+    .replaceAll("%VERSION%", version);
+  return {
+    version,
+    page,
+    files: new Map([
+      ["/assets/app.js", { body: script, type: "text/javascript; charset=utf-8" }],
+      ["/assets/app.css", { body: style, type: "text/css; charset=utf-8" }],
+    ]),
+  };
+}
+
+const COMMON = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>im</title>
+<p>The web client is not built. Run <code>deno task build:web</code> (or start with
+<code>deno task start</code>, which builds it) and reload.</p>`;
+
+/** Answers `/` and `/assets/*`; null for every other path. */
+export function webResponse(assets: WebAssets | null, request: Request, url: URL): Response | null {
+  if (url.pathname !== "/" && !url.pathname.startsWith("/assets/")) return null;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  const headers = { ...COMMON, "content-security-policy": WEB_CSP };
+  if (url.pathname === "/") {
+    return new Response(request.method === "HEAD" ? null : assets?.page ?? NOT_BUILT, {
+      status: assets ? 200 : 503,
+      headers: {
+        ...headers,
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-cache",
+      },
+    });
+  }
+  const file = assets?.files.get(url.pathname);
+  if (!file) {
+    return new Response("Not found", {
+      status: 404,
+      headers: { ...COMMON, "content-type": "text/plain" },
+    });
+  }
+  const etag = `"${assets!.version}"`;
+  const cache = url.searchParams.get("v") === assets!.version
+    ? "public, max-age=31536000, immutable"
+    : "no-cache";
+  if (request.headers.get("if-none-match") === etag) {
+    return new Response(null, {
+      status: 304,
+      headers: { ...COMMON, etag, "cache-control": cache },
+    });
+  }
+  return new Response(request.method === "HEAD" ? null : file.body, {
+    headers: { ...COMMON, "content-type": file.type, "cache-control": cache, etag },
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * End-to-end in a real browser: people register, become friends, chat with text
+ * and images, form a group, drop off and come back, all through the web client
+ * the server serves at `/`. Screenshots go to results/web/.
+ */
+import { Buffer } from "node:buffer";
+import { assert, assertEquals } from "./assert.ts";
+import { type BrowserContext, browserTestsEnabled, launch, type Page } from "./browser.ts";
+import { e2eMode, eventually, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+
+const enabled = browserTestsEnabled();
+const SHOTS = new URL("../results/web/", import.meta.url).pathname;
+const PASSWORD = "correct horse battery";
+
+async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}${e2eMode()}-${name}.png` });
+}
+
+/** Registers through the sign-up form; resolves once the app shows the signed-in user. */
+async function register(page: Page, url: string, username: string, nickname: string) {
+  await page.goto(url);
+  await page.getByRole("button", { name: "No account? Create one" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Nickname (optional)").fill(nickname);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.locator(".me-name", { hasText: nickname }).waitFor();
+}
+
+async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
+}
+
+async function openChat(page: Page, title: string): Promise<void> {
+  await tab(page, "Chats");
+  await page.locator(".conversation", { hasText: title }).click();
+  await page.locator(".chat-title", { hasText: title }).waitFor();
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel("Message", { exact: true }).fill(text);
+  await page.getByLabel("Message", { exact: true }).press("Enter");
+  // Marked as sending until the server has given it its seq.
+  await page.locator(".message.mine.stored .text", { hasText: text }).last().waitFor();
+}
+
+/** The texts of the open chat, in the order shown. */
+async function texts(page: Page): Promise<string[]> {
+  return await page.locator(".messages .message .text").allTextContents();
+}
+
+Deno.test({
+  name: "web: friends, text and images, a group of three, offline and back, script shown as text",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  const contexts: BrowserContext[] = [];
+  const dialogs: string[] = [];
+  const newPage = async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    return page;
+  };
+  try {
+    const names = { a: uniqueName("ann"), b: uniqueName("bob"), c: uniqueName("cat") };
+    const [ann, bob, cat] = [await newPage(), await newPage(), await newPage()];
+
+    // Server errors show next to their field.
+    await bob.goto(server.url);
+    await shot(bob, "sign-in");
+    await bob.getByLabel("Username").fill(names.b);
+    await bob.getByLabel("Password").fill(PASSWORD);
+    await bob.getByRole("button", { name: "Sign in" }).click();
+    await bob.locator("#form-error", { hasText: /invalid|password|credentials/i }).waitFor();
+
+    await register(ann, server.url, names.a, "Ann");
+    await register(bob, server.url, names.b, "Bob");
+    await register(cat, server.url, names.c, "Cat");
+
+    // Ann finds Bob and asks; Bob accepts; each sees the other online.
+    await tab(ann, "Friends");
+    await ann.getByLabel("Find people").fill(names.b);
+    await ann.getByRole("button", { name: "Search" }).click();
+    await ann.locator(`[data-add="${names.b}"]`).click();
+    await ann.getByText("Pending").waitFor();
+    await tab(bob, "Friends");
+    await bob.getByRole("button", { name: "Accept" }).click();
+    await bob.locator("[data-friend] .dot.online").waitFor();
+    await ann.locator("[data-friend] .dot.online").waitFor();
+    await shot(ann, "friends");
+
+    // Text and an image, both ways.
+    await ann.locator("[data-friend]").click();
+    await say(ann, "Hi Bob!");
+    await tab(bob, "Chats");
+    await bob.locator(".conversation .badge.unread", { hasText: "1" }).waitFor();
+    await openChat(bob, "Ann");
+    await bob.locator(".message.theirs .text", { hasText: "Hi Bob!" }).waitFor();
+    await say(bob, "Hello Ann");
+    await ann.locator(".message.theirs .text", { hasText: "Hello Ann" }).waitFor();
+    await ann.locator("#image-input").setInputFiles({
+      name: "dot.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(PNG_2x3),
+    });
+    const image = bob.locator(".message.theirs img").last();
+    await image.waitFor();
+    // Loaded from the server, at its real size.
+    await eventually(async () =>
+      await image.evaluate((el) => {
+        const img = el as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth === 2;
+      })
+    );
+    assertEquals(await image.evaluate((img) => img.closest("a")?.getAttribute("target")), "_blank");
+
+    // Markup and script in a message are shown as text and run nothing.
+    const hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    await say(ann, hostile);
+    await bob.locator(".message.theirs .text").filter({ hasText: "<img src=x" }).waitFor();
+    assertEquals((await texts(bob)).at(-1), hostile);
+    assertEquals(await bob.locator('.messages img[src="x"]').count(), 0);
+    await shot(bob, "chat");
+
+    // Ann makes a group with Bob; Cat finds it and joins; all three chat.
+    await tab(ann, "Groups");
+    await ann.getByLabel("Group name").fill("Weekend plans");
+    await ann.getByLabel("Bob").check();
+    await ann.getByRole("button", { name: "Create group" }).click();
+    await ann.locator(".chat-title", { hasText: "Weekend plans" }).waitFor();
+    await tab(cat, "Groups");
+    await cat.getByLabel("Find groups").fill("Weekend");
+    await cat.getByRole("button", { name: "Search" }).click();
+    await cat.locator('[data-join="Weekend plans"]').click();
+    await cat.locator(".chat-title", { hasText: "Weekend plans" }).waitFor();
+    await ann.locator('.presence[data-online-count="3"]').waitFor();
+    await say(cat, "Hi both, I am Cat");
+    await ann.locator(".message.theirs .text", { hasText: "I am Cat" }).waitFor();
+    await openChat(bob, "Weekend plans");
+    await bob.locator(".message.theirs .text", { hasText: "I am Cat" }).waitFor();
+    await say(bob, "Welcome Cat");
+    await cat.locator(".message.theirs .text", { hasText: "Welcome Cat" }).waitFor();
+    await shot(ann, "group");
+
+    // Cat's connection drops (the socket is cut and reconnects refused): a banner shows, and
+    // what is sent meanwhile arrives once, in order, when it comes back.
+    let cut = false;
+    const sockets: { close(): Promise<void> }[] = [];
+    await cat.routeWebSocket(/\/ws/, (ws) => {
+      if (cut) return void ws.close({ code: 1006 as 1000, reason: "cut" }).catch(() => {});
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    await cat.reload();
+    await openChat(cat, "Weekend plans");
+    await say(cat, "Back after a reload");
+    cut = true;
+    for (const ws of sockets) await ws.close();
+    await cat.getByRole("status").filter({ hasText: "Reconnecting" }).waitFor();
+    const during = ["one while Cat is away", "two while Cat is away", "three while Cat is away"];
+    for (const text of during) await say(ann, text);
+    await say(bob, "four while Cat is away");
+    await shot(cat, "reconnecting");
+    cut = false;
+    await cat.locator(".message .text", { hasText: "four while Cat is away" }).waitFor({
+      timeout: 20_000,
+    });
+    assert(await cat.locator(".banner").isHidden(), "the banner goes once reconnected");
+    const shown = await texts(cat);
+    assertEquals(shown.slice(-4), [...during, "four while Cat is away"]);
+    assertEquals(new Set(shown).size, shown.length, "no message shown twice");
+
+    // Cat closes the app; messages arrive; Cat comes back to the right unread count.
+    await cat.close();
+    await say(ann, "five, Cat is gone");
+    await say(bob, "six, Cat is gone");
+    const back = await contexts[2].newPage();
+    await back.goto(server.url);
+    await tab(back, "Chats");
+    await back.locator(".conversation", { hasText: "Weekend plans" }).locator(".badge.unread", {
+      hasText: "2",
+    }).waitFor();
+    await shot(back, "chats");
+    await openChat(back, "Weekend plans");
+    await back.locator(".message .text", { hasText: "six, Cat is gone" }).waitFor();
+    const again = await texts(back);
+    assertEquals(again.slice(-2), ["five, Cat is gone", "six, Cat is gone"]);
+    assertEquals(new Set(again).size, again.length, "no message shown twice");
+    await tab(back, "Chats");
+    assertEquals(
+      await back.locator(".conversation", { hasText: "Weekend plans" }).locator(".badge").count(),
+      0,
+      "read once opened",
+    );
+
+    // Profile: a nickname change and an avatar, with the type checked before upload.
+    await tab(ann, "Profile");
+    await ann.getByLabel(/^Avatar/).setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("not an image"),
+    });
+    await ann.locator("#profile-avatar-error", { hasText: "PNG, JPEG, GIF or WebP" }).waitFor();
+    await ann.getByLabel(/^Avatar/).setInputFiles({
+      name: "me.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(PNG_2x3),
+    });
+    await ann.getByLabel("Nickname").fill("Ann B.");
+    await ann.getByRole("button", { name: "Save" }).click();
+    await ann.locator(".me-name", { hasText: "Ann B." }).waitFor();
+    await ann.locator(".topbar img.avatar").waitFor();
+    await shot(ann, "profile");
+
+    assertEquals(dialogs, [], "no script ran");
+  } finally {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser.close();
+    await server.stop();
+  }
+});
+
+Deno.test({
+  name: "web: the page and its assets are served with types, caching and a strict policy",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  try {
+    const page = await fetch(`${server.url}/`);
+    const html = await page.text();
+    assertEquals(page.status, 200);
+    assertEquals(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assertEquals(page.headers.get("cache-control"), "no-cache");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    assert(csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"), csp);
+    assert(!/<script>/.test(html) && !/ on[a-z]+=/.test(html), "no inline script");
+    const src = /src="([^"]+app\.js[^"]*)"/.exec(html)![1];
+    const script = await fetch(`${server.url}${src}`);
+    await script.body?.cancel();
+    assertEquals(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assertEquals(script.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assertEquals(script.headers.get("x-content-type-options"), "nosniff");
+    const stale = await fetch(`${server.url}/assets/app.js?v=old`);
+    await stale.body?.cancel();
+    assertEquals(stale.headers.get("cache-control"), "no-cache");
+  } finally {
+    await server.stop();
+  }
+});
