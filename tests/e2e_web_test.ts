@@ -221,6 +221,19 @@ Deno.test({
     await ann.locator(".topbar img.avatar").waitFor();
     await shot(ann, "profile");
 
+    // Phone width: the list, then the chat alone with a way back.
+    await back.setViewportSize({ width: 390, height: 780 });
+    await back.getByRole("button", { name: "Back to the list" }).click();
+    await back.locator(".conversation", { hasText: "Weekend plans" }).waitFor();
+    await shot(back, "phone-list");
+    await back.locator(".conversation", { hasText: "Weekend plans" }).click();
+    await back.getByRole("button", { name: "Back to the list" }).waitFor();
+    assert(await back.locator(".sidebar").isHidden(), "the chat takes the whole phone screen");
+    await shot(back, "phone-chat");
+
+    await openChat(ann, "Weekend plans");
+    await shot(ann, "chat-view");
+
     assertEquals(dialogs, [], "no script ran");
   } finally {
     for (const context of contexts) await context.close().catch(() => {});

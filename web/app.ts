@@ -1219,7 +1219,7 @@ class App {
       items.push(this.#bubble(m.from, m.content, {
         seq: m.seq,
         time: m.sentAt,
-        showName: conv?.type === "group" && m.from !== previous,
+        showName: conv?.type === "group" && m.from !== previous && m.from !== this.me.id,
       }));
       previous = m.from;
     }
