@@ -7,7 +7,7 @@ const SUITES = [
   "tests/e2e_accounts_test.ts",
   "tests/e2e_messages_test.ts",
   "tests/e2e_bad_input_test.ts",
-  "tests/e2e_web_test.ts",
+  "tests/web_client.browser.ts",
 ];
 
 if (Deno.env.get("IM_CLUSTER_TESTS") !== "1") {

@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "./assert.ts";
 import { type BrowserContext, browserTestsEnabled, launch, type Page } from "./browser.ts";
-import { e2eMode, eventually, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+import { e2eMode, eventually, friendPair, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 
 const enabled = browserTestsEnabled();
 const SHOTS = new URL("../results/web/", import.meta.url).pathname;
@@ -268,6 +268,48 @@ Deno.test({
     await stale.body?.cancel();
     assertEquals(stale.headers.get("cache-control"), "no-cache");
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test({
+  name: "web: older history loads on scrolling up, in order; logging out returns to sign-in",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  const [writer, reader] = await friendPair(server.url);
+  try {
+    const to = { type: "user" as const, id: reader.self!.id };
+    const sent = Array.from({ length: 75 }, (_, i) => `old message ${i + 1}`);
+    for (const text of sent) await writer.send(to, { type: "text", text });
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Username").fill((await reader.me()).username);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".conversation .badge.unread", { hasText: "75" }).waitFor();
+    await page.locator(".conversation").click();
+    await page.locator(".message .text", { hasText: "old message 75" }).waitFor();
+    assert((await texts(page)).length < 75, "only the latest page at first");
+    await eventually(async () => {
+      await page.locator(".messages").evaluate((el) => el.scrollTop = 0);
+      return (await texts(page)).length === 75;
+    }, 15_000);
+    assertEquals(await texts(page), sent);
+    await page.getByText("This is the start of the conversation.").waitFor();
+
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await context.close();
+  } finally {
+    await Promise.all([writer.close(), reader.close()]);
+    await browser.close();
     await server.stop();
   }
 });
