@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     hash: (userId) => farmhash.hash32(userId),
     ...config.connect,
     frameBytes: config.limits.frameBytes,
+    jsonDepth: config.limits.jsonDepth,
   });
   const connects = {
     connectServers: () => [config.serverId],
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
     logic,
     connectUrl: () => "/ws",
     jsonBodyBytes: config.limits.jsonBodyBytes,
+    jsonDepth: config.limits.jsonDepth,
+    bodyTimeoutMs: config.limits.bodyTimeoutMs,
     imageBytes: config.limits.imageBytes,
     web: await loadWebAssets(),
   });

@@ -1,5 +1,6 @@
 /** HTTP plumbing: JSON answers, the one error mapping, and bodies read under a limit. */
 import { AppError } from "../shared/errors.ts";
+import { nestsDeeperThan } from "../shared/json_depth.ts";
 export { errorResponse } from "../shared/http_error.ts";
 
 const JSON_HEADERS = {
@@ -17,17 +18,35 @@ export function noContent(): Response {
   return new Response(null, { status: 204 });
 }
 
-/** Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes. */
-export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes,
+ * and `invalid_argument` if it has not all arrived within `timeoutMs` (a client
+ * trickling a body must not hold the request open).
+ */
+export async function readBytes(
+  request: Request,
+  limit: number,
+  timeoutMs = 10_000,
+): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw new AppError("payload_too_large", `Body over ${limit} bytes`);
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError("invalid_argument", `Body not received within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), late]).catch(async (error) => {
+        await reader.cancel().catch(() => {});
+        throw error;
+      });
       if (done) break;
       size += value.length;
       if (size > limit) {
@@ -37,6 +56,7 @@ export async function readBytes(request: Request, limit: number): Promise<Uint8A
       chunks.push(value);
     }
   } finally {
+    clearTimeout(timer);
     reader.releaseLock();
   }
   const bytes = new Uint8Array(size);
@@ -48,12 +68,24 @@ export async function readBytes(request: Request, limit: number): Promise<Uint8A
   return bytes;
 }
 
-/** Reads a JSON body under a limit; malformed JSON is `invalid_argument`. */
-export async function readJson(request: Request, limit: number): Promise<unknown> {
-  const bytes = await readBytes(request, limit);
+/** Reads a JSON body under a size, time and nesting limit; malformed JSON is `invalid_argument`. */
+export async function readJson(
+  request: Request,
+  { bytes: limit, depth, timeoutMs }: { bytes: number; depth: number; timeoutMs: number },
+): Promise<unknown> {
+  const bytes = await readBytes(request, limit, timeoutMs);
   if (bytes.length === 0) return {};
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("invalid_argument", "Invalid body: not UTF-8");
+  }
+  if (nestsDeeperThan(text, depth)) {
+    throw new AppError("invalid_argument", `Invalid body: JSON nested deeper than ${depth} levels`);
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new AppError("invalid_argument", "Invalid body: malformed JSON");
   }

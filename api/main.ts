@@ -21,6 +21,8 @@ const api = createApi({
     return servers[next++ % servers.length].url!;
   },
   jsonBodyBytes: config.limits.jsonBodyBytes,
+  jsonDepth: config.limits.jsonDepth,
+  bodyTimeoutMs: config.limits.bodyTimeoutMs,
   imageBytes: config.limits.imageBytes,
   web: await loadWebAssets(),
 });

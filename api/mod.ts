@@ -15,6 +15,8 @@ export interface ApiOptions {
   /** The WebSocket URL for `GET /api/connect`. */
   connectUrl: () => string;
   jsonBodyBytes?: number;
+  jsonDepth?: number;
+  bodyTimeoutMs?: number;
   imageBytes?: number;
   onError?: (error: unknown) => void;
   /** The web client served at `/`; null serves a page saying it is not built. */
@@ -52,6 +54,8 @@ export function createApi(
     logic,
     connectUrl,
     jsonBodyBytes = 64 * 1024,
+    jsonDepth = 16,
+    bodyTimeoutMs = 10_000,
     imageBytes = 5 * 1024 * 1024,
     onError = console.error,
     web = null,
@@ -89,8 +93,9 @@ export function createApi(
         userId,
         token,
         logic,
-        body: () => readJson(request, jsonBodyBytes),
-        bytes: (limit) => readBytes(request, limit),
+        body: () =>
+          readJson(request, { bytes: jsonBodyBytes, depth: jsonDepth, timeoutMs: bodyTimeoutMs }),
+        bytes: (limit) => readBytes(request, limit, bodyTimeoutMs),
         connectUrl,
         imageBytes,
       });

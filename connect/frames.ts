@@ -1,4 +1,5 @@
 /** Parsing client frames: anything that is not a valid protocol frame is a ProtocolError. */
+import { nestsDeeperThan } from "../shared/json_depth.ts";
 
 /** A frame that breaks the protocol (counts towards the 4400 close). */
 export class ProtocolError extends Error {}
@@ -23,8 +24,11 @@ function fields(obj: Record<string, unknown>, allowed: readonly string[]): void 
   }
 }
 
-/** Parses one text frame. */
-export function parseFrame(data: string): ClientFrame {
+/** Parses one text frame; arrays and objects may nest `maxDepth` deep. */
+export function parseFrame(data: string, maxDepth = 16): ClientFrame {
+  if (nestsDeeperThan(data, maxDepth)) {
+    throw new ProtocolError(`Invalid frame: JSON nested deeper than ${maxDepth} levels`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(data);

@@ -32,6 +32,7 @@ const connect = createConnect({
   hash: (userId) => farmhash.hash32(userId),
   ...config.connect,
   frameBytes: config.limits.frameBytes,
+  jsonDepth: config.limits.jsonDepth,
 });
 
 const http = Deno.serve(

@@ -29,6 +29,8 @@ export interface ConnectOptions {
   authTimeoutMs?: number;
   idleTimeoutMs?: number;
   frameBytes?: number;
+  /** Deepest nesting of arrays and objects in a frame. */
+  jsonDepth?: number;
   sendBufferBytes?: number;
   onError?: (error: unknown, context: string) => void;
 }
@@ -68,6 +70,7 @@ export function createConnect(options: ConnectOptions): Connect {
     authTimeoutMs = 10_000,
     idleTimeoutMs = 60_000,
     frameBytes = 64 * 1024,
+    jsonDepth = 16,
     sendBufferBytes = 4 * 1024 * 1024,
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
@@ -230,7 +233,7 @@ export function createConnect(options: ConnectOptions): Connect {
       return { tooLarge: true };
     }
     try {
-      return { frame: parseFrame(data) };
+      return { frame: parseFrame(data, jsonDepth) };
     } catch (error) {
       if (error instanceof ProtocolError) return { invalid: error };
       throw error;

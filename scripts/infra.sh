@@ -127,11 +127,20 @@ PROPS
   wait_port "$KAFKA_PORT" kafka 60
 }
 
+port_of() { # engine
+  case "$1" in kafka) echo "$KAFKA_PORT" ;; redis) echo "$REDIS_PORT" ;; etcd) echo "$ETCD_PORT" ;; esac
+}
+
 stop_pid() { # name
   local file="$DIR/$1.pid"
-  [ -f "$file" ] || return 0
-  local pid
-  pid=$(cat "$file")
+  local pid=""
+  if [ -f "$file" ]; then
+    pid=$(cat "$file")
+  else
+    # No pid file (an interrupted run removed it): whoever listens on the engine's port.
+    pid=$(ss -ltnpH "sport = :$(port_of "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    [ -n "$pid" ] || return 0
+  fi
   if kill "$pid" 2>/dev/null; then
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true

@@ -11,6 +11,10 @@ export interface Limits {
   frameBytes: number;
   groupSize: number;
   jsonBodyBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body or frame. */
+  jsonDepth: number;
+  /** How long a request body may take to arrive. */
+  bodyTimeoutMs: number;
   noteMax: number;
 }
 
@@ -164,6 +168,8 @@ export function loadConfig(env: Env): Readonly<Config> {
       frameBytes: int("IM_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
       groupSize: int("IM_MAX_GROUP_SIZE", 2000, 2, 1_000_000),
       jsonBodyBytes: int("IM_MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+      jsonDepth: int("IM_MAX_JSON_DEPTH", 16, 2, 1000),
+      bodyTimeoutMs: int("IM_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
     },
     auth: {
       scryptCost,

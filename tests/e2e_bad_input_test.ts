@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { befriend, collect, eventually, newUser, startServer } from "./harness.ts";
 
-const server = await startServer();
+const server = await startServer({ env: { IM_BODY_TIMEOUT_MS: "1500" } });
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -229,5 +229,51 @@ Deno.test(
     ]);
     ws.close();
     await Promise.all([a.close(), b.close(), stranger.close()]);
+  },
+);
+
+Deno.test(
+  "HTTP and WS: JSON nested too deep is refused before it is parsed; a body that trickles times out",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const auth = { authorization: `Bearer ${a.token}`, "content-type": "application/json" };
+    const deep = `{"nickname":${"[".repeat(40)}${"]".repeat(40)}}`;
+    const answer = await call("PATCH", "/api/me", deep, auth);
+    assertEquals(answer.status, 400);
+    assertEquals(answer.body.error.code, "invalid_argument");
+    assert(/nested deeper than 16/.test(answer.body.error.message), answer.body.error.message);
+
+    const { ws, frames } = await rawSocket();
+    ws.send(JSON.stringify({ op: "auth", token: a.token }));
+    await eventually(() => frames.some((f) => f.op === "ready"));
+    ws.send(`{"op":"send","content":${"[".repeat(1000)}`);
+    await eventually(() => frames.some((f) => f.op === "error"));
+    assert(/nested deeper/.test(String(frames.find((f) => f.op === "error")!.message)));
+    ws.close();
+
+    // A body whose first bytes come and the rest never does.
+    let stop = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"nickname":"slo'));
+        stop = () => controller.close();
+      },
+    });
+    const started = Date.now();
+    const slow = await fetch(`${url}/api/me`, {
+      method: "PATCH",
+      headers: auth,
+      body,
+      // @ts-ignore: Deno's fetch streams request bodies half-duplex.
+      duplex: "half",
+    });
+    const slowBody = await slow.json();
+    stop();
+    assertEquals([slow.status, slowBody.error.code], [400, "invalid_argument"]);
+    assert(/within 1500 ms/.test(slowBody.error.message), slowBody.error.message);
+    assert(Date.now() - started < 10_000);
+    assertEquals((await call("GET", "/api/me", undefined, auth)).status, 200, "still serving");
+    await a.close();
   },
 );
