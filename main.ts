@@ -3,7 +3,7 @@
  * adapters, with PGlite for storage. One port serves the HTTP API and `/ws`.
  */
 import farmhash from "farmhash";
-import { createApi, loadWebAssets } from "./api/mod.ts";
+import { createApi, loadWebAssets, remoteAddress } from "./api/mod.ts";
 import { createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     auth: config.auth,
     send: config.send,
+    rates: config.rates,
     dedupeSince,
   });
   const connect = createConnect({
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     serverId: config.serverId,
     hash: (userId) => farmhash.hash32(userId),
     ...config.connect,
+    allowedOrigins: config.allowedOrigins,
     frameBytes: config.limits.frameBytes,
     jsonDepth: config.limits.jsonDepth,
   });
@@ -82,8 +84,8 @@ async function main(): Promise<void> {
       console.log(
         `im embedded: listening on http://${hostname}:${port} (data in ${config.dataDir})`,
       ),
-  }, (request) => {
-    if (new URL(request.url).pathname !== "/ws") return api.handle(request);
+  }, (request, info) => {
+    if (new URL(request.url).pathname !== "/ws") return api.handle(request, remoteAddress(info));
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return errorResponse(
         new AppError("invalid_argument", "Expected a WebSocket upgrade"),

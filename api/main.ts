@@ -3,7 +3,7 @@ import { AppError } from "../shared/errors.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
-import { createApi, loadWebAssets } from "./mod.ts";
+import { createApi, loadWebAssets, remoteAddress } from "./mod.ts";
 
 const config = configOrExit("api");
 const { cluster } = config;
@@ -30,7 +30,7 @@ const server = Deno.serve({
   hostname: config.http.host,
   port: config.http.port,
   onListen: ({ hostname, port }) => console.log(`im api: listening on http://${hostname}:${port}`),
-}, (request) => api.handle(request));
+}, (request, info) => api.handle(request, remoteAddress(info)));
 
 stopOnSignal("api", async () => {
   await server.shutdown();

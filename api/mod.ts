@@ -8,6 +8,7 @@ import { type WebAssets, webResponse } from "./web.ts";
 export { ROUTES } from "./routes.ts";
 export type { Route } from "./routes.ts";
 export { loadWebAssets } from "./web.ts";
+export { remoteAddress } from "./http.ts";
 
 /** Options of `createApi()`. */
 export interface ApiOptions {
@@ -25,7 +26,8 @@ export interface ApiOptions {
 
 /** An HTTP handler for the API. */
 export interface Api {
-  handle(request: Request): Promise<Response>;
+  /** `address`: the client's network address, as the server saw it. */
+  handle(request: Request, address?: string): Promise<Response>;
 }
 
 interface Compiled {
@@ -64,7 +66,7 @@ export function createApi(
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
   const log = (error: unknown) => onError(error);
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, address: string): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return json({ status: "ok" });
     const page = webResponse(web, request, url);
@@ -92,6 +94,7 @@ export function createApi(
         params,
         userId,
         token,
+        address,
         logic,
         body: () =>
           readJson(request, { bytes: jsonBodyBytes, depth: jsonDepth, timeoutMs: bodyTimeoutMs }),
@@ -107,9 +110,9 @@ export function createApi(
   }
 
   return {
-    async handle(request) {
+    async handle(request, address = "") {
       try {
-        return await handle(request);
+        return await handle(request, address);
       } catch (error) {
         return errorResponse(error, log);
       }

@@ -10,6 +10,8 @@ export interface RouteContext {
   /** The caller's id (empty for public routes). */
   userId: string;
   token: string;
+  /** The client's network address (empty when unknown), for per-address limits. */
+  address: string;
   logic: LogicService;
   body(): Promise<unknown>;
   bytes(limit: number): Promise<Uint8Array>;
@@ -33,13 +35,13 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/api/auth/register",
     auth: false,
-    handle: async (c) => json(await c.logic.register(await c.body()), 201),
+    handle: async (c) => json(await c.logic.register(await c.body(), c.address), 201),
   },
   {
     method: "POST",
     path: "/api/auth/login",
     auth: false,
-    handle: async (c) => json(await c.logic.login(await c.body())),
+    handle: async (c) => json(await c.logic.login(await c.body(), c.address)),
   },
   {
     method: "POST",

@@ -11,6 +11,9 @@ export const BENCH_ENV: Record<string, string> = {
   IM_SEND_BURST: "1000000",
   IM_BUCKET_RATE: "10000000",
   IM_BUCKET_BURST: "1000000",
+  IM_RATE_REGISTER_ADDRESS: "1000000/1",
+  IM_RATE_LOGIN_ADDRESS: "1000000/1",
+  IM_RATE_FRIEND_REQUEST: "1000000/1",
 };
 
 /** A running system under test. */

@@ -4,6 +4,9 @@ import { nestsDeeperThan } from "../shared/json_depth.ts";
 /** A frame that breaks the protocol (counts towards the 4400 close). */
 export class ProtocolError extends Error {}
 
+/** Every op a client may send (the authorization matrix test covers each). */
+export const CLIENT_OPS = ["auth", "send", "ack", "read", "ping"] as const;
+
 /** A parsed client frame. */
 export type ClientFrame =
   | { op: "auth"; token: string }

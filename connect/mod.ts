@@ -4,6 +4,7 @@
  * token bucket and kept pending per connection until acked.
  */
 import { AppError, toAppError } from "../shared/errors.ts";
+import { errorResponse } from "../shared/http_error.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
@@ -32,6 +33,12 @@ export interface ConnectOptions {
   /** Deepest nesting of arrays and objects in a frame. */
   jsonDepth?: number;
   sendBufferBytes?: number;
+  /**
+   * Origins whose pages may open a session (against cross-site WebSocket
+   * hijacking). Empty: a page's host must be the server's own. Clients that
+   * send no Origin (not browsers) are not concerned.
+   */
+  allowedOrigins?: readonly string[];
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -48,6 +55,22 @@ export interface Connect {
 }
 
 const RATE_STRIKES_BEFORE_CLOSE = 20;
+
+/** Whether a WebSocket upgrade's Origin may connect; see `allowedOrigins`. */
+export function originAllowed(request: Request, allowed: readonly string[]): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return true;
+  if (allowed.length > 0) return allowed.includes(origin);
+  try {
+    // The page's host against the Host the browser connected to (ports may differ:
+    // a cluster's page comes from the api, its WebSocket goes to a connect server).
+    const page = new URL(origin).hostname;
+    const server = new URL(`http://${request.headers.get("host") ?? ""}`).hostname;
+    return page !== "" && page === server;
+  } catch {
+    return false;
+  }
+}
 /** Most consecutive send frames of a connection handed to logic in one call. */
 const MAX_BATCH = 64;
 
@@ -72,6 +95,7 @@ export function createConnect(options: ConnectOptions): Connect {
     frameBytes = 64 * 1024,
     jsonDepth = 16,
     sendBufferBytes = 4 * 1024 * 1024,
+    allowedOrigins = [],
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
   const buckets = Array.from(
@@ -301,6 +325,12 @@ export function createConnect(options: ConnectOptions): Connect {
   return {
     upgrade(request: Request): Response {
       if (closing) return new Response("shutting down", { status: 503 });
+      if (!originAllowed(request, allowedOrigins)) {
+        return errorResponse(
+          new AppError("forbidden", "This page's origin may not open a session here"),
+          (error) => onError(error, "upgrade"),
+        );
+      }
       const { socket, response } = Deno.upgradeWebSocket(request);
       // Frames of one connection are handled in order (consecutive sends together), and its cleanup after them.
       let chain = Promise.resolve();

@@ -44,7 +44,14 @@ export function accounts(ctx: Context) {
   }
 
   return {
-    async register(input: unknown) {
+    async register(input: unknown, address?: string) {
+      if (address) {
+        await ctx.limit(
+          `register:addr:${address}`,
+          ctx.rates.registerPerAddress,
+          "registrations from this address",
+        );
+      }
       const body = object(input, ["username", "password", "nickname"]);
       const username = requiredString(body, "username", usernameRule());
       const password = requiredString(body, "password", {
@@ -63,10 +70,23 @@ export function accounts(ctx: Context) {
       return await issueToken(user);
     },
 
-    async login(input: unknown) {
+    async login(input: unknown, address?: string) {
       const body = object(input, ["username", "password"]);
       const username = requiredString(body, "username", { min: 1, max: 256 });
       const password = requiredString(body, "password", { min: 1, max: limits.passwordMax });
+      // Before any password is tried: per username (guessing one account) and per address.
+      await ctx.limit(
+        `login:user:${username.toLowerCase()}`,
+        ctx.rates.loginPerUsername,
+        "sign-in attempts for this account",
+      );
+      if (address) {
+        await ctx.limit(
+          `login:addr:${address}`,
+          ctx.rates.loginPerAddress,
+          "sign-in attempts from this address",
+        );
+      }
       const found = await store.userCredentials(username);
       // An unknown username costs one KDF run too, so timing does not tell which usernames exist.
       dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
@@ -106,7 +126,8 @@ export function accounts(ctx: Context) {
       return user;
     },
 
-    async searchUsers(_userId: string, query: string | null, limit: string | null) {
+    async searchUsers(userId: string, query: string | null, limit: string | null) {
+      await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
       const q = checkString(query ?? "", "q", { min: 1, max: 64 });
       return await store.searchUsers(q, checkInt(limit ?? undefined, "limit", 1, 50, 20));
     },

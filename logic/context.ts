@@ -1,6 +1,7 @@
 /** What every part of logic shares: its ports, limits and helpers that publish events. */
 import type { Dedupe } from "../shared/dedupe/mod.ts";
-import type { Limits } from "../shared/config.ts";
+import type { Limits, RateLimit, Rates } from "../shared/config.ts";
+import { AppError } from "../shared/errors.ts";
 import type { RateLimiter } from "../shared/limiter/mod.ts";
 import type { MembershipChange, MessageLog } from "../shared/log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
@@ -19,6 +20,8 @@ export interface LogicOptions {
   limits: Limits;
   auth: { scryptCost: number; tokenTtlMs: number };
   send: { rate: number; burst: number };
+  /** Abuse limits; defaults allow anything (tests of logic alone). */
+  rates?: Rates;
   now?: () => number;
   /**
    * Since when the dedupe port holds every key given to it: sends first seen
@@ -32,6 +35,8 @@ export interface LogicOptions {
 /** The shared context of logic's parts. */
 export interface Context extends Required<Omit<LogicOptions, "dedupeSince">> {
   dedupeSince: number;
+  /** Takes a token of a limit; `rate_limited` (with the seconds to wait) when there is none. */
+  limit(key: string, limit: RateLimit, what: string): Promise<void>;
   /** Publishes an event to users through the log, so task delivers it in order with messages. */
   emit(
     userIds: readonly string[],
@@ -40,12 +45,31 @@ export interface Context extends Required<Omit<LogicOptions, "dedupeSince">> {
   ): Promise<void>;
 }
 
+const NONE: RateLimit = { rate: 1e9, burst: 1e9 };
+const UNLIMITED: Rates = {
+  loginPerUsername: NONE,
+  loginPerAddress: NONE,
+  registerPerAddress: NONE,
+  uploadPerUser: NONE,
+  friendRequestPerUser: NONE,
+  searchPerUser: NONE,
+};
+
 /** Builds the context from options. */
 export function createContext(options: LogicOptions): Context {
   const context: Context = {
     now: Date.now,
     ...options,
     dedupeSince: options.dedupeSince ?? Infinity,
+    rates: options.rates ?? UNLIMITED,
+    async limit(key, limit, what) {
+      const wait = await options.limiter.take(key, limit);
+      if (wait > 0) {
+        throw new AppError("rate_limited", `Too many ${what}; try again later`, {
+          retryAfter: Math.ceil(wait / 1000),
+        });
+      }
+    },
     async emit(userIds, frame, membership) {
       if (userIds.length === 0) return;
       await options.log.append([{

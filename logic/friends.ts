@@ -32,6 +32,11 @@ export function friends(ctx: Context) {
 
   return {
     async requestFriend(userId: string, input: unknown) {
+      await ctx.limit(
+        `friend-request:${userId}`,
+        ctx.rates.friendRequestPerUser,
+        "friend requests",
+      );
       const body = object(input, ["userId", "note"]);
       const toId = checkId(body.userId, "userId");
       const note = optionalString(body, "note", { min: 0, max: ctx.limits.noteMax }) ?? "";

@@ -101,7 +101,8 @@ export function groups(ctx: Context) {
       })));
     },
 
-    async searchGroups(_userId: string, query: string | null) {
+    async searchGroups(userId: string, query: string | null) {
+      await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
       return await store.searchGroups(checkString(query ?? "", "q", { min: 1, max: 64 }), 50);
     },
 

@@ -31,6 +31,7 @@ const logic = createLogic({
   limits: config.limits,
   auth: config.auth,
   send: config.send,
+  rates: config.rates,
 });
 const server = await serveLogic(logic, { host: "0.0.0.0", port: cluster.grpcPort });
 const address = `${cluster.advertiseHost}:${server.port}`;

@@ -7,10 +7,16 @@ import { sniffImage } from "./image.ts";
 import { isMediaId } from "./validate.ts";
 import { sha256Hex } from "../shared/token_hash.ts";
 
+/** Largest side of an accepted image, in pixels. */
+const MAX_SIDE = 16_384;
+/** Most pixels of an accepted image (the decoded size a client must hold). */
+const MAX_PIXELS = 40_000_000;
+
 /** Creates the media part of the logic service. */
 export function media(ctx: Context) {
   return {
     async uploadMedia(userId: string, bytes: Uint8Array): Promise<MediaInfo> {
+      await ctx.limit(`upload:${userId}`, ctx.rates.uploadPerUser, "uploads");
       if (bytes.length > ctx.limits.imageBytes) {
         throw new AppError("payload_too_large", `Image over ${ctx.limits.imageBytes} bytes`);
       }
@@ -20,6 +26,19 @@ export function media(ctx: Context) {
         throw new AppError(
           "unsupported_media_type",
           "Unsupported upload: expected PNG, JPEG, GIF or WebP bytes",
+        );
+      }
+      // A small file can claim a huge picture (a decompression bomb): refuse what no client should decode.
+      if (
+        image.width !== null && image.height !== null &&
+        (image.width > MAX_SIDE || image.height > MAX_SIDE ||
+          image.width * image.height > MAX_PIXELS)
+      ) {
+        throw new AppError(
+          "invalid_argument",
+          `Image ${image.width}×${image.height} is too large: at most ${MAX_SIDE} pixels a side and ${
+            MAX_PIXELS / 1e6
+          } megapixels`,
         );
       }
       const row = {

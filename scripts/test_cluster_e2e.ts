@@ -7,6 +7,7 @@ const SUITES = [
   "tests/e2e_accounts_test.ts",
   "tests/e2e_messages_test.ts",
   "tests/e2e_bad_input_test.ts",
+  "tests/e2e_authz_test.ts",
   "tests/web_client.browser.ts",
 ];
 

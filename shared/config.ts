@@ -46,6 +46,9 @@ export interface Config {
   limits: Limits;
   auth: { scryptCost: number; tokenTtlMs: number };
   send: { rate: number; burst: number };
+  rates: Rates;
+  /** Origins whose pages may open WebSockets; empty: the page's host must be the server's. */
+  allowedOrigins: string[];
   connect: {
     buckets: number;
     bucketRate: number;
@@ -103,7 +106,35 @@ function reader(env: Env) {
     return items;
   }
 
-  return { str, int, list, read };
+  /** `N/S`: N at once, N more every S seconds. */
+  function rate(name: string, fallback: string): RateLimit {
+    const raw = str(name, fallback);
+    const match = /^(\d{1,9})\/(\d{1,7})$/.exec(raw.trim());
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+      throw new ConfigError(
+        `Invalid ${name}="${raw}": expected COUNT/SECONDS, such as 10/60 (10 a minute)`,
+      );
+    }
+    return { burst: Number(match[1]), rate: Number(match[1]) / Number(match[2]) };
+  }
+
+  return { str, int, list, rate, read };
+}
+
+/** A token bucket: `burst` at once, refilled at `rate` per second. */
+export interface RateLimit {
+  rate: number;
+  burst: number;
+}
+
+/** The abuse limits, each shared by every instance (Redis in a cluster). */
+export interface Rates {
+  loginPerUsername: RateLimit;
+  loginPerAddress: RateLimit;
+  registerPerAddress: RateLimit;
+  uploadPerUser: RateLimit;
+  friendRequestPerUser: RateLimit;
+  searchPerUser: RateLimit;
 }
 
 /** Variables of the project's tooling (tests, infra scripts), not of the server. */
@@ -111,7 +142,7 @@ const TOOLING = /^IM_(INFRA_|E2E_|FAULT_|BROWSER_|CLUSTER_TESTS$)/;
 
 /** Validates every `IM_*` variable into one frozen object; throws ConfigError naming the bad one. */
 export function loadConfig(env: Env): Readonly<Config> {
-  const { int, str, list, read } = reader(env);
+  const { int, str, list, rate, read } = reader(env);
   const scryptCost = int("IM_SCRYPT_COST", 16384, 2, 1 << 20);
   if ((scryptCost & (scryptCost - 1)) !== 0) {
     throw new ConfigError(`Invalid IM_SCRYPT_COST="${scryptCost}": expected a power of two`);
@@ -175,6 +206,17 @@ export function loadConfig(env: Env): Readonly<Config> {
       scryptCost,
       tokenTtlMs: int("IM_TOKEN_TTL_DAYS", 30, 1, 3650) * 86_400_000,
     },
+    rates: {
+      loginPerUsername: rate("IM_RATE_LOGIN_USERNAME", "10/300"),
+      loginPerAddress: rate("IM_RATE_LOGIN_ADDRESS", "100/300"),
+      registerPerAddress: rate("IM_RATE_REGISTER_ADDRESS", "20/3600"),
+      uploadPerUser: rate("IM_RATE_UPLOAD", "60/60"),
+      friendRequestPerUser: rate("IM_RATE_FRIEND_REQUEST", "100/3600"),
+      searchPerUser: rate("IM_RATE_SEARCH", "60/60"),
+    },
+    allowedOrigins: str("IM_ALLOWED_ORIGINS", "") === ""
+      ? []
+      : list("IM_ALLOWED_ORIGINS", "", /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/),
     send: {
       rate: int("IM_SEND_RATE", 100, 1, 1_000_000),
       burst: int("IM_SEND_BURST", 200, 1, 1_000_000),

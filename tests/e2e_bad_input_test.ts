@@ -1,6 +1,6 @@
 /** End-to-end: hostile and broken input gets the protocol's errors and the server keeps serving. */
 import { assert, assertEquals } from "./assert.ts";
-import { befriend, collect, eventually, newUser, startServer } from "./harness.ts";
+import { befriend, collect, eventually, newUser, PNG_2x3, startServer } from "./harness.ts";
 
 const server = await startServer({ env: { IM_BODY_TIMEOUT_MS: "1500" } });
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
@@ -275,5 +275,50 @@ Deno.test(
     assert(Date.now() - started < 10_000);
     assertEquals((await call("GET", "/api/me", undefined, auth)).status, 200, "still serving");
     await a.close();
+  },
+);
+
+Deno.test(
+  "WS: a page of another site cannot open a session (Origin checked); the API sends no CORS grants",
+  opts,
+  async () => {
+    const target = (await wsUrl()).replace(/^ws/, "http");
+    const upgrade = (origin: string) =>
+      fetch(target, {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          origin,
+        },
+      });
+    const evil = await upgrade("https://evil.example");
+    assertEquals([evil.status, (await evil.json()).error.code], [403, "forbidden"]);
+    const api = await fetch(`${url}/api/connect`, { headers: { origin: "https://evil.example" } });
+    await api.body?.cancel();
+    assertEquals(api.headers.get("access-control-allow-origin"), null);
+    const preflight = await fetch(`${url}/api/me`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+    });
+    await preflight.body?.cancel();
+    assertEquals(preflight.headers.get("access-control-allow-origin"), null);
+  },
+);
+
+Deno.test(
+  "media: an image whose header claims a huge picture (a decompression bomb) is refused",
+  opts,
+  async () => {
+    const a = await newUser(url, { connect: false });
+    const bomb = PNG_2x3.slice();
+    new DataView(bomb.buffer).setUint32(16, 100_000);
+    new DataView(bomb.buffer).setUint32(20, 100_000);
+    const error = await a.uploadMedia(bomb, "image/png").catch((e) => e);
+    assertEquals([error.status, error.code], [400, "invalid_argument"]);
+    assert(/100000×100000 is too large/.test(error.message), error.message);
+    const fine = await a.uploadMedia(PNG_2x3, "image/png");
+    assertEquals([fine.width, fine.height], [2, 3]);
   },
 );

@@ -71,3 +71,87 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "abuse limits: sign-in attempts per account and per address, registrations, searches, uploads, friend requests",
+  opts,
+  async () => {
+    const server = await startServer({
+      env: {
+        IM_RATE_LOGIN_USERNAME: "3/60",
+        IM_RATE_LOGIN_ADDRESS: "8/60",
+        IM_RATE_REGISTER_ADDRESS: "6/60",
+        IM_RATE_SEARCH: "2/60",
+        IM_RATE_UPLOAD: "1/60",
+        IM_RATE_FRIEND_REQUEST: "1/60",
+      },
+    });
+    const post = (path: string, body: unknown, token?: string) =>
+      fetch(`${server.url}${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const expectLimited = async (response: Response) => {
+      const body = await response.json();
+      assertEquals([response.status, body.error.code], [429, "rate_limited"]);
+      assertEquals(Number(response.headers.get("retry-after")) >= 1, true);
+    };
+    try {
+      const [a, b, c] = [
+        await newUser(server.url),
+        await newUser(server.url),
+        await newUser(server.url),
+      ];
+      const name = (await a.me()).username;
+      // Three wrong passwords for one account, then even the right one waits.
+      for (let i = 0; i < 3; i++) {
+        const wrong = await post("/api/auth/login", { username: name, password: "wrong password" });
+        assertEquals(wrong.status, 401);
+        await wrong.body?.cancel();
+      }
+      await expectLimited(
+        await post("/api/auth/login", { username: name, password: "correct horse battery" }),
+      );
+      // Other accounts from the same address, until its eight tries are used up.
+      for (let i = 0; i < 5; i++) {
+        const other = await post("/api/auth/login", {
+          username: `nobody${i}`,
+          password: "whatever1",
+        });
+        assertEquals(other.status, 401);
+        await other.body?.cancel();
+      }
+      await expectLimited(
+        await post("/api/auth/login", { username: "nobody9", password: "whatever1" }),
+      );
+      // Three registrations made above; three more, then the address waits.
+      for (let i = 0; i < 3; i++) await newUser(server.url, { connect: false });
+      await expectLimited(
+        await post("/api/auth/register", {
+          username: uniqueName(),
+          password: "correct horse battery",
+        }),
+      );
+      // Searches, uploads and friend requests, per user.
+      for (let i = 0; i < 2; i++) await a.searchUsers("someone");
+      const search = await fetch(`${server.url}/api/users/search?q=x`, {
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      await expectLimited(search);
+      await b.requestFriend(a.self!.id);
+      await expectLimited(await post("/api/friends/requests", { userId: c.self!.id }, b.token!));
+      const png = Uint8Array.from(
+        atob(
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==",
+        ),
+        (ch) => ch.charCodeAt(0),
+      );
+      await c.uploadMedia(png, "image/png");
+      await assertRejects(() => c.uploadMedia(png, "image/png"), ImError);
+      await Promise.all([a.close(), b.close(), c.close()]);
+    } finally {
+      await server.stop();
+    }
+  },
+);

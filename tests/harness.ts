@@ -26,6 +26,13 @@ export const TEST_ENV: Record<string, string> = {
   IM_SEND_RATE: "1000",
   IM_SEND_BURST: "1000",
   IM_MAX_IMAGE_BYTES: String(64 * 1024),
+  // The suites register and sign in hundreds of users from one address.
+  IM_RATE_LOGIN_USERNAME: "1000/1",
+  IM_RATE_LOGIN_ADDRESS: "100000/1",
+  IM_RATE_REGISTER_ADDRESS: "100000/1",
+  IM_RATE_UPLOAD: "1000/1",
+  IM_RATE_FRIEND_REQUEST: "1000/1",
+  IM_RATE_SEARCH: "1000/1",
 };
 
 /** Which deployment the end-to-end suite runs against: `embedded` (default) or `cluster`. */

@@ -31,8 +31,9 @@ export type SendOutcome =
 
 /** The logic service. */
 export interface LogicService {
-  register(input: unknown): Promise<{ user: User; token: string }>;
-  login(input: unknown): Promise<{ user: User; token: string }>;
+  /** `address`: the client's network address, for the per-address limits. */
+  register(input: unknown, address?: string): Promise<{ user: User; token: string }>;
+  login(input: unknown, address?: string): Promise<{ user: User; token: string }>;
   logout(token: string): Promise<void>;
   /** The user of a live token; `unauthenticated` otherwise. */
   authenticate(token: string): Promise<User>;

@@ -1,0 +1,311 @@
+/**
+ * The authorization matrix, generated from the route table (api/routes.ts) and
+ * the WebSocket op list (connect/frames.ts): every route and op must have a case
+ * here, so a new one cannot be forgotten. Each authenticated route is called
+ * with no token, a forged token and a revoked token (401 each), and every route
+ * by a stranger: someone who is neither a friend nor a member, nor the owner of
+ * what the path names. Answers to the stranger must hold none of the private
+ * data set up here.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { ImClient } from "../client/mod.ts";
+import { ROUTES } from "../api/routes.ts";
+import { CLIENT_OPS } from "../connect/frames.ts";
+import { befriend, eventually, newUser, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+
+const server = await startServer();
+globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
+const url = server.url;
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+// The world: Ann and Bob are friends with a private conversation; Ann owns a group with Bob in
+// it; Dan has asked Ann to be friends; Sam, the stranger, is in none of it.
+const SECRET = { private: "private words of ann and bob", group: "words only the group sees" };
+const ann = await newUser(url);
+const bob = await newUser(url);
+const dan = await newUser(url, { connect: false });
+const sam = await newUser(url);
+await befriend(ann, bob);
+const group = await ann.createGroup(uniqueName("grp"), [bob.self!.id]);
+// Another of Ann's groups, for the one call that lets the stranger in (joining).
+const open = await ann.createGroup(uniqueName("open"));
+const sentPrivate = await ann.send({ type: "user", id: bob.self!.id }, {
+  type: "text",
+  text: SECRET.private,
+});
+const sentGroup = await ann.send({ type: "group", id: group.id }, {
+  type: "text",
+  text: SECRET.group,
+});
+const pending = (await dan.requestFriend(ann.self!.id)).request!;
+const media = await ann.uploadMedia(PNG_2x3, "image/png");
+// A token that was valid, then logged out.
+const revoked =
+  (await new ImClient({ baseUrl: url }).login((await ann.me()).username, "correct horse battery"))
+    .token;
+await new ImClient({ baseUrl: url, token: revoked }).logout();
+
+/** What a route does when the stranger calls it. */
+interface Case {
+  /** The path with its parameters filled in, and the body, for the stranger's call. */
+  path: string;
+  body?: unknown;
+  raw?: Uint8Array<ArrayBuffer>;
+  /** The expected status; an error status comes with its protocol code. */
+  status: number;
+  code?: string;
+}
+
+const ids = { ann: ann.self!.id, bob: bob.self!.id, group: group.id };
+const MATRIX: Record<string, () => Case> = {
+  "POST /api/auth/register": () => ({
+    path: "/api/auth/register",
+    body: { username: uniqueName(), password: "correct horse battery" },
+    status: 201,
+  }),
+  "POST /api/auth/login": () => ({
+    path: "/api/auth/login",
+    body: { username: "nobody-at-all", password: "correct horse battery" },
+    status: 401,
+    code: "invalid_credentials",
+  }),
+  // Own data only: these act on the caller's own account.
+  "POST /api/auth/logout": () => ({ path: "/api/auth/logout", status: 204 }),
+  "GET /api/me": () => ({ path: "/api/me", status: 200 }),
+  "PATCH /api/me": () => ({ path: "/api/me", body: { nickname: "Sam" }, status: 200 }),
+  "GET /api/users/search": () => ({ path: "/api/users/search?q=a", status: 200 }),
+  // Profiles are public to signed-in users: the stranger sees Ann's name, nothing else.
+  "GET /api/users/:id": () => ({ path: `/api/users/${ids.ann}`, status: 200 }),
+  "POST /api/friends/requests": () => ({
+    path: "/api/friends/requests",
+    body: { userId: ids.bob },
+    status: 201,
+  }),
+  "GET /api/friends/requests": () => ({ path: "/api/friends/requests", status: 200 }),
+  // Someone else's request does not exist for the stranger.
+  "POST /api/friends/requests/:id/accept": () => ({
+    path: `/api/friends/requests/${pending.id}/accept`,
+    status: 404,
+    code: "not_found",
+  }),
+  "POST /api/friends/requests/:id/reject": () => ({
+    path: `/api/friends/requests/${pending.id}/reject`,
+    status: 404,
+    code: "not_found",
+  }),
+  "GET /api/friends": () => ({ path: "/api/friends", status: 200 }),
+  "DELETE /api/friends/:id": () => ({
+    path: `/api/friends/${ids.ann}`,
+    status: 404,
+    code: "not_found",
+  }),
+  // Members must be the creator's friends.
+  "POST /api/groups": () => ({
+    path: "/api/groups",
+    body: { name: "mine", memberIds: [ids.ann] },
+    status: 403,
+    code: "forbidden",
+  }),
+  "GET /api/groups": () => ({ path: "/api/groups", status: 200 }),
+  "GET /api/groups/search": () => ({ path: "/api/groups/search?q=grp", status: 200 }),
+  "GET /api/groups/:id": () => ({
+    path: `/api/groups/${ids.group}`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/groups/:id/leave": () => ({
+    path: `/api/groups/${ids.group}/leave`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/groups/:id/members": () => ({
+    path: `/api/groups/${ids.group}/members`,
+    body: { userIds: [ids.bob] },
+    status: 403,
+    code: "forbidden",
+  }),
+  "PATCH /api/groups/:id": () => ({
+    path: `/api/groups/${ids.group}`,
+    body: { name: "taken over" },
+    status: 403,
+    code: "forbidden",
+  }),
+  // Groups are open: joining is allowed (another group, so the stranger stays out of this one).
+  "POST /api/groups/:id/join": () => ({
+    path: `/api/groups/${open.id}/join`,
+    status: 200,
+  }),
+  "POST /api/messages": () => ({
+    path: "/api/messages",
+    body: {
+      to: { type: "user", id: ids.ann },
+      clientMsgId: "m1",
+      content: { type: "text", text: "hi" },
+    },
+    status: 403,
+    code: "forbidden",
+  }),
+  "GET /api/conversations": () => ({ path: "/api/conversations", status: 200 }),
+  "GET /api/conversations/:id/messages": () => ({
+    path: `/api/conversations/${encodeURIComponent(sentPrivate.conversationId)}/messages`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/media": () => ({ path: "/api/media", raw: PNG_2x3, status: 201 }),
+  // Media is served by unguessable id to anyone who has its URL (as <img> tags need).
+  "GET /api/media/:id": () => ({ path: `/api/media/${media.id}`, status: 200 }),
+  "GET /api/connect": () => ({ path: "/api/connect", status: 200 }),
+};
+
+/** The WebSocket ops, each refused to the stranger where it touches others' data. */
+const OPS: Record<
+  string,
+  { frame: () => object; expect: "error" | "close" | "ok"; code?: string }
+> = {
+  auth: { frame: () => ({ op: "auth", token: revoked }), expect: "close" },
+  send: {
+    frame: () => ({
+      op: "send",
+      clientMsgId: "ws1",
+      to: { type: "group", id: ids.group },
+      content: { type: "text", text: "let me in" },
+    }),
+    expect: "error",
+    code: "forbidden",
+  },
+  read: {
+    frame: () => ({ op: "read", conversationId: sentGroup.conversationId, seq: 1 }),
+    expect: "error",
+    code: "forbidden",
+  },
+  // Acks only clear the caller's own pending pushes; pings touch nothing.
+  ack: {
+    frame: () => ({ op: "ack", conversationId: sentPrivate.conversationId, seq: 1 }),
+    expect: "ok",
+  },
+  ping: { frame: () => ({ op: "ping" }), expect: "ok" },
+};
+
+function key(route: { method: string; path: string }): string {
+  return `${route.method} ${route.path}`;
+}
+
+async function call(c: Case, method: string, token?: string) {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(`${url}${c.path}`, {
+    method,
+    headers,
+    body: c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body)),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    text,
+    json: text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null,
+  };
+}
+
+Deno.test("authz: every route and op has a case in the matrix", opts, () => {
+  assertEquals(ROUTES.map(key).filter((k) => !MATRIX[k]), [], "routes without a case");
+  assertEquals(
+    Object.keys(MATRIX).filter((k) => !ROUTES.some((r) => key(r) === k)),
+    [],
+    "cases without a route",
+  );
+  assertEquals(CLIENT_OPS.filter((op) => !OPS[op]), [], "ops without a case");
+});
+
+Deno.test(
+  "authz: authenticated routes refuse no token, a forged token and a revoked token",
+  opts,
+  async () => {
+    let checked = 0;
+    for (const route of ROUTES.filter((r) => r.auth)) {
+      const c = MATRIX[key(route)]();
+      for (const token of [undefined, "A".repeat(43), revoked]) {
+        const answer = await call(c, route.method, token);
+        assertEquals(
+          [answer.status, answer.json?.error?.code],
+          [401, "unauthenticated"],
+          `${key(route)} with ${
+            token === undefined ? "no" : token === revoked ? "a revoked" : "a forged"
+          } token`,
+        );
+        assert(!answer.text.includes(SECRET.private) && !answer.text.includes(SECRET.group));
+        checked++;
+      }
+    }
+    console.log(`authz: ${checked} unauthenticated calls refused`);
+  },
+);
+
+Deno.test(
+  "authz: a stranger gets the protocol's answer on every route, and no one else's data",
+  opts,
+  async () => {
+    // The stranger's own throwaway session for logout.
+    const logoutToken = (await new ImClient({ baseUrl: url }).login(
+      (await sam.me()).username,
+      "correct horse battery",
+    )).token;
+    for (const route of ROUTES) {
+      const c = MATRIX[key(route)]();
+      const token = key(route) === "POST /api/auth/logout" ? logoutToken : sam.token!;
+      const answer = await call(c, route.method, route.auth ? token : undefined);
+      assertEquals(
+        [answer.status, answer.json?.error?.code],
+        [c.status, c.code],
+        `${key(route)} by a stranger: ${answer.text.slice(0, 200)}`,
+      );
+      for (const secret of Object.values(SECRET)) {
+        assert(!answer.text.includes(secret), `${key(route)} showed a stranger "${secret}"`);
+      }
+      assert(!answer.text.includes(ann.token!), `${key(route)} showed a token`);
+    }
+  },
+);
+
+Deno.test("authz: WebSocket ops by a stranger", opts, async () => {
+  for (const [op, c] of Object.entries(OPS)) {
+    const ws = new WebSocket(await sam.connectUrl());
+    const frames: Record<string, unknown>[] = [];
+    ws.onmessage = (e) => frames.push(JSON.parse(e.data));
+    const closed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);
+    await new Promise((resolve) => ws.onopen = resolve);
+    if (op !== "auth") {
+      ws.send(JSON.stringify({ op: "auth", token: sam.token }));
+      await eventually(() => frames.some((f) => f.op === "ready"));
+    }
+    ws.send(JSON.stringify(c.frame()));
+    if (c.expect === "close") {
+      assertEquals((await closed).code, 4401, `${op}: closes with 4401`);
+      continue;
+    }
+    ws.send(JSON.stringify({ op: "ping" }));
+    await eventually(() => frames.filter((f) => f.op === "pong").length >= 1);
+    const errors = frames.filter((f) => f.op === "error");
+    if (c.expect === "error") {
+      await eventually(() => frames.some((f) => f.op === "error"));
+      assertEquals(frames.find((f) => f.op === "error")!.code, c.code, `${op} by a stranger`);
+    } else {
+      assertEquals(errors, [], `${op} by a stranger`);
+    }
+    for (const frame of frames) {
+      const text = JSON.stringify(frame);
+      for (const secret of Object.values(SECRET)) assert(!text.includes(secret), `${op} leaked`);
+    }
+    ws.close();
+    await closed;
+  }
+});
+
+Deno.test(
+  "authz: the owner of each thing still gets it (the matrix is not refusing everyone)",
+  opts,
+  async () => {
+    const history = await bob.history(sentPrivate.conversationId);
+    assert(history.some((m) => m.content.type === "text" && m.content.text === SECRET.private));
+    assertEquals((await bob.group(group.id)).group.id, group.id);
+    await Promise.all([ann.close(), bob.close(), sam.close()]);
+  },
+);
