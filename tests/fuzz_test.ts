@@ -1,0 +1,17 @@
+/** A short fuzz pass in every test run; `deno task fuzz` runs 100,000 cases. */
+import { assertEquals } from "./assert.ts";
+import { fuzz } from "./fuzz.ts";
+
+Deno.test(
+  "fuzz: 3,000 random and mutated requests and frames: no 500, no crash, normal clients served",
+  { sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const report = await fuzz({ cases: 3000 });
+    console.log(
+      `fuzz: ${report.cases} cases (${report.http} HTTP, ${report.ws} WebSocket), seed ${report.seed}, statuses ${
+        JSON.stringify(report.statuses)
+      }`,
+    );
+    assertEquals(report.findings, []);
+  },
+);
