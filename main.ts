@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         console.error,
       );
     }
-    return connect.upgrade(request);
+    return connect.upgrade(request, remoteAddress(info));
   });
 
   stopOnSignal("embedded", async () => {

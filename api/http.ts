@@ -99,8 +99,4 @@ export function bearer(request: Request): string {
   return match[1];
 }
 
-/** The client's address from Deno.serve's connection info ("" for a Unix socket). */
-export function remoteAddress(info: Deno.ServeHandlerInfo): string {
-  const addr = info.remoteAddr as Deno.Addr;
-  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : "";
-}
+export { remoteAddress } from "../shared/remote_address.ts";

@@ -2,6 +2,7 @@
 import farmhash from "farmhash";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
+import { remoteAddress } from "../shared/remote_address.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -38,7 +39,7 @@ const connect = createConnect({
 
 const http = Deno.serve(
   { hostname: config.http.host, port: config.http.port, onListen: () => {} },
-  (request) => {
+  (request, info) => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
     if (path === "/readyz") {
@@ -56,7 +57,7 @@ const http = Deno.serve(
         console.error,
       );
     }
-    return connect.upgrade(request);
+    return connect.upgrade(request, remoteAddress(info));
   },
 );
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });

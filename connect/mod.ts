@@ -39,13 +39,18 @@ export interface ConnectOptions {
    * send no Origin (not browsers) are not concerned.
    */
   allowedOrigins?: readonly string[];
+  /** Sessions one user may hold on this server; the next one is closed with 4429. */
+  maxConnectionsPerUser?: number;
+  /** Sockets one client address may hold open on this server; the next upgrade gets 429. */
+  maxConnectionsPerAddress?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
 /** A running connect server. */
 export interface Connect {
   /** Upgrades an HTTP request to a WebSocket session. */
-  upgrade(request: Request): Response;
+  /** `address`: the client's network address, for the per-address limit. */
+  upgrade(request: Request, address?: string): Response;
   /** What task calls. */
   readonly service: ConnectService;
   /** Open connections. */
@@ -96,6 +101,8 @@ export function createConnect(options: ConnectOptions): Connect {
     jsonDepth = 16,
     sendBufferBytes = 4 * 1024 * 1024,
     allowedOrigins = [],
+    maxConnectionsPerUser = 20,
+    maxConnectionsPerAddress = 5000,
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
   const buckets = Array.from(
@@ -106,6 +113,7 @@ export function createConnect(options: ConnectOptions): Connect {
   const connections = new Set<Connection>();
   const byToken = new Map<string, Set<Connection>>();
   const redelivery = new RedeliveryQueue({ timeoutMs: redeliverMs });
+  const perAddress = new Map<string, number>();
   let nextId = 0;
   let closing = false;
 
@@ -183,6 +191,15 @@ export function createConnect(options: ConnectOptions): Connect {
     }
     const groupIds = await logic.groupIdsOf(user.id);
     if (connection.closed) return;
+    if (bucketOf(user.id).connections(user.id).size >= maxConnectionsPerUser) {
+      connection.send({
+        op: "error",
+        code: "rate_limited",
+        message: `Too many connections for this account (at most ${maxConnectionsPerUser})`,
+      });
+      connection.close(CLOSE.rateLimited, "too many connections");
+      return;
+    }
     const tokenHash = await hashToken(token);
     connection.authenticate(user.id, tokenHash);
     let set = byToken.get(tokenHash);
@@ -323,8 +340,16 @@ export function createConnect(options: ConnectOptions): Connect {
   }
 
   return {
-    upgrade(request: Request): Response {
+    upgrade(request: Request, address = ""): Response {
       if (closing) return new Response("shutting down", { status: 503 });
+      if (address && (perAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
+        return errorResponse(
+          new AppError("rate_limited", "Too many connections from this address", {
+            retryAfter: 10,
+          }),
+          (error) => onError(error, "upgrade"),
+        );
+      }
       if (!originAllowed(request, allowedOrigins)) {
         return errorResponse(
           new AppError("forbidden", "This page's origin may not open a session here"),
@@ -342,6 +367,14 @@ export function createConnect(options: ConnectOptions): Connect {
         () => chain = chain.then(() => onClose(connection)),
       );
       connections.add(connection);
+      if (address) {
+        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+        socket.addEventListener("close", () => {
+          const left = (perAddress.get(address) ?? 1) - 1;
+          if (left > 0) perAddress.set(address, left);
+          else perAddress.delete(address);
+        });
+      }
       const inbox: Incoming[] = [];
       socket.onmessage = (event) => {
         connection.lastSeen = Date.now();

@@ -57,6 +57,8 @@ export interface Config {
     authTimeoutMs: number;
     idleTimeoutMs: number;
     sendBufferBytes: number;
+    maxConnectionsPerUser: number;
+    maxConnectionsPerAddress: number;
   };
 }
 
@@ -229,6 +231,8 @@ export function loadConfig(env: Env): Readonly<Config> {
       authTimeoutMs: int("IM_AUTH_TIMEOUT_MS", 10_000, 50, 600_000),
       idleTimeoutMs: int("IM_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000),
       sendBufferBytes: int("IM_SEND_BUFFER_BYTES", 4 * 1024 * 1024, 64 * 1024, 1 << 30),
+      maxConnectionsPerUser: int("IM_MAX_CONNECTIONS_PER_USER", 20, 1, 1_000_000),
+      maxConnectionsPerAddress: int("IM_MAX_CONNECTIONS_PER_ADDRESS", 5000, 1, 10_000_000),
     },
   };
   for (const name of Object.keys(env)) {

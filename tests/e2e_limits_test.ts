@@ -1,7 +1,7 @@
 /** End-to-end: send rate limits over HTTP and WebSocket, on a server with a tight limit. */
 import { assertEquals, assertRejects } from "./assert.ts";
 import { ImClient, ImError } from "../client/mod.ts";
-import { befriend, newUser, startServer, uniqueName, waitFor } from "./harness.ts";
+import { befriend, eventually, newUser, startServer, uniqueName, waitFor } from "./harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -150,6 +150,51 @@ Deno.test(
       await c.uploadMedia(png, "image/png");
       await assertRejects(() => c.uploadMedia(png, "image/png"), ImError);
       await Promise.all([a.close(), b.close(), c.close()]);
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+Deno.test(
+  "connections: past the limit per account a session is closed with 4429; past the limit per address the upgrade gets 429",
+  opts,
+  async () => {
+    const server = await startServer({
+      env: { IM_MAX_CONNECTIONS_PER_USER: "2", IM_MAX_CONNECTIONS_PER_ADDRESS: "4" },
+    });
+    try {
+      const a = await newUser(server.url);
+      const wsUrl = await a.connectUrl();
+      const open = async (token: string) => {
+        const ws = new WebSocket(wsUrl);
+        const frames: Record<string, unknown>[] = [];
+        ws.onmessage = (e) => frames.push(JSON.parse(e.data));
+        const closed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);
+        await new Promise((resolve) => ws.onopen = resolve);
+        ws.send(JSON.stringify({ op: "auth", token }));
+        return { ws, frames, closed };
+      };
+      const second = await open(a.token!);
+      await eventually(() => second.frames.some((f) => f.op === "ready"));
+      const third = await open(a.token!);
+      assertEquals((await third.closed).code, 4429);
+      assertEquals(third.frames.find((f) => f.op === "error")?.code, "rate_limited");
+      // Two sockets from this address are open (a's client and `second`): two more, then 429.
+      const b = await newUser(server.url, { connect: false });
+      const more = [await open(b.token!), await open(b.token!)];
+      await eventually(() => more.every((m) => m.frames.some((f) => f.op === "ready")));
+      const refused = await fetch(wsUrl.replace(/^ws/, "http"), {
+        headers: {
+          upgrade: "websocket",
+          connection: "Upgrade",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+        },
+      });
+      assertEquals([refused.status, (await refused.json()).error.code], [429, "rate_limited"]);
+      for (const s of [second, ...more]) s.ws.close();
+      await a.close();
     } finally {
       await server.stop();
     }

@@ -33,6 +33,7 @@ export const TEST_ENV: Record<string, string> = {
   IM_RATE_UPLOAD: "1000/1",
   IM_RATE_FRIEND_REQUEST: "1000/1",
   IM_RATE_SEARCH: "1000/1",
+  IM_MAX_CONNECTIONS_PER_ADDRESS: "1000000",
 };
 
 /** Which deployment the end-to-end suite runs against: `embedded` (default) or `cluster`. */
