@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     bodyTimeoutMs: config.limits.bodyTimeoutMs,
     imageBytes: config.limits.imageBytes,
     web: await loadWebAssets(),
+    corsOrigins: config.corsOrigins,
   });
 
   const server = Deno.serve({

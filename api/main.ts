@@ -25,6 +25,7 @@ const api = createApi({
   bodyTimeoutMs: config.limits.bodyTimeoutMs,
   imageBytes: config.limits.imageBytes,
   web: await loadWebAssets(),
+  corsOrigins: config.corsOrigins,
 });
 const server = Deno.serve({
   hostname: config.http.host,

@@ -22,6 +22,8 @@ export interface ApiOptions {
   onError?: (error: unknown) => void;
   /** The web client served at `/`; null serves a page saying it is not built. */
   web?: WebAssets | null;
+  /** Origins of other sites whose pages may call the API (CORS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 /** An HTTP handler for the API. */
@@ -50,6 +52,21 @@ function match(segments: string[], parts: string[]): Record<string, string> | nu
   return params;
 }
 
+/** CORS grants for one configured origin (bearer tokens, so no credentials mode). */
+function corsHeaders(origin: string, preflight: boolean): Record<string, string> {
+  return {
+    "access-control-allow-origin": origin,
+    vary: "Origin",
+    ...(preflight
+      ? {
+        "access-control-allow-methods": "GET, POST, PATCH, DELETE",
+        "access-control-allow-headers": "authorization, content-type",
+        "access-control-max-age": "600",
+      }
+      : { "access-control-expose-headers": "retry-after" }),
+  };
+}
+
 /** Creates the API handler. */
 export function createApi(
   {
@@ -61,6 +78,7 @@ export function createApi(
     imageBytes = 5 * 1024 * 1024,
     onError = console.error,
     web = null,
+    corsOrigins = [],
   }: ApiOptions,
 ): Api {
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
@@ -111,11 +129,24 @@ export function createApi(
 
   return {
     async handle(request, address = "") {
-      try {
-        return await handle(request, address);
-      } catch (error) {
-        return errorResponse(error, log);
+      const origin = request.headers.get("origin");
+      const cors = origin !== null && corsOrigins.includes(origin) &&
+        new URL(request.url).pathname.startsWith("/api/");
+      if (cors && request.method === "OPTIONS") {
+        return new Response(null, { status: 204, headers: corsHeaders(origin, true) });
       }
+      let response: Response;
+      try {
+        response = await handle(request, address);
+      } catch (error) {
+        response = errorResponse(error, log);
+      }
+      if (cors) {
+        for (const [name, value] of Object.entries(corsHeaders(origin, false))) {
+          response.headers.set(name, value);
+        }
+      }
+      return response;
     },
   };
 }

@@ -49,6 +49,8 @@ export interface Config {
   rates: Rates;
   /** Origins whose pages may open WebSockets; empty: the page's host must be the server's. */
   allowedOrigins: string[];
+  /** Origins of other sites whose pages may call the API (CORS); empty: no CORS headers at all. */
+  corsOrigins: string[];
   connect: {
     buckets: number;
     bucketRate: number;
@@ -216,6 +218,9 @@ export function loadConfig(env: Env): Readonly<Config> {
       friendRequestPerUser: rate("IM_RATE_FRIEND_REQUEST", "100/3600"),
       searchPerUser: rate("IM_RATE_SEARCH", "60/60"),
     },
+    corsOrigins: str("IM_CORS_ORIGINS", "") === ""
+      ? []
+      : list("IM_CORS_ORIGINS", "", /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/),
     allowedOrigins: str("IM_ALLOWED_ORIGINS", "") === ""
       ? []
       : list("IM_ALLOWED_ORIGINS", "", /^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/),
