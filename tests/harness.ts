@@ -36,6 +36,12 @@ export const TEST_ENV: Record<string, string> = {
   IM_MAX_CONNECTIONS_PER_ADDRESS: "1000000",
 };
 
+/** The password of every user `newUser()` makes. */
+export const PASSWORD = "correct horse battery";
+
+/** Passwords and tokens the suites use; no server may print them. */
+const SECRETS = new Set<string>([PASSWORD]);
+
 /** Which deployment the end-to-end suite runs against: `embedded` (default) or `cluster`. */
 export function e2eMode(): "embedded" | "cluster" {
   return Deno.env.get("IM_E2E_MODE") === "cluster" ? "cluster" : "embedded";
@@ -121,7 +127,14 @@ export async function startServer(
       } catch {
         // Already gone.
       }
-      return await process.status;
+      const status = await process.status;
+      // Every suite that stops its server checks that it printed no password or token.
+      const printed = output.join("");
+      const leaked = [...SECRETS].filter((secret) => printed.includes(secret));
+      if (leaked.length > 0) {
+        throw new Error(`The server printed ${leaked.length} secret(s) of the tests: ${printed}`);
+      }
+      return status;
     },
   };
 }
@@ -145,7 +158,7 @@ export async function newUser(
   } = {},
 ): Promise<ImClient> {
   const client = new ImClient({ baseUrl: url, autoAck });
-  await client.register(name ?? uniqueName(), "correct horse battery");
+  SECRETS.add((await client.register(name ?? uniqueName(), PASSWORD)).token);
   if (connect) await client.connect();
   return client;
 }
