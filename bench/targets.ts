@@ -55,7 +55,7 @@ async function connected(
   return out;
 }
 
-export function systemTarget(
+function systemTarget(
   name: "embedded" | "cluster",
   url: string,
   connectPid: (wsUrl: string) => number,

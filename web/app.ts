@@ -31,11 +31,14 @@ interface Pending {
   failed?: string;
 }
 
+/** The human message of an error, as the server wrote it. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Where a server error belongs in a form: next to the field it names, or under the form. */
 function fieldOf(error: unknown, fields: string[]): [string, string] {
-  const message = error instanceof ImError || error instanceof Error
-    ? error.message
-    : String(error);
+  const message = errorText(error);
   // Wrong credentials name both fields; they belong to the form as a whole.
   if (error instanceof ImError && error.code === "invalid_credentials") return ["form", message];
   const lower = message.toLowerCase();
@@ -150,6 +153,10 @@ class App {
     outgoing: [],
   };
   members: GroupMember[] = [];
+  /** The last searches and what they found (null: none yet), kept across re-draws. */
+  searched = { users: "", groups: "" };
+  foundUsers: User[] | null = null;
+  foundGroups: Group[] | null = null;
   showMembers = false;
   reconnecting = false;
   everOpen = false;
@@ -478,7 +485,7 @@ class App {
       );
       await this.#send({ type: "image", mediaId: info.id, url: info.url });
     } catch (error) {
-      report(error instanceof Error ? error.message : String(error));
+      report(errorText(error));
     }
   }
 
@@ -499,7 +506,7 @@ class App {
       await this.client.send(to, input, clientMsgId);
     } catch (error) {
       const pending = this.pending.get(clientMsgId);
-      if (pending) pending.failed = error instanceof Error ? error.message : String(error);
+      if (pending) pending.failed = errorText(error);
       this.drawMessages();
     }
   }
@@ -568,17 +575,10 @@ class App {
       "aria-labelledby": `tab-${this.tab}`,
     });
     const focused = document.activeElement?.id;
-    const keep = this.sidebar.querySelector<HTMLInputElement>("input[type=search]");
-    const kept = keep ? { id: keep.id, value: keep.value } : null;
     if (this.tab === "chats") this.#chatsPanel(panel);
     if (this.tab === "friends") this.#friendsPanel(panel);
     if (this.tab === "groups") this.#groupsPanel(panel);
     if (this.tab === "profile") this.#profilePanel(panel);
-    // Re-drawing must not lose what the user is typing into a search box.
-    if (kept) {
-      const again = panel.querySelector<HTMLInputElement>(`#${kept.id}`);
-      if (again && !again.value) again.value = kept.value;
-    }
     replace(this.sidebar, tablist, panel);
     if (focused) document.getElementById(focused)?.focus();
   }
@@ -646,11 +646,20 @@ class App {
   }
 
   #friendsPanel(panel: HTMLElement): void {
-    const results = h("ul", { class: "results", "aria-live": "polite" });
+    const found = this.foundUsers;
+    const results = h(
+      "ul",
+      { class: "results", "aria-live": "polite" },
+      found?.length === 0 && h("li", { class: "empty" }, "Nobody found."),
+      found?.map((u) => this.#userResult(u)),
+    );
     const q = h("input", {
       id: "user-search",
       type: "search",
       placeholder: "Username or nickname",
+      value: this.searched.users,
+      // Typed text survives the re-draws that presence events cause.
+      oninput: (e: Event) => this.searched.users = (e.target as HTMLInputElement).value,
     });
     const searchError = h("p", { class: "field-error", role: "alert" });
     panel.append(
@@ -663,17 +672,13 @@ class App {
             e.preventDefault();
             searchError.textContent = "";
             try {
-              const users = (await this.client.searchUsers(q.value)).filter((u) =>
+              this.searched.users = q.value;
+              this.foundUsers = (await this.client.searchUsers(q.value)).filter((u) =>
                 u.id !== this.me.id
               );
-              replace(
-                results,
-                users.length === 0
-                  ? h("li", { class: "empty" }, "Nobody found.")
-                  : users.map((u) => this.#userResult(u)),
-              );
+              this.drawSide();
             } catch (error) {
-              searchError.textContent = fieldOf(error, [])[1];
+              searchError.textContent = errorText(error);
             }
           },
         },
@@ -813,7 +818,7 @@ class App {
               button.remove();
               await Promise.all([this.loadRequests(), this.loadFriends()]);
             } catch (error) {
-              status.textContent = fieldOf(error, [])[1];
+              status.textContent = errorText(error);
               button.disabled = false;
             }
           },
@@ -848,7 +853,7 @@ class App {
             await this.loadGroups();
             this.openWithGroup(group);
           } catch (error) {
-            createError.textContent = fieldOf(error, [])[1];
+            createError.textContent = errorText(error);
           }
         },
       },
@@ -861,9 +866,48 @@ class App {
       h("button", { type: "submit" }, "Create group"),
     ));
 
-    const results = h("ul", { class: "results", "aria-live": "polite" });
-    const q = h("input", { id: "group-search", type: "search", placeholder: "Group name" });
     const searchError = h("p", { class: "field-error", role: "alert" });
+    const groupResult = (g: Group) =>
+      h(
+        "li",
+        { class: "person" },
+        avatar({ name: g.name, avatar: g.avatar }),
+        h(
+          "span",
+          { class: "conv-text" },
+          h("span", { class: "conv-name" }, g.name),
+          h("span", { class: "conv-last" }, `${g.memberCount} members`),
+        ),
+        this.groups.has(g.id)
+          ? h("button", { type: "button", onclick: () => this.openWithGroup(g) }, "Open")
+          : h("button", {
+            type: "button",
+            "data-join": g.name,
+            onclick: async () => {
+              try {
+                const joined = await this.client.joinGroup(g.id);
+                await this.loadGroups();
+                this.openWithGroup(joined);
+              } catch (error) {
+                searchError.textContent = errorText(error);
+              }
+            },
+          }, "Join"),
+      );
+    const found = this.foundGroups;
+    const results = h(
+      "ul",
+      { class: "results", "aria-live": "polite" },
+      found?.length === 0 && h("li", { class: "empty" }, "No group found."),
+      found?.map(groupResult),
+    );
+    const q = h("input", {
+      id: "group-search",
+      type: "search",
+      placeholder: "Group name",
+      value: this.searched.groups,
+      oninput: (e: Event) => this.searched.groups = (e.target as HTMLInputElement).value,
+    });
     panel.append(
       h(
         "form",
@@ -874,46 +918,11 @@ class App {
             e.preventDefault();
             searchError.textContent = "";
             try {
-              const groups = await this.client.searchGroups(q.value);
-              replace(
-                results,
-                groups.length === 0 ? h("li", { class: "empty" }, "No group found.") : groups.map((
-                  g,
-                ) =>
-                  h(
-                    "li",
-                    { class: "person" },
-                    avatar({ name: g.name, avatar: g.avatar }),
-                    h(
-                      "span",
-                      { class: "conv-text" },
-                      h("span", { class: "conv-name" }, g.name),
-                      h("span", { class: "conv-last" }, `${g.memberCount} members`),
-                    ),
-                    this.groups.has(g.id)
-                      ? h(
-                        "button",
-                        { type: "button", onclick: () => this.openWithGroup(g) },
-                        "Open",
-                      )
-                      : h("button", {
-                        type: "button",
-                        "data-join": g.name,
-                        onclick: async () => {
-                          try {
-                            const joined = await this.client.joinGroup(g.id);
-                            await this.loadGroups();
-                            this.openWithGroup(joined);
-                          } catch (error) {
-                            searchError.textContent = fieldOf(error, [])[1];
-                          }
-                        },
-                      }, "Join"),
-                  )
-                ),
-              );
+              this.searched.groups = q.value;
+              this.foundGroups = await this.client.searchGroups(q.value);
+              this.drawSide();
             } catch (error) {
-              searchError.textContent = fieldOf(error, [])[1];
+              searchError.textContent = errorText(error);
             }
           },
         },
@@ -1007,7 +1016,7 @@ class App {
                 new Uint8Array(await chosen.arrayBuffer()),
                 chosen.type,
               ).catch((error) => {
-                avatarError.textContent = fieldOf(error, [])[1];
+                avatarError.textContent = errorText(error);
                 throw null;
               });
               patch.avatar = media.id;
@@ -1018,7 +1027,7 @@ class App {
             saved.textContent = "Saved";
             this.drawTopbar();
           } catch (error) {
-            if (error !== null) nickError.textContent = fieldOf(error, [])[1];
+            if (error !== null) nickError.textContent = errorText(error);
           }
         },
       },
