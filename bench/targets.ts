@@ -15,7 +15,7 @@ export const BENCH_ENV: Record<string, string> = {
   IM_RATE_LOGIN_ADDRESS: "1000000/1",
   IM_RATE_FRIEND_REQUEST: "1000000/1",
   // The connections scenario opens every socket as one user, from one address.
-  IM_MAX_CONNECTIONS_PER_USER: "10000000",
+  IM_MAX_CONNECTIONS_PER_USER: "1000000",
   IM_MAX_CONNECTIONS_PER_ADDRESS: "10000000",
 };
 
