@@ -2,12 +2,16 @@
 import type { Presence } from "../shared/presence/mod.ts";
 import type { ConnectDirectory, PushItem } from "../shared/rpc/connect.ts";
 
-/** A push addressed by user ids, or to a group with its member ids for routing. */
+/**
+ * A push addressed by user ids, or to a group. A group push goes to every
+ * connect server, which fans it out to its own online members (its group nodes
+ * know them): no member list or route lookup per message.
+ */
 export type Outgoing =
   | (PushItem & { userIds: string[] })
-  | (PushItem & { groupId: string; memberIds: readonly string[] });
+  | (PushItem & { groupId: string });
 
-/** Sends each item to every server holding one of its recipients, in item order. */
+/** Sends each item to every server holding one of its recipients (group items to every server), in item order. */
 export async function deliver(
   presence: Presence,
   connects: ConnectDirectory,
@@ -17,18 +21,23 @@ export async function deliver(
   if (items.length === 0) return;
   const everyone = new Set<string>();
   for (const item of items) {
-    for (const id of "memberIds" in item ? item.memberIds : item.userIds) everyone.add(id);
+    if ("userIds" in item) {
+      for (const id of item.userIds) everyone.add(id);
+    }
   }
-  const routes = await presence.routes([...everyone]);
+  const routes = everyone.size > 0 ? await presence.routes([...everyone]) : new Map();
+  if (items.some((item) => "groupId" in item)) {
+    for (const serverId of connects.connectServers()) {
+      if (!routes.has(serverId)) routes.set(serverId, []);
+    }
+  }
   const calls: Promise<void>[] = [];
   for (const [serverId, userIds] of routes) {
     const here = new Set(userIds);
     const batch: PushItem[] = [];
     for (const item of items) {
-      if ("memberIds" in item) {
-        if (item.memberIds.some((id) => here.has(id))) {
-          batch.push({ groupId: item.groupId, frame: item.frame, ack: item.ack });
-        }
+      if ("groupId" in item) {
+        batch.push({ groupId: item.groupId, frame: item.frame, ack: item.ack });
       } else {
         const local = item.userIds.filter((id) => here.has(id));
         if (local.length > 0) batch.push({ ...item, userIds: local });

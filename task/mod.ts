@@ -37,13 +37,6 @@ export function createTask(
     const stored = new Map<string, Message>();
     for (const message of await store.saveMessages(accepted)) stored.set(message.id, message);
 
-    const members = new Map<string, Promise<string[]>>();
-    const membersOf = (groupId: string) => {
-      let list = members.get(groupId);
-      if (!list) members.set(groupId, list = store.groupMemberIds(groupId));
-      return list;
-    };
-
     const items: Outgoing[] = [];
     const kicks: string[] = [];
     for (const record of batch) {
@@ -61,12 +54,7 @@ export function createTask(
         const frame = JSON.stringify({ op: "message", message });
         const ack = { conversationId: message.conversationId, seq: message.seq };
         if (message.to.type === "group") {
-          items.push({
-            groupId: message.to.id,
-            memberIds: await membersOf(message.to.id),
-            frame,
-            ack,
-          });
+          items.push({ groupId: message.to.id, frame, ack });
         } else {
           items.push({ userIds: [message.from, message.to.id], frame, ack });
         }
