@@ -26,6 +26,8 @@ const api = createApi({
   imageBytes: config.limits.imageBytes,
   web: await loadWebAssets(),
   corsOrigins: config.corsOrigins,
+  // Connect servers and logic instances are found through etcd.
+  ready: () => registry.ping(),
 });
 const server = Deno.serve({
   hostname: config.http.host,

@@ -24,6 +24,8 @@ export interface ApiOptions {
   web?: WebAssets | null;
   /** Origins of other sites whose pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** Checks of this process's own dependencies for `/readyz`, besides logic's. */
+  ready?: () => Promise<void>;
 }
 
 /** An HTTP handler for the API. */
@@ -79,6 +81,7 @@ export function createApi(
     onError = console.error,
     web = null,
     corsOrigins = [],
+    ready = () => Promise.resolve(),
   }: ApiOptions,
 ): Api {
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
@@ -90,7 +93,7 @@ export function createApi(
     const page = webResponse(web, request, url);
     if (page) return page;
     if (url.pathname === "/readyz") {
-      await logic.ready();
+      await Promise.all([logic.ready(), ready()]);
       return json({ status: "ready" });
     }
     const parts = url.pathname.split("/");

@@ -236,3 +236,29 @@ Deno.test({
     await cluster.stop();
   }
 });
+
+Deno.test({
+  name: "cluster: while etcd is down /readyz answers 503, then ready again",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  const infra = (...args: string[]) =>
+    new Deno.Command("bash", {
+      args: [new URL("../scripts/infra.sh", import.meta.url).pathname, ...args],
+      stdout: "null",
+    }).output();
+  const status = () =>
+    fetch(`${cluster.url}/readyz`).then(async (r) => (await r.body?.cancel(), r.status));
+  try {
+    assertEquals(await status(), 200);
+    await infra("stop", "etcd");
+    try {
+      await eventually(async () => (await status()) === 503, 10_000);
+    } finally {
+      await infra("start");
+    }
+    await eventually(async () => (await status()) === 200, 20_000);
+  } finally {
+    await cluster.stop();
+  }
+});

@@ -31,6 +31,7 @@ export function testRegistry(
       assertEquals(b.instances("connect"), [connect]);
       await eventually(() => seen.length > 0);
       assertEquals(seen[seen.length - 1], [connect]);
+      await a.ping();
       stop();
       await a.close();
       await b.close();

@@ -164,6 +164,23 @@ export class EtcdRegistry implements Registry {
     throw new AppError("unavailable", "No snowflake worker id is free in etcd");
   }
 
+  /** Asks etcd for its status, with a short timeout. */
+  async ping(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.#client.maintenance.status(),
+        new Promise((_, reject) =>
+          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2000)
+        ),
+      ]);
+    } catch (error) {
+      throw new AppError("unavailable", "etcd is unavailable", { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#watcher?.cancel().catch(() => {});

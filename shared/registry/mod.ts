@@ -29,5 +29,7 @@ export interface Registry {
   ): () => void;
   /** Claims a snowflake worker id (0–1023) that no other live instance holds. */
   claimWorkerId(): Promise<number>;
+  /** Resolves when the backing store answers; rejects with `unavailable` otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

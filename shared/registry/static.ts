@@ -53,6 +53,10 @@ export class StaticRegistry implements Registry {
     return Promise.resolve(this.#nextWorkerId++);
   }
 
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.#instances.clear();
     this.#listeners.clear();

@@ -16,6 +16,7 @@ testRegistry("StaticRegistry", (namespace) => {
       let mine: Promise<number> | null = null;
       return () => (mine ??= registry.claimWorkerId());
     })(),
+    ping: () => registry.ping(),
     close: () => Promise.resolve(),
   };
   return Promise.resolve(view);
