@@ -36,7 +36,15 @@ const connects = new ConnectPool({
       .catch((error) => console.error(`im task ${id}: dropping routes of ${serverId}:`, error));
   },
 });
-const task = createTask({ log, statusQueue, store, presence, connects });
+// Routes of connect servers that died while no task ran are found by a sweep, a lease apart.
+const task = createTask({
+  log,
+  statusQueue,
+  store,
+  presence,
+  connects,
+  sweepMs: (cluster.etcd.ttlSeconds + 1) * 1000,
+});
 console.log(`im task ${id}: consuming ${cluster.kafka.topic} as ${cluster.kafka.groupId}`);
 
 stopOnSignal(`task ${id}`, async () => {

@@ -18,6 +18,12 @@ export interface TaskOptions {
   store: Store;
   presence: Presence;
   connects: ConnectDirectory;
+  /**
+   * How often to look for routes of connect servers that are not registered
+   * (they died while no task watched them); 0: never. A server absent from the
+   * registry in two sweeps in a row has its routes dropped and its users go offline.
+   */
+  sweepMs?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -28,7 +34,7 @@ export interface Task {
 
 /** Starts consuming the log and the status queue. */
 export function createTask(
-  { log, statusQueue, store, presence, connects, onError = logError }: TaskOptions,
+  { log, statusQueue, store, presence, connects, sweepMs = 0, onError = logError }: TaskOptions,
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
 
@@ -112,6 +118,23 @@ export function createTask(
     handling = false;
   }
 
+  // Two sweeps in a row, so a server that is starting (routes before its registration) is spared.
+  let suspects = new Set<string>();
+  async function sweep(): Promise<void> {
+    const live = new Set(connects.connectServers());
+    const absent = (await presence.servers()).filter((id) => !live.has(id));
+    for (const serverId of absent.filter((id) => suspects.has(id))) {
+      for (const userId of await presence.dropServer(serverId)) {
+        await statusQueue.push({ userId, online: false, at: Date.now() });
+      }
+    }
+    suspects = new Set(absent);
+  }
+  const sweeper = sweepMs > 0
+    ? setInterval(() => void sweep().catch((error) => onError(error, "route sweep")), sweepMs)
+    : undefined;
+  if (sweeper !== undefined) void sweep().catch((error) => onError(error, "route sweep"));
+
   log.consume((batch) =>
     new Promise<void>((resolve, reject) => {
       queued.push({ batch, resolve, reject });
@@ -122,6 +145,7 @@ export function createTask(
 
   return {
     async close() {
+      clearInterval(sweeper);
       await log.close();
       await statusQueue.close();
     },

@@ -262,3 +262,33 @@ Deno.test({
     await cluster.stop();
   }
 });
+
+Deno.test({
+  name:
+    "cluster: a connect server that died while no task ran is found by the route sweep when a task starts",
+  ...opts,
+}, async () => {
+  const cluster = await startIsolatedCluster(TEST_ENV);
+  try {
+    const clients = await spread(cluster.url, 4);
+    const watcher = clients.find((c) => c.serverId === "connect-2")!;
+    const victim = await stayingDevice(cluster.url, clients, "connect-1");
+    await befriend(watcher, victim);
+    // No task runs when connect-1 dies: nobody sees its lease expire.
+    await Promise.all([cluster.signal("task-1", "SIGTERM"), cluster.signal("task-2", "SIGTERM")]);
+    await cluster.signal("connect-1", "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // past the 3 s lease
+    const offline = waitFor(
+      watcher,
+      "presence",
+      (p) => p.userId === victim.self!.id && !p.online,
+      20_000,
+    );
+    await cluster.restart("task-1");
+    await offline;
+    assertEquals((await watcher.user(victim.self!.id)).online, false);
+    await Promise.all(clients.map((c) => c.close()));
+  } finally {
+    await cluster.stop();
+  }
+});

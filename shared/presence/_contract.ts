@@ -35,8 +35,10 @@ export function testPresence(
       await presence.connect("u1", "s1", "c1");
       await presence.connect("u2", "s1", "c2");
       await presence.connect("u2", "s2", "c3");
+      assertEquals((await presence.servers()).sort(), ["s1", "s2"]);
       assertEquals(await presence.dropServer("s1"), ["u1"]);
       assertEquals([...(await presence.online(["u1", "u2"]))], ["u2"]);
+      assertEquals(await presence.servers(), ["s2"], "a dropped server holds no route");
       await presence.close();
     },
   );

@@ -52,6 +52,12 @@ export class MemoryPresence implements Presence {
     return Promise.resolve(offline);
   }
 
+  servers(): Promise<string[]> {
+    const servers = new Set<string>();
+    for (const byServer of this.#users.values()) for (const id of byServer.keys()) servers.add(id);
+    return Promise.resolve([...servers]);
+  }
+
   close(): Promise<void> {
     this.#users.clear();
     return Promise.resolve();

@@ -19,5 +19,7 @@ export interface Presence {
   online(userIds: readonly string[]): Promise<Set<string>>;
   /** Forgets every connection of a server; returns the users who are now offline. */
   dropServer(serverId: string): Promise<string[]>;
+  /** The servers that hold any route (to find the routes of servers that died unseen). */
+  servers(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -137,6 +137,20 @@ export class RedisPresence implements Presence {
     });
   }
 
+  servers(): Promise<string[]> {
+    return redisCall("presence servers", async () => {
+      const head = `${this.#prefix}s:`;
+      const found = new Set<string>();
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000);
+        cursor = next;
+        for (const key of keys) found.add(key.slice(head.length));
+      } while (cursor !== "0");
+      return [...found];
+    });
+  }
+
   close(): Promise<void> {
     // The Redis connection belongs to whoever opened it.
     return Promise.resolve();
