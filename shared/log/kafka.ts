@@ -5,6 +5,7 @@
  */
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { AppError } from "../errors.ts";
+import { within } from "../timeout.ts";
 import { type LogHandler, type LogRecord, type MessageLog, recordKey } from "./mod.ts";
 
 /** Options of the Kafka log. */
@@ -171,18 +172,11 @@ export class KafkaLog implements MessageLog {
   async ping(): Promise<void> {
     if (this.#closed) throw new AppError("unavailable", "The message log is closed");
     const admin = this.#kafka.admin({ retry: { retries: 0 } });
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        admin.connect().then(() => admin.describeCluster()),
-        new Promise((_, reject) =>
-          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2000)
-        ),
-      ]);
+      await within(admin.connect().then(() => admin.describeCluster()), 2000);
     } catch (error) {
       throw new AppError("unavailable", "Kafka is unavailable", { cause: error });
     } finally {
-      clearTimeout(timer);
       await admin.disconnect().catch(() => {});
     }
   }

@@ -6,6 +6,7 @@
  */
 import { Etcd3, type Lease, type Watcher } from "etcd3";
 import { AppError } from "../errors.ts";
+import { within } from "../timeout.ts";
 import type { Registry, ServiceInstance } from "./mod.ts";
 
 /** Options of the etcd registry. */
@@ -47,19 +48,13 @@ export class EtcdRegistry implements Registry {
   static async open(options: EtcdRegistryOptions): Promise<EtcdRegistry> {
     const client = new Etcd3({ hosts: options.endpoints, dialTimeout: 5000 });
     const registry = new EtcdRegistry(client, options);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000);
-    });
     try {
-      await Promise.race([registry.#start(), timeout]);
+      await within(registry.#start(), 10_000);
     } catch (error) {
       client.close();
       throw new AppError("unavailable", `Cannot reach etcd at ${options.endpoints.join(",")}`, {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
     return registry;
   }
@@ -166,18 +161,10 @@ export class EtcdRegistry implements Registry {
 
   /** Asks etcd for its status, with a short timeout. */
   async ping(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        this.#client.maintenance.status(),
-        new Promise((_, reject) =>
-          timer = setTimeout(() => reject(new Error("no answer in 2 s")), 2000)
-        ),
-      ]);
+      await within(this.#client.maintenance.status(), 2000);
     } catch (error) {
       throw new AppError("unavailable", "etcd is unavailable", { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
