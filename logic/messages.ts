@@ -206,18 +206,15 @@ export function messages(ctx: Context) {
       }
     }));
 
-    const waits = await Promise.all(
-      allowed.map((p) => p ? ctx.limiter.take(`send:${p.send.userId}`, ctx.send) : 0),
-    );
-    const accepted = allowed.filter((p, i): p is NonNullable<typeof p> => {
-      if (!p || waits[i] === 0) return p !== undefined;
-      p.send.reject(
-        new AppError("rate_limited", "Too many messages; slow down", {
-          retryAfter: Math.ceil(waits[i] / 1000),
-        }),
-      );
-      return false;
-    });
+    // Over the rate: that send alone is refused, with the seconds to wait.
+    const accepted = (await Promise.all(
+      allowed.map((p) =>
+        p && ctx.limit(`send:${p.send.userId}`, ctx.send, "messages").then(
+          () => p,
+          (error) => void p.send.reject(error),
+        )
+      ),
+    )).filter((p) => p !== undefined);
 
     const earlier = await Promise.all(accepted.map((p) => {
       const message: AcceptedMessage = {
