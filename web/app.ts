@@ -425,29 +425,19 @@ class App {
   }
 
   openWithUser(user: User): void {
-    const id = privateConversationId(this.me.id, user.id);
-    if (!this.conversations.has(id)) {
-      this.conversations.set(id, {
-        id,
-        type: "user",
-        peer: user,
-        lastSeq: 0,
-        readSeq: 0,
-        unread: 0,
-        lastMessage: null,
-      });
-    }
-    this.tab = "chats";
-    void this.open(id);
+    this.#openNew(privateConversationId(this.me.id, user.id), { type: "user", peer: user });
   }
 
   openWithGroup(group: Group): void {
-    const id = groupConversationId(group.id);
+    this.#openNew(groupConversationId(group.id), { type: "group", group });
+  }
+
+  /** Opens a conversation, making an empty entry for it if it has no message yet. */
+  #openNew(id: string, who: Pick<Conversation, "type" | "peer" | "group">): void {
     if (!this.conversations.has(id)) {
       this.conversations.set(id, {
         id,
-        type: "group",
-        group,
+        ...who,
         lastSeq: 0,
         readSeq: 0,
         unread: 0,
