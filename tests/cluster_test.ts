@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import { befriend, collect, eventually, newUser, TEST_ENV, waitFor } from "./harness.ts";
-import { clusterTestsEnabled, startIsolatedCluster } from "./infra.ts";
+import { clusterTestsEnabled, infraScript, startIsolatedCluster } from "./infra.ts";
 
 const ignore = !clusterTestsEnabled();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
@@ -177,12 +177,6 @@ Deno.test({
   ...opts,
 }, async () => {
   const cluster = await startIsolatedCluster(TEST_ENV);
-  const infra = (...args: string[]) =>
-    new Deno.Command("bash", {
-      args: [new URL("../scripts/infra.sh", import.meta.url).pathname, ...args],
-      stdout: "null",
-    })
-      .output();
   try {
     const [a, b] = [await newUser(cluster.url), await newUser(cluster.url)];
     await befriend(a, b);
@@ -190,7 +184,7 @@ Deno.test({
       await fetch(`${cluster.url}/readyz`).then(async (r) => (await r.body?.cancel(), r.status)),
       200,
     );
-    await infra("stop", "redis");
+    await infraScript("stop", "redis");
     try {
       const ready = await fetch(`${cluster.url}/readyz`);
       assertEquals([ready.status, (await ready.json()).error.code], [503, "unavailable"]);
@@ -201,7 +195,7 @@ Deno.test({
       ).catch((e) => e);
       assertEquals(error.code, "unavailable");
     } finally {
-      await infra("start");
+      await infraScript("start");
     }
     await eventually(
       async () =>
@@ -242,20 +236,15 @@ Deno.test({
   ...opts,
 }, async () => {
   const cluster = await startIsolatedCluster(TEST_ENV);
-  const infra = (...args: string[]) =>
-    new Deno.Command("bash", {
-      args: [new URL("../scripts/infra.sh", import.meta.url).pathname, ...args],
-      stdout: "null",
-    }).output();
   const status = () =>
     fetch(`${cluster.url}/readyz`).then(async (r) => (await r.body?.cancel(), r.status));
   try {
     assertEquals(await status(), 200);
-    await infra("stop", "etcd");
+    await infraScript("stop", "etcd");
     try {
       await eventually(async () => (await status()) === 503, 10_000);
     } finally {
-      await infra("start");
+      await infraScript("start");
     }
     await eventually(async () => (await status()) === 200, 20_000);
   } finally {

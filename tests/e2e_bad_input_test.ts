@@ -1,6 +1,14 @@
 /** End-to-end: hostile and broken input gets the protocol's errors and the server keeps serving. */
 import { assert, assertEquals } from "./assert.ts";
-import { befriend, collect, eventually, newUser, PNG_2x3, startServer } from "./harness.ts";
+import {
+  befriend,
+  collect,
+  eventually,
+  newUser,
+  PNG_2x3,
+  startServer,
+  upgradeRequest,
+} from "./harness.ts";
 
 const server = await startServer({ env: { IM_BODY_TIMEOUT_MS: "1500" } });
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
@@ -282,18 +290,7 @@ Deno.test(
   "WS: a page of another site cannot open a session (Origin checked); the API sends no CORS grants",
   opts,
   async () => {
-    const target = (await wsUrl()).replace(/^ws/, "http");
-    const upgrade = (origin: string) =>
-      fetch(target, {
-        headers: {
-          upgrade: "websocket",
-          connection: "Upgrade",
-          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "sec-websocket-version": "13",
-          origin,
-        },
-      });
-    const evil = await upgrade("https://evil.example");
+    const evil = await upgradeRequest(await wsUrl(), { origin: "https://evil.example" });
     assertEquals([evil.status, (await evil.json()).error.code], [403, "forbidden"]);
     const api = await fetch(`${url}/api/connect`, { headers: { origin: "https://evil.example" } });
     await api.body?.cancel();

@@ -1,7 +1,15 @@
 /** End-to-end: send rate limits over HTTP and WebSocket, on a server with a tight limit. */
 import { assertEquals, assertRejects } from "./assert.ts";
 import { ImClient, ImError } from "../client/mod.ts";
-import { befriend, eventually, newUser, startServer, uniqueName, waitFor } from "./harness.ts";
+import {
+  befriend,
+  eventually,
+  newUser,
+  startServer,
+  uniqueName,
+  upgradeRequest,
+  waitFor,
+} from "./harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -184,14 +192,7 @@ Deno.test(
       const b = await newUser(server.url, { connect: false });
       const more = [await open(b.token!), await open(b.token!)];
       await eventually(() => more.every((m) => m.frames.some((f) => f.op === "ready")));
-      const refused = await fetch(wsUrl.replace(/^ws/, "http"), {
-        headers: {
-          upgrade: "websocket",
-          connection: "Upgrade",
-          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-          "sec-websocket-version": "13",
-        },
-      });
+      const refused = await upgradeRequest(wsUrl);
       assertEquals([refused.status, (await refused.json()).error.code], [429, "rate_limited"]);
       for (const s of [second, ...more]) s.ws.close();
       await a.close();

@@ -240,3 +240,19 @@ export const PNG_2x3 = Uint8Array.from(
   ),
   (c) => c.charCodeAt(0),
 );
+
+/** A raw WebSocket upgrade of `wsUrl` over fetch, to read the refusals a browser would not show. */
+export function upgradeRequest(
+  wsUrl: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(wsUrl.replace(/^ws/, "http"), {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...headers,
+    },
+  });
+}

@@ -61,3 +61,16 @@ export async function startIsolatedCluster(
     },
   });
 }
+
+/** Runs `scripts/infra.sh` (`stop redis`, `start`, `restart kafka`, …); throws if it fails. */
+export async function infraScript(...args: string[]): Promise<void> {
+  const script = new URL("../scripts/infra.sh", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command("bash", {
+    args: [script, ...args],
+    stderr: "piped",
+    stdout: "null",
+  }).output();
+  if (code !== 0) {
+    throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  }
+}

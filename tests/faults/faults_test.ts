@@ -7,7 +7,7 @@
  */
 import { assertEquals } from "../assert.ts";
 import { startServer, TEST_ENV } from "../harness.ts";
-import { startIsolatedCluster } from "../infra.ts";
+import { infraScript, startIsolatedCluster } from "../infra.ts";
 import type { Cluster } from "../../scripts/cluster.ts";
 import { Traffic, type TrafficReport } from "./traffic.ts";
 
@@ -114,19 +114,6 @@ function row(name: string, r: TrafficReport, recovery: string, _sinceFault: numb
   console.log(line);
 }
 
-async function infra(...args: string[]): Promise<void> {
-  const script = new URL("../../scripts/infra.sh", import.meta.url).pathname;
-  const { code, stderr } = await new Deno.Command("bash", {
-    args: [script, ...args],
-    stderr: "piped",
-    stdout: "null",
-  })
-    .output();
-  if (code !== 0) {
-    throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
-  }
-}
-
 const kill = (name: string) => async (d: Deployment) => {
   await d.cluster!.signal(name, "SIGKILL");
   await sleep(2000);
@@ -137,10 +124,10 @@ faultTest("kill -9 connect-1", cluster, kill("connect-1"));
 faultTest("kill -9 task-1", cluster, kill("task-1"));
 faultTest("kill -9 logic-1", cluster, kill("logic-1"));
 faultTest("kill -9 api", cluster, kill("api"));
-faultTest("restart Kafka", cluster, () => infra("restart", "kafka"));
-faultTest("restart Redis", cluster, () => infra("restart", "redis"));
-faultTest("restart PostgreSQL", cluster, () => infra("restart", "postgres"));
-faultTest("restart etcd", cluster, () => infra("restart", "etcd"));
+faultTest("restart Kafka", cluster, () => infraScript("restart", "kafka"));
+faultTest("restart Redis", cluster, () => infraScript("restart", "redis"));
+faultTest("restart PostgreSQL", cluster, () => infraScript("restart", "postgres"));
+faultTest("restart etcd", cluster, () => infraScript("restart", "etcd"));
 faultTest("rolling restart of every layer", cluster, async (d) => {
   for (const name of ["logic-1", "logic-2", "task-1", "task-2", "connect-1", "connect-2", "api"]) {
     await d.cluster!.signal(name, "SIGTERM");
