@@ -21,13 +21,19 @@ const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 
+const ids = new Snowflake({ workerId });
+// Never mint on a worker id whose claim may have lapsed; a re-claim may bring another id.
+registry.watchWorkerId((claimed) => {
+  console.error(`im logic: snowflake worker id ${claimed ?? "withdrawn"}`);
+  ids.setWorkerId(claimed);
+});
 const logic = createLogic({
   store,
   log,
   presence: new RedisPresence({ redis, prefix }),
   dedupe: new RedisDedupe({ redis, prefix }),
   limiter: new RedisRateLimiter({ redis, prefix }),
-  ids: new Snowflake({ workerId }),
+  ids,
   limits: config.limits,
   auth: config.auth,
   send: config.send,

@@ -1,3 +1,5 @@
+import { AppError } from "./errors.ts";
+
 /** Milliseconds since the Unix epoch of the snowflake epoch (2024-01-01T00:00:00Z). */
 export const SNOWFLAKE_EPOCH = 1704067200000;
 
@@ -20,23 +22,29 @@ export interface SnowflakeOptions {
  * increase; a clock that steps back is waited out rather than reused.
  */
 export class Snowflake {
-  readonly #workerId: bigint;
+  #workerId: bigint | null;
   readonly #now: () => number;
   #lastMs = -1;
   #sequence = 0;
 
   constructor({ workerId, now = Date.now }: SnowflakeOptions) {
-    if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER) {
-      throw new RangeError(
-        `Cannot create snowflake generator: worker id ${workerId} is not 0–1023`,
-      );
-    }
-    this.#workerId = BigInt(workerId);
+    this.#workerId = checkWorkerId(workerId);
     this.#now = now;
   }
 
-  /** The next id as a bigint. */
+  /**
+   * Follows the claim of the worker id: `null` stops minting (`next()` fails with
+   * `unavailable`) until a worker id is held again, possibly another one.
+   */
+  setWorkerId(workerId: number | null): void {
+    this.#workerId = workerId === null ? null : checkWorkerId(workerId);
+  }
+
+  /** The next id as a bigint; `unavailable` while no worker id is held. */
   nextBigInt(): bigint {
+    if (this.#workerId === null) {
+      throw new AppError("unavailable", "Cannot mint ids: the worker id claim has lapsed");
+    }
     let ms = this.#now() - SNOWFLAKE_EPOCH;
     if (ms < this.#lastMs) {
       // The clock stepped back: keep issuing from the last millisecond we used,
@@ -61,6 +69,13 @@ export class Snowflake {
   next(): string {
     return this.nextBigInt().toString();
   }
+}
+
+function checkWorkerId(workerId: number): bigint {
+  if (!Number.isInteger(workerId) || workerId < 0 || workerId > MAX_WORKER) {
+    throw new RangeError(`Cannot create snowflake generator: worker id ${workerId} is not 0–1023`);
+  }
+  return BigInt(workerId);
 }
 
 /** The millisecond timestamp (Unix epoch) encoded in a snowflake id. */

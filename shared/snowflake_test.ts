@@ -42,3 +42,14 @@ Deno.test("Snowflake rejects worker ids outside 0–1023", () => {
   assertThrows(() => new Snowflake({ workerId: 1024 }));
   assertThrows(() => new Snowflake({ workerId: -1 }));
 });
+
+Deno.test("Snowflake.next() refuses while the worker id is withdrawn, then mints on the new one", () => {
+  const ids = new Snowflake({ workerId: 3, now: () => SNOWFLAKE_EPOCH + 1000 });
+  const before = ids.nextBigInt();
+  ids.setWorkerId(null);
+  assertThrows(() => ids.next());
+  ids.setWorkerId(7);
+  const after = ids.nextBigInt();
+  assert(after > before);
+  assertEquals((after >> 12n) & 1023n, 7n);
+});

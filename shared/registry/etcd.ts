@@ -34,7 +34,13 @@ export class EtcdRegistry implements Registry {
   readonly #registered = new Map<string, ServiceInstance>();
   #lease: Lease | null = null;
   #watcher: Watcher | null = null;
+  readonly #workerListeners = new Set<(workerId: number | null) => void>();
   #workerId: number | null = null;
+  /** Whether the claim of `#workerId` is known to hold (a keepalive answered recently). */
+  #valid = false;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** When the last keepalive (or grant) was sent. */
+  #askedAt = 0;
   #closed = false;
 
   private constructor(client: Etcd3, options: EtcdRegistryOptions) {
@@ -94,24 +100,91 @@ export class EtcdRegistry implements Registry {
     for (const entry of this.#listeners) if (entry.layer === layer) entry.listener(list);
   }
 
-  /** This process's lease, created on first use and re-created (with its keys) if lost. */
+  /**
+   * This process's lease, created on first use. When it is lost (etcd expired or
+   * revoked it), the worker id stops being valid at once, and a new lease
+   * re-claims a worker id and re-registers, retrying until it succeeds or closes.
+   */
   async #ensureLease(): Promise<Lease> {
     if (this.#lease) return this.#lease;
     const lease = this.#client.lease(this.#ttlSeconds, { autoKeepAlive: true });
-    lease.on("lost", (error) => {
-      if (this.#closed) return;
-      this.#onError(new Error(`etcd lease lost; registering again: ${error?.message ?? error}`));
-      this.#lease = null;
-      this.#reRegister().catch((e) => this.#onError(e));
+    // An answer confirms the claim from the oldest keepalive not yet answered on.
+    let unanswered: number | null = null;
+    lease.on("keepaliveFired", () => unanswered ??= Date.now());
+    lease.on("keepaliveSucceeded", () => {
+      this.#askedAt = unanswered ?? Date.now();
+      unanswered = null;
+      this.#confirmed(lease);
     });
+    lease.on("lost", (error) => {
+      if (this.#closed || this.#lease !== lease) return;
+      this.#lease = null;
+      this.#lapse();
+      this.#onError(new Error(`etcd lease lost; registering again: ${error?.message ?? error}`));
+      this.#reRegisterUntilDone();
+    });
+    this.#askedAt = Date.now();
     await lease.grant();
     this.#lease = lease;
     return lease;
   }
 
+  /**
+   * A keepalive of `lease` was answered: etcd holds the claim until a TTL after
+   * the keepalive was sent. A margin before that, without another answer, the
+   * worker id is withdrawn until the next answer (or a new claim after a loss).
+   */
+  #confirmed(lease: Lease): void {
+    if (this.#lease !== lease || this.#workerId === null) return;
+    clearTimeout(this.#watchdog);
+    const ttl = this.#ttlSeconds * 1000;
+    const margin = Math.min(1000, ttl / 4);
+    this.#watchdog = setTimeout(() => this.#lapse(), this.#askedAt + ttl - margin - Date.now());
+    if (!this.#valid) {
+      this.#valid = true;
+      this.#notifyWorkerId(this.#workerId);
+    }
+  }
+
+  #lapse(): void {
+    clearTimeout(this.#watchdog);
+    if (!this.#valid) return;
+    this.#valid = false;
+    this.#notifyWorkerId(null);
+  }
+
+  #notifyWorkerId(workerId: number | null): void {
+    for (const listener of this.#workerListeners) listener(workerId);
+  }
+
+  async #reRegisterUntilDone(): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        await this.#reRegister();
+        return;
+      } catch (error) {
+        this.#onError(error);
+        this.#lease?.revoke().catch(() => {});
+        this.#lease = null;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Re-claims the worker id on a new lease (another one if it was taken meanwhile), then the services. */
   async #reRegister(): Promise<void> {
     const lease = await this.#ensureLease();
-    if (this.#workerId !== null) await this.#claim(lease, this.#workerId);
+    if (this.#workerId !== null) {
+      const previous = this.#workerId;
+      const id = await this.#claim(lease, previous) ? previous : await this.#claimAny(lease);
+      if (id !== previous) {
+        this.#onError(new Error(`snowflake worker id ${previous} was taken; now ${id}`));
+      }
+      this.#workerId = id;
+      this.#valid = true;
+      this.#notifyWorkerId(id);
+      this.#confirmed(lease);
+    }
     for (const [key, instance] of this.#registered) {
       await lease.put(key).value(JSON.stringify(instance));
     }
@@ -145,18 +218,27 @@ export class EtcdRegistry implements Registry {
     return result.succeeded;
   }
 
-  async claimWorkerId(): Promise<number> {
-    if (this.#workerId !== null) return this.#workerId;
-    const lease = await this.#ensureLease();
+  async #claimAny(lease: Lease): Promise<number> {
     const start = Math.floor(Math.random() * 1024);
     for (let i = 0; i < 1024; i++) {
       const id = (start + i) % 1024;
-      if (await this.#claim(lease, id)) {
-        this.#workerId = id;
-        return id;
-      }
+      if (await this.#claim(lease, id)) return id;
     }
     throw new AppError("unavailable", "No snowflake worker id is free in etcd");
+  }
+
+  async claimWorkerId(): Promise<number> {
+    if (this.#workerId !== null) return this.#workerId;
+    const lease = await this.#ensureLease();
+    this.#workerId = await this.#claimAny(lease);
+    this.#valid = true;
+    this.#confirmed(lease);
+    return this.#workerId;
+  }
+
+  watchWorkerId(listener: (workerId: number | null) => void): () => void {
+    this.#workerListeners.add(listener);
+    return () => this.#workerListeners.delete(listener);
   }
 
   /** Asks etcd for its status, with a short timeout. */
@@ -170,6 +252,8 @@ export class EtcdRegistry implements Registry {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#watchdog);
+    this.#workerListeners.clear();
     await this.#watcher?.cancel().catch(() => {});
     await this.#lease?.revoke().catch(() => {});
     this.#client.close();

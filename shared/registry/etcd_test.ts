@@ -1,5 +1,6 @@
 /** The registry contract on etcd, plus lease expiry (`deno task infra:up`; IM_CLUSTER_TESTS=1). */
-import { assertEquals } from "../../tests/assert.ts";
+import { Etcd3 } from "etcd3";
+import { assert, assertEquals } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
 import { clusterTestsEnabled, INFRA } from "../../tests/infra.ts";
 import { testRegistry } from "./_contract.ts";
@@ -28,5 +29,43 @@ Deno.test(
     await eventually(() => b.instances("logic").length === 0, 5000);
     assertEquals(b.instances("logic"), []);
     await b.close();
+  },
+);
+
+Deno.test(
+  {
+    name: "EtcdRegistry: after a lost lease whose worker id was taken, it holds another one",
+    ignore,
+  },
+  async () => {
+    const namespace = crypto.randomUUID();
+    const prefix = `/test/${namespace}/`;
+    const registry = await open(namespace);
+    const seen: (number | null)[] = [];
+    registry.watchWorkerId((id) => seen.push(id));
+    const first = await registry.claimWorkerId();
+    const key = `${prefix}workers/${first}`;
+
+    // etcd revokes the lease (as on expiry) and another instance claims the id at once.
+    const other = new Etcd3({ hosts: [INFRA.etcd] });
+    const [kv] = (await other.get(key).exec()).kvs;
+    await other.leaseClient.leaseRevoke({ ID: kv.lease });
+    const thief = other.lease(10);
+    const taken = await other.if(key, "Create", "==", 0)
+      .then(other.put(key).value("thief").lease(await thief.grant()))
+      .commit();
+    assert(taken.succeeded);
+
+    await eventually(() => seen.some((id) => id !== null), 10_000);
+    assertEquals(seen[0], null, "minting stops before anything else");
+    const now = await registry.claimWorkerId();
+    assert(now !== first, `still on worker id ${first}, which another instance holds`);
+    assertEquals(seen.at(-1), now);
+    const [mine] = (await other.get(`${prefix}workers/${now}`).exec()).kvs;
+    assert(mine !== undefined, "the new worker id is claimed in etcd");
+
+    await registry.close();
+    await thief.revoke();
+    other.close();
   },
 );

@@ -29,6 +29,12 @@ export interface Registry {
   ): () => void;
   /** Claims a snowflake worker id (0–1023) that no other live instance holds. */
   claimWorkerId(): Promise<number>;
+  /**
+   * Calls `listener` whenever the claim changes: `null` as soon as the claim may
+   * have lapsed (ids must not be minted then), the id held again once it is
+   * confirmed or re-claimed (which may be another id). Returns the unsubscribe function.
+   */
+  watchWorkerId(listener: (workerId: number | null) => void): () => void;
   /** Resolves when the backing store answers; rejects with `unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

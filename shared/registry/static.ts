@@ -53,6 +53,11 @@ export class StaticRegistry implements Registry {
     return Promise.resolve(this.#nextWorkerId++);
   }
 
+  /** A static claim never lapses: the listener is never called. */
+  watchWorkerId(_listener: (workerId: number | null) => void): () => void {
+    return () => {};
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }

@@ -16,6 +16,7 @@ testRegistry("StaticRegistry", (namespace) => {
       let mine: Promise<number> | null = null;
       return () => (mine ??= registry.claimWorkerId());
     })(),
+    watchWorkerId: (f) => registry.watchWorkerId(f),
     ping: () => registry.ping(),
     close: () => Promise.resolve(),
   };
