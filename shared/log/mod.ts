@@ -2,8 +2,11 @@
  * The message log port: an ordered, durable hand-off from logic to task.
  *
  * Contract:
- * - Records with the same key (a conversation id for messages, the first
- *   recipient for events) are consumed in the order they were appended.
+ * - Records with the same key are consumed in the order they were appended. A
+ *   message's key is its conversation id; everything that concerns one group
+ *   (its messages, membership changes, updates, online counts) has the group's
+ *   conversation id, so a new member is known before the group's next message;
+ *   other events have their first recipient's id.
  * - `append()` resolves only once the records are durable: on Kafka when the
  *   in-sync replicas have them (acks=all); in the in-process log, which has no
  *   storage of its own, once the consumer has processed them, so the store is
@@ -13,7 +16,7 @@
  * - `close()` stops taking appends, lets the batch in progress finish, and
  *   rejects what was never consumed.
  */
-import type { AcceptedMessage, ServerFrame } from "../types.ts";
+import { type AcceptedMessage, groupConversationId, type ServerFrame } from "../types.ts";
 
 /** A change to a group's membership that connect servers must apply to their group nodes. */
 export interface MembershipChange {
@@ -34,8 +37,17 @@ export type LogHandler = (batch: LogRecord[]) => Promise<void>;
 /** The ordering key of a record. */
 export function recordKey(record: LogRecord): string {
   if (record.type === "message") return record.message.conversationId;
-  if (record.type === "event") return record.userIds[0] ?? "";
+  if (record.type === "event") {
+    const groupId = record.membership?.groupId ?? groupOf(record.frame);
+    return groupId !== undefined ? groupConversationId(groupId) : record.userIds[0] ?? "";
+  }
   return "kick";
+}
+
+function groupOf(frame: ServerFrame): string | undefined {
+  if (frame.op === "group_update") return frame.group.id;
+  if (frame.op === "group_online") return frame.groupId;
+  return undefined;
 }
 
 /** The message log port. */

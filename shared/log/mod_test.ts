@@ -1,0 +1,48 @@
+import { assertEquals } from "../../tests/assert.ts";
+import type { AcceptedMessage, Group } from "../types.ts";
+import { type LogRecord, recordKey } from "./mod.ts";
+
+const group: Group = {
+  id: "42",
+  name: "g",
+  avatar: null,
+  ownerId: "1",
+  memberCount: 2,
+  createdAt: 0,
+};
+const message: AcceptedMessage = {
+  id: "900",
+  conversationId: "g:42",
+  from: "1",
+  to: { type: "group", id: "42" },
+  content: { type: "text", text: "hi" },
+  sentAt: 0,
+  clientMsgId: "c1",
+};
+
+Deno.test("recordKey() puts a group's membership changes, updates and counts on its messages' key", () => {
+  const join: LogRecord = {
+    type: "event",
+    userIds: ["7", "1"],
+    frame: { op: "group_update", group },
+    membership: { groupId: "42", added: ["7"], removed: [] },
+  };
+  const count: LogRecord = {
+    type: "event",
+    userIds: ["7"],
+    frame: { op: "group_online", groupId: "42", count: 2 },
+  };
+  const key = recordKey({ type: "message", message });
+  assertEquals(key, "g:42");
+  assertEquals(recordKey(join), key);
+  assertEquals(recordKey(count), key);
+});
+
+Deno.test("recordKey() keys other events by their first recipient", () => {
+  const record: LogRecord = {
+    type: "event",
+    userIds: ["7", "8"],
+    frame: { op: "presence", userId: "8", online: true },
+  };
+  assertEquals(recordKey(record), "7");
+});
