@@ -2,7 +2,9 @@
  * Presence and routes in Redis, shared by every instance of a cluster.
  *
  * Keys (under the prefix): `u:<userId>` a hash of `<serverId>|<connectionId>` →
- * serverId; `s:<serverId>` the set of users with connections on that server.
+ * serverId; `s:<serverId>` the set of users with connections on that server;
+ * `servers` the set of server ids that hold (or held) routes, so finding them
+ * needs no scan of the keyspace.
  * Routes of a server that died are removed by `dropServer()`, called when its
  * etcd lease expires or when it starts again under the same id.
  */
@@ -10,33 +12,43 @@ import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
 import type { Presence } from "./mod.ts";
 
+// Every script touches only the keys it declares, all of one user: Redis Cluster
+// refuses anything else. The server-side sets are updated by plain commands.
+
+/** Adds a connection; returns how many the user has now. */
 const CONNECT = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
 return redis.call('HLEN', KEYS[1])`;
 
+/** Removes a connection; returns {removed, connections left anywhere, left on this server}. */
 const DISCONNECT = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, 0, 0} end
 local fields = redis.call('HKEYS', KEYS[1])
-local here = false
+local here = 0
 for _, f in ipairs(fields) do
-  if string.sub(f, 1, #ARGV[2]) == ARGV[2] then here = true break end
+  if string.sub(f, 1, #ARGV[2]) == ARGV[2] then here = here + 1 end
 end
-if not here then redis.call('SREM', KEYS[2], ARGV[3]) end
-if #fields == 0 then return 1 end
-return 0`;
+return {1, #fields, here}`;
 
-const DROP_SERVER = `
-local offline = {}
-for _, uid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local key = ARGV[1] .. uid
-  for _, f in ipairs(redis.call('HKEYS', key)) do
-    if string.sub(f, 1, #ARGV[2]) == ARGV[2] then redis.call('HDEL', key, f) end
-  end
-  if redis.call('HLEN', key) == 0 then table.insert(offline, uid) end
+/** How many connections the user has on one server. */
+const COUNT_HERE = `
+local here = 0
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, #ARGV[1]) == ARGV[1] then here = here + 1 end
 end
-redis.call('DEL', KEYS[1])
-return offline`;
+return here`;
+
+/** Removes every connection of one server; returns 1 when the user has none left. */
+const DROP_CONNECTIONS = `
+local removed = 0
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, #ARGV[1]) == ARGV[1] then
+    redis.call('HDEL', KEYS[1], f)
+    removed = removed + 1
+  end
+end
+if removed > 0 and redis.call('HLEN', KEYS[1]) == 0 then return 1 end
+return 0`;
 
 /** Options of Redis presence. */
 export interface RedisPresenceOptions {
@@ -63,33 +75,45 @@ export class RedisPresence implements Presence {
     return `${this.#prefix}s:${serverId}`;
   }
 
+  #servers(): string {
+    return `${this.#prefix}servers`;
+  }
+
   connect(userId: string, serverId: string, connectionId: string): Promise<boolean> {
     return redisCall("presence connect", async () => {
       const n = await this.#redis.eval(
         CONNECT,
-        2,
+        1,
         this.#user(userId),
-        this.#server(serverId),
         `${serverId}|${connectionId}`,
         serverId,
-        userId,
       );
+      // After the route: a disconnect that removed the user from the server's set
+      // meanwhile checks the routes again after removing (see disconnect()).
+      await this.#redis.multi()
+        .sadd(this.#servers(), serverId)
+        .sadd(this.#server(serverId), userId)
+        .exec();
       return n === 1;
     });
   }
 
   disconnect(userId: string, serverId: string, connectionId: string): Promise<boolean> {
     return redisCall("presence disconnect", async () => {
-      const last = await this.#redis.eval(
+      const [removed, anywhere, here] = await this.#redis.eval(
         DISCONNECT,
-        2,
+        1,
         this.#user(userId),
-        this.#server(serverId),
         `${serverId}|${connectionId}`,
         `${serverId}|`,
-        userId,
-      );
-      return last === 1;
+      ) as number[];
+      if (removed === 1 && here === 0) {
+        await this.#redis.srem(this.#server(serverId), userId);
+        // A connection of the user's to this server may have been recorded meanwhile.
+        const again = await this.#redis.eval(COUNT_HERE, 1, this.#user(userId), `${serverId}|`);
+        if (Number(again) > 0) await this.#redis.sadd(this.#server(serverId), userId);
+      }
+      return removed === 1 && anywhere === 0;
     });
   }
 
@@ -127,28 +151,24 @@ export class RedisPresence implements Presence {
 
   dropServer(serverId: string): Promise<string[]> {
     return redisCall("presence drop server", async () => {
-      return await this.#redis.eval(
-        DROP_SERVER,
-        1,
-        this.#server(serverId),
-        `${this.#prefix}u:`,
-        `${serverId}|`,
-      ) as string[];
+      const userIds = await this.#redis.smembers(this.#server(serverId));
+      const pipeline = this.#redis.pipeline();
+      for (const userId of userIds) {
+        pipeline.eval(DROP_CONNECTIONS, 1, this.#user(userId), `${serverId}|`);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const offline = userIds.filter((_, i) => {
+        const [error, last] = results[i] ?? [];
+        if (error) throw error;
+        return last === 1;
+      });
+      await this.#redis.multi().del(this.#server(serverId)).srem(this.#servers(), serverId).exec();
+      return offline;
     });
   }
 
   servers(): Promise<string[]> {
-    return redisCall("presence servers", async () => {
-      const head = `${this.#prefix}s:`;
-      const found = new Set<string>();
-      let cursor = "0";
-      do {
-        const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000);
-        cursor = next;
-        for (const key of keys) found.add(key.slice(head.length));
-      } while (cursor !== "0");
-      return [...found];
-    });
+    return redisCall("presence servers", () => this.#redis.smembers(this.#servers()));
   }
 
   close(): Promise<void> {
