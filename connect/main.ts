@@ -1,4 +1,5 @@
 /** A connect process of a cluster: WebSocket sessions, pushed to by task over gRPC. */
+import { dropServerRoutes } from "../shared/presence/gone.ts";
 import farmhash from "farmhash";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
@@ -64,9 +65,7 @@ const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster
 
 // A previous life of this server id may have left routes behind (a crash and a quick restart,
 // inside the lease): its connections are gone, so its users are offline unless connected elsewhere.
-for (const userId of await presence.dropServer(id)) {
-  await statusQueue.push({ userId, online: false, at: Date.now() });
-}
+await dropServerRoutes(presence, statusQueue, id);
 const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });

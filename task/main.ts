@@ -1,5 +1,6 @@
 /** A task process of a cluster: consumes Kafka and the Redis status queue, stores, pushes over gRPC. */
 import { KafkaLog } from "../shared/log/kafka.ts";
+import { dropServerRoutes } from "../shared/presence/gone.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -27,12 +28,7 @@ const connects = new ConnectPool({
     new GrpcConnectClient({ address: instance.grpc, timeoutMs: cluster.rpcTimeoutMs }),
   // A connect server whose lease expired is gone: its users are offline unless connected elsewhere.
   onRemoved: (serverId) => {
-    presence.dropServer(serverId)
-      .then((offline) =>
-        Promise.all(
-          offline.map((userId) => statusQueue.push({ userId, online: false, at: Date.now() })),
-        )
-      )
+    dropServerRoutes(presence, statusQueue, serverId)
       .catch((error) => console.error(`im task ${id}: dropping routes of ${serverId}:`, error));
   },
 });

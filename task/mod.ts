@@ -4,6 +4,7 @@
  * and pushes presence and group online counts.
  */
 import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
+import { dropServerRoutes } from "../shared/presence/gone.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
@@ -124,9 +125,7 @@ export function createTask(
     const live = new Set(connects.connectServers());
     const absent = (await presence.servers()).filter((id) => !live.has(id));
     for (const serverId of absent.filter((id) => suspects.has(id))) {
-      for (const userId of await presence.dropServer(serverId)) {
-        await statusQueue.push({ userId, online: false, at: Date.now() });
-      }
+      await dropServerRoutes(presence, statusQueue, serverId);
     }
     suspects = new Set(absent);
   }
