@@ -16,7 +16,6 @@ import { MemoryStatusQueue } from "./shared/queue/memory.ts";
 import { Snowflake } from "./shared/snowflake.ts";
 import { withAuthorizationCache } from "./shared/store/authorization_cache.ts";
 import { openPgliteStore } from "./shared/store/pglite.ts";
-import { DEDUPE_MS } from "./logic/messages.ts";
 import { createTask } from "./task/mod.ts";
 import { errorResponse } from "./shared/http_error.ts";
 
@@ -28,10 +27,6 @@ async function main(): Promise<void> {
   }
   // One logic owns every write here, so it may remember who may write where.
   const store = withAuthorizationCache(await openPgliteStore({ dataDir: config.dataDir }));
-  // The dedupe keys live in memory: sends from before this start are looked up
-  // in the store, as long as the store holds any young enough to be retried.
-  const newest = await store.newestMessageAt();
-  const dedupeSince = newest === null || newest < Date.now() - DEDUPE_MS ? 0 : Date.now();
   const log = new MemoryLog();
   const statusQueue = new MemoryStatusQueue();
   const presence = new MemoryPresence();
@@ -49,7 +44,6 @@ async function main(): Promise<void> {
     auth: config.auth,
     send: config.send,
     rates: config.rates,
-    dedupeSince,
   });
   const connect = createConnect({
     logic,

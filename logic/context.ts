@@ -23,18 +23,10 @@ export interface LogicOptions {
   /** Abuse limits; defaults allow anything (tests of logic alone). */
   rates?: Rates;
   now?: () => number;
-  /**
-   * Since when the dedupe port holds every key given to it: sends first seen
-   * before then are also looked up in the store. Embedded: the process start, or
-   * 0 when the store holds no message young enough to be retried. Omitted (a
-   * shared dedupe that may have been flushed): the store is always asked too.
-   */
-  dedupeSince?: number;
 }
 
 /** The shared context of logic's parts. */
-export interface Context extends Required<Omit<LogicOptions, "dedupeSince">> {
-  dedupeSince: number;
+export interface Context extends Required<LogicOptions> {
   /** Takes a token of a limit; `rate_limited` (with the seconds to wait) when there is none. */
   limit(key: string, limit: RateLimit, what: string): Promise<void>;
   /** Publishes an event to users through the log, so task delivers it in order with messages. */
@@ -60,7 +52,6 @@ export function createContext(options: LogicOptions): Context {
   const context: Context = {
     now: Date.now,
     ...options,
-    dedupeSince: options.dedupeSince ?? Infinity,
     rates: options.rates ?? UNLIMITED,
     async limit(key, limit, what) {
       const wait = await options.limiter.take(key, limit);

@@ -5,7 +5,8 @@ import { createContext, type LogicOptions } from "./context.ts";
 import { friends } from "./friends.ts";
 import { groups } from "./groups.ts";
 import { media } from "./media.ts";
-import { messages } from "./messages.ts";
+import { conversations } from "./conversations.ts";
+import { sending } from "./send.ts";
 
 export type { LogicOptions } from "./context.ts";
 
@@ -16,7 +17,8 @@ export function createLogic(options: LogicOptions): LogicService {
     ...accounts(ctx),
     ...friends(ctx),
     ...groups(ctx),
-    ...messages(ctx),
+    ...sending(ctx),
+    ...conversations(ctx),
     ...media(ctx),
     async ready() {
       await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);

@@ -1,4 +1,49 @@
+import { assert, assertEquals } from "../../tests/assert.ts";
 import { testDedupe } from "./_contract.ts";
 import { MemoryDedupe } from "./memory.ts";
 
-testDedupe("MemoryDedupe", () => Promise.resolve(new MemoryDedupe()));
+function fakeClock() {
+  let now = 1_000_000;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+testDedupe("MemoryDedupe", () => {
+  const clock = fakeClock();
+  return Promise.resolve({ dedupe: new MemoryDedupe({ now: clock.now }), advance: clock.advance });
+});
+
+Deno.test("MemoryDedupe holds at most maxKeys, the oldest going first", async () => {
+  const clock = fakeClock();
+  const dedupe = new MemoryDedupe({ maxKeys: 3, now: clock.now });
+  const started = dedupe.heldSince();
+  for (const key of ["a", "b", "c"]) await dedupe.set(key, key, 60_000);
+  assertEquals(dedupe.heldSince(), started, "nothing let go yet");
+  await clock.advance(10);
+  assertEquals(await dedupe.claim("d", "d", 60_000), null);
+  assertEquals(dedupe.size, 3);
+  assertEquals(await dedupe.get("a"), null);
+  assertEquals(await dedupe.get("d"), "d");
+  assertEquals(dedupe.heldSince(), clock.now(), "a key was let go before its time");
+  await dedupe.set("b", "b2", 60_000);
+  assertEquals(dedupe.size, 3, "setting a held key again takes no room");
+  await dedupe.close();
+});
+
+Deno.test("MemoryDedupe lets expired keys go without changing heldSince()", async () => {
+  const clock = fakeClock();
+  const dedupe = new MemoryDedupe({ maxKeys: 2, now: clock.now });
+  const started = dedupe.heldSince();
+  await dedupe.set("a", "a", 5);
+  await dedupe.set("b", "b", 5);
+  await clock.advance(10);
+  await dedupe.set("c", "c", 60_000);
+  assertEquals(dedupe.heldSince(), started);
+  assert(dedupe.size <= 2);
+  await dedupe.close();
+});

@@ -1,4 +1,8 @@
-/** Dedupe keys in Redis with their time to live, shared across instances. */
+/**
+ * Dedupe keys in Redis, shared across instances. A key lives for its ttl, but
+ * at most `maxTtlMs` (an hour by default): Redis keeps the recent keys that
+ * concurrent retries race on, and the store answers for older ones.
+ */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
 import type { Dedupe } from "./mod.ts";
@@ -7,10 +11,14 @@ import type { Dedupe } from "./mod.ts";
 export class RedisDedupe implements Dedupe {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #maxTtlMs: number;
 
-  constructor({ redis, prefix }: { redis: Redis; prefix: string }) {
+  constructor(
+    { redis, prefix, maxTtlMs = 3_600_000 }: { redis: Redis; prefix: string; maxTtlMs?: number },
+  ) {
     this.#redis = redis;
     this.#prefix = `${prefix}dedupe:`;
+    this.#maxTtlMs = maxTtlMs;
   }
 
   get(key: string): Promise<string | null> {
@@ -19,15 +27,21 @@ export class RedisDedupe implements Dedupe {
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
     return redisCall("dedupe set", async () => {
-      await this.#redis.set(this.#prefix + key, value, "PX", ttlMs);
+      await this.#redis.set(this.#prefix + key, value, "PX", Math.min(ttlMs, this.#maxTtlMs));
     });
   }
 
   claim(key: string, value: string, ttlMs: number): Promise<string | null> {
     return redisCall("dedupe claim", async () => {
       // SET NX GET (Redis 7): sets only if absent, and returns what was there.
-      return await this.#redis.set(this.#prefix + key, value, "PX", ttlMs, "NX", "GET");
+      const ttl = Math.min(ttlMs, this.#maxTtlMs);
+      return await this.#redis.set(this.#prefix + key, value, "PX", ttl, "NX", "GET");
     });
+  }
+
+  /** Never all: Redis may have been flushed or restarted, and keeps keys an hour at most. */
+  heldSince(): number {
+    return Infinity;
   }
 
   ping(): Promise<void> {

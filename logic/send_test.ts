@@ -1,0 +1,141 @@
+/** The send path alone: batches, dedupe claims and retries, on an in-memory store and a fake log. */
+import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
+import { loadConfig } from "../shared/config.ts";
+import { MemoryDedupe } from "../shared/dedupe/memory.ts";
+import { AppError } from "../shared/errors.ts";
+import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
+import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
+import { MemoryPresence } from "../shared/presence/memory.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import { openPgliteStore } from "../shared/store/pglite.ts";
+import type { AcceptedMessage } from "../shared/types.ts";
+import { createLogic } from "./mod.ts";
+
+/** A log that stores what it is given (as task would) and can be told to fail appends. */
+class FakeLog implements MessageLog {
+  readonly appended: AcceptedMessage[] = [];
+  failures = 0;
+  constructor(readonly onAppend: (messages: AcceptedMessage[]) => Promise<void>) {}
+  async append(records: LogRecord[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new AppError("unavailable", "The log is down");
+    }
+    const messages = records.flatMap((r) => r.type === "message" ? [r.message] : []);
+    await this.onAppend(messages);
+    this.appended.push(...messages);
+  }
+  consume(): void {}
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+type Store = Awaited<ReturnType<typeof openPgliteStore>>;
+const config = loadConfig({ IM_SCRYPT_COST: "1024" });
+
+/** A logic on `store` with its own log and dedupe, and two friends who have not sent yet. */
+async function setUp(store: Store, { maxKeys = 1000 } = {}) {
+  const log = new FakeLog(async (messages) => void await store.saveMessages(messages));
+  const dedupe = new MemoryDedupe({ maxKeys });
+  const logic = createLogic({
+    store,
+    log,
+    presence: new MemoryPresence(),
+    dedupe,
+    limiter: new MemoryRateLimiter(),
+    ids: new Snowflake({ workerId: 1 }),
+    limits: config.limits,
+    auth: config.auth,
+    send: { rate: 1e6, burst: 1e6 },
+  });
+  const now = Date.now();
+  const [a, b] = [nextUser++, nextUser++].map(String);
+  for (const id of [a, b]) {
+    await store.createUser({
+      id,
+      username: `u${id}`,
+      passwordHash: "x",
+      nickname: id,
+      createdAt: now,
+    });
+  }
+  await store.addFriendship(a, b, now);
+  const text = (clientMsgId: string, text = "hello") => ({
+    to: { type: "user", id: b },
+    clientMsgId,
+    content: { type: "text", text },
+  });
+  return {
+    logic,
+    log,
+    dedupe,
+    text,
+    sender: a,
+    async [Symbol.asyncDispose]() {
+      await dedupe.close();
+    },
+  };
+}
+let nextUser = 1;
+
+Deno.test("the send path", async (t) => {
+  const store = await openPgliteStore({ dataDir: "memory://" });
+  try {
+    for (const [name, fn] of cases) await t.step(name, () => fn(store));
+  } finally {
+    await store.close();
+  }
+});
+
+const cases: [string, (store: Store) => Promise<void>][] = [];
+function test(name: string, fn: (store: Store) => Promise<void>) {
+  cases.push([name, fn]);
+}
+
+test("send() appends concurrent retries of one send once, with one answer", async (store) => {
+  await using t = await setUp(store);
+  const answers = await Promise.all([
+    t.logic.send(t.sender, t.text("c1")),
+    t.logic.send(t.sender, t.text("c1")),
+    t.logic.sendMany(t.sender, [t.text("c1"), t.text("c1"), t.text("c2")]),
+  ]);
+  assertEquals(t.log.appended.map((m) => m.clientMsgId), ["c1", "c2"]);
+  const id = t.log.appended[0].id;
+  assertEquals(answers[0].id, id);
+  assertEquals(answers[1].id, id);
+  assertEquals(answers[2].map((o) => o.result?.id).slice(0, 2), [id, id]);
+});
+
+test("send() after a failed append appends the very same message again", async (store) => {
+  await using t = await setUp(store);
+  t.log.failures = 1;
+  await assertRejects(() => t.logic.send(t.sender, t.text("c1", "first")));
+  const retry = await t.logic.send(t.sender, t.text("c1", "changed in the retry"));
+  assertEquals(t.log.appended.length, 1);
+  assertEquals(t.log.appended[0].id, retry.id);
+  assertEquals(t.log.appended[0].content, { type: "text", text: "first" });
+});
+
+test("send() keeps only the answer of an appended send, not its text", async (store) => {
+  await using t = await setUp(store);
+  await t.logic.send(t.sender, t.text("c1", "a secret"));
+  const held = await t.dedupe.get(`${t.sender}:c1`);
+  assert(held !== null);
+  assert(!held.includes("a secret"), `the dedupe key holds the message: ${held}`);
+  assert(held.length < 100, `the dedupe key holds ${held.length} characters`);
+});
+
+test("send() finds the first answer in the store once the dedupe let the key go", async (store) => {
+  await using t = await setUp(store, { maxKeys: 2 });
+  const first = await t.logic.send(t.sender, t.text("c1"));
+  await t.logic.send(t.sender, t.text("c2"));
+  await t.logic.send(t.sender, t.text("c3"));
+  assertEquals(await t.dedupe.get(`${t.sender}:c1`), null, "evicted");
+  const retry = await t.logic.send(t.sender, t.text("c1"));
+  assertEquals(retry.id, first.id);
+  assertEquals(t.log.appended.length, 3);
+});
