@@ -5,11 +5,13 @@
  * the relay's with the ratio, and writes a Markdown table and a latency plot
  * (SVG) to results/.
  *   deno task bench [--pairs 50] [--group 200] [--connections 2000] [--seconds 8] [--cluster [--instances 1]]
+ *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--cluster]: memory under steady traffic
  */
 import { connections, type FlowResult, group, pairs, percentile } from "./scenarios.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import { latencySvg } from "./plot.ts";
 import { startServer } from "../tests/harness.ts";
+import { soak } from "./soak.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -95,6 +97,41 @@ async function coldStart(existing: boolean): Promise<number> {
   const ms = performance.now() - started;
   await server.stop("SIGKILL");
   return ms;
+}
+
+if (Deno.args.includes("--soak")) await soakOnly();
+
+/** The soak alone: prints RSS samples and the end against the first minute, then exits. */
+async function soakOnly(): Promise<never> {
+  const minutes = option("soak", 20);
+  const rate = option("rate", 0) || undefined;
+  const make = WITH_CLUSTER ? () => clusterTarget({ instances: INSTANCES }) : embeddedTarget;
+  const result = await withTarget(
+    make,
+    (t) => soak(t, { pairs: PAIRS, minutes, rate, progress }),
+  );
+  say("");
+  const lines = [
+    `Soak: ${PAIRS} pairs, ${rate ? `${rate} msg/s` : "4 in flight per sender"}, ${minutes} min, ${
+      WITH_CLUSTER ? "cluster" : "embedded"
+    }; ${result.messagesPerSec.toFixed(0)} messages/s on average.`,
+    "",
+    "| seconds | messages sent | RSS (MB) |",
+    "| --- | --- | --- |",
+    ...result.samples.map((s) => `| ${s.seconds} | ${s.sent} | ${(s.rssKb / 1024).toFixed(0)} |`),
+    "",
+    `RSS after the first minute ${(result.firstMinuteKb / 1024).toFixed(0)} MB, at the end ${
+      (result.endKb / 1024).toFixed(0)
+    } MB: ${((result.endKb / result.firstMinuteKb - 1) * 100).toFixed(1)} %.`,
+  ].join("\n");
+  console.log(lines);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  await Deno.mkdir("results", { recursive: true });
+  await Deno.writeTextFile(
+    `results/soak-${stamp}.md`,
+    `# Soak ${new Date().toISOString()}\n\n${lines}\n`,
+  );
+  Deno.exit(0);
 }
 
 say(

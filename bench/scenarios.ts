@@ -45,7 +45,7 @@ function recorder(clients: ImClient[]) {
  * Sends in loops, each keeping one message in flight (so `window` loops per sender
  * keep `window` in flight), or, with `rate`, at that many messages per second in total.
  */
-async function drive(
+export async function drive(
   senders: { client: ImClient; to: { type: "user" | "group"; id: string } }[],
   seconds: number,
   { window = 4, rate }: { window?: number; rate?: number },
@@ -168,7 +168,8 @@ export async function group(
   );
 }
 
-async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {
+/** Resident memory (KB) and CPU seconds of a process. */
+export async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {
   const { stdout } = await new Deno.Command("ps", {
     args: ["-o", "rss=,cputimes=", "-p", String(pid)],
   }).output();
