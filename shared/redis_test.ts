@@ -48,10 +48,14 @@ testDedupe(
 );
 testRateLimiter(
   "RedisRateLimiter",
-  withConnection((redis) => new RedisRateLimiter({ redis, prefix: `test:${uniqueSuffix()}:` })),
-  {
-    ignore,
-  },
+  async () => ({
+    limiter: await withConnection((redis) =>
+      new RedisRateLimiter({ redis, prefix: `test:${uniqueSuffix()}:` })
+    )(),
+    // Redis keeps its own clock: real time, with a margin.
+    advance: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+  }),
+  { ignore },
 );
 testStatusQueue(
   "RedisStatusQueue",

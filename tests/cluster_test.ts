@@ -6,7 +6,8 @@
 import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import { befriend, collect, eventually, newUser, TEST_ENV, waitFor } from "./harness.ts";
-import { clusterTestsEnabled, infraScript, startIsolatedCluster } from "./infra.ts";
+import { clusterTestsEnabled, INFRA, infraScript, startIsolatedCluster } from "./infra.ts";
+import { EtcdRegistry } from "../shared/registry/etcd.ts";
 
 const ignore = !clusterTestsEnabled();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
@@ -266,7 +267,18 @@ Deno.test({
     // No task runs when connect-1 dies: nobody sees its lease expire.
     await Promise.all([cluster.signal("task-1", "SIGTERM"), cluster.signal("task-2", "SIGTERM")]);
     await cluster.signal("connect-1", "SIGKILL");
-    await new Promise((resolve) => setTimeout(resolve, 4000)); // past the 3 s lease
+    // Until etcd lets connect-1's lease expire.
+    const registry = await EtcdRegistry.open({
+      endpoints: [INFRA.etcd],
+      prefix: cluster.processes[0].env.IM_ETCD_PREFIX,
+      ttlSeconds: 3,
+      onError: () => {},
+    });
+    await eventually(
+      () => !registry.instances("connect").some((i) => i.id === "connect-1"),
+      10_000,
+    );
+    await registry.close();
     const offline = waitFor(
       watcher,
       "presence",

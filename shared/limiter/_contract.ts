@@ -2,16 +2,22 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import type { RateLimiter } from "./mod.ts";
 
+/** A limiter under test and a way to let time pass: a fake clock, or real time on an engine. */
+export interface OpenedRateLimiter {
+  limiter: RateLimiter;
+  advance(ms: number): Promise<void>;
+}
+
 /** Runs the RateLimiter contract against instances made by `open`. */
 export function testRateLimiter(
   name: string,
-  open: () => Promise<RateLimiter>,
+  open: () => Promise<OpenedRateLimiter>,
   { ignore = false }: { ignore?: boolean } = {},
 ): void {
   Deno.test(
     { name: `${name}: allows the burst, then tells how long to wait`, ignore },
     async () => {
-      const limiter = await open();
+      const { limiter, advance } = await open();
       const key = crypto.randomUUID();
       const limit = { rate: 10, burst: 3 };
       assertEquals([
@@ -22,7 +28,7 @@ export function testRateLimiter(
       const wait = await limiter.take(key, limit);
       assert(wait > 0 && wait <= 100, `wait ${wait}`);
       assertEquals(await limiter.take(`${key}-other`, limit), 0, "keys are independent");
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await advance(150);
       assertEquals(await limiter.take(key, limit), 0);
       await limiter.close();
     },

@@ -6,8 +6,15 @@ import type { Rate, RateLimiter } from "./mod.ts";
 export class MemoryRateLimiter implements RateLimiter {
   readonly #buckets = new Map<string, { bucket: TokenBucket; burst: number }>();
   readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #now: () => number;
 
-  constructor({ sweepMs = 60_000 }: { sweepMs?: number } = {}) {
+  constructor(
+    { sweepMs = 60_000, now = performance.now.bind(performance) }: {
+      sweepMs?: number;
+      now?: () => number;
+    } = {},
+  ) {
+    this.#now = now;
     this.#sweep = setInterval(() => {
       for (const [key, { bucket, burst }] of this.#buckets) {
         if (bucket.available() >= burst) this.#buckets.delete(key);
@@ -19,7 +26,7 @@ export class MemoryRateLimiter implements RateLimiter {
   take(key: string, limit: Rate): Promise<number> {
     let entry = this.#buckets.get(key);
     if (!entry) {
-      entry = { bucket: new TokenBucket(limit), burst: limit.burst };
+      entry = { bucket: new TokenBucket({ ...limit, now: this.#now }), burst: limit.burst };
       this.#buckets.set(key, entry);
     }
     return Promise.resolve(entry.bucket.take() ? 0 : Math.max(1, entry.bucket.waitMs()));
