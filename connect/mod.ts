@@ -55,7 +55,7 @@ export interface Connect {
    * WebSocket upgrade, not shutting down, the client address under its cap, the
    * page's Origin allowed), upgrades it and starts the session.
    */
-  upgrade: FrontDoor;
+  readonly upgrade: FrontDoor;
   /** What task calls. */
   readonly service: ConnectService;
   /** Open connections. */
