@@ -8,7 +8,6 @@ import { createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
 import { MemoryDedupe } from "./shared/dedupe/memory.ts";
-import { AppError } from "./shared/errors.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
 import { MemoryLog } from "./shared/log/memory.ts";
 import { MemoryPresence } from "./shared/presence/memory.ts";
@@ -17,7 +16,6 @@ import { Snowflake } from "./shared/snowflake.ts";
 import { withAuthorizationCache } from "./shared/store/authorization_cache.ts";
 import { openPgliteStore } from "./shared/store/pglite.ts";
 import { createTask } from "./task/mod.ts";
-import { errorResponse } from "./shared/http_error.ts";
 
 async function main(): Promise<void> {
   const config = configOrExit("embedded");
@@ -80,14 +78,8 @@ async function main(): Promise<void> {
         `im embedded: listening on http://${hostname}:${port} (data in ${config.dataDir})`,
       ),
   }, (request, info) => {
-    if (new URL(request.url).pathname !== "/ws") return api.handle(request, remoteAddress(info));
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return errorResponse(
-        new AppError("invalid_argument", "Expected a WebSocket upgrade"),
-        console.error,
-      );
-    }
-    return connect.upgrade(request, remoteAddress(info));
+    if (new URL(request.url).pathname === "/ws") return connect.upgrade(request, info);
+    return api.handle(request, remoteAddress(info));
   });
 
   stopOnSignal("embedded", async () => {

@@ -1,4 +1,4 @@
-/** Parsing client frames: anything that is not a valid protocol frame is a ProtocolError. */
+/** Reading client frames: anything that is not a valid protocol frame is a ProtocolError. */
 import { nestsDeeperThan } from "../shared/json_depth.ts";
 
 /** A frame that breaks the protocol (counts towards the 4400 close). */
@@ -79,5 +79,37 @@ export function parseFrame(data: string, maxDepth = 16): ClientFrame {
           ? `Invalid frame: unknown op "${obj.op.slice(0, 32)}"`
           : "Invalid frame: missing op",
       );
+  }
+}
+
+/** A frame as read off the socket: what it is, or why it is refused. */
+export type Incoming = { frame: ClientFrame } | { tooLarge: true } | { invalid: ProtocolError };
+
+/** Limits on a frame read off the socket. */
+export interface FrameLimits {
+  /** Largest frame, in bytes (a larger one closes the connection with 1009). */
+  frameBytes: number;
+  /** Deepest nesting of arrays and objects. */
+  jsonDepth: number;
+}
+
+/** Reads a socket message as it arrives: a frame, too large, or invalid (binary or not protocol). */
+export function readFrame(data: unknown, { frameBytes, jsonDepth }: FrameLimits): Incoming {
+  if (typeof data !== "string") {
+    const size = data instanceof ArrayBuffer ? data.byteLength : (data as Blob).size ?? 0;
+    if (size > frameBytes) return { tooLarge: true };
+    return { invalid: new ProtocolError("Invalid frame: binary frames are not supported") };
+  }
+  if (
+    data.length > frameBytes ||
+    (data.length * 3 > frameBytes && new TextEncoder().encode(data).length > frameBytes)
+  ) {
+    return { tooLarge: true };
+  }
+  try {
+    return { frame: parseFrame(data, jsonDepth) };
+  } catch (error) {
+    if (error instanceof ProtocolError) return { invalid: error };
+    throw error;
   }
 }

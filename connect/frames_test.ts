@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
-import { parseFrame, ProtocolError } from "./frames.ts";
+import assert from "node:assert/strict";
+import { parseFrame, ProtocolError, readFrame } from "./frames.ts";
 
 Deno.test("parseFrame() accepts each client op", () => {
   assertEquals(parseFrame('{"op":"auth","token":"t"}'), { op: "auth", token: "t" });
@@ -30,4 +31,26 @@ Deno.test("parseFrame() rejects what is not protocol", () => {
   ) {
     assertEquals(assertThrows(() => parseFrame(data)) instanceof ProtocolError, true, data);
   }
+});
+
+const LIMITS = { frameBytes: 32, jsonDepth: 2 };
+
+Deno.test("readFrame() refuses text and binary frames over frameBytes as too large", () => {
+  assert.deepEqual(readFrame('{"op":"ping"}', LIMITS), { frame: { op: "ping" } });
+  assert.deepEqual(readFrame("x".repeat(33), LIMITS), { tooLarge: true });
+  // Eleven characters, thirty-three bytes in UTF-8.
+  assert.deepEqual(readFrame("€".repeat(11), LIMITS), { tooLarge: true });
+  assert.ok("invalid" in readFrame("€".repeat(10), LIMITS), "thirty bytes: read, not JSON");
+  assert.deepEqual(readFrame(new ArrayBuffer(33), LIMITS), { tooLarge: true });
+  assert.deepEqual(readFrame(new Blob([new Uint8Array(33)]), LIMITS), { tooLarge: true });
+});
+
+Deno.test("readFrame() answers binary, malformed and too deep frames as invalid", () => {
+  for (const data of [new ArrayBuffer(4), "nope", '{"op":"x","a":[[1]]}', '{"op":"dance"}']) {
+    const incoming = readFrame(data, LIMITS);
+    assert.ok("invalid" in incoming && incoming.invalid instanceof ProtocolError, String(data));
+  }
+  const binary = readFrame(new ArrayBuffer(4), LIMITS);
+  assert.ok("invalid" in binary);
+  assert.equal(binary.invalid.message, "Invalid frame: binary frames are not supported");
 });

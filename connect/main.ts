@@ -3,7 +3,6 @@ import { dropServerRoutes } from "../shared/presence/gone.ts";
 import farmhash from "farmhash";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
-import { remoteAddress } from "../shared/remote_address.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -49,16 +48,8 @@ const http = Deno.serve(
         (e) => errorResponse(e, console.error),
       );
     }
-    if (path !== "/ws") {
-      return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
-    }
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return errorResponse(
-        new AppError("invalid_argument", "Expected a WebSocket upgrade"),
-        console.error,
-      );
-    }
-    return connect.upgrade(request, remoteAddress(info));
+    if (path === "/ws") return connect.upgrade(request, info);
+    return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
   },
 );
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });

@@ -1,0 +1,121 @@
+/**
+ * Push and group fan-out: the authenticated connections of this server spread
+ * over buckets (with their group nodes) and indexed by token, the pushes each
+ * holds pending ack, and their redelivery.
+ */
+import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import { Bucket } from "./bucket.ts";
+import { CLOSE, type Connection } from "./connection.ts";
+import { RedeliveryQueue } from "./redelivery.ts";
+
+/** Options of a `Fanout`. */
+export interface FanoutOptions {
+  /** 32-bit hash of a user id, for bucketing. */
+  hash: (userId: string) => number;
+  buckets: number;
+  bucketRate: number;
+  bucketBurst: number;
+  redeliverMs: number;
+  now?: () => number;
+}
+
+/** Where authenticated connections are registered and pushes fan out from. */
+export class Fanout {
+  readonly #buckets: Bucket<Connection>[];
+  readonly #hash: (userId: string) => number;
+  readonly #byToken = new Map<string, Set<Connection>>();
+  readonly #redelivery: RedeliveryQueue;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor({ hash, buckets, bucketRate, bucketBurst, redeliverMs, now }: FanoutOptions) {
+    this.#hash = hash;
+    this.#buckets = Array.from(
+      { length: buckets },
+      () => new Bucket<Connection>({ rate: bucketRate, burst: bucketBurst, now }),
+    );
+    this.#redelivery = new RedeliveryQueue({ timeoutMs: redeliverMs, now });
+    this.#timer = setInterval(
+      () => this.#redelivery.tick(),
+      Math.min(1000, Math.max(10, redeliverMs / 4)),
+    );
+  }
+
+  /** What task calls. */
+  readonly service: ConnectService = {
+    push: (items) => {
+      for (const item of items) this.#push(item);
+      return Promise.resolve();
+    },
+    kick: (tokenHashes) => {
+      for (const tokenHash of tokenHashes) {
+        for (const connection of this.#byToken.get(tokenHash) ?? []) {
+          connection.close(CLOSE.unauthenticated, "logged out");
+        }
+      }
+      return Promise.resolve();
+    },
+  };
+
+  /** A user's connections on this server. */
+  connectionsOf(userId: string): ReadonlySet<Connection> {
+    return this.#bucketOf(userId).connections(userId);
+  }
+
+  /** Registers an authenticated connection, in the nodes of its user's groups. */
+  add(connection: Connection, groupIds: Iterable<string>): void {
+    let set = this.#byToken.get(connection.tokenHash);
+    if (!set) this.#byToken.set(connection.tokenHash, set = new Set());
+    set.add(connection);
+    this.#bucketOf(connection.userId).add(connection, groupIds);
+  }
+
+  /** Forgets a connection. */
+  remove(connection: Connection): void {
+    this.#bucketOf(connection.userId).remove(connection);
+    const set = this.#byToken.get(connection.tokenHash);
+    set?.delete(connection);
+    if (set?.size === 0) this.#byToken.delete(connection.tokenHash);
+  }
+
+  /** Stops redelivery and writes what the buckets still queue (before a shutdown closes the sockets). */
+  drain(): void {
+    clearInterval(this.#timer);
+    for (const bucket of this.#buckets) bucket.drain();
+  }
+
+  /** Stops every timer and drops what is still queued or pending. */
+  close(): void {
+    clearInterval(this.#timer);
+    for (const bucket of this.#buckets) bucket.close();
+    this.#redelivery.clear();
+  }
+
+  #bucketOf(userId: string): Bucket<Connection> {
+    return this.#buckets[this.#hash(userId) % this.#buckets.length];
+  }
+
+  #push(item: PushItem): void {
+    if ("groupId" in item) {
+      for (const bucket of this.#buckets) {
+        for (const userId of bucket.groupMembers(item.groupId)) {
+          for (const connection of bucket.connections(userId)) this.#deliver(connection, item);
+        }
+      }
+      return;
+    }
+    if (item.membership) {
+      const { groupId, added, removed } = item.membership;
+      for (const userId of added) this.#bucketOf(userId).joinGroup(groupId, userId);
+      for (const userId of removed) this.#bucketOf(userId).leaveGroup(groupId, userId);
+    }
+    for (const userId of item.userIds) {
+      for (const connection of this.connectionsOf(userId)) this.#deliver(connection, item);
+    }
+  }
+
+  #deliver(connection: Connection, item: PushItem): void {
+    if (item.ack && !connection.hold(item.ack.conversationId, item.ack.seq, item.frame)) return;
+    if (item.ack) this.#redelivery.track(connection, item.ack.conversationId, item.ack.seq);
+    this.#bucketOf(connection.userId).enqueue(connection, item.frame);
+  }
+}
