@@ -281,7 +281,7 @@ export function messages(ctx: Context) {
     return promise;
   }
 
-  /** Checks the caller takes part in a conversation; returns its kind. */
+  /** Checks the caller takes part in a conversation: `not_found` or `forbidden` otherwise. */
   async function participant(userId: string, conversationId: string): Promise<void> {
     const priv = /^u:([1-9][0-9]{0,18}):([1-9][0-9]{0,18})$/.exec(conversationId);
     if (priv) {

@@ -2,8 +2,9 @@
  * The message log port: an ordered, durable hand-off from logic to task.
  *
  * Contract:
- * - Records with the same key (a conversation id for messages, the first
- *   recipient for events) are consumed in the order they were appended.
+ * - Records with the same key (`recordKey()`: a conversation id for messages,
+ *   the first recipient for events, one key for every kick) are consumed in
+ *   the order they were appended.
  * - `append()` resolves only once the records are durable: on Kafka when the
  *   in-sync replicas have them (acks=all); in the in-process log, which has no
  *   storage of its own, once the consumer has processed them, so the store is
