@@ -76,8 +76,8 @@ export function originAllowed(request: Request, allowed: readonly string[]): boo
     return false;
   }
 }
-/** Most consecutive send frames of a connection handed to logic in one call. */
-const MAX_BATCH = 64;
+/** Most consecutive send frames of a connection handed to logic in one `sendMany()` call. */
+const MAX_SENDS_PER_CALL = 64;
 
 type SendFrame = Extract<ClientFrame, { op: "send" }>;
 /** A frame as read off the socket. */
@@ -295,7 +295,7 @@ export function createConnect(options: ConnectOptions): Connect {
     try {
       if (frame.op === "send" && connection.authenticated) {
         const sends = [frame];
-        while (sends.length < MAX_BATCH) {
+        while (sends.length < MAX_SENDS_PER_CALL) {
           const following = inbox[0];
           if (!following || !("frame" in following) || following.frame.op !== "send") break;
           sends.push(following.frame);

@@ -14,8 +14,8 @@ import { checkId, checkInt, checkMediaId, checkString, object } from "./validate
 
 /** How long a clientMsgId is remembered. */
 export const DEDUPE_MS = 24 * 60 * 60 * 1000;
-/** Most sends checked together, and most frames of one connection sent in one `sendMany()`. */
-export const MAX_BATCH = 256;
+/** Most sends checked together as one batch, and the most one `sendMany()` call accepts. */
+export const MAX_SENDS_PER_BATCH = 256;
 /** Most batches being checked at once. */
 const MAX_CHECKS = 1;
 /** Most batches whose append is under way at once. */
@@ -131,7 +131,7 @@ export function messages(ctx: Context) {
     queueMicrotask(() => {
       scheduled = false;
       if (waiting.length === 0 || checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
-      const batch = waiting.slice(0, MAX_BATCH);
+      const batch = waiting.slice(0, MAX_SENDS_PER_BATCH);
       waiting = waiting.slice(batch.length);
       checking++;
       acceptBatch(batch)
@@ -314,8 +314,11 @@ export function messages(ctx: Context) {
     },
 
     async sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]> {
-      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_BATCH) {
-        throw new AppError("invalid_argument", `Invalid sends: expected 1 to ${MAX_BATCH} of them`);
+      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_SENDS_PER_BATCH) {
+        throw new AppError(
+          "invalid_argument",
+          `Invalid sends: expected 1 to ${MAX_SENDS_PER_BATCH} of them`,
+        );
       }
       const settled = await Promise.allSettled(
         inputs.map((input) => {
