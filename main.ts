@@ -38,10 +38,7 @@ async function main(): Promise<void> {
     dedupe,
     limiter,
     ids: new Snowflake({ workerId: config.workerId }),
-    limits: config.limits,
-    auth: config.auth,
-    send: config.send,
-    rates: config.rates,
+    ...config.logic,
   });
   const connect = createConnect({
     logic,
@@ -50,9 +47,6 @@ async function main(): Promise<void> {
     serverId: config.serverId,
     hash: (userId) => farmhash.hash32(userId),
     ...config.connect,
-    allowedOrigins: config.allowedOrigins,
-    frameBytes: config.limits.frameBytes,
-    jsonDepth: config.limits.jsonDepth,
   });
   const connects = {
     connectServers: () => [config.serverId],
@@ -62,12 +56,8 @@ async function main(): Promise<void> {
   const api = createApi({
     logic,
     connectUrl: () => "/ws",
-    jsonBodyBytes: config.limits.jsonBodyBytes,
-    jsonDepth: config.limits.jsonDepth,
-    bodyTimeoutMs: config.limits.bodyTimeoutMs,
-    imageBytes: config.limits.imageBytes,
+    ...config.api,
     web: await loadWebAssets(),
-    corsOrigins: config.corsOrigins,
   });
 
   const server = Deno.serve({

@@ -20,12 +20,8 @@ const api = createApi({
     if (servers.length === 0) throw new AppError("unavailable", "No connect server is registered");
     return servers[next++ % servers.length].url!;
   },
-  jsonBodyBytes: config.limits.jsonBodyBytes,
-  jsonDepth: config.limits.jsonDepth,
-  bodyTimeoutMs: config.limits.bodyTimeoutMs,
-  imageBytes: config.limits.imageBytes,
+  ...config.api,
   web: await loadWebAssets(),
-  corsOrigins: config.corsOrigins,
   // Connect servers and logic instances are found through etcd.
   ready: () => registry.ping(),
 });

@@ -32,9 +32,6 @@ const connect = createConnect({
   serverId: id,
   hash: (userId) => farmhash.hash32(userId),
   ...config.connect,
-  allowedOrigins: config.allowedOrigins,
-  frameBytes: config.limits.frameBytes,
-  jsonDepth: config.limits.jsonDepth,
 });
 
 const http = Deno.serve(

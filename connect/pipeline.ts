@@ -18,7 +18,7 @@ export const BAD_FRAMES_BEFORE_CLOSE = 3;
 /** Refused sends in a row for rate that close a connection with 4429 (one more than this). */
 export const RATE_STRIKES_BEFORE_CLOSE = 20;
 /** Most consecutive send frames of a connection handed to logic in one call. */
-export const MAX_BATCH = 64;
+export const MAX_SENDS_PER_CALL = 64;
 
 type SendFrame = Extract<ClientFrame, { op: "send" }>;
 
@@ -138,7 +138,7 @@ export class FramePipeline {
     try {
       if (frame.op === "send" && connection.authenticated) {
         const sends = [frame];
-        while (sends.length < MAX_BATCH) {
+        while (sends.length < MAX_SENDS_PER_CALL) {
           const following = inbox[0];
           if (!following || !("frame" in following) || following.frame.op !== "send") break;
           sends.push(following.frame);

@@ -34,10 +34,7 @@ const logic = createLogic({
   dedupe: new RedisDedupe({ redis, prefix }),
   limiter: new RedisRateLimiter({ redis, prefix }),
   ids,
-  limits: config.limits,
-  auth: config.auth,
-  send: config.send,
-  rates: config.rates,
+  ...config.logic,
 });
 const server = await serveLogic(logic, { host: "0.0.0.0", port: cluster.grpcPort });
 const address = `${cluster.advertiseHost}:${server.port}`;

@@ -12,7 +12,7 @@ import { content, sendEnvelope, target } from "./send_input.ts";
 /** How long a clientMsgId is remembered. */
 export const DEDUPE_MS = 24 * 60 * 60 * 1000;
 /** Most sends checked together, and most sends one `sendMany()` call may carry. */
-export const SEND_BATCH_MAX = 256;
+export const MAX_SENDS_PER_BATCH = 256;
 /** Most batches being checked at once. */
 const MAX_CHECKS = 1;
 /** Most batches whose append is under way at once. */
@@ -62,10 +62,10 @@ export function sending(ctx: Context) {
     },
 
     async sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]> {
-      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > SEND_BATCH_MAX) {
+      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_SENDS_PER_BATCH) {
         throw new AppError(
           "invalid_argument",
-          `Invalid sends: expected 1 to ${SEND_BATCH_MAX} of them`,
+          `Invalid sends: expected 1 to ${MAX_SENDS_PER_BATCH} of them`,
         );
       }
       const settled = await Promise.allSettled(
@@ -131,7 +131,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
     queueMicrotask(() => {
       scheduled = false;
       if (waiting.length === 0 || checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
-      const batch = waiting.slice(0, SEND_BATCH_MAX);
+      const batch = waiting.slice(0, MAX_SENDS_PER_BATCH);
       waiting = waiting.slice(batch.length);
       checking++;
       acceptBatch(batch)

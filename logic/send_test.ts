@@ -48,8 +48,8 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
     dedupe,
     limiter: new MemoryRateLimiter(),
     ids: new Snowflake({ workerId: 1 }),
-    limits: config.limits,
-    auth: config.auth,
+    limits: config.logic.limits,
+    auth: config.logic.auth,
     send: { rate: 1e6, burst: 1e6 },
   });
   const now = Date.now();

@@ -7,8 +7,8 @@ Deno.test("loadConfig() gives the embedded defaults", () => {
   assertEquals(config.dataDir, "./data");
   assertEquals(config.connect.redeliverMs, 30_000);
   assertEquals(config.connect.buckets, 32);
-  assertEquals(config.limits.textMax, 4000);
-  assertEquals(Object.isFrozen(config.limits), true);
+  assertEquals(config.logic.limits.textMax, 4000);
+  assertEquals(Object.isFrozen(config.logic.limits), true);
 });
 
 Deno.test("loadConfig() reads variables and fails naming the bad one", () => {
@@ -28,4 +28,46 @@ Deno.test("loadConfig() reads variables and fails naming the bad one", () => {
   }
   const unknown = assertThrows(() => loadConfig({ IM_HTTP_PROT: "1" }));
   assertEquals(unknown.message.includes("IM_HTTP_PROT"), true);
+});
+
+Deno.test("loadConfig() gives each process its slice", () => {
+  const env = { IM_HTTP_PORT: "9000", IM_MAX_TEXT: "100", IM_LEASE_TTL_S: "3" };
+  assertEquals(Object.keys(loadConfig(env, "task")), ["cluster"]);
+  assertEquals(loadConfig(env, "task").cluster.etcd.ttlSeconds, 3);
+  assertEquals(loadConfig(env, "logic").logic.limits.textMax, 100);
+  assertEquals(loadConfig(env, "api").http.port, 9000);
+  assertEquals("cluster" in loadConfig(env, "embedded"), false);
+  assertEquals(Object.isFrozen(loadConfig(env, "connect").connect), true);
+});
+
+Deno.test("loadConfig() words each refusal as before", () => {
+  for (
+    const [env, message] of [
+      [
+        { IM_HTTP_PORT: "eighty" },
+        'Invalid IM_HTTP_PORT="eighty": expected an integer from 0 to 65535',
+      ],
+      [{ IM_SCRYPT_COST: "1000" }, 'Invalid IM_SCRYPT_COST="1000": expected a power of two'],
+      [
+        { IM_SERVER_ID: "a b" },
+        'Invalid IM_SERVER_ID="a b": expected to match /^[A-Za-z0-9_.-]{1,64}$/',
+      ],
+      [
+        { IM_KAFKA_BROKERS: " , " },
+        'Invalid IM_KAFKA_BROKERS=" , ": expected a comma-separated list matching /^[A-Za-z0-9_.-]+:\\d+$/',
+      ],
+      [
+        { IM_RATE_UPLOAD: "60" },
+        'Invalid IM_RATE_UPLOAD="60": expected COUNT/SECONDS, such as 10/60 (10 a minute)',
+      ],
+      [
+        { IM_INFRA_DIRS: "x" },
+        "Unknown variable IM_INFRA_DIRS: see the configuration table in README.md",
+      ],
+    ] as const
+  ) {
+    const error = assertThrows(() => loadConfig(env));
+    assertEquals(error instanceof ConfigError && error.message, message);
+  }
+  assertEquals(loadConfig({ IM_CLUSTER_TESTS: "1", IM_E2E_MODE: "cluster" }).http.port, 8080);
 });

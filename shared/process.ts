@@ -1,13 +1,13 @@
 /** What every process entry point shares: reading the configuration, and stopping on a signal. */
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, type Process, type ProcessConfigs } from "./config.ts";
 
-/** Loads the configuration, or exits with status 2 naming the bad variable. */
-export function configOrExit(name: string): Readonly<Config> {
+/** Loads the configuration slice `process` reads, or exits with status 2 naming the bad variable. */
+export function configOrExit<P extends Process>(process: P): Readonly<ProcessConfigs[P]> {
   try {
-    return loadConfig(Deno.env.toObject());
+    return loadConfig(Deno.env.toObject(), process);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`im ${name}: ${error.message}`);
+      console.error(`im ${process}: ${error.message}`);
       Deno.exit(2);
     }
     throw error;

@@ -19,7 +19,9 @@ export interface SnowflakeOptions {
 /**
  * Generates 64-bit ids: 41 bits of milliseconds since {@link SNOWFLAKE_EPOCH},
  * 10 bits of worker id, 12 bits of sequence. Ids from one generator strictly
- * increase; a clock that steps back is waited out rather than reused.
+ * increase and never wait: when the clock steps back, or a millisecond's 4,096
+ * sequence numbers run out, it goes on from the last millisecond it used,
+ * borrowing the next ones, until the clock catches up.
  */
 export class Snowflake {
   #workerId: bigint | null;

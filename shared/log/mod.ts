@@ -6,7 +6,7 @@
  *   message's key is its conversation id; everything that concerns one group
  *   (its messages, membership changes, updates, online counts) has the group's
  *   conversation id, so a new member is known before the group's next message;
- *   other events have their first recipient's id.
+ *   other events have their first recipient's id, and every kick one key.
  * - `append()` resolves only once the records are durable: on Kafka when the
  *   in-sync replicas have them (acks=all); in the in-process log, which has no
  *   storage of its own, once the consumer has processed them, so the store is

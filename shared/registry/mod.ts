@@ -1,9 +1,10 @@
 /**
  * The registry port: service discovery. Each logic and connect instance
  * registers itself while it lives; callers read and watch the live instances
- * of a layer. In one process the registry is static; in a cluster it is etcd,
- * where an instance lives under a lease (TTL ≤ 10 s, kept alive) and disappears
- * when it stops renewing it.
+ * of a layer. In a cluster it is etcd, where an instance lives under a lease
+ * (TTL ≤ 10 s, kept alive) and disappears when it stops renewing it. The
+ * embedded mode needs none (its main.ts hands task its one connect server);
+ * `StaticRegistry` serves tests.
  */
 
 /** A registered instance. */

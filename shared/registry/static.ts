@@ -1,4 +1,4 @@
-/** A registry in this process's memory, for the embedded mode and tests: what is registered is live. */
+/** A registry in this process's memory, for tests: what is registered is live. */
 import type { Registry, ServiceInstance } from "./mod.ts";
 
 /** A static registry; worker ids are handed out from `firstWorkerId` up. */
