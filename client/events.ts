@@ -14,7 +14,10 @@ export interface ClientEvents {
   /** Every frame as received, before any dedupe (for diagnostics and tests). */
   frame: ServerFrame;
   state: "connecting" | "open" | "closed";
+  /** Every close of the socket, whether a reconnect follows or not. */
   closed: { code: number; reason: string };
+  /** The server refused the token (4401: revoked, expired or logged out); the client stopped. */
+  signed_out: { code: number; reason: string };
 }
 
 /** A subscriber to one event. */

@@ -13,7 +13,7 @@ import { globalTimers, type Timers } from "./backoff.ts";
 import { type ClientEvents, Emitter, type Handler } from "./events.ts";
 import { type HttpOptions, ImError, ImHttp } from "./http.ts";
 import { Outbox } from "./outbox.ts";
-import { ReconnectingSocket, type SocketConstructor } from "./socket.ts";
+import { ReconnectingSocket, SIGNED_OUT, type SocketConstructor } from "./socket.ts";
 import { Sync } from "./sync.ts";
 
 export { ImError, ImHttp } from "./http.ts";
@@ -155,8 +155,9 @@ export class ImClient extends ImHttp {
     this.#events.emit("state", "open");
   }
 
-  /** No reconnect follows: settle `connect()` and every pending send. */
+  /** No reconnect follows: say why if the token was refused, settle `connect()` and every pending send. */
   #ended(code: number, reason: string): void {
+    if (code === SIGNED_OUT) this.#events.emit("signed_out", { code, reason });
     this.#events.emit("state", "closed");
     this.#ready?.reject(new ImError("unavailable", `Connection closed (${code} ${reason})`, 0));
     this.#ready = null;

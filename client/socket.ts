@@ -1,7 +1,7 @@
 /**
  * The socket half of a session: opens the WebSocket the server names, sends
  * `auth` first, pings while open, and after an unexpected close opens a new
- * one with backoff, until the user closes or a close code ends it for good.
+ * one with backoff, until the user closes or the server refuses the token.
  */
 import type { ServerFrame } from "../shared/types.ts";
 import { Backoff, type Timers } from "./backoff.ts";
@@ -20,8 +20,17 @@ export interface SocketLike {
 /** Makes a socket for a URL, as `new WebSocket(url)` does. */
 export type SocketConstructor = new (url: string) => SocketLike;
 
-/** Close codes after which the client does not reconnect. */
-const TERMINAL_CLOSES = new Set([1000, 4401, 4400, 4408]);
+/**
+ * The one close code after which the client does not reconnect: the server
+ * refused the token (revoked, expired, logged out). Every other close is
+ * survivable: 4408 (idle, e.g. a background tab whose timers were throttled),
+ * 4400 (bad frames), 4429 (too many sessions or sends) and 1000 from a peer.
+ * An explicit `close()` ends the session whatever the code.
+ */
+export const SIGNED_OUT = 4401;
+
+/** The server's "slow down" (too many sessions or sends): its `ready` does not reset the backoff. */
+const RATE_LIMITED = 4429;
 
 /** `WebSocket.OPEN` and `WebSocket.CLOSED`, without needing the global. */
 const OPEN = 1;
@@ -36,7 +45,7 @@ export interface SocketHooks {
   frame(frame: ServerFrame): void;
   connecting(): void;
   closed(code: number, reason: string): void;
-  /** No reconnect follows: the user closed, reconnect is off, or the code is terminal. */
+  /** No reconnect follows: the user closed, reconnect is off, or the token was refused. */
   ended(code: number, reason: string): void;
 }
 
@@ -61,6 +70,7 @@ export class ReconnectingSocket {
   #socket: SocketLike | null = null;
   #wanted = false;
   #authed = false;
+  #throttled = false;
   #timer: unknown;
   #pinger: unknown;
 
@@ -81,10 +91,14 @@ export class ReconnectingSocket {
     this.#connect();
   }
 
-  /** The server answered `ready`: the session is up, and the backoff starts again. */
+  /**
+   * The server answered `ready`: the session is up, and the backoff starts
+   * again, unless the last close was a 4429, so a client the server keeps
+   * refusing comes back ever more slowly.
+   */
   authenticated(): void {
     this.#authed = true;
-    this.#backoff.reset();
+    if (!this.#throttled) this.#backoff.reset();
   }
 
   /** Sends one frame; dropped while no socket is open. */
@@ -152,8 +166,9 @@ export class ReconnectingSocket {
     this.#options.timers.clearTimeout(this.#pinger);
     this.#socket = null;
     this.#authed = false;
+    this.#throttled = code === RATE_LIMITED;
     this.#hooks.closed(code, reason);
-    if (!this.#wanted || !this.#options.reconnect || TERMINAL_CLOSES.has(code)) {
+    if (!this.#wanted || !this.#options.reconnect || code === SIGNED_OUT) {
       this.#wanted = false;
       this.#hooks.ended(code, reason);
       return;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { once, READY, setup } from "./_fakes.ts";
+import type { ClientEvents } from "./mod.ts";
 
 Deno.test("ImClient.connect() sends auth with the token first and resolves with the user on ready", async () => {
   const { network, client, states } = setup();
@@ -105,4 +106,70 @@ Deno.test("ImClient.drop() closes like a network failure and reconnects", async 
   timers.runNext();
   await accept();
   assert.equal(closes.length, 1);
+});
+
+Deno.test("ImClient reconnects with backoff after 4408 (idle), 4400 (bad frames) and 4429 (too many)", async () => {
+  for (const code of [4408, 4400, 4429]) {
+    const { client, timers, states, closes, accept } = setup();
+    client.connect();
+    const first = await accept();
+    first.drop(code, "by the server");
+    assert.deepEqual(closes, [{ code, reason: "by the server" }]);
+    assert.deepEqual(timers.delays(), [250], `${code}: a reconnect waits`);
+    timers.runNext();
+    await accept();
+    assert.equal(client.connected, true, `${code}: connected again`);
+    assert.deepEqual(states, ["connecting", "open", "connecting", "open"]);
+  }
+});
+
+Deno.test("ImClient reconnects after a 1000 close it did not ask for", async () => {
+  const { client, timers, accept } = setup();
+  client.connect();
+  (await accept()).drop(1000, "proxy");
+  timers.runNext();
+  await accept();
+  assert.equal(client.connected, true);
+});
+
+Deno.test("ImClient keeps backing off after 4429 even once the server said ready again", async () => {
+  const { client, timers, accept } = setup({ backoffMs: 100 });
+  client.connect();
+  const delays: number[] = [];
+  for (const code of [4429, 4429, 1006, 1006]) {
+    (await accept()).drop(code);
+    delays.push(timers.runNext());
+  }
+  assert.deepEqual(delays, [100, 200, 400, 100]);
+});
+
+Deno.test("ImClient stops for good on 4401: signed_out once, closed, pending sends rejected", async () => {
+  const { client, timers, states, closes, accept } = setup();
+  const signedOut: ClientEvents["signed_out"][] = [];
+  client.on("signed_out", (event) => signedOut.push(event));
+  client.connect();
+  const socket = await accept();
+  const sending = client.send({ type: "user", id: "1" }, { type: "text", text: "hi" });
+  socket.drop(4401, "logged out");
+  await assert.rejects(sending, { code: "unavailable" });
+  assert.deepEqual(signedOut, [{ code: 4401, reason: "logged out" }]);
+  assert.deepEqual(closes, [{ code: 4401, reason: "logged out" }]);
+  assert.deepEqual(states, ["connecting", "open", "closed"]);
+  assert.deepEqual(timers.delays(), [], "no reconnect, no ping");
+  await client.close();
+  assert.equal(signedOut.length, 1);
+  assert.deepEqual(states, ["connecting", "open", "closed"]);
+});
+
+Deno.test("ImClient.connect() rejects when the token is refused (4401 before ready)", async () => {
+  const { network, client, timers } = setup();
+  const signedOut = once(client, "signed_out");
+  const connected = client.connect();
+  const socket = await network.next();
+  socket.accept();
+  socket.push({ op: "error", code: "unauthenticated", message: "Invalid token" });
+  socket.drop(4401, "unauthenticated");
+  await assert.rejects(connected, { code: "unavailable" });
+  assert.equal((await signedOut).code, 4401);
+  assert.deepEqual(timers.delays(), []);
 });
