@@ -2,7 +2,8 @@
  * Sync by seq: the last seq delivered per conversation, gap repair through the
  * history endpoint when a push skips seqs, and a catch-up of every
  * conversation after each `ready`, so each message is delivered once, in seq
- * order per conversation.
+ * order per conversation. It keeps a seq and a work chain per conversation,
+ * nothing per message.
  */
 import type { ConversationSummary, Message } from "../shared/types.ts";
 import { Backoff, type Timers } from "./backoff.ts";
@@ -33,7 +34,6 @@ export class Sync {
   readonly #timers: Timers;
   readonly #backoff: Backoff;
   readonly #lastSeq = new Map<string, number>();
-  readonly #seen = new Set<string>();
   readonly #chains = new Map<string, Promise<void>>();
   #resync: unknown;
   #synced = false;
@@ -132,21 +132,22 @@ export class Sync {
 
   async #receive(message: Message): Promise<void> {
     const last = this.lastSeq(message.conversationId);
-    if (message.seq <= last || this.#seen.has(message.id)) {
-      return this.#ackUpTo(message.conversationId);
-    }
+    if (message.seq <= last) return this.#ackUpTo(message.conversationId);
     if (message.seq > last + 1 && (this.#synced || last > 0)) {
       await this.#fill(message.conversationId, message.seq - 1);
     }
     this.#deliver(message);
   }
 
+  /**
+   * Hands a message on once: only a seq above the last one delivered passes.
+   * That is also the dedupe by id: an id has one seq, and once delivered the
+   * last seq is at least that, so a repeated push (redelivery, or a push that
+   * raced a history page) never passes again. No set of seen ids is kept.
+   */
   #deliver(message: Message): void {
-    const last = this.lastSeq(message.conversationId);
-    if (message.seq <= last || this.#seen.has(message.id)) return;
+    if (message.seq <= this.lastSeq(message.conversationId)) return;
     this.#lastSeq.set(message.conversationId, message.seq);
-    this.#seen.add(message.id);
-    if (this.#seen.size > 100_000) this.#seen.delete(this.#seen.values().next().value!);
     this.#hooks.deliver(message);
     this.#ackUpTo(message.conversationId);
   }
