@@ -73,3 +73,17 @@ Deno.test("ImClient.close() rejects pending sends", async () => {
   await client.close();
   await assert.rejects(result, { code: "unavailable" });
 });
+
+Deno.test("ImClient.close() while waiting to reconnect rejects pending sends and ends once", async () => {
+  const { client, timers, states, accept } = setup();
+  client.connect();
+  const socket = await accept();
+  const result = client.send(to, hello, "m-1");
+  socket.drop(1006);
+  assert.deepEqual(timers.delays(), [250]);
+  await client.close();
+  await assert.rejects(result, { code: "unavailable" });
+  assert.deepEqual(timers.delays(), []);
+  await client.close();
+  assert.deepEqual(states, ["connecting", "open", "closed"]);
+});

@@ -111,14 +111,19 @@ export class ReconnectingSocket {
     this.#socket?.close(4000, "dropped by client");
   }
 
-  /** Stops for good; resolves once the socket (if any) has closed. */
+  /**
+   * Stops for good; resolves once the socket (if any) has closed. Without a
+   * socket to close (waiting to reconnect) the session ends at once.
+   */
   close(): Promise<void> {
+    const wanted = this.#wanted;
     this.#wanted = false;
     this.#options.timers.clearTimeout(this.#timer);
     this.#options.timers.clearTimeout(this.#pinger);
     const socket = this.#socket;
     if (!socket || socket.readyState === CLOSED) {
       this.#socket = null;
+      if (wanted) this.#hooks.ended(1000, "bye");
       return Promise.resolve();
     }
     return new Promise((resolve) => {
