@@ -7,6 +7,8 @@
  *
  * The session is three parts: `socket.ts` (the WebSocket, ping, reconnect),
  * `sync.ts` (seq positions and gap repair) and `outbox.ts` (pending sends).
+ * Only a refused token (close 4401, the `signed_out` event) or `close()` ends
+ * it; every other close is followed by a reconnect with backoff.
  */
 import type { ContentInput, SendResult, ServerFrame, Target, User } from "../shared/types.ts";
 import { globalTimers, type Timers } from "./backoff.ts";
@@ -26,7 +28,10 @@ export type { SocketConstructor, SocketLike } from "./socket.ts";
 export interface ClientOptions extends HttpOptions {
   /** Ack messages once handled (default true). */
   autoAck?: boolean;
-  /** Reconnect after an unexpected close (default true). */
+  /**
+   * Reconnect after every close but the user's own `close()` and 4401 (the
+   * token was refused: `signed_out`) (default true).
+   */
   reconnect?: boolean;
   /** First reconnect delay; doubles up to `maxBackoffMs`. */
   backoffMs?: number;

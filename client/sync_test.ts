@@ -83,3 +83,15 @@ Deno.test("ImClient reports a failed gap repair and retries the catch-up with ba
   await delivered;
   assert.deepEqual(got.map((m) => m.seq), [4, 5]);
 });
+
+Deno.test("ImClient cancels a pending catch-up retry when the socket closes", async () => {
+  const { client, socket, server, timers } = await openAtSeq3({ backoffMs: 100, pingMs: 1000 });
+  server.store(message(4), message(5));
+  server.down = true;
+  const failed = once(client, "error");
+  socket.push({ op: "message", message: message(5) });
+  await failed;
+  assert.deepEqual(timers.delays(), [100, 1000], "the retry and the ping");
+  socket.drop(1006);
+  assert.deepEqual(timers.delays(), [100], "only the reconnect");
+});
