@@ -85,7 +85,7 @@ export class ReconnectingSocket {
     return this.#authed && this.#socket?.readyState === OPEN;
   }
 
-  /** Starts connecting; reconnects until `close()` or a terminal close. */
+  /** Starts connecting; reconnects until `close()` or a 4401. */
   open(): void {
     this.#wanted = true;
     this.#connect();
