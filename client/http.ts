@@ -36,16 +36,22 @@ export interface HttpOptions {
   /** Where the server is, e.g. `http://localhost:8080`. */
   baseUrl: string;
   token?: string;
+  /** The fetch to call (default the global one; a fake in tests). */
+  fetch?: typeof fetch;
 }
 
 /** Typed calls to the HTTP API. */
 export class ImHttp {
   readonly baseUrl: string;
   token: string | undefined;
+  readonly #fetch: typeof fetch;
 
-  constructor({ baseUrl, token }: HttpOptions) {
+  constructor(
+    { baseUrl, token, fetch = (input, init) => globalThis.fetch(input, init) }: HttpOptions,
+  ) {
     this.baseUrl = baseUrl.replace(/\/$/, "");
     this.token = token;
+    this.#fetch = fetch;
   }
 
   /** Any call: JSON in and out; error answers throw ImError. */
@@ -64,7 +70,7 @@ export class ImHttp {
       h["content-type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const response = await this.#fetch(`${this.baseUrl}${path}`, init);
     const text = await response.text();
     if (!response.ok) {
       let code = "internal";

@@ -1,0 +1,44 @@
+/** The events an ImClient emits, and the small typed emitter that delivers them. */
+import type { Message, ServerFrame, User } from "../shared/types.ts";
+
+/** Events an ImClient emits. */
+export interface ClientEvents {
+  message: Message;
+  presence: { userId: string; online: boolean };
+  group_online: { groupId: string; count: number };
+  friend_request: Extract<ServerFrame, { op: "friend_request" }>["request"];
+  friend_added: User;
+  profile: User;
+  group_update: Extract<ServerFrame, { op: "group_update" }>["group"];
+  error: { code: string; message: string; ref?: string };
+  /** Every frame as received, before any dedupe (for diagnostics and tests). */
+  frame: ServerFrame;
+  state: "connecting" | "open" | "closed";
+  /** Every close of the socket, whether a reconnect follows or not. */
+  closed: { code: number; reason: string };
+  /** The server refused the token (4401: revoked, expired or logged out); the client stopped. */
+  signed_out: { code: number; reason: string };
+}
+
+/** A subscriber to one event. */
+export type Handler<T> = (value: T) => void;
+
+/** Subscribers by event; `emit()` calls them in subscription order. */
+export class Emitter {
+  readonly #handlers = new Map<keyof ClientEvents, Set<Handler<never>>>();
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof ClientEvents>(event: K, handler: Handler<ClientEvents[K]>): () => void {
+    let set = this.#handlers.get(event);
+    if (!set) this.#handlers.set(event, set = new Set());
+    set.add(handler as Handler<never>);
+    return () => set.delete(handler as Handler<never>);
+  }
+
+  /** Calls every subscriber of `event` with `value`. */
+  emit<K extends keyof ClientEvents>(event: K, value: ClientEvents[K]): void {
+    for (const handler of this.#handlers.get(event) ?? []) {
+      (handler as Handler<ClientEvents[K]>)(value);
+    }
+  }
+}
