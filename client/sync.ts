@@ -135,6 +135,17 @@ export class Sync {
     if (message.seq <= last) return this.#ackUpTo(message.conversationId);
     if (message.seq > last + 1 && (this.#synced || last > 0)) {
       await this.#fill(message.conversationId, message.seq - 1);
+      const reached = this.lastSeq(message.conversationId);
+      if (reached < message.seq - 1) {
+        // History does not show the missing seqs yet (a read that lags the push):
+        // delivering this one would skip them for good. The catch-up retries,
+        // and the unacked push comes again.
+        throw new Error(
+          `seqs ${reached + 1} to ${
+            message.seq - 1
+          } of ${message.conversationId} are not in the history yet`,
+        );
+      }
     }
     this.#deliver(message);
   }

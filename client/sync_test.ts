@@ -95,3 +95,18 @@ Deno.test("ImClient cancels a pending catch-up retry when the socket closes", as
   socket.drop(1006);
   assert.deepEqual(timers.delays(), [100], "only the reconnect");
 });
+
+Deno.test("ImClient delivers nothing past a gap that history cannot fill yet, and catches up later", async () => {
+  const { client, socket, got, server, timers } = await openAtSeq3({ backoffMs: 100 });
+  // Seq 4 is not readable yet (history lags the push), seq 5 is pushed.
+  const failed = once(client, "error");
+  socket.push({ op: "message", message: message(5) });
+  assert.match((await failed).message, /seqs 4 to 4 of u:1:2 are not in the history yet/);
+  assert.equal(got.length, 0, "seq 5 waits for seq 4");
+  assert.equal(client.lastSeq("u:1:2"), 3);
+  server.store(message(4), message(5));
+  const delivered = once(client, "message", (m) => m.seq === 5);
+  assert.equal(timers.runNext(), 100);
+  await delivered;
+  assert.deepEqual(got.map((m) => m.seq), [4, 5]);
+});
