@@ -1,0 +1,106 @@
+/** The variables of the infrastructure scripts and the tests (the server accepts and ignores them). */
+import { INFRA, type Variable } from "./declaration.ts";
+
+/** The variables of the infrastructure scripts and the tests (the server accepts and ignores them). */
+export const TOOLING_VARIABLES = {
+  IM_INFRA_DIR: {
+    type: "string",
+    default: "/tmp/im-infra",
+    example: "/var/tmp/im-infra",
+    meaning: "`infra:up`: the engines' data and logs",
+    readBy: ["scripts"],
+  },
+  IM_INFRA_CACHE: {
+    type: "string",
+    default: "",
+    shown: "`$HOME/.cache/im-infra`",
+    example: "/var/cache/im-infra",
+    meaning: "`infra:up`: the downloaded Kafka broker",
+    readBy: ["scripts"],
+  },
+  IM_INFRA_KAFKA_PORT: {
+    type: "string",
+    default: "19092",
+    example: "29092",
+    meaning: "`infra:up`: Kafka's port (and the next one, its controller's); the tests' too",
+    readBy: INFRA,
+  },
+  IM_INFRA_REDIS_PORT: {
+    type: "string",
+    default: "16379",
+    example: "26379",
+    meaning: "`infra:up`: Redis's port; the tests' too",
+    readBy: INFRA,
+  },
+  IM_INFRA_ETCD_PORT: {
+    type: "string",
+    default: "12379",
+    example: "22379",
+    meaning: "`infra:up`: etcd's client port (and the next one, its peer port); the tests' too",
+    readBy: INFRA,
+  },
+  IM_INFRA_PG_PORT: {
+    type: "string",
+    default: "15432",
+    example: "25432",
+    meaning: "`infra:up`: PostgreSQL's port; the tests' too",
+    readBy: INFRA,
+  },
+  IM_CLUSTER_TESTS: {
+    type: "string",
+    default: "",
+    example: "1",
+    meaning: "`1`: run the tests that need `infra:up` (missing infrastructure then fails them)",
+    readBy: ["scripts", "tests"],
+  },
+  IM_E2E_MODE: {
+    type: "string",
+    default: "",
+    shown: "`embedded`",
+    example: "cluster",
+    meaning: "`cluster`: the end-to-end suite starts a cluster instead of the embedded mode",
+    readBy: ["tests"],
+  },
+  IM_BROWSER_TESTS: {
+    type: "string",
+    default: "",
+    example: "1",
+    meaning: "`1`: a missing chromium fails the browser tests instead of skipping them",
+    readBy: ["tests"],
+  },
+  IM_BROWSER_PATH: {
+    type: "string",
+    default: "/usr/bin/chromium",
+    example: "/usr/bin/chromium-browser",
+    meaning: "the chromium the browser tests drive",
+    readBy: ["tests"],
+  },
+  IM_FAULT_TESTS: {
+    type: "string",
+    default: "",
+    example: "1",
+    meaning: "`1`: run the fault-injection suite (`deno task test:faults` sets it)",
+    readBy: ["tests"],
+  },
+  IM_FAULT_RATE: {
+    type: "string",
+    default: "1000",
+    example: "500",
+    meaning: "messages per second the fault suite sends",
+    readBy: ["tests"],
+  },
+  IM_FAULT_PAIRS: {
+    type: "string",
+    default: "20",
+    example: "10",
+    meaning: "friend pairs of the fault suite",
+    readBy: ["tests"],
+  },
+  IM_FAULT_GROUP: {
+    type: "string",
+    default: "50",
+    example: "20",
+    meaning: "members of the fault suite's group",
+    readBy: ["tests"],
+  },
+} as const satisfies Record<`IM_${string}`, Variable>;
