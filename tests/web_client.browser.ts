@@ -60,6 +60,7 @@ Deno.test({
   const browser = await launch();
   const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
+  const refused: string[] = [];
   const newPage = async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     contexts.push(context);
@@ -67,6 +68,9 @@ Deno.test({
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
+    });
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
     });
     return page;
   };
@@ -235,6 +239,7 @@ Deno.test({
     await shot(ann, "chat-view");
 
     assertEquals(dialogs, [], "no script ran");
+    assertEquals(refused, [], "nothing the page's policy refuses");
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
     await browser.close();
