@@ -1,6 +1,9 @@
 /**
  * The web client's entry point, bundled by `deno task build:web` into
- * web/dist/app.js: signed in from a stored token, or the sign-in screen.
+ * web/dist/app.js: signed in from a stored token, or the sign-in screen. A
+ * session ends by logging out (the page reloads) or by the server closing the
+ * socket with 4401 (signed out elsewhere, token expired): then the sign-in
+ * screen replaces everything of it, with a notice.
  */
 import { render } from "preact";
 import { ImClient, ImError } from "../client/mod.ts";
@@ -9,19 +12,38 @@ import { Session, TOKEN_KEY } from "./session.ts";
 import { Shell } from "./shell.tsx";
 import { SignIn } from "./sign_in.tsx";
 
-function signIn(root: HTMLElement): void {
-  render(<SignIn onSignedIn={(client, user) => void begin(root, client, user)} />, root);
+const SIGNED_OUT = "You were signed out. Sign in again.";
+
+function signIn(root: HTMLElement, notice?: string): void {
+  render(
+    <SignIn notice={notice} onSignedIn={(client, user) => void begin(root, client, user)} />,
+    root,
+  );
 }
 
 async function begin(root: HTMLElement, client: ImClient, user: User): Promise<void> {
-  const session = new Session(client, user);
+  let signedOut = false;
+  const signOut = () => {
+    if (signedOut) return;
+    signedOut = true;
+    localStorage.removeItem(TOKEN_KEY);
+    void session.close();
+    signIn(root, SIGNED_OUT);
+  };
+  const session = new Session(client, user, signOut);
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
     await session.logout();
     location.reload();
   };
   render(<Shell session={session} onLogout={() => void logout()} />, root);
-  await session.start();
+  try {
+    await session.start();
+  } catch (error) {
+    // The token may go between reading it and loading the lists.
+    if (error instanceof ImError && error.code === "unauthenticated") return signOut();
+    if (!signedOut) throw error;
+  }
 }
 
 /** Starts the page in `root`. */

@@ -1,7 +1,8 @@
 /**
  * A signed-in session: the SDK client, the state, and the actions the panels
  * call. Server events and answers become state events (state.ts); whoever
- * subscribes is told of each new state.
+ * subscribes is told of each new state. The session ends when the user logs out
+ * or the server closes the socket with 4401 (signed out elsewhere, token expired).
  */
 import type { ImClient } from "../client/mod.ts";
 import type { Group, Message, User } from "../shared/types.ts";
@@ -29,7 +30,7 @@ export class Session {
   #loadingOlder = false;
   #closed = false;
 
-  constructor(client: ImClient, me: User) {
+  constructor(client: ImClient, me: User, onSignedOut: () => void) {
     this.client = client;
     this.#state = initialState(me, document.visibilityState === "visible");
     const c = client;
@@ -48,6 +49,9 @@ export class Session {
         const wasOpen = this.#state.everOpen;
         this.dispatch({ type: "connection", state });
         if (state === "open" && wasOpen) void this.#caughtUp();
+      }),
+      c.on("closed", ({ code }) => {
+        if (code === 4401 && !this.#closed) onSignedOut();
       }),
       c.on("error", (e) => {
         if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });

@@ -16,8 +16,9 @@ export function fieldOf(error: unknown, fields: string[]): [string, string] {
   return [field, message];
 }
 
-/** The form. */
-export function SignIn({ onSignedIn }: {
+/** The form; `notice` says why it shows (e.g. signed out elsewhere). */
+export function SignIn({ notice, onSignedIn }: {
+  notice?: string;
   onSignedIn: (client: ImClient, user: User) => void;
 }) {
   const [mode, setMode] = useState<"login" | "register">("login");
@@ -56,6 +57,7 @@ export function SignIn({ onSignedIn }: {
       <div class="brand">im</div>
       <form class="auth-form" onSubmit={submit}>
         <h1>{login ? "Sign in" : "Create an account"}</h1>
+        {notice && <p class="notice" role="status">{notice}</p>}
         <label for="username">Username</label>
         <input
           ref={username}
