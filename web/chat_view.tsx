@@ -29,7 +29,7 @@ function OpenChat({ state, conv, session }: {
 }) {
   const [error, setError] = useState("");
   const text = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => text.current?.focus(), []);
+  useEffect(() => text.current?.focus(), [state.opened]);
   const sendFiles = (files: Iterable<File>) => {
     for (const f of files) void session.sendImage(f, setError);
   };

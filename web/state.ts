@@ -33,6 +33,8 @@ export interface State {
   me: User;
   tab: Tab;
   active: string | null;
+  /** Counts the openings of chats: each one, even of the open chat, focuses the composer. */
+  opened: number;
   /** Whether the page is in front (a message to the open chat then counts as read). */
   visible: boolean;
   conversations: ReadonlyMap<string, Conversation>;
@@ -85,6 +87,7 @@ export function initialState(me: User, visible = true): State {
     me,
     tab: "chats",
     active: null,
+    opened: 0,
     visible,
     conversations: new Map(),
     messages: new Map(),
@@ -216,7 +219,15 @@ function onOpen(
       });
     }
   }
-  return { ...state, conversations, tab, active: id, showMembers: false, members: [] };
+  return {
+    ...state,
+    conversations,
+    tab,
+    active: id,
+    opened: state.opened + 1,
+    showMembers: false,
+    members: [],
+  };
 }
 
 function updated<K, V>(map: ReadonlyMap<K, V>, key: K, change: (value: V) => V) {
