@@ -19,7 +19,14 @@ const TECHNOLOGY_FILES: Record<string, RegExp> = {
   "@grpc/proto-loader": /(^|\/|_)grpc\.ts$/,
   "playwright-core": /^tests\/browser\.ts$/,
   "fast-check": /^tests\/fuzz\.ts$/,
+  "preact": /^web\//,
 };
+
+/** The package a specifier names: `preact/hooks` is `preact`, `@grpc/grpc-js` stays whole. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
 
 async function* files(dir: URL, prefix = ""): AsyncGenerator<string> {
   for await (const entry of Deno.readDir(dir)) {
@@ -28,7 +35,7 @@ async function* files(dir: URL, prefix = ""): AsyncGenerator<string> {
     }
     const path = `${prefix}${entry.name}`;
     if (entry.isDirectory) yield* files(new URL(`${entry.name}/`, dir), `${path}/`);
-    else if (entry.name.endsWith(".ts")) yield path;
+    else if (/\.tsx?$/.test(entry.name)) yield path;
   }
 }
 
@@ -68,7 +75,7 @@ for await (const path of files(ROOT)) {
         problems.push(`${path}: the web client imports server code (${specifier})`);
       }
     } else if (!specifier.startsWith("node:")) {
-      const allowed = TECHNOLOGY_FILES[specifier];
+      const allowed = TECHNOLOGY_FILES[packageOf(specifier)];
       if (!allowed) {
         problems.push(`${path}: imports "${specifier}", which is not a declared technology`);
       } else if (!allowed.test(path) && !isMain && !path.endsWith("_test.ts")) {

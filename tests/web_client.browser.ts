@@ -60,6 +60,7 @@ Deno.test({
   const browser = await launch();
   const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
+  const refused: string[] = [];
   const newPage = async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     contexts.push(context);
@@ -67,6 +68,9 @@ Deno.test({
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
+    });
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
     });
     return page;
   };
@@ -235,6 +239,7 @@ Deno.test({
     await shot(ann, "chat-view");
 
     assertEquals(dialogs, [], "no script ran");
+    assertEquals(refused, [], "nothing the page's policy refuses");
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
     await browser.close();
@@ -304,6 +309,51 @@ Deno.test({
 
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await context.close();
+  } finally {
+    await Promise.all([writer.close(), reader.close()]);
+    await browser.close();
+    await server.stop();
+  }
+});
+
+Deno.test({
+  name: "web: signed out elsewhere (4401), the page shows sign-in with a notice and keeps nothing",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  const [writer, reader] = await friendPair(server.url);
+  try {
+    await writer.send({ type: "user", id: reader.self!.id }, { type: "text", text: "secret" });
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Username").fill((await reader.me()).username);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".conversation", { hasText: "secret" }).waitFor();
+    const token = await page.evaluate(() => localStorage.getItem("im.token"));
+    assert(token, "signed in with a stored token");
+
+    // The same token logs out from outside the page: the server closes its socket with 4401.
+    const logout = await fetch(`${server.url}/api/auth/logout`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await logout.body?.cancel();
+    assertEquals(logout.status, 204);
+
+    await page.getByText("You were signed out. Sign in again.").waitFor();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await shot(page, "signed-out");
+    assertEquals(await page.locator(".shell, .conversation, .me-name").count(), 0);
+    assert(!(await page.locator("body").innerText()).includes("secret"), "no old content shown");
+    assertEquals(await page.evaluate(() => localStorage.getItem("im.token")), null);
     await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await context.close();

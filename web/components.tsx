@@ -1,0 +1,58 @@
+/**
+ * Small pieces the panels share. Every name, note and message is a JSX text
+ * child, so Preact sets it as text, never as markup.
+ */
+import type { ComponentChildren } from "preact";
+
+/** A picture, or the first letter of the name when there is none. */
+export function Avatar(
+  { who, size = "" }: {
+    who: { nickname?: string; name?: string; avatar: string | null };
+    size?: "" | "small" | "large";
+  },
+) {
+  const label = who.nickname ?? who.name ?? "?";
+  return who.avatar
+    ? <img class={`avatar ${size}`} src={who.avatar} alt="" />
+    : <span class={`avatar ${size}`} aria-hidden="true">{[...label][0] ?? "?"}</span>;
+}
+
+/** The online or offline dot. */
+export function Dot({ online }: { online: boolean }) {
+  const label = online ? "online" : "offline";
+  return <span class={`dot ${label}`} role="img" aria-label={label} title={label} />;
+}
+
+/** A count in a bubble, shown only when above zero. */
+export function Badge({ count, label, unread = false }: {
+  count: number;
+  label: string;
+  unread?: boolean;
+}) {
+  if (count <= 0) return null;
+  return <span class={unread ? "badge unread" : "badge"} aria-label={label}>{String(count)}</span>;
+}
+
+/** A field's or a form's error, announced when it appears. */
+export function FieldError({ id, children }: { id?: string; children?: ComponentChildren }) {
+  return <p class="field-error" id={id} role="alert">{children}</p>;
+}
+
+/** A person or group line: a name over a second line. */
+export function Names({ name, line }: { name: string; line: string }) {
+  return (
+    <span class="conv-text">
+      <span class="conv-name">{name}</span>
+      <span class="conv-last">{line}</span>
+    </span>
+  );
+}
+
+/** A short local time, or a date for older messages. */
+export function when(ms: number): string {
+  const date = new Date(ms);
+  const today = new Date().toDateString() === date.toDateString();
+  return today
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleDateString([], { month: "short", day: "numeric" });
+}

@@ -1,0 +1,73 @@
+/**
+ * The web client's entry point, bundled by `deno task build:web` into
+ * web/dist/app.js: signed in from a stored token, or the sign-in screen. A
+ * session ends by logging out (the page reloads) or by the server closing the
+ * socket with 4401 (signed out elsewhere, token expired): then the sign-in
+ * screen replaces everything of it, with a notice.
+ */
+import { render } from "preact";
+import { ImClient, ImError } from "../client/mod.ts";
+import type { User } from "../shared/types.ts";
+import { Session, TOKEN_KEY } from "./session.ts";
+import { Shell } from "./shell.tsx";
+import { SignIn } from "./sign_in.tsx";
+
+const SIGNED_OUT = "You were signed out. Sign in again.";
+
+function signIn(root: HTMLElement, notice?: string): void {
+  render(
+    <SignIn notice={notice} onSignedIn={(client, user) => void begin(root, client, user)} />,
+    root,
+  );
+}
+
+async function begin(root: HTMLElement, client: ImClient, user: User): Promise<void> {
+  let signedOut = false;
+  const signOut = () => {
+    if (signedOut) return;
+    signedOut = true;
+    localStorage.removeItem(TOKEN_KEY);
+    void session.close();
+    signIn(root, SIGNED_OUT);
+  };
+  const session = new Session(client, user, signOut);
+  (globalThis as { im?: Session }).im = session;
+  const logout = async () => {
+    await session.logout();
+    location.reload();
+  };
+  render(<Shell session={session} onLogout={() => void logout()} />, root);
+  try {
+    await session.start();
+  } catch (error) {
+    // The token may go between reading it and loading the lists.
+    if (error instanceof ImError && error.code === "unauthenticated") return signOut();
+    if (!signedOut) throw error;
+  }
+}
+
+/** Starts the page in `root`. */
+export async function main(root: HTMLElement): Promise<void> {
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) {
+    const client = new ImClient({ baseUrl: location.origin, token });
+    try {
+      const user = await client.me();
+      root.replaceChildren(); // "Loading…" goes; Preact draws into an empty root.
+      return await begin(root, client, user);
+    } catch (error) {
+      if (!(error instanceof ImError && error.code === "unauthenticated")) throw error;
+      localStorage.removeItem(TOKEN_KEY);
+    }
+  }
+  root.replaceChildren();
+  signIn(root);
+}
+
+const root = document.getElementById("app");
+if (root) {
+  main(root).catch((error) => {
+    render(null, root);
+    root.textContent = `Something went wrong: ${error instanceof Error ? error.message : error}`;
+  });
+}

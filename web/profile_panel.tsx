@@ -1,0 +1,94 @@
+/** The Profile tab: nickname and avatar, with the image type checked before upload. */
+import { useEffect, useState } from "preact/hooks";
+import { Avatar, FieldError } from "./components.tsx";
+import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
+import type { State } from "./state.ts";
+
+/** The profile form. */
+export function ProfilePanel({ state, session }: { state: State; session: Session }) {
+  const me = state.me;
+  const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
+  const [errors, setErrors] = useState({ nickname: "", avatar: "" });
+  const [saved, setSaved] = useState("");
+  useEffect(() => () => chosen && URL.revokeObjectURL(chosen.url), [chosen]);
+
+  const choose = (input: HTMLInputElement) => {
+    setErrors((e) => ({ ...e, avatar: "" }));
+    const file = input.files?.[0] ?? null;
+    if (!file) return setChosen(null);
+    if (!IMAGE_TYPES.includes(file.type)) {
+      setChosen(null);
+      return setErrors((e) => ({
+        ...e,
+        avatar: `Cannot use "${file.name}": choose a PNG, JPEG, GIF or WebP image`,
+      }));
+    }
+    setChosen({ file, url: URL.createObjectURL(file) });
+  };
+
+  const save = async (form: HTMLFormElement) => {
+    setErrors({ nickname: "", avatar: "" });
+    setSaved("");
+    const nickname = String(new FormData(form).get("nickname") ?? "");
+    const patch: { nickname?: string; avatar?: string } = {};
+    if (nickname !== me.nickname) patch.nickname = nickname;
+    if (chosen) {
+      try {
+        const { file } = chosen;
+        const media = await session.client.uploadMedia(
+          new Uint8Array(await file.arrayBuffer()),
+          file.type,
+        );
+        patch.avatar = media.id;
+      } catch (error) {
+        return setErrors((e) => ({ ...e, avatar: errorText(error) }));
+      }
+    }
+    if (Object.keys(patch).length === 0) return;
+    try {
+      const user = await session.client.updateMe(patch);
+      session.dispatch({ type: "profile", user });
+      setSaved("Saved");
+    } catch (error) {
+      setErrors((e) => ({ ...e, nickname: errorText(error) }));
+    }
+  };
+
+  return (
+    <form
+      class="profile"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save(e.currentTarget);
+      }}
+    >
+      <h2>Profile</h2>
+      <p class="muted">{`Signed in as @${me.username}`}</p>
+      <div class="avatar-preview">
+        {chosen
+          ? <img class="avatar large" src={chosen.url} alt="New avatar" />
+          : <Avatar who={me} size="large" />}
+      </div>
+      <label for="profile-avatar">Avatar (PNG, JPEG, GIF or WebP, up to 5 MB)</label>
+      <input
+        id="profile-avatar"
+        type="file"
+        accept={IMAGE_TYPES.join(",")}
+        aria-describedby="profile-avatar-error"
+        onChange={(e) => choose(e.currentTarget)}
+      />
+      <FieldError id="profile-avatar-error">{errors.avatar}</FieldError>
+      <label for="profile-nickname">Nickname</label>
+      <input
+        id="profile-nickname"
+        name="nickname"
+        defaultValue={me.nickname}
+        maxlength={64}
+        aria-describedby="profile-nickname-error"
+      />
+      <FieldError id="profile-nickname-error">{errors.nickname}</FieldError>
+      <button type="submit">Save</button>
+      <p class="muted" role="status">{saved}</p>
+    </form>
+  );
+}

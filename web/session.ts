@@ -1,0 +1,294 @@
+/**
+ * A signed-in session: the SDK client, the state, and the actions the panels
+ * call. Server events and answers become state events (state.ts); whoever
+ * subscribes is told of each new state. The session ends when the user logs out
+ * or the server closes the socket with 4401 (signed out elsewhere, token expired).
+ */
+import type { ImClient } from "../client/mod.ts";
+import type { Group, Message, User } from "../shared/types.ts";
+import { groupConversationId, privateConversationId } from "../shared/types.ts";
+import { type Event, initialState, reading, reduce, type State, unreadUpTo } from "./state.ts";
+
+/** Where the token of the signed-in user is kept between visits. */
+export const TOKEN_KEY = "im.token";
+/** Messages fetched per history page when scrolling up. */
+export const PAGE = 30;
+/** The image types the server takes. */
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/** The human message of an error, as the server wrote it. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The signed-in session; `close()` unsubscribes from the client and the page. */
+export class Session {
+  readonly client: ImClient;
+  #state: State;
+  readonly #listeners = new Set<(state: State) => void>();
+  readonly #off: (() => void)[] = [];
+  #loadingOlder = false;
+  #closed = false;
+
+  constructor(client: ImClient, me: User, onSignedOut: () => void) {
+    this.client = client;
+    this.#state = initialState(me, document.visibilityState === "visible");
+    const c = client;
+    this.#off.push(
+      c.on("message", (message) => this.#onMessage(message)),
+      c.on("presence", (e) => this.dispatch({ type: "presence", ...e })),
+      c.on("group_online", (e) => this.dispatch({ type: "group_online", ...e })),
+      c.on("friend_request", () => void this.loadRequests()),
+      c.on("friend_added", (user) => {
+        this.dispatch({ type: "profile", user });
+        void Promise.all([this.loadFriends(), this.loadRequests()]);
+      }),
+      c.on("profile", (user) => this.dispatch({ type: "profile", user })),
+      c.on("group_update", () => void this.loadGroups()),
+      c.on("state", (state) => {
+        const wasOpen = this.#state.everOpen;
+        this.dispatch({ type: "connection", state });
+        if (state === "open" && wasOpen) void this.#caughtUp();
+      }),
+      // The SDK's one final close: the token was revoked or expired (4401).
+      c.on("signed_out", () => {
+        if (!this.#closed) onSignedOut();
+      }),
+      c.on("error", (e) => {
+        if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });
+      }),
+    );
+    const visibility = () => {
+      this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
+      this.markRead();
+    };
+    document.addEventListener("visibilitychange", visibility);
+    this.#off.push(() => document.removeEventListener("visibilitychange", visibility));
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Calls `listener` with each new state; returns the unsubscribe function. */
+  subscribe(listener: (state: State) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Applies an event to the state and tells the listeners. */
+  dispatch(event: Event): void {
+    if (this.#closed) return;
+    const next = reduce(this.#state, event);
+    if (next === this.#state) return;
+    this.#state = next;
+    for (const listener of this.#listeners) listener(next);
+  }
+
+  /** Loads the lists, then opens the socket. */
+  async start(): Promise<void> {
+    await Promise.all([
+      this.loadConversations(),
+      this.loadFriends(),
+      this.loadGroups(),
+      this.loadRequests(),
+    ]);
+    await this.client.connect();
+  }
+
+  async loadConversations(): Promise<void> {
+    this.dispatch({ type: "conversations", list: await this.client.conversations() });
+  }
+
+  async loadFriends(): Promise<void> {
+    this.dispatch({ type: "friends", list: await this.client.friends() });
+  }
+
+  async loadGroups(): Promise<void> {
+    this.dispatch({ type: "groups", list: await this.client.groups() });
+    await this.loadMembers();
+  }
+
+  async loadRequests(): Promise<void> {
+    this.dispatch({ type: "requests", requests: await this.client.friendRequests() });
+  }
+
+  async loadMembers(): Promise<void> {
+    const active = this.#state.active;
+    if (!active?.startsWith("g:")) return;
+    const groupId = active.slice(2);
+    try {
+      const details = await this.client.group(groupId);
+      this.dispatch({
+        type: "members",
+        groupId,
+        members: details.members,
+        onlineCount: details.onlineCount,
+      });
+    } catch {
+      this.dispatch({ type: "members", groupId, members: [] });
+    }
+  }
+
+  /** After a reconnect: the server's counts are the truth; fetch what the open chat missed. */
+  async #caughtUp(): Promise<void> {
+    await Promise.all([this.loadConversations(), this.loadFriends(), this.loadGroups()]);
+    const active = this.#state.active;
+    if (active) await this.loadNewer(active);
+    this.markRead();
+  }
+
+  #onMessage(m: Message): void {
+    const known = this.#state.conversations.has(m.conversationId);
+    this.dispatch({ type: "message", message: m });
+    if (!known) {
+      if (m.to.type === "group" && !this.#state.groups.has(m.to.id)) void this.loadGroups();
+      const peer = m.from === this.#state.me.id ? m.to.id : m.from;
+      if (m.to.type === "user" && !this.#state.users.has(peer)) void this.loadConversations();
+    }
+    if (reading(this.#state, m.conversationId)) this.markRead();
+  }
+
+  /** Marks the open conversation read up to its last message. */
+  markRead(): void {
+    const state = this.#state;
+    if (!state.active || !state.visible) return;
+    const upTo = unreadUpTo(state);
+    if (upTo !== null) this.client.read(state.active, upTo);
+    if (upTo !== null || state.conversations.get(state.active)?.unread) {
+      this.dispatch({ type: "read", conversationId: state.active });
+    }
+  }
+
+  async loadNewer(conversationId: string): Promise<void> {
+    const map = this.#state.messages.get(conversationId);
+    const after = map && map.size ? Math.max(...map.keys()) : 0;
+    for (let from = after;;) {
+      const page = await this.client.history(conversationId, { after: from, limit: 200 });
+      this.dispatch({ type: "history", conversationId, messages: page });
+      if (page.length < 200) break;
+      from = page[page.length - 1].seq;
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const id = this.#state.active;
+    if (!id || this.#loadingOlder || this.#state.noOlder.has(id)) return;
+    const map = this.#state.messages.get(id);
+    const oldest = map && map.size ? Math.min(...map.keys()) : 0;
+    if (oldest <= 1) {
+      return this.dispatch({ type: "history", conversationId: id, messages: [], noOlder: true });
+    }
+    this.#loadingOlder = true;
+    try {
+      const page = await this.client.history(id, { before: oldest, limit: PAGE });
+      this.dispatch({
+        type: "history",
+        conversationId: id,
+        messages: page,
+        noOlder: page.length < PAGE,
+      });
+    } finally {
+      this.#loadingOlder = false;
+    }
+  }
+
+  async open(conversationId: string, who?: Extract<Event, { type: "open" }>["who"]) {
+    this.dispatch({ type: "open", conversationId, ...(who ? { who } : {}) });
+    const conv = this.#state.conversations.get(conversationId);
+    if (!this.#state.messages.get(conversationId)?.size && conv && conv.lastSeq > 0) {
+      const page = await this.client.history(conversationId, {
+        before: conv.lastSeq + 1,
+        limit: PAGE,
+      });
+      this.dispatch({
+        type: "history",
+        conversationId,
+        messages: page,
+        noOlder: page.length < PAGE,
+      });
+    } else if (conv) {
+      await this.loadNewer(conversationId);
+    }
+    if (conversationId.startsWith("g:")) await this.loadMembers();
+    if (this.#state.active === conversationId) this.markRead();
+  }
+
+  openWithUser(user: User): void {
+    const id = privateConversationId(this.#state.me.id, user.id);
+    void this.open(id, { type: "user", peer: user });
+  }
+
+  openWithGroup(group: Group): void {
+    void this.open(groupConversationId(group.id), { type: "group", group });
+  }
+
+  async leave(groupId: string): Promise<void> {
+    await this.client.leaveGroup(groupId);
+    this.dispatch({ type: "left", conversationId: groupConversationId(groupId) });
+    await this.loadGroups();
+  }
+
+  async sendText(text: string): Promise<void> {
+    if (!this.#state.active || !text.trim()) return;
+    await this.#send({ type: "text", text });
+  }
+
+  async sendImage(file: File, report: (message: string) => void): Promise<void> {
+    if (!this.#state.active) return;
+    if (!IMAGE_TYPES.includes(file.type)) {
+      return report(`Cannot send "${file.name}": only PNG, JPEG, GIF and WebP images`);
+    }
+    try {
+      const info = await this.client.uploadMedia(
+        new Uint8Array(await file.arrayBuffer()),
+        file.type,
+      );
+      await this.#send({ type: "image", mediaId: info.id, url: info.url });
+    } catch (error) {
+      report(errorText(error));
+    }
+  }
+
+  async #send(content: Message["content"]): Promise<void> {
+    const conversationId = this.#state.active!;
+    const conv = this.#state.conversations.get(conversationId);
+    if (!conv) return;
+    const to = conv.type === "group"
+      ? { type: "group" as const, id: conversationId.slice(2) }
+      : { type: "user" as const, id: conv.peer!.id };
+    const clientMsgId = crypto.randomUUID();
+    this.dispatch({ type: "sending", pending: { clientMsgId, conversationId, content } });
+    const input = content.type === "text"
+      ? { type: "text" as const, text: content.text }
+      : { type: "image" as const, mediaId: content.mediaId };
+    try {
+      await this.client.send(to, input, clientMsgId);
+    } catch (error) {
+      this.dispatch({ type: "send_failed", clientMsgId, error: errorText(error) });
+    }
+  }
+
+  /** Logs out on the server (signed out here either way) and forgets the token. */
+  async logout(): Promise<void> {
+    try {
+      await this.client.logout();
+    } catch {
+      // Signed out locally either way.
+    }
+    await this.close();
+    localStorage.removeItem(TOKEN_KEY);
+  }
+
+  /** Stops listening and closes the socket; the state no longer changes. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const off of this.#off.splice(0)) off();
+    this.#listeners.clear();
+    await this.client.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

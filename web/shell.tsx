@@ -1,0 +1,80 @@
+/** The signed-in page: top bar, reconnect banner, side panel with its tabs, and the chat. */
+import { useEffect, useState } from "preact/hooks";
+import { ChatView } from "./chat_view.tsx";
+import { ChatsPanel } from "./chats_panel.tsx";
+import { Avatar, Badge } from "./components.tsx";
+import { FriendsPanel } from "./friends_panel.tsx";
+import { GroupsPanel } from "./groups_panel.tsx";
+import { ProfilePanel } from "./profile_panel.tsx";
+import type { Session } from "./session.ts";
+import { type State, type Tab, totalUnread } from "./state.ts";
+
+/** The page of a session, re-drawn (diffed) on each new state. */
+export function Shell({ session, onLogout }: { session: Session; onLogout: () => void }) {
+  const [state, setState] = useState(session.state);
+  useEffect(() => {
+    const off = session.subscribe(setState);
+    setState(session.state);
+    return off;
+  }, [session]);
+  const open = state.active !== null && state.conversations.has(state.active);
+  return (
+    <div class={open ? "shell chat-open" : "shell"}>
+      <header class="topbar">
+        <span class="brand">im</span>
+        <span class="me">
+          <Avatar who={state.me} size="small" />
+          <span class="me-name">{state.me.nickname}</span>
+        </span>
+        <button type="button" class="ghost" onClick={onLogout}>Log out</button>
+      </header>
+      <div class="banner" role="status" aria-live="polite" hidden={!state.reconnecting}>
+        {state.reconnecting ? "Connection lost. Reconnecting…" : ""}
+      </div>
+      <nav class="sidebar" aria-label="Conversations and contacts">
+        <Sidebar state={state} session={session} />
+      </nav>
+      <ChatView state={state} session={session} />
+    </div>
+  );
+}
+
+const PANELS = {
+  chats: ChatsPanel,
+  friends: FriendsPanel,
+  groups: GroupsPanel,
+  profile: ProfilePanel,
+};
+
+function Sidebar({ state, session }: { state: State; session: Session }) {
+  const tabs: [Tab, string, number][] = [
+    ["chats", "Chats", totalUnread(state)],
+    ["friends", "Friends", state.requests.incoming.length],
+    ["groups", "Groups", 0],
+    ["profile", "Profile", 0],
+  ];
+  const Panel = PANELS[state.tab];
+  return (
+    <>
+      <div class="tabs" role="tablist">
+        {tabs.map(([tab, label, count]) => (
+          <button
+            key={tab}
+            type="button"
+            role="tab"
+            id={`tab-${tab}`}
+            aria-selected={state.tab === tab}
+            aria-controls="panel"
+            onClick={() => session.dispatch({ type: "tab", tab })}
+          >
+            {label}
+            <Badge count={count} label={`${count} new`} />
+          </button>
+        ))}
+      </div>
+      <section id="panel" class="panel" role="tabpanel" aria-labelledby={`tab-${state.tab}`}>
+        <Panel state={state} session={session} />
+      </section>
+    </>
+  );
+}

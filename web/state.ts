@@ -1,0 +1,360 @@
+/**
+ * The web client's state and the pure function that changes it: `reduce(state,
+ * event)` returns a new state and never touches the old one, the network or the
+ * page. Everything that talks to the server lives in session.ts.
+ */
+import type {
+  ConversationSummary,
+  FriendRequest,
+  Group,
+  GroupMember,
+  Message,
+  User,
+} from "../shared/types.ts";
+
+/** A tab of the side panel. */
+export type Tab = "chats" | "friends" | "groups" | "profile";
+
+/** A conversation of the list; `lastMessage` is null until its first message. */
+export type Conversation = Omit<ConversationSummary, "lastMessage"> & {
+  lastMessage: Message | null;
+};
+
+/** A message of ours not yet given its seq by the server. */
+export interface Pending {
+  clientMsgId: string;
+  conversationId: string;
+  content: Message["content"];
+  failed?: string;
+}
+
+/** Everything the signed-in page shows. */
+export interface State {
+  me: User;
+  tab: Tab;
+  active: string | null;
+  /** Counts the openings of chats: each one, even of the open chat, focuses the composer. */
+  opened: number;
+  /** Whether the page is in front (a message to the open chat then counts as read). */
+  visible: boolean;
+  conversations: ReadonlyMap<string, Conversation>;
+  messages: ReadonlyMap<string, ReadonlyMap<number, Message>>;
+  pending: ReadonlyMap<string, Pending>;
+  friends: ReadonlyMap<string, { user: User; online: boolean }>;
+  groups: ReadonlyMap<string, { group: Group; onlineCount: number }>;
+  users: ReadonlyMap<string, User>;
+  requests: { incoming: FriendRequest[]; outgoing: FriendRequest[] };
+  members: GroupMember[];
+  /** The last searches and what they found (null: none yet), kept across tabs. */
+  searched: { users: string; groups: string };
+  foundUsers: User[] | null;
+  foundGroups: Group[] | null;
+  showMembers: boolean;
+  reconnecting: boolean;
+  everOpen: boolean;
+  noOlder: ReadonlySet<string>;
+}
+
+/** What can happen to the state. */
+export type Event =
+  | { type: "message"; message: Message }
+  | { type: "presence"; userId: string; online: boolean }
+  | { type: "group_online"; groupId: string; count: number }
+  | { type: "profile"; user: User }
+  | { type: "connection"; state: "connecting" | "open" | "closed" }
+  | { type: "visibility"; visible: boolean }
+  | { type: "conversations"; list: ConversationSummary[] }
+  | { type: "friends"; list: { user: User; online: boolean }[] }
+  | { type: "groups"; list: { group: Group; onlineCount: number }[] }
+  | { type: "requests"; requests: State["requests"] }
+  | { type: "members"; groupId: string; members: GroupMember[]; onlineCount?: number }
+  | { type: "history"; conversationId: string; messages: Message[]; noOlder?: boolean }
+  | { type: "open"; conversationId: string; who?: Pick<Conversation, "type" | "peer" | "group"> }
+  | { type: "close_chat" }
+  | { type: "left"; conversationId: string }
+  | { type: "tab"; tab: Tab }
+  | { type: "read"; conversationId: string }
+  | { type: "sending"; pending: Pending }
+  | { type: "send_failed"; clientMsgId: string; error: string }
+  | { type: "search_text"; kind: "users" | "groups"; text: string }
+  | { type: "found_users"; query: string; users: User[] }
+  | { type: "found_groups"; query: string; groups: Group[] }
+  | { type: "toggle_members" };
+
+/** The state right after signing in. */
+export function initialState(me: User, visible = true): State {
+  return {
+    me,
+    tab: "chats",
+    active: null,
+    opened: 0,
+    visible,
+    conversations: new Map(),
+    messages: new Map(),
+    pending: new Map(),
+    friends: new Map(),
+    groups: new Map(),
+    users: new Map([[me.id, me]]),
+    requests: { incoming: [], outgoing: [] },
+    members: [],
+    searched: { users: "", groups: "" },
+    foundUsers: null,
+    foundGroups: null,
+    showMembers: false,
+    reconnecting: false,
+    everOpen: false,
+    noOlder: new Set(),
+  };
+}
+
+function put<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
+  return new Map(map).set(key, value);
+}
+
+function withUsers(
+  users: ReadonlyMap<string, User>,
+  list: (User | undefined)[],
+): Map<string, User> {
+  const next = new Map(users);
+  for (const user of list) if (user) next.set(user.id, user);
+  return next;
+}
+
+function stored(state: State, list: Message[]): State["messages"] {
+  const next = new Map(state.messages);
+  for (const m of list) {
+    next.set(m.conversationId, put(next.get(m.conversationId) ?? new Map(), m.seq, m));
+  }
+  return next;
+}
+
+/** Whether the user is looking at a conversation right now. */
+export function reading(state: State, conversationId: string): boolean {
+  return state.active === conversationId && state.visible;
+}
+
+function onMessage(state: State, m: Message): State {
+  const conv = state.conversations.get(m.conversationId);
+  const counts = m.from !== state.me.id && !reading(state, m.conversationId);
+  let next: Conversation | undefined = conv;
+  if (!conv) {
+    const group = m.to.type === "group" ? state.groups.get(m.to.id)?.group : undefined;
+    const peerId = m.to.type === "user" ? (m.from === state.me.id ? m.to.id : m.from) : "";
+    const peer = peerId ? state.users.get(peerId) : undefined;
+    next = {
+      id: m.conversationId,
+      type: m.to.type,
+      ...(peer ? { peer } : {}),
+      ...(group ? { group } : {}),
+      lastSeq: m.seq,
+      readSeq: 0,
+      unread: counts ? 1 : 0,
+      lastMessage: m,
+    };
+  } else if (m.seq > conv.lastSeq) {
+    next = { ...conv, lastSeq: m.seq, lastMessage: m, unread: conv.unread + (counts ? 1 : 0) };
+  }
+  const pending = new Map(state.pending);
+  pending.delete(m.clientMsgId);
+  return {
+    ...state,
+    messages: stored(state, [m]),
+    conversations: next === conv
+      ? state.conversations
+      : put(state.conversations, m.conversationId, next!),
+    pending,
+  };
+}
+
+function onConversations(state: State, list: ConversationSummary[]): State {
+  const conversations = new Map(state.conversations);
+  for (const summary of list) {
+    conversations.set(summary.id, { ...summary, lastMessage: summary.lastMessage ?? null });
+  }
+  return { ...state, conversations, users: withUsers(state.users, list.map((s) => s.peer)) };
+}
+
+function onGroups(state: State, list: { group: Group; onlineCount: number }[]): State {
+  const groups = new Map(list.map((g) => [g.group.id, g]));
+  const conversations = new Map(state.conversations);
+  for (const conv of conversations.values()) {
+    if (conv.group) {
+      const group = groups.get(conv.group.id)?.group ?? conv.group;
+      if (group !== conv.group) conversations.set(conv.id, { ...conv, group });
+    }
+  }
+  return { ...state, groups, conversations };
+}
+
+function onProfile(state: State, user: User): State {
+  const friend = state.friends.get(user.id);
+  const conversations = new Map(state.conversations);
+  for (const conv of conversations.values()) {
+    if (conv.peer?.id === user.id) conversations.set(conv.id, { ...conv, peer: user });
+  }
+  return {
+    ...state,
+    me: user.id === state.me.id ? user : state.me,
+    users: put(state.users, user.id, user),
+    friends: friend ? put(state.friends, user.id, { ...friend, user }) : state.friends,
+    conversations,
+  };
+}
+
+function onOpen(
+  state: State,
+  { conversationId: id, who }: Extract<Event, { type: "open" }>,
+): State {
+  let { conversations, tab } = state;
+  if (who) {
+    tab = "chats";
+    if (!conversations.has(id)) {
+      conversations = put(conversations, id, {
+        id,
+        ...who,
+        lastSeq: 0,
+        readSeq: 0,
+        unread: 0,
+        lastMessage: null,
+      });
+    }
+  }
+  return {
+    ...state,
+    conversations,
+    tab,
+    active: id,
+    opened: state.opened + 1,
+    showMembers: false,
+    members: [],
+  };
+}
+
+function updated<K, V>(map: ReadonlyMap<K, V>, key: K, change: (value: V) => V) {
+  const value = map.get(key);
+  return value === undefined ? map : put(map, key, change(value));
+}
+
+/** The state after an event. */
+export function reduce(state: State, event: Event): State {
+  switch (event.type) {
+    case "message":
+      return onMessage(state, event.message);
+    case "presence": {
+      const { userId, online } = event;
+      return {
+        ...state,
+        friends: updated(state.friends, userId, (f) => ({ ...f, online })),
+        members: state.members.map((m) => m.user.id === userId ? { ...m, online } : m),
+      };
+    }
+    case "group_online":
+      return {
+        ...state,
+        groups: updated(state.groups, event.groupId, (g) => ({ ...g, onlineCount: event.count })),
+      };
+    case "profile":
+      return onProfile(state, event.user);
+    case "connection":
+      if (event.state === "open") return { ...state, reconnecting: false, everOpen: true };
+      return state.everOpen ? { ...state, reconnecting: true } : state;
+    case "visibility":
+      return { ...state, visible: event.visible };
+    case "conversations":
+      return onConversations(state, event.list);
+    case "friends":
+      return {
+        ...state,
+        friends: new Map(event.list.map((f) => [f.user.id, { user: f.user, online: f.online }])),
+        users: withUsers(state.users, event.list.map((f) => f.user)),
+      };
+    case "groups":
+      return onGroups(state, event.list);
+    case "requests":
+      return { ...state, requests: event.requests };
+    case "members": {
+      if (state.active !== `g:${event.groupId}`) return state;
+      const { onlineCount } = event;
+      return {
+        ...state,
+        members: event.members,
+        users: withUsers(state.users, event.members.map((m) => m.user)),
+        groups: onlineCount === undefined
+          ? state.groups
+          : updated(state.groups, event.groupId, (g) => ({ ...g, onlineCount })),
+      };
+    }
+    case "history": {
+      const noOlder = event.noOlder
+        ? new Set(state.noOlder).add(event.conversationId)
+        : state.noOlder;
+      return { ...state, messages: stored(state, event.messages), noOlder };
+    }
+    case "open":
+      return onOpen(state, event);
+    case "close_chat":
+      return { ...state, active: null };
+    case "left": {
+      const conversations = new Map(state.conversations);
+      conversations.delete(event.conversationId);
+      const active = state.active === event.conversationId ? null : state.active;
+      return { ...state, conversations, active };
+    }
+    case "tab":
+      return { ...state, tab: event.tab };
+    case "read":
+      return {
+        ...state,
+        conversations: updated(state.conversations, event.conversationId, (c) => ({
+          ...c,
+          readSeq: Math.max(c.readSeq, c.lastSeq),
+          unread: 0,
+        })),
+      };
+    case "sending":
+      return { ...state, pending: put(state.pending, event.pending.clientMsgId, event.pending) };
+    case "send_failed":
+      return {
+        ...state,
+        pending: updated(state.pending, event.clientMsgId, (p) => ({ ...p, failed: event.error })),
+      };
+    case "search_text":
+      return { ...state, searched: { ...state.searched, [event.kind]: event.text } };
+    case "found_users":
+      return {
+        ...state,
+        searched: { ...state.searched, users: event.query },
+        foundUsers: event.users.filter((u) => u.id !== state.me.id),
+      };
+    case "found_groups":
+      return {
+        ...state,
+        searched: { ...state.searched, groups: event.query },
+        foundGroups: event.groups,
+      };
+    case "toggle_members":
+      return { ...state, showMembers: !state.showMembers };
+  }
+}
+
+/** The seq to mark the open conversation read up to, or null when there is nothing to mark. */
+export function unreadUpTo(state: State): number | null {
+  if (!state.active || !state.visible) return null;
+  const conv = state.conversations.get(state.active);
+  if (!conv || conv.lastSeq === 0 || conv.readSeq >= conv.lastSeq) return null;
+  return conv.lastSeq;
+}
+
+/** A conversation's name: the group's, or the peer's nickname. */
+export function title(state: State, conv: Conversation): string {
+  if (conv.type === "group") {
+    return (conv.group && state.groups.get(conv.group.id)?.group.name) ?? conv.group?.name ??
+      "Group";
+  }
+  return conv.peer ? (state.users.get(conv.peer.id) ?? conv.peer).nickname : "Chat";
+}
+
+/** The total of unread messages over all conversations. */
+export function totalUnread(state: State): number {
+  return [...state.conversations.values()].reduce((n, c) => n + c.unread, 0);
+}
