@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const store = withAuthorizationCache(await openPgliteStore({ dataDir: config.dataDir }));
   // The dedupe keys live in memory: sends from before this start are looked up
   // in the store, as long as the store holds any young enough to be retried.
-  const newest = await store.newestMessageAt();
+  const newest = await store.messages.newestAt();
   const dedupeSince = newest === null || newest < Date.now() - DEDUPE_MS ? 0 : Date.now();
   const log = new MemoryLog();
   const statusQueue = new MemoryStatusQueue();

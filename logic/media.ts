@@ -53,13 +53,13 @@ export function media(ctx: Context) {
         createdAt: ctx.now(),
       };
       row.url = `/api/media/${row.id}`;
-      await ctx.store.putMedia(row, bytes);
+      await ctx.store.media.put(row, bytes);
       const { id, url, contentType, size, width, height } = row;
       return { id, url, contentType, size, width, height };
     },
 
     async media(mediaId: string) {
-      const found = isMediaId(mediaId) ? await ctx.store.mediaBytes(mediaId) : null;
+      const found = isMediaId(mediaId) ? await ctx.store.media.withBytes(mediaId) : null;
       if (!found) throw new AppError("not_found", `Cannot find media "${mediaId.slice(0, 40)}"`);
       const { id, url, contentType, size, width, height } = found.info;
       return { info: { id, url, contentType, size, width, height }, bytes: found.bytes };

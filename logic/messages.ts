@@ -58,7 +58,7 @@ export function messages(ctx: Context) {
     if (body.type === "image") {
       object(value, ["type", "mediaId"], "content");
       const mediaId = checkMediaId(body.mediaId, "content.mediaId");
-      const info = await store.mediaInfo(mediaId);
+      const info = await store.media.info(mediaId);
       if (!info) throw new AppError("not_found", `Cannot send image "${mediaId}": no such media`);
       return {
         type: "image",
@@ -76,14 +76,16 @@ export function messages(ctx: Context) {
   async function conversationFor(userId: string, to: Target): Promise<string> {
     if (to.type === "user") {
       // Friendship implies the user exists; only a refusal needs to tell which it is.
-      if (await store.areFriends(userId, to.id)) return privateConversationId(userId, to.id);
-      if (!(await store.users([to.id])).length) {
+      if (await store.friends.areFriends(userId, to.id)) {
+        return privateConversationId(userId, to.id);
+      }
+      if (!(await store.accounts.users([to.id])).length) {
         throw new AppError("not_found", `Cannot send to user "${to.id}": no such user`);
       }
       throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
     }
-    if (await store.groupRole(to.id, userId)) return groupConversationId(to.id);
-    if (!await store.group(to.id)) {
+    if (await store.groups.role(to.id, userId)) return groupConversationId(to.id);
+    if (!await store.groups.get(to.id)) {
       throw new AppError("not_found", `Cannot send to group "${to.id}": no such group`);
     }
     throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
@@ -169,13 +171,15 @@ export function messages(ctx: Context) {
       Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
       // Only a send that may predate what the dedupe port holds needs the store.
       ctx.dedupeSince > ctx.now() - DEDUPE_MS
-        ? store.messagesByClientIds(
+        ? store.messages.byClientIds(
           batch.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
           ctx.now() - DEDUPE_MS,
         )
         : new Map<string, SendResult>(),
-      store.friendPairs(pairs("user")),
-      store.memberPairs(pairs("group").map(([userId, groupId]) => [groupId, userId] as const)),
+      store.friends.pairs(pairs("user")),
+      store.groups.memberPairs(
+        pairs("group").map(([userId, groupId]) => [groupId, userId] as const),
+      ),
     ]);
 
     const allowed = await Promise.all(checked.map(async (c, i) => {
@@ -300,10 +304,10 @@ export function messages(ctx: Context) {
     if (!group) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId.slice(0, 60)}"`);
     }
-    if (!await store.group(group[1])) {
+    if (!await store.groups.get(group[1])) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
-    if (!await store.groupRole(group[1], userId)) {
+    if (!await store.groups.role(group[1], userId)) {
       throw new AppError("forbidden", `Cannot read conversation "${conversationId}": not a member`);
     }
   }
@@ -341,11 +345,11 @@ export function messages(ctx: Context) {
     },
 
     async conversations(userId: string): Promise<ConversationSummary[]> {
-      const rows = await store.conversations(userId);
+      const rows = await store.messages.conversations(userId);
       const peers = new Map(
-        (await store.users(rows.flatMap((r) => r.peerId ?? []))).map((u) => [u.id, u]),
+        (await store.accounts.users(rows.flatMap((r) => r.peerId ?? []))).map((u) => [u.id, u]),
       );
-      const groups = new Map((await store.groupsOf(userId)).map((g) => [g.id, g]));
+      const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, g]));
       return rows.map((row) => ({
         id: row.id,
         type: row.type,
@@ -371,7 +375,7 @@ export function messages(ctx: Context) {
         ? undefined
         : checkInt(query.before, "before", 1, 2 ** 31 - 1);
       await participant(userId, conversationId);
-      return await store.history(conversationId, { after, before, limit });
+      return await store.messages.history(conversationId, { after, before, limit });
     },
 
     async read(userId: string, input: unknown) {
@@ -382,7 +386,7 @@ export function messages(ctx: Context) {
       });
       const seq = checkInt(body.seq, "seq", 0, 2 ** 31 - 1);
       await participant(userId, conversationId);
-      await store.markRead(userId, conversationId, seq);
+      await store.messages.markRead(userId, conversationId, seq);
     },
   };
 }
