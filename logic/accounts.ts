@@ -4,6 +4,7 @@ import { hashToken } from "../shared/token_hash.ts";
 import type { User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import { userView } from "./views.ts";
 import {
   checkInt,
   checkMediaId,
@@ -44,7 +45,7 @@ export function accounts(ctx: Context) {
     if (!isTokenShaped(token)) throw new AppError("unauthenticated", "Missing or malformed token");
     const user = await store.accounts.sessionUser(await hashToken(token), ctx.now());
     if (!user) throw new AppError("unauthenticated", "The token is invalid, expired or revoked");
-    return user;
+    return userView(user);
   }
 
   return {
@@ -71,7 +72,7 @@ export function accounts(ctx: Context) {
         nickname,
         createdAt: ctx.now(),
       });
-      return await issueToken(user);
+      return await issueToken(userView(user));
     },
 
     async login(input: unknown, address?: string) {
@@ -96,7 +97,7 @@ export function accounts(ctx: Context) {
       dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
-      return await issueToken(found.user);
+      return await issueToken(userView(found.user));
     },
 
     async logout(token: string) {
@@ -111,7 +112,7 @@ export function accounts(ctx: Context) {
     async me(userId: string) {
       const [user] = await store.accounts.users([userId]);
       if (!user) throw new AppError("unauthenticated", "The account no longer exists");
-      return user;
+      return userView(user);
     },
 
     async updateMe(userId: string, input: unknown) {
@@ -125,7 +126,7 @@ export function accounts(ctx: Context) {
           throw new AppError("not_found", `Cannot use avatar "${avatarMediaId}": no such media`);
         }
       }
-      const user = await store.accounts.updateUser(userId, { nickname, avatarMediaId });
+      const user = userView(await store.accounts.updateUser(userId, { nickname, avatarMediaId }));
       await ctx.emit(await store.friends.idsOf(userId), { op: "profile", user });
       return user;
     },
@@ -133,14 +134,15 @@ export function accounts(ctx: Context) {
     async searchUsers(userId: string, query: string | null, limit: string | null) {
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
       const q = checkString(query ?? "", "q", { min: 1, max: 64 });
-      return await store.accounts.search(q, checkInt(limit ?? undefined, "limit", 1, 50, 20));
+      const max = checkInt(limit ?? undefined, "limit", 1, 50, 20);
+      return (await store.accounts.search(q, max)).map(userView);
     },
 
     async user(_userId: string, id: string) {
       const [user] = await store.accounts.users([pathId(id, "user")]);
       if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
       const online = await ctx.presence.online([user.id]);
-      return { user, online: online.has(user.id) };
+      return { user: userView(user), online: online.has(user.id) };
     },
   };
 }

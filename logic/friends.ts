@@ -4,6 +4,7 @@ import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
+import { userView } from "./views.ts";
 
 /** Creates the friends part of the logic service. */
 export function friends(ctx: Context) {
@@ -13,7 +14,7 @@ export function friends(ctx: Context) {
     const users = new Map(
       (await store.accounts.users([...new Set(rows.flatMap((r) => [r.fromId, r.toId]))])).map((
         u,
-      ) => [u.id, u]),
+      ) => [u.id, userView(u)]),
     );
     return rows.flatMap((r) => {
       const from = users.get(r.fromId);
@@ -24,7 +25,7 @@ export function friends(ctx: Context) {
 
   async function befriend(a: string, b: string): Promise<User> {
     await store.friends.add(a, b, ctx.now());
-    const [userA, userB] = await store.accounts.users([a, b]);
+    const [userA, userB] = (await store.accounts.users([a, b])).map(userView);
     await ctx.emit([a], { op: "friend_added", user: userB });
     await ctx.emit([b], { op: "friend_added", user: userA });
     return userB;
@@ -98,7 +99,7 @@ export function friends(ctx: Context) {
     },
 
     async friends(userId: string) {
-      const users = await store.accounts.users(await store.friends.idsOf(userId));
+      const users = (await store.accounts.users(await store.friends.idsOf(userId))).map(userView);
       const online = await ctx.presence.online(users.map((u) => u.id));
       return users.map((user) => ({ user, online: online.has(user.id) }));
     },

@@ -11,6 +11,7 @@ import {
   pathId,
   requiredString,
 } from "./validate.ts";
+import { groupView, userView } from "./views.ts";
 
 /** Creates the groups part of the logic service. */
 export function groups(ctx: Context) {
@@ -19,7 +20,7 @@ export function groups(ctx: Context) {
   async function find(groupId: string): Promise<Group> {
     const group = await store.groups.get(pathId(groupId, "group"));
     if (!group) throw new AppError("not_found", `Cannot find group "${groupId}"`);
-    return group;
+    return groupView(group);
   }
 
   async function mustBeMember(group: Group, userId: string, action: string) {
@@ -85,16 +86,18 @@ export function groups(ctx: Context) {
           `Cannot create group: more than ${limits.groupSize} members`,
         );
       }
-      const group = await store.groups.create(
-        { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
-        members,
+      const group = groupView(
+        await store.groups.create(
+          { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
+          members,
+        ),
       );
       await announce(group, members, []);
       return group;
     },
 
     async groups(userId: string) {
-      const list = await store.groups.of(userId);
+      const list = (await store.groups.of(userId)).map(groupView);
       return await Promise.all(list.map(async (group) => ({
         group,
         onlineCount: (await ctx.presence.online(await store.groups.memberIds(group.id))).size,
@@ -103,7 +106,8 @@ export function groups(ctx: Context) {
 
     async searchGroups(userId: string, query: string | null) {
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
-      return await store.groups.search(checkString(query ?? "", "q", { min: 1, max: 64 }), 50);
+      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
+      return (await store.groups.search(q, 50)).map(groupView);
     },
 
     async group(userId: string, groupId: string) {
@@ -111,7 +115,7 @@ export function groups(ctx: Context) {
       await mustBeMember(group, userId, "view");
       const rows = await store.groups.members(group.id);
       const users = new Map(
-        (await store.accounts.users(rows.map((r) => r.userId))).map((u) => [u.id, u]),
+        (await store.accounts.users(rows.map((r) => r.userId))).map((u) => [u.id, userView(u)]),
       );
       const online = await ctx.presence.online(rows.map((r) => r.userId));
       const members = rows.flatMap((r) => {
@@ -172,7 +176,7 @@ export function groups(ctx: Context) {
       if (await mustBeMember(group, userId, "update") !== "owner") {
         throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);
       }
-      const updated = await store.groups.update(group.id, { name, avatarMediaId });
+      const updated = groupView(await store.groups.update(group.id, { name, avatarMediaId }));
       await announce(updated, [], []);
       return updated;
     },

@@ -8,9 +8,10 @@ import type {
   SendResult,
   Target,
 } from "../shared/types.ts";
-import { groupConversationId, mediaUrl, privateConversationId } from "../shared/types.ts";
+import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, checkInt, checkMediaId, checkString, object } from "./validate.ts";
+import { groupView, mediaUrl, userView } from "./views.ts";
 
 /** How long a clientMsgId is remembered. */
 export const DEDUPE_MS = 24 * 60 * 60 * 1000;
@@ -346,10 +347,9 @@ export function messages(ctx: Context) {
 
     async conversations(userId: string): Promise<ConversationSummary[]> {
       const rows = await store.messages.conversations(userId);
-      const peers = new Map(
-        (await store.accounts.users(rows.flatMap((r) => r.peerId ?? []))).map((u) => [u.id, u]),
-      );
-      const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, g]));
+      const peerRows = await store.accounts.users(rows.flatMap((r) => r.peerId ?? []));
+      const peers = new Map(peerRows.map((u) => [u.id, userView(u)]));
+      const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, groupView(g)]));
       return rows.map((row) => ({
         id: row.id,
         type: row.type,

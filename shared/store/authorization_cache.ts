@@ -7,11 +7,11 @@
  * the embedded mode (one logic, one store). Logic instances of a cluster share
  * the database but not this memory, so they must not use them.
  */
-import type { Group } from "../types.ts";
 import type {
   FriendRequestRow,
   FriendStore,
   GroupRole,
+  GroupRow,
   GroupStore,
   NewGroup,
   Store,
@@ -141,11 +141,11 @@ export class CachedGroupStore implements GroupStore {
     );
   }
 
-  create(row: NewGroup, memberIds: readonly string[]): Promise<Group> {
+  create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow> {
     return this.#inner.create(row, memberIds);
   }
 
-  get(id: string): Promise<Group | null> {
+  get(id: string): Promise<GroupRow | null> {
     return this.#inner.get(id);
   }
 
@@ -170,11 +170,11 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.addMembers(groupId, userIds, maxSize, joinedAt);
   }
 
-  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<Group> {
+  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<GroupRow> {
     return this.#inner.update(id, patch);
   }
 
-  of(userId: string): Promise<Group[]> {
+  of(userId: string): Promise<GroupRow[]> {
     return this.#inner.of(userId);
   }
 
@@ -182,7 +182,7 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.idsOf(userId);
   }
 
-  search(query: string, limit: number): Promise<Group[]> {
+  search(query: string, limit: number): Promise<GroupRow[]> {
     return this.#inner.search(query, limit);
   }
 }

@@ -5,14 +5,20 @@
  * Contract, for every port:
  * - Every method is atomic. Driver failures surface as `AppError("unavailable")`;
  *   broken invariants (a taken username, a missing row) as the matching protocol code.
- * - Each port has its contract suite (`_contract_<port>.ts`), run against every
+ * - Each port has its contract suite (`_contract/<port>.ts`), run against every
  *   engine and every decorator of the port.
+ * - Rows carry media ids, never URLs: the URL of a media id is logic's business.
  */
 import type { AcceptedMessage, Group, MediaInfo, Message, SendResult, User } from "../types.ts";
 
+/** A user as stored: the avatar is a media id, which logic turns into its URL. */
+export interface UserRow extends Omit<User, "avatar"> {
+  avatarMediaId: string | null;
+}
+
 /** A user row with its password hash, for login. */
 export interface UserCredentials {
-  user: User;
+  user: UserRow;
   passwordHash: string;
 }
 
@@ -28,21 +34,21 @@ export interface NewUser {
 /** Users with their credentials and sessions; usernames are unique ignoring case. */
 export interface AccountStore {
   /** Fails `conflict` when the username is taken. */
-  createUser(row: NewUser): Promise<User>;
+  createUser(row: NewUser): Promise<UserRow>;
   credentials(username: string): Promise<UserCredentials | null>;
   /** The users of `ids` that exist, in the order asked. */
-  users(ids: readonly string[]): Promise<User[]>;
+  users(ids: readonly string[]): Promise<UserRow[]>;
   /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
   updateUser(
     id: string,
     patch: { nickname?: string; avatarMediaId?: string | null },
-  ): Promise<User>;
+  ): Promise<UserRow>;
   /** Users whose username or nickname contains `query`: the exact username first, then prefixes. */
-  search(query: string, limit: number): Promise<User[]>;
+  search(query: string, limit: number): Promise<UserRow[]>;
 
   createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
   /** The user of a session that is neither revoked nor expired at `now`. */
-  sessionUser(tokenHash: string, now: number): Promise<User | null>;
+  sessionUser(tokenHash: string, now: number): Promise<UserRow | null>;
   revokeSession(tokenHash: string): Promise<void>;
 }
 
@@ -83,14 +89,19 @@ export interface NewGroup {
   createdAt: number;
 }
 
+/** A group as stored: the avatar is a media id, which logic turns into its URL. */
+export interface GroupRow extends Omit<Group, "avatar"> {
+  avatarMediaId: string | null;
+}
+
 /** A member's role in a group. */
 export type GroupRole = "owner" | "member";
 
 /** Groups and their members. */
 export interface GroupStore {
   /** Creates a group with its owner and the other members, in that order of joining. */
-  create(row: NewGroup, memberIds: readonly string[]): Promise<Group>;
-  get(id: string): Promise<Group | null>;
+  create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow>;
+  get(id: string): Promise<GroupRow | null>;
   role(groupId: string, userId: string): Promise<GroupRole | null>;
   /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
   memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
@@ -107,16 +118,16 @@ export interface GroupStore {
   /** Removes a member; an owner hands ownership to the longest-standing member (none left: the group stays, ownerless). */
   removeMember(groupId: string, userId: string): Promise<boolean>;
   /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
-  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<Group>;
+  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<GroupRow>;
   /** A user's groups, in order of joining. */
-  of(userId: string): Promise<Group[]>;
+  of(userId: string): Promise<GroupRow[]>;
   idsOf(userId: string): Promise<string[]>;
   /** Groups whose name contains `query`, the exact name first. */
-  search(query: string, limit: number): Promise<Group[]>;
+  search(query: string, limit: number): Promise<GroupRow[]>;
 }
 
-/** Media metadata and owner, as stored. */
-export interface MediaRow extends MediaInfo {
+/** Media metadata and owner, as stored (logic makes the URL). */
+export interface MediaRow extends Omit<MediaInfo, "url"> {
   sha256: string;
   ownerId: string;
   createdAt: number;

@@ -1,9 +1,8 @@
 /** The account port on SQL: users, credentials, sessions and user search. */
 import { AppError } from "../errors.ts";
-import type { User } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { AccountStore, NewUser, UserCredentials } from "./mod.ts";
-import { likeEscape, toUser, USER_COLUMNS, type UserRow } from "./sql_rows.ts";
+import type { AccountStore, NewUser, UserCredentials, UserRow } from "./mod.ts";
+import { likeEscape, toUser, USER_COLUMNS, type UserDbRow } from "./sql_rows.ts";
 
 /** Users and sessions over an SQL driver whose failures are already AppErrors. */
 export class SqlAccountStore implements AccountStore {
@@ -13,7 +12,7 @@ export class SqlAccountStore implements AccountStore {
     this.#db = db;
   }
 
-  async createUser(row: NewUser): Promise<User> {
+  async createUser(row: NewUser): Promise<UserRow> {
     try {
       await this.#db.query(
         "INSERT INTO users (id, username, username_lower, password_hash, nickname, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -32,20 +31,20 @@ export class SqlAccountStore implements AccountStore {
       }
       throw error;
     }
-    return { id: row.id, username: row.username, nickname: row.nickname, avatar: null };
+    return { id: row.id, username: row.username, nickname: row.nickname, avatarMediaId: null };
   }
 
   async credentials(username: string): Promise<UserCredentials | null> {
-    const rows = await this.#db.query<UserRow & { password_hash: string }>(
+    const rows = await this.#db.query<UserDbRow & { password_hash: string }>(
       `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = $1`,
       [username.toLowerCase()],
     );
     return rows[0] ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash } : null;
   }
 
-  async users(ids: readonly string[]): Promise<User[]> {
+  async users(ids: readonly string[]): Promise<UserRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.#db.query<UserRow>(
+    const rows = await this.#db.query<UserDbRow>(
       `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::bigint[])`,
       [ids],
     );
@@ -56,8 +55,8 @@ export class SqlAccountStore implements AccountStore {
   async updateUser(
     id: string,
     patch: { nickname?: string; avatarMediaId?: string | null },
-  ): Promise<User> {
-    const rows = await this.#db.query<UserRow>(
+  ): Promise<UserRow> {
+    const rows = await this.#db.query<UserDbRow>(
       `UPDATE users u SET nickname = COALESCE($2, u.nickname),
          avatar_media_id = CASE WHEN $3 THEN $4 ELSE u.avatar_media_id END
        WHERE u.id = $1 RETURNING ${USER_COLUMNS}`,
@@ -67,9 +66,9 @@ export class SqlAccountStore implements AccountStore {
     return toUser(rows[0]);
   }
 
-  async search(query: string, limit: number): Promise<User[]> {
+  async search(query: string, limit: number): Promise<UserRow[]> {
     const q = query.toLowerCase();
-    const rows = await this.#db.query<UserRow>(
+    const rows = await this.#db.query<UserDbRow>(
       `SELECT ${USER_COLUMNS} FROM users u
        WHERE u.username_lower LIKE $2 OR lower(u.nickname) LIKE $2
        ORDER BY (u.username_lower = $1) DESC, (u.username_lower LIKE $3) DESC, u.username_lower
@@ -86,8 +85,8 @@ export class SqlAccountStore implements AccountStore {
     );
   }
 
-  async sessionUser(tokenHash: string, now: number): Promise<User | null> {
-    const rows = await this.#db.query<UserRow>(
+  async sessionUser(tokenHash: string, now: number): Promise<UserRow | null> {
+    const rows = await this.#db.query<UserDbRow>(
       `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND NOT s.revoked AND s.expires_at > $2`,
       [tokenHash, now],

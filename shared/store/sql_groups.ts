@@ -1,9 +1,8 @@
 /** The group port on SQL: groups, members and roles, and group search. */
 import { AppError } from "../errors.ts";
-import type { Group } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { GroupRole, GroupStore, NewGroup } from "./mod.ts";
-import { GROUP_COLUMNS, type GroupRow, likeEscape, pairsIn, toGroup } from "./sql_rows.ts";
+import type { GroupRole, GroupRow, GroupStore, NewGroup } from "./mod.ts";
+import { GROUP_COLUMNS, type GroupDbRow, likeEscape, pairsIn, toGroup } from "./sql_rows.ts";
 
 /** Groups and members over an SQL driver whose failures are already AppErrors. */
 export class SqlGroupStore implements GroupStore {
@@ -13,7 +12,7 @@ export class SqlGroupStore implements GroupStore {
     this.#db = db;
   }
 
-  create(row: NewGroup, memberIds: readonly string[]): Promise<Group> {
+  create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow> {
     return this.#db.transaction(async (tx) => {
       await tx.query(
         "INSERT INTO groups (id, name, avatar_media_id, owner_id, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -26,7 +25,7 @@ export class SqlGroupStore implements GroupStore {
          FROM unnest($4::bigint[]) WITH ORDINALITY AS t(x, n) ORDER BY n`,
         [row.id, row.ownerId, row.createdAt, [row.ownerId, ...others]],
       );
-      const groups = await tx.query<GroupRow>(
+      const groups = await tx.query<GroupDbRow>(
         `SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.id = $1`,
         [row.id],
       );
@@ -34,8 +33,8 @@ export class SqlGroupStore implements GroupStore {
     });
   }
 
-  async get(id: string): Promise<Group | null> {
-    const rows = await this.#db.query<GroupRow>(
+  async get(id: string): Promise<GroupRow | null> {
+    const rows = await this.#db.query<GroupDbRow>(
       `SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.id = $1`,
       [id],
     );
@@ -123,7 +122,7 @@ export class SqlGroupStore implements GroupStore {
   async update(
     id: string,
     patch: { name?: string; avatarMediaId?: string | null },
-  ): Promise<Group> {
+  ): Promise<GroupRow> {
     await this.#db.query(
       `UPDATE groups SET name = COALESCE($2, name),
          avatar_media_id = CASE WHEN $3 THEN $4 ELSE avatar_media_id END WHERE id = $1`,
@@ -134,8 +133,8 @@ export class SqlGroupStore implements GroupStore {
     return group;
   }
 
-  async of(userId: string): Promise<Group[]> {
-    const rows = await this.#db.query<GroupRow>(
+  async of(userId: string): Promise<GroupRow[]> {
+    const rows = await this.#db.query<GroupDbRow>(
       `SELECT ${GROUP_COLUMNS} FROM groups g JOIN group_members me ON me.group_id = g.id AND me.user_id = $1
        ORDER BY me.joined_at, g.id`,
       [userId],
@@ -151,9 +150,9 @@ export class SqlGroupStore implements GroupStore {
     return rows.map((r) => String(r.group_id));
   }
 
-  async search(query: string, limit: number): Promise<Group[]> {
+  async search(query: string, limit: number): Promise<GroupRow[]> {
     const q = query.toLowerCase();
-    const rows = await this.#db.query<GroupRow>(
+    const rows = await this.#db.query<GroupDbRow>(
       `SELECT ${GROUP_COLUMNS} FROM groups g WHERE lower(g.name) LIKE $2
        ORDER BY (lower(g.name) = $1) DESC, lower(g.name), g.id LIMIT $3`,
       [q, `%${likeEscape(q)}%`, limit],

@@ -16,7 +16,6 @@ type MediaDbRow = {
 function toMedia(row: MediaDbRow): MediaRow {
   return {
     id: row.id,
-    url: `/api/media/${row.id}`,
     sha256: row.sha256,
     contentType: row.content_type,
     size: Number(row.size),

@@ -1,35 +1,35 @@
 /** What the SQL ports share: row-to-value mapping, LIKE escaping and the pair lookup. */
-import type { Content, Group, Message } from "../types.ts";
-import { mediaUrl } from "../types.ts";
+import type { Content, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
+import type { GroupRow, UserRow } from "./mod.ts";
 
-/** Columns selecting a user as `UserRow`. */
+/** Columns selecting a user as `UserDbRow`. */
 export const USER_COLUMNS = "u.id, u.username, u.nickname, u.avatar_media_id";
 
 /** A users row. */
-export interface UserRow {
+export interface UserDbRow {
   id: string;
   username: string;
   nickname: string;
   avatar_media_id: string | null;
 }
 
-/** Maps a users row to a User. */
-export function toUser(row: UserRow) {
+/** Maps a users row to a UserRow. */
+export function toUser(row: UserDbRow): UserRow {
   return {
     id: String(row.id),
     username: row.username,
     nickname: row.nickname,
-    avatar: row.avatar_media_id ? mediaUrl(row.avatar_media_id) : null,
+    avatarMediaId: row.avatar_media_id || null,
   };
 }
 
-/** Columns selecting a group as `GroupRow` (from `groups g`). */
+/** Columns selecting a group as `GroupDbRow` (from `groups g`). */
 export const GROUP_COLUMNS =
   "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
 
 /** A groups row with its member count. */
-export interface GroupRow {
+export interface GroupDbRow {
   id: string;
   name: string;
   avatar_media_id: string | null;
@@ -38,12 +38,12 @@ export interface GroupRow {
   member_count: number;
 }
 
-/** Maps a groups row to a Group. */
-export function toGroup(row: GroupRow): Group {
+/** Maps a groups row to a GroupRow. */
+export function toGroup(row: GroupDbRow): GroupRow {
   return {
     id: String(row.id),
     name: row.name,
-    avatar: row.avatar_media_id ? mediaUrl(row.avatar_media_id) : null,
+    avatarMediaId: row.avatar_media_id || null,
     ownerId: row.owner_id === null ? "" : String(row.owner_id),
     memberCount: Number(row.member_count),
     createdAt: Number(row.created_at),

@@ -29,9 +29,9 @@ export function testAccountStore(name: string, open: OpenStore, options: SuiteOp
       nickname: "Al",
       avatarMediaId: avatarId,
     });
-    assertEquals(renamed, { ...a, nickname: "Al", avatar: `/api/media/${avatarId}` });
+    assertEquals(renamed, { ...a, nickname: "Al", avatarMediaId: avatarId });
     const kept = await store.accounts.updateUser(a.id, { avatarMediaId: null });
-    assertEquals(kept, { ...a, nickname: "Al", avatar: null });
+    assertEquals(kept, { ...a, nickname: "Al", avatarMediaId: null });
     const error = await assertRejects(
       () => store.accounts.updateUser("999999", { nickname: "x" }),
       AppError,

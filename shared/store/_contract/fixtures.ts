@@ -1,6 +1,5 @@
 /** What the store's contract suites share: opening a store per test, ids, a clock and users. */
-import type { User } from "../../types.ts";
-import type { Store } from "../mod.ts";
+import type { Store, UserRow } from "../mod.ts";
 
 /**
  * Opens a fresh, empty store. The port under test is the matching field, which
@@ -66,7 +65,7 @@ export function suite(
 }
 
 /** Creates a user named `name` (by default a fresh one). */
-export async function user(store: Store, name = `user${nextId + 1}`): Promise<User> {
+export async function user(store: Store, name = `user${nextId + 1}`): Promise<UserRow> {
   return await store.accounts.createUser({
     id: id(),
     username: name,
@@ -74,4 +73,9 @@ export async function user(store: Store, name = `user${nextId + 1}`): Promise<Us
     nickname: name,
     createdAt: 1,
   });
+}
+
+/** The values of a set or list in sorted order, for answers whose order is not part of the contract. */
+export async function sorted(values: Promise<Iterable<string>>): Promise<string[]> {
+  return [...await values].sort();
 }
