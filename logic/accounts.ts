@@ -4,6 +4,7 @@ import { hashToken } from "../shared/token_hash.ts";
 import type { User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import { userView } from "./views.ts";
 import {
   checkInt,
   checkMediaId,
@@ -23,7 +24,11 @@ export function accounts(ctx: Context) {
 
   async function issueToken(user: User) {
     const token = newToken();
-    await store.createSession(await hashToken(token), user.id, ctx.now() + ctx.auth.tokenTtlMs);
+    await store.accounts.createSession(
+      await hashToken(token),
+      user.id,
+      ctx.now() + ctx.auth.tokenTtlMs,
+    );
     return { user, token };
   }
 
@@ -38,9 +43,9 @@ export function accounts(ctx: Context) {
 
   async function authenticate(token: string): Promise<User> {
     if (!isTokenShaped(token)) throw new AppError("unauthenticated", "Missing or malformed token");
-    const user = await store.sessionUser(await hashToken(token), ctx.now());
+    const user = await store.accounts.sessionUser(await hashToken(token), ctx.now());
     if (!user) throw new AppError("unauthenticated", "The token is invalid, expired or revoked");
-    return user;
+    return userView(user);
   }
 
   return {
@@ -60,14 +65,14 @@ export function accounts(ctx: Context) {
       });
       const nickname = optionalString(body, "nickname", { min: 1, max: limits.nicknameMax }) ??
         username;
-      const user = await store.createUser({
+      const user = await store.accounts.createUser({
         id: ctx.ids.next(),
         username,
         passwordHash: await hashPassword(password, ctx.auth.scryptCost),
         nickname,
         createdAt: ctx.now(),
       });
-      return await issueToken(user);
+      return await issueToken(userView(user));
     },
 
     async login(input: unknown, address?: string) {
@@ -87,27 +92,27 @@ export function accounts(ctx: Context) {
           "sign-in attempts from this address",
         );
       }
-      const found = await store.userCredentials(username);
+      const found = await store.accounts.credentials(username);
       // An unknown username costs one KDF run too, so timing does not tell which usernames exist.
       dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
-      return await issueToken(found.user);
+      return await issueToken(userView(found.user));
     },
 
     async logout(token: string) {
       await authenticate(token);
       const tokenHash = await hashToken(token);
-      await store.revokeSession(tokenHash);
+      await store.accounts.revokeSession(tokenHash);
       await ctx.log.append([{ type: "kick", tokenHashes: [tokenHash] }]);
     },
 
     authenticate,
 
     async me(userId: string) {
-      const [user] = await store.users([userId]);
+      const [user] = await store.accounts.users([userId]);
       if (!user) throw new AppError("unauthenticated", "The account no longer exists");
-      return user;
+      return userView(user);
     },
 
     async updateMe(userId: string, input: unknown) {
@@ -117,26 +122,27 @@ export function accounts(ctx: Context) {
       if (body.avatar === null) avatarMediaId = null;
       else if (body.avatar !== undefined) {
         avatarMediaId = checkMediaId(body.avatar, "avatar");
-        if (!await store.mediaInfo(avatarMediaId)) {
+        if (!await store.media.info(avatarMediaId)) {
           throw new AppError("not_found", `Cannot use avatar "${avatarMediaId}": no such media`);
         }
       }
-      const user = await store.updateUser(userId, { nickname, avatarMediaId });
-      await ctx.emit(await store.friendIds(userId), { op: "profile", user });
+      const user = userView(await store.accounts.updateUser(userId, { nickname, avatarMediaId }));
+      await ctx.emit(await store.friends.idsOf(userId), { op: "profile", user });
       return user;
     },
 
     async searchUsers(userId: string, query: string | null, limit: string | null) {
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
       const q = checkString(query ?? "", "q", { min: 1, max: 64 });
-      return await store.searchUsers(q, checkInt(limit ?? undefined, "limit", 1, 50, 20));
+      const max = checkInt(limit ?? undefined, "limit", 1, 50, 20);
+      return (await store.accounts.search(q, max)).map(userView);
     },
 
     async user(_userId: string, id: string) {
-      const [user] = await store.users([pathId(id, "user")]);
+      const [user] = await store.accounts.users([pathId(id, "user")]);
       if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
       const online = await ctx.presence.online([user.id]);
-      return { user, online: online.has(user.id) };
+      return { user: userView(user), online: online.has(user.id) };
     },
   };
 }

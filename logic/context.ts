@@ -6,12 +6,28 @@ import type { RateLimiter } from "../shared/limiter/mod.ts";
 import type { MembershipChange, MessageLog } from "../shared/log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
-import type { Store } from "../shared/store/mod.ts";
+import type {
+  AccountStore,
+  FriendStore,
+  GroupStore,
+  MediaStore,
+  MessageStore,
+} from "../shared/store/mod.ts";
 import type { ServerFrame } from "../shared/types.ts";
+
+/** The store ports logic uses, and the health check of their engine (closing it is the opener's). */
+export interface LogicStore {
+  accounts: AccountStore;
+  friends: FriendStore;
+  groups: GroupStore;
+  media: MediaStore;
+  messages: MessageStore;
+  ping(): Promise<void>;
+}
 
 /** Options of `createLogic()`. */
 export interface LogicOptions {
-  store: Store;
+  store: LogicStore;
   log: MessageLog;
   presence: Presence;
   dedupe: Dedupe;

@@ -4,6 +4,7 @@ import type { ConversationSummary } from "../shared/types.ts";
 import { privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkInt, checkString, object } from "./validate.ts";
+import { groupView, userView } from "./views.ts";
 
 /** Creates the conversations part of the logic service. */
 export function conversations(ctx: Context) {
@@ -28,21 +29,20 @@ export function conversations(ctx: Context) {
     if (!group) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId.slice(0, 60)}"`);
     }
-    if (!await store.group(group[1])) {
+    if (!await store.groups.get(group[1])) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
-    if (!await store.groupRole(group[1], userId)) {
+    if (!await store.groups.role(group[1], userId)) {
       throw new AppError("forbidden", `Cannot read conversation "${conversationId}": not a member`);
     }
   }
 
   return {
     async conversations(userId: string): Promise<ConversationSummary[]> {
-      const rows = await store.conversations(userId);
-      const peers = new Map(
-        (await store.users(rows.flatMap((r) => r.peerId ?? []))).map((u) => [u.id, u]),
-      );
-      const groups = new Map((await store.groupsOf(userId)).map((g) => [g.id, g]));
+      const rows = await store.messages.conversations(userId);
+      const peerRows = await store.accounts.users(rows.flatMap((r) => r.peerId ?? []));
+      const peers = new Map(peerRows.map((u) => [u.id, userView(u)]));
+      const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, groupView(g)]));
       return rows.map((row) => ({
         id: row.id,
         type: row.type,
@@ -68,7 +68,7 @@ export function conversations(ctx: Context) {
         ? undefined
         : checkInt(query.before, "before", 1, 2 ** 31 - 1);
       await participant(userId, conversationId);
-      return await store.history(conversationId, { after, before, limit });
+      return await store.messages.history(conversationId, { after, before, limit });
     },
 
     async read(userId: string, input: unknown) {
@@ -79,7 +79,7 @@ export function conversations(ctx: Context) {
       });
       const seq = checkInt(body.seq, "seq", 0, 2 ** 31 - 1);
       await participant(userId, conversationId);
-      await store.markRead(userId, conversationId, seq);
+      await store.messages.markRead(userId, conversationId, seq);
     },
   };
 }

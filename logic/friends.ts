@@ -4,6 +4,7 @@ import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
+import { userView } from "./views.ts";
 
 /** Creates the friends part of the logic service. */
 export function friends(ctx: Context) {
@@ -11,9 +12,9 @@ export function friends(ctx: Context) {
 
   async function expand(rows: FriendRequestRow[]): Promise<FriendRequest[]> {
     const users = new Map(
-      (await store.users([...new Set(rows.flatMap((r) => [r.fromId, r.toId]))])).map((
+      (await store.accounts.users([...new Set(rows.flatMap((r) => [r.fromId, r.toId]))])).map((
         u,
-      ) => [u.id, u]),
+      ) => [u.id, userView(u)]),
     );
     return rows.flatMap((r) => {
       const from = users.get(r.fromId);
@@ -23,8 +24,8 @@ export function friends(ctx: Context) {
   }
 
   async function befriend(a: string, b: string): Promise<User> {
-    await store.addFriendship(a, b, ctx.now());
-    const [userA, userB] = await store.users([a, b]);
+    await store.friends.add(a, b, ctx.now());
+    const [userA, userB] = (await store.accounts.users([a, b])).map(userView);
     await ctx.emit([a], { op: "friend_added", user: userB });
     await ctx.emit([b], { op: "friend_added", user: userA });
     return userB;
@@ -43,39 +44,39 @@ export function friends(ctx: Context) {
       if (toId === userId) {
         throw new AppError("invalid_argument", "Invalid userId: cannot befriend yourself");
       }
-      const [to] = await store.users([toId]);
+      const [to] = await store.accounts.users([toId]);
       if (!to) {
         throw new AppError("not_found", `Cannot send a friend request to "${toId}": no such user`);
       }
-      if (await store.areFriends(userId, toId)) {
+      if (await store.friends.areFriends(userId, toId)) {
         throw new AppError(
           "conflict",
           `Cannot send a friend request to "${toId}": already friends`,
         );
       }
-      if (await store.friendRequestBetween(toId, userId)) {
+      if (await store.friends.requestBetween(toId, userId)) {
         return { friend: await befriend(userId, toId) };
       }
-      if (await store.friendRequestBetween(userId, toId)) {
+      if (await store.friends.requestBetween(userId, toId)) {
         throw new AppError(
           "conflict",
           `Cannot send a friend request to "${toId}": a request is pending`,
         );
       }
       const row = { id: ctx.ids.next(), fromId: userId, toId, note, createdAt: ctx.now() };
-      await store.createFriendRequest(row);
+      await store.friends.createRequest(row);
       const [request] = await expand([row]);
       await ctx.emit([toId], { op: "friend_request", request });
       return { request };
     },
 
     async friendRequests(userId: string) {
-      const { incoming, outgoing } = await store.friendRequests(userId);
+      const { incoming, outgoing } = await store.friends.requests(userId);
       return { incoming: await expand(incoming), outgoing: await expand(outgoing) };
     },
 
     async acceptFriend(userId: string, requestId: string) {
-      const row = await store.friendRequest(pathId(requestId, "friend request"));
+      const row = await store.friends.request(pathId(requestId, "friend request"));
       if (!row || (row.toId !== userId && row.fromId !== userId)) {
         throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
       }
@@ -89,23 +90,23 @@ export function friends(ctx: Context) {
     },
 
     async rejectFriend(userId: string, requestId: string) {
-      const row = await store.friendRequest(pathId(requestId, "friend request"));
+      const row = await store.friends.request(pathId(requestId, "friend request"));
       if (!row || (row.toId !== userId && row.fromId !== userId)) {
         throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
       }
       // The receiver rejects; the sender may withdraw the same way.
-      await store.deleteFriendRequest(row.id);
+      await store.friends.deleteRequest(row.id);
     },
 
     async friends(userId: string) {
-      const users = await store.users(await store.friendIds(userId));
+      const users = (await store.accounts.users(await store.friends.idsOf(userId))).map(userView);
       const online = await ctx.presence.online(users.map((u) => u.id));
       return users.map((user) => ({ user, online: online.has(user.id) }));
     },
 
     async removeFriend(userId: string, friendId: string) {
       const id = pathId(friendId, "friend");
-      if (!await store.removeFriendship(userId, id)) {
+      if (!await store.friends.remove(userId, id)) {
         throw new AppError("not_found", `Cannot remove friend "${friendId}": not a friend`);
       }
     },

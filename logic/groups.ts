@@ -11,19 +11,20 @@ import {
   pathId,
   requiredString,
 } from "./validate.ts";
+import { groupView, userView } from "./views.ts";
 
 /** Creates the groups part of the logic service. */
 export function groups(ctx: Context) {
   const { store, limits } = ctx;
 
   async function find(groupId: string): Promise<Group> {
-    const group = await store.group(pathId(groupId, "group"));
+    const group = await store.groups.get(pathId(groupId, "group"));
     if (!group) throw new AppError("not_found", `Cannot find group "${groupId}"`);
-    return group;
+    return groupView(group);
   }
 
   async function mustBeMember(group: Group, userId: string, action: string) {
-    const role = await store.groupRole(group.id, userId);
+    const role = await store.groups.role(group.id, userId);
     if (!role) {
       throw new AppError("forbidden", `Cannot ${action} group "${group.id}": not a member`);
     }
@@ -33,14 +34,14 @@ export function groups(ctx: Context) {
   async function avatarOf(body: Record<string, unknown>): Promise<string | null | undefined> {
     if (body.avatar === undefined || body.avatar === null) return body.avatar as null | undefined;
     const id = checkMediaId(body.avatar, "avatar");
-    if (!await store.mediaInfo(id)) {
+    if (!await store.media.info(id)) {
       throw new AppError("not_found", `Cannot use avatar "${id}": no such media`);
     }
     return id;
   }
 
   async function mustBeFriends(userId: string, ids: readonly string[]) {
-    const friends = new Set(await store.friendIds(userId));
+    const friends = new Set(await store.friends.idsOf(userId));
     const strangers = ids.filter((id) => id !== userId && !friends.has(id));
     if (strangers.length > 0) {
       throw new AppError("forbidden", `Cannot add "${strangers[0]}" to a group: not your friend`);
@@ -59,7 +60,7 @@ export function groups(ctx: Context) {
 
   /** Announces a change: group_update to every member (and those who left), and the new online count. */
   async function announce(group: Group, added: string[], removed: string[]) {
-    const members = await store.groupMemberIds(group.id);
+    const members = await store.groups.memberIds(group.id);
     await ctx.emit([...members, ...removed], { op: "group_update", group }, {
       groupId: group.id,
       added,
@@ -85,32 +86,37 @@ export function groups(ctx: Context) {
           `Cannot create group: more than ${limits.groupSize} members`,
         );
       }
-      const group = await store.createGroup(
-        { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
-        members,
+      const group = groupView(
+        await store.groups.create(
+          { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
+          members,
+        ),
       );
       await announce(group, members, []);
       return group;
     },
 
     async groups(userId: string) {
-      const list = await store.groupsOf(userId);
+      const list = (await store.groups.of(userId)).map(groupView);
       return await Promise.all(list.map(async (group) => ({
         group,
-        onlineCount: (await ctx.presence.online(await store.groupMemberIds(group.id))).size,
+        onlineCount: (await ctx.presence.online(await store.groups.memberIds(group.id))).size,
       })));
     },
 
     async searchGroups(userId: string, query: string | null) {
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
-      return await store.searchGroups(checkString(query ?? "", "q", { min: 1, max: 64 }), 50);
+      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
+      return (await store.groups.search(q, 50)).map(groupView);
     },
 
     async group(userId: string, groupId: string) {
       const group = await find(groupId);
       await mustBeMember(group, userId, "view");
-      const rows = await store.groupMembers(group.id);
-      const users = new Map((await store.users(rows.map((r) => r.userId))).map((u) => [u.id, u]));
+      const rows = await store.groups.members(group.id);
+      const users = new Map(
+        (await store.accounts.users(rows.map((r) => r.userId))).map((u) => [u.id, userView(u)]),
+      );
       const online = await ctx.presence.online(rows.map((r) => r.userId));
       const members = rows.flatMap((r) => {
         const user = users.get(r.userId);
@@ -121,10 +127,10 @@ export function groups(ctx: Context) {
 
     async joinGroup(userId: string, groupId: string) {
       const group = await find(groupId);
-      if (await store.groupRole(group.id, userId)) {
+      if (await store.groups.role(group.id, userId)) {
         throw new AppError("conflict", `Cannot join group "${group.id}": already a member`);
       }
-      const added = await store.addGroupMembers(group.id, [userId], limits.groupSize, ctx.now());
+      const added = await store.groups.addMembers(group.id, [userId], limits.groupSize, ctx.now());
       if (added.length === 0) {
         throw new AppError("conflict", `Cannot join group "${group.id}": already a member`);
       }
@@ -135,7 +141,7 @@ export function groups(ctx: Context) {
 
     async leaveGroup(userId: string, groupId: string) {
       const group = await find(groupId);
-      if (!await store.removeGroupMember(group.id, userId)) {
+      if (!await store.groups.removeMember(group.id, userId)) {
         throw new AppError("forbidden", `Cannot leave group "${group.id}": not a member`);
       }
       await announce(await find(group.id), [], [userId]);
@@ -150,7 +156,7 @@ export function groups(ctx: Context) {
       }
       await mustBeMember(group, userId, "add members to");
       await mustBeFriends(userId, ids);
-      const added = await store.addGroupMembers(group.id, ids, limits.groupSize, ctx.now());
+      const added = await store.groups.addMembers(group.id, ids, limits.groupSize, ctx.now());
       if (added.length === 0) {
         throw new AppError(
           "conflict",
@@ -170,13 +176,13 @@ export function groups(ctx: Context) {
       if (await mustBeMember(group, userId, "update") !== "owner") {
         throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);
       }
-      const updated = await store.updateGroup(group.id, { name, avatarMediaId });
+      const updated = groupView(await store.groups.update(group.id, { name, avatarMediaId }));
       await announce(updated, [], []);
       return updated;
     },
 
     async groupIdsOf(userId: string) {
-      return await store.groupIdsOf(userId);
+      return await store.groups.idsOf(userId);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Context } from "./context.ts";
 import { newMediaId } from "./credentials.ts";
 import { sniffImage } from "./image.ts";
 import { isMediaId } from "./validate.ts";
+import { mediaView } from "./views.ts";
 import { sha256Hex } from "../shared/token_hash.ts";
 
 /** Largest side of an accepted image, in pixels. */
@@ -43,7 +44,6 @@ export function media(ctx: Context) {
       }
       const row = {
         id: newMediaId(),
-        url: "",
         sha256: await sha256Hex(bytes),
         contentType: image.contentType,
         size: bytes.length,
@@ -52,17 +52,14 @@ export function media(ctx: Context) {
         ownerId: userId,
         createdAt: ctx.now(),
       };
-      row.url = `/api/media/${row.id}`;
-      await ctx.store.putMedia(row, bytes);
-      const { id, url, contentType, size, width, height } = row;
-      return { id, url, contentType, size, width, height };
+      await ctx.store.media.put(row, bytes);
+      return mediaView(row);
     },
 
     async media(mediaId: string) {
-      const found = isMediaId(mediaId) ? await ctx.store.mediaBytes(mediaId) : null;
+      const found = isMediaId(mediaId) ? await ctx.store.media.withBytes(mediaId) : null;
       if (!found) throw new AppError("not_found", `Cannot find media "${mediaId.slice(0, 40)}"`);
-      const { id, url, contentType, size, width, height } = found.info;
-      return { info: { id, url, contentType, size, width, height }, bytes: found.bytes };
+      return { info: mediaView(found.info), bytes: found.bytes };
     },
   };
 }

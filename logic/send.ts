@@ -41,7 +41,7 @@ interface Pending {
 export function sending(ctx: Context) {
   const { store } = ctx;
   const inFlight = new Map<string, Promise<SendResult>>();
-  const batcher = sendBatcher(ctx, store.newestMessageAt().catch(() => Infinity));
+  const batcher = sendBatcher(ctx, store.messages.newestAt().catch(() => Infinity));
 
   /** Checks a send's envelope and queues it; concurrent retries of one send share its answer. */
   function submit(userId: string, input: unknown): Promise<SendResult> {
@@ -150,14 +150,16 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
   async function conversationFor(userId: string, to: Target): Promise<string> {
     if (to.type === "user") {
       // Friendship implies the user exists; only a refusal needs to tell which it is.
-      if (await store.areFriends(userId, to.id)) return privateConversationId(userId, to.id);
-      if (!(await store.users([to.id])).length) {
+      if (await store.friends.areFriends(userId, to.id)) {
+        return privateConversationId(userId, to.id);
+      }
+      if (!(await store.accounts.users([to.id])).length) {
         throw new AppError("not_found", `Cannot send to user "${to.id}": no such user`);
       }
       throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
     }
-    if (await store.groupRole(to.id, userId)) return groupConversationId(to.id);
-    if (!await store.group(to.id)) {
+    if (await store.groups.role(to.id, userId)) return groupConversationId(to.id);
+    if (!await store.groups.get(to.id)) {
       throw new AppError("not_found", `Cannot send to group "${to.id}": no such group`);
     }
     throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
@@ -186,14 +188,16 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
       Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
       storeNeeded().then((needed) =>
         needed
-          ? store.messagesByClientIds(
+          ? store.messages.byClientIds(
             batch.map((send) => ({ senderId: send.userId, clientMsgId: send.clientMsgId })),
             ctx.now() - DEDUPE_MS,
           )
           : new Map<string, SendResult>()
       ),
-      store.friendPairs(pairs("user")),
-      store.memberPairs(pairs("group").map(([userId, groupId]) => [groupId, userId] as const)),
+      store.friends.pairs(pairs("user")),
+      store.groups.memberPairs(
+        pairs("group").map(([userId, groupId]) => [groupId, userId] as const),
+      ),
     ]);
 
     const allowed = await Promise.all(checked.map(async (c, i) => {

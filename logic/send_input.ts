@@ -1,9 +1,9 @@
 /** The checks of a send's input: its target, content and clientMsgId. */
 import { AppError } from "../shared/errors.ts";
 import type { Content, Target } from "../shared/types.ts";
-import { mediaUrl } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, checkMediaId, checkString, object } from "./validate.ts";
+import { mediaUrl } from "./views.ts";
 
 const CLIENT_MSG_ID = {
   min: 1,
@@ -43,7 +43,7 @@ export async function content(ctx: Context, value: unknown): Promise<Content> {
   if (body.type === "image") {
     object(value, ["type", "mediaId"], "content");
     const mediaId = checkMediaId(body.mediaId, "content.mediaId");
-    const info = await ctx.store.mediaInfo(mediaId);
+    const info = await ctx.store.media.info(mediaId);
     if (!info) throw new AppError("not_found", `Cannot send image "${mediaId}": no such media`);
     return {
       type: "image",

@@ -39,7 +39,7 @@ const config = loadConfig({ IM_SCRYPT_COST: "1024" });
 
 /** A logic on `store` with its own log and dedupe, and two friends who have not sent yet. */
 async function setUp(store: Store, { maxKeys = 1000 } = {}) {
-  const log = new FakeLog(async (messages) => void await store.saveMessages(messages));
+  const log = new FakeLog(async (messages) => void await store.messages.save(messages));
   const dedupe = new MemoryDedupe({ maxKeys });
   const logic = createLogic({
     store,
@@ -55,7 +55,7 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
   const now = Date.now();
   const [a, b] = [nextUser++, nextUser++].map(String);
   for (const id of [a, b]) {
-    await store.createUser({
+    await store.accounts.createUser({
       id,
       username: `u${id}`,
       passwordHash: "x",
@@ -63,7 +63,7 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
       createdAt: now,
     });
   }
-  await store.addFriendship(a, b, now);
+  await store.friends.add(a, b, now);
   const text = (clientMsgId: string, text = "hello") => ({
     to: { type: "user", id: b },
     clientMsgId,

@@ -118,8 +118,3 @@ export function privateConversationId(a: string, b: string): string {
 export function groupConversationId(groupId: string): string {
   return `g:${groupId}`;
 }
-
-/** The media URL path of a media id. */
-export function mediaUrl(mediaId: string): string {
-  return `/api/media/${mediaId}`;
-}

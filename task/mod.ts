@@ -8,7 +8,7 @@ import { dropServerRoutes } from "../shared/presence/gone.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
-import type { Store } from "../shared/store/mod.ts";
+import type { FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 
@@ -16,7 +16,8 @@ import { deliver, type Outgoing } from "./deliver.ts";
 export interface TaskOptions {
   log: MessageLog;
   statusQueue: StatusQueue;
-  store: Store;
+  /** Messages to save; friends and groups to tell of a user's status. */
+  store: { messages: MessageStore; friends: FriendStore; groups: GroupStore };
   presence: Presence;
   connects: ConnectDirectory;
   /**
@@ -42,7 +43,7 @@ export function createTask(
   async function handleBatch(batch: LogRecord[]): Promise<void> {
     const accepted = batch.flatMap((r) => (r.type === "message" ? [r.message] : []));
     const stored = new Map<string, Message>();
-    for (const message of await store.saveMessages(accepted)) stored.set(message.id, message);
+    for (const message of await store.messages.save(accepted)) stored.set(message.id, message);
 
     const items: Outgoing[] = [];
     const kicks: string[] = [];
@@ -81,13 +82,13 @@ export function createTask(
     const online = (await presence.online([change.userId])).has(change.userId);
     if (online !== change.online) return; // Stale: a later change will tell the current state.
     const items: Outgoing[] = [];
-    const friendIds = await store.friendIds(change.userId);
+    const friendIds = await store.friends.idsOf(change.userId);
     items.push({
       userIds: friendIds,
       frame: JSON.stringify({ op: "presence", userId: change.userId, online }),
     });
-    for (const groupId of await store.groupIdsOf(change.userId)) {
-      const onlineMembers = [...await presence.online(await store.groupMemberIds(groupId))];
+    for (const groupId of await store.groups.idsOf(change.userId)) {
+      const onlineMembers = [...await presence.online(await store.groups.memberIds(groupId))];
       items.push({
         userIds: onlineMembers,
         frame: JSON.stringify({ op: "group_online", groupId, count: onlineMembers.length }),

@@ -1,44 +1,62 @@
-/** The authorization cache: found pairs are remembered, removals forget them, and other calls pass through. */
+/** The authorization cache: its memory, and its decorators through the friend and group contracts. */
 import { assertEquals } from "../../tests/assert.ts";
-import { withAuthorizationCache } from "./authorization_cache.ts";
+import { testFriendStore, testGroupStore } from "./_contract/mod.ts";
+import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
 import { openPgliteStore } from "./pglite.ts";
 
-Deno.test("authorization cache answers from memory until a removal through it", async () => {
-  const engine = await openPgliteStore({ dataDir: "memory://" });
-  let asked = 0;
-  const counting = new Proxy(engine, {
-    get(target, property) {
-      if (property === "friendPairs" || property === "memberPairs") asked++;
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const store = withAuthorizationCache(counting);
-  try {
-    const make = (id: string) =>
-      store.createUser({ id, username: `u${id}`, passwordHash: "x", nickname: "n", createdAt: 1 });
-    await Promise.all(["11", "12", "13"].map(make));
-    await store.addFriendship("11", "12", 1);
-    const group = await store.createGroup(
-      { id: "21", name: "g", avatarMediaId: null, ownerId: "11", createdAt: 1 },
-      ["12"],
-    );
+const cached = async () => withAuthorizationCache(await openPgliteStore({ dataDir: "memory://" }));
+testFriendStore("CachedFriendStore on PGlite", cached);
+testGroupStore("CachedGroupStore on PGlite", cached);
 
-    assertEquals(await store.friendPairs([["11", "12"], ["11", "13"]]), new Set(["11:12"]));
-    assertEquals(asked, 1);
-    assertEquals(await store.friendPairs([["11", "12"]]), new Set(["11:12"]));
-    assertEquals(asked, 1, "a known friendship is not asked again");
-    assertEquals(await store.friendPairs([["11", "13"]]), new Set(), "refusals are not cached");
-    assertEquals(asked, 2);
+type Pairs = readonly (readonly [string, string])[];
 
-    assertEquals(await store.removeFriendship("12", "11"), true);
-    assertEquals(await store.friendPairs([["11", "12"]]), new Set(), "removal is seen at once");
+/** An `ask` that answers from `rows` and records what it was asked. */
+function engine(rows: string[]) {
+  const asked: string[][] = [];
+  const ask = (pairs: Pairs) => {
+    asked.push(pairs.map(([a, b]) => `${a}:${b}`));
+    return Promise.resolve(new Set(asked.at(-1)!.filter((key) => rows.includes(key))));
+  };
+  return { asked, ask, rows };
+}
 
-    assertEquals(await store.memberPairs([[group.id, "12"]]), new Set([`${group.id}:12`]));
-    assertEquals(await store.removeGroupMember(group.id, "12"), true);
-    assertEquals(await store.memberPairs([[group.id, "12"]]), new Set());
-    assertEquals((await store.users(["13"]))[0].id, "13", "other methods pass through");
-  } finally {
-    await store.close();
-  }
+Deno.test("AuthorizationCache.lookup() asks only for pairs it has not found before", async () => {
+  const cache = new AuthorizationCache();
+  const { asked, ask } = engine(["1:2"]);
+  assertEquals(await cache.lookup("friend", [["1", "2"], ["1", "3"]], ask), new Set(["1:2"]));
+  assertEquals(await cache.lookup("friend", [["1", "2"]], ask), new Set(["1:2"]));
+  assertEquals(asked, [["1:2", "1:3"]], "a known pair is not asked again");
+  assertEquals(await cache.lookup("friend", [["1", "3"]], ask), new Set());
+  assertEquals(asked.at(-1), ["1:3"], "refusals are not remembered");
+  assertEquals(await cache.lookup("member", [["1", "2"]], ask), new Set(["1:2"]));
+  assertEquals(asked.at(-1), ["1:2"], "kinds are remembered apart");
+});
+
+Deno.test("AuthorizationCache.removing() forgets the pairs, also those found during the removal", async () => {
+  const cache = new AuthorizationCache();
+  const { asked, ask, rows } = engine(["1:2"]);
+  await cache.lookup("friend", [["1", "2"]], ask);
+  let removed!: () => void;
+  const removal = cache.removing(
+    ["friend:1:2"],
+    () => new Promise<boolean>((resolve) => removed = () => resolve(true)),
+  );
+  // A lookup that runs while the row is going away may still see it, but must not keep it.
+  assertEquals(await cache.lookup("friend", [["1", "2"]], ask), new Set(["1:2"]));
+  rows.length = 0;
+  removed();
+  assertEquals(await removal, true);
+  assertEquals(await cache.lookup("friend", [["1", "2"]], ask), new Set());
+  assertEquals(asked.length, 3);
+});
+
+Deno.test("AuthorizationCache starts over when it would hold more than maxEntries", async () => {
+  const cache = new AuthorizationCache(2);
+  const { asked, ask } = engine(["1:2", "1:3", "1:4"]);
+  await cache.lookup("friend", [["1", "2"], ["1", "3"]], ask);
+  await cache.lookup("friend", [["1", "4"]], ask);
+  await cache.lookup("friend", [["1", "4"]], ask);
+  assertEquals(asked.length, 2, "the newest pair is kept");
+  await cache.lookup("friend", [["1", "2"]], ask);
+  assertEquals(asked.length, 3, "the older ones were dropped");
 });

@@ -1,20 +1,55 @@
 /**
- * The store port: durable state of accounts, friends, groups, media and messages.
+ * The store ports: durable state, one small port per aggregate (accounts,
+ * friends, groups, media, messages), opened together over one engine as a `Store`.
  *
- * Contract:
+ * Contract, for every port:
  * - Every method is atomic. Driver failures surface as `AppError("unavailable")`;
  *   broken invariants (a taken username, a missing row) as the matching protocol code.
- * - `saveMessages()` is idempotent on message id: saving a batch again returns the
- *   stored messages with the seqs they already had and changes nothing. New
- *   messages get their conversation's next seqs, contiguous from 1, in batch order.
- * - `close()` waits for running statements and closes the engine cleanly.
+ * - Each port has its contract suite (`_contract/<port>.ts`), run against every
+ *   engine and every decorator of the port.
+ * - Rows carry media ids, never URLs: the URL of a media id is logic's business.
  */
 import type { AcceptedMessage, Group, MediaInfo, Message, SendResult, User } from "../types.ts";
 
+/** A user as stored: the avatar is a media id, which logic turns into its URL. */
+export interface UserRow extends Omit<User, "avatar"> {
+  avatarMediaId: string | null;
+}
+
 /** A user row with its password hash, for login. */
 export interface UserCredentials {
-  user: User;
+  user: UserRow;
   passwordHash: string;
+}
+
+/** A new user as stored. */
+export interface NewUser {
+  id: string;
+  username: string;
+  passwordHash: string;
+  nickname: string;
+  createdAt: number;
+}
+
+/** Users with their credentials and sessions; usernames are unique ignoring case. */
+export interface AccountStore {
+  /** Fails `conflict` when the username is taken. */
+  createUser(row: NewUser): Promise<UserRow>;
+  credentials(username: string): Promise<UserCredentials | null>;
+  /** The users of `ids` that exist, in the order asked. */
+  users(ids: readonly string[]): Promise<UserRow[]>;
+  /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
+  updateUser(
+    id: string,
+    patch: { nickname?: string; avatarMediaId?: string | null },
+  ): Promise<UserRow>;
+  /** Users whose username or nickname contains `query`: the exact username first, then prefixes. */
+  search(query: string, limit: number): Promise<UserRow[]>;
+
+  createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
+  /** The user of a session that is neither revoked nor expired at `now`. */
+  sessionUser(tokenHash: string, now: number): Promise<UserRow | null>;
+  revokeSession(tokenHash: string): Promise<void>;
 }
 
 /** A stored friend request with ids only. */
@@ -24,6 +59,85 @@ export interface FriendRequestRow {
   toId: string;
   note: string;
   createdAt: number;
+}
+
+/** Pending friend requests and mutual friendships. */
+export interface FriendStore {
+  createRequest(row: FriendRequestRow): Promise<void>;
+  request(id: string): Promise<FriendRequestRow | null>;
+  requestBetween(fromId: string, toId: string): Promise<FriendRequestRow | null>;
+  /** A user's requests, newest first. */
+  requests(userId: string): Promise<{ incoming: FriendRequestRow[]; outgoing: FriendRequestRow[] }>;
+  deleteRequest(id: string): Promise<void>;
+  /** Makes two users friends and deletes pending requests between them; false if they already were. */
+  add(a: string, b: string, createdAt: number): Promise<boolean>;
+  /** Ends a friendship; false if there was none. */
+  remove(a: string, b: string): Promise<boolean>;
+  areFriends(a: string, b: string): Promise<boolean>;
+  /** Of (user, friend) pairs, those that are friends, as `user:friend`. One query for a batch of sends. */
+  pairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
+  /** A user's friends, oldest friendship first. */
+  idsOf(userId: string): Promise<string[]>;
+}
+
+/** A new group as stored. */
+export interface NewGroup {
+  id: string;
+  name: string;
+  avatarMediaId: string | null;
+  ownerId: string;
+  createdAt: number;
+}
+
+/** A group as stored: the avatar is a media id, which logic turns into its URL. */
+export interface GroupRow extends Omit<Group, "avatar"> {
+  avatarMediaId: string | null;
+}
+
+/** A member's role in a group. */
+export type GroupRole = "owner" | "member";
+
+/** Groups and their members. */
+export interface GroupStore {
+  /** Creates a group with its owner and the other members, in that order of joining. */
+  create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow>;
+  get(id: string): Promise<GroupRow | null>;
+  role(groupId: string, userId: string): Promise<GroupRole | null>;
+  /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
+  memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
+  /** Members in order of joining. */
+  members(groupId: string): Promise<{ userId: string; role: GroupRole }[]>;
+  memberIds(groupId: string): Promise<string[]>;
+  /** Adds members, skipping present ones; returns the ids actually added. Fails `forbidden` past maxSize. */
+  addMembers(
+    groupId: string,
+    userIds: readonly string[],
+    maxSize: number,
+    joinedAt: number,
+  ): Promise<string[]>;
+  /** Removes a member; an owner hands ownership to the longest-standing member (none left: the group stays, ownerless). */
+  removeMember(groupId: string, userId: string): Promise<boolean>;
+  /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
+  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<GroupRow>;
+  /** A user's groups, in order of joining. */
+  of(userId: string): Promise<GroupRow[]>;
+  idsOf(userId: string): Promise<string[]>;
+  /** Groups whose name contains `query`, the exact name first. */
+  search(query: string, limit: number): Promise<GroupRow[]>;
+}
+
+/** Media metadata and owner, as stored (logic makes the URL). */
+export interface MediaRow extends Omit<MediaInfo, "url"> {
+  sha256: string;
+  ownerId: string;
+  createdAt: number;
+}
+
+/** Media metadata by id, and bytes stored once per content (by sha256). */
+export interface MediaStore {
+  put(row: MediaRow, bytes: Uint8Array): Promise<void>;
+  info(id: string): Promise<MediaRow | null>;
+  withBytes(id: string): Promise<{ info: MediaRow; bytes: Uint8Array } | null>;
 }
 
 /** A stored conversation from one user's point of view. */
@@ -38,13 +152,6 @@ export interface ConversationRow {
   lastMessage: Message | null;
 }
 
-/** Media metadata and owner, as stored. */
-export interface MediaRow extends MediaInfo {
-  sha256: string;
-  ownerId: string;
-  createdAt: number;
-}
-
 /** A page request of history. */
 export interface HistoryQuery {
   after?: number;
@@ -52,96 +159,42 @@ export interface HistoryQuery {
   limit: number;
 }
 
-/** The store port. */
-export interface Store {
-  ping(): Promise<void>;
-
-  createUser(
-    row: {
-      id: string;
-      username: string;
-      passwordHash: string;
-      nickname: string;
-      createdAt: number;
-    },
-  ): Promise<User>;
-  userCredentials(username: string): Promise<UserCredentials | null>;
-  users(ids: readonly string[]): Promise<User[]>;
-  updateUser(
-    id: string,
-    patch: { nickname?: string; avatarMediaId?: string | null },
-  ): Promise<User>;
-  searchUsers(query: string, limit: number): Promise<User[]>;
-
-  createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
-  sessionUser(tokenHash: string, now: number): Promise<User | null>;
-  revokeSession(tokenHash: string): Promise<void>;
-
-  createFriendRequest(row: FriendRequestRow): Promise<void>;
-  friendRequest(id: string): Promise<FriendRequestRow | null>;
-  friendRequestBetween(fromId: string, toId: string): Promise<FriendRequestRow | null>;
-  friendRequests(
-    userId: string,
-  ): Promise<{ incoming: FriendRequestRow[]; outgoing: FriendRequestRow[] }>;
-  deleteFriendRequest(id: string): Promise<void>;
-  /** Makes two users friends and deletes pending requests between them; false if they already were. */
-  addFriendship(a: string, b: string, createdAt: number): Promise<boolean>;
-  /** Ends a friendship; false if there was none. */
-  removeFriendship(a: string, b: string): Promise<boolean>;
-  areFriends(a: string, b: string): Promise<boolean>;
-  /** Of (user, friend) pairs, those that are friends, as `user:friend`. One query for a batch of sends. */
-  friendPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
-  friendIds(userId: string): Promise<string[]>;
-
-  createGroup(
-    row: {
-      id: string;
-      name: string;
-      avatarMediaId: string | null;
-      ownerId: string;
-      createdAt: number;
-    },
-    memberIds: readonly string[],
-  ): Promise<Group>;
-  group(id: string): Promise<Group | null>;
-  groupRole(groupId: string, userId: string): Promise<"owner" | "member" | null>;
-  /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
-  memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
-  groupMembers(groupId: string): Promise<{ userId: string; role: "owner" | "member" }[]>;
-  groupMemberIds(groupId: string): Promise<string[]>;
-  /** Adds members, skipping present ones; returns the ids actually added. Fails `forbidden` past maxSize. */
-  addGroupMembers(
-    groupId: string,
-    userIds: readonly string[],
-    maxSize: number,
-    joinedAt: number,
-  ): Promise<string[]>;
-  /** Removes a member; an owner hands ownership to the longest-standing member (none left: the group stays, ownerless). */
-  removeGroupMember(groupId: string, userId: string): Promise<boolean>;
-  updateGroup(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<Group>;
-  groupsOf(userId: string): Promise<Group[]>;
-  groupIdsOf(userId: string): Promise<string[]>;
-  searchGroups(query: string, limit: number): Promise<Group[]>;
-
-  putMedia(row: MediaRow, bytes: Uint8Array): Promise<void>;
-  mediaInfo(id: string): Promise<MediaRow | null>;
-  mediaBytes(id: string): Promise<{ info: MediaRow; bytes: Uint8Array } | null>;
-
-  saveMessages(messages: readonly AcceptedMessage[]): Promise<Message[]>;
+/**
+ * Messages numbered per conversation, and read marks.
+ *
+ * `save()` is idempotent on message id: saving a batch again returns the stored
+ * messages with the seqs they already had and changes nothing. New messages get
+ * their conversation's next seqs, contiguous from 1, in batch order.
+ */
+export interface MessageStore {
+  save(messages: readonly AcceptedMessage[]): Promise<Message[]>;
   /**
    * The first answers to (sender, clientMsgId) keys stored since `since`, keyed
    * `sender:clientMsgId`; keys with no stored message are absent. One query for a batch of sends.
    */
-  messagesByClientIds(
+  byClientIds(
     keys: readonly { senderId: string; clientMsgId: string }[],
     since: number,
   ): Promise<Map<string, SendResult>>;
   /** When the newest stored message was sent; null when there is none. */
-  newestMessageAt(): Promise<number | null>;
+  newestAt(): Promise<number | null>;
+  /** A page of one conversation, ascending by seq. */
   history(conversationId: string, query: HistoryQuery): Promise<Message[]>;
+  /** Every conversation of a user that has a message, newest activity first. */
   conversations(userId: string): Promise<ConversationRow[]>;
   /** Sets a user's read mark, never moving it back nor past the conversation's last seq. */
   markRead(userId: string, conversationId: string, seq: number): Promise<void>;
+}
 
+/** The opened store: the five ports over one engine. */
+export interface Store {
+  readonly accounts: AccountStore;
+  readonly friends: FriendStore;
+  readonly groups: GroupStore;
+  readonly media: MediaStore;
+  readonly messages: MessageStore;
+  /** Resolves when the engine answers; rejects with `unavailable` otherwise. */
+  ping(): Promise<void>;
+  /** Waits for running statements and closes the engine cleanly. */
   close(): Promise<void>;
 }

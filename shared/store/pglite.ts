@@ -5,7 +5,8 @@
  */
 import type { SqlDriver } from "./driver.ts";
 import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
-import { migrate, SqlStore } from "./sql.ts";
+import type { Store } from "./mod.ts";
+import { migrate, sqlStore } from "./sql.ts";
 
 /** An engine error carried over from the worker, with its SQLSTATE code. */
 class PgliteError extends Error {
@@ -118,7 +119,7 @@ export interface PgliteStoreOptions {
 }
 
 /** Opens (creating and migrating if needed) the PGlite store. */
-export async function openPgliteStore({ dataDir }: PgliteStoreOptions): Promise<SqlStore> {
+export async function openPgliteStore({ dataDir }: PgliteStoreOptions): Promise<Store> {
   const engine = new Engine();
   try {
     await engine.call({ op: "open", dataDir });
@@ -128,5 +129,5 @@ export async function openPgliteStore({ dataDir }: PgliteStoreOptions): Promise<
   }
   const sql = driver(engine);
   await migrate(sql);
-  return new SqlStore(sql);
+  return sqlStore(sql);
 }

@@ -1,4 +1,4 @@
-import { testStore } from "./_contract.ts";
+import { testStore } from "./_contract/mod.ts";
 import { openPgliteStore } from "./pglite.ts";
 
-testStore("PgliteStore", () => openPgliteStore({ dataDir: "memory://" }));
+testStore("PGlite", () => openPgliteStore({ dataDir: "memory://" }));

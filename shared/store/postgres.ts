@@ -1,7 +1,8 @@
 /** The store on PostgreSQL through postgres.js, for a cluster. */
 import postgres from "postgres";
 import type { SqlDriver } from "./driver.ts";
-import { migrate, SqlStore } from "./sql.ts";
+import type { Store } from "./mod.ts";
+import { migrate, sqlStore } from "./sql.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -35,7 +36,7 @@ export interface PostgresStoreOptions {
 /** Opens the PostgreSQL store and runs pending migrations (serialized across instances). */
 export async function openPostgresStore(
   { url, poolSize }: PostgresStoreOptions,
-): Promise<SqlStore> {
+): Promise<Store> {
   const sql = postgres(url, {
     max: poolSize,
     onnotice: () => {},
@@ -47,5 +48,5 @@ export async function openPostgresStore(
   });
   const db = driver(sql, sql);
   await migrate(db);
-  return new SqlStore(db);
+  return sqlStore(db);
 }

@@ -1,16 +1,16 @@
-/** The message half of the SQL store: batched, idempotent saves with contiguous seqs, and reads. */
+/** The message port on SQL: batched, idempotent saves with contiguous seqs, and reads. */
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { ConversationRow, HistoryQuery } from "./mod.ts";
+import type { ConversationRow, HistoryQuery, MessageStore } from "./mod.ts";
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./sql_rows.ts";
 
 /**
  * Stores a batch in one statement, so in one round trip and one commit; see
- * `Store.saveMessages`. Each conversation's row is bumped by its count of new
+ * `MessageStore.save`. Each conversation's row is bumped by its count of new
  * messages, which are numbered back from the bumped last seq in batch order.
  * Messages stored before are read back with the seqs they have.
  */
-export async function saveMessages(
+async function saveMessages(
   db: SqlDriver,
   batch: readonly AcceptedMessage[],
 ): Promise<Message[]> {
@@ -76,7 +76,7 @@ export async function saveMessages(
 }
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
-export async function messagesByClientIds(
+async function messagesByClientIds(
   db: SqlDriver,
   keys: readonly { senderId: string; clientMsgId: string }[],
   since: number,
@@ -104,7 +104,7 @@ export async function messagesByClientIds(
 }
 
 /** A page of one conversation, ascending by seq. */
-export async function history(
+async function history(
   db: SqlDriver,
   conversationId: string,
   query: HistoryQuery,
@@ -126,7 +126,7 @@ export async function history(
 }
 
 /** Every conversation of a user that has a message, newest activity first. */
-export async function conversations(db: SqlDriver, userId: string): Promise<ConversationRow[]> {
+async function conversations(db: SqlDriver, userId: string): Promise<ConversationRow[]> {
   const rows = await db.query<
     MessageRow & {
       c_id: string;
@@ -164,4 +164,51 @@ export async function conversations(db: SqlDriver, userId: string): Promise<Conv
     unread: Number(row.unread),
     lastMessage: toMessage(row),
   }));
+}
+
+/** Messages and read marks over an SQL driver whose failures are already AppErrors. */
+export class SqlMessageStore implements MessageStore {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
+
+  async save(messages: readonly AcceptedMessage[]): Promise<Message[]> {
+    if (messages.length === 0) return [];
+    return await saveMessages(this.#db, messages);
+  }
+
+  byClientIds(
+    keys: readonly { senderId: string; clientMsgId: string }[],
+    since: number,
+  ): Promise<Map<string, SendResult>> {
+    return messagesByClientIds(this.#db, keys, since);
+  }
+
+  async newestAt(): Promise<number | null> {
+    // Ids are snowflakes, ordered by time: the primary key finds the newest.
+    const rows = await this.#db.query<{ sent_at: string }>(
+      "SELECT sent_at FROM messages ORDER BY id DESC LIMIT 1",
+    );
+    return rows[0] ? Number(rows[0].sent_at) : null;
+  }
+
+  history(conversationId: string, query: HistoryQuery): Promise<Message[]> {
+    return history(this.#db, conversationId, query);
+  }
+
+  conversations(userId: string): Promise<ConversationRow[]> {
+    return conversations(this.#db, userId);
+  }
+
+  async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO read_marks (user_id, conversation_id, read_seq)
+       SELECT $1, c.id, LEAST($3, c.last_seq) FROM conversations c WHERE c.id = $2
+       ON CONFLICT (user_id, conversation_id)
+       DO UPDATE SET read_seq = GREATEST(read_marks.read_seq, EXCLUDED.read_seq)`,
+      [userId, conversationId, seq],
+    );
+  }
 }

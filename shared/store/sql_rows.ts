@@ -1,34 +1,35 @@
-/** Row-to-value mapping shared by the SQL store's parts. */
-import type { Content, Group, Message } from "../types.ts";
-import { mediaUrl } from "../types.ts";
+/** What the SQL ports share: row-to-value mapping, LIKE escaping and the pair lookup. */
+import type { Content, Message } from "../types.ts";
+import type { SqlDriver } from "./driver.ts";
+import type { GroupRow, UserRow } from "./mod.ts";
 
-/** Columns selecting a user as `UserRow`. */
+/** Columns selecting a user as `UserDbRow`. */
 export const USER_COLUMNS = "u.id, u.username, u.nickname, u.avatar_media_id";
 
 /** A users row. */
-export interface UserRow {
+export interface UserDbRow {
   id: string;
   username: string;
   nickname: string;
   avatar_media_id: string | null;
 }
 
-/** Maps a users row to a User. */
-export function toUser(row: UserRow) {
+/** Maps a users row to a UserRow. */
+export function toUser(row: UserDbRow): UserRow {
   return {
     id: String(row.id),
     username: row.username,
     nickname: row.nickname,
-    avatar: row.avatar_media_id ? mediaUrl(row.avatar_media_id) : null,
+    avatarMediaId: row.avatar_media_id || null,
   };
 }
 
-/** Columns selecting a group as `GroupRow` (from `groups g`). */
+/** Columns selecting a group as `GroupDbRow` (from `groups g`). */
 export const GROUP_COLUMNS =
   "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
 
 /** A groups row with its member count. */
-export interface GroupRow {
+export interface GroupDbRow {
   id: string;
   name: string;
   avatar_media_id: string | null;
@@ -37,12 +38,12 @@ export interface GroupRow {
   member_count: number;
 }
 
-/** Maps a groups row to a Group. */
-export function toGroup(row: GroupRow): Group {
+/** Maps a groups row to a GroupRow. */
+export function toGroup(row: GroupDbRow): GroupRow {
   return {
     id: String(row.id),
     name: row.name,
-    avatar: row.avatar_media_id ? mediaUrl(row.avatar_media_id) : null,
+    avatarMediaId: row.avatar_media_id || null,
     ownerId: row.owner_id === null ? "" : String(row.owner_id),
     memberCount: Number(row.member_count),
     createdAt: Number(row.created_at),
@@ -83,4 +84,23 @@ export function toMessage(row: MessageRow): Message {
 /** Escapes `%`, `_` and `\` for a LIKE pattern. */
 export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Which of the (left, right) pairs are rows of a two-key table, as `left:right`. */
+export async function pairsIn(
+  db: SqlDriver,
+  table: "friendships" | "group_members",
+  left: string,
+  right: string,
+  pairs: readonly (readonly [string, string])[],
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await db.query<{ l: string; r: string }>(
+    // Both columns by ANY (a plan as cheap as one lookup); the cross pairs this also finds are dropped here.
+    `SELECT ${left} AS l, ${right} AS r FROM ${table}
+     WHERE ${left} = ANY($1::bigint[]) AND ${right} = ANY($2::bigint[])`,
+    [[...new Set(pairs.map((p) => p[0]))], [...new Set(pairs.map((p) => p[1]))]],
+  );
+  const asked = new Set(pairs.map((p) => `${p[0]}:${p[1]}`));
+  return new Set(rows.map((row) => `${row.l}:${row.r}`).filter((key) => asked.has(key)));
 }

@@ -1,0 +1,31 @@
+/** The contract suite of MediaStore, run once per implementation. */
+import { assertEquals } from "../../../tests/assert.ts";
+import { type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
+
+/** Runs the MediaStore contract against `store.media` of stores made by `open`. */
+export function testMediaStore(name: string, open: OpenStore, options: SuiteOptions = {}): void {
+  const test = suite(name, open, options);
+
+  test("put() stores bytes once per content; info() and withBytes() read them by id", async (store) => {
+    const a = await user(store);
+    const bytes = new Uint8Array([1, 2, 3]);
+    const row = {
+      sha256: "abc",
+      contentType: "image/png",
+      size: 3,
+      width: 1,
+      height: null,
+      ownerId: a.id,
+      createdAt: 1,
+    };
+    const [m, n] = ["m".repeat(24), "n".repeat(24)];
+    await store.media.put({ ...row, id: m }, bytes);
+    await store.media.put({ ...row, id: n }, bytes);
+    const found = await store.media.withBytes(n);
+    assertEquals(found?.bytes, bytes);
+    assertEquals(found?.info, { ...row, id: n });
+    assertEquals(await store.media.info(m), { ...row, id: m });
+    assertEquals(await store.media.info("x".repeat(24)), null);
+    assertEquals(await store.media.withBytes("x".repeat(24)), null);
+  });
+}

@@ -1,0 +1,114 @@
+/** The friend port on SQL: friend requests and mutual friendships (a row each way). */
+import type { SqlDriver } from "./driver.ts";
+import type { FriendRequestRow, FriendStore } from "./mod.ts";
+import { pairsIn } from "./sql_rows.ts";
+
+type RequestDbRow = {
+  id: string;
+  from_id: string;
+  to_id: string;
+  note: string;
+  created_at: string;
+};
+
+function toRequest(row: RequestDbRow): FriendRequestRow {
+  return {
+    id: String(row.id),
+    fromId: String(row.from_id),
+    toId: String(row.to_id),
+    note: row.note,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Friend requests and friendships over an SQL driver whose failures are already AppErrors. */
+export class SqlFriendStore implements FriendStore {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
+
+  async createRequest(row: FriendRequestRow): Promise<void> {
+    await this.#db.query(
+      "INSERT INTO friend_requests (id, from_id, to_id, note, created_at) VALUES ($1, $2, $3, $4, $5)",
+      [row.id, row.fromId, row.toId, row.note, row.createdAt],
+    );
+  }
+
+  async request(id: string): Promise<FriendRequestRow | null> {
+    const rows = await this.#db.query<RequestDbRow>(
+      "SELECT * FROM friend_requests WHERE id = $1",
+      [id],
+    );
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
+  async requestBetween(fromId: string, toId: string): Promise<FriendRequestRow | null> {
+    const rows = await this.#db.query<RequestDbRow>(
+      "SELECT * FROM friend_requests WHERE from_id = $1 AND to_id = $2",
+      [fromId, toId],
+    );
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
+  async requests(userId: string) {
+    const rows = await this.#db.query<RequestDbRow>(
+      "SELECT * FROM friend_requests WHERE from_id = $1 OR to_id = $1 ORDER BY created_at DESC, id DESC",
+      [userId],
+    );
+    const all = rows.map(toRequest);
+    return {
+      incoming: all.filter((r) => r.toId === userId),
+      outgoing: all.filter((r) => r.fromId === userId),
+    };
+  }
+
+  async deleteRequest(id: string): Promise<void> {
+    await this.#db.query("DELETE FROM friend_requests WHERE id = $1", [id]);
+  }
+
+  add(a: string, b: string, createdAt: number): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query(
+        "DELETE FROM friend_requests WHERE (from_id = $1 AND to_id = $2) OR (from_id = $2 AND to_id = $1)",
+        [a, b],
+      );
+      const rows = await tx.query(
+        `INSERT INTO friendships (user_id, friend_id, created_at) VALUES ($1, $2, $3), ($2, $1, $3)
+         ON CONFLICT DO NOTHING RETURNING user_id`,
+        [a, b, createdAt],
+      );
+      return rows.length > 0;
+    });
+  }
+
+  async remove(a: string, b: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      `DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)
+       RETURNING user_id`,
+      [a, b],
+    );
+    return rows.length > 0;
+  }
+
+  async areFriends(a: string, b: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      "SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2",
+      [a, b],
+    );
+    return rows.length > 0;
+  }
+
+  pairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
+    return pairsIn(this.#db, "friendships", "user_id", "friend_id", pairs);
+  }
+
+  async idsOf(userId: string): Promise<string[]> {
+    const rows = await this.#db.query<{ friend_id: string }>(
+      "SELECT friend_id FROM friendships WHERE user_id = $1 ORDER BY created_at, friend_id",
+      [userId],
+    );
+    return rows.map((r) => String(r.friend_id));
+  }
+}
