@@ -4,13 +4,13 @@
  * and pushes presence and group online counts.
  */
 import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
-import { dropServerRoutes } from "../shared/presence/gone.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
+import { routeSweep } from "./sweep.ts";
 
 /** Options of `createTask()`. */
 export interface TaskOptions {
@@ -120,16 +120,7 @@ export function createTask(
     handling = false;
   }
 
-  // Two sweeps in a row, so a server that is starting (routes before its registration) is spared.
-  let suspects = new Set<string>();
-  async function sweep(): Promise<void> {
-    const live = new Set(connects.connectServers());
-    const absent = (await presence.servers()).filter((id) => !live.has(id));
-    for (const serverId of absent.filter((id) => suspects.has(id))) {
-      await dropServerRoutes(presence, statusQueue, serverId);
-    }
-    suspects = new Set(absent);
-  }
+  const sweep = routeSweep({ presence, statusQueue, connects });
   const sweeper = sweepMs > 0
     ? setInterval(() => void sweep().catch((error) => onError(error, "route sweep")), sweepMs)
     : undefined;

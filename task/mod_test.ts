@@ -1,0 +1,133 @@
+/** task's handling of log batches: stored with seqs, pushed in order per connect server, kicks forwarded. */
+import assert from "node:assert/strict";
+import { MemoryLog } from "../shared/log/memory.ts";
+import { MemoryPresence } from "../shared/presence/memory.ts";
+import { MemoryStatusQueue } from "../shared/queue/memory.ts";
+import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import { openPgliteStore } from "../shared/store/pglite.ts";
+import type { AcceptedMessage, Group } from "../shared/types.ts";
+import { createTask } from "./mod.ts";
+
+/** A connect server that records what it is asked. */
+class RecordingConnect implements ConnectService {
+  readonly pushes: PushItem[][] = [];
+  readonly kicks: string[][] = [];
+  failing = false;
+  push(items: PushItem[]): Promise<void> {
+    if (this.failing) return Promise.reject(new Error("connect is down"));
+    this.pushes.push(items);
+    return Promise.resolve();
+  }
+  kick(tokenHashes: string[]): Promise<void> {
+    this.kicks.push(tokenHashes);
+    return Promise.resolve();
+  }
+}
+
+const group: Group = {
+  id: "500",
+  name: "g",
+  avatar: null,
+  ownerId: "1",
+  memberCount: 3,
+  createdAt: 0,
+};
+let nextId = 1000;
+function accepted(from: string, to: AcceptedMessage["to"], text: string): AcceptedMessage {
+  const conversationId = to.type === "group" ? `g:${to.id}` : `u:${[from, to.id].sort().join(":")}`;
+  const id = String(nextId++);
+  return {
+    id,
+    conversationId,
+    from,
+    to,
+    content: { type: "text", text },
+    sentAt: Date.now(),
+    clientMsgId: `c${id}`,
+  };
+}
+
+Deno.test("task", async (t) => {
+  const store = await openPgliteStore({ dataDir: "memory://" });
+  const log = new MemoryLog();
+  const presence = new MemoryPresence();
+  const statusQueue = new MemoryStatusQueue();
+  const servers = { s1: new RecordingConnect(), s2: new RecordingConnect() };
+  const errors: string[] = [];
+  const task = createTask({
+    log,
+    statusQueue,
+    store,
+    presence,
+    connects: {
+      connectServers: () => Object.keys(servers),
+      connect: (id) => servers[id as keyof typeof servers],
+    },
+    onError: (_error, context) => errors.push(context),
+  });
+  await presence.connect("1", "s1", "a");
+  await presence.connect("2", "s2", "b");
+  await presence.connect("3", "s1", "c");
+
+  try {
+    await t.step("stores a batch, then pushes it to each server in log order", async () => {
+      const hello = accepted("1", { type: "group", id: group.id }, "hello");
+      const direct = accepted("1", { type: "user", id: "2" }, "direct");
+      await log.append([
+        {
+          type: "event",
+          userIds: ["3", "1", "2"],
+          frame: { op: "group_update", group },
+          membership: { groupId: group.id, added: ["3"], removed: [] },
+        },
+        { type: "message", message: hello },
+        { type: "message", message: direct },
+        { type: "kick", tokenHashes: ["h1"] },
+      ]);
+      const s1 = servers.s1.pushes.flat();
+      assert.deepEqual(s1.map((i) => "groupId" in i ? `group ${i.groupId}` : i.userIds.join()), [
+        "3,1",
+        `group ${group.id}`,
+        "1",
+      ]);
+      assert.deepEqual("membership" in s1[0] && s1[0].membership, {
+        groupId: group.id,
+        added: ["3"],
+        removed: [],
+      });
+      assert.deepEqual(s1[1].ack, { conversationId: hello.conversationId, seq: 1 });
+      assert.deepEqual(s1[2].ack, { conversationId: direct.conversationId, seq: 1 });
+      assert.equal(JSON.parse(s1[2].frame).message.seq, 1);
+      const s2 = servers.s2.pushes.flat();
+      assert.deepEqual(s2.map((i) => "groupId" in i ? `group ${i.groupId}` : i.userIds.join()), [
+        "2",
+        `group ${group.id}`,
+        "2",
+      ]);
+      assert.deepEqual([servers.s1.kicks, servers.s2.kicks], [[["h1"]], [["h1"]]]);
+      assert.equal(servers.s1.pushes.length, 1, "one push call per server per batch");
+    });
+
+    await t.step("a batch handed over again keeps its seqs", async () => {
+      const again = accepted("2", { type: "user", id: "1" }, "again");
+      await log.append([{ type: "message", message: again }]);
+      await log.append([{ type: "message", message: again }]);
+      const seqs = servers.s2.pushes.slice(-2).map((items) => items[0].ack?.seq);
+      assert.deepEqual(seqs, [2, 2]);
+      const history = await store.messages.history(again.conversationId, { limit: 10 });
+      assert.deepEqual(history.map((m) => m.seq), [1, 2]);
+    });
+
+    await t.step("a connect server that fails does not fail the batch for the others", async () => {
+      servers.s2.failing = true;
+      const late = accepted("1", { type: "user", id: "2" }, "late");
+      await log.append([{ type: "message", message: late }]);
+      servers.s2.failing = false;
+      assert.equal(JSON.parse(servers.s1.pushes.at(-1)![0].frame).message.id, late.id);
+      assert.deepEqual(errors, ["push to s2"]);
+    });
+  } finally {
+    await task.close();
+    await store.close();
+  }
+});
