@@ -1,29 +1,28 @@
-/** The few assertions the tests use (std is on JSR, which this project cannot reach). */
+/**
+ * The few assertions the tests use, on `node:assert/strict` (std is on JSR, which this project
+ * cannot reach): real values are compared, with node's diff when they differ.
+ */
+
+import nodeAssert from "node:assert/strict";
+import { inspect } from "node:util";
 
 /** Fails unless `condition` is truthy. */
-export function assert(condition: unknown, message = "assertion failed"): asserts condition {
-  if (!condition) throw new Error(message);
+export function assert(condition: unknown, message?: string): asserts condition {
+  // Without a message node would quote this line, not the caller's.
+  nodeAssert.ok(condition, message ?? `expected a truthy value, got ${inspect(condition)}`);
 }
 
-/** Deep equality through JSON-like structure, with a readable diff. */
+/** Deep strict equality (`undefined` properties, prototypes, Sets, Maps and bigints count). */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  const a = JSON.stringify(actual, replacer);
-  const e = JSON.stringify(expected, replacer);
-  if (a !== e) throw new Error(`${message ?? "values differ"}\n  actual:   ${a}\n  expected: ${e}`);
-}
-
-function replacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return `${value}n`;
-  if (value instanceof Set) return [...value];
-  if (value instanceof Map) return [...value.entries()];
-  if (value instanceof Uint8Array) return [...value];
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    // Key order does not matter for equality.
-    return Object.fromEntries(
-      Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    );
+  try {
+    nodeAssert.deepStrictEqual(actual, expected);
+  } catch (error) {
+    // A message given to node replaces its diff; keep both.
+    if (message !== undefined && error instanceof Error) {
+      error.message = `${message}\n${error.message}`;
+    }
+    throw error;
   }
-  return value;
 }
 
 /** Awaits a rejection, optionally of a class, and returns the error. */
@@ -32,21 +31,28 @@ export async function assertRejects(
   // deno-lint-ignore no-explicit-any
   type?: new (...args: any[]) => Error,
 ): Promise<Error> {
-  try {
-    await fn();
-  } catch (error) {
-    if (type && !(error instanceof type)) throw new Error(`expected ${type.name}, got ${error}`);
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
+  let caught: unknown;
+  await nodeAssert.rejects(async () => {
+    try {
+      await fn();
+    } catch (error) {
+      caught = error;
+      throw error;
+    }
+  }, type ?? (() => true));
+  return caught as Error;
 }
 
 /** Expects a synchronous throw and returns the error. */
 export function assertThrows(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
+  let caught: unknown;
+  nodeAssert.throws(() => {
+    try {
+      fn();
+    } catch (error) {
+      caught = error;
+      throw error;
+    }
+  });
+  return caught as Error;
 }

@@ -1,7 +1,15 @@
 /** End-to-end: what was accepted survives kill -9; SIGTERM closes sockets with 1001 and data survives. */
 import { assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
-import { befriend, collect, eventually, newUser, startServer, waitFor } from "./harness.ts";
+import {
+  befriend,
+  collect,
+  eventually,
+  newUser,
+  roundTrip,
+  startServer,
+  waitFor,
+} from "./harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const text = (t: string) => ({ type: "text" as const, text: t });
@@ -59,8 +67,9 @@ Deno.test(
     await eventually(() => got.length === 1);
     // Let the SDK's ack reach the server first: a frame still in flight when the process
     // exits makes the kernel reset the connection, and Deno's client then reports code 0
-    // instead of the 1001 it was sent (seen with a bare Deno server too).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // instead of the 1001 it was sent (seen with a bare Deno server too). The ack went out
+    // when the message was delivered, so a round trip after it means the server read it.
+    await roundTrip(a);
     const closed = waitFor(a, "closed");
     const status = await server.stop("SIGTERM");
     assertEquals((await closed).code, 1001);

@@ -9,6 +9,7 @@ import {
   friendPair,
   newUser,
   PNG_2x3,
+  roundTrip,
   secondDevice,
   startServer,
   waitFor,
@@ -310,15 +311,21 @@ Deno.test(
     await befriend(a, lazy);
     const lazyFrames = collect(lazy, "frame");
     const diligentFrames = collect(diligent, "frame");
-    const sent = await a.send({ type: "user", id: lazy.self!.id }, text("ack me"));
-    const copies = (frames: typeof lazyFrames) =>
-      frames.filter((f) => f.op === "message" && (f as { message: Message }).message.id === sent.id)
+    const to = { type: "user" as const, id: lazy.self!.id };
+    const sent = await a.send(to, text("ack me"));
+    const copies = (frames: typeof lazyFrames, id = sent.id) =>
+      frames.filter((f) => f.op === "message" && (f as { message: Message }).message.id === id)
         .length;
     await eventually(() => copies(lazyFrames) >= 2, 4000);
     const seq = (lazyFrames.find((f) => f.op === "message") as { message: Message }).message.seq;
     lazy.ack(sent.conversationId, seq);
+    // After a round trip the ack was handled and every copy sent before it has arrived.
+    await roundTrip(lazy);
     const settled = copies(lazyFrames);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Every push waits the same timeout and is resent in due order, so had the ack been
+    // ignored, the first message would be sent again before a later unacked one is.
+    const later = await a.send(to, text("leave me unacked"));
+    await eventually(() => copies(lazyFrames, later.id) >= 2, 4000);
     assertEquals(copies(lazyFrames), settled, "no redelivery after the ack");
     assertEquals(copies(diligentFrames), 1, "an acking device gets one copy");
     await Promise.all([a.close(), lazy.close(), diligent.close()]);

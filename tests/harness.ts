@@ -195,6 +195,17 @@ export function waitFor<K extends keyof ClientEvents>(
   });
 }
 
+/**
+ * Resolves when the server answers a ping sent now: it handles a socket's frames in order, so
+ * every frame the client sent before has been handled, and every frame the server sent before
+ * the pong has arrived. (The SDK's own pings are 25 s apart, far longer than a test.)
+ */
+export function roundTrip(client: ImClient): Promise<unknown> {
+  const pong = waitFor(client, "frame", (frame) => frame.op === "pong");
+  client.rawSend(JSON.stringify({ op: "ping" }));
+  return pong;
+}
+
 /** Makes two connected clients friends. */
 export async function befriend(a: ImClient, b: ImClient): Promise<void> {
   const { request } = await a.requestFriend((await b.me()).id);
