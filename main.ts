@@ -9,7 +9,7 @@ import { createLogic } from "./logic/mod.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
 import { MemoryDedupe } from "./shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
-import { MemoryLog } from "./shared/log/memory.ts";
+import { MemoryLog } from "./shared/message_log/memory.ts";
 import { MemoryPresence } from "./shared/presence/memory.ts";
 import { MemoryStatusQueue } from "./shared/queue/memory.ts";
 import { Snowflake } from "./shared/snowflake.ts";

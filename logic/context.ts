@@ -3,7 +3,7 @@ import type { Dedupe } from "../shared/dedupe/mod.ts";
 import type { Limits, RateLimit, Rates } from "../shared/config.ts";
 import { AppError } from "../shared/errors.ts";
 import type { RateLimiter } from "../shared/limiter/mod.ts";
-import type { MembershipChange, MessageLog } from "../shared/log/mod.ts";
+import type { MembershipChange, MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
 import type {

@@ -1,7 +1,7 @@
 /** A logic process of a cluster: business rules behind gRPC, on PostgreSQL, Kafka, Redis and etcd. */
 import { RedisDedupe } from "../shared/dedupe/redis.ts";
 import { RedisRateLimiter } from "../shared/limiter/redis.ts";
-import { KafkaLog } from "../shared/log/kafka.ts";
+import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";

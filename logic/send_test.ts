@@ -4,7 +4,7 @@ import { loadConfig } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
-import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
+import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPgliteStore } from "../shared/store/pglite.ts";

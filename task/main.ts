@@ -1,5 +1,5 @@
 /** A task process of a cluster: consumes Kafka and the Redis status queue, stores, pushes over gRPC. */
-import { KafkaLog } from "../shared/log/kafka.ts";
+import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { dropServerRoutes } from "../shared/presence/gone.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";

@@ -3,7 +3,7 @@
  * then pushes messages and events to connect servers; consumes status changes
  * and pushes presence and group online counts.
  */
-import type { LogRecord, MessageLog } from "../shared/log/mod.ts";
+import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";

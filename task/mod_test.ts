@@ -1,6 +1,6 @@
 /** task's handling of log batches: stored with seqs, pushed in order per connect server, kicks forwarded. */
 import assert from "node:assert/strict";
-import { MemoryLog } from "../shared/log/memory.ts";
+import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";

@@ -2,7 +2,7 @@
  * ConnectService: what task calls on a connect server to reach connections.
  * In-process it is the object `createConnect()` returns; in a cluster, a gRPC client.
  */
-import type { MembershipChange } from "../log/mod.ts";
+import type { MembershipChange } from "../message_log/mod.ts";
 
 /** A message push: kept pending per connection until acked, redelivered otherwise. */
 export interface PushAck {

@@ -1,5 +1,5 @@
 /**
- * The message log port: an ordered, durable hand-off from logic to task.
+ * The message log port (not logging): an ordered, durable hand-off from logic to task.
  *
  * Contract:
  * - Records with the same key are consumed in the order they were appended. A
