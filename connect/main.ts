@@ -15,7 +15,17 @@ import { connectRedis } from "../shared/redis.ts";
 const config = configOrExit("connect");
 const { cluster } = config;
 const registry = await EtcdRegistry.open(cluster.etcd);
-const id = cluster.instanceId || `connect-${await registry.claimWorkerId()}`;
+// Without a configured id, a claimed worker id names this server.
+const workerId = cluster.instanceId ? null : await registry.claimWorkerId();
+const id = cluster.instanceId || `connect-${workerId}`;
+// A name made from a worker id that another instance took while this one's lease was lost
+// could now be that instance's: stop (gracefully) instead.
+registry.watchWorkerId((claimed) => {
+  if (workerId !== null && claimed !== null && claimed !== workerId) {
+    console.error(`im connect ${id}: its worker id was taken while its lease was lost; stopping`);
+    Deno.kill(Deno.pid, "SIGTERM");
+  }
+});
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });

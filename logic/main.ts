@@ -24,8 +24,13 @@ const prefix = cluster.redis.prefix;
 const ids = new Snowflake({ workerId });
 // Never mint on a worker id whose claim may have lapsed; a re-claim may bring another id.
 registry.watchWorkerId((claimed) => {
-  console.error(`im logic: snowflake worker id ${claimed ?? "withdrawn"}`);
+  console.error(`im logic ${id}: snowflake worker id ${claimed ?? "withdrawn"}`);
   ids.setWorkerId(claimed);
+  // A name made from the old id could now be another instance's: stop (gracefully) instead.
+  if (claimed !== null && claimed !== workerId && !cluster.instanceId) {
+    console.error(`im logic ${id}: its worker id was taken while its lease was lost; stopping`);
+    Deno.kill(Deno.pid, "SIGTERM");
+  }
 });
 const logic = createLogic({
   store,

@@ -39,6 +39,11 @@ export class EtcdRegistry implements Registry {
   /** Whether the claim of `#workerId` is known to hold (a keepalive answered recently). */
   #valid = false;
   #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #leasing: Promise<Lease> | null = null;
+  /** The lease the worker id is claimed on: only its keepalives confirm the claim. */
+  #claimedOn: Lease | null = null;
+  #reRegistering = false;
+  #again = false;
   /** When the last keepalive (or grant) was sent. */
   #askedAt = 0;
   #closed = false;
@@ -101,41 +106,61 @@ export class EtcdRegistry implements Registry {
   }
 
   /**
-   * This process's lease, created on first use. When it is lost (etcd expired or
-   * revoked it), the worker id stops being valid at once, and a new lease
-   * re-claims a worker id and re-registers, retrying until it succeeds or closes.
+   * This process's lease, created on first use (once, however many callers ask
+   * at the same time). When it is lost (etcd expired or revoked it), the worker
+   * id stops being valid at once, and one re-registration on a new lease
+   * re-claims a worker id and the services, retrying until it succeeds or closes.
    */
-  async #ensureLease(): Promise<Lease> {
-    if (this.#lease) return this.#lease;
+  #ensureLease(): Promise<Lease> {
+    return this.#leasing ??= this.#grantLease().catch((error) => {
+      this.#leasing = null;
+      throw error;
+    });
+  }
+
+  async #grantLease(): Promise<Lease> {
     const lease = this.#client.lease(this.#ttlSeconds, { autoKeepAlive: true });
     // An answer confirms the claim from the oldest keepalive not yet answered on.
     let unanswered: number | null = null;
     lease.on("keepaliveFired", () => unanswered ??= Date.now());
     lease.on("keepaliveSucceeded", () => {
+      if (this.#lease !== lease) return;
       this.#askedAt = unanswered ?? Date.now();
       unanswered = null;
       this.#confirmed(lease);
     });
     lease.on("lost", (error) => {
       if (this.#closed || this.#lease !== lease) return;
-      this.#lease = null;
-      this.#lapse();
+      this.#dropLease();
       this.#onError(new Error(`etcd lease lost; registering again: ${error?.message ?? error}`));
-      this.#reRegisterUntilDone();
+      void this.#reRegisterUntilDone();
     });
-    this.#askedAt = Date.now();
+    const askedAt = Date.now();
     await lease.grant();
+    this.#askedAt = askedAt;
     this.#lease = lease;
     return lease;
   }
 
+  /** Forgets the current lease: the worker id lapses, and the next use grants a new one. */
+  #dropLease(): void {
+    this.#lapse();
+    const lease = this.#lease;
+    this.#lease = null;
+    this.#leasing = null;
+    this.#claimedOn = null;
+    if (lease && !lease.revoked()) lease.revoke().catch(() => {});
+  }
+
   /**
-   * A keepalive of `lease` was answered: etcd holds the claim until a TTL after
-   * the keepalive was sent. A margin before that, without another answer, the
-   * worker id is withdrawn until the next answer (or a new claim after a loss).
+   * A keepalive of `lease` was answered, or a claim made on it: etcd holds the
+   * claim until a TTL after the keepalive (or grant) was sent. A margin before
+   * that, without another answer, the worker id is withdrawn until the next
+   * answer (or a new claim after a loss).
    */
   #confirmed(lease: Lease): void {
-    if (this.#lease !== lease || this.#workerId === null) return;
+    if (this.#claimedOn !== lease || this.#lease !== lease || lease.revoked()) return;
+    if (this.#workerId === null) return;
     clearTimeout(this.#watchdog);
     const ttl = this.#ttlSeconds * 1000;
     const margin = Math.min(1000, ttl / 4);
@@ -157,17 +182,27 @@ export class EtcdRegistry implements Registry {
     for (const listener of this.#workerListeners) listener(workerId);
   }
 
+  /** One re-registration at a time; a loss while it runs makes it go again. */
   async #reRegisterUntilDone(): Promise<void> {
-    for (let attempt = 0; !this.#closed; attempt++) {
-      try {
-        await this.#reRegister();
-        return;
-      } catch (error) {
-        this.#onError(error);
-        this.#lease?.revoke().catch(() => {});
-        this.#lease = null;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt)));
+    if (this.#reRegistering) {
+      this.#again = true;
+      return;
+    }
+    this.#reRegistering = true;
+    try {
+      for (let attempt = 0; !this.#closed;) {
+        this.#again = false;
+        try {
+          await this.#reRegister();
+          if (!this.#again) return;
+        } catch (error) {
+          this.#onError(error);
+          this.#dropLease();
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt++)));
+        }
       }
+    } finally {
+      this.#reRegistering = false;
     }
   }
 
@@ -181,8 +216,8 @@ export class EtcdRegistry implements Registry {
         this.#onError(new Error(`snowflake worker id ${previous} was taken; now ${id}`));
       }
       this.#workerId = id;
-      this.#valid = true;
-      this.#notifyWorkerId(id);
+      this.#claimedOn = lease;
+      // Valid only if the lease it was claimed on is still the live one.
       this.#confirmed(lease);
     }
     for (const [key, instance] of this.#registered) {
@@ -231,8 +266,11 @@ export class EtcdRegistry implements Registry {
     if (this.#workerId !== null) return this.#workerId;
     const lease = await this.#ensureLease();
     this.#workerId = await this.#claimAny(lease);
-    this.#valid = true;
+    this.#claimedOn = lease;
     this.#confirmed(lease);
+    if (!this.#valid) {
+      throw new AppError("unavailable", "The etcd lease was lost while claiming a worker id");
+    }
     return this.#workerId;
   }
 

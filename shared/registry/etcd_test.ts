@@ -12,7 +12,7 @@ const open = (namespace: string) =>
     endpoints: [INFRA.etcd],
     prefix: `/test/${namespace}/`,
     ttlSeconds: 2,
-    onError: () => {},
+    onError: (e) => Deno.env.get("DEBUG_ETCD") && console.error("onError", e),
   });
 
 testRegistry("EtcdRegistry", open, { ignore });
@@ -44,6 +44,7 @@ Deno.test(
     const seen: (number | null)[] = [];
     registry.watchWorkerId((id) => seen.push(id));
     const first = await registry.claimWorkerId();
+    seen.splice(0);
     const key = `${prefix}workers/${first}`;
 
     // etcd revokes the lease (as on expiry) and another instance claims the id at once.
