@@ -44,6 +44,11 @@ const connect = createConnect({
   ...config.connect,
 });
 
+// A previous life of this server id may have left routes behind (a crash and a quick restart,
+// inside the lease): its connections are gone, so its users are offline unless connected elsewhere.
+// Before serving, so no route of this life is dropped with them.
+await dropServerRoutes(presence, statusQueue, id);
+
 const http = Deno.serve(
   { hostname: config.http.host, port: config.http.port, onListen: () => {} },
   (request, info) => {
@@ -61,9 +66,6 @@ const http = Deno.serve(
 );
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
 
-// A previous life of this server id may have left routes behind (a crash and a quick restart,
-// inside the lease): its connections are gone, so its users are offline unless connected elsewhere.
-await dropServerRoutes(presence, statusQueue, id);
 const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });

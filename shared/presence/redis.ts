@@ -2,9 +2,11 @@
  * Presence and routes in Redis, shared by every instance of a cluster.
  *
  * Keys (under the prefix): `u:<userId>` a hash of `<serverId>|<connectionId>` →
- * serverId; `s:<serverId>` the set of users with connections on that server;
- * `servers` the set of server ids that hold (or held) routes, so finding them
- * needs no scan of the keyspace.
+ * serverId; `{servers}s:<serverId>` the users who may have connections on that
+ * server (a superset of its routes); `{servers}` the server ids that hold (or
+ * held) routes, so finding them needs no scan of the keyspace. The servers' keys
+ * share a hash tag (one Redis Cluster slot); every script touches only keys it
+ * declares.
  * Routes of a server that died are removed by `dropServer()`, called when its
  * etcd lease expires or when it starts again under the same id.
  */
@@ -29,6 +31,11 @@ for _, f in ipairs(fields) do
   if string.sub(f, 1, #ARGV[2]) == ARGV[2] then here = here + 1 end
 end
 return {1, #fields, here}`;
+
+/** Removes a server from the list of servers once its set of users is empty (both keys in one slot). */
+const FORGET_SERVER = `
+if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 0`;
 
 /** How many connections the user has on one server. */
 const COUNT_HERE = `
@@ -71,16 +78,28 @@ export class RedisPresence implements Presence {
     return `${this.#prefix}u:${userId}`;
   }
 
+  // The servers' keys share one hash tag, so a command or script over several is one slot.
   #server(serverId: string): string {
-    return `${this.#prefix}s:${serverId}`;
+    return `${this.#prefix}{servers}s:${serverId}`;
   }
 
   #servers(): string {
-    return `${this.#prefix}servers`;
+    return `${this.#prefix}{servers}`;
+  }
+
+  /** Records that the user may have a route on the server (a superset of the routes). */
+  async #addToServer(userId: string, serverId: string): Promise<void> {
+    await this.#redis.multi()
+      .sadd(this.#servers(), serverId)
+      .sadd(this.#server(serverId), userId)
+      .exec();
   }
 
   connect(userId: string, serverId: string, connectionId: string): Promise<boolean> {
     return redisCall("presence connect", async () => {
+      // The server's sets before the route, so a route is never where dropServer() cannot
+      // find it, and again after it, for a disconnect that removed the user meanwhile.
+      await this.#addToServer(userId, serverId);
       const n = await this.#redis.eval(
         CONNECT,
         1,
@@ -88,12 +107,7 @@ export class RedisPresence implements Presence {
         `${serverId}|${connectionId}`,
         serverId,
       );
-      // After the route: a disconnect that removed the user from the server's set
-      // meanwhile checks the routes again after removing (see disconnect()).
-      await this.#redis.multi()
-        .sadd(this.#servers(), serverId)
-        .sadd(this.#server(serverId), userId)
-        .exec();
+      await this.#addToServer(userId, serverId);
       return n === 1;
     });
   }
@@ -152,17 +166,24 @@ export class RedisPresence implements Presence {
   dropServer(serverId: string): Promise<string[]> {
     return redisCall("presence drop server", async () => {
       const userIds = await this.#redis.smembers(this.#server(serverId));
-      const pipeline = this.#redis.pipeline();
-      for (const userId of userIds) {
-        pipeline.eval(DROP_CONNECTIONS, 1, this.#user(userId), `${serverId}|`);
+      const offline: string[] = [];
+      // Pipelined in chunks: one script per user, each on that user's key alone.
+      for (let i = 0; i < userIds.length; i += 1000) {
+        const chunk = userIds.slice(i, i + 1000);
+        const pipeline = this.#redis.pipeline();
+        for (const userId of chunk) {
+          pipeline.eval(DROP_CONNECTIONS, 1, this.#user(userId), `${serverId}|`);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        chunk.forEach((userId, j) => {
+          const [error, last] = results[j] ?? [];
+          if (error) throw error;
+          if (last === 1) offline.push(userId);
+        });
       }
-      const results = (await pipeline.exec()) ?? [];
-      const offline = userIds.filter((_, i) => {
-        const [error, last] = results[i] ?? [];
-        if (error) throw error;
-        return last === 1;
-      });
-      await this.#redis.multi().del(this.#server(serverId)).srem(this.#servers(), serverId).exec();
+      // Only the users read: one who connected meanwhile keeps their place in the set.
+      if (userIds.length > 0) await this.#redis.srem(this.#server(serverId), ...userIds);
+      await this.#redis.eval(FORGET_SERVER, 2, this.#server(serverId), this.#servers(), serverId);
       return offline;
     });
   }
