@@ -12,7 +12,7 @@ export interface MemoryDedupeOptions {
 
 /** In-memory dedupe keys: a bounded map in insertion order, so the oldest key is evicted first. */
 export class MemoryDedupe implements Dedupe {
-  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+  readonly #entries = new Map<string, { value: string; expiresAt: number; insertedAt: number }>();
   readonly #now: () => number;
   readonly #maxKeys: number;
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -39,10 +39,11 @@ export class MemoryDedupe implements Dedupe {
     if (!this.#entries.has(key) && this.#entries.size >= this.#maxKeys) {
       const [oldest, entry] = this.#entries.entries().next().value!;
       this.#entries.delete(oldest);
-      // A key let go before its time: keys from before now may be missing.
-      if (entry.expiresAt > now) this.#heldSince = now;
+      // A key let go before its time: keys inserted up to it may be missing, later ones are held.
+      if (entry.expiresAt > now) this.#heldSince = Math.max(this.#heldSince, entry.insertedAt + 1);
     }
-    this.#entries.set(key, { value, expiresAt: now + ttlMs });
+    const held = this.#entries.get(key);
+    this.#entries.set(key, { value, expiresAt: now + ttlMs, insertedAt: held?.insertedAt ?? now });
   }
 
   get(key: string): Promise<string | null> {
