@@ -27,6 +27,9 @@ export const WEB_CSP = [
 
 const ROOT = new URL("../web/", import.meta.url);
 
+/** The web client's style sheets (`web/styles/`), in the order they are joined. */
+const STYLES = ["base", "sign_in", "shell", "lists", "chat"];
+
 /** Reads the web client's files; null when the bundle has not been built. */
 export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {
   let script: Uint8Array<ArrayBuffer>;
@@ -36,7 +39,12 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
-  const style = await Deno.readFile(new URL("app.css", root));
+  // One style sheet, from one file per part of the page, in cascade order.
+  const style = new TextEncoder().encode(
+    (await Promise.all(
+      STYLES.map((name) => Deno.readTextFile(new URL(`styles/${name}.css`, root))),
+    )).join("\n"),
+  );
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style])),
   );
