@@ -69,6 +69,16 @@ const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster
 const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
+// Registered again after a lapse: task took this server for gone and dropped its routes, though
+// its sockets stayed open. Record them again, and once more after task has surely seen the lapse.
+registry.watchReRegistered(() => {
+  const restore = () =>
+    connect.restoreRoutes().catch((error) =>
+      console.error(`im connect ${id}: restoring routes:`, error)
+    );
+  void restore();
+  setTimeout(restore, (cluster.etcd.ttlSeconds + 1) * 1000);
+});
 console.log(`im connect ${id}: WebSocket on ${url}, gRPC on ${grpcAddress}`);
 
 stopOnSignal(`connect ${id}`, async () => {

@@ -60,6 +60,11 @@ export interface Connect {
   readonly service: ConnectService;
   /** Open connections. */
   readonly size: number;
+  /**
+   * Records every open session in presence again (after this server's registration
+   * lapsed and task dropped its routes); returns how many users came back online.
+   */
+  restoreRoutes(): Promise<number>;
   /** Closes every connection with 1001 and stops timers. */
   close(): Promise<void>;
 }
@@ -115,6 +120,7 @@ export function createConnect(options: ConnectOptions): Connect {
     get size() {
       return pipeline.size;
     },
+    restoreRoutes: () => pipeline.restoreRoutes(),
     async close() {
       closing = true;
       fanout.drain();

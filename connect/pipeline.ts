@@ -93,6 +93,25 @@ export class FramePipeline {
     return connection;
   }
 
+  /**
+   * Records every authenticated connection in presence again, announcing online
+   * the users who were not: after this server was taken for gone (its etcd lease
+   * lapsed), task dropped its routes though its sockets stayed open. Returns how
+   * many users came back online.
+   */
+  async restoreRoutes(): Promise<number> {
+    const { presence, statusQueue, serverId } = this.#options;
+    let restored = 0;
+    for (const connection of [...this.#connections]) {
+      if (connection.closed || !connection.authenticated) continue;
+      if (await presence.connect(connection.userId, serverId, connection.id)) {
+        restored++;
+        await statusQueue.push({ userId: connection.userId, online: true, at: this.#now() });
+      }
+    }
+    return restored;
+  }
+
   /** Closes with 4408 the connections not authenticated, or silent, for longer than allowed. */
   sweep(): void {
     const now = this.#now();

@@ -31,6 +31,7 @@ class Arrivals<T> {
 /** A pipeline on a fake clock, with a logic that knows tokens "token-<user>". */
 function setup(options: Partial<PipelineOptions> = {}) {
   let now = 0;
+  const presence = new MemoryPresence();
   const statusChanges = new Arrivals<StatusChange>();
   const sendCalls: unknown[][] = [];
   const fanout = new Fanout({
@@ -60,7 +61,7 @@ function setup(options: Partial<PipelineOptions> = {}) {
       },
       read: () => Promise.resolve(),
     },
-    presence: new MemoryPresence(),
+    presence,
     statusQueue: {
       push: (change) => Promise.resolve(statusChanges.add(change)),
       consume: () => {},
@@ -82,6 +83,7 @@ function setup(options: Partial<PipelineOptions> = {}) {
   });
   return {
     pipeline,
+    presence,
     statusChanges,
     sendCalls,
     setNow: (ms: number) => now = ms,
@@ -278,4 +280,23 @@ Deno.test("FramePipeline.close() closes every connection with 1001", async () =>
   await env.close();
   assert.deepEqual(await socket.closed, { code: 1001, reason: "server shutting down" });
   assert.equal(env.pipeline.size, 0);
+});
+
+Deno.test("FramePipeline.restoreRoutes() records open sessions again after their routes were dropped", async () => {
+  const env = setup();
+  try {
+    await env.signIn("1");
+    await env.signIn("2");
+    assert.equal((await env.statusChanges.next()).online, true);
+    assert.equal((await env.statusChanges.next()).online, true);
+    // task took this server for gone (its lease lapsed) and dropped its routes.
+    assert.deepEqual((await env.presence.dropServer("connect-test")).sort(), ["1", "2"]);
+    assert.equal(await env.pipeline.restoreRoutes(), 2);
+    assert.deepEqual([...await env.presence.online(["1", "2"])].sort(), ["1", "2"]);
+    const back = [await env.statusChanges.next(), await env.statusChanges.next()];
+    assert.deepEqual(back.map((c) => [c.userId, c.online]).sort(), [["1", true], ["2", true]]);
+    assert.equal(await env.pipeline.restoreRoutes(), 0, "nothing to restore twice");
+  } finally {
+    await env.close();
+  }
 });

@@ -35,6 +35,7 @@ export class EtcdRegistry implements Registry {
   #lease: Lease | null = null;
   #watcher: Watcher | null = null;
   readonly #workerListeners = new Set<(workerId: number | null) => void>();
+  readonly #reRegisteredListeners = new Set<() => void>();
   #workerId: number | null = null;
   /** Whether the claim of `#workerId` is known to hold (a keepalive answered recently). */
   #valid = false;
@@ -223,6 +224,7 @@ export class EtcdRegistry implements Registry {
     for (const [key, instance] of this.#registered) {
       await lease.put(key).value(JSON.stringify(instance));
     }
+    for (const listener of this.#reRegisteredListeners) listener();
   }
 
   async register(instance: ServiceInstance): Promise<void> {
@@ -274,6 +276,11 @@ export class EtcdRegistry implements Registry {
     return this.#workerId;
   }
 
+  watchReRegistered(listener: () => void): () => void {
+    this.#reRegisteredListeners.add(listener);
+    return () => this.#reRegisteredListeners.delete(listener);
+  }
+
   watchWorkerId(listener: (workerId: number | null) => void): () => void {
     this.#workerListeners.add(listener);
     return () => this.#workerListeners.delete(listener);
@@ -292,6 +299,7 @@ export class EtcdRegistry implements Registry {
     this.#closed = true;
     clearTimeout(this.#watchdog);
     this.#workerListeners.clear();
+    this.#reRegisteredListeners.clear();
     await this.#watcher?.cancel().catch(() => {});
     await this.#lease?.revoke().catch(() => {});
     this.#client.close();

@@ -43,6 +43,10 @@ Deno.test(
     const registry = await open(namespace);
     const seen: (number | null)[] = [];
     registry.watchWorkerId((id) => seen.push(id));
+    const service = { layer: "logic" as const, id: "l1", grpc: "127.0.0.1:1" };
+    await registry.register(service);
+    let reRegistered = 0;
+    registry.watchReRegistered(() => reRegistered++);
     const first = await registry.claimWorkerId();
     seen.splice(0);
     const key = `${prefix}workers/${first}`;
@@ -64,6 +68,9 @@ Deno.test(
     assertEquals(seen.at(-1), now);
     const [mine] = (await other.get(`${prefix}workers/${now}`).exec()).kvs;
     assert(mine !== undefined, "the new worker id is claimed in etcd");
+    await eventually(() => reRegistered === 1);
+    const again = await other.get(`${prefix}services/logic/l1`).string();
+    assertEquals(again && JSON.parse(again), service, "registered again");
 
     await registry.close();
     await thief.revoke();

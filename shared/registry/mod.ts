@@ -36,6 +36,12 @@ export interface Registry {
    * confirmed or re-claimed (which may be another id). Returns the unsubscribe function.
    */
   watchWorkerId(listener: (workerId: number | null) => void): () => void;
+  /**
+   * Calls `listener` each time this process's instances were registered again
+   * after its registration lapsed (others may have taken them for gone meanwhile).
+   * Returns the unsubscribe function.
+   */
+  watchReRegistered(listener: () => void): () => void;
   /** Resolves when the backing store answers; rejects with `unavailable` otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

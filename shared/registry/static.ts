@@ -58,6 +58,11 @@ export class StaticRegistry implements Registry {
     return () => {};
   }
 
+  /** A static registration never lapses: the listener is never called. */
+  watchReRegistered(_listener: () => void): () => void {
+    return () => {};
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }

@@ -17,6 +17,7 @@ testRegistry("StaticRegistry", (namespace) => {
       return () => (mine ??= registry.claimWorkerId());
     })(),
     watchWorkerId: (f) => registry.watchWorkerId(f),
+    watchReRegistered: (f) => registry.watchReRegistered(f),
     ping: () => registry.ping(),
     close: () => Promise.resolve(),
   };
