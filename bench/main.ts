@@ -120,9 +120,11 @@ async function soakOnly(): Promise<never> {
     "| --- | --- | --- |",
     ...result.samples.map((s) => `| ${s.seconds} | ${s.sent} | ${(s.rssKb / 1024).toFixed(0)} |`),
     "",
-    `RSS after the first minute ${(result.firstMinuteKb / 1024).toFixed(0)} MB, at the end ${
-      (result.endKb / 1024).toFixed(0)
-    } MB: ${((result.endKb / result.firstMinuteKb - 1) * 100).toFixed(1)} %.`,
+    `RSS after the first minute (median of the second minute) ${
+      (result.firstMinuteKb / 1024).toFixed(0)
+    } MB, at the end (median of the last minute) ${(result.endKb / 1024).toFixed(0)} MB: ${
+      ((result.endKb / result.firstMinuteKb - 1) * 100).toFixed(1)
+    } %.`,
   ].join("\n");
   console.log(lines);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");

@@ -17,11 +17,17 @@ export interface SoakSample {
 /** The soak's figures. */
 export interface SoakResult {
   samples: SoakSample[];
-  /** RSS at the first minute (KB). */
+  /** RSS after the first minute: the median of the samples of the second minute (KB). */
   firstMinuteKb: number;
-  /** RSS at the end (KB). */
+  /** RSS at the end: the median of the last minute's samples (KB). */
   endKb: number;
   messagesPerSec: number;
+}
+
+/** The median RSS of samples; medians, since garbage collection saws RSS up and down by 20 %. */
+function medianRss(samples: SoakSample[]): number {
+  const sorted = samples.map((s) => s.rssKb).sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,11 +80,11 @@ export async function soak(
   await sampler;
   await Promise.all(clients.map((c) => c.close()));
 
-  const firstMinute = samples.find((s) => s.seconds >= 60) ?? samples[0];
+  const end = samples.at(-1)?.seconds ?? 0;
   return {
     samples,
-    firstMinuteKb: firstMinute?.rssKb ?? NaN,
-    endKb: samples.at(-1)?.rssKb ?? NaN,
+    firstMinuteKb: medianRss(samples.filter((s) => s.seconds >= 60 && s.seconds <= 120)),
+    endKb: medianRss(samples.filter((s) => s.seconds > end - 60)),
     messagesPerSec: total / (minutes * 60),
   };
 }
