@@ -5,6 +5,7 @@
  * addresses share one, and a sign-in that succeeds gives its token back, so
  * only failures count. Guessing from anywhere new is limited per account;
  * failures from elsewhere cannot keep the user out at an address they know.
+ * An IPv6 "address" here is its /64 network: one host can hold all of it.
  */
 import type { Context } from "./context.ts";
 
@@ -18,8 +19,9 @@ export interface SignInAttempt {
 export async function beginSignIn(
   ctx: Context,
   username: string,
-  address = "",
+  peer = "",
 ): Promise<SignInAttempt> {
+  const address = clientNetwork(peer);
   if (address) {
     await ctx.limit(
       `login:addr:${address}`,
@@ -41,4 +43,22 @@ export async function beginSignIn(
       if (address) await ctx.limiter.remember(mark, ctx.auth.tokenTtlMs);
     },
   };
+}
+
+/** An IPv4 address as it is; an IPv6 address as its /64 network (`2001:db8:0:1::/64`). */
+export function clientNetwork(address: string): string {
+  const ip = address.replace(/%.*$/, "");
+  if (!ip.includes(":")) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  const [head, tail] = ip.split("::");
+  const groups = (part: string | undefined) => part ? part.split(":") : [];
+  // An IPv4 tail (`::1.2.3.4`) fills two groups.
+  const width = (part: string[]) => part.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
+  const full = tail === undefined ? groups(head) : [
+    ...groups(head),
+    ...Array(Math.max(0, 8 - width(groups(head)) - width(groups(tail)))).fill("0"),
+    ...groups(tail),
+  ];
+  return `${full.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
 }

@@ -9,6 +9,7 @@ import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPgliteStore } from "../shared/store/pglite.ts";
 import { createLogic } from "./mod.ts";
+import { clientNetwork } from "./sign_in_limits.ts";
 
 type Store = Awaited<ReturnType<typeof openPgliteStore>>;
 const config = loadConfig({ IM_SCRYPT_COST: "1024" });
@@ -139,4 +140,24 @@ test("refused sign-ins with unique long usernames hold no buckets", async (store
   const held = t.limiter.size - before;
   console.log(`buckets held after 2000 sign-ins (1995 refused): ${held}`);
   assertEquals(held <= 6, true, `${held} buckets`);
+});
+
+test("an IPv6 address counts as its /64 network", async (store) => {
+  await using t = await setUp(store);
+  assertEquals(await t.login("2001:db8:0:1::a"), "ok");
+  for (let i = 0; i < 8; i++) await t.login(`2001:db8:0:2::${i}`, "guess");
+  assertEquals(await t.login("2001:db8:0:1:ffff::b"), "ok", "known: another host of the network");
+  assertEquals(await t.login("2001:db8:0:2::99"), "rate_limited", "the guessing network is one");
+});
+
+Deno.test("clientNetwork() keeps IPv4 and cuts IPv6 to its /64", () => {
+  assertEquals(clientNetwork("203.0.113.7"), "203.0.113.7");
+  assertEquals(clientNetwork(""), "");
+  assertEquals(clientNetwork("::ffff:203.0.113.7"), "203.0.113.7");
+  assertEquals(clientNetwork("2001:DB8:0:01:2:3:4:5"), "2001:db8:0:1::/64");
+  assertEquals(clientNetwork("2001:db8::1"), "2001:db8:0:0::/64");
+  assertEquals(clientNetwork("2001:db8:1:2:3::"), "2001:db8:1:2::/64");
+  assertEquals(clientNetwork("::1"), "0:0:0:0::/64");
+  assertEquals(clientNetwork("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assertEquals(clientNetwork("64:ff9b::198.51.100.1"), "64:ff9b:0:0::/64");
 });
