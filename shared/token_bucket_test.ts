@@ -23,8 +23,7 @@ Deno.test("TokenBucket rejects a non-positive rate or burst", () => {
 });
 
 Deno.test("TokenBucket.give() returns tokens up to the burst", () => {
-  let now = 0;
-  const bucket = new TokenBucket({ rate: 1, burst: 2, now: () => now });
+  const bucket = new TokenBucket({ rate: 1, burst: 2, now: () => 0 });
   assertEquals([bucket.take(), bucket.take(), bucket.take()], [true, true, false]);
   bucket.give();
   assertEquals([bucket.take(), bucket.take()], [true, false]);
