@@ -52,7 +52,7 @@ Deno.test(
       const grew = after - before;
       console.log(
         `${refused} refused sign-ins: resident ${before.toFixed(0)} MB -> ${after.toFixed(0)} MB ` +
-          `(+${grew.toFixed(1)} MB)`,
+          `(${grew >= 0 ? "+" : ""}${grew.toFixed(1)} MB)`,
       );
       assert(refused === COUNT, `${refused} of ${COUNT} refused`);
       assert(grew < BOUND_MB, `resident memory grew by ${grew.toFixed(1)} MB`);
