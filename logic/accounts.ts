@@ -4,6 +4,7 @@ import { hashToken } from "../shared/token_hash.ts";
 import type { User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import { beginSignIn } from "./sign_in_limits.ts";
 import { userView } from "./views.ts";
 import {
   checkInt,
@@ -79,24 +80,14 @@ export function accounts(ctx: Context) {
       const body = object(input, ["username", "password"]);
       const username = requiredString(body, "username", { min: 1, max: 256 });
       const password = requiredString(body, "password", { min: 1, max: limits.passwordMax });
-      // Before any password is tried: per username (guessing one account) and per address.
-      await ctx.limit(
-        `login:user:${username.toLowerCase()}`,
-        ctx.rates.loginPerUsername,
-        "sign-in attempts for this account",
-      );
-      if (address) {
-        await ctx.limit(
-          `login:addr:${address}`,
-          ctx.rates.loginPerAddress,
-          "sign-in attempts from this address",
-        );
-      }
+      // Before any password is tried: per address, then per account (see sign_in_limits.ts).
+      const attempt = await beginSignIn(ctx, username, address);
       const found = await store.accounts.credentials(username);
       // An unknown username costs one KDF run too, so timing does not tell which usernames exist.
       dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
+      await attempt.succeeded();
       return await issueToken(userView(found.user));
     },
 

@@ -102,3 +102,41 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  {
+    name:
+      "RedisRateLimiter keeps keys short and lets a refused bucket live no longer than its refill",
+    ignore,
+  },
+  async () => {
+    const redis = new Redis(INFRA.redis, { maxRetriesPerRequest: 1 });
+    const prefix = `test:${uniqueSuffix()}:`;
+    try {
+      const limiter = new RedisRateLimiter({ redis, prefix });
+      const limit = { rate: 1, burst: 2 };
+      for (let i = 0; i < 50; i++) {
+        const key = `login:user:${i}`.padEnd(250, "x");
+        await limiter.take(key, limit);
+        await limiter.take(key, limit);
+        await limiter.take(key, limit);
+        await limiter.take(key, limit); // refused twice
+      }
+      await limiter.refund("never taken", limit);
+      await limiter.remember("m".repeat(1000), 60_000);
+      const keys = await redis.keys(`${prefix}*`);
+      assertEquals(keys.length, 51, "a bucket per key and a mark; a refund of nothing makes none");
+      const longest = Math.max(...keys.map((k) => k.length - prefix.length));
+      assertEquals(longest <= "mark:".length + 64, true, `longest key ${longest}`);
+      for (const key of keys.filter((k) => k.includes(":rate:"))) {
+        const ttl = await redis.pttl(key);
+        assertEquals(ttl > 0 && ttl <= 3000, true, `${key} lives ${ttl} ms`);
+      }
+      await limiter.close();
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  },
+);

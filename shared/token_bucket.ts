@@ -48,6 +48,12 @@ export class TokenBucket {
     return false;
   }
 
+  /** Gives back `n` tokens, up to the burst. */
+  give(n = 1): void {
+    this.#refill();
+    this.#tokens = Math.min(this.#burst, this.#tokens + n);
+  }
+
   /** Whole tokens available now. */
   available(): number {
     this.#refill();

@@ -21,3 +21,13 @@ Deno.test("TokenBucket rejects a non-positive rate or burst", () => {
   assertThrows(() => new TokenBucket({ rate: 0, burst: 1 }));
   assertThrows(() => new TokenBucket({ rate: 1, burst: 0 }));
 });
+
+Deno.test("TokenBucket.give() returns tokens up to the burst", () => {
+  const bucket = new TokenBucket({ rate: 1, burst: 2, now: () => 0 });
+  assertEquals([bucket.take(), bucket.take(), bucket.take()], [true, true, false]);
+  bucket.give();
+  assertEquals([bucket.take(), bucket.take()], [true, false]);
+  bucket.give(5);
+  assertEquals(bucket.available(), 2);
+  assertEquals(bucket.waitMs(2), 0);
+});

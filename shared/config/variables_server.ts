@@ -207,13 +207,13 @@ export const SERVER_VARIABLES = {
   IM_RATE_LOGIN_USERNAME: {
     type: "rate",
     default: "10/300",
-    meaning: "sign-in attempts per account (`10/300`: 10 per 5 minutes)",
+    meaning: "failed sign-ins per account, and per address known to it (`10/300`: 10 per 5 min)",
     readBy: EMBEDDED_LOGIC,
   },
   IM_RATE_LOGIN_ADDRESS: {
     type: "rate",
     default: "100/300",
-    meaning: "sign-in attempts per client address",
+    meaning: "sign-in attempts per client address (an IPv6 /64), charged first",
     readBy: EMBEDDED_LOGIC,
   },
   IM_RATE_REGISTER_ADDRESS: {

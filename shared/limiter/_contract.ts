@@ -33,4 +33,48 @@ export function testRateLimiter(
       await limiter.close();
     },
   );
+
+  Deno.test(
+    { name: `${name}: refund gives a token back, never past the burst`, ignore },
+    async () => {
+      const { limiter } = await open();
+      const key = crypto.randomUUID();
+      const limit = { rate: 0.01, burst: 2 };
+      await limiter.refund(key, limit);
+      assertEquals([await limiter.take(key, limit), await limiter.take(key, limit)], [0, 0]);
+      assert(await limiter.take(key, limit) > 0, "the burst, refund or not");
+      await limiter.refund(key, limit);
+      assertEquals(await limiter.take(key, limit), 0);
+      assert(await limiter.take(key, limit) > 0);
+      await limiter.close();
+    },
+  );
+
+  Deno.test(
+    { name: `${name}: long keys that share their start are distinct`, ignore },
+    async () => {
+      const { limiter } = await open();
+      const start = `${crypto.randomUUID()}:`.padEnd(300, "x");
+      const limit = { rate: 0.01, burst: 1 };
+      assertEquals(await limiter.take(`${start}a`, limit), 0);
+      assert(await limiter.take(`${start}a`, limit) > 0);
+      assertEquals(await limiter.take(`${start}b`, limit), 0);
+      await limiter.close();
+    },
+  );
+
+  Deno.test(
+    { name: `${name}: remembers a key until its time is up`, ignore },
+    async () => {
+      const { limiter, advance } = await open();
+      const key = `${crypto.randomUUID()}:`.padEnd(300, "k");
+      assertEquals(await limiter.remembered(key), false);
+      await limiter.remember(key, 300);
+      assertEquals(await limiter.remembered(key), true);
+      assertEquals(await limiter.remembered(`${key}-other`), false);
+      await advance(500);
+      assertEquals(await limiter.remembered(key), false);
+      await limiter.close();
+    },
+  );
 }
