@@ -14,6 +14,10 @@ export const BENCH_ENV: Record<string, string> = {
   IM_RATE_REGISTER_ADDRESS: "1000000/1",
   IM_RATE_LOGIN_ADDRESS: "1000000/1",
   IM_RATE_FRIEND_REQUEST: "1000000/1",
+  IM_ACK_RATE: "1000000",
+  IM_ACK_BURST: "1000000",
+  IM_READ_RATE: "1000000",
+  IM_READ_BURST: "1000000",
   // The connections scenario opens every socket as one user, from one address.
   IM_MAX_CONNECTIONS_PER_USER: "1000000",
   IM_MAX_CONNECTIONS_PER_ADDRESS: "10000000",

@@ -24,12 +24,14 @@ export type SocketConstructor = new (url: string) => SocketLike;
  * The one close code after which the client does not reconnect: the server
  * refused the token (revoked, expired, logged out). Every other close is
  * survivable: 4408 (idle, e.g. a background tab whose timers were throttled),
- * 4400 (bad frames), 4429 (too many sessions or sends) and 1000 from a peer.
+ * 4400 (bad frames), 4429 (too many sessions, or frames over their rates),
+ * 1008 (did not keep up: unread or unacked pushes; sync repairs the gap after
+ * the reconnect) and 1000 from a peer.
  * An explicit `close()` ends the session whatever the code.
  */
 export const SIGNED_OUT = 4401;
 
-/** The server's "slow down" (too many sessions or sends): its `ready` does not reset the backoff. */
+/** The server's "slow down" (too many sessions or frames): its `ready` does not reset the backoff. */
 const RATE_LIMITED = 4429;
 
 /** `WebSocket.OPEN` and `WebSocket.CLOSED`, without needing the global. */

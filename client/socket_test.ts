@@ -108,8 +108,8 @@ Deno.test("ImClient.drop() closes like a network failure and reconnects", async 
   assert.equal(closes.length, 1);
 });
 
-Deno.test("ImClient reconnects with backoff after 4408 (idle), 4400 (bad frames) and 4429 (too many)", async () => {
-  for (const code of [4408, 4400, 4429]) {
+Deno.test("ImClient reconnects with backoff after 4408 (idle), 4400 (bad frames), 4429 (too many) and 1008 (did not keep up)", async () => {
+  for (const code of [4408, 4400, 4429, 1008]) {
     const { client, timers, states, closes, accept } = setup();
     client.connect();
     const first = await accept();

@@ -3,7 +3,8 @@
  * history endpoint when a push skips seqs, and a catch-up of every
  * conversation after each `ready`, so each message is delivered once, in seq
  * order per conversation. It keeps a seq and a work chain per conversation,
- * nothing per message.
+ * nothing per message, and acks once per push (the server holds only pushes
+ * pending), never per message a repair or catch-up fetched.
  */
 import type { ConversationSummary, Message } from "../shared/types.ts";
 import { Backoff, type Timers } from "./backoff.ts";
@@ -148,6 +149,8 @@ export class Sync {
       }
     }
     this.#deliver(message);
+    // One ack covers every seq up to it: none for the messages a repair fetched.
+    this.#ackUpTo(message.conversationId);
   }
 
   /**
@@ -160,7 +163,6 @@ export class Sync {
     if (message.seq <= this.lastSeq(message.conversationId)) return;
     this.#lastSeq.set(message.conversationId, message.seq);
     this.#hooks.deliver(message);
-    this.#ackUpTo(message.conversationId);
   }
 
   #ackUpTo(conversationId: string): void {

@@ -40,6 +40,21 @@ Deno.test("ImClient fetches the missing seqs through history when a push skips t
   assert.equal(server.requests.at(-1), "/api/conversations/u%3A1%3A2/messages?after=3&limit=200");
 });
 
+Deno.test("ImClient acks a repaired gap once, at the push that revealed it, and a catch-up not at all", async () => {
+  const { client, socket, server, timers, accept } = await openAtSeq3();
+  server.store(...Array.from({ length: 400 }, (_, i) => message(4 + i)));
+  const delivered = once(client, "message", (m) => m.seq === 404);
+  socket.push({ op: "message", message: message(404) });
+  await delivered;
+  assert.deepEqual(socket.sentOps("ack"), [{ op: "ack", conversationId: "u:1:2", seq: 404 }]);
+  socket.drop(1006);
+  server.store(...Array.from({ length: 300 }, (_, i) => message(405 + i)));
+  timers.runNext();
+  const again = await accept();
+  assert.equal(client.lastSeq("u:1:2"), 704);
+  assert.deepEqual(again.sentOps("ack"), []);
+});
+
 Deno.test("ImClient drops a repeated push by id, and acks it again", async () => {
   const { socket, got } = await openAtSeq3();
   const first = socket.nextSent("ack");

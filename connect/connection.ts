@@ -27,19 +27,26 @@ export class Connection implements BucketConnection, PendingHolder {
   closed = false;
   /** conversationId → seq → frame, pending the client's ack. */
   readonly #pending = new Map<string, Map<number, string>>();
+  readonly #maxPending: number;
+  #pendingCount = 0;
 
   readonly #onClosed: () => void;
   #released = false;
 
-  /** `onClosed` runs once the server closes this connection itself (it may not hear back from a stuck peer). */
+  /**
+   * `onClosed` runs once the server closes this connection itself (it may not
+   * hear back from a stuck peer); past `maxPending` unacked pushes it does so.
+   */
   constructor(
     id: string,
     socket: WebSocket,
     now: number,
     sendBufferBytes: number,
     onClosed: () => void = () => {},
+    maxPending = Infinity,
   ) {
     this.#onClosed = onClosed;
+    this.#maxPending = maxPending;
     this.id = id;
     this.socket = socket;
     this.openedAt = now;
@@ -75,12 +82,22 @@ export class Connection implements BucketConnection, PendingHolder {
     this.write(JSON.stringify(frame));
   }
 
-  /** Records a push as pending until acked. Returns false if it already was. */
+  /**
+   * Records a push as pending until acked. Returns false if it already was, or
+   * if the client already leaves as many unacked as it may: then the
+   * connection is closed with 1008 (the client repairs gaps when it is back).
+   */
   hold(conversationId: string, seq: number, frame: string): boolean {
+    if (this.closed) return false;
     let map = this.#pending.get(conversationId);
+    if (map?.has(seq)) return false;
+    if (this.#pendingCount >= this.#maxPending) {
+      this.close(CLOSE.policy, "too many unacked pushes");
+      return false;
+    }
     if (!map) this.#pending.set(conversationId, map = new Map());
-    if (map.has(seq)) return false;
     map.set(seq, frame);
+    this.#pendingCount++;
     return true;
   }
 
@@ -88,7 +105,12 @@ export class Connection implements BucketConnection, PendingHolder {
   ack(conversationId: string, seq: number): void {
     const map = this.#pending.get(conversationId);
     if (!map) return;
-    for (const key of map.keys()) if (key <= seq) map.delete(key);
+    for (const key of map.keys()) {
+      if (key <= seq) {
+        map.delete(key);
+        this.#pendingCount--;
+      }
+    }
     if (map.size === 0) this.#pending.delete(conversationId);
   }
 
@@ -102,15 +124,14 @@ export class Connection implements BucketConnection, PendingHolder {
 
   /** Pushes pending ack. */
   get pendingCount(): number {
-    let n = 0;
-    for (const map of this.#pending.values()) n += map.size;
-    return n;
+    return this.#pendingCount;
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.#pending.clear();
+    this.#pendingCount = 0;
     try {
       this.socket.close(code, reason);
     } catch {

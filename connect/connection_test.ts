@@ -29,3 +29,23 @@ Deno.test("Connection.ack() releases the pushes it covers, and close() drops the
   assert.equal(connection.pendingFrame("c", 3), undefined);
   assert.equal(connection.pendingCount, 0);
 });
+
+Deno.test("Connection.hold() closes with 1008 past maxPending unacked pushes, and acks make room", () => {
+  const socket = new FakeSocket();
+  let onClosed = 0;
+  const connection = new Connection("c1", socket.socket, 0, 100, () => onClosed++, 3);
+  assert.equal(connection.hold("a", 1, "a1"), true);
+  assert.equal(connection.hold("b", 1, "b1"), true);
+  assert.equal(connection.hold("a", 2, "a2"), true);
+  assert.equal(connection.hold("a", 2, "a2"), false, "a repeat is no new push");
+  assert.equal(socket.closedWith, null, "at the bound");
+  connection.ack("a", 2);
+  assert.equal(connection.pendingCount, 1);
+  assert.equal(connection.hold("a", 3, "a3"), true);
+  assert.equal(connection.hold("a", 4, "a4"), true);
+  assert.equal(connection.hold("a", 5, "a5"), false);
+  assert.deepEqual(socket.closedWith, { code: 1008, reason: "too many unacked pushes" });
+  assert.equal(onClosed, 1);
+  assert.equal(connection.pendingCount, 0, "what it held is dropped");
+  assert.equal(connection.hold("a", 6, "a6"), false);
+});

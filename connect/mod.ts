@@ -45,6 +45,16 @@ export interface ConnectOptions {
   maxConnectionsPerUser?: number;
   /** Sockets one client address may hold open on this server; the next upgrade gets 429. */
   maxConnectionsPerAddress?: number;
+  /** Frames one connection may have waiting to be handled; the next closes it with 4429. */
+  inboxFrames?: number;
+  /** Their text's size (UTF-16 code units); past it the connection is closed with 4429. */
+  inboxBytes?: number;
+  /** Acks per second per user on this server. */
+  ackRate?: number;
+  /** Acks a user may send at once. */
+  ackBurst?: number;
+  /** Pushes one connection may leave unacked; the next closes it with 1008. */
+  maxPendingPushes?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -89,6 +99,11 @@ export function createConnect(options: ConnectOptions): Connect {
     allowedOrigins = [],
     maxConnectionsPerUser = 20,
     maxConnectionsPerAddress = 5000,
+    inboxFrames = 1000,
+    inboxBytes = 1024 * 1024,
+    ackRate = 1000,
+    ackBurst = 2000,
+    maxPendingPushes = 1000,
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
   const fanout = new Fanout({ hash, buckets, bucketRate, bucketBurst, redeliverMs });
@@ -104,6 +119,9 @@ export function createConnect(options: ConnectOptions): Connect {
     jsonDepth,
     sendBufferBytes,
     maxConnectionsPerUser,
+    inbox: { frames: inboxFrames, bytes: inboxBytes },
+    ackRate: { rate: ackRate, burst: ackBurst },
+    maxPendingPushes,
     onError,
   });
   let closing = false;

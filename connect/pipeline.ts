@@ -1,8 +1,10 @@
 /**
  * The frame pipeline of each connection: frames are read (size, JSON, protocol)
- * and handled one after another (consecutive sends together); the first must
- * be auth, three invalid frames in a row close the connection, and a
- * connection that does not authenticate, or falls silent, in time is closed.
+ * into a bounded queue and handled one after another (consecutive sends
+ * together), pings on arrival; the first must be auth, three invalid frames in
+ * a row close the connection, a connection that does not authenticate, or
+ * falls silent, in time is closed, and one over its queue or its rates is
+ * closed with 4429.
  */
 import { AppError, toAppError } from "../shared/errors.ts";
 import type { Presence } from "../shared/presence/mod.ts";
@@ -11,11 +13,13 @@ import type { LogicService, SendOutcome } from "../shared/rpc/logic.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import { CLOSE, Connection } from "./connection.ts";
 import { type ClientFrame, type Incoming, ProtocolError, readFrame } from "./frames.ts";
+import { Inbox, type InboxLimits } from "./inbox.ts";
 import { userLimitRefusal } from "./limits.ts";
+import { UserBuckets } from "./user_buckets.ts";
 
 /** Invalid frames in a row that close a connection with 4400. */
 export const BAD_FRAMES_BEFORE_CLOSE = 3;
-/** Refused sends in a row for rate that close a connection with 4429 (one more than this). */
+/** Frames refused for rate in a row (sends, reads, acks) that close a connection with 4429 (one more than this). */
 export const RATE_STRIKES_BEFORE_CLOSE = 20;
 /** Most consecutive send frames of a connection handed to logic in one call. */
 export const MAX_SENDS_PER_CALL = 64;
@@ -42,6 +46,12 @@ export interface PipelineOptions {
   jsonDepth: number;
   sendBufferBytes: number;
   maxConnectionsPerUser: number;
+  /** What one connection may have queued; past it, it is closed with 4429. */
+  inbox: InboxLimits;
+  /** Acks per second per user on this server, and bursts. */
+  ackRate: { rate: number; burst: number };
+  /** Pushes one connection may hold unacked; past it, it is closed with 1008. */
+  maxPendingPushes: number;
   onError: (error: unknown, context: string) => void;
   now?: () => number;
 }
@@ -50,13 +60,18 @@ export interface PipelineOptions {
 export class FramePipeline {
   readonly #options: PipelineOptions;
   readonly #now: () => number;
-  readonly #connections = new Set<Connection>();
+  /** Open connections and their inbound queues. */
+  readonly #connections = new Map<Connection, Inbox<Incoming>>();
+  /** Cleanups waiting for the frame in hand of a closed connection. */
+  readonly #closing = new Set<Promise<void>>();
   readonly #timer: ReturnType<typeof setInterval>;
+  readonly #acks: UserBuckets;
   #nextId = 0;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#acks = new UserBuckets(options.ackRate, this.#now);
     const { authTimeoutMs, idleTimeoutMs } = options;
     this.#timer = setInterval(
       () => this.sweep(),
@@ -69,26 +84,49 @@ export class FramePipeline {
     return this.#connections.size;
   }
 
-  /** Takes an upgraded socket: its frames are handled in order, and its cleanup after them. */
+  /**
+   * Takes an upgraded socket: its frames queue (bounded) for their handling in
+   * order, pings are answered on arrival, and the cleanup follows the frame in
+   * hand once it closes; what was still queued is dropped.
+   */
   open(socket: WebSocket): Connection {
-    let chain = Promise.resolve();
+    const inbox: Inbox<Incoming> = new Inbox(
+      this.#options.inbox,
+      (inbox) =>
+        this.#next(connection, inbox).catch((error) =>
+          this.#options.onError(error, `frame from ${connection.userId || "anonymous"}`)
+        ),
+    );
     const connection: Connection = new Connection(
       `${this.#options.serverId}:${++this.#nextId}`,
       socket,
       this.#now(),
       this.#options.sendBufferBytes,
-      () => chain = chain.then(() => this.#cleanUp(connection)),
+      () => this.#closed(connection, inbox),
+      this.#options.maxPendingPushes,
     );
-    this.#connections.add(connection);
-    const inbox: Incoming[] = [];
+    this.#connections.set(connection, inbox);
     socket.onmessage = (event) => {
+      if (connection.closed) return;
       connection.lastSeen = this.#now();
-      inbox.push(readFrame(event.data, this.#options));
-      chain = chain.then(() => this.#next(connection, inbox));
+      const incoming = readFrame(event.data, this.#options);
+      if ("frame" in incoming && incoming.frame.op === "ping") {
+        // Ahead of queued work, so a busy connection still shows it is alive.
+        connection.badFrames = 0;
+        return connection.send({ op: "pong" });
+      }
+      // A refused frame keeps no more than its error; a frame, about its text.
+      const size = "frame" in incoming && typeof event.data === "string" ? event.data.length : 0;
+      if (!inbox.push(incoming, size)) {
+        connection.send({
+          op: "error",
+          code: "rate_limited",
+          message: "Too many frames waiting to be handled",
+        });
+        connection.close(CLOSE.rateLimited, "too many frames queued");
+      }
     };
-    socket.onclose = () => {
-      chain = chain.then(() => this.#cleanUp(connection));
-    };
+    socket.onclose = () => this.#closed(connection, inbox);
     socket.onerror = () => {};
     return connection;
   }
@@ -102,7 +140,7 @@ export class FramePipeline {
   async restoreRoutes(): Promise<number> {
     const { presence, statusQueue, serverId } = this.#options;
     let restored = 0;
-    for (const connection of [...this.#connections]) {
+    for (const connection of [...this.#connections.keys()]) {
       if (connection.closed || !connection.authenticated) continue;
       if (await presence.connect(connection.userId, serverId, connection.id)) {
         restored++;
@@ -116,7 +154,7 @@ export class FramePipeline {
   sweep(): void {
     const now = this.#now();
     const { authTimeoutMs, idleTimeoutMs } = this.#options;
-    for (const connection of this.#connections) {
+    for (const connection of this.#connections.keys()) {
       if (!connection.authenticated && now - connection.openedAt > authTimeoutMs) {
         connection.close(CLOSE.timeout, "no auth in time");
       } else if (connection.authenticated && now - connection.lastSeen > idleTimeoutMs) {
@@ -128,7 +166,7 @@ export class FramePipeline {
   /** Closes every connection with 1001 (waiting up to a second for each to answer) and cleans up. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    const closed = [...this.#connections].map((connection) =>
+    const closed = [...this.#connections.keys()].map((connection) =>
       new Promise<void>((resolve) => {
         if (connection.socket.readyState === WebSocket.CLOSED) return resolve();
         const timer = setTimeout(resolve, 1000);
@@ -140,7 +178,7 @@ export class FramePipeline {
       })
     );
     await Promise.all(closed);
-    for (const connection of [...this.#connections]) await this.#cleanUp(connection);
+    for (const connection of [...this.#connections.keys()]) await this.#cleanUp(connection);
   }
 
   /**
@@ -148,9 +186,9 @@ export class FramePipeline {
    * queued right behind it, so a client keeping several in flight is not held
    * to one round trip per message.
    */
-  async #next(connection: Connection, inbox: Incoming[]): Promise<void> {
+  async #next(connection: Connection, inbox: Inbox<Incoming>): Promise<void> {
     const incoming = inbox.shift();
-    if (!incoming) return; // Taken along by an earlier batch.
+    if (!incoming || connection.closed) return;
     if ("tooLarge" in incoming) return connection.close(CLOSE.tooLarge, "frame too large");
     if ("invalid" in incoming) return this.#protocolError(connection, incoming.invalid);
     const { frame } = incoming;
@@ -158,7 +196,7 @@ export class FramePipeline {
       if (frame.op === "send" && connection.authenticated) {
         const sends = [frame];
         while (sends.length < MAX_SENDS_PER_CALL) {
-          const following = inbox[0];
+          const following = inbox.peek();
           if (!following || !("frame" in following) || following.frame.op !== "send") break;
           sends.push(following.frame);
           inbox.shift();
@@ -173,6 +211,7 @@ export class FramePipeline {
       if (appError.code === "internal") {
         this.#options.onError(error, `frame from ${connection.userId || "anonymous"}`);
       }
+      if (appError.code === "rate_limited") return this.#rateLimited(connection, appError);
       connection.send({ op: "error", code: appError.code, message: appError.message });
     }
   }
@@ -188,10 +227,30 @@ export class FramePipeline {
       case "send":
         return await this.#sendAll(connection, [frame]);
       case "ack":
-        return connection.ack(frame.conversationId, frame.seq);
+        if (!this.#acks.take(connection.userId)) {
+          throw new AppError("rate_limited", "Too many acks; try again later");
+        }
+        connection.ack(frame.conversationId, frame.seq);
+        connection.rateStrikes = 0;
+        return;
       case "read":
-        return await this.#options.logic.read(connection.userId, frame.body);
+        await this.#options.logic.read(connection.userId, frame.body);
+        connection.rateStrikes = 0;
+        return;
     }
+  }
+
+  /** Tells of a refused frame; a client refused too many times in a row is closed with 4429. */
+  #rateLimited(connection: Connection, error: AppError, ref?: unknown): void {
+    if (++connection.rateStrikes > RATE_STRIKES_BEFORE_CLOSE) {
+      return connection.close(CLOSE.rateLimited, "rate limited");
+    }
+    connection.send({
+      op: "error",
+      code: error.code,
+      message: error.message,
+      ...(typeof ref === "string" ? { ref } : {}),
+    });
   }
 
   #protocolError(connection: Connection, error: ProtocolError): void {
@@ -254,12 +313,30 @@ export class FramePipeline {
         return connection.send({ op: "sent", ...outcome.result });
       }
       const { code, message } = outcome.error;
-      if (code === "rate_limited" && ++connection.rateStrikes > RATE_STRIKES_BEFORE_CLOSE) {
-        return connection.close(CLOSE.rateLimited, "rate limited");
-      }
       const ref = frames[i].clientMsgId;
+      if (code === "rate_limited") {
+        return this.#rateLimited(connection, new AppError(code, message), ref);
+      }
       connection.send({ op: "error", code, message, ...(typeof ref === "string" ? { ref } : {}) });
     });
+  }
+
+  /** Resolves once no connection has a frame in hand or queued, and every cleanup is done. */
+  async idle(): Promise<void> {
+    const inboxes = () => [...this.#connections.values()];
+    while (this.#closing.size > 0 || inboxes().some((inbox) => inbox.busy)) {
+      await Promise.all([...inboxes().map((inbox) => inbox.idle()), ...this.#closing]);
+    }
+  }
+
+  /** Drops what a closed connection still had queued, and cleans up after the frame in hand. */
+  #closed(connection: Connection, inbox: Inbox<Incoming>): void {
+    inbox.close();
+    const done = inbox.idle().then(() => this.#cleanUp(connection)).catch((error) =>
+      this.#options.onError(error, `cleanup of ${connection.id}`)
+    );
+    this.#closing.add(done);
+    done.finally(() => this.#closing.delete(done));
   }
 
   /** Forgets a closed connection, once; its user goes offline with their last connection anywhere. */
@@ -268,7 +345,9 @@ export class FramePipeline {
     connection.closed = true;
     this.#connections.delete(connection);
     if (!connection.authenticated) return;
-    this.#options.sessions.remove(connection);
+    const { sessions } = this.#options;
+    sessions.remove(connection);
+    if (sessions.connectionsOf(connection.userId).size === 0) this.#acks.forget(connection.userId);
     const { presence, statusQueue, serverId, onError } = this.#options;
     try {
       if (await presence.disconnect(connection.userId, serverId, connection.id)) {

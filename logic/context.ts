@@ -61,6 +61,7 @@ const UNLIMITED: Rates = {
   uploadPerUser: NONE,
   friendRequestPerUser: NONE,
   searchPerUser: NONE,
+  readPerUser: NONE,
 };
 
 /** Builds the context from options. */

@@ -45,6 +45,7 @@ async function setUp(store: Store, { maxKeys = 100_000 } = {}) {
       uploadPerUser: NONE,
       friendRequestPerUser: NONE,
       searchPerUser: NONE,
+      readPerUser: NONE,
     },
   });
   const username = `victim${nextName++}`;

@@ -31,6 +31,8 @@ export interface Rates {
   uploadPerUser: RateLimit;
   friendRequestPerUser: RateLimit;
   searchPerUser: RateLimit;
+  /** `read` frames (they move read marks in the database). */
+  readPerUser: RateLimit;
 }
 
 /** What `createLogic()` takes from the configuration. */
@@ -66,6 +68,13 @@ export interface ConnectConfig {
   maxConnectionsPerAddress: number;
   /** Origins whose pages may open WebSockets; empty: the page's host must be the server's. */
   allowedOrigins: string[];
+  /** Frames, and their size, one connection may have waiting to be handled. */
+  inboxFrames: number;
+  inboxBytes: number;
+  ackRate: number;
+  ackBurst: number;
+  /** Pushes one connection may leave unacked. */
+  maxPendingPushes: number;
   frameBytes: number;
   /** Deepest nesting of arrays and objects in a frame. */
   jsonDepth: number;
@@ -203,6 +212,7 @@ function build(v: Values): Config {
         uploadPerUser: v.IM_RATE_UPLOAD,
         friendRequestPerUser: v.IM_RATE_FRIEND_REQUEST,
         searchPerUser: v.IM_RATE_SEARCH,
+        readPerUser: { rate: v.IM_READ_RATE, burst: v.IM_READ_BURST },
       },
     },
     api: {
@@ -223,6 +233,11 @@ function build(v: Values): Config {
       maxConnectionsPerUser: v.IM_MAX_CONNECTIONS_PER_USER,
       maxConnectionsPerAddress: v.IM_MAX_CONNECTIONS_PER_ADDRESS,
       allowedOrigins: v.IM_ALLOWED_ORIGINS,
+      inboxFrames: v.IM_MAX_QUEUED_FRAMES,
+      inboxBytes: v.IM_MAX_QUEUED_BYTES,
+      ackRate: v.IM_ACK_RATE,
+      ackBurst: v.IM_ACK_BURST,
+      maxPendingPushes: v.IM_MAX_PENDING_PUSHES,
       frameBytes: v.IM_MAX_FRAME_BYTES,
       jsonDepth: v.IM_MAX_JSON_DEPTH,
     },

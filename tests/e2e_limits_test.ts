@@ -47,6 +47,40 @@ Deno.test(
 );
 
 Deno.test(
+  "reads and acks over their rates get rate_limited; persisting closes with 4429",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "im-limits-" });
+    const server = await startServer({
+      dataDir,
+      env: { IM_READ_RATE: "1", IM_READ_BURST: "3", IM_ACK_RATE: "1", IM_ACK_BURST: "3" },
+    });
+    try {
+      const a = await newUser(server.url);
+      const b = await newUser(server.url);
+      await befriend(a, b);
+      const { conversationId } = await a.send({ type: "user", id: b.self!.id }, {
+        type: "text",
+        text: "read me",
+      });
+      for (const [op, client] of [["read", a], ["ack", b]] as const) {
+        const refused = waitFor(client, "error", (e) => e.code === "rate_limited");
+        for (let i = 0; i < 4; i++) client.rawSend(JSON.stringify({ op, conversationId, seq: 1 }));
+        assertEquals((await refused).message, `Too many ${op}s; try again later`);
+        const closed = waitFor(client, "closed");
+        for (let i = 0; i < 25; i++) {
+          client.rawSend(JSON.stringify({ op, conversationId, seq: 1 }));
+        }
+        assertEquals((await closed).code, 4429);
+      }
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  },
+);
+
+Deno.test(
   "a client silent past the idle timeout is dropped with 4408 and its friends see it offline",
   opts,
   async () => {

@@ -34,6 +34,9 @@ export const TEST_ENV: Record<string, string> = {
   IM_RATE_FRIEND_REQUEST: "1000/1",
   IM_RATE_SEARCH: "1000/1",
   IM_MAX_CONNECTIONS_PER_ADDRESS: "1000000",
+  // Some suites send far over the default send rate, and the SDK acks every push.
+  IM_ACK_RATE: "100000",
+  IM_ACK_BURST: "100000",
 };
 
 /** The password of every user `newUser()` makes. */
@@ -196,9 +199,10 @@ export function waitFor<K extends keyof ClientEvents>(
 }
 
 /**
- * Resolves when the server answers a ping sent now: it handles a socket's frames in order, so
- * every frame the client sent before has been handled, and every frame the server sent before
- * the pong has arrived. (The SDK's own pings are 25 s apart, far longer than a test.)
+ * Resolves when the server answers a ping sent now. The server answers a ping as it arrives,
+ * ahead of frames still queued, so this waits for frames handled at once (an `ack`), not for
+ * a `send` or `read` still in hand; every frame the server sent before the pong has arrived.
+ * (The SDK's own pings are 25 s apart, far longer than a test.)
  */
 export function roundTrip(client: ImClient): Promise<unknown> {
   const pong = waitFor(client, "frame", (frame) => frame.op === "pong");
