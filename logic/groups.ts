@@ -5,11 +5,12 @@ import type { Context } from "./context.ts";
 import {
   checkId,
   checkMediaId,
+  checkName,
   checkString,
   object,
-  optionalString,
+  optionalName,
   pathId,
-  requiredString,
+  SEARCH_MIN,
 } from "./validate.ts";
 import { groupView, userView } from "./views.ts";
 
@@ -75,7 +76,8 @@ export function groups(ctx: Context) {
   return {
     async createGroup(userId: string, input: unknown) {
       const body = object(input, ["name", "avatar", "memberIds"]);
-      const name = requiredString(body, "name", { min: 1, max: limits.groupNameMax });
+      if (body.name === undefined) throw new AppError("invalid_argument", "Invalid name: required");
+      const name = checkName(body.name, "name", { min: 1, max: limits.groupNameMax });
       const avatarMediaId = (await avatarOf(body)) ?? null;
       const ids = body.memberIds === undefined ? [] : memberIds(body.memberIds, "memberIds");
       await mustBeFriends(userId, ids);
@@ -105,8 +107,8 @@ export function groups(ctx: Context) {
     },
 
     async searchGroups(userId: string, query: string | null) {
+      const q = checkString(query ?? "", "q", { min: SEARCH_MIN, max: 64 });
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
-      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
       return (await store.groups.search(q, 50)).map(groupView);
     },
 
@@ -171,7 +173,7 @@ export function groups(ctx: Context) {
     async updateGroup(userId: string, groupId: string, input: unknown) {
       const group = await find(groupId);
       const body = object(input, ["name", "avatar"]);
-      const name = optionalString(body, "name", { min: 1, max: limits.groupNameMax });
+      const name = optionalName(body, "name", { min: 1, max: limits.groupNameMax });
       const avatarMediaId = await avatarOf(body);
       if (await mustBeMember(group, userId, "update") !== "owner") {
         throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);

@@ -73,7 +73,7 @@ const MATRIX: Record<string, () => Case> = {
   "POST /api/auth/logout": () => ({ path: "/api/auth/logout", status: 204 }),
   "GET /api/me": () => ({ path: "/api/me", status: 200 }),
   "PATCH /api/me": () => ({ path: "/api/me", body: { nickname: "Sam" }, status: 200 }),
-  "GET /api/users/search": () => ({ path: "/api/users/search?q=a", status: 200 }),
+  "GET /api/users/search": () => ({ path: "/api/users/search?q=ab", status: 200 }),
   // Profiles are public to signed-in users: the stranger sees Ann's name, nothing else.
   "GET /api/users/:id": () => ({ path: `/api/users/${ids.ann}`, status: 200 }),
   "POST /api/friends/requests": () => ({
