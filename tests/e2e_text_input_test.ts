@@ -160,3 +160,21 @@ Deno.test("GET /api/users/<id> shows presence to friends and oneself only", opts
     for (const c of [a, b, stranger]) c.close();
   }
 });
+
+Deno.test(
+  "a username whose confusable skeleton is taken is refused with conflict",
+  opts,
+  async () => {
+    const base = uniqueName("al").replace(/[iI1lmwd0oO]/g, "x");
+    const register = (username: string) =>
+      call("POST", "/api/auth/register", undefined, { username, password: PASSWORD });
+    assertEquals((await register(`${base}lice`)).status, 201);
+    for (const twin of [`${base}Iice`, `${base}1ice`, `${base.toUpperCase()}LICE`]) {
+      const answer = await register(twin);
+      assertEquals([answer.status, answer.body.error.code], [409, "conflict"], twin);
+    }
+    assertEquals((await register(`${base}lice2`)).status, 201);
+    assertEquals((await register(`${base}rnap`)).status, 201);
+    assertEquals((await register(`${base}map`)).status, 409);
+  },
+);

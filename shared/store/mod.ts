@@ -31,9 +31,12 @@ export interface NewUser {
   createdAt: number;
 }
 
-/** Users with their credentials and sessions; usernames are unique ignoring case. */
+/**
+ * Users with their credentials and sessions; usernames are unique ignoring case
+ * and by their confusable skeleton (TR 39: `aIice`, `a1ice` and `ALICE` are all `alice`).
+ */
 export interface AccountStore {
-  /** Fails `conflict` when the username is taken. */
+  /** Fails `conflict` when the username, or one with the same skeleton, is taken. */
   createUser(row: NewUser): Promise<UserRow>;
   credentials(username: string): Promise<UserCredentials | null>;
   /** The users of `ids` that exist, in the order asked. */
