@@ -1,6 +1,6 @@
 /** Groups: creation, membership, details and search. */
 import { AppError } from "../shared/errors.ts";
-import type { Group } from "../shared/types.ts";
+import type { Group, GroupHistory } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import {
   checkId,
@@ -49,6 +49,11 @@ export function groups(ctx: Context) {
     }
   }
 
+  function historyOf(value: unknown): GroupHistory | undefined {
+    if (value === undefined || value === "all" || value === "since_join") return value;
+    throw new AppError("invalid_argument", 'Invalid history: expected "all" or "since_join"');
+  }
+
   function memberIds(value: unknown, field: string): string[] {
     if (!Array.isArray(value)) {
       throw new AppError("invalid_argument", `Invalid ${field}: expected an array of ids`);
@@ -75,7 +80,8 @@ export function groups(ctx: Context) {
 
   return {
     async createGroup(userId: string, input: unknown) {
-      const body = object(input, ["name", "avatar", "memberIds"]);
+      const body = object(input, ["name", "avatar", "memberIds", "history"]);
+      const history = historyOf(body.history);
       if (body.name === undefined) throw new AppError("invalid_argument", "Invalid name: required");
       const name = checkName(body.name, "name", { min: 1, max: limits.groupNameMax });
       const avatarMediaId = (await avatarOf(body)) ?? null;
@@ -90,7 +96,14 @@ export function groups(ctx: Context) {
       }
       const group = groupView(
         await store.groups.create(
-          { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
+          {
+            id: ctx.ids.next(),
+            name,
+            avatarMediaId,
+            ownerId: userId,
+            createdAt: ctx.now(),
+            history,
+          },
           members,
         ),
       );
@@ -172,13 +185,16 @@ export function groups(ctx: Context) {
 
     async updateGroup(userId: string, groupId: string, input: unknown) {
       const group = await find(groupId);
-      const body = object(input, ["name", "avatar"]);
+      const body = object(input, ["name", "avatar", "history"]);
       const name = optionalName(body, "name", { min: 1, max: limits.groupNameMax });
+      const history = historyOf(body.history);
       const avatarMediaId = await avatarOf(body);
       if (await mustBeMember(group, userId, "update") !== "owner") {
         throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);
       }
-      const updated = groupView(await store.groups.update(group.id, { name, avatarMediaId }));
+      const updated = groupView(
+        await store.groups.update(group.id, { name, avatarMediaId, history }),
+      );
       await announce(updated, [], []);
       return updated;
     },

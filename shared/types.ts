@@ -16,7 +16,12 @@ export interface Group {
   ownerId: string;
   memberCount: number;
   createdAt: number;
+  /** Who reads the group's past: every member (`all`), or each from the seq at which they joined. */
+  history: GroupHistory;
 }
+
+/** A group's history setting. */
+export type GroupHistory = "all" | "since_join";
 
 /** Where a message goes. */
 export interface Target {

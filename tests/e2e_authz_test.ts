@@ -299,6 +299,30 @@ Deno.test("authz: WebSocket ops by a stranger", opts, async () => {
   }
 });
 
+Deno.test("authz: presence and a group's past are not the stranger's", opts, async () => {
+  const profile = await sam.request<Record<string, unknown>>("GET", `/api/users/${ids.ann}`);
+  assert(!("online" in profile), "a stranger sees no presence");
+  assertEquals((await bob.user(ids.ann)).online, true, "a friend does");
+  // A plain member may not change who reads the past; the owner may.
+  const plain = await fetch(`${url}/api/groups/${ids.group}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${bob.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ history: "all" }),
+  });
+  assertEquals([plain.status, (await plain.json()).error.code], [403, "forbidden"]);
+  // Whoever joins the open group reads nothing sent before they joined.
+  const early = await ann.send({ type: "group", id: open.id }, {
+    type: "text",
+    text: SECRET.group,
+  });
+  const joiner = await newUser(url, { connect: false });
+  await joiner.joinGroup(open.id);
+  assertEquals(await joiner.history(`g:${open.id}`), []);
+  const summary = (await joiner.conversations()).find((c) => c.id === early.conversationId);
+  assertEquals(summary?.lastMessage ?? null, null);
+  assertEquals(summary?.unread ?? 0, 0);
+});
+
 Deno.test(
   "authz: the owner of each thing still gets it (the matrix is not refusing everyone)",
   opts,

@@ -137,4 +137,16 @@ UPDATE users u SET skeleton = username_skeleton(u.username)
 CREATE UNIQUE INDEX users_skeleton ON users (skeleton);
 `,
   },
+  {
+    version: 3,
+    name: "group history setting",
+    // A member under since_join reads only seqs above their join_seq (the
+    // conversation's last seq when they joined). Members before this version
+    // keep 0, so they keep reading what they read before.
+    sql: `
+ALTER TABLE groups ADD COLUMN history text NOT NULL DEFAULT 'since_join'
+  CHECK (history IN ('all', 'since_join'));
+ALTER TABLE group_members ADD COLUMN join_seq integer NOT NULL DEFAULT 0;
+`,
+  },
 ];
