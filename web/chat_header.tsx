@@ -72,7 +72,7 @@ export function ChatHeader({ state, conv, session }: {
         {state.members.map((m) => (
           <li key={m.user.id}>
             <Dot online={m.online} />
-            {m.user.nickname}
+            {m.user.nickname} <span class="handle">{`@${m.user.username}`}</span>
             {m.role === "owner" && <span class="muted">{OWNER}</span>}
           </li>
         ))}
