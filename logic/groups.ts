@@ -133,9 +133,13 @@ export function groups(ctx: Context) {
         (await store.accounts.users(rows.map((r) => r.userId))).map((u) => [u.id, userView(u)]),
       );
       const online = await ctx.presence.online(rows.map((r) => r.userId));
+      // The count is every member's; whether one member is online only friends (and oneself) see.
+      const friends = new Set(await store.friends.idsOf(userId));
       const members = rows.flatMap((r) => {
         const user = users.get(r.userId);
-        return user ? [{ user, role: r.role, online: online.has(r.userId) }] : [];
+        if (!user) return [];
+        const visible = r.userId === userId || friends.has(r.userId);
+        return [{ user, role: r.role, ...(visible ? { online: online.has(r.userId) } : {}) }];
       });
       return { group, members, onlineCount: online.size };
     },

@@ -96,7 +96,8 @@ export interface SendResult {
 export interface GroupMember {
   user: User;
   role: "owner" | "member";
-  online: boolean;
+  /** Only for the caller and the caller's friends: presence is for friends. */
+  online?: boolean;
 }
 
 /** Frames the server sends over the WebSocket. */

@@ -145,21 +145,39 @@ Deno.test("user and group search need at least 2 characters", opts, async () => 
   assertEquals((await call("GET", "/api/users/search?q=ab", a.token)).status, 200);
 });
 
-Deno.test("GET /api/users/<id> shows presence to friends and oneself only", opts, async () => {
-  const [a, b, stranger] = [await newUser(url), await newUser(url), await newUser(url)];
-  try {
-    await befriend(a, b);
-    const me = await a.me();
-    const seen = await call("GET", `/api/users/${me.id}`, stranger.token);
-    assertEquals(seen.status, 200);
-    assertEquals(seen.body.user.id, me.id);
-    assert(!("online" in seen.body), JSON.stringify(seen.body));
-    assertEquals((await call("GET", `/api/users/${me.id}`, b.token)).body.online, true);
-    assertEquals((await call("GET", `/api/users/${me.id}`, a.token)).body.online, true);
-  } finally {
-    for (const c of [a, b, stranger]) c.close();
-  }
-});
+Deno.test(
+  "GET /api/users/<id> and group member lists show presence to friends and oneself only",
+  opts,
+  async () => {
+    const [a, b, stranger] = [await newUser(url), await newUser(url), await newUser(url)];
+    try {
+      await befriend(a, b);
+      const me = await a.me();
+      const seen = await call("GET", `/api/users/${me.id}`, stranger.token);
+      assertEquals(seen.status, 200);
+      assertEquals(seen.body.user.id, me.id);
+      assert(!("online" in seen.body), JSON.stringify(seen.body));
+      assertEquals((await call("GET", `/api/users/${me.id}`, b.token)).body.online, true);
+      assertEquals((await call("GET", `/api/users/${me.id}`, a.token)).body.online, true);
+      // A fellow member of an open group is no friend: the member list hides their presence too.
+      const group = await a.createGroup(uniqueName("grp"), [(await b.me()).id]);
+      await stranger.joinGroup(group.id);
+      const seenIn = await stranger.group(group.id);
+      assertEquals(seenIn.onlineCount, 3);
+      const strangerId = (await stranger.me()).id;
+      for (const m of seenIn.members) {
+        assertEquals("online" in m, m.user.id === strangerId, m.user.username);
+      }
+      const byFriend = await b.group(group.id);
+      assertEquals(
+        byFriend.members.map((m) => [m.user.id, m.online]).sort(),
+        [[me.id, true], [(await b.me()).id, true], [strangerId, undefined]].sort(),
+      );
+    } finally {
+      for (const c of [a, b, stranger]) c.close();
+    }
+  },
+);
 
 Deno.test(
   "a username whose confusable skeleton is taken is refused with conflict",
