@@ -315,6 +315,8 @@ Deno.test("authz: presence and a group's past are not the stranger's", opts, asy
     type: "text",
     text: SECRET.group,
   });
+  // Stored (in a cluster the log sits in between) before anyone joins.
+  await eventually(async () => (await ann.history(early.conversationId)).length > 0);
   const joiner = await newUser(url, { connect: false });
   await joiner.joinGroup(open.id);
   assertEquals(await joiner.history(`g:${open.id}`), []);

@@ -21,6 +21,8 @@ Deno.test(
       const to = { type: "group" as const, id: group.id };
       const conversationId = `g:${group.id}`;
       for (const t of ["before 1", "before 2", "before 3"]) await owner.send(to, text(t));
+      // Stored (in a cluster the log sits in between) before the join.
+      await eventuallyEquals(async () => (await owner.history(conversationId)).length, 3);
       await late.joinGroup(group.id);
       assertEquals(await late.history(conversationId), []);
       assertEquals(await late.history(conversationId, { before: 3 }), []);
@@ -51,6 +53,7 @@ Deno.test(
     const group = await owner.createGroup(uniqueName("hist"));
     const conversationId = `g:${group.id}`;
     await owner.postMessage({ type: "group", id: group.id }, text("old"), crypto.randomUUID());
+    await eventuallyEquals(async () => (await owner.history(conversationId)).length, 1);
     await member.joinGroup(group.id);
     const patch = (client: typeof owner, body: unknown) =>
       fetch(`${url}/api/groups/${group.id}`, {
