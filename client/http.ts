@@ -26,9 +26,17 @@ export class ImError extends Error {
 }
 
 /** A user with presence. */
-export interface UserOnline {
+/** A friend and whether they are online. */
+export interface FriendOnline {
   user: User;
   online: boolean;
+}
+
+/** A user, with presence when the caller may see it. */
+export interface UserOnline {
+  user: User;
+  /** Only for friends and oneself: absent for anyone else. */
+  online?: boolean;
 }
 
 /** Options of the HTTP client. */
@@ -155,8 +163,8 @@ export class ImHttp {
     await this.request("POST", `/api/friends/requests/${requestId}/reject`);
   }
 
-  async friends(): Promise<UserOnline[]> {
-    return (await this.request<{ friends: UserOnline[] }>("GET", "/api/friends")).friends;
+  async friends(): Promise<FriendOnline[]> {
+    return (await this.request<{ friends: FriendOnline[] }>("GET", "/api/friends")).friends;
   }
 
   async removeFriend(userId: string): Promise<void> {

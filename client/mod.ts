@@ -19,7 +19,7 @@ import { ReconnectingSocket, SIGNED_OUT, type SocketConstructor } from "./socket
 import { Sync } from "./sync.ts";
 
 export { ImError, ImHttp } from "./http.ts";
-export type { HttpOptions, UserOnline } from "./http.ts";
+export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
 export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";

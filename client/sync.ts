@@ -126,6 +126,11 @@ export class Sync {
         limit: 200,
       });
       if (page.length === 0) break;
+      if (conversationId.startsWith("g:") && page[0].seq > this.lastSeq(conversationId) + 1) {
+        // A group under `history: since_join` never shows a member what came before they
+        // joined: history starts above those seqs, so they are not a gap to wait for.
+        this.#lastSeq.set(conversationId, page[0].seq - 1);
+      }
       for (const message of page) if (message.seq <= upTo) this.#deliver(message);
       if (page[page.length - 1].seq >= upTo) break;
     }

@@ -125,3 +125,14 @@ Deno.test("ImClient delivers nothing past a gap that history cannot fill yet, an
   await delivered;
   assert.deepEqual(got.map((m) => m.seq), [4, 5]);
 });
+
+Deno.test("ImClient skips a group's seqs from before joining, which history never shows", async () => {
+  const { client, socket, got, server } = await openAtSeq3();
+  // Joined a group at its seq 4 (since_join): history of g:9 starts at seq 5, the first push.
+  server.store(message(5, "g:9"));
+  const delivered = once(client, "message", (m) => m.seq === 5);
+  socket.push({ op: "message", message: message(5, "g:9") });
+  await delivered;
+  assert.deepEqual(got.map((m) => m.seq), [5]);
+  assert.equal(client.lastSeq("g:9"), 5);
+});

@@ -11,9 +11,10 @@ import {
   checkMediaId,
   checkString,
   object,
-  optionalString,
+  optionalName,
   pathId,
   requiredString,
+  SEARCH_MIN,
 } from "./validate.ts";
 
 const USERNAME = /^[A-Za-z0-9_.-]+$/;
@@ -51,6 +52,14 @@ export function accounts(ctx: Context) {
 
   return {
     async register(input: unknown, address?: string) {
+      const body = object(input, ["username", "password", "nickname"]);
+      const username = requiredString(body, "username", usernameRule());
+      const password = requiredString(body, "password", {
+        min: limits.passwordMin,
+        max: limits.passwordMax,
+      });
+      const nickname = optionalName(body, "nickname", { min: 1, max: limits.nicknameMax }) ??
+        username;
       if (address) {
         await ctx.limit(
           `register:addr:${address}`,
@@ -58,14 +67,6 @@ export function accounts(ctx: Context) {
           "registrations from this address",
         );
       }
-      const body = object(input, ["username", "password", "nickname"]);
-      const username = requiredString(body, "username", usernameRule());
-      const password = requiredString(body, "password", {
-        min: limits.passwordMin,
-        max: limits.passwordMax,
-      });
-      const nickname = optionalString(body, "nickname", { min: 1, max: limits.nicknameMax }) ??
-        username;
       const user = await store.accounts.createUser({
         id: ctx.ids.next(),
         username,
@@ -108,7 +109,7 @@ export function accounts(ctx: Context) {
 
     async updateMe(userId: string, input: unknown) {
       const body = object(input, ["nickname", "avatar"]);
-      const nickname = optionalString(body, "nickname", { min: 1, max: limits.nicknameMax });
+      const nickname = optionalName(body, "nickname", { min: 1, max: limits.nicknameMax });
       let avatarMediaId: string | null | undefined;
       if (body.avatar === null) avatarMediaId = null;
       else if (body.avatar !== undefined) {
@@ -123,15 +124,19 @@ export function accounts(ctx: Context) {
     },
 
     async searchUsers(userId: string, query: string | null, limit: string | null) {
-      await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
-      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
+      const q = checkString(query ?? "", "q", { min: SEARCH_MIN, max: 64 });
       const max = checkInt(limit ?? undefined, "limit", 1, 50, 20);
+      await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
       return (await store.accounts.search(q, max)).map(userView);
     },
 
-    async user(_userId: string, id: string) {
+    /** A user; presence (`online`) only for the user themselves and their friends. */
+    async user(userId: string, id: string): Promise<{ user: User; online?: boolean }> {
       const [user] = await store.accounts.users([pathId(id, "user")]);
       if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
+      if (user.id !== userId && !await store.friends.areFriends(userId, user.id)) {
+        return { user: userView(user) };
+      }
       const online = await ctx.presence.online([user.id]);
       return { user: userView(user), online: online.has(user.id) };
     },

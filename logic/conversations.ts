@@ -10,8 +10,8 @@ import { groupView, userView } from "./views.ts";
 export function conversations(ctx: Context) {
   const { store } = ctx;
 
-  /** Checks the caller takes part in a conversation. */
-  async function participant(userId: string, conversationId: string): Promise<void> {
+  /** Checks the caller takes part in a conversation; resolves with the seq above which they may read. */
+  async function participant(userId: string, conversationId: string): Promise<number> {
     const priv = /^u:([1-9][0-9]{0,18}):([1-9][0-9]{0,18})$/.exec(conversationId);
     if (priv) {
       if (privateConversationId(priv[1], priv[2]) !== conversationId || priv[1] === priv[2]) {
@@ -23,7 +23,7 @@ export function conversations(ctx: Context) {
           `Cannot read conversation "${conversationId}": not a participant`,
         );
       }
-      return;
+      return 0;
     }
     const group = /^g:([1-9][0-9]{0,18})$/.exec(conversationId);
     if (!group) {
@@ -32,9 +32,11 @@ export function conversations(ctx: Context) {
     if (!await store.groups.get(group[1])) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
-    if (!await store.groups.role(group[1], userId)) {
+    const floor = await store.groups.historyFloor(group[1], userId);
+    if (floor === null) {
       throw new AppError("forbidden", `Cannot read conversation "${conversationId}": not a member`);
     }
+    return floor;
   }
 
   return {
@@ -67,8 +69,14 @@ export function conversations(ctx: Context) {
       const before = query.before === null
         ? undefined
         : checkInt(query.before, "before", 1, 2 ** 31 - 1);
-      await participant(userId, conversationId);
-      return await store.messages.history(conversationId, { after, before, limit });
+      // Under a group's since_join setting, nothing at or below the member's join seq.
+      const floor = await participant(userId, conversationId);
+      if (before !== undefined && before <= floor + 1) return [];
+      return await store.messages.history(conversationId, {
+        after: Math.max(after ?? 0, floor) || undefined,
+        before,
+        limit,
+      });
     },
 
     async read(userId: string, input: unknown) {

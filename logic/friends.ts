@@ -33,14 +33,14 @@ export function friends(ctx: Context) {
 
   return {
     async requestFriend(userId: string, input: unknown) {
+      const body = object(input, ["userId", "note"]);
+      const toId = checkId(body.userId, "userId");
+      const note = optionalString(body, "note", { min: 0, max: ctx.limits.noteMax }) ?? "";
       await ctx.limit(
         `friend-request:${userId}`,
         ctx.rates.friendRequestPerUser,
         "friend requests",
       );
-      const body = object(input, ["userId", "note"]);
-      const toId = checkId(body.userId, "userId");
-      const note = optionalString(body, "note", { min: 0, max: ctx.limits.noteMax }) ?? "";
       if (toId === userId) {
         throw new AppError("invalid_argument", "Invalid userId: cannot befriend yourself");
       }

@@ -1,15 +1,16 @@
 /** Groups: creation, membership, details and search. */
 import { AppError } from "../shared/errors.ts";
-import type { Group } from "../shared/types.ts";
+import type { Group, GroupHistory } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import {
   checkId,
   checkMediaId,
+  checkName,
   checkString,
   object,
-  optionalString,
+  optionalName,
   pathId,
-  requiredString,
+  SEARCH_MIN,
 } from "./validate.ts";
 import { groupView, userView } from "./views.ts";
 
@@ -48,6 +49,11 @@ export function groups(ctx: Context) {
     }
   }
 
+  function historyOf(value: unknown): GroupHistory | undefined {
+    if (value === undefined || value === "all" || value === "since_join") return value;
+    throw new AppError("invalid_argument", 'Invalid history: expected "all" or "since_join"');
+  }
+
   function memberIds(value: unknown, field: string): string[] {
     if (!Array.isArray(value)) {
       throw new AppError("invalid_argument", `Invalid ${field}: expected an array of ids`);
@@ -74,8 +80,10 @@ export function groups(ctx: Context) {
 
   return {
     async createGroup(userId: string, input: unknown) {
-      const body = object(input, ["name", "avatar", "memberIds"]);
-      const name = requiredString(body, "name", { min: 1, max: limits.groupNameMax });
+      const body = object(input, ["name", "avatar", "memberIds", "history"]);
+      const history = historyOf(body.history);
+      if (body.name === undefined) throw new AppError("invalid_argument", "Invalid name: required");
+      const name = checkName(body.name, "name", { min: 1, max: limits.groupNameMax });
       const avatarMediaId = (await avatarOf(body)) ?? null;
       const ids = body.memberIds === undefined ? [] : memberIds(body.memberIds, "memberIds");
       await mustBeFriends(userId, ids);
@@ -88,7 +96,14 @@ export function groups(ctx: Context) {
       }
       const group = groupView(
         await store.groups.create(
-          { id: ctx.ids.next(), name, avatarMediaId, ownerId: userId, createdAt: ctx.now() },
+          {
+            id: ctx.ids.next(),
+            name,
+            avatarMediaId,
+            ownerId: userId,
+            createdAt: ctx.now(),
+            history,
+          },
           members,
         ),
       );
@@ -105,8 +120,8 @@ export function groups(ctx: Context) {
     },
 
     async searchGroups(userId: string, query: string | null) {
+      const q = checkString(query ?? "", "q", { min: SEARCH_MIN, max: 64 });
       await ctx.limit(`search:${userId}`, ctx.rates.searchPerUser, "searches");
-      const q = checkString(query ?? "", "q", { min: 1, max: 64 });
       return (await store.groups.search(q, 50)).map(groupView);
     },
 
@@ -118,9 +133,13 @@ export function groups(ctx: Context) {
         (await store.accounts.users(rows.map((r) => r.userId))).map((u) => [u.id, userView(u)]),
       );
       const online = await ctx.presence.online(rows.map((r) => r.userId));
+      // The count is every member's; whether one member is online only friends (and oneself) see.
+      const friends = new Set(await store.friends.idsOf(userId));
       const members = rows.flatMap((r) => {
         const user = users.get(r.userId);
-        return user ? [{ user, role: r.role, online: online.has(r.userId) }] : [];
+        if (!user) return [];
+        const visible = r.userId === userId || friends.has(r.userId);
+        return [{ user, role: r.role, ...(visible ? { online: online.has(r.userId) } : {}) }];
       });
       return { group, members, onlineCount: online.size };
     },
@@ -170,13 +189,16 @@ export function groups(ctx: Context) {
 
     async updateGroup(userId: string, groupId: string, input: unknown) {
       const group = await find(groupId);
-      const body = object(input, ["name", "avatar"]);
-      const name = optionalString(body, "name", { min: 1, max: limits.groupNameMax });
+      const body = object(input, ["name", "avatar", "history"]);
+      const name = optionalName(body, "name", { min: 1, max: limits.groupNameMax });
+      const history = historyOf(body.history);
       const avatarMediaId = await avatarOf(body);
       if (await mustBeMember(group, userId, "update") !== "owner") {
         throw new AppError("forbidden", `Cannot update group "${group.id}": only the owner may`);
       }
-      const updated = groupView(await store.groups.update(group.id, { name, avatarMediaId }));
+      const updated = groupView(
+        await store.groups.update(group.id, { name, avatarMediaId, history }),
+      );
       await announce(updated, [], []);
       return updated;
     },

@@ -62,6 +62,7 @@ export function checkString(
   if (typeof value !== "string") {
     throw new AppError("invalid_argument", `Invalid ${field}: expected a string`);
   }
+  checkText(value, field);
   const length = charLength(value);
   if (length < min || length > max) {
     throw new AppError(
@@ -77,6 +78,63 @@ export function checkString(
   }
   return value;
 }
+
+/**
+ * Refuses text no store can hold as sent: a NUL (PostgreSQL text refuses it) or
+ * an unpaired surrogate (UTF-8 cannot encode it). Every text field passes here,
+ * before any rate limit or database work.
+ */
+export function checkText(value: string, field: string): void {
+  if (value.includes("\0")) {
+    throw new AppError("invalid_argument", `Invalid ${field}: must not contain a NUL character`);
+  }
+  if (!value.isWellFormed()) {
+    throw new AppError("invalid_argument", `Invalid ${field}: must not contain a lone surrogate`);
+  }
+}
+
+/** Invisible characters that belong to emoji: joiners between pictographs, variation selectors, flag tags. */
+const EMOJI_PARTS = new RegExp(
+  [
+    "(?<=\\p{Extended_Pictographic}[\\u{FE0F}\\u{1F3FB}-\\u{1F3FF}]?)\\u200D(?=\\p{Extended_Pictographic})",
+    "(?<=[\\p{L}\\p{N}\\p{S}\\p{P}])[\\u{FE00}-\\u{FE0F}]",
+    "(?<=\\u{1F3F4}[\\u{E0020}-\\u{E007E}]*)[\\u{E0020}-\\u{E007F}]",
+  ].join("|"),
+  "gu",
+);
+/** Controls, format characters (zero-width, bidirectional), line separators, private use and other invisibles. */
+const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * A display name (nickname, group name) after the RFC 8266 nickname profile,
+ * with NFC as the protocol asks: normalized, every space mapped to U+0020,
+ * runs of spaces collapsed and the ends trimmed; controls, zero-width and
+ * bidirectional formatting characters are refused (zero-width joiners inside
+ * emoji sequences stay). Length limits count the result.
+ */
+export function checkName(value: unknown, field: string, rule: { min: number; max: number }) {
+  const raw = checkString(value, field, { min: 0, max: rule.max * 4 });
+  const name = raw.normalize("NFC");
+  if (NOT_IN_NAMES.test(name.replace(EMOJI_PARTS, ""))) {
+    throw new AppError(
+      "invalid_argument",
+      `Invalid ${field}: must not contain control, invisible or bidirectional formatting characters`,
+    );
+  }
+  return checkString(name.replace(/\p{Zs}+/gu, " ").trim(), field, rule);
+}
+
+/** An optional display name; undefined when absent. */
+export function optionalName(
+  obj: Record<string, unknown>,
+  field: string,
+  rule: { min: number; max: number },
+): string | undefined {
+  return obj[field] === undefined ? undefined : checkName(obj[field], field, rule);
+}
+
+/** The shortest user or group search query: one character would list everyone. */
+export const SEARCH_MIN = 2;
 
 const ID = /^[1-9][0-9]{0,18}$/;
 const MAX_ID = (1n << 63n) - 1n;

@@ -1,6 +1,14 @@
 import { assertEquals, assertThrows } from "../tests/assert.ts";
 import { AppError } from "../shared/errors.ts";
-import { charLength, checkId, checkInt, checkString, object, pathId } from "./validate.ts";
+import {
+  charLength,
+  checkId,
+  checkInt,
+  checkName,
+  checkString,
+  object,
+  pathId,
+} from "./validate.ts";
 
 const code = (fn: () => unknown) => (assertThrows(fn) as AppError).code;
 
@@ -41,4 +49,47 @@ Deno.test("checkInt() parses query strings and numbers within bounds", () => {
   for (const bad of ["-1", "11", "1.5", "x", 1.5, null]) {
     assertEquals(code(() => checkInt(bad, "n", 0, 10)), "invalid_argument");
   }
+});
+
+Deno.test("checkString() refuses NUL and lone surrogates in every text field", () => {
+  for (const bad of ["a\0b", "\0", "a\ud800", "\udfffb", "x\ud83d"]) {
+    const error = assertThrows(() => checkString(bad, "note", { min: 0, max: 100 })) as AppError;
+    assertEquals(error.code, "invalid_argument");
+    assertEquals(error.message.startsWith("Invalid note: must not contain"), true);
+  }
+  assertEquals(checkString("😀 ok", "note", { min: 0, max: 100 }), "😀 ok");
+});
+
+Deno.test("checkName() normalizes to NFC, maps and trims spaces, refuses invisible and bidi characters", () => {
+  const rule = { min: 1, max: 8 };
+  assertEquals(checkName(" Cafe\u0301\u00a0\u3000x ", "nickname", rule), "Caf\u00e9 x");
+  assertEquals(checkName("👩\u200d💻❤\ufe0f", "nickname", rule), "👩\u200d💻❤\ufe0f");
+  assertEquals(
+    checkName("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", "n", rule).length,
+    14,
+  );
+  for (
+    const bad of [
+      "alice\u202e\u200b",
+      "a\u200db",
+      "\u2066x\u2069",
+      "\u200fx",
+      "x\ufeff",
+      "a\u00adb",
+      "a\tb",
+      "a\u2028b",
+      "\u3164",
+      "\ue000",
+      "\u{E0041}x",
+      "a\0",
+    ]
+  ) {
+    assertEquals(
+      code(() => checkName(bad, "nickname", rule)),
+      "invalid_argument",
+      JSON.stringify(bad),
+    );
+  }
+  assertEquals(code(() => checkName(" \u2003 ", "nickname", rule)), "invalid_argument");
+  assertEquals(code(() => checkName("123456789", "nickname", rule)), "invalid_argument");
 });

@@ -17,9 +17,9 @@ export function userView({ id, username, nickname, avatarMediaId }: UserRow): Us
 
 /** A stored group as clients see it. */
 export function groupView(row: GroupRow): Group {
-  const { id, name, avatarMediaId, ownerId, memberCount, createdAt } = row;
+  const { id, name, avatarMediaId, ownerId, memberCount, createdAt, history } = row;
   const avatar = avatarMediaId ? mediaUrl(avatarMediaId) : null;
-  return { id, name, avatar, ownerId, memberCount, createdAt };
+  return { id, name, avatar, ownerId, memberCount, createdAt, history };
 }
 
 /** Stored media metadata as clients see it. */

@@ -11,7 +11,14 @@ Deno.test("userView() and groupView() turn the avatar's media id into its URL, o
   const user = { id: "1", username: "ann", nickname: "Ann" };
   assertEquals(userView({ ...user, avatarMediaId: MEDIA }), { ...user, avatar: mediaUrl(MEDIA) });
   assertEquals(userView({ ...user, avatarMediaId: null }), { ...user, avatar: null });
-  const group = { id: "2", name: "g", ownerId: "1", memberCount: 1, createdAt: 5 };
+  const group = {
+    id: "2",
+    name: "g",
+    ownerId: "1",
+    memberCount: 1,
+    createdAt: 5,
+    history: "all" as const,
+  };
   assertEquals(groupView({ ...group, avatarMediaId: MEDIA }), {
     ...group,
     avatar: mediaUrl(MEDIA),

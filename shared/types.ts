@@ -16,7 +16,12 @@ export interface Group {
   ownerId: string;
   memberCount: number;
   createdAt: number;
+  /** Who reads the group's past: every member (`all`), or each from the seq at which they joined. */
+  history: GroupHistory;
 }
+
+/** A group's history setting. */
+export type GroupHistory = "all" | "since_join";
 
 /** Where a message goes. */
 export interface Target {
@@ -91,7 +96,8 @@ export interface SendResult {
 export interface GroupMember {
   user: User;
   role: "owner" | "member";
-  online: boolean;
+  /** Only for the caller and the caller's friends: presence is for friends. */
+  online?: boolean;
 }
 
 /** Frames the server sends over the WebSocket. */

@@ -31,6 +31,7 @@ const group: Group = {
   ownerId: "1",
   memberCount: 3,
   createdAt: 0,
+  history: "since_join",
 };
 let nextId = 1000;
 function accepted(from: string, to: AcceptedMessage["to"], text: string): AcceptedMessage {

@@ -110,7 +110,7 @@ Deno.test(
 );
 
 Deno.test(
-  "user search finds by username or nickname, exact username first; user lookup shows presence",
+  "user search finds by username or nickname, exact username first; user lookup shows presence to friends",
   opts,
   async () => {
     const base = uniqueName("srch");
@@ -119,7 +119,10 @@ Deno.test(
     const found = await longer.searchUsers(base.toUpperCase());
     assertEquals(found[0].id, exact.self!.id);
     assert(found.some((u) => u.username === `${base}x`));
-    assertEquals((await longer.user(exact.self!.id)).online, true);
+    // Presence is for friends and oneself: strangers get none.
+    assertEquals((await longer.user(exact.self!.id)).online, undefined);
+    assertEquals((await exact.user(exact.self!.id)).online, true);
+    await befriend(exact, longer);
     assertEquals((await exact.user((await longer.me()).id)).online, false);
     assertEquals(await code(longer.user("999999999")), "not_found");
     assertEquals(await code(longer.searchUsers("")), "invalid_argument");

@@ -73,7 +73,7 @@ const MATRIX: Record<string, () => Case> = {
   "POST /api/auth/logout": () => ({ path: "/api/auth/logout", status: 204 }),
   "GET /api/me": () => ({ path: "/api/me", status: 200 }),
   "PATCH /api/me": () => ({ path: "/api/me", body: { nickname: "Sam" }, status: 200 }),
-  "GET /api/users/search": () => ({ path: "/api/users/search?q=a", status: 200 }),
+  "GET /api/users/search": () => ({ path: "/api/users/search?q=ab", status: 200 }),
   // Profiles are public to signed-in users: the stranger sees Ann's name, nothing else.
   "GET /api/users/:id": () => ({ path: `/api/users/${ids.ann}`, status: 200 }),
   "POST /api/friends/requests": () => ({
@@ -297,6 +297,32 @@ Deno.test("authz: WebSocket ops by a stranger", opts, async () => {
     ws.close();
     await closed;
   }
+});
+
+Deno.test("authz: presence and a group's past are not the stranger's", opts, async () => {
+  const profile = await sam.request<Record<string, unknown>>("GET", `/api/users/${ids.ann}`);
+  assert(!("online" in profile), "a stranger sees no presence");
+  assertEquals((await bob.user(ids.ann)).online, true, "a friend does");
+  // A plain member may not change who reads the past; the owner may.
+  const plain = await fetch(`${url}/api/groups/${ids.group}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${bob.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ history: "all" }),
+  });
+  assertEquals([plain.status, (await plain.json()).error.code], [403, "forbidden"]);
+  // Whoever joins the open group reads nothing sent before they joined.
+  const early = await ann.send({ type: "group", id: open.id }, {
+    type: "text",
+    text: SECRET.group,
+  });
+  // Stored (in a cluster the log sits in between) before anyone joins.
+  await eventually(async () => (await ann.history(early.conversationId)).length > 0);
+  const joiner = await newUser(url, { connect: false });
+  await joiner.joinGroup(open.id);
+  assertEquals(await joiner.history(`g:${open.id}`), []);
+  const summary = (await joiner.conversations()).find((c) => c.id === early.conversationId);
+  assertEquals(summary?.lastMessage ?? null, null);
+  assertEquals(summary?.unread ?? 0, 0);
 });
 
 Deno.test(

@@ -180,7 +180,7 @@ Deno.test(
       );
       // Searches, uploads and friend requests, per user.
       for (let i = 0; i < 2; i++) await a.searchUsers("someone");
-      const search = await fetch(`${server.url}/api/users/search?q=x`, {
+      const search = await fetch(`${server.url}/api/users/search?q=xy`, {
         headers: { authorization: `Bearer ${a.token}` },
       });
       await expectLimited(search);

@@ -6,6 +6,7 @@
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "./assert.ts";
 import { type BrowserContext, browserTestsEnabled, launch, type Page } from "./browser.ts";
+import { ImClient } from "../client/mod.ts";
 import { e2eMode, eventually, friendPair, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 
 const enabled = browserTestsEnabled();
@@ -359,6 +360,59 @@ Deno.test({
     await context.close();
   } finally {
     await Promise.all([writer.close(), reader.close()]);
+    await browser.close();
+    await server.stop();
+  }
+});
+
+Deno.test({
+  name: "web: @username beside the nickname in requests, search results and member lists",
+  ignore: !enabled,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  const browser = await launch();
+  const [real, me] = await friendPair(server.url);
+  const impostor = new ImClient({ baseUrl: server.url });
+  try {
+    const realName = (await real.me()).username;
+    const meName = (await me.me()).username;
+    // Same nickname as my friend, and a note that pretends to be their username.
+    const fakeName = uniqueName("imp");
+    await impostor.register(fakeName, PASSWORD, (await real.me()).nickname);
+    await impostor.requestFriend(me.self!.id, `@${realName}`);
+    const group = await real.createGroup(uniqueName("club"), [me.self!.id]);
+    await real.send({ type: "group", id: group.id }, { type: "text", text: "welcome" });
+
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Username").fill(meName);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await tab(page, "Friends");
+    const request = page.locator("[data-request]");
+    await request.waitFor();
+    assertEquals(await request.locator(".handle").textContent(), `@${fakeName}`);
+    assertEquals(await request.locator(".conv-last").textContent(), `“@${realName}”`);
+    await shot(page, "request-username");
+
+    await page.getByLabel("Find people").fill(realName);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator(".results .handle", { hasText: `@${realName}` }).waitFor();
+    await shot(page, "search-username");
+
+    await openChat(page, group.name);
+    await page.getByRole("button", { name: "Members", exact: true }).click();
+    const members = page.locator("#members .handle");
+    await members.first().waitFor();
+    assertEquals((await members.allTextContents()).sort(), [`@${meName}`, `@${realName}`].sort());
+    await shot(page, "members-username");
+    await context.close();
+  } finally {
+    await Promise.all([real.close(), me.close()]);
+    impostor.close();
     await browser.close();
     await server.stop();
   }

@@ -71,8 +71,8 @@ export function ChatHeader({ state, conv, session }: {
       <ul class="members" id="members" hidden={!state.showMembers}>
         {state.members.map((m) => (
           <li key={m.user.id}>
-            <Dot online={m.online} />
-            {m.user.nickname}
+            {m.online !== undefined && <Dot online={m.online} />}
+            {m.user.nickname} <span class="handle">{`@${m.user.username}`}</span>
             {m.role === "owner" && <span class="muted">{OWNER}</span>}
           </li>
         ))}

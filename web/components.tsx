@@ -48,6 +48,22 @@ export function Names({ name, line }: { name: string; line: string }) {
   );
 }
 
+/**
+ * A person as someone deciding whom they deal with must see them: the nickname
+ * (anyone can pick any) with the `@username` (unique, look-alikes refused) beside it.
+ */
+export function Person(
+  { user, line }: { user: { nickname: string; username: string }; line?: string },
+) {
+  return (
+    <span class="conv-text">
+      <span class="conv-name">{user.nickname}</span>
+      <span class="handle">{`@${user.username}`}</span>
+      {line && <span class="conv-last">{line}</span>}
+    </span>
+  );
+}
+
 /** A short local time, or a date for older messages. */
 export function when(ms: number): string {
   const date = new Date(ms);

@@ -1,7 +1,7 @@
 /** The Friends tab: finding people, friend requests both ways, and the friends with their presence. */
 import { useState } from "preact/hooks";
 import type { FriendRequest, User } from "../shared/types.ts";
-import { Avatar, Dot, Names } from "./components.tsx";
+import { Avatar, Dot, Names, Person } from "./components.tsx";
 import { SearchForm } from "./search_form.tsx";
 import { errorText, type Session } from "./session.ts";
 import type { State } from "./state.ts";
@@ -44,9 +44,9 @@ export function FriendsPanel({ state, session }: { state: State; session: Sessio
           <h2>Sent requests</h2>
           <ul class="requests">
             {outgoing.map((r) => (
-              <li key={r.id} class="person">
+              <li key={r.id} class="person" data-outgoing={r.id}>
                 <Avatar who={r.to} />
-                <span class="conv-name">{r.to.nickname}</span>
+                <Person user={r.to} />
                 <span class="muted">Pending</span>
               </li>
             ))}
@@ -82,9 +82,10 @@ export function FriendsPanel({ state, session }: { state: State; session: Sessio
 
 function Incoming({ request: r, session }: { request: FriendRequest; session: Session }) {
   return (
-    <li class="person">
+    <li class="person" data-request={r.id}>
       <Avatar who={r.from} />
-      <Names name={r.from.nickname} line={r.note || `@${r.from.username}`} />
+      {/* The note is the requester's own words: shown as a quote, never where the username belongs. */}
+      <Person user={r.from} line={r.note ? `“${r.note}”` : ""} />
       <button
         type="button"
         onClick={async () => {
@@ -129,7 +130,7 @@ function UserResult({ user, state, session }: { user: User; state: State; sessio
   return (
     <li class="person">
       <Avatar who={user} />
-      <Names name={user.nickname} line={`@${user.username}`} />
+      <Person user={user} />
       {isFriend
         ? <button type="button" onClick={() => session.openWithUser(user)}>Message</button>
         : sent

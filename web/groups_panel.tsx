@@ -103,7 +103,7 @@ function CreateGroup({ state, session }: { state: State; session: Session }) {
           {friends.map(({ user }) => (
             <label key={user.id} class="pick">
               <input type="checkbox" value={user.id} name="member" />
-              {user.nickname}
+              {user.nickname} <span class="handle">{`@${user.username}`}</span>
             </label>
           ))}
         </fieldset>

@@ -12,6 +12,7 @@ const group: Group = {
   ownerId: "u1",
   memberCount: 2,
   createdAt: 0,
+  history: "since_join",
 };
 const DM = "p:u1:u2";
 

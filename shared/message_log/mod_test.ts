@@ -9,6 +9,7 @@ const group: Group = {
   ownerId: "1",
   memberCount: 2,
   createdAt: 0,
+  history: "since_join",
 };
 const message: AcceptedMessage = {
   id: "900",

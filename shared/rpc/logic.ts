@@ -18,10 +18,10 @@ import type {
   User,
 } from "../types.ts";
 
-/** A user and whether they are online. */
+/** A user and whether they are online (absent where the caller may not see presence). */
 export interface UserPresence {
   user: User;
-  online: boolean;
+  online?: boolean;
 }
 
 /** The answer to one send of `sendMany()`: its result, or the error the client sees. */
@@ -51,7 +51,7 @@ export interface LogicService {
   friendRequests(userId: string): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>;
   acceptFriend(userId: string, requestId: string): Promise<User>;
   rejectFriend(userId: string, requestId: string): Promise<void>;
-  friends(userId: string): Promise<UserPresence[]>;
+  friends(userId: string): Promise<{ user: User; online: boolean }[]>;
   removeFriend(userId: string, friendId: string): Promise<void>;
 
   createGroup(userId: string, input: unknown): Promise<Group>;

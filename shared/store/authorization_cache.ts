@@ -10,6 +10,7 @@
 import type {
   FriendRequestRow,
   FriendStore,
+  GroupPatch,
   GroupRole,
   GroupRow,
   GroupStore,
@@ -153,6 +154,10 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.role(groupId, userId);
   }
 
+  historyFloor(groupId: string, userId: string): Promise<number | null> {
+    return this.#inner.historyFloor(groupId, userId);
+  }
+
   members(groupId: string): Promise<{ userId: string; role: GroupRole }[]> {
     return this.#inner.members(groupId);
   }
@@ -170,7 +175,7 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.addMembers(groupId, userIds, maxSize, joinedAt);
   }
 
-  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<GroupRow> {
+  update(id: string, patch: GroupPatch): Promise<GroupRow> {
     return this.#inner.update(id, patch);
   }
 

@@ -114,4 +114,39 @@ CREATE TABLE read_marks (
 );
 `,
   },
+  {
+    version: 2,
+    name: "username skeletons",
+    // The confusable skeleton (Unicode TR 39) of a username, restricted to the
+    // characters a username may hold ([A-Za-z0-9_.-]): the ASCII look-alikes of
+    // confusables.txt (I and 1 as l, 0 as O, m as rn, w as vv, d as cl), then
+    // case folded, as usernames are unique ignoring case. Existing users get
+    // theirs; of existing look-alikes only the oldest does (the others keep
+    // NULL, which the unique index lets stand), so the migration never fails.
+    sql: `
+CREATE FUNCTION username_skeleton(name text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT replace(replace(replace(lower(translate(name, 'I10', 'llO')), 'm', 'rn'), 'w', 'vv'), 'd', 'cl') $$;
+
+ALTER TABLE users ADD COLUMN skeleton text;
+UPDATE users u SET skeleton = username_skeleton(u.username)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM users o
+    WHERE username_skeleton(o.username) = username_skeleton(u.username) AND o.id < u.id
+  );
+CREATE UNIQUE INDEX users_skeleton ON users (skeleton);
+`,
+  },
+  {
+    version: 3,
+    name: "group history setting",
+    // A member under since_join reads only seqs above their join_seq (the
+    // conversation's last seq when they joined). Members before this version
+    // keep 0, so they keep reading what they read before.
+    sql: `
+ALTER TABLE groups ADD COLUMN history text NOT NULL DEFAULT 'since_join'
+  CHECK (history IN ('all', 'since_join'));
+ALTER TABLE group_members ADD COLUMN join_seq integer NOT NULL DEFAULT 0;
+`,
+  },
 ];

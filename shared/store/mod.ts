@@ -9,7 +9,15 @@
  *   engine and every decorator of the port.
  * - Rows carry media ids, never URLs: the URL of a media id is logic's business.
  */
-import type { AcceptedMessage, Group, MediaInfo, Message, SendResult, User } from "../types.ts";
+import type {
+  AcceptedMessage,
+  Group,
+  GroupHistory,
+  MediaInfo,
+  Message,
+  SendResult,
+  User,
+} from "../types.ts";
 
 /** A user as stored: the avatar is a media id, which logic turns into its URL. */
 export interface UserRow extends Omit<User, "avatar"> {
@@ -31,9 +39,12 @@ export interface NewUser {
   createdAt: number;
 }
 
-/** Users with their credentials and sessions; usernames are unique ignoring case. */
+/**
+ * Users with their credentials and sessions; usernames are unique ignoring case
+ * and by their confusable skeleton (TR 39: `aIice`, `a1ice` and `ALICE` are all `alice`).
+ */
 export interface AccountStore {
-  /** Fails `conflict` when the username is taken. */
+  /** Fails `conflict` when the username, or one with the same skeleton, is taken. */
   createUser(row: NewUser): Promise<UserRow>;
   credentials(username: string): Promise<UserCredentials | null>;
   /** The users of `ids` that exist, in the order asked. */
@@ -87,6 +98,15 @@ export interface NewGroup {
   avatarMediaId: string | null;
   ownerId: string;
   createdAt: number;
+  /** `since_join` when absent. */
+  history?: GroupHistory;
+}
+
+/** A group patch: only the fields given change; `avatarMediaId: null` clears the avatar. */
+export interface GroupPatch {
+  name?: string;
+  avatarMediaId?: string | null;
+  history?: GroupHistory;
 }
 
 /** A group as stored: the avatar is a media id, which logic turns into its URL. */
@@ -103,12 +123,21 @@ export interface GroupStore {
   create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow>;
   get(id: string): Promise<GroupRow | null>;
   role(groupId: string, userId: string): Promise<GroupRole | null>;
+  /**
+   * The seq above which a member may read the group's conversation: 0 when the
+   * group's history is `all`, else the conversation's last seq when they joined
+   * (0 for the creator and the first members). Null for a non-member.
+   */
+  historyFloor(groupId: string, userId: string): Promise<number | null>;
   /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
   memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
   /** Members in order of joining. */
   members(groupId: string): Promise<{ userId: string; role: GroupRole }[]>;
   memberIds(groupId: string): Promise<string[]>;
-  /** Adds members, skipping present ones; returns the ids actually added. Fails `forbidden` past maxSize. */
+  /**
+   * Adds members, skipping present ones, each with the conversation's last seq as
+   * their join seq; returns the ids actually added. Fails `forbidden` past maxSize.
+   */
   addMembers(
     groupId: string,
     userIds: readonly string[],
@@ -117,8 +146,8 @@ export interface GroupStore {
   ): Promise<string[]>;
   /** Removes a member; an owner hands ownership to the longest-standing member (none left: the group stays, ownerless). */
   removeMember(groupId: string, userId: string): Promise<boolean>;
-  /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
-  update(id: string, patch: { name?: string; avatarMediaId?: string | null }): Promise<GroupRow>;
+  /** Fails `not_found` for an unknown id. */
+  update(id: string, patch: GroupPatch): Promise<GroupRow>;
   /** A user's groups, in order of joining. */
   of(userId: string): Promise<GroupRow[]>;
   idsOf(userId: string): Promise<string[]>;
@@ -180,7 +209,12 @@ export interface MessageStore {
   newestAt(): Promise<number | null>;
   /** A page of one conversation, ascending by seq. */
   history(conversationId: string, query: HistoryQuery): Promise<Message[]>;
-  /** Every conversation of a user that has a message, newest activity first. */
+  /**
+   * Every conversation of a user that has a message, newest activity first. In a
+   * group the user reads from their history floor (`GroupStore.historyFloor`):
+   * `readSeq` is at least the floor, `unread` counts only later messages, and
+   * `lastMessage` is null while every message is at or below it.
+   */
   conversations(userId: string): Promise<ConversationRow[]>;
   /** Sets a user's read mark, never moving it back nor past the conversation's last seq. */
   markRead(userId: string, conversationId: string, seq: number): Promise<void>;

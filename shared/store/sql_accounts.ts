@@ -15,7 +15,8 @@ export class SqlAccountStore implements AccountStore {
   async createUser(row: NewUser): Promise<UserRow> {
     try {
       await this.#db.query(
-        "INSERT INTO users (id, username, username_lower, password_hash, nickname, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        `INSERT INTO users (id, username, username_lower, skeleton, password_hash, nickname, created_at)
+         VALUES ($1, $2, $3, username_skeleton($2), $4, $5, $6)`,
         [
           row.id,
           row.username,
@@ -27,7 +28,10 @@ export class SqlAccountStore implements AccountStore {
       );
     } catch (error) {
       if (error instanceof AppError && error.code === "conflict") {
-        throw new AppError("conflict", `Cannot register "${row.username}": the username is taken`);
+        throw new AppError(
+          "conflict",
+          `Cannot register "${row.username}": the username is taken, or looks like one that is`,
+        );
       }
       throw error;
     }

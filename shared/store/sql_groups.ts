@@ -1,7 +1,7 @@
 /** The group port on SQL: groups, members and roles, and group search. */
 import { AppError } from "../errors.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { GroupRole, GroupRow, GroupStore, NewGroup } from "./mod.ts";
+import type { GroupPatch, GroupRole, GroupRow, GroupStore, NewGroup } from "./mod.ts";
 import { GROUP_COLUMNS, type GroupDbRow, likeEscape, pairsIn, toGroup } from "./sql_rows.ts";
 
 /** Groups and members over an SQL driver whose failures are already AppErrors. */
@@ -15,8 +15,15 @@ export class SqlGroupStore implements GroupStore {
   create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow> {
     return this.#db.transaction(async (tx) => {
       await tx.query(
-        "INSERT INTO groups (id, name, avatar_media_id, owner_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-        [row.id, row.name, row.avatarMediaId, row.ownerId, row.createdAt],
+        "INSERT INTO groups (id, name, avatar_media_id, owner_id, created_at, history) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+          row.id,
+          row.name,
+          row.avatarMediaId,
+          row.ownerId,
+          row.createdAt,
+          row.history ?? "since_join",
+        ],
       );
       const others = [...new Set(memberIds)].filter((id) => id !== row.ownerId);
       await tx.query(
@@ -49,6 +56,16 @@ export class SqlGroupStore implements GroupStore {
     return rows[0]?.role ?? null;
   }
 
+  async historyFloor(groupId: string, userId: string): Promise<number | null> {
+    const rows = await this.#db.query<{ floor: number }>(
+      `SELECT CASE WHEN g.history = 'all' THEN 0 ELSE gm.join_seq END AS floor
+       FROM group_members gm JOIN groups g ON g.id = gm.group_id
+       WHERE gm.group_id = $1 AND gm.user_id = $2`,
+      [groupId, userId],
+    );
+    return rows[0] ? Number(rows[0].floor) : null;
+  }
+
   memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
     return pairsIn(this.#db, "group_members", "group_id", "user_id", pairs);
   }
@@ -75,8 +92,10 @@ export class SqlGroupStore implements GroupStore {
       // Lock the group row so concurrent joins cannot overshoot the size limit.
       await tx.query("SELECT id FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
       const added = await tx.query<{ user_id: string }>(
-        `INSERT INTO group_members (group_id, user_id, role, joined_at)
-         SELECT $1, x, 'member', $2 FROM unnest($3::bigint[]) AS t(x)
+        `INSERT INTO group_members (group_id, user_id, role, joined_at, join_seq)
+         SELECT $1, x, 'member', $2,
+           COALESCE((SELECT c.last_seq FROM conversations c WHERE c.id = 'g:' || $1::bigint), 0)
+         FROM unnest($3::bigint[]) AS t(x)
          ON CONFLICT DO NOTHING RETURNING user_id`,
         [groupId, joinedAt, [...new Set(userIds)]],
       );
@@ -119,14 +138,17 @@ export class SqlGroupStore implements GroupStore {
     });
   }
 
-  async update(
-    id: string,
-    patch: { name?: string; avatarMediaId?: string | null },
-  ): Promise<GroupRow> {
+  async update(id: string, patch: GroupPatch): Promise<GroupRow> {
     await this.#db.query(
-      `UPDATE groups SET name = COALESCE($2, name),
+      `UPDATE groups SET name = COALESCE($2, name), history = COALESCE($5, history),
          avatar_media_id = CASE WHEN $3 THEN $4 ELSE avatar_media_id END WHERE id = $1`,
-      [id, patch.name ?? null, patch.avatarMediaId !== undefined, patch.avatarMediaId ?? null],
+      [
+        id,
+        patch.name ?? null,
+        patch.avatarMediaId !== undefined,
+        patch.avatarMediaId ?? null,
+        patch.history ?? null,
+      ],
     );
     const group = await this.get(id);
     if (!group) throw new AppError("not_found", `Cannot update group "${id}": no such group`);

@@ -137,16 +137,24 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
       last_seq: number;
       read_seq: number;
       unread: number;
+      floor: number;
     }
   >(
-    `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq,
-       COALESCE(r.read_seq, 0) AS read_seq,
+    `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq, f.floor,
+       GREATEST(COALESCE(r.read_seq, 0), f.floor) AS read_seq,
        (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id
-          AND x.seq > COALESCE(r.read_seq, 0) AND x.sender_id <> $1)::int AS unread,
+          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), f.floor) AND x.sender_id <> $1)::int AS unread,
        ${MESSAGE_COLUMNS}
      FROM conversations c
      JOIN messages m ON m.id = c.last_message_id
      LEFT JOIN read_marks r ON r.user_id = $1 AND r.conversation_id = c.id
+     CROSS JOIN LATERAL (
+       SELECT COALESCE((
+         SELECT CASE WHEN g.history = 'all' THEN 0 ELSE gm.join_seq END
+         FROM group_members gm JOIN groups g ON g.id = gm.group_id
+         WHERE gm.group_id = c.group_id AND gm.user_id = $1
+       ), 0) AS floor
+     ) f
      WHERE c.user_a = $1 OR c.user_b = $1
         OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)
      ORDER BY c.updated_at DESC, c.id`,
@@ -162,7 +170,7 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
     lastSeq: Number(row.last_seq),
     readSeq: Number(row.read_seq),
     unread: Number(row.unread),
-    lastMessage: toMessage(row),
+    lastMessage: Number(row.last_seq) > Number(row.floor) ? toMessage(row) : null,
   }));
 }
 

@@ -1,5 +1,5 @@
 /** What the SQL ports share: row-to-value mapping, LIKE escaping and the pair lookup. */
-import type { Content, Message } from "../types.ts";
+import type { Content, GroupHistory, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { GroupRow, UserRow } from "./mod.ts";
 
@@ -26,7 +26,7 @@ export function toUser(row: UserDbRow): UserRow {
 
 /** Columns selecting a group as `GroupDbRow` (from `groups g`). */
 export const GROUP_COLUMNS =
-  "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
+  "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, g.history, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
 
 /** A groups row with its member count. */
 export interface GroupDbRow {
@@ -35,6 +35,7 @@ export interface GroupDbRow {
   avatar_media_id: string | null;
   owner_id: string | null;
   created_at: string;
+  history: GroupHistory;
   member_count: number;
 }
 
@@ -47,6 +48,7 @@ export function toGroup(row: GroupDbRow): GroupRow {
     ownerId: row.owner_id === null ? "" : String(row.owner_id),
     memberCount: Number(row.member_count),
     createdAt: Number(row.created_at),
+    history: row.history,
   };
 }
 

@@ -16,6 +16,18 @@ export function testAccountStore(name: string, open: OpenStore, options: SuiteOp
     assertEquals(await store.accounts.credentials("nobody"), null);
   });
 
+  test("createUser() refuses a username whose confusable skeleton is taken", async (store) => {
+    await user(store, "mild0");
+    await user(store, "wave.1");
+    for (const twin of ["mi1d0", "rnildO", "rniIclo", "MILD0", "vvave.l", "VVave.I", "wave.I"]) {
+      const error = await assertRejects(() => user(store, twin), AppError);
+      assertEquals((error as AppError).code, "conflict", twin);
+    }
+    // Not look-alikes: these differ in what a reader sees.
+    for (const other of ["mild-0", "mi1d", "wave.2", "rnlldo"]) await user(store, other);
+    assertEquals(await store.accounts.credentials("rnildO"), null);
+  });
+
   test("users() returns the users that exist, in the order asked", async (store) => {
     const [a, b] = [await user(store), await user(store)];
     assertEquals(await store.accounts.users([b.id, "999999", a.id]), [b, a]);

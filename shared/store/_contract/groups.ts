@@ -15,6 +15,48 @@ function group(store: Store, ownerId: string, memberIds: string[], name = "g", c
 export function testGroupStore(name: string, open: OpenStore, options: SuiteOptions = {}): void {
   const test = suite(name, open, options);
 
+  test(
+    "historyFloor() is the conversation's last seq at joining under since_join, 0 under all",
+    async (store, clock) => {
+      const [a, b, c] = [await user(store), await user(store), await user(store)];
+      const g = await group(store, a.id, [b.id], "Floors", 1);
+      assertEquals(await store.groups.historyFloor(g.id, a.id), 0);
+      assertEquals(await store.groups.historyFloor(g.id, b.id), 0);
+      assertEquals(await store.groups.historyFloor(g.id, c.id), null, "not a member");
+      await store.messages.save([1, 2, 3].map((n) => ({
+        id: id(),
+        conversationId: `g:${g.id}`,
+        from: a.id,
+        to: { type: "group" as const, id: g.id },
+        content: { type: "text" as const, text: String(n) },
+        sentAt: clock.now(),
+        clientMsgId: `f${n}${g.id}`,
+      })));
+      await store.groups.addMembers(g.id, [c.id], 10, 2);
+      assertEquals(await store.groups.historyFloor(g.id, c.id), 3);
+      assertEquals(await store.groups.historyFloor(g.id, b.id), 0);
+      const open = await store.groups.update(g.id, { history: "all" });
+      assertEquals(open.history, "all");
+      assertEquals(await store.groups.historyFloor(g.id, c.id), 0);
+      assertEquals((await store.groups.update(g.id, { name: "x" })).history, "all", "kept");
+      await store.groups.update(g.id, { history: "since_join" });
+      assertEquals(await store.groups.historyFloor(g.id, c.id), 3);
+      // Leaving and joining again starts from the new join.
+      await store.groups.removeMember(g.id, c.id);
+      await store.messages.save([{
+        id: id(),
+        conversationId: `g:${g.id}`,
+        from: a.id,
+        to: { type: "group", id: g.id },
+        content: { type: "text", text: "4" },
+        sentAt: clock.now(),
+        clientMsgId: `f4${g.id}`,
+      }]);
+      await store.groups.addMembers(g.id, [c.id], 10, 3);
+      assertEquals(await store.groups.historyFloor(g.id, c.id), 4);
+    },
+  );
+
   test("create() makes the owner the first member; get() and role() read it back", async (store) => {
     const [a, b] = [await user(store), await user(store)];
     const created = await group(store, a.id, [b.id, a.id, b.id], "Team", 7);
@@ -25,6 +67,7 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
       ownerId: a.id,
       memberCount: 2,
       createdAt: 7,
+      history: "since_join",
     });
     assertEquals(await store.groups.get(created.id), created);
     assertEquals(await store.groups.get("999999"), null);

@@ -129,6 +129,25 @@ export function testMessageStore(name: string, open: OpenStore, options: SuiteOp
   );
 
   test(
+    "conversations() reads a group from the member's history floor: readSeq, unread and lastMessage",
+    async (store, clock) => {
+      const { a, gconv, groupId } = await setting(store);
+      await store.messages.save(["1", "2"].map((t) => message(clock, gconv, a.id, groupId, t)));
+      const late = await user(store);
+      await store.groups.addMembers(groupId, [late.id], 10, 2);
+      const view = async () => {
+        const row = (await store.messages.conversations(late.id)).find((r) => r.id === gconv);
+        return [row?.lastSeq, row?.readSeq, row?.unread, row?.lastMessage?.content ?? null];
+      };
+      assertEquals(await view(), [2, 2, 0, null], "nothing from before the join");
+      await store.messages.save([message(clock, gconv, a.id, groupId, "3")]);
+      assertEquals(await view(), [3, 2, 1, texts("3")[0]]);
+      await store.groups.update(groupId, { history: "all" });
+      assertEquals(await view(), [3, 0, 3, texts("3")[0]], "history all: from the start");
+    },
+  );
+
+  test(
     "byClientIds() finds the first answer of each key sent since `since`",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
