@@ -81,7 +81,11 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
   const found: string[] = [];
   const check = (what: string, value: string | undefined, pattern: RegExp) => {
     if (value !== undefined && pattern.test(value)) {
-      found.push(`stored ${what} holds a hidden character: ${describe(value)}`);
+      found.push(
+        `stored ${what} holds ${pattern === NUL ? "a NUL" : "a hidden character"}: ${
+          describe(value)
+        }`,
+      );
     }
   };
   for (const user of users) {
@@ -317,7 +321,7 @@ export function summarize(findings: string[]): string[] {
     const key = finding.replace(/^(case|after) \d+[: ]/, "").replace(/; body .*$/, "").replace(
       /: .*\(after frame .*$/,
       "",
-    ).replace(/\d+/g, "N");
+    ).replace(/(NUL|character): .*$/, "$1").replace(/\d+/g, "N");
     const group = groups.get(key) ?? { n: 0, example: finding };
     group.n++;
     groups.set(key, group);

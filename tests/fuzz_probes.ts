@@ -90,9 +90,9 @@ export async function oversizedFrame(
     return `a WebSocket frame declaring ${declared} bytes, sent before auth, was read on past the frame limit: ${
       sent / 1024
     } KiB taken and ${
-      answer === null
+      close === null
         ? `the connection still open after ${waitMs / 1000} s`
-        : `closed with ${answer}`
+        : `then closed with ${close}, not for the frame`
     }`;
   } finally {
     try {
