@@ -10,7 +10,7 @@ import { sha256Hex } from "../shared/token_hash.ts";
 
 /** Largest side of an accepted image, in pixels. */
 const MAX_SIDE = 16_384;
-/** Most pixels of an accepted image (the decoded size a client must hold). */
+/** Most pixels of an accepted image, of all its frames together (what a client must decode). */
 const MAX_PIXELS = 40_000_000;
 
 /** Creates the media part of the logic service. */
@@ -29,17 +29,28 @@ export function media(ctx: Context) {
           "Unsupported upload: expected PNG, JPEG, GIF or WebP bytes",
         );
       }
-      // A small file can claim a huge picture (a decompression bomb): refuse what no client should decode.
+      // A small file can claim a huge picture (a decompression bomb), or hide one in a frame:
+      // refuse what no client should decode.
+      const { width, height } = image;
+      const limits = `at most ${MAX_SIDE} pixels a side and ${MAX_PIXELS / 1e6} megapixels`;
+      if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+        throw new AppError("invalid_argument", `Image ${width}×${height} is too large: ${limits}`);
+      }
       if (
-        image.width !== null && image.height !== null &&
-        (image.width > MAX_SIDE || image.height > MAX_SIDE ||
-          image.width * image.height > MAX_PIXELS)
+        image.frameWidth > MAX_SIDE || image.frameHeight > MAX_SIDE ||
+        image.framePixels > MAX_PIXELS
       ) {
         throw new AppError(
           "invalid_argument",
-          `Image ${image.width}×${image.height} is too large: at most ${MAX_SIDE} pixels a side and ${
-            MAX_PIXELS / 1e6
-          } megapixels`,
+          `Image ${width}×${height} has a frame too large (up to ${image.frameWidth}×${image.frameHeight}): ${limits}`,
+        );
+      }
+      if (image.pixels > MAX_PIXELS) {
+        throw new AppError(
+          "invalid_argument",
+          `Image ${width}×${height} is too large: its ${image.frames} frames hold ${
+            (image.pixels / 1e6).toFixed(1)
+          } megapixels in all; ${limits} in all frames`,
         );
       }
       const row = {
@@ -47,8 +58,8 @@ export function media(ctx: Context) {
         sha256: await sha256Hex(bytes),
         contentType: image.contentType,
         size: bytes.length,
-        width: image.width,
-        height: image.height,
+        width,
+        height,
         ownerId: userId,
         createdAt: ctx.now(),
       };

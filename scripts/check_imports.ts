@@ -18,7 +18,7 @@ const TECHNOLOGY_FILES: Record<string, RegExp> = {
   "@grpc/grpc-js": /(^|\/|_)grpc\.ts$/,
   "@grpc/proto-loader": /(^|\/|_)grpc\.ts$/,
   "playwright-core": /^tests\/browser\.ts$/,
-  "fast-check": /^tests\/fuzz\.ts$/,
+  "fast-check": /^tests\/fuzz(_inputs)?\.ts$/,
   "preact": /^web\//,
 };
 

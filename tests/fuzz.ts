@@ -1,15 +1,36 @@
 /**
- * Fuzzing the server with fast-check: random and mutated HTTP requests (every
- * route of api/routes.ts, with mangled paths, query strings, headers and bodies
- * built from the protocol's shapes) and WebSocket frames (every op, mutated, and
- * garbage), against an embedded server. Passes when there is no 500, no crash,
- * no unhandled error in the server's output, and a normal client keeps chatting
- * throughout.
+ * Fuzzing the server with fast-check: random and mutated HTTP requests (every route of
+ * api/routes.ts, with mangled paths, query strings, headers and bodies built from the protocol's
+ * shapes) and WebSocket frames (every op, mutated, and garbage, signed in and not), their text
+ * laced with NUL, controls, zero-width and bidirectional marks and lone surrogates; and between
+ * batches bounded floods (tests/fuzz_probes.ts). Against an embedded server, whose dependencies
+ * are all in-process and always up, a finding is: any 5xx (503 included), an `unavailable` or
+ * `internal` error frame, a crash, an unhandled error in the server's output, a flood the server
+ * does not bound, a NUL stored in any field or an invisible or bidirectional character in a
+ * stored name, and a normal client failing to chat.
  *   deno task fuzz [--cases 100000] [--seed N]
  */
 import fc from "fast-check";
-import { ROUTES } from "../api/routes.ts";
-import { befriend, newUser, PNG_2x3, type Server, startServer, uniqueName } from "./harness.ts";
+import type { ImClient } from "../client/mod.ts";
+import {
+  describe,
+  type FuzzIds,
+  type HttpCase,
+  httpCase,
+  percentEncode,
+  wsCase,
+} from "./fuzz_inputs.ts";
+import { oversizedFrame, readFlood, unackedPushes } from "./fuzz_probes.ts";
+import {
+  befriend,
+  newUser,
+  PNG_2x3,
+  residentBytes,
+  type Server,
+  startServer,
+  uniqueName,
+} from "./harness.ts";
+import { privateConversationId } from "../shared/types.ts";
 
 /** What a fuzz run found. */
 export interface FuzzReport {
@@ -17,165 +38,32 @@ export interface FuzzReport {
   http: number;
   ws: number;
   statuses: Record<string, number>;
-  /** Cases that broke a rule: a 500, a dead server, a normal client failing. */
+  /** Cases that broke a rule: a 5xx, a dead server, an unbounded flood, a normal client failing. */
   findings: string[];
+  /** What each flood probe saw, and the server's resident memory. */
+  notes: string[];
   seed: number;
   seconds: number;
 }
 
-const FIELDS = [
-  "username",
-  "password",
-  "nickname",
-  "avatar",
-  "userId",
-  "note",
-  "name",
-  "memberIds",
-  "userIds",
-  "to",
-  "type",
-  "id",
-  "clientMsgId",
-  "content",
-  "text",
-  "mediaId",
-  "conversationId",
-  "seq",
-  "token",
-  "op",
-  "q",
-  "limit",
-  "after",
-  "before",
-];
+/** Cases between two rounds of flood probes (the first round runs before any case). */
+const PROBE_EVERY = 3200;
+/** More pushes pending ack on one connection than any client following the protocol holds. */
+const UNACKED_BOUND = 5000;
+/** Growth of the server's resident memory that counts as a finding. */
+const RSS_GROWTH = 300 * 1024 * 1024;
 
-/** Any JSON value, with the protocol's field names and type confusions likely. */
-function jsonValue(ids: string[]): fc.Arbitrary<unknown> {
-  const leaf = fc.oneof(
-    fc.string(),
-    fc.string({ unit: "grapheme", maxLength: 300 }),
-    fc.constantFrom(
-      ...ids,
-      "",
-      "0",
-      "-1",
-      "1e400",
-      "9".repeat(40),
-      "user",
-      "group",
-      "text",
-      "image",
-    ),
-    fc.integer(),
-    fc.double(),
-    fc.boolean(),
-    fc.constant(null),
-    fc.constant("x".repeat(70_000)),
-  );
-  return fc.letrec((tie) => ({
-    value: fc.oneof(
-      { depthSize: "small", withCrossShrink: true },
-      leaf,
-      tie("array"),
-      tie("object"),
-    ),
-    array: fc.array(tie("value"), { maxLength: 5 }),
-    object: fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string()), tie("value"), {
-      maxKeys: 6,
-    }),
-  })).value;
-}
-
-/** A request body: JSON of the protocol's shapes, broken JSON, deep nesting or raw bytes. */
-function body(ids: string[]): fc.Arbitrary<string | Uint8Array | undefined> {
-  const json = jsonValue(ids);
-  return fc.oneof(
-    json.map((v) => JSON.stringify(v)),
-    json.map((v) => JSON.stringify(v).slice(0, -1)),
-    fc.integer({ min: 1, max: 5000 }).map((n) => "[".repeat(n) + "]".repeat(n)),
-    fc.uint8Array({ maxLength: 2000 }),
-    fc.constant(PNG_2x3 as Uint8Array),
-    fc.constant(undefined),
-    fc.string(),
-  );
-}
-
-interface Ctx {
-  url: string;
-  tokens: string[];
-  ids: string[];
-}
-
-/** An HTTP request against one of the routes, its path, query and headers mangled. */
-function httpCase(ctx: Ctx) {
-  const routes = ROUTES.filter((r) => r.path !== "/api/auth/logout");
-  return fc.record({
-    route: fc.constantFrom(...routes),
-    // Mostly the route's own method, ids and a valid token, so most cases reach logic.
-    method: fc.oneof(
-      { weight: 6, arbitrary: fc.constant("") },
-      { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PATCH", "DELETE", "PUT") },
-    ),
-    params: fc.array(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.constantFrom(...ctx.ids) },
-        { weight: 1, arbitrary: fc.string() },
-        { weight: 1, arbitrary: fc.constantFrom("%", "%00", "..", "%2F", "0", "-1") },
-      ),
-      { minLength: 3, maxLength: 3 },
-    ),
-    query: fc.dictionary(fc.constantFrom("q", "limit", "after", "before", "x"), fc.string(), {
-      maxKeys: 3,
-    }),
-    auth: fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(...ctx.tokens).map((t) => `Bearer ${t}`) },
-      { weight: 1, arbitrary: fc.constant(undefined) },
-      { weight: 1, arbitrary: fc.string().map((s) => `Bearer ${s}`) },
-      { weight: 1, arbitrary: fc.string() },
-    ),
-    contentType: fc.constantFrom(undefined, "application/json", "text/plain", "image/png", "x/y"),
-    body: body(ctx.ids),
-  });
-}
-
-/** A WebSocket frame: every op with mutated fields, or garbage. */
-function wsCase(ctx: Ctx) {
-  const json = jsonValue(ctx.ids);
-  return fc.oneof(
-    fc.record({
-      op: fc.constantFrom("send", "ack", "read", "ping", "auth", "nope"),
-      clientMsgId: fc.oneof(fc.string(), json),
-      to: fc.oneof(
-        fc.record({ type: fc.constantFrom("user", "group", "x"), id: fc.constantFrom(...ctx.ids) }),
-        json,
-      ),
-      content: fc.oneof(
-        fc.record({ type: fc.constantFrom("text", "image"), text: fc.string() }),
-        json,
-      ),
-      conversationId: fc.oneof(fc.string(), fc.constantFrom(...ctx.ids.map((id) => `g:${id}`))),
-      seq: fc.oneof(fc.integer(), json),
-    }, { requiredKeys: ["op"] }).map((frame) => JSON.stringify(frame)),
-    json.map((v) => JSON.stringify(v)),
-    fc.string(),
-    fc.integer({ min: 1, max: 3000 }).map((n) => `{"op":"send","to":${"[".repeat(n)}`),
-  );
-}
-
-type HttpCase = ReturnType<typeof httpCase> extends fc.Arbitrary<infer T> ? T : never;
-
-async function runHttp(ctx: Ctx, c: HttpCase): Promise<number> {
+async function runHttp(url: string, c: HttpCase): Promise<number> {
   let p = 0;
   const path = c.route.path.split("/").map((seg) =>
-    seg.startsWith(":") ? encodeURIComponent(c.params[p++ % 3]) : seg
+    seg.startsWith(":") ? percentEncode(c.params[p++ % 3]) : seg
   ).join("/");
-  const query = new URLSearchParams(c.query).toString();
+  const query = Object.entries(c.query).map(([k, v]) => `${k}=${percentEncode(v)}`).join("&");
   const headers: Record<string, string> = {};
   if (c.auth !== undefined) headers.authorization = c.auth.replace(/[^\x20-\x7e]/g, "");
   if (c.contentType) headers["content-type"] = c.contentType;
   const method = c.method || c.route.method;
-  const response = await fetch(`${ctx.url}${path}${query ? `?${query}` : ""}`, {
+  const response = await fetch(`${url}${path}${query ? `?${query}` : ""}`, {
     method,
     headers,
     body: method === "GET" ? undefined : (c.body as BodyInit | undefined),
@@ -184,7 +72,61 @@ async function runHttp(ctx: Ctx, c: HttpCase): Promise<number> {
   return response.status;
 }
 
-/** Runs `cases` fuzz cases; returns what it found. */
+/** NUL anywhere, or (in names people are known by) controls, invisible and bidi marks. */
+const NUL = /\0/;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/** Findings in what the fuzzer's users hold: their profiles, groups, requests and messages. */
+async function storedFields(users: ImClient[]): Promise<string[]> {
+  const found: string[] = [];
+  const check = (what: string, value: string | undefined, pattern: RegExp) => {
+    if (value !== undefined && pattern.test(value)) {
+      found.push(
+        `stored ${what} holds ${pattern === NUL ? "a NUL" : "a hidden character"}: ${
+          describe(value)
+        }`,
+      );
+    }
+  };
+  for (const user of users) {
+    check("nickname", (await user.me()).nickname, HIDDEN);
+    for (const { group } of await user.groups()) check("group name", group.name, HIDDEN);
+    const { incoming, outgoing } = await user.friendRequests();
+    for (const r of [...incoming, ...outgoing]) check("friend request note", r.note, NUL);
+    for (const c of await user.conversations()) {
+      for (const m of await user.history(c.id, { limit: 100 })) {
+        if (m.content.type === "text") check("message text", m.content.text, NUL);
+      }
+    }
+  }
+  return found;
+}
+
+/** A socket for random frames, signed in or not; error frames that mean a failure are findings. */
+async function fuzzSocket(wsUrl: string, token: string | null, findings: string[]) {
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const socket = { ws, last: "" };
+  ws.onmessage = (e) => {
+    const frame = JSON.parse(e.data);
+    if (frame.op === "error" && (frame.code === "unavailable" || frame.code === "internal")) {
+      findings.push(
+        `a WebSocket ${
+          token ? "" : "before auth "
+        }answered ${frame.code} while every dependency is up: ${frame.message} (after frame ${
+          describe(socket.last)
+        })`,
+      );
+    }
+  };
+  if (token) ws.send(JSON.stringify({ op: "auth", token }));
+  return socket;
+}
+
+/** Runs `cases` fuzz cases and the flood probes; returns what it found. */
 export async function fuzz(
   { cases, seed = Date.now() % 2 ** 31, progress = () => {} }: {
     cases: number;
@@ -202,23 +144,38 @@ export async function fuzz(
     ws: 0,
     statuses: {},
     findings: [],
+    notes: [],
     seed,
     seconds: 0,
   };
+  const rss = async () => server.process ? await residentBytes(server.process.pid) : null;
+  const mb = (bytes: number | null) => bytes === null ? "?" : `${(bytes / 2 ** 20).toFixed(0)} MB`;
   try {
     // The fuzzer's own users (it may change their profiles and friendships) ...
     const [f1, f2] = [await newUser(server.url), await newUser(server.url)];
     await befriend(f1, f2);
     const group = await f1.createGroup(uniqueName("fz"), [f2.self!.id]);
     const media = await f1.uploadMedia(PNG_2x3, "image/png");
-    const ctx: Ctx = {
-      url: server.url,
+    const ctx: FuzzIds = {
       tokens: [f1.token!, f2.token!],
-      ids: [f1.self!.id, f2.self!.id, group.id, media.id, `u:${f1.self!.id}:${f2.self!.id}`],
+      ids: [
+        f1.self!.id,
+        f2.self!.id,
+        group.id,
+        media.id,
+        privateConversationId(f1.self!.id, f2.self!.id),
+      ],
     };
-    // ... and a normal pair it never touches, who must keep chatting throughout.
+    // ... a normal pair it never touches, who must keep chatting throughout ...
     const [n1, n2] = [await newUser(server.url), await newUser(server.url)];
     await befriend(n1, n2);
+    // ... and a pair for the flood probes, friends with no socket of their own.
+    const [p1, p2] = [
+      await newUser(server.url, { connect: false }),
+      await newUser(server.url, { connect: false }),
+    ];
+    await befriend(p1, p2);
+    const probePair = privateConversationId((await p1.me()).id, (await p2.me()).id);
     let normalSeq = 0;
     const normal = async (at: number) => {
       const got = new Promise<void>((resolve, reject) => {
@@ -239,27 +196,47 @@ export async function fuzz(
         report.findings.push(`after ${at} cases, a normal client: ${error}`)
       );
     };
-
-    const sockets: WebSocket[] = [];
-    const socket = async () => {
-      const ws = new WebSocket(await f1.connectUrl());
-      await new Promise((resolve, reject) => {
-        ws.onopen = resolve;
-        ws.onerror = reject;
-      });
-      ws.onmessage = () => {};
-      ws.send(JSON.stringify({ op: "auth", token: f1.token }));
-      sockets.push(ws);
-      return ws;
+    const probes = async (round: number) => {
+      const found = [
+        await oversizedFrame(await f1.connectUrl()),
+        await readFlood(await p1.connectUrl(), p1.token!, probePair),
+        round % 3 === 0
+          ? await unackedPushes(
+            { wsUrl: await p1.connectUrl(), token: p1.token! },
+            { wsUrl: await p2.connectUrl(), token: p2.token!, id: (await p2.me()).id },
+            {
+              bound: UNACKED_BOUND,
+              pushes: UNACKED_BOUND + 500,
+              run: round,
+            },
+          )
+          : null,
+      ].filter((f): f is string => f !== null);
+      report.findings.push(...found.map((f) => `probe round ${round}: ${f}`));
+      report.notes.push(
+        `probe round ${round}: ${found.length} finding(s), server RSS ${mb(await rss())}`,
+      );
     };
-    let ws = await socket();
+
+    const rssStart = await rss();
+    let rssPeak = rssStart ?? 0;
+    const sockets: { ws: WebSocket; last: string }[] = [];
+    const open = async (token: string | null) => {
+      const s = await fuzzSocket(await f1.connectUrl(), token, report.findings);
+      sockets.push(s);
+      return s;
+    };
+    let signed = await open(f1.token!);
+    let anonymous = await open(null);
 
     const arbitrary = fc.oneof(
-      { weight: 3, arbitrary: httpCase(ctx).map((c) => ({ kind: "http" as const, c })) },
-      { weight: 1, arbitrary: wsCase(ctx).map((frame) => ({ kind: "ws" as const, frame })) },
+      { weight: 6, arbitrary: httpCase(ctx).map((c) => ({ kind: "http" as const, c })) },
+      { weight: 2, arbitrary: wsCase(ctx).map((frame) => ({ kind: "ws" as const, frame })) },
+      { weight: 1, arbitrary: wsCase(ctx).map((frame) => ({ kind: "anon" as const, frame })) },
     );
     const BATCH = 32;
     for (let done = 0; done < cases; done += BATCH) {
+      if (done % PROBE_EVERY === 0) await probes(done / PROBE_EVERY);
       const batch = fc.sample(arbitrary, {
         numRuns: Math.min(BATCH, cases - done),
         seed: seed + done,
@@ -269,19 +246,28 @@ export async function fuzz(
         try {
           if (item.kind === "http") {
             report.http++;
-            const status = await runHttp(ctx, item.c);
+            const status = await runHttp(server.url, item.c);
             report.statuses[status] = (report.statuses[status] ?? 0) + 1;
-            if (status >= 500 && status !== 503) {
+            if (status >= 500) {
               report.findings.push(
                 `case ${n}: ${
                   item.c.method || item.c.route.method
-                } ${item.c.route.path} answered ${status}`,
+                } ${item.c.route.path} answered ${status}${
+                  status === 503 ? " while every dependency is up" : ""
+                }; body ${describe(item.c.body)}, query ${describe(JSON.stringify(item.c.query))}`,
               );
             }
           } else {
             report.ws++;
-            if (ws.readyState !== WebSocket.OPEN) ws = await socket();
-            ws.send(item.frame);
+            if (item.kind === "ws" && signed.ws.readyState !== WebSocket.OPEN) {
+              signed = await open(f1.token!);
+            }
+            if (item.kind === "anon" && anonymous.ws.readyState !== WebSocket.OPEN) {
+              anonymous = await open(null);
+            }
+            const socket = item.kind === "ws" ? signed : anonymous;
+            socket.last = item.frame;
+            socket.ws.send(item.frame);
           }
         } catch (error) {
           report.findings.push(`case ${n}: ${error instanceof Error ? error.message : error}`);
@@ -295,11 +281,25 @@ export async function fuzz(
         report.findings.push(`the server exited after ${done} cases`);
         break;
       }
-      if ((done / BATCH) % 50 === 0) await normal(done);
+      if ((done / BATCH) % 50 === 0) {
+        await normal(done);
+        rssPeak = Math.max(rssPeak, (await rss()) ?? 0);
+      }
       progress(report.cases);
     }
     await normal(report.cases);
-    for (const s of sockets) s.close();
+    for (const s of sockets) s.ws.close();
+    report.findings.push(...await storedFields([f1, f2]));
+    const rssEnd = await rss();
+    rssPeak = Math.max(rssPeak, rssEnd ?? 0);
+    report.notes.push(
+      `server RSS: ${mb(rssStart)} at the start, ${mb(rssPeak)} at the peak, ${
+        mb(rssEnd)
+      } at the end`,
+    );
+    if (rssStart !== null && rssPeak - rssStart > RSS_GROWTH) {
+      report.findings.push(`the server's resident memory grew by ${mb(rssPeak - rssStart)}`);
+    }
     await Promise.all([f1.close(), f2.close(), n1.close(), n2.close()]);
   } finally {
     await server.stop("SIGTERM");
@@ -312,6 +312,23 @@ export async function fuzz(
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/** Findings grouped by what they say, case numbers and bodies aside, most frequent first. */
+export function summarize(findings: string[]): string[] {
+  const groups = new Map<string, { n: number; example: string }>();
+  for (const finding of findings) {
+    const key = finding.replace(/^(case|after) \d+[: ]/, "").replace(/; body .*$/, "").replace(
+      /: .*\(after frame .*$/,
+      "",
+    ).replace(/(NUL|character): .*$/, "$1").replace(/\d+/g, "N");
+    const group = groups.get(key) ?? { n: 0, example: finding };
+    group.n++;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => b.n - a.n).map((g) =>
+    `${g.n}× ${g.example.slice(0, 400)}`
+  );
 }
 
 if (import.meta.main) {
@@ -331,7 +348,8 @@ if (import.meta.main) {
     } s, seed ${report.seed}`,
   );
   console.log(`statuses: ${JSON.stringify(report.statuses)}`);
-  console.log(`findings: ${report.findings.length}`);
-  for (const finding of report.findings.slice(0, 50)) console.log(`  ${finding}`);
+  for (const note of report.notes) console.log(note);
+  console.log(`findings: ${report.findings.length}, by kind (an example of each):`);
+  for (const line of summarize(report.findings).slice(0, 50)) console.log(`  ${line}`);
   Deno.exit(report.findings.length === 0 ? 0 : 1);
 }

@@ -271,3 +271,20 @@ export function upgradeRequest(
     },
   });
 }
+
+/**
+ * A process's resident memory in bytes, from /proc/<pid>/status (Deno grants reading /proc only
+ * with --allow-all; without it, from `ps`).
+ */
+export async function residentBytes(pid: number): Promise<number> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    if (kb) return Number(kb[1]) * 1024;
+  } catch {
+    // Not readable here: ask ps.
+  }
+  const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
+    .output();
+  return Number(new TextDecoder().decode(stdout).trim()) * 1024;
+}

@@ -103,4 +103,11 @@ export const TOOLING_VARIABLES = {
     meaning: "members of the fault suite's group",
     readBy: ["tests"],
   },
+  IM_FLOOD_SECONDS: {
+    type: "string",
+    default: "60",
+    example: "15",
+    meaning: "seconds the send-flood memory test sends at the rate limit",
+    readBy: ["tests"],
+  },
 } as const satisfies Record<`IM_${string}`, Variable>;

@@ -1,0 +1,282 @@
+/**
+ * What the fuzzer sends: text with the characters that break things (NUL, controls,
+ * zero-width and bidirectional marks, lone surrogates) in every text field, JSON of the
+ * protocol's shapes, HTTP requests against every route and WebSocket frames of every op.
+ */
+import fc from "fast-check";
+import { ROUTES } from "../api/routes.ts";
+import { PNG_2x3 } from "./harness.ts";
+
+/** The ids the fuzzer's cases refer to: its users, their group, media and conversation. */
+export interface FuzzIds {
+  ids: string[];
+  tokens: string[];
+}
+
+/** Characters that found problems before: each must be refused or kept harmless. */
+export const HOSTILE_CHARS = [
+  "\0",
+  "\x01",
+  "\x08",
+  "\x1b",
+  "\x7f",
+  "\x85",
+  "\u00ad",
+  "\u0301",
+  "\u061c",
+  "\u200b",
+  "\u200c",
+  "\u200d",
+  "\u200e",
+  "\u200f",
+  "\u202a",
+  "\u202b",
+  "\u202c",
+  "\u202d",
+  "\u202e",
+  "\u2060",
+  "\u2066",
+  "\u2067",
+  "\u2068",
+  "\u2069",
+  "\ufeff",
+  "\ufffe",
+  "\uffff",
+  "\ud800",
+  "\udbff",
+  "\udc00",
+  "\udfff",
+] as const;
+
+/** Text: printable, any code point, or (most often) a plausible name laced with hostile characters. */
+export function text(): fc.Arbitrary<string> {
+  // NUL gets a quarter of the hostile picks: one in a text field took the server to 503.
+  const hostile = fc.oneof(
+    { weight: 1, arbitrary: fc.constant("\0") },
+    { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_CHARS) },
+  );
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.string() },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
+    {
+      weight: 3,
+      arbitrary: fc.array(fc.oneof(fc.string({ minLength: 1, maxLength: 6 }), hostile), {
+        minLength: 1,
+        maxLength: 5,
+      }).map((parts) => parts.join("")),
+    },
+  );
+}
+
+/**
+ * Percent-encodes as a client that writes UTF-16 code units would: a lone surrogate becomes its
+ * three bytes (invalid UTF-8), which `encodeURIComponent` would throw on.
+ */
+export function percentEncode(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    const pair = unit >= 0xd800 && unit <= 0xdbff && i + 1 < s.length &&
+      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    if (pair) {
+      out += encodeURIComponent(s.slice(i, i + 2));
+      i++;
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`).join("");
+    } else {
+      out += encodeURIComponent(s[i]);
+    }
+  }
+  return out;
+}
+
+const FIELDS = [
+  "username",
+  "password",
+  "nickname",
+  "avatar",
+  "userId",
+  "note",
+  "name",
+  "memberIds",
+  "userIds",
+  "to",
+  "type",
+  "id",
+  "clientMsgId",
+  "content",
+  "text",
+  "mediaId",
+  "conversationId",
+  "seq",
+  "token",
+  "op",
+  "q",
+  "limit",
+  "after",
+  "before",
+];
+
+/** Any JSON value, with the protocol's field names and type confusions likely. */
+function jsonValue(ids: string[]): fc.Arbitrary<unknown> {
+  const leaf = fc.oneof(
+    text(),
+    fc.string({ unit: "grapheme", maxLength: 300 }),
+    fc.constantFrom(
+      ...ids,
+      "",
+      "0",
+      "-1",
+      "1e400",
+      "9".repeat(40),
+      "user",
+      "group",
+      "text",
+      "image",
+    ),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant("x".repeat(70_000)),
+  );
+  return fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      tie("array"),
+      tie("object"),
+    ),
+    array: fc.array(tie("value"), { maxLength: 5 }),
+    object: fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), text()), tie("value"), {
+      maxKeys: 6,
+    }),
+  })).value;
+}
+
+/** The body each route expects, its text fields hostile: these reach the logic and the store. */
+function shapedBody(route: string, ids: string[]): fc.Arbitrary<unknown> | null {
+  const id = fc.constantFrom(...ids);
+  const t = text();
+  const partial = { requiredKeys: [] as never[] };
+  switch (route) {
+    case "POST /api/auth/register":
+    case "POST /api/auth/login":
+      return fc.record({ username: t, password: fc.oneof(t, fc.constant("correct horse")) });
+    case "PATCH /api/me":
+      return fc.record({ nickname: t, avatar: fc.oneof(id, t) }, partial);
+    case "POST /api/friends/requests":
+      return fc.record({ userId: id, note: t }, { requiredKeys: ["userId"] });
+    case "POST /api/groups":
+      return fc.record({ name: t, memberIds: fc.array(id, { maxLength: 2 }) }, {
+        requiredKeys: ["name"],
+      });
+    case "PATCH /api/groups/:id":
+      return fc.record({ name: t, avatar: fc.oneof(id, t) }, partial);
+    case "POST /api/groups/:id/members":
+      return fc.record({ userIds: fc.array(fc.oneof(id, t), { maxLength: 3 }) });
+    case "POST /api/messages":
+      return fc.record({
+        clientMsgId: t,
+        to: fc.record({ type: fc.constantFrom("user", "group"), id }),
+        content: fc.record({ type: fc.constant("text"), text: t }),
+      });
+    default:
+      return null;
+  }
+}
+
+/** A request body: the route's shape, JSON of the protocol's shapes, broken JSON or raw bytes. */
+function body(route: string, ids: string[]): fc.Arbitrary<string | Uint8Array | undefined> {
+  const json = jsonValue(ids);
+  const shaped = shapedBody(route, ids);
+  return fc.oneof(
+    {
+      weight: 3,
+      arbitrary: shaped ? shaped.map((v) => JSON.stringify(v)) : json.map((v) => JSON.stringify(v)),
+    },
+    json.map((v) => JSON.stringify(v)),
+    json.map((v) => JSON.stringify(v).slice(0, -1)),
+    fc.integer({ min: 1, max: 5000 }).map((n) => "[".repeat(n) + "]".repeat(n)),
+    fc.uint8Array({ maxLength: 2000 }),
+    fc.constant(PNG_2x3 as Uint8Array),
+    fc.constant(undefined),
+    text(),
+  );
+}
+
+/** An HTTP request against one of the routes, its path, query and headers mangled. */
+export function httpCase({ ids, tokens }: FuzzIds) {
+  const routes = ROUTES.filter((r) => r.path !== "/api/auth/logout");
+  return fc.constantFrom(...routes).chain((route) =>
+    fc.record({
+      route: fc.constant(route),
+      // Mostly the route's own method, ids and a valid token, so most cases reach logic.
+      method: fc.oneof(
+        { weight: 6, arbitrary: fc.constant("") },
+        { weight: 1, arbitrary: fc.constantFrom("GET", "POST", "PATCH", "DELETE", "PUT") },
+      ),
+      params: fc.array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...ids) },
+          { weight: 1, arbitrary: text() },
+          { weight: 1, arbitrary: fc.constantFrom("%", "%00", "..", "%2F", "0", "-1") },
+        ),
+        { minLength: 3, maxLength: 3 },
+      ),
+      query: fc.dictionary(fc.constantFrom("q", "limit", "after", "before", "x"), text(), {
+        maxKeys: 3,
+      }),
+      auth: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...tokens).map((t) => `Bearer ${t}`) },
+        { weight: 1, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.string().map((s) => `Bearer ${s}`) },
+        { weight: 1, arbitrary: fc.string() },
+      ),
+      contentType: fc.constantFrom(undefined, "application/json", "text/plain", "image/png", "x/y"),
+      body: body(`${route.method} ${route.path}`, ids),
+    })
+  );
+}
+
+/** One HTTP case. */
+export type HttpCase = ReturnType<typeof httpCase> extends fc.Arbitrary<infer T> ? T : never;
+
+/** A WebSocket frame: every op with mutated fields and hostile text, or garbage. */
+export function wsCase({ ids }: FuzzIds): fc.Arbitrary<string> {
+  const json = jsonValue(ids);
+  return fc.oneof(
+    fc.record({
+      op: fc.constantFrom("send", "ack", "read", "ping", "auth", "typing", "nope"),
+      clientMsgId: fc.oneof(text(), json),
+      to: fc.oneof(
+        fc.record({ type: fc.constantFrom("user", "group", "x"), id: fc.constantFrom(...ids) }),
+        json,
+      ),
+      content: fc.oneof(
+        fc.record({ type: fc.constantFrom("text", "image"), text: text() }),
+        json,
+      ),
+      conversationId: fc.oneof(text(), fc.constantFrom(...ids.map((id) => `g:${id}`))),
+      seq: fc.oneof(fc.integer(), json),
+      token: fc.oneof(text(), json),
+    }, { requiredKeys: ["op"] }).map((frame) => JSON.stringify(frame)),
+    json.map((v) => JSON.stringify(v)),
+    text(),
+    fc.integer({ min: 1, max: 3000 }).map((n) => `{"op":"send","to":${"[".repeat(n)}`),
+  );
+}
+
+/** Describes a case's body for a finding: short, with invisible characters escaped. */
+export function describe(value: unknown): string {
+  const s = typeof value === "string"
+    ? value
+    : value instanceof Uint8Array
+    ? `${value.length} bytes`
+    : String(value);
+  return JSON.stringify(s.slice(0, 160)).replace(
+    /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
