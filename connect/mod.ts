@@ -45,6 +45,8 @@ export interface ConnectOptions {
   maxConnectionsPerUser?: number;
   /** Sockets one client address may hold open on this server; the next upgrade gets 429. */
   maxConnectionsPerAddress?: number;
+  /** Sockets one client address may hold open before they authenticate; the next upgrade gets 429. */
+  maxUnauthenticatedPerAddress?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -52,8 +54,8 @@ export interface ConnectOptions {
 export interface Connect {
   /**
    * The `/ws` front door, for every entry point: checks the request (a
-   * WebSocket upgrade, not shutting down, the client address under its cap, the
-   * page's Origin allowed), upgrades it and starts the session.
+   * WebSocket upgrade, not shutting down, the client address under its caps, the
+   * page's Origin allowed); the socket it accepts starts a session.
    */
   readonly upgrade: FrontDoor;
   /** What task calls. */
@@ -89,6 +91,7 @@ export function createConnect(options: ConnectOptions): Connect {
     allowedOrigins = [],
     maxConnectionsPerUser = 20,
     maxConnectionsPerAddress = 5000,
+    maxUnauthenticatedPerAddress = 50,
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
   const fanout = new Fanout({ hash, buckets, bucketRate, bucketBurst, redeliverMs });
@@ -111,6 +114,7 @@ export function createConnect(options: ConnectOptions): Connect {
   return {
     upgrade: frontDoor({
       addresses: new AddressLimit(maxConnectionsPerAddress),
+      maxUnauthenticatedPerAddress,
       allowedOrigins,
       closing: () => closing,
       accept: (socket) => pipeline.open(socket),
