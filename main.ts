@@ -65,7 +65,10 @@ async function main(): Promise<void> {
     host: config.http.host,
     port: config.http.port,
     limits: config.http,
-    handler: (request, address) => api.handle(request, address),
+    handler: (request, address) =>
+      new URL(request.url).pathname === "/ws"
+        ? connect.notAnUpgrade()
+        : api.handle(request, address),
     webSockets: {
       frameBytes: config.connect.frameBytes,
       upgrade: (request, address) =>

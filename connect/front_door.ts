@@ -61,6 +61,14 @@ class Unauthenticated {
 
 const refuse = (response: Response): UpgradeAnswer => ({ refuse: response });
 
+/** The answer to a request for `/ws` that is no WebSocket upgrade: 400. */
+export function notAnUpgrade(onError: (error: unknown, context: string) => void): Response {
+  return errorResponse(
+    new AppError("invalid_argument", "Expected a WebSocket upgrade"),
+    (error) => onError(error, "upgrade"),
+  );
+}
+
 /**
  * Creates the front door. In order: a request that is no WebSocket upgrade gets
  * 400, a server shutting down 503, an address at its cap of sockets, or of
@@ -76,9 +84,7 @@ export function frontDoor(
   const unauthenticated = new Unauthenticated();
   return (request, address) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return refuse(
-        errorResponse(new AppError("invalid_argument", "Expected a WebSocket upgrade"), log),
-      );
+      return refuse(notAnUpgrade(onError));
     }
     if (closing()) return refuse(new Response("shutting down", { status: 503 }));
     const refusal = upgradeRefusal(request, address, { addresses, allowedOrigins }) ??

@@ -57,6 +57,7 @@ const http = await serveHttp({
   handler: (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
+    if (path === "/ws") return connect.notAnUpgrade();
     if (path === "/readyz") {
       return logic.ready().then(
         () => Response.json({ status: "ready" }),

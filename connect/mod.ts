@@ -10,7 +10,7 @@ import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectService } from "../shared/rpc/connect.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { Fanout } from "./fanout.ts";
-import { type FrontDoor, frontDoor } from "./front_door.ts";
+import { type FrontDoor, frontDoor, notAnUpgrade } from "./front_door.ts";
 import { AddressLimit } from "./limits.ts";
 import { FramePipeline } from "./pipeline.ts";
 
@@ -58,6 +58,8 @@ export interface Connect {
    * page's Origin allowed); the socket it accepts starts a session.
    */
   readonly upgrade: FrontDoor;
+  /** The answer to a plain request for `/ws` (no upgrade): 400. */
+  notAnUpgrade(): Response;
   /** What task calls. */
   readonly service: ConnectService;
   /** Open connections. */
@@ -120,6 +122,7 @@ export function createConnect(options: ConnectOptions): Connect {
       accept: (socket) => pipeline.open(socket),
       onError,
     }),
+    notAnUpgrade: () => notAnUpgrade(onError),
     service: fanout.service,
     get size() {
       return pipeline.size;

@@ -177,16 +177,20 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
   // those over the ceiling; a full queue must fit in the reserve, or accept fails with EMFILE.
   const backlog = Math.max(8, Math.min(511, Math.floor((spare - ceiling) / 2)));
   const plain = new PerAddress(limits.httpConnectionsPerAddress);
-  /** Sockets counted against their address as plain HTTP (until upgraded or closed). */
-  const counted = new WeakSet<Socket>();
+  /** The address of each socket counted as plain HTTP (until upgraded or closed). */
+  const counted = new WeakMap<Socket, string>();
   const addressOf = (socket: Socket) => socket.remoteAddress ?? "";
   const release = (socket: Socket) => {
-    if (counted.delete(socket)) plain.release(addressOf(socket));
+    const address = counted.get(socket);
+    if (address === undefined) return;
+    counted.delete(socket);
+    plain.release(address);
   };
 
   const server = http.createServer({
     headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: 0,
+    // A whole request (the API's own limit on a body's time is shorter).
+    requestTimeout: Math.max(120_000, limits.headersTimeoutMs),
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   });
@@ -196,10 +200,9 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
   server.on("connection", (socket: Socket) => {
     const address = addressOf(socket);
     if (!plain.take(address)) return void socket.destroy();
-    counted.add(socket);
+    counted.set(socket, address);
     socket.once("close", () => release(socket));
   });
-  server.on("clientError", (_error: Error, socket: Socket) => socket.destroy());
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const request = toRequest(req, true);
     if (!request) return void res.writeHead(400).end();
@@ -257,8 +260,11 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
     port: boundPort,
     shutdown: () =>
       new Promise<void>((resolve) => {
-        // Requests under way get a few seconds to finish.
-        const late = setTimeout(() => server.closeAllConnections(), 5000);
+        // Requests under way get a few seconds to finish (WebSockets were closed by their owner).
+        const late = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 5000);
         server.close(() => {
           clearTimeout(late);
           resolve();
