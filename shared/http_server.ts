@@ -14,7 +14,6 @@
  */
 import http from "node:http";
 import type { Socket } from "node:net";
-import { Readable } from "node:stream";
 // @ts-types="@types/ws"
 import { WebSocketServer } from "ws";
 
@@ -112,18 +111,57 @@ class PerAddress {
   }
 }
 
-/** A web Request for a node request head (the body streamed), or null when its URL is not valid. */
-function toRequest(message: http.IncomingMessage, withBody: boolean): Request | null {
+/**
+ * A request body as a web stream read from the node request as the handler pulls; `dump()`,
+ * once the response is written, discards whatever the handler did not read (as node does), so
+ * a keep-alive connection is not left stuck behind an unread body.
+ */
+function bodyOf(message: http.IncomingMessage): {
+  stream: ReadableStream<Uint8Array>;
+  dump: () => void;
+} {
+  let open = true;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      message.pause();
+      message.on("data", (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) message.pause();
+      });
+      message.once("end", () => open && (open = false, controller.close()));
+      message.once("error", (error) => open && (open = false, controller.error(error)));
+    },
+    pull() {
+      message.resume();
+    },
+    cancel() {
+      open = false;
+      message.resume();
+    },
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+  return {
+    stream,
+    dump() {
+      open = false;
+      message.resume();
+    },
+  };
+}
+
+/** A web Request for a node request head, or null when its URL is not valid. */
+function toRequest(
+  message: http.IncomingMessage,
+  body: ReadableStream<Uint8Array> | null,
+): Request | null {
   const headers = new Headers();
   const raw = message.rawHeaders;
   try {
     for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
     const url = new URL(message.url ?? "/", `http://${message.headers.host || "localhost"}`);
     const method = message.method ?? "GET";
-    const body = withBody && method !== "GET" && method !== "HEAD"
-      ? Readable.toWeb(message) as ReadableStream<Uint8Array>
-      : null;
-    return new Request(url, { method, headers, body, duplex: "half" } as RequestInit);
+    const withBody = body && method !== "GET" && method !== "HEAD" ? body : null;
+    return new Request(url, { method, headers, body: withBody, duplex: "half" } as RequestInit);
   } catch {
     return null;
   }
@@ -204,8 +242,9 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
     socket.once("close", () => release(socket));
   });
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const request = toRequest(req, true);
-    if (!request) return void res.writeHead(400).end();
+    const body = bodyOf(req);
+    const request = toRequest(req, body.stream);
+    if (!request) return void res.writeHead(400).end(body.dump);
     Promise.resolve()
       .then(() => handler(request, addressOf(req.socket)))
       .then((response) => send(res, response))
@@ -213,7 +252,8 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
         onError(error, "request");
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
-      });
+      })
+      .finally(body.dump);
   });
 
   const sockets = webSockets && new WebSocketServer({
@@ -224,7 +264,7 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
   });
   server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const request = toRequest(req, false);
+    const request = toRequest(req, null);
     if (!request) return void socket.destroy();
     const answer: UpgradeAnswer = webSockets
       ? webSockets.upgrade(request, addressOf(socket))
