@@ -3,9 +3,10 @@
  * adapters, with PGlite for storage. One port serves the HTTP API and `/ws`.
  */
 import farmhash from "farmhash";
-import { createApi, loadWebAssets, remoteAddress } from "./api/mod.ts";
+import { createApi, loadWebAssets } from "./api/mod.ts";
 import { createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
+import { serveHttp } from "./shared/http_server.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
 import { MemoryDedupe } from "./shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
@@ -60,16 +61,25 @@ async function main(): Promise<void> {
     web: await loadWebAssets(),
   });
 
-  const server = Deno.serve({
-    hostname: config.http.host,
+  const server = await serveHttp({
+    host: config.http.host,
     port: config.http.port,
+    limits: config.http,
+    handler: (request, address) =>
+      new URL(request.url).pathname === "/ws"
+        ? connect.notAnUpgrade()
+        : api.handle(request, address),
+    webSockets: {
+      frameBytes: config.connect.frameBytes,
+      upgrade: (request, address) =>
+        new URL(request.url).pathname === "/ws"
+          ? connect.upgrade(request, address)
+          : { refuse: new Response("No WebSocket here", { status: 404 }) },
+    },
     onListen: ({ hostname, port }) =>
       console.log(
         `im embedded: listening on http://${hostname}:${port} (data in ${config.dataDir})`,
       ),
-  }, (request, info) => {
-    if (new URL(request.url).pathname === "/ws") return connect.upgrade(request, info);
-    return api.handle(request, remoteAddress(info));
   });
 
   stopOnSignal("embedded", async () => {

@@ -98,5 +98,3 @@ export function bearer(request: Request): string {
   if (!match) throw new AppError("unauthenticated", "Missing bearer token");
   return match[1];
 }
-
-export { remoteAddress } from "../shared/remote_address.ts";

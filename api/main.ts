@@ -1,9 +1,10 @@
 /** An api process of a cluster: the HTTP API, calling logic over gRPC, balancing clients over connect servers. */
 import { AppError } from "../shared/errors.ts";
+import { serveHttp } from "../shared/http_server.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
-import { createApi, loadWebAssets, remoteAddress } from "./mod.ts";
+import { createApi, loadWebAssets } from "./mod.ts";
 
 const config = configOrExit("api");
 const { cluster } = config;
@@ -25,11 +26,14 @@ const api = createApi({
   // Connect servers and logic instances are found through etcd.
   ready: () => registry.ping(),
 });
-const server = Deno.serve({
-  hostname: config.http.host,
+const server = await serveHttp({
+  host: config.http.host,
   port: config.http.port,
+  // No WebSockets here: every upgrade request gets 404.
+  limits: config.http,
+  handler: (request, address) => api.handle(request, address),
   onListen: ({ hostname, port }) => console.log(`im api: listening on http://${hostname}:${port}`),
-}, (request, info) => api.handle(request, remoteAddress(info)));
+});
 
 stopOnSignal("api", async () => {
   await server.shutdown();

@@ -8,7 +8,6 @@ import { type WebAssets, webResponse } from "./web.ts";
 export { ROUTES } from "./routes.ts";
 export type { Route } from "./routes.ts";
 export { loadWebAssets } from "./web.ts";
-export { remoteAddress } from "./http.ts";
 
 /** Options of `createApi()`. */
 export interface ApiOptions {

@@ -1,51 +1,110 @@
 /**
  * The `/ws` front door, the same for the embedded mode and a cluster's connect
- * servers: refuses what may not become a session, upgrades the rest and hands
- * each socket to the frame pipeline.
+ * servers: refuses what may not become a session, and hands each accepted
+ * socket to the frame pipeline. The upgrade itself (and the frame size, enforced
+ * while reading) is the HTTP server's (shared/http_server.ts).
  */
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
-import { remoteAddress } from "../shared/remote_address.ts";
+import type { UpgradeAnswer } from "../shared/http_server.ts";
 import { type AddressLimit, upgradeRefusal } from "./limits.ts";
 
-/** Answers a request for `/ws` as `Deno.serve` handed it over. */
-export type FrontDoor = (request: Request, info: Deno.ServeHandlerInfo) => Response;
+/** Answers a WebSocket upgrade request from the client at `address`. */
+export type FrontDoor = (request: Request, address: string) => UpgradeAnswer;
+
+/** A session as the front door follows it: until it authenticates or closes. */
+export interface Session {
+  readonly authenticated: boolean;
+  readonly closed: boolean;
+}
 
 /** What the front door checks against and hands sockets to. */
 export interface FrontDoorOptions {
   addresses: AddressLimit;
+  /** Sockets one address may hold open before they authenticate (far below `addresses`' cap). */
+  maxUnauthenticatedPerAddress: number;
   allowedOrigins: readonly string[];
   /** True once the server is shutting down: upgrades get 503. */
   closing: () => boolean;
   /** Takes an accepted socket (the frame pipeline). */
-  accept: (socket: WebSocket) => void;
+  accept: (socket: WebSocket) => Session;
   onError: (error: unknown, context: string) => void;
+}
+
+/** Sessions of each address that had not authenticated when last looked at. */
+class Unauthenticated {
+  readonly #sessions = new Map<string, Set<Session>>();
+
+  /** Sessions of `address` still unauthenticated and open (forgetting the others). */
+  count(address: string): number {
+    const sessions = this.#sessions.get(address);
+    if (!sessions) return 0;
+    for (const session of sessions) {
+      if (session.authenticated || session.closed) sessions.delete(session);
+    }
+    if (sessions.size === 0) this.#sessions.delete(address);
+    return sessions.size;
+  }
+
+  add(address: string, session: Session): void {
+    let sessions = this.#sessions.get(address);
+    if (!sessions) this.#sessions.set(address, sessions = new Set());
+    sessions.add(session);
+  }
+
+  remove(address: string, session: Session): void {
+    const sessions = this.#sessions.get(address);
+    if (!sessions?.delete(session) || sessions.size > 0) return;
+    this.#sessions.delete(address);
+  }
+}
+
+const refuse = (response: Response): UpgradeAnswer => ({ refuse: response });
+
+/** The answer to a request for `/ws` that is no WebSocket upgrade: 400. */
+export function notAnUpgrade(onError: (error: unknown, context: string) => void): Response {
+  return errorResponse(
+    new AppError("invalid_argument", "Expected a WebSocket upgrade"),
+    (error) => onError(error, "upgrade"),
+  );
 }
 
 /**
  * Creates the front door. In order: a request that is no WebSocket upgrade gets
- * 400, a server shutting down 503, an address at its cap 429 (Retry-After 10), a
- * page of another origin 403; anything else is upgraded and its socket counted
- * against its address until it closes.
+ * 400, a server shutting down 503, an address at its cap of sockets, or of
+ * sockets not yet authenticated, 429 (Retry-After 10), a page of another origin
+ * 403; anything else is accepted, its socket counted against its address until
+ * it closes (and as unauthenticated until it authenticates).
  */
 export function frontDoor(
-  { addresses, allowedOrigins, closing, accept, onError }: FrontDoorOptions,
+  { addresses, maxUnauthenticatedPerAddress, allowedOrigins, closing, accept, onError }:
+    FrontDoorOptions,
 ): FrontDoor {
   const log = (error: unknown) => onError(error, "upgrade");
-  return (request, info) => {
+  const unauthenticated = new Unauthenticated();
+  return (request, address) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return errorResponse(new AppError("invalid_argument", "Expected a WebSocket upgrade"), log);
+      return refuse(notAnUpgrade(onError));
     }
-    if (closing()) return new Response("shutting down", { status: 503 });
-    const address = remoteAddress(info);
-    const refusal = upgradeRefusal(request, address, { addresses, allowedOrigins });
-    if (refusal) return errorResponse(refusal, log);
-    const { socket, response } = Deno.upgradeWebSocket(request);
-    if (address) {
-      addresses.take(address);
-      socket.addEventListener("close", () => addresses.release(address));
-    }
-    accept(socket);
-    return response;
+    if (closing()) return refuse(new Response("shutting down", { status: 503 }));
+    const refusal = upgradeRefusal(request, address, { addresses, allowedOrigins }) ??
+      (address && unauthenticated.count(address) >= maxUnauthenticatedPerAddress
+        ? new AppError("rate_limited", "Too many unauthenticated connections from this address", {
+          retryAfter: 10,
+        })
+        : null);
+    if (refusal) return refuse(errorResponse(refusal, log));
+    return {
+      accept(socket) {
+        if (address) addresses.take(address);
+        const session = accept(socket);
+        if (!address) return;
+        unauthenticated.add(address, session);
+        socket.addEventListener("close", () => {
+          addresses.release(address);
+          unauthenticated.remove(address, session);
+        });
+      },
+    };
   };
 }

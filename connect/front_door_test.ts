@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { frontDoor } from "./front_door.ts";
+import { serveHttp, type UpgradeAnswer } from "../shared/http_server.ts";
+import { frontDoor, type Session } from "./front_door.ts";
 import { AddressLimit } from "./limits.ts";
 
-const INFO = {
-  remoteAddr: { transport: "tcp", hostname: "10.0.0.1", port: 40000 },
-  completed: Promise.resolve(),
-} as unknown as Deno.ServeHandlerInfo;
+const ADDRESS = "10.0.0.1";
 
 function upgrade(headers: Record<string, string> = {}): Request {
   return new Request("http://chat.example/ws", {
@@ -14,63 +12,129 @@ function upgrade(headers: Record<string, string> = {}): Request {
 }
 
 function door(
-  { closing = false, max = 10 }: { closing?: boolean; max?: number } = {},
+  { closing = false, max = 10, unauthenticated = 10 }: {
+    closing?: boolean;
+    max?: number;
+    unauthenticated?: number;
+  } = {},
 ) {
   const addresses = new AddressLimit(max);
   const accepted: WebSocket[] = [];
+  const sessions: { authenticated: boolean; closed: boolean }[] = [];
   const handle = frontDoor({
     addresses,
+    maxUnauthenticatedPerAddress: unauthenticated,
     allowedOrigins: [],
     closing: () => closing,
-    accept: (socket) => accepted.push(socket),
+    accept: (socket): Session => {
+      accepted.push(socket);
+      const session = { authenticated: false, closed: false };
+      sessions.push(session);
+      return session;
+    },
     onError: (error) => {
       throw error;
     },
   });
-  return { handle, addresses, accepted };
+  return { handle, addresses, accepted, sessions };
 }
 
-async function refusal(response: Response): Promise<[number, string]> {
+function refused(answer: UpgradeAnswer): Response {
+  if (!("refuse" in answer)) throw new Error("expected a refusal");
+  return answer.refuse;
+}
+
+async function refusal(answer: UpgradeAnswer): Promise<[number, string]> {
+  const response = refused(answer);
   return [response.status, (await response.json()).error.code];
+}
+
+/** A socket stand-in that records its close listeners. */
+function fakeSocket(): WebSocket & { fireClose(): void } {
+  const listeners: (() => void)[] = [];
+  return {
+    addEventListener: (_: string, listener: () => void) => listeners.push(listener),
+    fireClose: () => listeners.forEach((listener) => listener()),
+  } as unknown as WebSocket & { fireClose(): void };
 }
 
 Deno.test("frontDoor() answers a request that is no WebSocket upgrade with 400", async () => {
   const { handle, accepted } = door();
-  const response = handle(new Request("http://chat.example/ws"), INFO);
-  assert.deepEqual(await refusal(response), [400, "invalid_argument"]);
+  const answer = handle(new Request("http://chat.example/ws"), ADDRESS);
+  assert.deepEqual(await refusal(answer), [400, "invalid_argument"]);
   assert.equal(accepted.length, 0);
 });
 
 Deno.test("frontDoor() answers 503 while the server shuts down", async () => {
   const { handle } = door({ closing: true });
-  const response = handle(upgrade(), INFO);
+  const response = refused(handle(upgrade(), ADDRESS));
   assert.equal(response.status, 503);
   assert.equal(await response.text(), "shutting down");
 });
 
 Deno.test("frontDoor() refuses an address at its cap with 429 and Retry-After 10", async () => {
   const { handle, addresses } = door({ max: 1 });
-  addresses.take("10.0.0.1");
-  const response = handle(upgrade(), INFO);
-  assert.equal(response.headers.get("retry-after"), "10");
-  assert.deepEqual(await refusal(response), [429, "rate_limited"]);
+  addresses.take(ADDRESS);
+  const answer = handle(upgrade(), ADDRESS);
+  assert.equal(refused(answer).headers.get("retry-after"), "10");
+  assert.deepEqual(await refusal(answer), [429, "rate_limited"]);
 });
 
 Deno.test("frontDoor() refuses a page of another origin with 403", async () => {
   const { handle } = door();
-  const response = handle(upgrade({ origin: "https://evil.example" }), INFO);
-  assert.deepEqual(await refusal(response), [403, "forbidden"]);
+  const answer = handle(upgrade({ origin: "https://evil.example" }), ADDRESS);
+  assert.deepEqual(await refusal(answer), [403, "forbidden"]);
 });
 
-Deno.test("frontDoor() upgrades, hands the socket over, and counts it against its address until it closes", async () => {
+Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets with 429 until one authenticates or closes", async () => {
+  const { handle, sessions } = door({ unauthenticated: 2 });
+  const sockets = [fakeSocket(), fakeSocket()];
+  for (const socket of sockets) {
+    const answer = handle(upgrade(), ADDRESS);
+    assert.ok("accept" in answer);
+    answer.accept(socket);
+  }
+  const third = handle(upgrade(), ADDRESS);
+  assert.equal(refused(third).headers.get("retry-after"), "10");
+  assert.deepEqual(await refusal(third), [429, "rate_limited"]);
+  assert.ok("accept" in handle(upgrade(), "10.0.0.2"), "another address is not concerned");
+  sessions[0].authenticated = true;
+  const fourth = handle(upgrade(), ADDRESS);
+  assert.ok("accept" in fourth);
+  fourth.accept(fakeSocket());
+  assert.ok("refuse" in handle(upgrade(), ADDRESS));
+  sockets[1].fireClose();
+  assert.ok("accept" in handle(upgrade(), ADDRESS));
+});
+
+Deno.test("frontDoor() hands the socket over and counts it against its address until it closes", async () => {
   const { handle, addresses, accepted } = door();
   const serverClosed = Promise.withResolvers<void>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (r, info) => {
-    const response = handle(r, info);
-    accepted.at(-1)?.addEventListener("close", () => serverClosed.resolve());
-    return response;
+  const server = await serveHttp({
+    host: "127.0.0.1",
+    port: 0,
+    limits: {
+      maxConnections: 100,
+      httpConnectionsPerAddress: 100,
+      headersTimeoutMs: 5000,
+      keepAliveTimeoutMs: 5000,
+    },
+    handler: () => new Response(null, { status: 404 }),
+    webSockets: {
+      frameBytes: 1024,
+      upgrade: (request, address) => {
+        const answer = handle(request, address);
+        if (!("accept" in answer)) return answer;
+        return {
+          accept(socket) {
+            answer.accept(socket);
+            socket.addEventListener("close", () => serverClosed.resolve());
+          },
+        };
+      },
+    },
   });
-  const client = new WebSocket(`ws://127.0.0.1:${server.addr.port}/ws`);
+  const client = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
   const clientClosed = new Promise((resolve) => client.onclose = resolve);
   await new Promise((resolve) => client.onopen = resolve);
   assert.equal(accepted.length, 1);

@@ -3,6 +3,7 @@ import { dropServerRoutes } from "../shared/presence/gone.ts";
 import farmhash from "farmhash";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
+import { serveHttp } from "../shared/http_server.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -49,24 +50,33 @@ const connect = createConnect({
 // Before serving, so no route of this life is dropped with them.
 await dropServerRoutes(presence, statusQueue, id);
 
-const http = Deno.serve(
-  { hostname: config.http.host, port: config.http.port, onListen: () => {} },
-  (request, info) => {
+const http = await serveHttp({
+  host: config.http.host,
+  port: config.http.port,
+  limits: config.http,
+  handler: (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return Response.json({ status: "ok" });
+    if (path === "/ws") return connect.notAnUpgrade();
     if (path === "/readyz") {
       return logic.ready().then(
         () => Response.json({ status: "ready" }),
         (e) => errorResponse(e, console.error),
       );
     }
-    if (path === "/ws") return connect.upgrade(request, info);
     return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
   },
-);
+  webSockets: {
+    frameBytes: config.connect.frameBytes,
+    upgrade: (request, address) =>
+      new URL(request.url).pathname === "/ws"
+        ? connect.upgrade(request, address)
+        : { refuse: errorResponse(new AppError("not_found", "No WebSocket here"), console.error) },
+  },
+});
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
 
-const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.addr.port}/ws`;
+const url = cluster.publicWsUrl || `ws://${cluster.advertiseHost}:${http.port}/ws`;
 const grpcAddress = `${cluster.advertiseHost}:${rpc.port}`;
 await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
 // Registered again after a lapse: task took this server for gone and dropped its routes, though

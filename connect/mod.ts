@@ -10,7 +10,7 @@ import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectService } from "../shared/rpc/connect.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { Fanout } from "./fanout.ts";
-import { type FrontDoor, frontDoor } from "./front_door.ts";
+import { type FrontDoor, frontDoor, notAnUpgrade } from "./front_door.ts";
 import { AddressLimit } from "./limits.ts";
 import { FramePipeline } from "./pipeline.ts";
 
@@ -55,6 +55,8 @@ export interface ConnectOptions {
   ackBurst?: number;
   /** Pushes one connection may leave unacked; the next closes it with 1008. */
   maxPendingPushes?: number;
+  /** Sockets one client address may hold open before they authenticate; the next upgrade gets 429. */
+  maxUnauthenticatedPerAddress?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -62,10 +64,12 @@ export interface ConnectOptions {
 export interface Connect {
   /**
    * The `/ws` front door, for every entry point: checks the request (a
-   * WebSocket upgrade, not shutting down, the client address under its cap, the
-   * page's Origin allowed), upgrades it and starts the session.
+   * WebSocket upgrade, not shutting down, the client address under its caps, the
+   * page's Origin allowed); the socket it accepts starts a session.
    */
   readonly upgrade: FrontDoor;
+  /** The answer to a plain request for `/ws` (no upgrade): 400. */
+  notAnUpgrade(): Response;
   /** What task calls. */
   readonly service: ConnectService;
   /** Open connections. */
@@ -104,6 +108,7 @@ export function createConnect(options: ConnectOptions): Connect {
     ackRate = 1000,
     ackBurst = 2000,
     maxPendingPushes = 1000,
+    maxUnauthenticatedPerAddress = 50,
     onError = (error, context) => console.error(`connect: ${context}:`, error),
   } = options;
   const fanout = new Fanout({ hash, buckets, bucketRate, bucketBurst, redeliverMs });
@@ -129,11 +134,13 @@ export function createConnect(options: ConnectOptions): Connect {
   return {
     upgrade: frontDoor({
       addresses: new AddressLimit(maxConnectionsPerAddress),
+      maxUnauthenticatedPerAddress,
       allowedOrigins,
       closing: () => closing,
       accept: (socket) => pipeline.open(socket),
       onError,
     }),
+    notAnUpgrade: () => notAnUpgrade(onError),
     service: fanout.service,
     get size() {
       return pipeline.size;

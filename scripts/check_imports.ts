@@ -20,6 +20,9 @@ const TECHNOLOGY_FILES: Record<string, RegExp> = {
   "playwright-core": /^tests\/browser\.ts$/,
   "fast-check": /^tests\/fuzz(_inputs)?\.ts$/,
   "preact": /^web\//,
+  // The server of every entry point (node:http) upgrades WebSockets with ws.
+  "ws": /^shared\/http_server\.ts$/,
+  "@types/ws": /^shared\/http_server\.ts$/,
 };
 
 /** The package a specifier names: `preact/hooks` is `preact`, `@grpc/grpc-js` stays whole. */

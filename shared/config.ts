@@ -66,6 +66,8 @@ export interface ConnectConfig {
   sendBufferBytes: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
+  /** WebSockets per client address not yet authenticated. */
+  maxUnauthenticatedPerAddress: number;
   /** Origins whose pages may open WebSockets; empty: the page's host must be the server's. */
   allowedOrigins: string[];
   /** Frames, and their size, one connection may have waiting to be handled. */
@@ -98,9 +100,20 @@ export interface ClusterConfig {
   etcd: { endpoints: string[]; prefix: string; ttlSeconds: number };
 }
 
+/** Where a server listens, and the limits of its connections (see `shared/http_server.ts`). */
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** Connections open at once; 0: from the open-file limit. */
+  maxConnections: number;
+  httpConnectionsPerAddress: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
 /** The whole validated configuration: every process's slice. */
 export interface Config {
-  http: { host: string; port: number };
+  http: HttpConfig;
   dataDir: string;
   workerId: number;
   serverId: string;
@@ -197,7 +210,14 @@ function build(v: Values): Config {
     groupSize: v.IM_MAX_GROUP_SIZE,
   };
   return {
-    http: { host: v.IM_HTTP_HOST, port: v.IM_HTTP_PORT },
+    http: {
+      host: v.IM_HTTP_HOST,
+      port: v.IM_HTTP_PORT,
+      maxConnections: v.IM_MAX_CONNECTIONS,
+      httpConnectionsPerAddress: v.IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: v.IM_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: v.IM_KEEP_ALIVE_TIMEOUT_MS,
+    },
     dataDir: v.IM_DATA_DIR,
     workerId: v.IM_WORKER_ID,
     serverId: v.IM_SERVER_ID || `connect-${v.IM_WORKER_ID}`,
@@ -232,6 +252,7 @@ function build(v: Values): Config {
       sendBufferBytes: v.IM_SEND_BUFFER_BYTES,
       maxConnectionsPerUser: v.IM_MAX_CONNECTIONS_PER_USER,
       maxConnectionsPerAddress: v.IM_MAX_CONNECTIONS_PER_ADDRESS,
+      maxUnauthenticatedPerAddress: v.IM_MAX_UNAUTHENTICATED_PER_ADDRESS,
       allowedOrigins: v.IM_ALLOWED_ORIGINS,
       inboxFrames: v.IM_MAX_QUEUED_FRAMES,
       inboxBytes: v.IM_MAX_QUEUED_BYTES,

@@ -37,6 +37,8 @@ export const TEST_ENV: Record<string, string> = {
   // Some suites send far over the default send rate, and the SDK acks every push.
   IM_ACK_RATE: "100000",
   IM_ACK_BURST: "100000",
+  IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
+  IM_MAX_UNAUTHENTICATED_PER_ADDRESS: "1000000",
 };
 
 /** The password of every user `newUser()` makes. */
@@ -56,11 +58,13 @@ export function e2eMode(): "embedded" | "cluster" {
  * always means the embedded mode (tests of its own durability).
  */
 export async function startServer(
-  { dataDir, env = {}, denoFlags = [] }: {
+  { dataDir, env = {}, denoFlags = [], openFiles }: {
     dataDir?: string;
     env?: Record<string, string>;
     /** Extra flags of `deno run` for the embedded server, such as `--cpu-prof`. */
     denoFlags?: string[];
+    /** The embedded server's open-file limit (`ulimit -n`), lowered so a flood can reach it. */
+    openFiles?: number;
   } = {},
 ): Promise<Server> {
   if (e2eMode() === "cluster" && !dataDir) {
@@ -78,18 +82,23 @@ export async function startServer(
     };
   }
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-e2e-" });
-  const command = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      ...denoFlags,
-      "main.ts",
-    ],
+  const run = [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-ffi",
+    "--allow-sys",
+    ...denoFlags,
+    "main.ts",
+  ];
+  const [program, ...args] = openFiles === undefined
+    ? run
+    : ["sh", "-c", `ulimit -n ${openFiles} && exec "$@"`, "sh", ...run];
+  const command = new Deno.Command(program, {
+    args,
     cwd: ROOT,
     env: { ...TEST_ENV, IM_HTTP_PORT: "0", IM_HTTP_HOST: "127.0.0.1", ...env, IM_DATA_DIR: dir },
     stdout: "piped",

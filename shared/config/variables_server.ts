@@ -19,6 +19,40 @@ export const SERVER_VARIABLES = {
       "port; `0` picks a free one (printed at start); `deno task cluster` gives it to the api",
     readBy: ["embedded", "api", "connect", "scripts"],
   },
+  IM_MAX_CONNECTIONS: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 10_000_000,
+    shown: "`0`: the open-file limit less a tenth (at least 64)",
+    meaning:
+      "connections open at once (HTTP and WebSocket); the next ones are closed as they arrive",
+    readBy: ["embedded", "api", "connect"],
+  },
+  IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: {
+    type: "int",
+    default: 64,
+    min: 1,
+    max: 1_000_000,
+    meaning: "plain HTTP connections (not WebSockets) open per client address; more are closed",
+    readBy: ["embedded", "api", "connect"],
+  },
+  IM_HEADERS_TIMEOUT_MS: {
+    type: "int",
+    default: 5000,
+    min: 100,
+    max: 600_000,
+    meaning: "time for a connection to send a complete request head, else it is closed",
+    readBy: ["embedded", "api", "connect"],
+  },
+  IM_KEEP_ALIVE_TIMEOUT_MS: {
+    type: "int",
+    default: 5000,
+    min: 100,
+    max: 600_000,
+    meaning: "an idle keep-alive HTTP connection is closed after this",
+    readBy: ["embedded", "api", "connect"],
+  },
   IM_DATA_DIR: {
     type: "string",
     default: "./data",
@@ -154,6 +188,15 @@ export const SERVER_VARIABLES = {
     min: 1,
     max: 1_000_000,
     meaning: "pushes one WebSocket may leave unacked (the next closes it with 1008)",
+    readBy: EMBEDDED_CONNECT,
+  },
+  IM_MAX_UNAUTHENTICATED_PER_ADDRESS: {
+    type: "int",
+    default: 50,
+    min: 1,
+    max: 1_000_000,
+    meaning:
+      "WebSockets per client address that have not sent `auth` yet (the next upgrade gets 429)",
     readBy: EMBEDDED_CONNECT,
   },
   IM_SEND_RATE: {

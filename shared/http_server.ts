@@ -1,0 +1,315 @@
+/**
+ * The one HTTP and WebSocket server of every entry point (embedded, api, connect).
+ *
+ * `Deno.serve` (2.9) cannot be used facing the public: its accept loop ends on the first
+ * accept error (`Too many open files` rejects `finished`, the listener is closed, and the
+ * process exits unless it is caught), and it has neither a header-read nor a keep-alive
+ * timeout. Its WebSocket reads a frame of up to 64 MiB whole before the application sees a
+ * byte. So this file serves with `node:http` (a request head must arrive within
+ * `headersTimeoutMs`, an idle keep-alive connection is closed after `keepAliveTimeoutMs`),
+ * bounds open connections below the open-file limit (`maxConnections`: the next ones are
+ * accepted and closed at once, so descriptors never run out through connections) and per
+ * client address, and upgrades WebSockets with `npm:ws`, which refuses a frame longer than
+ * `frameBytes` from its header, before reading it (close 1009).
+ */
+import http from "node:http";
+import type { Socket } from "node:net";
+// @ts-types="@types/ws"
+import { WebSocketServer } from "ws";
+
+/** Answers a request; `address` is the client's IP address. */
+export type HttpHandler = (request: Request, address: string) => Response | Promise<Response>;
+
+/** What an upgrade handler answers: a refusal written as is, or who takes the socket. */
+export type UpgradeAnswer = { refuse: Response } | { accept: (socket: WebSocket) => void };
+
+/** Decides a WebSocket upgrade request (any path). */
+export type UpgradeHandler = (request: Request, address: string) => UpgradeAnswer;
+
+/** The transport limits; `loadConfig()` gives them from `IM_*` variables. */
+export interface TransportLimits {
+  /** Connections open at once; 0: what the open-file limit leaves (`connectionCeiling()`). */
+  maxConnections: number;
+  /** Plain HTTP connections (not WebSockets) one client address may hold open. */
+  httpConnectionsPerAddress: number;
+  /** Time for a connection to send a complete request head. */
+  headersTimeoutMs: number;
+  /** Time an idle keep-alive connection is kept. */
+  keepAliveTimeoutMs: number;
+}
+
+/** Who decides WebSocket upgrades, and the largest message they may read. */
+export interface WebSocketOptions {
+  upgrade: UpgradeHandler;
+  /** Largest WebSocket message; a longer one closes the socket with 1009 before it is read. */
+  frameBytes: number;
+}
+
+/** Options of `serveHttp()`. */
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  limits: TransportLimits;
+  handler: HttpHandler;
+  /** WebSocket upgrades; without them every upgrade request gets 404. */
+  webSockets?: WebSocketOptions;
+  onListen?: (address: { hostname: string; port: number }) => void;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A running server. */
+export interface HttpServer {
+  readonly port: number;
+  /** Stops accepting, closes idle connections, waits for the others (WebSockets close themselves). */
+  shutdown(): Promise<void>;
+}
+
+/** The most descriptors `spareDescriptors()` counts (opening more takes too long at start). */
+const SPARE_PROBE_MAX = 65_536;
+
+/**
+ * How many more descriptors this process may open now: counted by opening `/dev/null` until
+ * the open-file limit refuses, then closing them all (Deno grants `/proc/self/limits` only with
+ * --allow-all). At most SPARE_PROBE_MAX; null if `/dev/null` cannot be opened at all.
+ */
+export function spareDescriptors(): number | null {
+  const files: Deno.FsFile[] = [];
+  try {
+    while (files.length < SPARE_PROBE_MAX) files.push(Deno.openSync("/dev/null"));
+  } catch {
+    // The limit (or no /dev/null).
+  } finally {
+    for (const file of files) file.close();
+  }
+  return files.length > 0 ? files.length : null;
+}
+
+/**
+ * How many connections fit in `spare` descriptors, less a reserve for those the process opens
+ * later (files, engines, peers): the larger of 64 and a tenth.
+ */
+export function connectionCeiling(spare: number): number {
+  return Math.max(16, spare - Math.max(64, Math.ceil(spare / 10)));
+}
+
+/** Counts open connections per client address against a cap. */
+class PerAddress {
+  readonly #open = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  take(address: string): boolean {
+    const count = this.#open.get(address) ?? 0;
+    if (count >= this.max) return false;
+    this.#open.set(address, count + 1);
+    return true;
+  }
+
+  release(address: string): void {
+    const left = (this.#open.get(address) ?? 1) - 1;
+    if (left > 0) this.#open.set(address, left);
+    else this.#open.delete(address);
+  }
+}
+
+/**
+ * A request body as a web stream read from the node request as the handler pulls; `dump()`,
+ * once the response is written, discards whatever the handler did not read (as node does), so
+ * a keep-alive connection is not left stuck behind an unread body.
+ */
+function bodyOf(message: http.IncomingMessage): {
+  stream: ReadableStream<Uint8Array>;
+  dump: () => void;
+} {
+  let open = true;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      message.pause();
+      message.on("data", (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) message.pause();
+      });
+      message.once("end", () => open && (open = false, controller.close()));
+      message.once("error", (error) => open && (open = false, controller.error(error)));
+    },
+    pull() {
+      message.resume();
+    },
+    cancel() {
+      open = false;
+      message.resume();
+    },
+  }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+  return {
+    stream,
+    dump() {
+      open = false;
+      message.resume();
+    },
+  };
+}
+
+/** A web Request for a node request head, or null when its URL is not valid. */
+function toRequest(
+  message: http.IncomingMessage,
+  body: ReadableStream<Uint8Array> | null,
+): Request | null {
+  const headers = new Headers();
+  const raw = message.rawHeaders;
+  try {
+    for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+    const url = new URL(message.url ?? "/", `http://${message.headers.host || "localhost"}`);
+    const method = message.method ?? "GET";
+    const withBody = body && method !== "GET" && method !== "HEAD" ? body : null;
+    return new Request(url, { method, headers, body: withBody, duplex: "half" } as RequestInit);
+  } catch {
+    return null;
+  }
+}
+
+function headerRecord(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => headers[name] = value);
+  return headers;
+}
+
+/** Writes a web Response to a node response (bodies are bounded by the API's limits). */
+async function send(res: http.ServerResponse, response: Response): Promise<void> {
+  const headers = headerRecord(response);
+  if (!response.body) {
+    res.writeHead(response.status, headers).end();
+    return;
+  }
+  const body = new Uint8Array(await response.arrayBuffer());
+  headers["content-length"] = String(body.length);
+  res.writeHead(response.status, headers).end(body);
+}
+
+/** Writes a refusal on a socket that asked for an upgrade, then closes it. */
+async function refuseUpgrade(socket: Socket, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const lines = [`HTTP/1.1 ${response.status} ${http.STATUS_CODES[response.status] ?? ""}`];
+  for (const [name, value] of Object.entries(headerRecord(response))) {
+    lines.push(`${name}: ${value}`);
+  }
+  lines.push(`content-length: ${body.length}`, "connection: close", "", "");
+  if (!socket.writable) return void socket.destroy();
+  socket.write(lines.join("\r\n"));
+  socket.end(body);
+}
+
+const NOT_FOUND = () =>
+  new Response(JSON.stringify({ error: { code: "not_found", message: "No WebSocket here" } }), {
+    status: 404,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+
+/** Starts serving; resolves once listening. */
+export async function serveHttp(options: HttpServerOptions): Promise<HttpServer> {
+  const { host, port, limits, handler, webSockets, onListen } = options;
+  const onError = options.onError ??
+    ((error: unknown, context: string) => console.error(`http: ${context}:`, error));
+  const spare = spareDescriptors() ?? 1024;
+  const ceiling = limits.maxConnections || connectionCeiling(spare);
+  // Node's accept loop here (Deno's node:net) takes every queued connection before it closes
+  // those over the ceiling; a full queue must fit in the reserve, or accept fails with EMFILE.
+  const backlog = Math.max(8, Math.min(511, Math.floor((spare - ceiling) / 2)));
+  const plain = new PerAddress(limits.httpConnectionsPerAddress);
+  /** The address of each socket counted as plain HTTP (until upgraded or closed). */
+  const counted = new WeakMap<Socket, string>();
+  const addressOf = (socket: Socket) => socket.remoteAddress ?? "";
+  const release = (socket: Socket) => {
+    const address = counted.get(socket);
+    if (address === undefined) return;
+    counted.delete(socket);
+    plain.release(address);
+  };
+
+  const server = http.createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    // A whole request (the API's own limit on a body's time is shorter).
+    requestTimeout: Math.max(120_000, limits.headersTimeoutMs),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  });
+  server.maxConnections = ceiling;
+  // Beyond maxConnections, node:net closes the socket itself and tells here.
+  server.on("drop", () => {});
+  server.on("connection", (socket: Socket) => {
+    const address = addressOf(socket);
+    if (!plain.take(address)) return void socket.destroy();
+    counted.set(socket, address);
+    socket.once("close", () => release(socket));
+  });
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const body = bodyOf(req);
+    const request = toRequest(req, body.stream);
+    if (!request) return void res.writeHead(400).end(body.dump);
+    Promise.resolve()
+      .then(() => handler(request, addressOf(req.socket)))
+      .then((response) => send(res, response))
+      .catch((error) => {
+        onError(error, "request");
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      })
+      .finally(body.dump);
+  });
+
+  const sockets = webSockets && new WebSocketServer({
+    noServer: true,
+    maxPayload: webSockets.frameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  server.on("upgrade", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const request = toRequest(req, null);
+    if (!request) return void socket.destroy();
+    const answer: UpgradeAnswer = webSockets
+      ? webSockets.upgrade(request, addressOf(socket))
+      : { refuse: NOT_FOUND() };
+    if ("refuse" in answer || !sockets) {
+      const response = "refuse" in answer ? answer.refuse : NOT_FOUND();
+      refuseUpgrade(socket, response).catch(() => socket.destroy());
+      return;
+    }
+    // A WebSocket is no longer a plain HTTP connection of its address (the front door counts it).
+    release(socket);
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => {}); // Oversized frames and broken peers close the socket; nothing to add.
+      // npm:ws implements the browser WebSocket API the pipeline uses: on* handlers and
+      // addEventListener, text frames as strings, send, close, readyState, bufferedAmount.
+      answer.accept(ws as unknown as WebSocket);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, backlog, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (error: unknown) => onError(error, "listener"));
+  const bound = server.address();
+  const boundPort = typeof bound === "object" && bound ? bound.port : port;
+  onListen?.({ hostname: host, port: boundPort });
+
+  return {
+    port: boundPort,
+    shutdown: () =>
+      new Promise<void>((resolve) => {
+        // Requests under way get a few seconds to finish (WebSockets were closed by their owner).
+        const late = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, 5000);
+        server.close(() => {
+          clearTimeout(late);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
