@@ -47,6 +47,12 @@ async function flood(ws: WebSocket, to: string, tag: string, until: number) {
   let inFlight = 0;
   ws.onmessage = (e) => {
     const frame = JSON.parse(e.data);
+    // The sender's own copy of each message is pushed to it: ack it, as every client does
+    // (a socket that leaves IM_MAX_PENDING_PUSHES unacked is closed).
+    if (frame.op === "message") {
+      const { conversationId, seq } = frame.message;
+      ws.send(JSON.stringify({ op: "ack", conversationId, seq }));
+    }
     if (frame.op === "sent") counts.sent++;
     if (frame.op === "error") counts.refused++;
     if (frame.op === "sent" || frame.op === "error") inFlight--;

@@ -4,7 +4,7 @@
  * TEST_REFUSED_SIGN_INS sets how many (default 90,000).
  */
 import { assert } from "./assert.ts";
-import { startServer } from "./harness.ts";
+import { residentBytes, startServer } from "./harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const COUNT = Number(Deno.env.get("TEST_REFUSED_SIGN_INS") ?? 90_000);
@@ -12,8 +12,7 @@ const COUNT = Number(Deno.env.get("TEST_REFUSED_SIGN_INS") ?? 90_000);
 const BOUND_MB = 20;
 
 async function residentMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return await residentBytes(pid) / 2 ** 20;
 }
 
 Deno.test(

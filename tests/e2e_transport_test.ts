@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { eventually, type Server, startServer, upgradeRequest } from "./harness.ts";
+import { eventually, residentBytes, type Server, startServer, upgradeRequest } from "./harness.ts";
 
 const OPEN_FILES = 256;
 
@@ -179,8 +179,7 @@ Deno.test({
 
 /** The server's resident memory, in MiB. */
 async function rssMiB(server: Server): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${server.process!.pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  return await residentBytes(server.process!.pid) / 2 ** 20;
 }
 
 /**
