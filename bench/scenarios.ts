@@ -115,6 +115,22 @@ async function measure(
   return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
 }
 
+/** `pairs` pairs of new friends, connected, each sending to the other. */
+export async function friendPairs(target: Target, pairs: number): Promise<{
+  clients: ImClient[];
+  senders: Senders;
+}> {
+  const clients = await target.users(pairs * 2);
+  const senders: Senders = [];
+  for (let i = 0; i < clients.length; i += 2) {
+    const [a, b] = [clients[i], clients[i + 1]];
+    await target.pair(a, b);
+    senders.push({ client: a, to: { type: "user", id: b.self!.id } });
+    senders.push({ client: b, to: { type: "user", id: a.self!.id } });
+  }
+  return { clients, senders };
+}
+
 /** Friend pairs sending to each other. */
 export async function pairs(
   target: Target,
@@ -126,14 +142,7 @@ export async function pairs(
     progress: (line: string) => void;
   },
 ): Promise<FlowResult> {
-  const clients = await target.users(pairs * 2);
-  const senders = [];
-  for (let i = 0; i < clients.length; i += 2) {
-    const [a, b] = [clients[i], clients[i + 1]];
-    await target.pair(a, b);
-    senders.push({ client: a, to: { type: "user" as const, id: b.self!.id } });
-    senders.push({ client: b, to: { type: "user" as const, id: a.self!.id } });
-  }
+  const { clients, senders } = await friendPairs(target, pairs);
   return await measure(
     clients,
     senders,

@@ -4,7 +4,7 @@
  * grow with the messages sent: the figure is the resident memory at the end
  * against its value after the first minute.
  */
-import { drive, processStats } from "./scenarios.ts";
+import { drive, friendPairs, processStats } from "./scenarios.ts";
 import type { Target } from "./targets.ts";
 
 /** One sample: when, the total RSS of the server's processes, and the messages sent so far. */
@@ -43,14 +43,7 @@ export async function soak(
     progress: (line: string) => void;
   },
 ): Promise<SoakResult> {
-  const clients = await target.users(pairs * 2);
-  const senders = [];
-  for (let i = 0; i < clients.length; i += 2) {
-    const [a, b] = [clients[i], clients[i + 1]];
-    await target.pair(a, b);
-    senders.push({ client: a, to: { type: "user" as const, id: b.self!.id } });
-    senders.push({ client: b, to: { type: "user" as const, id: a.self!.id } });
-  }
+  const { clients, senders } = await friendPairs(target, pairs);
   const pids = target.processes().map((p) => p.pid);
   const rss = async () =>
     (await Promise.all(pids.map((pid) => processStats(pid)))).reduce((n, s) => n + s.rssKb, 0);

@@ -158,13 +158,6 @@ function findHeaderEnd(buffer: Uint8Array): number {
   return -1;
 }
 
-/** A process's resident memory in KiB. */
-export async function rssKb(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
-    .output();
-  return Number(new TextDecoder().decode(stdout).trim());
-}
-
 /** A process's CPU time so far (user and system), in milliseconds (Linux). */
 export async function cpuMs(pid: number): Promise<number> {
   // Through cat: Deno reads /proc itself only with every permission.

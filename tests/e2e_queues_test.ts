@@ -6,8 +6,11 @@
  * Bounded floods on loopback; each prints its figures.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { cpuMs, RawSocket, repeated, rssKb, textFrame } from "./_raw_socket.ts";
-import { befriend, friendPair, newUser, roundTrip, startServer } from "./harness.ts";
+import { cpuMs, RawSocket, repeated, textFrame } from "./_raw_socket.ts";
+import { befriend, friendPair, newUser, residentBytes, roundTrip, startServer } from "./harness.ts";
+
+/** A process's resident memory in KiB. */
+const rssKb = async (pid: number) => await residentBytes(pid) / 1024;
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

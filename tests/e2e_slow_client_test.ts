@@ -5,12 +5,14 @@
  * WebSocket to authenticate and then never reads again.
  */
 import { assert, assertEquals } from "./assert.ts";
+import { textFrame as frame } from "./_raw_socket.ts";
 import {
   befriend,
   collect,
   eventually,
   friendPair,
   newUser,
+  residentBytes,
   startServer,
   waitFor,
 } from "./harness.ts";
@@ -18,26 +20,8 @@ import {
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const BUFFER = 256 * 1024;
 
-/** A masked client text frame (RFC 6455 §5.2). */
-function frame(text: string): Uint8Array {
-  const payload = new TextEncoder().encode(text);
-  const header = payload.length < 126
-    ? [0x81, 0x80 | payload.length]
-    : [0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff];
-  const mask = crypto.getRandomValues(new Uint8Array(4));
-  const out = new Uint8Array(header.length + 4 + payload.length);
-  out.set(header, 0);
-  out.set(mask, header.length);
-  payload.forEach((b, i) => out[header.length + 4 + i] = b ^ mask[i % 4]);
-  return out;
-}
-
-/** A process's resident memory in KiB, from ps (reading /proc needs every permission in Deno). */
-async function rssKb(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
-    .output();
-  return Number(new TextDecoder().decode(stdout).trim());
-}
+/** A process's resident memory in KiB. */
+const rssKb = async (pid: number) => await residentBytes(pid) / 1024;
 
 Deno.test(
   "a client that stops reading is closed at the send-buffer bound; memory stays bounded; others are unaffected",
