@@ -1,24 +1,11 @@
 /** Uploads: image bombs and malformed images are refused before anything is stored. */
 import { assert, assertEquals } from "../tests/assert.ts";
 import { PNG_2x3 } from "../tests/harness.ts";
-import { loadConfig } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
-import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
-import type { MessageLog } from "../shared/message_log/mod.ts";
-import { MemoryPresence } from "../shared/presence/memory.ts";
-import { Snowflake } from "../shared/snowflake.ts";
 import { openPgliteStore } from "../shared/store/pglite.ts";
 import { animatedWebp, gif, png, vp8l, webp } from "./_image_bytes.ts";
-import { createLogic } from "./mod.ts";
-
-const config = loadConfig({ IM_SCRYPT_COST: "1024" });
-const log: MessageLog = {
-  append: () => Promise.resolve(),
-  consume() {},
-  ping: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
+import { testLogic } from "./_test_logic.ts";
 
 /** Refusals and acceptances of `uploadMedia()` on an in-memory store. */
 const cases: [string, Uint8Array, string | null][] = [
@@ -109,17 +96,7 @@ Deno.test("uploadMedia() refuses image bombs and malformed images, and takes goo
   const store = await openPgliteStore({ dataDir: "memory://" });
   const dedupe = new MemoryDedupe();
   try {
-    const logic = createLogic({
-      store,
-      log,
-      presence: new MemoryPresence(),
-      dedupe,
-      limiter: new MemoryRateLimiter(),
-      ids: new Snowflake({ workerId: 1 }),
-      limits: config.logic.limits,
-      auth: config.logic.auth,
-      send: { rate: 1e6, burst: 1e6 },
-    });
+    const logic = testLogic({ store, dedupe });
     await store.accounts.createUser({
       id: "1",
       username: "u1",

@@ -1,15 +1,12 @@
 /** The send path alone: batches, dedupe claims and retries, on an in-memory store and a fake log. */
 import { assert, assertEquals, assertRejects } from "../tests/assert.ts";
-import { loadConfig } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
-import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
-import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPgliteStore } from "../shared/store/pglite.ts";
 import type { AcceptedMessage } from "../shared/types.ts";
-import { createLogic } from "./mod.ts";
+import { testLogic } from "./_test_logic.ts";
 
 /** A log that stores what it is given (as task would) and can be told to fail appends. */
 class FakeLog implements MessageLog {
@@ -35,23 +32,12 @@ class FakeLog implements MessageLog {
 }
 
 type Store = Awaited<ReturnType<typeof openPgliteStore>>;
-const config = loadConfig({ IM_SCRYPT_COST: "1024" });
 
 /** A logic on `store` with its own log and dedupe, and two friends who have not sent yet. */
 async function setUp(store: Store, { maxKeys = 1000 } = {}) {
   const log = new FakeLog(async (messages) => void await store.messages.save(messages));
   const dedupe = new MemoryDedupe({ maxKeys });
-  const logic = createLogic({
-    store,
-    log,
-    presence: new MemoryPresence(),
-    dedupe,
-    limiter: new MemoryRateLimiter(),
-    ids: new Snowflake({ workerId: 1 }),
-    limits: config.logic.limits,
-    auth: config.logic.auth,
-    send: { rate: 1e6, burst: 1e6 },
-  });
+  const logic = testLogic({ store, log, dedupe });
   const now = Date.now();
   const [a, b] = [nextUser++, nextUser++].map(String);
   for (const id of [a, b]) {
@@ -70,17 +56,7 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
     content: { type: "text", text },
   });
   /** A second logic instance on the same store, log and dedupe, as in a cluster. */
-  const twin = createLogic({
-    store,
-    log,
-    presence: new MemoryPresence(),
-    dedupe,
-    limiter: new MemoryRateLimiter(),
-    ids: new Snowflake({ workerId: 2 }),
-    limits: config.logic.limits,
-    auth: config.logic.auth,
-    send: { rate: 1e6, burst: 1e6 },
-  });
+  const twin = testLogic({ store, log, dedupe, ids: new Snowflake({ workerId: 2 }) });
   return {
     logic,
     twin,

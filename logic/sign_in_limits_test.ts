@@ -1,26 +1,15 @@
 /** The sign-in limits through login(): logic on an in-memory store and a memory limiter on a fake clock. */
 import { assertEquals, assertRejects } from "../tests/assert.ts";
-import { loadConfig } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
-import type { MessageLog } from "../shared/message_log/mod.ts";
-import { MemoryPresence } from "../shared/presence/memory.ts";
-import { Snowflake } from "../shared/snowflake.ts";
 import { openPgliteStore } from "../shared/store/pglite.ts";
-import { createLogic } from "./mod.ts";
+import { testLogic } from "./_test_logic.ts";
 import { clientNetwork } from "./sign_in_limits.ts";
 
 type Store = Awaited<ReturnType<typeof openPgliteStore>>;
-const config = loadConfig({ IM_SCRYPT_COST: "1024" });
 const PASSWORD = "correct horse battery";
 const NONE = { rate: 1e9, burst: 1e9 };
-const log: MessageLog = {
-  append: () => Promise.resolve(),
-  consume: () => {},
-  ping: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
 let nextName = 1;
 
 /** A logic whose sign-ins allow 3 per minute per account and 5 per minute per address. */
@@ -28,16 +17,10 @@ async function setUp(store: Store, { maxKeys = 100_000 } = {}) {
   let now = 0;
   const limiter = new MemoryRateLimiter({ now: () => now, maxKeys });
   const dedupe = new MemoryDedupe();
-  const logic = createLogic({
+  const logic = testLogic({
     store,
-    log,
-    presence: new MemoryPresence(),
     dedupe,
     limiter,
-    ids: new Snowflake({ workerId: 1 }),
-    limits: config.logic.limits,
-    auth: config.logic.auth,
-    send: { rate: 1e6, burst: 1e6 },
     rates: {
       loginPerUsername: { rate: 3 / 60, burst: 3 },
       loginPerAddress: { rate: 5 / 60, burst: 5 },

@@ -1,0 +1,39 @@
+/** A logic for unit tests: memory ports, a fast KDF and no send limit, each replaceable. */
+import { loadConfig } from "../shared/config.ts";
+import { MemoryDedupe } from "../shared/dedupe/memory.ts";
+import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
+import type { MessageLog } from "../shared/message_log/mod.ts";
+import { MemoryPresence } from "../shared/presence/memory.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import type { LogicService } from "../shared/rpc/logic.ts";
+import { createLogic, type LogicOptions } from "./mod.ts";
+
+const config = loadConfig({ IM_SCRYPT_COST: "1024" });
+
+/** A message log that takes every append and hands nothing on. */
+export const NULL_LOG: MessageLog = {
+  append: () => Promise.resolve(),
+  consume: () => {},
+  ping: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+/**
+ * A logic on `options.store`; what else `options` gives replaces the default. A
+ * test that keeps timers alive passes its own dedupe and limiter to close them.
+ */
+export function testLogic(
+  options: Partial<LogicOptions> & Pick<LogicOptions, "store">,
+): LogicService {
+  return createLogic({
+    log: NULL_LOG,
+    presence: new MemoryPresence(),
+    dedupe: new MemoryDedupe(),
+    limiter: new MemoryRateLimiter(),
+    ids: new Snowflake({ workerId: 1 }),
+    limits: config.logic.limits,
+    auth: config.logic.auth,
+    send: { rate: 1e6, burst: 1e6 },
+    ...options,
+  });
+}
