@@ -5,7 +5,7 @@ import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
 import { serveHttp } from "../shared/http_server.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
-import { configOrExit, stopOnSignal } from "../shared/process.ts";
+import { configOrExit, stopOnSignal, stopWhenWorkerIdChanges } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { serveConnect } from "../shared/rpc/connect_grpc.ts";
@@ -19,14 +19,7 @@ const registry = await EtcdRegistry.open(cluster.etcd);
 // Without a configured id, a claimed worker id names this server.
 const workerId = cluster.instanceId ? null : await registry.claimWorkerId();
 const id = cluster.instanceId || `connect-${workerId}`;
-// A name made from a worker id that another instance took while this one's lease was lost
-// could now be that instance's: stop (gracefully) instead.
-registry.watchWorkerId((claimed) => {
-  if (workerId !== null && claimed !== null && claimed !== workerId) {
-    console.error(`im connect ${id}: its worker id was taken while its lease was lost; stopping`);
-    Deno.kill(Deno.pid, "SIGTERM");
-  }
-});
+if (workerId !== null) stopWhenWorkerIdChanges(registry, workerId, `connect ${id}`);
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });

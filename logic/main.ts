@@ -3,7 +3,7 @@ import { RedisDedupe } from "../shared/dedupe/redis.ts";
 import { RedisRateLimiter } from "../shared/limiter/redis.ts";
 import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
-import { configOrExit, stopOnSignal } from "../shared/process.ts";
+import { configOrExit, stopOnSignal, stopWhenWorkerIdChanges } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { serveLogic } from "../shared/rpc/logic_grpc.ts";
 import { Snowflake } from "../shared/snowflake.ts";
@@ -26,12 +26,8 @@ const ids = new Snowflake({ workerId });
 registry.watchWorkerId((claimed) => {
   console.error(`im logic ${id}: snowflake worker id ${claimed ?? "withdrawn"}`);
   ids.setWorkerId(claimed);
-  // A name made from the old id could now be another instance's: stop (gracefully) instead.
-  if (claimed !== null && claimed !== workerId && !cluster.instanceId) {
-    console.error(`im logic ${id}: its worker id was taken while its lease was lost; stopping`);
-    Deno.kill(Deno.pid, "SIGTERM");
-  }
 });
+if (!cluster.instanceId) stopWhenWorkerIdChanges(registry, workerId, `logic ${id}`);
 const logic = createLogic({
   store,
   log,
