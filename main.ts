@@ -1,6 +1,6 @@
 /**
  * The embedded mode: every layer in one process, wired through the in-process
- * adapters, with PGlite for storage. One port serves the HTTP API and `/ws`.
+ * adapters, with SQLite (node:sqlite) for storage. One port serves the HTTP API and `/ws`.
  */
 import farmhash from "farmhash";
 import { createApi, loadWebAssets } from "./api/mod.ts";
@@ -15,7 +15,7 @@ import { MemoryPresence } from "./shared/presence/memory.ts";
 import { MemoryStatusQueue } from "./shared/queue/memory.ts";
 import { Snowflake } from "./shared/snowflake.ts";
 import { withAuthorizationCache } from "./shared/store/authorization_cache.ts";
-import { openPgliteStore } from "./shared/store/pglite.ts";
+import { openEmbeddedStore } from "./shared/store/embedded.ts";
 import { createTask } from "./task/mod.ts";
 
 async function main(): Promise<void> {
@@ -25,7 +25,17 @@ async function main(): Promise<void> {
     await Deno.mkdir(config.dataDir, { recursive: true });
   }
   // One logic owns every write here, so it may remember who may write where.
-  const store = withAuthorizationCache(await openPgliteStore({ dataDir: config.dataDir }));
+  const store = withAuthorizationCache(
+    await openEmbeddedStore({
+      dataDir: config.dataDir,
+      synchronous: config.sqliteSynchronous,
+      onConverted: ({ rows, ms, pgliteFiles }) =>
+        console.log(
+          `im embedded: converted the PGlite data to SQLite in ${ms} ms (${rows.messages} messages, ${rows.users} users); ` +
+            `the PGlite files in ${pgliteFiles} are no longer read and may be removed`,
+        ),
+    }),
+  );
   const log = new MemoryLog();
   const statusQueue = new MemoryStatusQueue();
   const presence = new MemoryPresence();

@@ -3,7 +3,7 @@ import { assert, assertEquals } from "../tests/assert.ts";
 import { PNG_2x3 } from "../tests/harness.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
-import { openPgliteStore } from "../shared/store/pglite.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import { animatedWebp, gif, png, vp8l, webp } from "./_image_bytes.ts";
 import { testLogic } from "./_test_logic.ts";
 
@@ -93,7 +93,7 @@ const cases: [string, Uint8Array, string | null][] = [
 ];
 
 Deno.test("uploadMedia() refuses image bombs and malformed images, and takes good ones", async (t) => {
-  const store = await openPgliteStore({ dataDir: "memory://" });
+  const store = await openSqliteStore({ dataDir: "memory://" });
   const dedupe = new MemoryDedupe();
   try {
     const logic = testLogic({ store, dedupe });

@@ -4,7 +4,7 @@ import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import { openPgliteStore } from "../shared/store/pglite.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import type { AcceptedMessage } from "../shared/types.ts";
 import { testLogic } from "./_test_logic.ts";
 
@@ -31,7 +31,7 @@ class FakeLog implements MessageLog {
   }
 }
 
-type Store = Awaited<ReturnType<typeof openPgliteStore>>;
+type Store = Awaited<ReturnType<typeof openSqliteStore>>;
 
 /** A logic on `store` with its own log and dedupe, and two friends who have not sent yet. */
 async function setUp(store: Store, { maxKeys = 1000 } = {}) {
@@ -72,7 +72,7 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
 let nextUser = 1;
 
 Deno.test("the send path", async (t) => {
-  const store = await openPgliteStore({ dataDir: "memory://" });
+  const store = await openSqliteStore({ dataDir: "memory://" });
   try {
     for (const [name, fn] of cases) await t.step(name, () => fn(store));
   } finally {

@@ -3,11 +3,11 @@ import { assertEquals, assertRejects } from "../tests/assert.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
-import { openPgliteStore } from "../shared/store/pglite.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import { testLogic } from "./_test_logic.ts";
 import { clientNetwork } from "./sign_in_limits.ts";
 
-type Store = Awaited<ReturnType<typeof openPgliteStore>>;
+type Store = Awaited<ReturnType<typeof openSqliteStore>>;
 const PASSWORD = "correct horse battery";
 const NONE = { rate: 1e9, burst: 1e9 };
 let nextName = 1;
@@ -52,7 +52,7 @@ async function setUp(store: Store, { maxKeys = 100_000 } = {}) {
 }
 
 Deno.test("login()", async (t) => {
-  const store = await openPgliteStore({ dataDir: "memory://" });
+  const store = await openSqliteStore({ dataDir: "memory://" });
   try {
     for (const [name, fn] of cases) await t.step(name, () => fn(store));
   } finally {

@@ -115,6 +115,8 @@ export interface HttpConfig {
 export interface Config {
   http: HttpConfig;
   dataDir: string;
+  /** How the embedded store syncs commits (shared/store/sqlite.ts). */
+  sqliteSynchronous: "normal" | "full";
   workerId: number;
   serverId: string;
   logic: LogicConfig;
@@ -219,6 +221,7 @@ function build(v: Values): Config {
       keepAliveTimeoutMs: v.IM_KEEP_ALIVE_TIMEOUT_MS,
     },
     dataDir: v.IM_DATA_DIR,
+    sqliteSynchronous: v.IM_SQLITE_SYNCHRONOUS as "normal" | "full",
     workerId: v.IM_WORKER_ID,
     serverId: v.IM_SERVER_ID || `connect-${v.IM_WORKER_ID}`,
     logic: {

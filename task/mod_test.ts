@@ -4,7 +4,7 @@ import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
-import { openPgliteStore } from "../shared/store/pglite.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import type { AcceptedMessage, Group } from "../shared/types.ts";
 import { createTask } from "./mod.ts";
 
@@ -49,7 +49,7 @@ function accepted(from: string, to: AcceptedMessage["to"], text: string): Accept
 }
 
 Deno.test("task", async (t) => {
-  const store = await openPgliteStore({ dataDir: "memory://" });
+  const store = await openSqliteStore({ dataDir: "memory://" });
   const log = new MemoryLog();
   const presence = new MemoryPresence();
   const statusQueue = new MemoryStatusQueue();

@@ -57,7 +57,17 @@ export const SERVER_VARIABLES = {
     type: "string",
     default: "./data",
     example: "/var/lib/im",
-    meaning: "PGlite data folder; `memory://` keeps nothing",
+    meaning:
+      "data folder (SQLite file `im.sqlite3`; a PGlite folder is converted at start); `memory://` keeps nothing",
+    readBy: ["embedded"],
+  },
+  IM_SQLITE_SYNCHRONOUS: {
+    type: "string",
+    default: "normal",
+    pattern: /^(normal|full)$/,
+    example: "full",
+    meaning:
+      "`normal`: an acknowledged message survives a killed process; `full`: also a power cut (an fsync per commit)",
     readBy: ["embedded"],
   },
   IM_WORKER_ID: {

@@ -2,9 +2,9 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { testFriendStore, testGroupStore } from "./_contract/mod.ts";
 import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
-import { openPgliteStore } from "./pglite.ts";
+import { openSqliteStore } from "./sqlite.ts";
 
-const cached = async () => withAuthorizationCache(await openPgliteStore({ dataDir: "memory://" }));
+const cached = async () => withAuthorizationCache(await openSqliteStore({ dataDir: "memory://" }));
 testFriendStore("CachedFriendStore on PGlite", cached);
 testGroupStore("CachedGroupStore on PGlite", cached);
 

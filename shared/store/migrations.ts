@@ -1,13 +1,17 @@
 /**
- * The schema, as an ordered list of migrations. Plain PostgreSQL 15 SQL, run
- * unchanged by PGlite and by PostgreSQL; ids are bigint snowflakes, times are
- * bigint milliseconds since the Unix epoch.
+ * The schema, as an ordered list of migrations, each in two dialects side by
+ * side: `sql`, plain PostgreSQL 15 run unchanged by PGlite and by PostgreSQL,
+ * and `sqlite`, the same tables, columns and constraints for the embedded
+ * store (sqlite.ts). Ids are 64-bit snowflakes (bigint; in SQLite an INTEGER
+ * PRIMARY KEY is the row id itself), times are milliseconds since the Unix
+ * epoch. A test compares the two schemas column by column.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
-  {
-    version: 1,
-    name: "initial schema",
-    sql: `
+export const MIGRATIONS: readonly { version: number; name: string; sql: string; sqlite: string }[] =
+  [
+    {
+      version: 1,
+      name: "initial schema",
+      sql: `
 CREATE TABLE users (
   id bigint PRIMARY KEY,
   username text NOT NULL,
@@ -113,17 +117,122 @@ CREATE TABLE read_marks (
   PRIMARY KEY (user_id, conversation_id)
 );
 `,
-  },
-  {
-    version: 2,
-    name: "username skeletons",
-    // The confusable skeleton (Unicode TR 39) of a username, restricted to the
-    // characters a username may hold ([A-Za-z0-9_.-]): the ASCII look-alikes of
-    // confusables.txt (I and 1 as l, 0 as O, m as rn, w as vv, d as cl), then
-    // case folded, as usernames are unique ignoring case. Existing users get
-    // theirs; of existing look-alikes only the oldest does (the others keep
-    // NULL, which the unique index lets stand), so the migration never fails.
-    sql: `
+      // (A PRIMARY KEY of a table with a row id takes NULL in SQLite unless NOT NULL says otherwise.)
+      sqlite: `
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username text NOT NULL,
+  username_lower text NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  nickname text NOT NULL,
+  avatar_media_id text,
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash text NOT NULL PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  expires_at bigint NOT NULL,
+  revoked boolean NOT NULL DEFAULT false
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE friend_requests (
+  id INTEGER PRIMARY KEY,
+  from_id bigint NOT NULL REFERENCES users (id),
+  to_id bigint NOT NULL REFERENCES users (id),
+  note text NOT NULL,
+  created_at bigint NOT NULL,
+  UNIQUE (from_id, to_id)
+);
+CREATE INDEX friend_requests_to ON friend_requests (to_id);
+
+CREATE TABLE friendships (
+  user_id bigint NOT NULL REFERENCES users (id),
+  friend_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (user_id, friend_id)
+) WITHOUT ROWID;
+
+CREATE TABLE groups (
+  id INTEGER PRIMARY KEY,
+  name text NOT NULL,
+  avatar_media_id text,
+  owner_id bigint REFERENCES users (id),
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE group_members (
+  group_id bigint NOT NULL REFERENCES groups (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  role text NOT NULL CHECK (role IN ('owner', 'member')),
+  joined_at bigint NOT NULL,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX group_members_user ON group_members (user_id);
+
+CREATE TABLE media_blobs (
+  sha256 text NOT NULL PRIMARY KEY,
+  bytes blob NOT NULL
+);
+
+CREATE TABLE media (
+  id text NOT NULL PRIMARY KEY,
+  sha256 text NOT NULL REFERENCES media_blobs (sha256),
+  content_type text NOT NULL,
+  size integer NOT NULL,
+  width integer,
+  height integer,
+  owner_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL
+);
+
+CREATE TABLE conversations (
+  id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('user', 'group')),
+  user_a bigint,
+  user_b bigint,
+  group_id bigint,
+  last_seq integer NOT NULL,
+  last_message_id bigint NOT NULL,
+  updated_at bigint NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX conversations_user_a ON conversations (user_a);
+CREATE INDEX conversations_user_b ON conversations (user_b);
+CREATE INDEX conversations_group ON conversations (group_id);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  conversation_id text NOT NULL,
+  seq integer NOT NULL,
+  sender_id bigint NOT NULL,
+  target_type text NOT NULL,
+  target_id bigint NOT NULL,
+  content text NOT NULL,
+  sent_at bigint NOT NULL,
+  client_msg_id text NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+CREATE INDEX messages_client_id ON messages (sender_id, client_msg_id);
+
+CREATE TABLE read_marks (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  read_seq integer NOT NULL,
+  PRIMARY KEY (user_id, conversation_id)
+) WITHOUT ROWID;
+`,
+    },
+    {
+      version: 2,
+      name: "username skeletons",
+      // The confusable skeleton (Unicode TR 39) of a username, restricted to the
+      // characters a username may hold ([A-Za-z0-9_.-]): the ASCII look-alikes of
+      // confusables.txt (I and 1 as l, 0 as O, m as rn, w as vv, d as cl), then
+      // case folded, as usernames are unique ignoring case. Existing users get
+      // theirs; of existing look-alikes only the oldest does (the others keep
+      // NULL, which the unique index lets stand), so the migration never fails.
+      sql: `
 CREATE FUNCTION username_skeleton(name text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT replace(replace(replace(lower(translate(name, 'I10', 'llO')), 'm', 'rn'), 'w', 'vv'), 'd', 'cl') $$;
@@ -136,17 +245,32 @@ UPDATE users u SET skeleton = username_skeleton(u.username)
   );
 CREATE UNIQUE INDEX users_skeleton ON users (skeleton);
 `,
-  },
-  {
-    version: 3,
-    name: "group history setting",
-    // A member under since_join reads only seqs above their join_seq (the
-    // conversation's last seq when they joined). Members before this version
-    // keep 0, so they keep reading what they read before.
-    sql: `
+      // username_skeleton() is the same function in JavaScript (sqlite.ts).
+      sqlite: `
+ALTER TABLE users ADD COLUMN skeleton text;
+UPDATE users SET skeleton = username_skeleton(username)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM users o
+    WHERE username_skeleton(o.username) = username_skeleton(users.username) AND o.id < users.id
+  );
+CREATE UNIQUE INDEX users_skeleton ON users (skeleton);
+`,
+    },
+    {
+      version: 3,
+      name: "group history setting",
+      // A member under since_join reads only seqs above their join_seq (the
+      // conversation's last seq when they joined). Members before this version
+      // keep 0, so they keep reading what they read before.
+      sql: `
 ALTER TABLE groups ADD COLUMN history text NOT NULL DEFAULT 'since_join'
   CHECK (history IN ('all', 'since_join'));
 ALTER TABLE group_members ADD COLUMN join_seq integer NOT NULL DEFAULT 0;
 `,
-  },
-];
+      sqlite: `
+ALTER TABLE groups ADD COLUMN history text NOT NULL DEFAULT 'since_join'
+  CHECK (history IN ('all', 'since_join'));
+ALTER TABLE group_members ADD COLUMN join_seq integer NOT NULL DEFAULT 0;
+`,
+    },
+  ];

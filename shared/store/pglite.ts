@@ -3,7 +3,7 @@
  * runs on a worker thread (pglite_worker.ts), so its work does not hold up the
  * sockets and the rest of the process on the main thread.
  */
-import type { SqlDriver } from "./driver.ts";
+import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
 import type { Store } from "./mod.ts";
 import { migrate, sqlStore } from "./sql.ts";
@@ -61,52 +61,17 @@ class Engine {
   }
 }
 
-/**
- * A driver over the one PGlite session. Statements go to the worker as they
- * come, except while a transaction is open: then only the transaction's own
- * statements go, and the others wait for its end (they would run inside it).
- */
-function driver(engine: Engine): SqlDriver {
-  let open: Promise<void> | null = null;
-  const outside = async <T>(run: () => Promise<T>): Promise<T> => {
-    while (open) await open;
-    return await run();
-  };
-  const inside = (): SqlDriver => ({
-    async query<T>(text: string, params: readonly unknown[] = []) {
-      return await engine.call({ op: "query", text, params: [...params] }) as T[];
-    },
-    transaction: (fn) => fn(inside()),
-    async exec(text: string) {
+/** The PGlite session as `oneSession()` drives it. */
+function session(engine: Engine): SessionEngine {
+  return {
+    dialect: "postgres",
+    begin: "BEGIN",
+    query: (text, params) => engine.call({ op: "query", text, params: [...params] }),
+    async exec(text) {
       await engine.call({ op: "exec", text });
     },
-    close: () => Promise.resolve(),
-  });
-  const tx = inside();
-  return {
-    query: (text, params) => outside(() => tx.query(text, params)),
-    exec: (text) => outside(() => tx.exec(text)),
-    async transaction<T>(fn: (tx: SqlDriver) => Promise<T>): Promise<T> {
-      while (open) await open;
-      let end!: () => void;
-      open = new Promise((resolve) => end = resolve);
-      try {
-        await tx.exec("BEGIN");
-        try {
-          const result = await fn(tx);
-          await tx.exec("COMMIT");
-          return result;
-        } catch (error) {
-          await tx.exec("ROLLBACK").catch(() => {});
-          throw error;
-        }
-      } finally {
-        open = null;
-        end();
-      }
-    },
     async close() {
-      await outside(() => engine.call({ op: "close" }));
+      await engine.call({ op: "close" });
       engine.terminate();
     },
   };
@@ -118,8 +83,8 @@ export interface PgliteStoreOptions {
   dataDir: string;
 }
 
-/** Opens (creating and migrating if needed) the PGlite store. */
-export async function openPgliteStore({ dataDir }: PgliteStoreOptions): Promise<Store> {
+/** Opens the PGlite database of a data folder (creating it if needed), migrated. */
+export async function openPgliteDriver({ dataDir }: PgliteStoreOptions): Promise<SqlDriver> {
   const engine = new Engine();
   try {
     await engine.call({ op: "open", dataDir });
@@ -127,7 +92,12 @@ export async function openPgliteStore({ dataDir }: PgliteStoreOptions): Promise<
     engine.terminate();
     throw error;
   }
-  const sql = driver(engine);
+  const sql = oneSession(session(engine));
   await migrate(sql);
-  return sqlStore(sql);
+  return sql;
+}
+
+/** Opens (creating and migrating if needed) the PGlite store. */
+export async function openPgliteStore(options: PgliteStoreOptions): Promise<Store> {
+  return sqlStore(await openPgliteDriver(options));
 }

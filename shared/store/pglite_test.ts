@@ -1,4 +1,7 @@
 import { testStore } from "./_contract/mod.ts";
 import { openPgliteStore } from "./pglite.ts";
 
-testStore("PGlite", () => openPgliteStore({ dataDir: "memory://" }));
+testStore(
+  "PGlite (the engine of data folders before SQLite)",
+  () => openPgliteStore({ dataDir: "memory://" }),
+);

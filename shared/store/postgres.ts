@@ -8,6 +8,7 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 
 function driver(sql: Sql, root: postgres.Sql): SqlDriver {
   return {
+    dialect: "postgres",
     async query<T>(text: string, params: readonly unknown[] = []) {
       const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return [...rows] as T[];

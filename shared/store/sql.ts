@@ -17,10 +17,14 @@ export function storeError(error: unknown): AppError {
   return new AppError("unavailable", "The database is unavailable", { cause: error });
 }
 
-/** Runs the migrations not yet applied in one transaction, under a lock so instances starting together take turns. */
+/**
+ * Runs the migrations not yet applied in one transaction, in the driver's
+ * dialect; on PostgreSQL under a lock, so instances starting together take
+ * turns (SQLite's transaction holds the whole file).
+ */
 export async function migrate(driver: SqlDriver): Promise<void> {
   await driver.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(7245001)");
+    if (tx.dialect === "postgres") await tx.query("SELECT pg_advisory_xact_lock(7245001)");
     await tx.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
     );
@@ -28,7 +32,7 @@ export async function migrate(driver: SqlDriver): Promise<void> {
     const applied = new Set(rows.map((r) => Number(r.version)));
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
-      await tx.exec(migration.sql);
+      await tx.exec(tx.dialect === "sqlite" ? migration.sqlite : migration.sql);
       await tx.query(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         [
@@ -55,6 +59,7 @@ function checked(db: SqlDriver): SqlDriver {
     }
   };
   return {
+    dialect: db.dialect,
     query<T>(text: string, params?: readonly unknown[]) {
       return mapped(() => db.query<T>(text, params));
     },

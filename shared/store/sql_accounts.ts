@@ -61,9 +61,9 @@ export class SqlAccountStore implements AccountStore {
     patch: { nickname?: string; avatarMediaId?: string | null },
   ): Promise<UserRow> {
     const rows = await this.#db.query<UserDbRow>(
-      `UPDATE users u SET nickname = COALESCE($2, u.nickname),
-         avatar_media_id = CASE WHEN $3 THEN $4 ELSE u.avatar_media_id END
-       WHERE u.id = $1 RETURNING ${USER_COLUMNS}`,
+      `UPDATE users SET nickname = COALESCE($2, nickname),
+         avatar_media_id = CASE WHEN $3 THEN $4 ELSE avatar_media_id END
+       WHERE id = $1 RETURNING id, username, nickname, avatar_media_id`,
       [id, patch.nickname ?? null, patch.avatarMediaId !== undefined, patch.avatarMediaId ?? null],
     );
     if (!rows[0]) throw new AppError("not_found", `Cannot update user "${id}": no such user`);
@@ -74,8 +74,8 @@ export class SqlAccountStore implements AccountStore {
     const q = query.toLowerCase();
     const rows = await this.#db.query<UserDbRow>(
       `SELECT ${USER_COLUMNS} FROM users u
-       WHERE u.username_lower LIKE $2 OR lower(u.nickname) LIKE $2
-       ORDER BY (u.username_lower = $1) DESC, (u.username_lower LIKE $3) DESC, u.username_lower
+       WHERE u.username_lower LIKE $2 ESCAPE '\\' OR lower(u.nickname) LIKE $2 ESCAPE '\\'
+       ORDER BY (u.username_lower = $1) DESC, (u.username_lower LIKE $3 ESCAPE '\\') DESC, u.username_lower
        LIMIT $4`,
       [q, `%${likeEscape(q)}%`, `${likeEscape(q)}%`, limit],
     );

@@ -29,7 +29,7 @@ export class SqlGroupStore implements GroupStore {
       await tx.query(
         `INSERT INTO group_members (group_id, user_id, role, joined_at)
          SELECT $1, x, CASE WHEN x = $2 THEN 'owner' ELSE 'member' END, $3
-         FROM unnest($4::bigint[]) WITH ORDINALITY AS t(x, n) ORDER BY n`,
+         FROM unnest($4::bigint[]) AS t(x)`,
         [row.id, row.ownerId, row.createdAt, [row.ownerId, ...others]],
       );
       const groups = await tx.query<GroupDbRow>(
@@ -96,6 +96,7 @@ export class SqlGroupStore implements GroupStore {
          SELECT $1, x, 'member', $2,
            COALESCE((SELECT c.last_seq FROM conversations c WHERE c.id = 'g:' || $1::bigint), 0)
          FROM unnest($3::bigint[]) AS t(x)
+         WHERE true -- (SQLite parses ON CONFLICT after a SELECT only behind a WHERE)
          ON CONFLICT DO NOTHING RETURNING user_id`,
         [groupId, joinedAt, [...new Set(userIds)]],
       );
@@ -175,7 +176,7 @@ export class SqlGroupStore implements GroupStore {
   async search(query: string, limit: number): Promise<GroupRow[]> {
     const q = query.toLowerCase();
     const rows = await this.#db.query<GroupDbRow>(
-      `SELECT ${GROUP_COLUMNS} FROM groups g WHERE lower(g.name) LIKE $2
+      `SELECT ${GROUP_COLUMNS} FROM groups g WHERE lower(g.name) LIKE $2 ESCAPE '\\'
        ORDER BY (lower(g.name) = $1) DESC, lower(g.name), g.id LIMIT $3`,
       [q, `%${likeEscape(q)}%`, limit],
     );

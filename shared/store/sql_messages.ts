@@ -15,6 +15,7 @@ async function saveMessages(
   batch: readonly AcceptedMessage[],
 ): Promise<Message[]> {
   const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
+  if (db.dialect === "sqlite") return await saveInProcess(db, unique);
   const rows = await db.query<{ id: string; seq: number }>(
     `WITH b AS (
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
@@ -75,6 +76,77 @@ async function saveMessages(
   return unique.flatMap((m) => stored.get(m.id) ?? []);
 }
 
+/** A conversation row's own columns, from its id (`u:<a>:<b>` or `g:<group>`). */
+function conversationColumns(
+  id: string,
+): [kind: string, a: string | null, b: string | null, group: string | null] {
+  const [prefix, first, second] = id.split(":");
+  return prefix === "g" ? ["group", null, null, first] : ["user", first, second ?? null, null];
+}
+
+/**
+ * `saveMessages()` for an engine in this process (SQLite), where a statement
+ * costs microseconds rather than a round trip: in one transaction, messages
+ * stored before are read back, each conversation is bumped once by its count
+ * of new messages, and the new ones are inserted numbered from there.
+ */
+function saveInProcess(db: SqlDriver, unique: readonly AcceptedMessage[]): Promise<Message[]> {
+  return db.transaction(async (tx) => {
+    const stored = new Map<string, Message>();
+    const old = await tx.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
+      [unique.map((m) => m.id)],
+    );
+    for (const row of old) stored.set(String(row.id), toMessage(row));
+    const fresh = new Map<string, AcceptedMessage[]>();
+    for (const m of unique) {
+      if (stored.has(m.id)) continue;
+      const list = fresh.get(m.conversationId);
+      if (list) list.push(m);
+      else fresh.set(m.conversationId, [m]);
+    }
+    for (const [conversationId, messages] of fresh) {
+      const last = messages[messages.length - 1];
+      const [bumped] = await tx.query<{ last_seq: number }>(
+        `INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
+           last_message_id = EXCLUDED.last_message_id,
+           updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+         RETURNING last_seq`,
+        [
+          conversationId,
+          ...conversationColumns(conversationId),
+          messages.length,
+          last.id,
+          last.sentAt,
+        ],
+      );
+      let seq = Number(bumped.last_seq) - messages.length;
+      for (const m of messages) {
+        seq++;
+        await tx.query(
+          `INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [
+            m.id,
+            m.conversationId,
+            seq,
+            m.from,
+            m.to.type,
+            m.to.id,
+            JSON.stringify(m.content),
+            m.sentAt,
+            m.clientMsgId,
+          ],
+        );
+        stored.set(m.id, { ...m, seq });
+      }
+    }
+    return unique.flatMap((m) => stored.get(m.id) ?? []);
+  });
+}
+
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
   db: SqlDriver,
@@ -83,16 +155,24 @@ async function messagesByClientIds(
 ): Promise<Map<string, SendResult>> {
   const found = new Map<string, SendResult>();
   if (keys.length === 0) return found;
-  const rows = await db.query<
-    { id: string; sender_id: string; client_msg_id: string; conversation_id: string }
-  >(
-    `SELECT DISTINCT ON (m.sender_id, m.client_msg_id) m.id, m.sender_id, m.client_msg_id, m.conversation_id
+  type Row = { id: string; sender_id: string; client_msg_id: string; conversation_id: string };
+  const rows: Row[] = db.dialect === "sqlite"
+    // No unnest of two arrays there, and a lookup by the index costs no round trip.
+    ? (await Promise.all(keys.map((k) =>
+      db.query<Row>(
+        `SELECT m.id, m.sender_id, m.client_msg_id, m.conversation_id FROM messages m
+         WHERE m.sender_id = $1 AND m.client_msg_id = $2 AND m.sent_at >= $3 ORDER BY m.id LIMIT 1`,
+        [k.senderId, k.clientMsgId, since],
+      )
+    ))).flat()
+    : await db.query<Row>(
+      `SELECT DISTINCT ON (m.sender_id, m.client_msg_id) m.id, m.sender_id, m.client_msg_id, m.conversation_id
      FROM messages m JOIN unnest($1::bigint[], $2::text[]) AS k(sender_id, client_msg_id)
        ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id
      WHERE m.sent_at >= $3
      ORDER BY m.sender_id, m.client_msg_id, m.id`,
-    [keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId), since],
-  );
+      [keys.map((k) => k.senderId), keys.map((k) => k.clientMsgId), since],
+    );
   for (const row of rows) {
     found.set(`${row.sender_id}:${row.client_msg_id}`, {
       id: String(row.id),
@@ -140,23 +220,23 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
       floor: number;
     }
   >(
-    `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq, f.floor,
-       GREATEST(COALESCE(r.read_seq, 0), f.floor) AS read_seq,
+    `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq, c.floor,
+       GREATEST(COALESCE(r.read_seq, 0), c.floor) AS read_seq,
        (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id
-          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), f.floor) AND x.sender_id <> $1)::int AS unread,
+          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND x.sender_id <> $1)::int AS unread,
        ${MESSAGE_COLUMNS}
-     FROM conversations c
-     JOIN messages m ON m.id = c.last_message_id
-     LEFT JOIN read_marks r ON r.user_id = $1 AND r.conversation_id = c.id
-     CROSS JOIN LATERAL (
-       SELECT COALESCE((
+     FROM (
+       SELECT c.*, COALESCE((
          SELECT CASE WHEN g.history = 'all' THEN 0 ELSE gm.join_seq END
          FROM group_members gm JOIN groups g ON g.id = gm.group_id
          WHERE gm.group_id = c.group_id AND gm.user_id = $1
        ), 0) AS floor
-     ) f
-     WHERE c.user_a = $1 OR c.user_b = $1
-        OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)
+       FROM conversations c
+       WHERE c.user_a = $1 OR c.user_b = $1
+          OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)
+     ) c
+     JOIN messages m ON m.id = c.last_message_id
+     LEFT JOIN read_marks r ON r.user_id = $1 AND r.conversation_id = c.id
      ORDER BY c.updated_at DESC, c.id`,
     [userId],
   );

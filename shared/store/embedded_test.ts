@@ -1,0 +1,99 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { type ConversionSummary, openEmbeddedStore } from "./embedded.ts";
+import { openPgliteStore } from "./pglite.ts";
+import { SQLITE_FILE } from "./sqlite.ts";
+
+const A = "7300000000000000001";
+const B = "7300000000000000002";
+const G = "7300000000000000003";
+
+Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row kept", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const old = await openPgliteStore({ dataDir });
+    for (const [id, name] of [[A, "ann"], [B, "bob"]]) {
+      await old.accounts.createUser({
+        id,
+        username: name,
+        passwordHash: `h-${name}`,
+        nickname: name,
+        createdAt: 1,
+      });
+    }
+    await old.accounts.createSession("token-hash", A, 9_000_000_000_000);
+    await old.friends.add(A, B, 2);
+    await old.groups.create(
+      { id: G, name: "Team", avatarMediaId: null, ownerId: A, createdAt: 3 },
+      [B],
+    );
+    const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255, 7]);
+    await old.media.put(
+      {
+        id: "m1",
+        sha256: "s1",
+        contentType: "image/png",
+        size: bytes.length,
+        width: 1,
+        height: 1,
+        ownerId: A,
+        createdAt: 4,
+      },
+      bytes,
+    );
+    const messages = Array.from({ length: 6_000 }, (_, i) => ({
+      id: String(7400000000000000000n + BigInt(i)),
+      conversationId: i % 3 === 0 ? `g:${G}` : `u:${A}:${B}`,
+      from: i % 2 ? A : B,
+      to: i % 3 === 0
+        ? { type: "group" as const, id: G }
+        : { type: "user" as const, id: i % 2 ? B : A },
+      content: { type: "text" as const, text: `message ${i} 你好` },
+      sentAt: 1000 + i,
+      clientMsgId: `c${i}`,
+    }));
+    for (let i = 0; i < messages.length; i += 1000) {
+      await old.messages.save(messages.slice(i, i + 1000));
+    }
+    await old.messages.markRead(B, `u:${A}:${B}`, 5);
+    await old.close();
+
+    let summary: ConversionSummary | undefined;
+    const store = await openEmbeddedStore({ dataDir, onConverted: (s) => summary = s });
+    try {
+      assertEquals(summary?.rows.messages, 6_000);
+      assertEquals(summary?.rows.users, 2);
+      assertEquals((await Deno.stat(`${dataDir}/${SQLITE_FILE}`)).isFile, true);
+      assertEquals((await store.accounts.credentials("ann"))?.passwordHash, "h-ann");
+      assertEquals((await store.accounts.sessionUser("token-hash", 1))?.id, A);
+      assertEquals(await store.friends.areFriends(B, A), true);
+      assertEquals((await store.groups.members(G)).map((m) => [m.userId, m.role]), [[A, "owner"], [
+        B,
+        "member",
+      ]]);
+      assertEquals((await store.media.withBytes("m1"))?.bytes, bytes);
+      const history = await store.messages.history(`u:${A}:${B}`, { limit: 3 });
+      assertEquals(history.map((m) => [m.seq, m.content]), [
+        [1, { type: "text", text: "message 1 你好" }],
+        [2, { type: "text", text: "message 2 你好" }],
+        [3, { type: "text", text: "message 4 你好" }],
+      ]);
+      const mine = (await store.messages.conversations(B)).find((c) => c.type === "user")!;
+      assertEquals([mine.lastSeq, mine.readSeq], [4000, 5]);
+      // The conversion is done once: new messages continue the seqs, and a reopen converts nothing.
+      const [next] = await store.messages.save([{
+        ...messages[1],
+        id: "7500000000000000000",
+        clientMsgId: "n",
+      }]);
+      assertEquals(next.seq, 4001);
+    } finally {
+      await store.close();
+    }
+    summary = undefined;
+    const again = await openEmbeddedStore({ dataDir, onConverted: (s) => summary = s });
+    await again.close();
+    assertEquals(summary, undefined);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

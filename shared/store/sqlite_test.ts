@@ -1,0 +1,150 @@
+import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { AppError } from "../errors.ts";
+import type { SqlDriver } from "./driver.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import { testStore } from "./_contract/mod.ts";
+import { openPgliteDriver } from "./pglite.ts";
+import { sqlStore } from "./sql.ts";
+import { openSqliteDriver, openSqliteStore, toSqlite, usernameSkeleton } from "./sqlite.ts";
+
+testStore("SQLite", () => openSqliteStore({ dataDir: "memory://" }));
+
+Deno.test("toSqlite() translates the PostgreSQL constructs the ports use", () => {
+  assertEquals(
+    toSqlite(
+      "SELECT u.id FROM users u WHERE u.id = ANY($1::bigint[]) AND u.name = ANY($2::text[])",
+    ),
+    "SELECT u.id FROM users u WHERE u.id IN (SELECT CAST(value AS INTEGER) FROM json_each(?1)) AND u.name IN (SELECT value FROM json_each(?2))",
+  );
+  assertEquals(
+    toSqlite("SELECT $1, x FROM unnest($3::bigint[]) AS t(x)"),
+    "SELECT ?1, x FROM (SELECT CAST(value AS INTEGER) AS x FROM json_each(?3)) AS t",
+  );
+  assertEquals(
+    toSqlite(
+      "SELECT count(*)::int, GREATEST(a, $1), LEAST($2, b), 'g:' || $3::bigint FROM t FOR UPDATE",
+    ),
+    "SELECT count(*), max(a, ?1), min(?2, b), 'g:' || ?3 FROM t",
+  );
+});
+
+Deno.test("the SQL function username_skeleton() and its JavaScript twin agree", async () => {
+  const pglite = await openPgliteDriver({ dataDir: "memory://" });
+  try {
+    for (const name of ["alice", "aIice", "b0b", "Wmadmin", "l1I0Odwm_.-"]) {
+      const [row] = await pglite.query<{ s: string }>("SELECT username_skeleton($1) AS s", [name]);
+      assertEquals(usernameSkeleton(name), row.s, name);
+    }
+  } finally {
+    await pglite.close();
+  }
+});
+
+/** Each table's columns as `table.column type-class not-null`, in a form both engines give. */
+async function columns(db: SqlDriver): Promise<string[]> {
+  const rows = db.dialect === "sqlite"
+    ? await db.query<{ t: string; c: string; type: string; nn: number }>(
+      // A column that is the row id (INTEGER PRIMARY KEY) is never NULL, whatever the pragma says.
+      `SELECT m.name AS t, p.name AS c, p.type AS type,
+         p."notnull" OR (p.pk = 1 AND upper(p.type) = 'INTEGER') AS nn
+       FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'`,
+    )
+    : await db.query<{ t: string; c: string; type: string; nn: number }>(
+      `SELECT table_name AS t, column_name AS c, data_type AS type,
+         CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS nn
+       FROM information_schema.columns WHERE table_schema = 'public'`,
+    );
+  const kind = (type: string) =>
+    /int/i.test(type)
+      ? "integer"
+      : /bytea|blob/i.test(type)
+      ? "bytes"
+      : /bool/i.test(type)
+      ? "boolean"
+      : "text";
+  return rows.map((r) => `${r.t}.${r.c} ${kind(r.type)}${Number(r.nn) ? " not null" : ""}`)
+    .sort();
+}
+
+Deno.test("the SQLite migrations build the same tables and columns as the PostgreSQL ones", async () => {
+  const pglite = await openPgliteDriver({ dataDir: "memory://" });
+  const sqlite = await openSqliteDriver({ dataDir: "memory://" });
+  try {
+    assertEquals(await columns(sqlite), await columns(pglite));
+    assertEquals(
+      (await sqlite.query<{ version: number }>(
+        "SELECT version FROM schema_migrations ORDER BY version",
+      ))
+        .map((r) => r.version),
+      MIGRATIONS.map((m) => m.version),
+    );
+  } finally {
+    await pglite.close();
+    await sqlite.close();
+  }
+});
+
+Deno.test("SQLite migration 2 gives existing users their skeleton, the oldest of look-alikes only", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const { DatabaseSync } = await import("node:sqlite");
+    const raw = new DatabaseSync(`${dataDir}/im.sqlite3`);
+    raw.exec(
+      "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
+    );
+    raw.exec(MIGRATIONS[0].sqlite);
+    raw.exec("INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)");
+    raw.exec(
+      `INSERT INTO users (id, username, username_lower, password_hash, nickname, created_at)
+       VALUES (1, 'alice', 'alice', 'h', 'a', 1), (2, 'aIice', 'aiice', 'h', 'a', 1), (3, 'b0b', 'b0b', 'h', 'b', 1)`,
+    );
+    raw.close();
+    const store = sqlStore(await openSqliteDriver({ dataDir }));
+    try {
+      for (const name of ["alice", "aIice", "b0b"]) {
+        assertEquals((await store.accounts.credentials(name))?.user.username, name);
+      }
+      for (const twin of ["a1ice", "bob", "BOB"]) {
+        const error = await assertRejects(
+          () =>
+            store.accounts.createUser({
+              id: String(10 + twin.length),
+              username: twin,
+              passwordHash: "h",
+              nickname: twin,
+              createdAt: 2,
+            }),
+          AppError,
+        );
+        assertEquals((error as AppError).code, "conflict", twin);
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("an SQLite store keeps its data across a reopen, in one file of the data folder", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const first = await openSqliteStore({ dataDir });
+    await first.accounts.createUser({
+      id: "7000000000000000001",
+      username: "kept",
+      passwordHash: "h",
+      nickname: "Kept",
+      createdAt: 1,
+    });
+    await first.close();
+    const again = await openSqliteStore({ dataDir });
+    try {
+      assertEquals((await again.accounts.credentials("kept"))?.user.id, "7000000000000000001");
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
