@@ -1,5 +1,5 @@
 /**
- * The embedded mode's store: SQLite in the data folder. A folder that PGlite
+ * The embedded mode's store: SQLite in the data folder, on a worker thread. A folder that PGlite
  * wrote (before SQLite became the embedded store) is converted on the first
  * start: every row is copied into a new SQLite file beside it, which takes the
  * place of the old data only once complete. The PGlite files stay where they
@@ -8,8 +8,8 @@
 import type { SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
 import { openPgliteDriver } from "./pglite.ts";
-import { sqlStore } from "./sql.ts";
 import { openSqliteDriver, SQLITE_FILE, type SqliteSynchronous } from "./sqlite.ts";
+import { openSqliteStoreOnWorker } from "./sqlite_thread.ts";
 
 /** Options of the embedded store. */
 export interface EmbeddedStoreOptions {
@@ -126,5 +126,5 @@ export async function openEmbeddedStore(
   ) {
     onConverted?.(await convertPglite(dataDir, synchronous));
   }
-  return sqlStore(await openSqliteDriver({ dataDir, synchronous }));
+  return await openSqliteStoreOnWorker({ dataDir, synchronous });
 }

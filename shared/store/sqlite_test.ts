@@ -6,8 +6,10 @@ import { testStore } from "./_contract/mod.ts";
 import { openPgliteDriver } from "./pglite.ts";
 import { sqlStore } from "./sql.ts";
 import { openSqliteDriver, openSqliteStore, toSqlite, usernameSkeleton } from "./sqlite.ts";
+import { openSqliteStoreOnWorker } from "./sqlite_thread.ts";
 
 testStore("SQLite", () => openSqliteStore({ dataDir: "memory://" }));
+testStore("SQLite on a worker thread", () => openSqliteStoreOnWorker({ dataDir: "memory://" }));
 
 Deno.test("toSqlite() translates the PostgreSQL constructs the ports use", () => {
   assertEquals(

@@ -1,0 +1,69 @@
+/**
+ * The SQLite store on its own thread: it answers the port calls the main
+ * thread posts (`sqlite_thread.ts`), one at a time in the order they arrive,
+ * so SQLite's work (statements, commits, checkpoints) runs beside the
+ * sockets, not between them.
+ */
+/// <reference lib="deno.worker" />
+import { AppError } from "../errors.ts";
+import type { Store } from "./mod.ts";
+import { openSqliteStore, type SqliteSynchronous } from "./sqlite.ts";
+
+/** A request from the main thread: open, a port's method with its arguments, or close. */
+export type SqliteWorkerRequest =
+  | { id: number; op: "open"; dataDir: string; synchronous: SqliteSynchronous }
+  | { id: number; op: "call"; port: PortName; method: string; args: unknown[] }
+  | { id: number; op: "ping" | "close" };
+
+/** The store's ports, by their field in `Store`. */
+export type PortName = "accounts" | "friends" | "groups" | "media" | "messages";
+
+/** The answer: the method's value, or its error (an AppError keeps its code). */
+export type SqliteWorkerReply =
+  | { id: number; value: unknown; error?: undefined }
+  | { id: number; error: { message: string; code?: string; retryAfter?: number } };
+
+let store: Store | null = null;
+let chain = Promise.resolve();
+
+async function run(request: SqliteWorkerRequest): Promise<unknown> {
+  if (request.op === "open") {
+    store = await openSqliteStore(request);
+    return undefined;
+  }
+  if (!store) throw new Error("The SQLite store is not open");
+  switch (request.op) {
+    case "call": {
+      const port = store[request.port] as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return await port[request.method](...request.args);
+    }
+    case "ping":
+      return await store.ping();
+    case "close":
+      await store.close();
+      store = null;
+      return undefined;
+  }
+}
+
+self.onmessage = (event: MessageEvent<SqliteWorkerRequest>) => {
+  const request = event.data;
+  chain = chain.then(async () => {
+    try {
+      const value = await run(request);
+      self.postMessage({ id: request.id, value } satisfies SqliteWorkerReply);
+    } catch (error) {
+      const known = error instanceof AppError ? error : null;
+      self.postMessage(
+        {
+          id: request.id,
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            code: known?.code,
+            retryAfter: known?.retryAfter,
+          },
+        } satisfies SqliteWorkerReply,
+      );
+    }
+  });
+};
