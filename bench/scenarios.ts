@@ -1,12 +1,13 @@
 /** The benchmark's scenarios: each returns figures measured from what clients actually received. */
 import type { ImClient } from "../client/mod.ts";
 import type { Target } from "./targets.ts";
+import { residentBytes } from "../tests/harness.ts";
 
 /** Throughput and latency of one scenario run. */
 export interface FlowResult {
   deliveriesPerSec: number;
   messagesPerSec: number;
-  /** Send→receive latencies in milliseconds, sorted. */
+  /** Send→receive latencies in milliseconds (sub-millisecond), sorted. */
   latencies: number[];
 }
 
@@ -18,6 +19,24 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
+/** A text of 64 bytes, the size the figures per message are given for. */
+export const TEXT_64 = "benchmark message of a typical length, sixty-four bytes in total";
+
+let sequence = 0;
+
+/**
+ * A clientMsgId that carries its send time: this process's `performance.now()`, which the
+ * recipients' clients (in this process too) read back for a sub-millisecond latency.
+ */
+export function stampedId(): string {
+  return `${performance.now().toFixed(3)}-${(sequence++).toString(36)}`;
+}
+
+/** Milliseconds since the send of a message whose clientMsgId `stampedId()` made (NaN otherwise). */
+function sinceSent(clientMsgId: string | undefined): number {
+  return performance.now() - parseFloat(clientMsgId ?? "");
+}
+
 /** Counts deliveries to recipients (not the sender's own echo) and their latencies, inside a window. */
 function recorder(clients: ImClient[]) {
   let counting = false;
@@ -27,7 +46,8 @@ function recorder(clients: ImClient[]) {
     c.on("message", (m) => {
       if (!counting || m.from === c.self!.id) return;
       deliveries++;
-      latencies.push(Date.now() - m.sentAt);
+      const ms = sinceSent(m.clientMsgId);
+      if (!Number.isNaN(ms)) latencies.push(ms);
     });
   }
   return {
@@ -53,10 +73,7 @@ export async function drive(
 ): Promise<number> {
   let sent = 0;
   let running = true;
-  const text = {
-    type: "text" as const,
-    text: "benchmark message of a typical length, about sixty bytes",
-  };
+  const text = { type: "text" as const, text: TEXT_64 };
   const ticker = setInterval(() => onTick(sent), 1000);
   if (rate) {
     let carry = 0;
@@ -67,7 +84,7 @@ export async function drive(
       while (carry >= 1) {
         carry--;
         const s = senders[next++ % senders.length];
-        const p = s.client.send(s.to, text).then(() => sent++).catch(() => {});
+        const p = s.client.send(s.to, text, stampedId()).then(() => sent++).catch(() => {});
         inFlight.add(p);
         p.finally(() => inFlight.delete(p));
       }
@@ -79,7 +96,7 @@ export async function drive(
     const loops = senders.flatMap((s) =>
       Array.from({ length: window }, async () => {
         while (running) {
-          await s.client.send(s.to, text).catch(() => sleep(10));
+          await s.client.send(s.to, text, stampedId()).catch(() => sleep(10));
           sent++;
         }
       })
@@ -177,30 +194,66 @@ export async function group(
   );
 }
 
-/** Resident memory (KB) and CPU seconds of a process. */
+/**
+ * Resident memory (KB) and CPU seconds of a process; the CPU time from /proc/<pid>/stat in clock
+ * ticks (through `cat`, since Deno reads another process's /proc only with --allow-all), else
+ * from `ps` in whole seconds.
+ */
 export async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=,cputimes=", "-p", String(pid)],
-  }).output();
-  const [rss, cpu] = new TextDecoder().decode(stdout).trim().split(/\s+/).map(Number);
-  return { rssKb: rss, cpuSeconds: cpu };
+  const rssKb = (await residentBytes(pid)) / 1024;
+  const stat = await new Deno.Command("cat", { args: [`/proc/${pid}/stat`], stderr: "null" })
+    .output();
+  const fields = new TextDecoder().decode(stat.stdout).split(") ")[1]?.split(" ") ?? [];
+  // utime and stime, fields 14 and 15 of the line, in ticks of 1/100 s (USER_HZ).
+  if (stat.success && fields.length > 12) {
+    return { rssKb, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+  }
+  const { stdout } = await new Deno.Command("ps", { args: ["-o", "cputimes=", "-p", String(pid)] })
+    .output();
+  return { rssKb, cpuSeconds: Number(new TextDecoder().decode(stdout).trim()) };
 }
 
 /** Connections opened to one destination address before the next. */
 const PER_ADDRESS = 25_000;
 
-/** Idle authenticated connections: memory per connection and idle CPU of the connect process. */
-export async function connections(
-  target: Target,
-  { count, progress }: { count: number; progress: (line: string) => void },
-): Promise<{ rssPerConnectionKb: number; idleCpuPercent: number; opened: number }> {
-  const [owner] = await target.users(1);
-  const token = owner.token!;
-  const wsUrl = await owner.connectUrl();
-  await owner.close();
-  const pid = target.connectPid(wsUrl);
-  await sleep(500);
-  const before = await processStats(pid);
+/** The median of values. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
+}
+
+/** `count` RSS samples of a process, `everyMs` apart: their median and spread (bytes). */
+export async function sampleResident(
+  pid: number,
+  { count = 7, everyMs = 250 }: { count?: number; everyMs?: number } = {},
+): Promise<{ median: number; spread: number }> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) await sleep(everyMs);
+    samples.push(await residentBytes(pid));
+  }
+  return { median: median(samples), spread: Math.max(...samples) - Math.min(...samples) };
+}
+
+/** What the connections scenario measured. */
+export interface ConnectionsResult {
+  opened: number;
+  /** RSS growth per connection (KB), NaN when within the noise of the samples. */
+  rssPerConnectionKb: number;
+  /** The noise the growth had to exceed: the larger spread of the two sample sets (KB). */
+  noiseKb: number;
+  /** RSS with the connections open (median, bytes). */
+  residentBytes: number;
+  idleCpuPercent: number;
+}
+
+/** Opens `count` WebSockets authenticated with `token`, spread over loopback addresses. */
+async function openIdle(
+  wsUrl: string,
+  token: string,
+  count: number,
+  onOpen: (n: number) => void,
+): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   // One destination address gives about 28,000 ephemeral source ports: spread
   // the connections over 127.0.0.1, 127.0.0.2, … (servers listen on 0.0.0.0).
@@ -220,17 +273,53 @@ export async function connections(
           sockets.push(ws);
         })),
     );
-    progress(`${target.name} connections: ${sockets.length} open`);
+    onOpen(sockets.length);
   }
-  await sleep(1000);
+  return sockets;
+}
+
+/**
+ * Idle authenticated connections: memory per connection and idle CPU of the connect process.
+ * RSS is the median of several samples taken after a settle, before and after; a growth
+ * within the samples' spread is reported as not measurable (NaN) rather than as a number.
+ */
+export async function connections(
+  target: Target,
+  { count, settleMs = 3000, progress }: {
+    count: number;
+    settleMs?: number;
+    progress: (line: string) => void;
+  },
+): Promise<ConnectionsResult> {
+  const [owner] = await target.users(1);
+  const token = owner.token!;
+  const wsUrl = await owner.connectUrl();
+  await owner.close();
+  const pid = target.connectPid(wsUrl);
+  progress(`${target.name} connections: settling`);
+  await sleep(settleMs);
+  const before = await sampleResident(pid);
+  const sockets = await openIdle(
+    wsUrl,
+    token,
+    count,
+    (n) => progress(`${target.name} connections: ${n} open`),
+  );
+  progress(`${target.name} connections: ${sockets.length} open, settling`);
+  await sleep(settleMs);
   const opened = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
-  const loaded = await processStats(pid);
-  await sleep(5000);
-  const idle = await processStats(pid);
+  const cpuBefore = await processStats(pid);
+  const after = await sampleResident(pid, { count: 9, everyMs: 500 });
+  const cpuAfter = await processStats(pid);
+  const idleSeconds = 8 * 0.5;
   for (const s of sockets) s.close();
+  const noise = Math.max(before.spread, after.spread);
+  const growth = after.median - before.median;
   return {
-    rssPerConnectionKb: (loaded.rssKb - before.rssKb) / Math.max(1, opened),
-    idleCpuPercent: ((idle.cpuSeconds - loaded.cpuSeconds) / 5) * 100,
     opened,
+    rssPerConnectionKb: growth > noise && opened > 0 ? growth / 1024 / opened : NaN,
+    noiseKb: noise / 1024,
+    residentBytes: after.median,
+    idleCpuPercent: ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / idleSeconds) * 100,
   };
 }

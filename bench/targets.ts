@@ -27,6 +27,8 @@ export const BENCH_ENV: Record<string, string> = {
 export interface Target {
   name: "embedded" | "cluster" | "relay";
   url: string;
+  /** The embedded server's data folder (none for a cluster or the relay). */
+  dataDir?: string;
   /** The process serving a WebSocket URL (for RSS and CPU). */
   connectPid(wsUrl: string): number;
   /** Every server process, by name (for profiles, which are named by pid). */
@@ -65,10 +67,12 @@ function systemTarget(
   connectPid: (wsUrl: string) => number,
   stop: () => Promise<void>,
   processes: () => { name: string; pid: number }[],
+  dataDir?: string,
 ): Target {
   return {
     name,
     url,
+    dataDir,
     connectPid,
     processes,
     users: (n) =>
@@ -89,12 +93,16 @@ function systemTarget(
   };
 }
 
-/** The embedded mode on a fresh data dir. */
+/**
+ * The embedded mode on `dataDir`, or on a fresh data dir that is removed when it stops. A server
+ * on a given folder stops gracefully (SIGTERM), so the folder is whole for the next run.
+ */
 export async function embeddedTarget(
-  { denoFlags = [] }: { denoFlags?: string[] } = {},
+  { denoFlags = [], dataDir }: { denoFlags?: string[]; dataDir?: string } = {},
 ): Promise<Target> {
+  const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-bench-" });
   const server = await startServer({
-    dataDir: await Deno.makeTempDir({ prefix: "im-bench-" }),
+    dataDir: dir,
     // Every loopback address, for the connections scenario.
     env: { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
     denoFlags,
@@ -104,8 +112,12 @@ export async function embeddedTarget(
     server.url,
     () => server.process!.pid,
     // A profiled server must exit on its own to write its profile.
-    async () => void await server.stop(denoFlags.length > 0 ? "SIGTERM" : "SIGKILL"),
+    async () => {
+      await server.stop(denoFlags.length > 0 || dataDir ? "SIGTERM" : "SIGKILL");
+      if (!dataDir) await Deno.remove(dir, { recursive: true });
+    },
     () => [{ name: "embedded", pid: server.process!.pid }],
+    dir,
   );
 }
 
