@@ -51,7 +51,8 @@ function yScale(max: number): { step: number; top: number } {
   const raw = Math.max(max, 0.01) / 5;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
-  return { step, top: Math.ceil(max / step) * step || step };
+  // Some room above the highest point, so a curve does not run along the frame.
+  return { step, top: Math.ceil((max * 1.04) / step) * step || step };
 }
 
 /** The points of a curve: the latency at each 1/50 of a decade, as far as the samples reach. */
