@@ -10,14 +10,15 @@
  * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
  * --data-dir DIR fills or reuses that folder, so a folder of millions is made once.
  */
-import { connections, group, pairs } from "./scenarios.ts";
+import { group, pairs } from "./scenarios.ts";
+import { connections } from "./connections.ts";
+import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import { latencySvg, type Panel } from "./plot.ts";
 import { flowRows, formatNumber, type Row, table } from "./report.ts";
 import { soakOnly } from "./soak.ts";
 import { fillFolder } from "./prefill.ts";
 import { idleResidentBytes, processStartMs, taskStartMs } from "./startup.ts";
-import { sampleResident } from "./scenarios.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -122,7 +123,10 @@ rows.push({
   unit: "MB",
 });
 const filled = await fillFolder({ dataDir: DATA_DIR, messages: PREFILL, progress });
-const stored = `${filled.messages.toLocaleString("en")} stored messages`;
+// A folder the bench did not fill has no count: name it by its size.
+const stored = DATA_DIR && filled.messages === 0
+  ? `a data folder of ${formatNumber(mb(filled.bytes))} MB`
+  : `${filled.messages.toLocaleString("en")} stored messages`;
 if (filled.bytesPerMessage !== undefined) {
   rows.push({
     target: "embedded",

@@ -4,7 +4,8 @@
  * grow with the messages sent: the figure is the resident memory at the end
  * against its value after the first minute.
  */
-import { drive, friendPairs, processStats } from "./scenarios.ts";
+import { drive, friendPairs } from "./scenarios.ts";
+import { processStats } from "./resident.ts";
 import { folderBytes } from "./prefill.ts";
 import type { Target } from "./targets.ts";
 
@@ -90,7 +91,36 @@ export async function soak(
   };
 }
 
-/** The soak alone: runs it, prints and writes its report with the P7 verdict. */
+/** The soak's report: its samples, the RSS at the end against the first minute with the P7 verdict, and the data folder's growth. */
+export function soakReport(result: SoakResult, heading: string): string {
+  const change = result.endKb / result.firstMinuteKb - 1;
+  const mb = (kb: number) => (kb / 1024).toFixed(0);
+  // The second minute and the last one must not overlap for the comparison to mean anything.
+  const verdict = (result.samples.at(-1)?.seconds ?? 0) < 180 || Number.isNaN(change)
+    ? "P7 cannot be judged: the second minute and the last one overlap (run at least 3 minutes)."
+    : `P7 (the end within 10 % of the first minute): ${
+      Math.abs(change) <= 0.1 ? "met" : "not met"
+    }.`;
+  return [
+    `${heading}; ${result.messages} messages, ${result.messagesPerSec.toFixed(0)}/s on average.`,
+    "",
+    "| seconds | messages sent | RSS (MB) |",
+    "| --- | --- | --- |",
+    ...result.samples.map((s) => `| ${s.seconds} | ${s.sent} | ${mb(s.rssKb)} |`),
+    "",
+    `RSS after the first minute (median of the second minute) ${mb(result.firstMinuteKb)} MB, ` +
+    `at the end (median of the last minute) ${mb(result.endKb)} MB: ${
+      (change * 100).toFixed(1)
+    } %. ` +
+    verdict,
+    "",
+    Number.isNaN(result.folderBytesPerMessage)
+      ? "Data folder growth: not measured (a cluster has no data folder here)."
+      : `Data folder growth: ${result.folderBytesPerMessage.toFixed(0)} bytes per message sent.`,
+  ].join("\n");
+}
+
+/** The soak alone: runs it, then prints its report and writes it to results/. */
 export async function soakOnly(
   { minutes, rate, pairs, make, cluster, stamp, progress }: {
     minutes: number;
@@ -110,35 +140,16 @@ export async function soakOnly(
     await target.stop();
   }
   console.error("\r\x1b[K");
-  const change = result.endKb / result.firstMinuteKb - 1;
-  const verdict = Number.isNaN(change)
-    ? "P7 cannot be judged: the soak needs samples of the second and of the last minute (run at least 3 minutes)."
-    : `P7 (the end within 10 % of the first minute): ${
-      Math.abs(change) <= 0.1 ? "met" : "not met"
-    }.`;
-  const lines = [
+  const report = soakReport(
+    result,
     `Soak: ${pairs} pairs, ${rate ? `${rate} msg/s` : "4 in flight per sender"}, ${minutes} min, ${
       cluster ? "cluster" : "embedded"
-    }; ${result.messages} messages, ${result.messagesPerSec.toFixed(0)}/s on average.`,
-    "",
-    "| seconds | messages sent | RSS (MB) |",
-    "| --- | --- | --- |",
-    ...result.samples.map((s) => `| ${s.seconds} | ${s.sent} | ${(s.rssKb / 1024).toFixed(0)} |`),
-    "",
-    `RSS after the first minute (median of the second minute) ${
-      (result.firstMinuteKb / 1024).toFixed(0)
-    } MB, at the end (median of the last minute) ${(result.endKb / 1024).toFixed(0)} MB: ${
-      (change * 100).toFixed(1)
-    } %. ${verdict}`,
-    "",
-    Number.isNaN(result.folderBytesPerMessage)
-      ? "Data folder growth: not measured (a cluster has no data folder here)."
-      : `Data folder growth: ${result.folderBytesPerMessage.toFixed(0)} bytes per message sent.`,
-  ].join("\n");
-  console.log(lines);
+    }`,
+  );
+  console.log(report);
   await Deno.mkdir("results", { recursive: true });
   await Deno.writeTextFile(
     `results/soak-${stamp}.md`,
-    `# Soak ${new Date().toISOString()}\n\n${lines}\n`,
+    `# Soak ${new Date().toISOString()}\n\n${report}\n`,
   );
 }

@@ -3,7 +3,7 @@
  * start`) and as the server process alone, and its resident memory once started.
  */
 import { startServer } from "../tests/harness.ts";
-import { sampleResident } from "./scenarios.ts";
+import { sampleResident } from "./resident.ts";
 import { BENCH_ENV } from "./targets.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
