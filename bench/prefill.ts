@@ -5,7 +5,7 @@
  * holds is kept beside it, in `<folder>.bench.json`, so a folder filled once can be reused.
  */
 import { friendPairs, TEXT_64 } from "./scenarios.ts";
-import { embeddedTarget, type Target } from "./targets.ts";
+import type { Target } from "./targets.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -108,19 +108,21 @@ export interface FilledFolder {
  * is stopped gracefully after, and measures the folder's growth per message.
  */
 export async function fillFolder(
-  { dataDir, messages, progress }: {
+  { dataDir, messages, open, progress }: {
     dataDir?: string;
     messages: number;
+    /** Starts an embedded server on a folder. */
+    open: (dataDir: string) => Promise<Target>;
     progress: (line: string) => void;
   },
 ): Promise<FilledFolder> {
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-filled-" });
   const had = await storedMessages(dir);
   // A server that started once and stopped: the folder as it is before any message.
-  if (await folderBytes(dir) === 0) await (await embeddedTarget({ dataDir: dir })).stop();
+  if (await folderBytes(dir) === 0) await (await open(dir)).stop();
   const before = await folderBytes(dir);
   if (messages > 0) {
-    const target = await embeddedTarget({ dataDir: dir });
+    const target = await open(dir);
     try {
       await prefill(target, { messages, progress });
     } finally {

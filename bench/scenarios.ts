@@ -6,6 +6,8 @@ import type { Target } from "./targets.ts";
 export interface FlowResult {
   deliveriesPerSec: number;
   messagesPerSec: number;
+  /** Messages the server answered `sent`, the warm-up's included: what the run stored. */
+  stored: number;
   /** Send→receive latencies in milliseconds (sub-millisecond), sorted. */
   latencies: number[];
 }
@@ -119,7 +121,7 @@ async function measure(
   onTick: (sent: number) => void,
 ): Promise<FlowResult> {
   const rec = recorder(clients);
-  await drive(senders, 1, { window: 1 }, () => {});
+  const warmUp = await drive(senders, 1, { window: 1 }, () => {});
   await sleep(300);
   rec.start();
   const started = performance.now();
@@ -128,7 +130,12 @@ async function measure(
   const elapsed = (performance.now() - started) / 1000;
   const { deliveries, latencies } = rec.stop();
   await Promise.all(clients.map((c) => c.close()));
-  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
+  return {
+    deliveriesPerSec: deliveries / elapsed,
+    messagesPerSec: sent / elapsed,
+    stored: warmUp + sent,
+    latencies,
+  };
 }
 
 /** `pairs` pairs of new friends, connected, each sending to the other. */

@@ -1,5 +1,5 @@
 /** What the benchmark runs against: the embedded mode, a cluster, or the bare relay baseline. */
-import { ImClient } from "../client/mod.ts";
+import { ImClient, type SocketConstructor } from "../client/mod.ts";
 import { befriend, startServer, uniqueName } from "../tests/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -67,7 +67,7 @@ function systemTarget(
   connectPid: (wsUrl: string) => number,
   stop: () => Promise<void>,
   processes: () => { name: string; pid: number }[],
-  dataDir?: string,
+  { dataDir, WebSocket }: { dataDir?: string; WebSocket?: SocketConstructor } = {},
 ): Target {
   return {
     name,
@@ -77,7 +77,7 @@ function systemTarget(
     processes,
     users: (n) =>
       connected(url, async () => {
-        const c = new ImClient({ baseUrl: url });
+        const c = new ImClient({ baseUrl: url, WebSocket });
         await c.register(uniqueName("b"), "correct horse battery");
         return c;
       }, n),
@@ -98,7 +98,12 @@ function systemTarget(
  * on a given folder stops gracefully (SIGTERM), so the folder is whole for the next run.
  */
 export async function embeddedTarget(
-  { denoFlags = [], dataDir }: { denoFlags?: string[]; dataDir?: string } = {},
+  { denoFlags = [], dataDir, WebSocket }: {
+    denoFlags?: string[];
+    dataDir?: string;
+    /** The WebSocket the bench's clients use (default the global one). */
+    WebSocket?: SocketConstructor;
+  } = {},
 ): Promise<Target> {
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-bench-" });
   const server = await startServer({
@@ -117,13 +122,17 @@ export async function embeddedTarget(
       if (!dataDir) await Deno.remove(dir, { recursive: true });
     },
     () => [{ name: "embedded", pid: server.process!.pid }],
-    dir,
+    { dataDir: dir, WebSocket },
   );
 }
 
 /** A cluster on the infrastructure of `deno task infra:up`, with `instances` of each of logic, connect and task. */
 export async function clusterTarget(
-  { instances = 1, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+  { instances = 1, denoFlags = [], WebSocket }: {
+    instances?: number;
+    denoFlags?: string[];
+    WebSocket?: SocketConstructor;
+  } = {},
 ): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
   const cluster = await startIsolatedCluster(
@@ -141,11 +150,14 @@ export async function clusterTarget(
     pidFor,
     () => cluster.stop(),
     () => cluster.processes.map((p) => ({ name: p.name, pid: p.child.pid })),
+    { WebSocket },
   );
 }
 
 /** The bare relay of bench/relay.ts. */
-export async function relayTarget(): Promise<Target> {
+export async function relayTarget(
+  { WebSocket }: { WebSocket?: SocketConstructor } = {},
+): Promise<Target> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", `${ROOT}bench/relay.ts`],
     stdout: "piped",
@@ -169,7 +181,7 @@ export async function relayTarget(): Promise<Target> {
     users: (count) =>
       connected(
         url,
-        () => Promise.resolve(new ImClient({ baseUrl: url, token: `r${++n}` })),
+        () => Promise.resolve(new ImClient({ baseUrl: url, token: `r${++n}`, WebSocket })),
         count,
       ),
     pair: () => Promise.resolve(),
