@@ -10,6 +10,8 @@ const PER_ADDRESS = 25_000;
 /** What the connections scenario measured. */
 export interface ConnectionsResult {
   opened: number;
+  /** Connections the server closed while they opened, by close code. */
+  closed: Map<number, number>;
   /** RSS growth per connection (KB), NaN when within the noise of the samples. */
   rssPerConnectionKb: number;
   /** The noise the growth had to exceed: the larger spread of the two sample sets (KB). */
@@ -19,14 +21,19 @@ export interface ConnectionsResult {
   idleCpuPercent: number;
 }
 
-/** Opens `count` WebSockets authenticated with `token`, spread over loopback addresses. */
+/**
+ * Opens `count` WebSockets authenticated with `token`, spread over loopback addresses; each
+ * counts as settled once answered, failed, closed or 15 s old, so a refusal cannot stall the run.
+ * Returns the sockets and, by code, how many the server closed.
+ */
 async function openIdle(
   wsUrl: string,
   token: string,
   count: number,
-  onOpen: (n: number) => void,
-): Promise<WebSocket[]> {
+  onOpen: (n: number, closed: number) => void,
+): Promise<{ sockets: WebSocket[]; closed: Map<number, number> }> {
   const sockets: WebSocket[] = [];
+  const closed = new Map<number, number>();
   // One destination address gives about 28,000 ephemeral source ports: spread
   // the connections over 127.0.0.1, 127.0.0.2, … (servers listen on 0.0.0.0).
   const urls = Array.from({ length: Math.ceil(count / PER_ADDRESS) }, (_, i) => {
@@ -38,16 +45,25 @@ async function openIdle(
     await Promise.all(
       Array.from({ length: Math.min(200, count - i) }, (_, j) =>
         new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 15_000);
+          const settle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
           const ws = new WebSocket(urls[Math.floor((i + j) / PER_ADDRESS)]);
           ws.onopen = () => ws.send(JSON.stringify({ op: "auth", token }));
-          ws.onmessage = () => resolve();
-          ws.onerror = () => resolve();
+          ws.onmessage = settle;
+          ws.onerror = settle;
+          ws.onclose = (event) => {
+            closed.set(event.code, (closed.get(event.code) ?? 0) + 1);
+            settle();
+          };
           sockets.push(ws);
         })),
     );
-    onOpen(sockets.length);
+    onOpen(sockets.length, [...closed.values()].reduce((a, b) => a + b, 0));
   }
-  return sockets;
+  return { sockets, closed };
 }
 
 /**
@@ -71,11 +87,11 @@ export async function connections(
   progress(`${target.name} connections: settling`);
   await sleep(settleMs);
   const before = await sampleResident(pid);
-  const sockets = await openIdle(
+  const { sockets, closed } = await openIdle(
     wsUrl,
     token,
     count,
-    (n) => progress(`${target.name} connections: ${n} open`),
+    (n, gone) => progress(`${target.name} connections: ${n} opened, ${gone} closed`),
   );
   progress(`${target.name} connections: ${sockets.length} open, settling`);
   await sleep(settleMs);
@@ -84,11 +100,15 @@ export async function connections(
   const after = await sampleResident(pid, { count: 9, everyMs: 500 });
   const cpuAfter = await processStats(pid);
   const idleSeconds = 8 * 0.5;
-  for (const s of sockets) s.close();
+  for (const s of sockets) {
+    s.onclose = null;
+    s.close();
+  }
   const noise = Math.max(before.spread, after.spread);
   const growth = after.median - before.median;
   return {
     opened,
+    closed,
     rssPerConnectionKb: growth > noise && opened > 0 ? growth / 1024 / opened : NaN,
     noiseKb: noise / 1024,
     residentBytes: after.median,

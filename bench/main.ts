@@ -97,6 +97,8 @@ say(
 );
 const rows: Row[] = [];
 const panels: Panel[] = [];
+/** What went wrong in the run, printed under the table. */
+const notes: string[] = [];
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
 const relayPairs = await withTarget(
@@ -199,6 +201,14 @@ for (const [name, make] of targets) {
     (t) => connections(t, { count: CONNECTIONS, progress }),
   );
   const scenario = `${conns.opened} idle connections${onFilled ? `, ${stored}` : ""}`;
+  if (conns.closed.size > 0) {
+    notes.push(
+      `The server closed ${name}'s connections as they opened: ${
+        [...conns.closed].map(([code, n]) => `${n} with ${code}`).join(", ")
+      }.`,
+    );
+    say(notes.at(-1)!);
+  }
   rows.push({
     target: name,
     scenario,
@@ -289,6 +299,7 @@ const text = [
   (WITH_CLUSTER ? `; cluster of ${INSTANCES} logic, connect and task each, one api.` : "."),
   "",
   table(rows),
+  ...(notes.length > 0 ? ["", ...notes] : []),
 ].join("\n");
 say("");
 console.log(text);
