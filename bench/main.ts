@@ -20,7 +20,7 @@ import { latencySvg, type Panel } from "./plot.ts";
 import { flowRows, formatNumber, type Row, table } from "./report.ts";
 import { soakOnly } from "./soak.ts";
 import { fillFolder, recordStored } from "./prefill.ts";
-import { idleResidentBytes, processStartMs, taskStartMs } from "./startup.ts";
+import { coldStartRows, idleResidentBytes } from "./startup.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -261,31 +261,7 @@ if (DATA_DIR && filled.messages > 0) {
 }
 
 progress("cold starts");
-const startRow = (scenario: string, metric: string, value: number): Row => ({
-  target: "embedded",
-  scenario,
-  metric,
-  value,
-  relay: NaN,
-  unit: "ms",
-});
-rows.push(
-  startRow(
-    `cold start, ${stored}`,
-    "`deno task start` to /healthz (P6: ≤ 2 s)",
-    await taskStartMs(filled.dataDir),
-  ),
-  startRow(
-    `cold start, ${stored}`,
-    "server process to /healthz",
-    await processStartMs(filled.dataDir),
-  ),
-);
-const empty = await Deno.makeTempDir({ prefix: "im-cold-" });
-rows.push(
-  startRow("cold start, empty data dir", "server process to /healthz", await processStartMs(empty)),
-);
-await Deno.remove(empty, { recursive: true });
+rows.push(...await coldStartRows(filled.dataDir, stored));
 await filled.done();
 
 const cpuInfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })

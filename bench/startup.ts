@@ -5,6 +5,7 @@
 import { startServer } from "../tests/harness.ts";
 import { sampleResident } from "./resident.ts";
 import { BENCH_ENV } from "./targets.ts";
+import type { Row } from "./report.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,5 +97,34 @@ export async function idleResidentBytes(settleMs = 3000): Promise<number> {
   } finally {
     await server.stop("SIGKILL");
     await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/**
+ * The cold starts' rows: `deno task start` and the server process alone on `dataDir` (which
+ * holds what `stored` says), and the server process on an empty folder.
+ */
+export async function coldStartRows(dataDir: string, stored: string): Promise<Row[]> {
+  const row = (scenario: string, metric: string, value: number): Row => ({
+    target: "embedded",
+    scenario,
+    metric,
+    value,
+    relay: NaN,
+    unit: "ms",
+  });
+  const empty = await Deno.makeTempDir({ prefix: "im-cold-" });
+  try {
+    return [
+      row(
+        `cold start, ${stored}`,
+        "`deno task start` to /healthz (P6: ≤ 2 s)",
+        await taskStartMs(dataDir),
+      ),
+      row(`cold start, ${stored}`, "server process to /healthz", await processStartMs(dataDir)),
+      row("cold start, empty data dir", "server process to /healthz", await processStartMs(empty)),
+    ];
+  } finally {
+    await Deno.remove(empty, { recursive: true });
   }
 }
