@@ -4,31 +4,45 @@
  * in the same run, against the bare relay baseline; prints every figure beside
  * the relay's with the ratio, and writes a Markdown table and a latency plot
  * (SVG) to results/.
- *   deno task bench [--pairs 50] [--group 200] [--connections 2000] [--seconds 8] [--cluster [--instances 1]]
- *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--cluster]: memory under steady traffic
+ *   deno task bench [--pairs 50] [--group 200] [--connections 10000] [--seconds 8]
+ *                   [--prefill N] [--data-dir DIR] [--cluster [--instances 1]]
+ *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--data-dir DIR] [--cluster]
+ * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
+ * --data-dir DIR fills or reuses that folder, so a folder of millions is made once.
  */
-import { connections, type FlowResult, group, pairs, percentile } from "./scenarios.ts";
+import { group, pairs } from "./scenarios.ts";
+import { connections } from "./connections.ts";
+import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
-import { latencySvg } from "./plot.ts";
-import { startServer } from "../tests/harness.ts";
-import { soak } from "./soak.ts";
+import type { SocketConstructor } from "../client/mod.ts";
+import { WebSocket as NodeWebSocket } from "ws";
+import { latencySvg, type Panel } from "./plot.ts";
+import { flowRows, formatNumber, type Row, table } from "./report.ts";
+import { soakOnly } from "./soak.ts";
+import { fillFolder, recordStored } from "./prefill.ts";
+import { coldStartRows, idleResidentBytes } from "./startup.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
   return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
 }
+function textOption(name: string): string | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+}
 
 const PAIRS = option("pairs", 50);
 const GROUP = option("group", 200);
-// Each connection is a file descriptor in this process and in the server's: stay under the limit
-// (`deno task bench` raises it to the hard limit first).
+// Each connection is a file descriptor in this process and in the server's, whose default
+// IM_MAX_CONNECTIONS is the open-file limit less a tenth (`deno task bench` raises the limit to
+// the hard limit first): stay under both.
 const FILE_LIMIT = Number(
   new TextDecoder().decode(
     (await new Deno.Command("sh", { args: ["-c", "ulimit -n"] }).output()).stdout,
   ).trim(),
 ) || 1024;
-const ASKED_CONNECTIONS = option("connections", 2000);
-const CONNECTIONS = Math.min(ASKED_CONNECTIONS, FILE_LIMIT - 1000);
+const ASKED_CONNECTIONS = option("connections", 10_000);
+const CONNECTIONS = Math.min(ASKED_CONNECTIONS, Math.floor(FILE_LIMIT * 0.9) - 500);
 if (CONNECTIONS < ASKED_CONNECTIONS) {
   console.error(
     `note: ${ASKED_CONNECTIONS} connections do not fit the open-file limit of ${FILE_LIMIT}; opening ${CONNECTIONS}`,
@@ -37,22 +51,13 @@ if (CONNECTIONS < ASKED_CONNECTIONS) {
 const SECONDS = option("seconds", 8);
 const WITH_CLUSTER = Deno.args.includes("--cluster");
 const INSTANCES = option("instances", 1);
+const DATA_DIR = textOption("data-dir");
+const PREFILL = option("prefill", DATA_DIR ? 0 : 20_000);
 
 const progress = (line: string) =>
   Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
 const say = (line: string) => console.error(`\r\x1b[K${line}`);
-
-interface Row {
-  scenario: string;
-  metric: string;
-  value: number;
-  relay: number;
-  unit: string;
-  target: string;
-}
-
-const rows: Row[] = [];
-const curves: { name: string; latencies: number[] }[] = [];
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 
 async function withTarget<T>(
   make: () => Promise<Target>,
@@ -66,106 +71,95 @@ async function withTarget<T>(
   }
 }
 
-function flowRows(scenario: string, target: string, result: FlowResult, relay: FlowResult): void {
-  rows.push({
-    scenario,
-    metric: "deliveries/s",
-    value: result.deliveriesPerSec,
-    relay: relay.deliveriesPerSec,
-    unit: "",
-    target,
+// The clients use npm:ws, which sets TCP_NODELAY as browsers do. Deno's WebSocket leaves Nagle's
+// algorithm on: a send written right after an ack (which gets no answer) waited for the server's
+// delayed ACK, adding about 40 ms to some messages, the relay's too.
+const clients = { WebSocket: NodeWebSocket as unknown as SocketConstructor };
+const relay = () => relayTarget(clients);
+const embedded = (dataDir?: string) => embeddedTarget({ ...clients, dataDir });
+const cluster = () => clusterTarget({ ...clients, instances: INSTANCES });
+
+if (Deno.args.includes("--soak")) {
+  await soakOnly({
+    minutes: option("soak", 20),
+    rate: option("rate", 0) || undefined,
+    pairs: PAIRS,
+    make: WITH_CLUSTER ? cluster : () => embedded(DATA_DIR),
+    cluster: WITH_CLUSTER,
+    stamp,
+    progress,
   });
-  for (const [label, p] of [["p50", 0.5], ["p99", 0.99], ["p999", 0.999]] as const) {
-    rows.push({
-      scenario,
-      metric: `latency ${label}`,
-      value: percentile(result.latencies, p),
-      relay: percentile(relay.latencies, p),
-      unit: "ms",
-      target,
-    });
-  }
-}
-
-async function coldStart(existing: boolean): Promise<number> {
-  const dataDir = await Deno.makeTempDir({ prefix: "im-cold-" });
-  if (existing) await (await startServer({ dataDir })).stop("SIGTERM");
-  const started = performance.now();
-  const server = await startServer({ dataDir });
-  // startServer resolves when the process prints that it listens; /healthz answers from then on.
-  await fetch(`${server.url}/healthz`).then((r) => r.body?.cancel());
-  const ms = performance.now() - started;
-  await server.stop("SIGKILL");
-  return ms;
-}
-
-if (Deno.args.includes("--soak")) await soakOnly();
-
-/** The soak alone: prints RSS samples and the end against the first minute, then exits. */
-async function soakOnly(): Promise<never> {
-  const minutes = option("soak", 20);
-  const rate = option("rate", 0) || undefined;
-  const make = WITH_CLUSTER ? () => clusterTarget({ instances: INSTANCES }) : embeddedTarget;
-  const result = await withTarget(
-    make,
-    (t) => soak(t, { pairs: PAIRS, minutes, rate, progress }),
-  );
-  say("");
-  const lines = [
-    `Soak: ${PAIRS} pairs, ${rate ? `${rate} msg/s` : "4 in flight per sender"}, ${minutes} min, ${
-      WITH_CLUSTER ? "cluster" : "embedded"
-    }; ${result.messagesPerSec.toFixed(0)} messages/s on average.`,
-    "",
-    "| seconds | messages sent | RSS (MB) |",
-    "| --- | --- | --- |",
-    ...result.samples.map((s) => `| ${s.seconds} | ${s.sent} | ${(s.rssKb / 1024).toFixed(0)} |`),
-    "",
-    `RSS after the first minute (median of the second minute) ${
-      (result.firstMinuteKb / 1024).toFixed(0)
-    } MB, at the end (median of the last minute) ${(result.endKb / 1024).toFixed(0)} MB: ${
-      ((result.endKb / result.firstMinuteKb - 1) * 100).toFixed(1)
-    } %.`,
-  ].join("\n");
-  console.log(lines);
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  await Deno.mkdir("results", { recursive: true });
-  await Deno.writeTextFile(
-    `results/soak-${stamp}.md`,
-    `# Soak ${new Date().toISOString()}\n\n${lines}\n`,
-  );
   Deno.exit(0);
 }
 
 say(
   `im benchmark: ${PAIRS} pairs, a group of ${GROUP}, ${CONNECTIONS} idle connections, ${SECONDS} s per flow`,
 );
+const rows: Row[] = [];
+const panels: Panel[] = [];
+/** What went wrong in the run, printed under the table. */
+const notes: string[] = [];
+const mb = (bytes: number) => bytes / 1024 / 1024;
 
 const relayPairs = await withTarget(
-  relayTarget,
+  relay,
   (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, progress }),
 );
 const relayGroup = await withTarget(
-  relayTarget,
+  relay,
   (t) => group(t, { size: GROUP, seconds: SECONDS, progress }),
 );
 const relayConnections = await withTarget(
-  relayTarget,
+  relay,
   (t) => connections(t, { count: CONNECTIONS, progress }),
 );
-curves.push({ name: "relay pairs", latencies: relayPairs.latencies });
+const relayIdle = await withTarget(relay, async (t) => {
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  return (await sampleResident(t.connectPid(t.url))).median;
+});
 say(
   `relay: pairs ${relayPairs.deliveriesPerSec.toFixed(0)}/s, group ${
     relayGroup.deliveriesPerSec.toFixed(0)
   }/s`,
 );
 
-const targets: [string, () => Promise<Target>][] = [["embedded", embeddedTarget]];
-if (WITH_CLUSTER) targets.push(["cluster", () => clusterTarget({ instances: INSTANCES })]);
+progress("embedded: memory right after start");
+rows.push({
+  target: "embedded",
+  scenario: "just started, fresh data dir",
+  metric: "RSS 3 s after /healthz",
+  value: mb(await idleResidentBytes()),
+  relay: mb(relayIdle),
+  unit: "MB",
+});
+const filled = await fillFolder({
+  dataDir: DATA_DIR,
+  messages: PREFILL,
+  open: embedded,
+  progress,
+});
+// A folder the bench did not fill has no count: name it by its size.
+const stored = DATA_DIR && filled.messages === 0
+  ? `a data folder of ${formatNumber(mb(filled.bytes))} MB`
+  : `${filled.messages.toLocaleString("en")} stored messages`;
+if (filled.bytesPerMessage !== undefined) {
+  rows.push({
+    target: "embedded",
+    scenario: `${PREFILL.toLocaleString("en")} 64-byte texts stored`,
+    metric: "data folder per message",
+    value: filled.bytesPerMessage,
+    relay: NaN,
+    unit: "bytes",
+  });
+}
+say(`data folder ${filled.dataDir}: ${stored}, ${formatNumber(mb(filled.bytes))} MB`);
+
+const targets: [string, () => Promise<Target>][] = [["embedded", () => embedded()]];
+if (WITH_CLUSTER) targets.push(["cluster", cluster]);
 
 for (const [name, make] of targets) {
   const max = await withTarget(make, (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, progress }));
-  flowRows("pairs, durable, max", name, max, relayPairs);
-  curves.push({ name: `${name} pairs`, latencies: max.latencies });
+  rows.push(...flowRows(name, "pairs, durable, max", max, relayPairs));
   say(`${name}: pairs ${max.deliveriesPerSec.toFixed(0)}/s`);
 
   const half = Math.max(1, Math.round(max.messagesPerSec / 2));
@@ -175,85 +169,124 @@ for (const [name, make] of targets) {
       (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, rate: half, progress }),
     ),
     await withTarget(
-      relayTarget,
+      relay,
       (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, rate: half, progress }),
     ),
   ];
-  flowRows(`pairs at ${half} msg/s (half of max)`, name, atHalf, relayAtHalf);
-  curves.push({ name: `${name} pairs at half`, latencies: atHalf.latencies });
+  rows.push(...flowRows(name, `pairs at ${half} msg/s (half of max)`, atHalf, relayAtHalf));
 
   const fanout = await withTarget(
     make,
     (t) => group(t, { size: GROUP, seconds: SECONDS, progress }),
   );
-  flowRows(`group of ${GROUP}`, name, fanout, relayGroup);
+  rows.push(...flowRows(name, `group of ${GROUP}`, fanout, relayGroup));
   say(`${name}: group ${fanout.deliveriesPerSec.toFixed(0)}/s`);
 
-  const conns = await withTarget(make, (t) => connections(t, { count: CONNECTIONS, progress }));
+  const panelOf = (title: string, result: typeof max, relay: typeof max) =>
+    panels.push({
+      title: `${title}${WITH_CLUSTER ? ` (${name})` : ""}`,
+      series: [{ name, latencies: result.latencies }, {
+        name: "relay",
+        latencies: relay.latencies,
+      }],
+    });
+  panelOf("pairs, durable, max", max, relayPairs);
+  panelOf(`pairs at ${half} msg/s (half of max)`, atHalf, relayAtHalf);
+  panelOf(`group of ${GROUP}`, fanout, relayGroup);
+
+  // The embedded server's idle connections are opened on the filled folder (target P7).
+  const onFilled = name === "embedded";
+  const conns = await withTarget(
+    onFilled ? () => embedded(filled.dataDir) : make,
+    (t) => connections(t, { count: CONNECTIONS, progress }),
+  );
+  const scenario = `${conns.opened} idle connections${onFilled ? `, ${stored}` : ""}`;
+  if (conns.closed.size > 0) {
+    notes.push(
+      `The server closed ${name}'s connections as they opened: ${
+        [...conns.closed].map(([code, n]) => `${n} with ${code}`).join(", ")
+      }.`,
+    );
+    say(notes.at(-1)!);
+  }
   rows.push({
-    scenario: `${conns.opened} idle connections`,
+    target: name,
+    scenario,
     metric: "RSS per connection",
     value: conns.rssPerConnectionKb,
     relay: relayConnections.rssPerConnectionKb,
     unit: "KB",
-    target: name,
+    note: Number.isNaN(conns.rssPerConnectionKb)
+      ? `not measurable: growth within the noise (±${formatNumber(conns.noiseKb)} KB)`
+      : undefined,
   });
   rows.push({
-    scenario: `${conns.opened} idle connections`,
+    target: name,
+    scenario,
+    metric: onFilled ? "RSS (P7: ≤ 250 MB)" : "RSS of the connect process",
+    value: mb(conns.residentBytes),
+    relay: mb(relayConnections.residentBytes),
+    unit: "MB",
+  });
+  rows.push({
+    target: name,
+    scenario,
     metric: "idle CPU",
     value: conns.idleCpuPercent,
     relay: relayConnections.idleCpuPercent,
     unit: "%",
-    target: name,
   });
 }
 
-const warm = await coldStart(true);
-const empty = await coldStart(false);
-rows.push({
-  scenario: "cold start",
-  metric: "to /healthz, existing data",
-  value: warm,
-  relay: NaN,
-  unit: "ms",
-  target: "embedded",
+// P9: the same pairs flow on the filled folder.
+const onStored = await withTarget(
+  () => embedded(filled.dataDir),
+  (t) => pairs(t, { pairs: PAIRS, seconds: SECONDS, progress }),
+);
+rows.push(
+  ...flowRows("embedded", `pairs, durable, max, on ${stored}`, onStored, relayPairs)
+    .filter((r) => r.metric === "deliveries/s" || r.metric === "latency p99"),
+);
+panels.push({
+  title: `pairs, durable, max, on ${stored}`,
+  series: [{ name: "embedded", latencies: onStored.latencies }, {
+    name: "relay",
+    latencies: relayPairs.latencies,
+  }],
 });
-rows.push({
-  scenario: "cold start",
-  metric: "to /healthz, empty data dir",
-  value: empty,
-  relay: NaN,
-  unit: "ms",
-  target: "embedded",
-});
+say(`embedded on ${stored}: pairs ${onStored.deliveriesPerSec.toFixed(0)}/s`);
+// The flow stored messages of its own in a folder that is kept: count them (if it has a count).
+if (DATA_DIR && filled.messages > 0) {
+  await recordStored(DATA_DIR, filled.messages + onStored.stored);
+}
 
-const fmt = (n: number) => (Number.isNaN(n) ? "–" : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+progress("cold starts");
+rows.push(...await coldStartRows(filled.dataDir, stored));
+await filled.done();
+
 const cpuInfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
   .output();
 const cpu = new TextDecoder().decode(cpuInfo.stdout).split(":")[1]?.trim() ?? "unknown CPU";
-const table = [
+const parameters =
+  `${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow, ${stored}`;
+const text = [
   `Machine: ${navigator.hardwareConcurrency} cores, ${cpu}; Deno ${Deno.version.deno}. ` +
-  `Parameters: ${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow` +
+  `Parameters: ${parameters}` +
   (WITH_CLUSTER ? `; cluster of ${INSTANCES} logic, connect and task each, one api.` : "."),
   "",
-  "| target | scenario | metric | value | relay | ratio |",
-  "| --- | --- | --- | --- | --- | --- |",
-  ...rows.map((r) =>
-    `| ${r.target} | ${r.scenario} | ${r.metric} | ${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""} | ${
-      fmt(r.relay)
-    }${r.unit && !Number.isNaN(r.relay) ? ` ${r.unit}` : ""} | ${
-      Number.isNaN(r.relay) ? "–" : (r.value / r.relay).toFixed(2)
-    } |`
-  ),
+  table(rows),
+  ...(notes.length > 0 ? ["", ...notes] : []),
 ].join("\n");
 say("");
-console.log(table);
-const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+console.log(text);
 await Deno.mkdir("results", { recursive: true });
 await Deno.writeTextFile(
   `results/bench-${stamp}.md`,
-  `# Benchmark ${new Date().toISOString()}\n\n${table}\n\n![latency](bench-${stamp}.svg)\n`,
+  `# Benchmark ${new Date().toISOString()}\n\n${text}\n\n![latency](bench-${stamp}.svg)\n`,
 );
-await Deno.writeTextFile(`results/bench-${stamp}.svg`, latencySvg(curves));
+await Deno.writeTextFile(
+  `results/bench-${stamp}.svg`,
+  latencySvg("Send → receive latency by percentile", parameters, panels),
+);
 say(`\nwrote results/bench-${stamp}.md and .svg`);
 Deno.exit(0);

@@ -6,7 +6,9 @@ import type { Target } from "./targets.ts";
 export interface FlowResult {
   deliveriesPerSec: number;
   messagesPerSec: number;
-  /** Send→receive latencies in milliseconds, sorted. */
+  /** Messages the server answered `sent`, the warm-up's included: what the run stored. */
+  stored: number;
+  /** Send→receive latencies in milliseconds (sub-millisecond), sorted. */
   latencies: number[];
 }
 
@@ -18,6 +20,24 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
+/** A text of 64 bytes, the size the figures per message are given for. */
+export const TEXT_64 = "benchmark message of a typical length, sixty-four bytes in total";
+
+let sequence = 0;
+
+/**
+ * A clientMsgId that carries its send time: this process's `performance.now()`, which the
+ * recipients' clients (in this process too) read back for a sub-millisecond latency.
+ */
+export function stampedId(): string {
+  return `${performance.now().toFixed(3)}-${(sequence++).toString(36)}`;
+}
+
+/** Milliseconds since the send of a message whose clientMsgId `stampedId()` made (NaN otherwise). */
+function sinceSent(clientMsgId: string | undefined): number {
+  return performance.now() - parseFloat(clientMsgId ?? "");
+}
+
 /** Counts deliveries to recipients (not the sender's own echo) and their latencies, inside a window. */
 function recorder(clients: ImClient[]) {
   let counting = false;
@@ -27,7 +47,8 @@ function recorder(clients: ImClient[]) {
     c.on("message", (m) => {
       if (!counting || m.from === c.self!.id) return;
       deliveries++;
-      latencies.push(Date.now() - m.sentAt);
+      const ms = sinceSent(m.clientMsgId);
+      if (!Number.isNaN(ms)) latencies.push(ms);
     });
   }
   return {
@@ -53,10 +74,7 @@ export async function drive(
 ): Promise<number> {
   let sent = 0;
   let running = true;
-  const text = {
-    type: "text" as const,
-    text: "benchmark message of a typical length, about sixty bytes",
-  };
+  const text = { type: "text" as const, text: TEXT_64 };
   const ticker = setInterval(() => onTick(sent), 1000);
   if (rate) {
     let carry = 0;
@@ -67,7 +85,7 @@ export async function drive(
       while (carry >= 1) {
         carry--;
         const s = senders[next++ % senders.length];
-        const p = s.client.send(s.to, text).then(() => sent++).catch(() => {});
+        const p = s.client.send(s.to, text, stampedId()).then(() => sent++).catch(() => {});
         inFlight.add(p);
         p.finally(() => inFlight.delete(p));
       }
@@ -79,7 +97,7 @@ export async function drive(
     const loops = senders.flatMap((s) =>
       Array.from({ length: window }, async () => {
         while (running) {
-          await s.client.send(s.to, text).catch(() => sleep(10));
+          await s.client.send(s.to, text, stampedId()).catch(() => sleep(10));
           sent++;
         }
       })
@@ -103,7 +121,7 @@ async function measure(
   onTick: (sent: number) => void,
 ): Promise<FlowResult> {
   const rec = recorder(clients);
-  await drive(senders, 1, { window: 1 }, () => {});
+  const warmUp = await drive(senders, 1, { window: 1 }, () => {});
   await sleep(300);
   rec.start();
   const started = performance.now();
@@ -112,7 +130,12 @@ async function measure(
   const elapsed = (performance.now() - started) / 1000;
   const { deliveries, latencies } = rec.stop();
   await Promise.all(clients.map((c) => c.close()));
-  return { deliveriesPerSec: deliveries / elapsed, messagesPerSec: sent / elapsed, latencies };
+  return {
+    deliveriesPerSec: deliveries / elapsed,
+    messagesPerSec: sent / elapsed,
+    stored: warmUp + sent,
+    latencies,
+  };
 }
 
 /** `pairs` pairs of new friends, connected, each sending to the other. */
@@ -175,62 +198,4 @@ export async function group(
     { window: 1 },
     (n) => progress(`${target.name} group: ${n} sent`),
   );
-}
-
-/** Resident memory (KB) and CPU seconds of a process. */
-export async function processStats(pid: number): Promise<{ rssKb: number; cpuSeconds: number }> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "rss=,cputimes=", "-p", String(pid)],
-  }).output();
-  const [rss, cpu] = new TextDecoder().decode(stdout).trim().split(/\s+/).map(Number);
-  return { rssKb: rss, cpuSeconds: cpu };
-}
-
-/** Connections opened to one destination address before the next. */
-const PER_ADDRESS = 25_000;
-
-/** Idle authenticated connections: memory per connection and idle CPU of the connect process. */
-export async function connections(
-  target: Target,
-  { count, progress }: { count: number; progress: (line: string) => void },
-): Promise<{ rssPerConnectionKb: number; idleCpuPercent: number; opened: number }> {
-  const [owner] = await target.users(1);
-  const token = owner.token!;
-  const wsUrl = await owner.connectUrl();
-  await owner.close();
-  const pid = target.connectPid(wsUrl);
-  await sleep(500);
-  const before = await processStats(pid);
-  const sockets: WebSocket[] = [];
-  // One destination address gives about 28,000 ephemeral source ports: spread
-  // the connections over 127.0.0.1, 127.0.0.2, … (servers listen on 0.0.0.0).
-  const urls = Array.from({ length: Math.ceil(count / PER_ADDRESS) }, (_, i) => {
-    const url = new URL(wsUrl);
-    url.hostname = `127.0.0.${i + 1}`;
-    return url.toString();
-  });
-  for (let i = 0; i < count; i += 200) {
-    await Promise.all(
-      Array.from({ length: Math.min(200, count - i) }, (_, j) =>
-        new Promise<void>((resolve) => {
-          const ws = new WebSocket(urls[Math.floor((i + j) / PER_ADDRESS)]);
-          ws.onopen = () => ws.send(JSON.stringify({ op: "auth", token }));
-          ws.onmessage = () => resolve();
-          ws.onerror = () => resolve();
-          sockets.push(ws);
-        })),
-    );
-    progress(`${target.name} connections: ${sockets.length} open`);
-  }
-  await sleep(1000);
-  const opened = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
-  const loaded = await processStats(pid);
-  await sleep(5000);
-  const idle = await processStats(pid);
-  for (const s of sockets) s.close();
-  return {
-    rssPerConnectionKb: (loaded.rssKb - before.rssKb) / Math.max(1, opened),
-    idleCpuPercent: ((idle.cpuSeconds - loaded.cpuSeconds) / 5) * 100,
-    opened,
-  };
 }

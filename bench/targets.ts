@@ -1,5 +1,5 @@
 /** What the benchmark runs against: the embedded mode, a cluster, or the bare relay baseline. */
-import { ImClient } from "../client/mod.ts";
+import { ImClient, type SocketConstructor } from "../client/mod.ts";
 import { befriend, startServer, uniqueName } from "../tests/harness.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -27,6 +27,8 @@ export const BENCH_ENV: Record<string, string> = {
 export interface Target {
   name: "embedded" | "cluster" | "relay";
   url: string;
+  /** The embedded server's data folder (none for a cluster or the relay). */
+  dataDir?: string;
   /** The process serving a WebSocket URL (for RSS and CPU). */
   connectPid(wsUrl: string): number;
   /** Every server process, by name (for profiles, which are named by pid). */
@@ -65,15 +67,17 @@ function systemTarget(
   connectPid: (wsUrl: string) => number,
   stop: () => Promise<void>,
   processes: () => { name: string; pid: number }[],
+  { dataDir, WebSocket }: { dataDir?: string; WebSocket?: SocketConstructor } = {},
 ): Target {
   return {
     name,
     url,
+    dataDir,
     connectPid,
     processes,
     users: (n) =>
       connected(url, async () => {
-        const c = new ImClient({ baseUrl: url });
+        const c = new ImClient({ baseUrl: url, WebSocket });
         await c.register(uniqueName("b"), "correct horse battery");
         return c;
       }, n),
@@ -89,12 +93,21 @@ function systemTarget(
   };
 }
 
-/** The embedded mode on a fresh data dir. */
+/**
+ * The embedded mode on `dataDir`, or on a fresh data dir that is removed when it stops. A server
+ * on a given folder stops gracefully (SIGTERM), so the folder is whole for the next run.
+ */
 export async function embeddedTarget(
-  { denoFlags = [] }: { denoFlags?: string[] } = {},
+  { denoFlags = [], dataDir, WebSocket }: {
+    denoFlags?: string[];
+    dataDir?: string;
+    /** The WebSocket the bench's clients use (default the global one). */
+    WebSocket?: SocketConstructor;
+  } = {},
 ): Promise<Target> {
+  const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-bench-" });
   const server = await startServer({
-    dataDir: await Deno.makeTempDir({ prefix: "im-bench-" }),
+    dataDir: dir,
     // Every loopback address, for the connections scenario.
     env: { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
     denoFlags,
@@ -104,14 +117,22 @@ export async function embeddedTarget(
     server.url,
     () => server.process!.pid,
     // A profiled server must exit on its own to write its profile.
-    async () => void await server.stop(denoFlags.length > 0 ? "SIGTERM" : "SIGKILL"),
+    async () => {
+      await server.stop(denoFlags.length > 0 || dataDir ? "SIGTERM" : "SIGKILL");
+      if (!dataDir) await Deno.remove(dir, { recursive: true });
+    },
     () => [{ name: "embedded", pid: server.process!.pid }],
+    { dataDir: dir, WebSocket },
   );
 }
 
 /** A cluster on the infrastructure of `deno task infra:up`, with `instances` of each of logic, connect and task. */
 export async function clusterTarget(
-  { instances = 1, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+  { instances = 1, denoFlags = [], WebSocket }: {
+    instances?: number;
+    denoFlags?: string[];
+    WebSocket?: SocketConstructor;
+  } = {},
 ): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
   const cluster = await startIsolatedCluster(
@@ -129,11 +150,14 @@ export async function clusterTarget(
     pidFor,
     () => cluster.stop(),
     () => cluster.processes.map((p) => ({ name: p.name, pid: p.child.pid })),
+    { WebSocket },
   );
 }
 
 /** The bare relay of bench/relay.ts. */
-export async function relayTarget(): Promise<Target> {
+export async function relayTarget(
+  { WebSocket }: { WebSocket?: SocketConstructor } = {},
+): Promise<Target> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", `${ROOT}bench/relay.ts`],
     stdout: "piped",
@@ -157,7 +181,7 @@ export async function relayTarget(): Promise<Target> {
     users: (count) =>
       connected(
         url,
-        () => Promise.resolve(new ImClient({ baseUrl: url, token: `r${++n}` })),
+        () => Promise.resolve(new ImClient({ baseUrl: url, token: `r${++n}`, WebSocket })),
         count,
       ),
     pair: () => Promise.resolve(),
