@@ -258,9 +258,11 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
 
   /**
    * Frames a socket is sent during one turn of the event loop (a push batch
-   * fanned out, its answers) leave in one write instead of a system call each:
-   * the TCP socket is corked at the first and uncorked once the turn's
-   * synchronous work is done.
+   * fanned out, the `sent` answers that follow it, acks answered) leave in one
+   * write instead of a system call each: the TCP socket is corked at the first
+   * and uncorked by `setImmediate`, after the turn's I/O callbacks and their
+   * promise jobs. (Uncorking in a microtask instead flushed before the `sent`
+   * answers; in the pairs flow that was about 30 % fewer deliveries a second.)
    */
   function writeInTicks(ws: { send: (...args: never[]) => void }, socket: Socket): void {
     const send = ws.send.bind(ws) as (...args: unknown[]) => void;
@@ -273,7 +275,7 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
       if (!corked) {
         corked = true;
         socket.cork();
-        queueMicrotask(uncork);
+        setImmediate(uncork);
       }
       send(...args);
     };
