@@ -60,7 +60,7 @@ Deno.test("MemoryDedupe keeps the newest maxKeys keys over many evictions, a key
   }
   assertEquals(dedupe.size, 100);
   assertEquals(await dedupe.get("k4899"), null);
-  assertEquals(await dedupe.get("k4900"), "4900");
+  assertEquals(await dedupe.get("k4901"), "4901");
   assertEquals(await dedupe.get("k4998"), "again 4998");
   await dedupe.close();
 });
