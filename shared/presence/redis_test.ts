@@ -15,6 +15,9 @@ Deno.test(
   async () => {
     const redis = new Redis(INFRA.redis, { maxRetriesPerRequest: 1 });
     const prefix = `test:${uniqueSuffix()}:`;
+    // Ready first: the client's own ready check (INFO) echoed to a monitor that is starting up
+    // confuses ioredis's reply queue ("Command queue state error").
+    await redis.ping();
     const monitor = await redis.monitor();
     const seen: { args: string[]; source: string }[] = [];
     monitor.on("monitor", (_time: string, args: string[], source: string) => {

@@ -5,6 +5,8 @@
  * place of the old data only once complete. The PGlite files stay where they
  * are, unread, until the operator removes them.
  */
+import { DatabaseSync } from "node:sqlite";
+import { AppError } from "../errors.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
 import { openPgliteDriver } from "./pglite.ts";
@@ -35,7 +37,8 @@ const TABLES: readonly { name: string; key: readonly string[]; page?: number }[]
   { name: "friendships", key: ["user_id", "friend_id"] },
   { name: "groups", key: ["id"] },
   { name: "group_members", key: ["group_id", "user_id"] },
-  { name: "media_blobs", key: ["sha256"], page: 16 },
+  // One image a page: a blob may be as large as IM_MAX_IMAGE_BYTES allows.
+  { name: "media_blobs", key: ["sha256"], page: 1 },
   { name: "media", key: ["id"] },
   { name: "conversations", key: ["id"] },
   { name: "messages", key: ["id"] },
@@ -104,7 +107,21 @@ async function convertPglite(
   try {
     const to = await openSqliteDriver({ dataDir, synchronous, file: partial });
     try {
-      for (const table of TABLES) rows[table.name] = await copyTable(from, to, table);
+      for (const table of TABLES) {
+        rows[table.name] = await copyTable(from, to, table);
+        const [{ n }] = await from.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${table.name}`,
+        );
+        if (Number(n) !== rows[table.name]) {
+          throw new Error(
+            `Cannot convert the PGlite data in ${dataDir}: ${table.name} has ${n} rows, ${
+              rows[table.name]
+            } were copied`,
+          );
+        }
+      }
+      // One file to rename: no WAL beside it.
+      await to.exec("PRAGMA journal_mode = DELETE");
     } finally {
       await to.close();
     }
@@ -115,8 +132,48 @@ async function convertPglite(
   return { rows, ms: Math.round(performance.now() - started), pgliteFiles: dataDir };
 }
 
+/**
+ * Makes this process the only user of a data folder until it exits: two
+ * servers on one folder would mint the same ids and seqs. The lock is SQLite's
+ * own, on a file of its own (held open, exclusively, by this process; the
+ * system lets it go when the process ends, however it ends).
+ */
+function lockDataDir(dataDir: string): DatabaseSync {
+  const lock = new DatabaseSync(`${dataDir}/${SQLITE_FILE}.lock`);
+  try {
+    lock.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+  } catch (error) {
+    lock.close();
+    throw new AppError(
+      "unavailable",
+      `Cannot open the data folder ${dataDir}: another server is using it`,
+      { cause: error },
+    );
+  }
+  return lock;
+}
+
 /** Opens the embedded store of a data folder, converting PGlite data first if that is what it holds. */
 export async function openEmbeddedStore(
+  { dataDir, synchronous = "normal", onConverted }: EmbeddedStoreOptions,
+): Promise<Store> {
+  const lock = dataDir.startsWith("memory://") ? null : lockDataDir(dataDir);
+  try {
+    const store = await openConverted({ dataDir, synchronous, onConverted });
+    return {
+      ...store,
+      async close() {
+        await store.close();
+        lock?.close();
+      },
+    };
+  } catch (error) {
+    lock?.close();
+    throw error;
+  }
+}
+
+async function openConverted(
   { dataDir, synchronous = "normal", onConverted }: EmbeddedStoreOptions,
 ): Promise<Store> {
   if (

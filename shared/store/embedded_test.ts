@@ -1,4 +1,5 @@
-import { assertEquals } from "../../tests/assert.ts";
+import { assertEquals, assertRejects } from "../../tests/assert.ts";
+import { AppError } from "../errors.ts";
 import { type ConversionSummary, openEmbeddedStore } from "./embedded.ts";
 import { openPgliteStore } from "./pglite.ts";
 import { SQLITE_FILE } from "./sqlite.ts";
@@ -93,6 +94,23 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
     const again = await openEmbeddedStore({ dataDir, onConverted: (s) => summary = s });
     await again.close();
     assertEquals(summary, undefined);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a data folder serves one embedded store at a time; the next may open it once the first closes", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const first = await openEmbeddedStore({ dataDir });
+    const error = await assertRejects(() => openEmbeddedStore({ dataDir }), AppError);
+    assertEquals(
+      (error as AppError).message,
+      `Cannot open the data folder ${dataDir}: another server is using it`,
+    );
+    await first.close();
+    const next = await openEmbeddedStore({ dataDir });
+    await next.close();
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }

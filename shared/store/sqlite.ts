@@ -80,10 +80,14 @@ export function toSqlite(text: string): string {
     .replace(/\$(\d+)/g, "?$1");
 }
 
-/** A parameter as SQLite binds it: arrays as JSON, booleans as 0 and 1. */
+/**
+ * A parameter as SQLite binds it: arrays as JSON, booleans as 0 and 1, whole
+ * numbers as integers (node:sqlite binds every JS number as REAL otherwise).
+ */
 function bind(value: unknown): SQLInputValue {
   if (value === undefined || value === null) return null;
-  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "boolean") return value ? 1n : 0n;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
   if (Array.isArray(value)) return JSON.stringify(value);
   return value as SQLInputValue;
 }

@@ -23,6 +23,8 @@ class Thread {
     { resolve: (value: unknown) => void; reject: (e: Error) => void }
   >();
   #nextId = 0;
+  /** Why the worker is gone, once it is: every later call fails at once with it. */
+  #dead: AppError | null = null;
 
   constructor() {
     this.#worker.onmessage = (event: MessageEvent<SqliteWorkerReply>) => {
@@ -38,19 +40,34 @@ class Thread {
         code ? new AppError(code as ErrorCode, message, { retryAfter }) : new Error(message),
       );
     };
+    // A worker that throws past its handler stops answering: say so to every call, now and later
+    // (readiness fails, so an operator or supervisor sees it, and nothing waits forever).
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      const error = new AppError("unavailable", `The SQLite worker failed: ${event.message}`);
-      for (const waiting of this.#waiting.values()) waiting.reject(error);
-      this.#waiting.clear();
+      this.#die(new AppError("unavailable", `The SQLite worker failed: ${event.message}`));
     };
+    this.#worker.onmessageerror = () =>
+      this.#die(new AppError("unavailable", "The SQLite worker sent an unreadable answer"));
+  }
+
+  #die(error: AppError): void {
+    this.#dead = error;
+    for (const waiting of this.#waiting.values()) waiting.reject(error);
+    this.#waiting.clear();
   }
 
   call(request: Request): Promise<unknown> {
+    if (this.#dead) return Promise.reject(this.#dead);
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id } as SqliteWorkerRequest);
+      try {
+        this.#worker.postMessage({ ...request, id } as SqliteWorkerRequest);
+      } catch (error) {
+        // An argument that cannot be copied to the worker (a bug): the call fails, nothing leaks.
+        this.#waiting.delete(id);
+        reject(error);
+      }
     });
   }
 
