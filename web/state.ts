@@ -169,7 +169,16 @@ function onMessage(state: State, m: Message): State {
 function onConversations(state: State, list: ConversationSummary[]): State {
   const conversations = new Map(state.conversations);
   for (const summary of list) {
-    conversations.set(summary.id, { ...summary, lastMessage: summary.lastMessage ?? null });
+    // A list fetched before this tab's read mark reached the server must not undo it.
+    const readHere = conversations.get(summary.id)?.readSeq ?? 0;
+    const read = readHere >= summary.lastSeq && readHere > summary.readSeq
+      ? { readSeq: readHere, unread: 0 }
+      : {};
+    conversations.set(summary.id, {
+      ...summary,
+      ...read,
+      lastMessage: summary.lastMessage ?? null,
+    });
   }
   return { ...state, conversations, users: withUsers(state.users, list.map((s) => s.peer)) };
 }

@@ -239,3 +239,28 @@ Deno.test("reduce() search results leave me out and keep the query", () => {
   assertEquals(state.foundUsers?.map((u) => u.id), [bob.id]);
   assertEquals(state.searched, { users: "an", groups: "" });
 });
+
+Deno.test("reduce() keeps a read mark that a conversation list fetched before it does not know yet", () => {
+  const summary = (readSeq: number, unread: number) => ({
+    type: "conversations" as const,
+    list: [{
+      id: DM,
+      type: "user" as const,
+      peer: bob,
+      lastSeq: 4,
+      readSeq,
+      unread,
+      lastMessage: message(4),
+    }],
+  });
+  const read = run(withBob(), { type: "message", message: message(3) }, {
+    type: "message",
+    message: message(4),
+  }, { type: "read", conversationId: DM });
+  // The list the server answered before the read reached it.
+  const stale = run(read, summary(2, 2));
+  assertEquals([stale.conversations.get(DM)?.readSeq, stale.conversations.get(DM)?.unread], [4, 0]);
+  // A list that knows more than this tab wins: here, read elsewhere up to 4 as well; or new messages.
+  const unreadElsewhere = run(withBob(), summary(2, 2));
+  assertEquals(unreadElsewhere.conversations.get(DM)?.unread, 2);
+});
