@@ -4,7 +4,8 @@
  * sockets and the rest of the process on the main thread.
  */
 import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
-import type { WorkerReply, WorkerRequest } from "./pglite_worker.ts";
+import type { WorkerRequest } from "./pglite_worker.ts";
+import { WorkerCalls } from "./worker_calls.ts";
 import type { Store } from "./mod.ts";
 import { migrate, sqlStore } from "./sql.ts";
 
@@ -18,55 +19,13 @@ class PgliteError extends Error {
   }
 }
 
-type Request = WorkerRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
-  : never;
-
-/** The main thread's end of the worker: requests posted in order, answered by id. */
-class Engine {
-  readonly #worker = new Worker(new URL("./pglite_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  readonly #waiting = new Map<
-    number,
-    { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }
-  >();
-  #nextId = 0;
-
-  constructor() {
-    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const reply = event.data;
-      const waiting = this.#waiting.get(reply.id);
-      this.#waiting.delete(reply.id);
-      if (reply.error) waiting?.reject(new PgliteError(reply.error.message, reply.error.code));
-      else waiting?.resolve(reply.rows ?? []);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      const error = new PgliteError(`The PGlite worker failed: ${event.message}`);
-      for (const waiting of this.#waiting.values()) waiting.reject(error);
-      this.#waiting.clear();
-    };
-  }
-
-  call(request: Request): Promise<unknown[]> {
-    const id = ++this.#nextId;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...request, id } as WorkerRequest);
-    });
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
-  }
-}
-
 /** The PGlite session as `oneSession()` drives it. */
-function session(engine: Engine): SessionEngine {
+function session(engine: WorkerCalls<WorkerRequest>): SessionEngine {
   return {
     dialect: "postgres",
     begin: "BEGIN",
-    query: (text, params) => engine.call({ op: "query", text, params: [...params] }),
+    query: async (text, params) =>
+      (await engine.call({ op: "query", text, params: [...params] })) as unknown[] ?? [],
     async exec(text) {
       await engine.call({ op: "exec", text });
     },
@@ -85,7 +44,11 @@ export interface PgliteStoreOptions {
 
 /** Opens the PGlite database of a data folder (creating it if needed), migrated. */
 export async function openPgliteDriver({ dataDir }: PgliteStoreOptions): Promise<SqlDriver> {
-  const engine = new Engine();
+  const engine = new WorkerCalls<WorkerRequest>(
+    new URL("./pglite_worker.ts", import.meta.url),
+    "PGlite",
+    ({ message, code }) => new PgliteError(message, code),
+  );
   try {
     await engine.call({ op: "open", dataDir });
   } catch (error) {

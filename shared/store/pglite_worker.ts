@@ -4,6 +4,7 @@
  */
 /// <reference lib="deno.worker" />
 import { PGlite } from "@electric-sql/pglite";
+import { answerCalls } from "./worker_calls.ts";
 
 const INT8 = 20;
 const parsers = { [INT8]: (value: string) => value };
@@ -15,14 +16,7 @@ export type WorkerRequest =
   | { id: number; op: "exec"; text: string }
   | { id: number; op: "close" };
 
-/** The answer to a request: rows, or the error with its SQLSTATE code. */
-export type WorkerReply =
-  | { id: number; rows?: unknown[]; error?: undefined }
-  | { id: number; error: { message: string; code?: string } };
-
 let db: PGlite | null = null;
-// PGlite queues calls itself; this chain only keeps replies in request order.
-let chain = Promise.resolve();
 
 async function run(request: WorkerRequest): Promise<unknown[] | undefined> {
   if (request.op === "open") {
@@ -44,20 +38,8 @@ async function run(request: WorkerRequest): Promise<unknown[] | undefined> {
   }
 }
 
-self.onmessage = (event: MessageEvent<WorkerRequest>) => {
-  const request = event.data;
-  chain = chain.then(async () => {
-    try {
-      const rows = await run(request);
-      self.postMessage({ id: request.id, rows } satisfies WorkerReply);
-    } catch (error) {
-      const { message, code } = error as { message?: string; code?: string };
-      self.postMessage(
-        {
-          id: request.id,
-          error: { message: message ?? String(error), code },
-        } satisfies WorkerReply,
-      );
-    }
-  });
-};
+// PGlite queues calls itself; answering in order keeps its replies in request order.
+answerCalls(run, (error) => {
+  const { message, code } = error as { message?: string; code?: string };
+  return { message: message ?? String(error), code };
+});

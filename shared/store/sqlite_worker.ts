@@ -8,6 +8,7 @@
 import { AppError } from "../errors.ts";
 import type { Store } from "./mod.ts";
 import { openSqliteStore, type SqliteSynchronous } from "./sqlite.ts";
+import { answerCalls } from "./worker_calls.ts";
 
 /** A request from the main thread: open, a port's method with its arguments, or close. */
 export type SqliteWorkerRequest =
@@ -18,13 +19,7 @@ export type SqliteWorkerRequest =
 /** The store's ports, by their field in `Store`. */
 export type PortName = "accounts" | "friends" | "groups" | "media" | "messages";
 
-/** The answer: the method's value, or its error (an AppError keeps its code). */
-export type SqliteWorkerReply =
-  | { id: number; value: unknown; error?: undefined }
-  | { id: number; error: { message: string; code?: string; retryAfter?: number } };
-
 let store: Store | null = null;
-let chain = Promise.resolve();
 
 async function run(request: SqliteWorkerRequest): Promise<unknown> {
   if (request.op === "open") {
@@ -46,24 +41,11 @@ async function run(request: SqliteWorkerRequest): Promise<unknown> {
   }
 }
 
-self.onmessage = (event: MessageEvent<SqliteWorkerRequest>) => {
-  const request = event.data;
-  chain = chain.then(async () => {
-    try {
-      const value = await run(request);
-      self.postMessage({ id: request.id, value } satisfies SqliteWorkerReply);
-    } catch (error) {
-      const known = error instanceof AppError ? error : null;
-      self.postMessage(
-        {
-          id: request.id,
-          error: {
-            message: error instanceof Error ? error.message : String(error),
-            code: known?.code,
-            retryAfter: known?.retryAfter,
-          },
-        } satisfies SqliteWorkerReply,
-      );
-    }
-  });
-};
+answerCalls(run, (error) => {
+  const known = error instanceof AppError ? error : null;
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    code: known?.code,
+    retryAfter: known?.retryAfter,
+  };
+});
