@@ -1,8 +1,8 @@
-import { assertEquals, assertRejects } from "../../tests/assert.ts";
-import { AppError } from "../errors.ts";
+import { assertEquals } from "../../tests/assert.ts";
 import type { SqlDriver } from "./driver.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { testStore } from "./_contract/mod.ts";
+import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
 import { openPgliteDriver } from "./pglite.ts";
 import { sqlStore } from "./sql.ts";
 import { openSqliteDriver, openSqliteStore, toSqlite, usernameSkeleton } from "./sqlite.ts";
@@ -91,35 +91,11 @@ Deno.test("SQLite migration 2 gives existing users their skeleton, the oldest of
   try {
     const { DatabaseSync } = await import("node:sqlite");
     const raw = new DatabaseSync(`${dataDir}/im.sqlite3`);
-    raw.exec(
-      "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)",
-    );
-    raw.exec(MIGRATIONS[0].sqlite);
-    raw.exec("INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)");
-    raw.exec(
-      `INSERT INTO users (id, username, username_lower, password_hash, nickname, created_at)
-       VALUES (1, 'alice', 'alice', 'h', 'a', 1), (2, 'aIice', 'aiice', 'h', 'a', 1), (3, 'b0b', 'b0b', 'h', 'b', 1)`,
-    );
+    for (const statement of lookAlikesAtVersion1("sqlite")) raw.exec(statement);
     raw.close();
     const store = sqlStore(await openSqliteDriver({ dataDir }));
     try {
-      for (const name of ["alice", "aIice", "b0b"]) {
-        assertEquals((await store.accounts.credentials(name))?.user.username, name);
-      }
-      for (const twin of ["a1ice", "bob", "BOB"]) {
-        const error = await assertRejects(
-          () =>
-            store.accounts.createUser({
-              id: String(10 + twin.length),
-              username: twin,
-              passwordHash: "h",
-              nickname: twin,
-              createdAt: 2,
-            }),
-          AppError,
-        );
-        assertEquals((error as AppError).code, "conflict", twin);
-      }
+      await assertLookAlikesKept(store);
     } finally {
       await store.close();
     }
