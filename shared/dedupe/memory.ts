@@ -49,9 +49,9 @@ export class MemoryDedupe implements Dedupe {
     for (const [key, entry] of this.#entries) {
       if (entry.expiresAt <= now) this.#entries.delete(key);
     }
-    // The order keeps only live keys (so it cannot outgrow the map), oldest first.
-    this.#order = [...this.#entries].map(([key, entry]) => ({ key, serial: entry.serial }))
-      .sort((a, b) => a.serial - b.serial);
+    // The order keeps only live keys (so it cannot outgrow the map). The map's own order is the
+    // same: keys are inserted with rising serials, and one set again keeps its place.
+    this.#order = [...this.#entries].map(([key, entry]) => ({ key, serial: entry.serial }));
     this.#head = 0;
   }
 
