@@ -6,6 +6,8 @@ import type { MessageLog } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
+import type { Store } from "../shared/store/mod.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import { createLogic, type LogicOptions } from "./mod.ts";
 
 const config = loadConfig({ IM_SCRYPT_COST: "1024" });
@@ -36,4 +38,24 @@ export function testLogic(
     send: { rate: 1e6, burst: 1e6 },
     ...options,
   });
+}
+
+/**
+ * Registers one `Deno.test` named `name` that opens one in-memory store and runs,
+ * as steps in order, the cases given to the returned function while the module
+ * loads (opening a store is the slow part; each case makes rows of its own).
+ */
+export function stepsOnOneStore(
+  name: string,
+): (title: string, fn: (store: Store) => Promise<void>) => void {
+  const cases: [string, (store: Store) => Promise<void>][] = [];
+  Deno.test(name, async (t) => {
+    const store = await openSqliteStore({ dataDir: "memory://" });
+    try {
+      for (const [title, fn] of cases) await t.step(title, () => fn(store));
+    } finally {
+      await store.close();
+    }
+  });
+  return (title, fn) => void cases.push([title, fn]);
 }

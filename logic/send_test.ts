@@ -4,9 +4,9 @@ import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import { openSqliteStore } from "../shared/store/sqlite.ts";
+import type { Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage } from "../shared/types.ts";
-import { testLogic } from "./_test_logic.ts";
+import { stepsOnOneStore, testLogic } from "./_test_logic.ts";
 
 /** A log that stores what it is given (as task would) and can be told to fail appends. */
 class FakeLog implements MessageLog {
@@ -30,8 +30,6 @@ class FakeLog implements MessageLog {
     return Promise.resolve();
   }
 }
-
-type Store = Awaited<ReturnType<typeof openSqliteStore>>;
 
 /** A logic on `store` with its own log and dedupe, and two friends who have not sent yet. */
 async function setUp(store: Store, { maxKeys = 1000 } = {}) {
@@ -71,19 +69,7 @@ async function setUp(store: Store, { maxKeys = 1000 } = {}) {
 }
 let nextUser = 1;
 
-Deno.test("the send path", async (t) => {
-  const store = await openSqliteStore({ dataDir: "memory://" });
-  try {
-    for (const [name, fn] of cases) await t.step(name, () => fn(store));
-  } finally {
-    await store.close();
-  }
-});
-
-const cases: [string, (store: Store) => Promise<void>][] = [];
-function test(name: string, fn: (store: Store) => Promise<void>) {
-  cases.push([name, fn]);
-}
+const test = stepsOnOneStore("the send path");
 
 test("send() appends concurrent retries of one send once, with one answer", async (store) => {
   await using t = await setUp(store);

@@ -3,11 +3,10 @@ import { assertEquals, assertRejects } from "../tests/assert.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
-import { openSqliteStore } from "../shared/store/sqlite.ts";
-import { testLogic } from "./_test_logic.ts";
+import type { Store } from "../shared/store/mod.ts";
+import { stepsOnOneStore, testLogic } from "./_test_logic.ts";
 import { clientNetwork } from "./sign_in_limits.ts";
 
-type Store = Awaited<ReturnType<typeof openSqliteStore>>;
 const PASSWORD = "correct horse battery";
 const NONE = { rate: 1e9, burst: 1e9 };
 let nextName = 1;
@@ -51,19 +50,7 @@ async function setUp(store: Store, { maxKeys = 100_000 } = {}) {
   };
 }
 
-Deno.test("login()", async (t) => {
-  const store = await openSqliteStore({ dataDir: "memory://" });
-  try {
-    for (const [name, fn] of cases) await t.step(name, () => fn(store));
-  } finally {
-    await store.close();
-  }
-});
-
-const cases: [string, (store: Store) => Promise<void>][] = [];
-function test(name: string, fn: (store: Store) => Promise<void>) {
-  cases.push([name, fn]);
-}
+const test = stepsOnOneStore("login()");
 
 test("attempts refused by the address limit cost the account nothing", async (store) => {
   await using t = await setUp(store);
