@@ -8,8 +8,11 @@ const SUITES = [
   "tests/e2e_messages_test.ts",
   "tests/e2e_bad_input_test.ts",
   "tests/e2e_authz_test.ts",
-  "tests/web_client.browser.ts",
 ];
+// Every browser suite runs against the cluster too.
+for (const entry of Deno.readDirSync("tests")) {
+  if (entry.name.endsWith(".browser.ts")) SUITES.push(`tests/${entry.name}`);
+}
 
 if (Deno.env.get("IM_CLUSTER_TESTS") !== "1") {
   console.log("cluster e2e: not run (run `deno task infra:up`, then set IM_CLUSTER_TESTS=1)");

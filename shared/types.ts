@@ -6,6 +6,8 @@ export interface User {
   username: string;
   nickname: string;
   avatar: string | null;
+  /** When a friend's last connection closed (null while online); only for friends. */
+  lastSeenAt?: number | null;
 }
 
 /** A group as clients see it. */

@@ -5,51 +5,22 @@
  */
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "./assert.ts";
-import { type BrowserContext, browserTestsEnabled, launch, type Page } from "./browser.ts";
+import {
+  type BrowserContext,
+  browserTestsEnabled,
+  launch,
+  openChat,
+  PASSWORD,
+  register,
+  say,
+  shot,
+  tab,
+  texts,
+} from "./browser.ts";
 import { ImClient } from "../client/mod.ts";
-import { e2eMode, eventually, friendPair, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+import { eventually, friendPair, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 
 const enabled = browserTestsEnabled();
-const SHOTS = new URL("../results/web/", import.meta.url).pathname;
-const PASSWORD = "correct horse battery";
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}${e2eMode()}-${name}.png` });
-}
-
-/** Registers through the sign-up form; resolves once the app shows the signed-in user. */
-async function register(page: Page, url: string, username: string, nickname: string) {
-  await page.goto(url);
-  await page.getByRole("button", { name: "No account? Create one" }).click();
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("Nickname (optional)").fill(nickname);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.locator(".me-name", { hasText: nickname }).waitFor();
-}
-
-async function tab(page: Page, name: string): Promise<void> {
-  await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
-}
-
-async function openChat(page: Page, title: string): Promise<void> {
-  await tab(page, "Chats");
-  await page.locator(".conversation", { hasText: title }).click();
-  await page.locator(".chat-title", { hasText: title }).waitFor();
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.getByLabel("Message", { exact: true }).fill(text);
-  await page.getByLabel("Message", { exact: true }).press("Enter");
-  // Marked as sending until the server has given it its seq.
-  await page.locator(".message.mine.stored .text", { hasText: text }).last().waitFor();
-}
-
-/** The texts of the open chat, in the order shown. */
-async function texts(page: Page): Promise<string[]> {
-  return await page.locator(".messages .message .text").allTextContents();
-}
 
 Deno.test({
   name: "web: friends, text and images, a group of three, offline and back, script shown as text",
