@@ -1,8 +1,9 @@
 /**
- * The web client's files, served by the api at `/` in both modes: the page, the
- * bundle `deno task build:web` writes to web/dist/, and the style sheet. Asset
- * URLs carry a version (a hash of the files), so they can be cached for good;
- * the page itself is always revalidated.
+ * The web client's files, served by the api in both modes: the page (at `/` and
+ * at each screen's path of web/router.ts, so a reload or a link opens that
+ * screen), the bundle `deno task build:web` writes to web/dist/, and the style
+ * sheet. Asset URLs carry a version (a hash of the files), so they can be
+ * cached for good; the page itself is always revalidated.
  */
 
 /** The loaded files of the web client. */
@@ -28,7 +29,7 @@ export const WEB_CSP = [
 const ROOT = new URL("../web/", import.meta.url);
 
 /** The web client's style sheets (`web/styles/`), in the order they are joined. */
-const STYLES = ["base", "sign_in", "shell", "lists", "chat"];
+const STYLES = ["base", "sign_in", "shell", "lists", "chat", "nav"];
 
 /** Reads the web client's files; null when the bundle has not been built. */
 export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {
@@ -70,14 +71,26 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>im</title>
 <p>The web client is not built. Run <code>deno task build:web</code> (or start with
 <code>deno task start</code>, which builds it) and reload.</p>`;
 
-/** Answers `/` and `/assets/*`; null for every other path. */
+/**
+ * The paths of the page's screens (web/router.ts): each is answered with the page,
+ * so a reload or a link opens the same screen or chat.
+ */
+const PAGE_PATH = /^\/(?:|chats|friends|groups|profile|chat\/[^/]+)$/;
+
+/** Whether a path is one of the page's screens. */
+export function isPagePath(pathname: string): boolean {
+  return PAGE_PATH.test(pathname);
+}
+
+/** Answers the page's paths and `/assets/*`; null for every other path. */
 export function webResponse(assets: WebAssets | null, request: Request, url: URL): Response | null {
-  if (url.pathname !== "/" && !url.pathname.startsWith("/assets/")) return null;
+  const page = isPagePath(url.pathname);
+  if (!page && !url.pathname.startsWith("/assets/")) return null;
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
   }
   const headers = { ...COMMON, "content-security-policy": WEB_CSP };
-  if (url.pathname === "/") {
+  if (page) {
     return new Response(request.method === "HEAD" ? null : assets?.page ?? NOT_BUILT, {
       status: assets ? 200 : 503,
       headers: {

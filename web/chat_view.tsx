@@ -52,7 +52,7 @@ function OpenChat({ state, conv, session }: {
       }}
     >
       <ChatHeader state={state} conv={conv} session={session} />
-      <MessageList state={state} conv={conv} onTop={() => void session.loadOlder()} />
+      <MessageList state={state} conv={conv} session={session} />
       <FieldError id="composer-error">{error}</FieldError>
       <form
         class="composer"

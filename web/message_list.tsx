@@ -1,22 +1,31 @@
 /**
  * The open conversation's messages, oldest first, then ours not yet stored.
- * New messages bring the view to the bottom; older ones loaded on scrolling up
- * keep it where it was.
+ * At the bottom, new messages keep the view at the bottom; scrolled up to read
+ * older ones, the view stays where it is and a pill counts what arrived below.
+ * Ours sent from here always bring the view to the bottom; older ones loaded on
+ * scrolling up keep it where it was. After each change and scroll, the list
+ * tells the session the last message it shows, which is what gets marked read.
  */
 import { Component, createRef } from "preact";
 import { Bubble } from "./bubble.tsx";
+import type { Session } from "./session.ts";
 import type { Conversation, State } from "./state.ts";
 
 interface Props {
   state: State;
   conv: Conversation;
-  onTop: () => void;
+  session: Session;
 }
 
 interface Snapshot {
   atBottom: boolean;
   fromBottom: number;
 }
+
+/** How close to the bottom (px) still counts as at the bottom. */
+const NEAR_BOTTOM = 60;
+/** How much of a message (px, or half of a shorter one) must be in view to count as shown. */
+const SHOWN_PX = 24;
 
 /** What decides the scrolling: the oldest and newest seq, and how many are pending. */
 function extent({ state, conv }: Props): { oldest: number; newest: number; pending: number } {
@@ -28,6 +37,26 @@ function extent({ state, conv }: Props): { oldest: number; newest: number; pendi
   };
 }
 
+function atBottom(list: HTMLElement): boolean {
+  return list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM;
+}
+
+/** The seq of the last stored message in view, or 0: geometry, from the bottom up. */
+export function lastShownSeq(list: HTMLElement): number {
+  const box = list.getBoundingClientRect();
+  if (box.height === 0) return 0; // Not laid out (a phone showing the list instead).
+  const items = list.querySelectorAll<HTMLElement>("li[data-seq]");
+  for (let i = items.length - 1; i >= 0; i--) {
+    const rect = items[i].getBoundingClientRect();
+    const needed = Math.min(SHOWN_PX, rect.height / 2);
+    if (rect.top + needed <= box.bottom && rect.bottom - needed >= box.top) {
+      return Number(items[i].dataset.seq);
+    }
+    if (rect.bottom < box.top) break;
+  }
+  return 0;
+}
+
 /** The scrolling list of messages. */
 export class MessageList extends Component<Props> {
   #list = createRef<HTMLOListElement>();
@@ -35,33 +64,50 @@ export class MessageList extends Component<Props> {
   override componentDidMount(): void {
     const list = this.#list.current!;
     list.scrollTop = list.scrollHeight;
+    this.#report();
   }
 
   override getSnapshotBeforeUpdate(): Snapshot {
     const list = this.#list.current!;
-    return {
-      atBottom: list.scrollHeight - list.scrollTop - list.clientHeight < 60,
-      fromBottom: list.scrollHeight - list.scrollTop,
-    };
+    return { atBottom: atBottom(list), fromBottom: list.scrollHeight - list.scrollTop };
   }
 
   override componentDidUpdate(previous: Props, _: unknown, snapshot: Snapshot): void {
     const list = this.#list.current!;
     const before = extent(previous);
     const now = extent(this.props);
-    if (now.newest > before.newest || now.pending > before.pending) {
-      list.scrollTop = list.scrollHeight;
+    if (now.pending > before.pending) {
+      list.scrollTop = list.scrollHeight; // Sent from here: show it, wherever the view was.
     } else if (before.oldest && now.oldest < before.oldest) {
       list.scrollTop = list.scrollHeight - snapshot.fromBottom;
     } else if (snapshot.atBottom) {
       list.scrollTop = list.scrollHeight;
     }
+    this.#report();
   }
 
-  override render({ state, conv, onTop }: Props) {
+  /** Tells the session whether the latest is in view, and marks read what is shown. */
+  #report(): void {
+    const list = this.#list.current;
+    const { state, session } = this.props;
+    if (!list || !state.visible) return;
+    const following = atBottom(list);
+    if (following !== state.following) session.dispatch({ type: "following", following });
+    const shown = lastShownSeq(list);
+    if (shown > 0) session.markRead(shown);
+  }
+
+  #toLatest = (): void => {
+    const list = this.#list.current!;
+    list.scrollTop = list.scrollHeight;
+    this.#report();
+  };
+
+  override render({ state, conv, session }: Props) {
     const me = state.me.id;
     const stored = [...(state.messages.get(conv.id)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
     const pending = [...state.pending.values()].filter((p) => p.conversationId === conv.id);
+    const unseen = state.following ? 0 : conv.unread;
     let previous = "";
     return (
       <ol
@@ -70,7 +116,8 @@ export class MessageList extends Component<Props> {
         aria-live="polite"
         aria-label="Messages"
         onScroll={(e) => {
-          if (e.currentTarget.scrollTop < 40) onTop();
+          if (e.currentTarget.scrollTop < 40) void session.loadOlder();
+          this.#report();
         }}
       >
         {(state.noOlder.has(conv.id) || (stored[0]?.seq ?? 1) <= 1) && (
@@ -83,6 +130,14 @@ export class MessageList extends Component<Props> {
           return <Bubble key={m.seq} message={m} mine={m.from === me} sender={sender} />;
         })}
         {pending.map((p) => <Bubble key={p.clientMsgId} pending={p} mine sender="" />)}
+        {unseen > 0 && (
+          <li class="new-pill">
+            <button type="button" onClick={this.#toLatest}>
+              <span aria-hidden="true">↓</span>
+              {` ${unseen} new message${unseen === 1 ? "" : "s"}`}
+            </button>
+          </li>
+        )}
       </ol>
     );
   }

@@ -7,7 +7,7 @@
 import type { ImClient } from "../client/mod.ts";
 import type { Group, Message, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
-import { type Event, initialState, reading, reduce, type State, unreadUpTo } from "./state.ts";
+import { type Event, initialState, reduce, type State, unreadUpTo } from "./state.ts";
 
 /** Where the token of the signed-in user is kept between visits. */
 export const TOKEN_KEY = "im.token";
@@ -58,10 +58,9 @@ export class Session {
         if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });
       }),
     );
-    const visibility = () => {
+    // Back in front, the open chat's list reports what it shows, and that is marked read.
+    const visibility = () =>
       this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
-      this.markRead();
-    };
     document.addEventListener("visibilitychange", visibility);
     this.#off.push(() => document.removeEventListener("visibilitychange", visibility));
   }
@@ -85,14 +84,15 @@ export class Session {
     for (const listener of this.#listeners) listener(next);
   }
 
-  /** Loads the lists, then opens the socket. */
-  async start(): Promise<void> {
+  /** Loads the lists, calls `loaded` (which may open a chat), then opens the socket. */
+  async start(loaded?: () => void): Promise<void> {
     await Promise.all([
       this.loadConversations(),
       this.loadFriends(),
       this.loadGroups(),
       this.loadRequests(),
     ]);
+    loaded?.();
     await this.client.connect();
   }
 
@@ -135,7 +135,6 @@ export class Session {
     await Promise.all([this.loadConversations(), this.loadFriends(), this.loadGroups()]);
     const active = this.#state.active;
     if (active) await this.loadNewer(active);
-    this.markRead();
   }
 
   #onMessage(m: Message): void {
@@ -146,18 +145,18 @@ export class Session {
       const peer = m.from === this.#state.me.id ? m.to.id : m.from;
       if (m.to.type === "user" && !this.#state.users.has(peer)) void this.loadConversations();
     }
-    if (reading(this.#state, m.conversationId)) this.markRead();
   }
 
-  /** Marks the open conversation read up to its last message. */
-  markRead(): void {
+  /**
+   * Marks the open conversation read up to `shown`, the last seq its list has
+   * shown (the list reports it after each change and scroll), never further.
+   */
+  markRead(shown: number): void {
     const state = this.#state;
-    if (!state.active || !state.visible) return;
-    const upTo = unreadUpTo(state);
-    if (upTo !== null) this.client.read(state.active, upTo);
-    if (upTo !== null || state.conversations.get(state.active)?.unread) {
-      this.dispatch({ type: "read", conversationId: state.active });
-    }
+    const upTo = unreadUpTo(state, shown);
+    if (state.active === null || upTo === null) return;
+    this.client.read(state.active, upTo);
+    this.dispatch({ type: "read", conversationId: state.active, seq: upTo });
   }
 
   async loadNewer(conversationId: string): Promise<void> {
@@ -211,7 +210,29 @@ export class Session {
       await this.loadNewer(conversationId);
     }
     if (conversationId.startsWith("g:")) await this.loadMembers();
-    if (this.#state.active === conversationId) this.markRead();
+  }
+
+  /**
+   * Opens a chat named by its id (a URL, a notification) if this user may: one of
+   * the list, a group of theirs, or a friend's private chat. False otherwise.
+   */
+  openById(conversationId: string): boolean {
+    const state = this.#state;
+    if (state.conversations.has(conversationId)) {
+      void this.open(conversationId);
+      return true;
+    }
+    const group = state.groups.get(conversationId.slice(2))?.group;
+    if (conversationId.startsWith("g:") && group) {
+      this.openWithGroup(group);
+      return true;
+    }
+    for (const { user } of state.friends.values()) {
+      if (privateConversationId(state.me.id, user.id) !== conversationId) continue;
+      this.openWithUser(user);
+      return true;
+    }
+    return false;
   }
 
   openWithUser(user: User): void {

@@ -5,6 +5,7 @@ import { ChatsPanel } from "./chats_panel.tsx";
 import { Avatar, Badge } from "./components.tsx";
 import { FriendsPanel } from "./friends_panel.tsx";
 import { GroupsPanel } from "./groups_panel.tsx";
+import { Notice } from "./notice.tsx";
 import { ProfilePanel } from "./profile_panel.tsx";
 import type { Session } from "./session.ts";
 import { type State, type Tab, totalUnread } from "./state.ts";
@@ -32,6 +33,7 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
         {state.reconnecting ? "Connection lost. Reconnecting…" : ""}
       </div>
       <nav class="sidebar" aria-label="Conversations and contacts">
+        <Notice state={state} session={session} />
         <Sidebar state={state} session={session} />
       </nav>
       <ChatView state={state} session={session} />

@@ -37,6 +37,10 @@ export interface State {
   opened: number;
   /** Whether the page is in front (a message to the open chat then counts as read). */
   visible: boolean;
+  /** Whether the open chat's list shows its latest message (scrolled to the bottom). */
+  following: boolean;
+  /** A plain message about the last navigation that could not be followed, or "". */
+  notice: string;
   conversations: ReadonlyMap<string, Conversation>;
   messages: ReadonlyMap<string, ReadonlyMap<number, Message>>;
   pending: ReadonlyMap<string, Pending>;
@@ -73,7 +77,9 @@ export type Event =
   | { type: "close_chat" }
   | { type: "left"; conversationId: string }
   | { type: "tab"; tab: Tab }
-  | { type: "read"; conversationId: string }
+  | { type: "read"; conversationId: string; seq: number }
+  | { type: "following"; following: boolean }
+  | { type: "notice"; text: string }
   | { type: "sending"; pending: Pending }
   | { type: "send_failed"; clientMsgId: string; error: string }
   | { type: "search_text"; kind: "users" | "groups"; text: string }
@@ -89,6 +95,8 @@ export function initialState(me: User, visible = true): State {
     active: null,
     opened: 0,
     visible,
+    following: true,
+    notice: "",
     conversations: new Map(),
     messages: new Map(),
     pending: new Map(),
@@ -128,9 +136,9 @@ function stored(state: State, list: Message[]): State["messages"] {
   return next;
 }
 
-/** Whether the user is looking at a conversation right now. */
+/** Whether the user is looking at a conversation right now, at its latest messages. */
 export function reading(state: State, conversationId: string): boolean {
-  return state.active === conversationId && state.visible;
+  return state.active === conversationId && state.visible && state.following;
 }
 
 function onMessage(state: State, m: Message): State {
@@ -234,6 +242,8 @@ function onOpen(
     tab,
     active: id,
     opened: state.opened + 1,
+    following: true,
+    notice: "",
     showMembers: false,
     members: [],
   };
@@ -310,16 +320,13 @@ export function reduce(state: State, event: Event): State {
       return { ...state, conversations, active };
     }
     case "tab":
-      return { ...state, tab: event.tab };
+      return { ...state, tab: event.tab, notice: "" };
     case "read":
-      return {
-        ...state,
-        conversations: updated(state.conversations, event.conversationId, (c) => ({
-          ...c,
-          readSeq: Math.max(c.readSeq, c.lastSeq),
-          unread: 0,
-        })),
-      };
+      return onRead(state, event.conversationId, event.seq);
+    case "following":
+      return event.following === state.following ? state : { ...state, following: event.following };
+    case "notice":
+      return { ...state, notice: event.text };
     case "sending":
       return { ...state, pending: put(state.pending, event.pending.clientMsgId, event.pending) };
     case "send_failed":
@@ -346,12 +353,38 @@ export function reduce(state: State, event: Event): State {
   }
 }
 
-/** The seq to mark the open conversation read up to, or null when there is nothing to mark. */
-export function unreadUpTo(state: State): number | null {
+/**
+ * The seq to mark the open conversation read up to, given the last seq its list
+ * shows, or null when there is nothing to mark: never past what was shown, nor
+ * while the page is hidden.
+ */
+export function unreadUpTo(state: State, shown: number): number | null {
   if (!state.active || !state.visible) return null;
   const conv = state.conversations.get(state.active);
-  if (!conv || conv.lastSeq === 0 || conv.readSeq >= conv.lastSeq) return null;
-  return conv.lastSeq;
+  if (!conv || conv.lastSeq === 0) return null;
+  const upTo = Math.min(shown, conv.lastSeq);
+  return upTo > conv.readSeq ? upTo : null;
+}
+
+/** Read up to `seq`: what others wrote after it, as far as this page knows, stays unread. */
+function onRead(state: State, conversationId: string, seq: number): State {
+  const conv = state.conversations.get(conversationId);
+  if (!conv) return state;
+  const readSeq = Math.max(conv.readSeq, Math.min(seq, conv.lastSeq));
+  let after = 0;
+  for (const m of state.messages.get(conversationId)?.values() ?? []) {
+    if (m.seq > readSeq && m.from !== state.me.id) after++;
+  }
+  const unread = readSeq >= conv.lastSeq ? 0 : Math.min(conv.unread, after);
+  if (readSeq === conv.readSeq && unread === conv.unread) return state;
+  return {
+    ...state,
+    conversations: put(state.conversations, conversationId, {
+      ...conv,
+      readSeq,
+      unread,
+    }),
+  };
 }
 
 /** A conversation's name: the group's, or the peer's nickname. */

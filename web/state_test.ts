@@ -219,15 +219,71 @@ Deno.test("reduce() history stores pages and remembers where a chat starts", () 
   assert(state.noOlder.has(DM));
 });
 
-Deno.test("unreadUpTo() names the last seq of the open chat until read", () => {
+Deno.test("unreadUpTo() names the last seq shown of the open, visible chat, never more", () => {
   let state = run(withBob(), { type: "message", message: message(3) });
-  assertEquals(unreadUpTo(state), null, "no chat open");
+  assertEquals(unreadUpTo(state, 3), null, "no chat open");
   state = run(state, { type: "open", conversationId: DM });
-  assertEquals(unreadUpTo(state), 3);
-  assertEquals(unreadUpTo(run(state, { type: "visibility", visible: false })), null);
-  state = run(state, { type: "read", conversationId: DM });
-  assertEquals(unreadUpTo(state), null);
+  assertEquals(unreadUpTo(state, 3), 3);
+  assertEquals(unreadUpTo(state, 9), 3, "not past the last message");
+  assertEquals(unreadUpTo(state, 2), null, "already read up to 2");
+  assertEquals(unreadUpTo(run(state, { type: "visibility", visible: false }), 3), null);
+  state = run(state, { type: "read", conversationId: DM, seq: 3 });
+  assertEquals(unreadUpTo(state, 3), null);
   assertEquals(state.conversations.get(DM)?.unread, 0);
+});
+
+Deno.test("reduce() a message to the open chat scrolled up counts as unread until shown", () => {
+  let state = run(
+    withBob(),
+    { type: "open", conversationId: DM },
+    {
+      type: "following",
+      following: false,
+    },
+    { type: "message", message: message(3) },
+    { type: "message", message: message(4) },
+  );
+  assertEquals(state.conversations.get(DM)?.unread, 2);
+  // The list shows 3, not 4: the mark moves to 3 and 4 stays unread.
+  assertEquals(unreadUpTo(state, 3), 3);
+  state = run(state, { type: "read", conversationId: DM, seq: 3 });
+  const conv = state.conversations.get(DM)!;
+  assertEquals([conv.readSeq, conv.unread], [3, 1]);
+  state = run(state, { type: "read", conversationId: DM, seq: 4 });
+  assertEquals(state.conversations.get(DM)?.unread, 0);
+  // Back at the bottom, a new message is read as it arrives.
+  state = run(state, { type: "following", following: true }, {
+    type: "message",
+    message: message(5),
+  });
+  assertEquals(state.conversations.get(DM)?.unread, 0);
+});
+
+Deno.test("reduce() a read mark never moves back, and own messages never count", () => {
+  let state = run(
+    withBob(),
+    { type: "message", message: message(3) },
+    { type: "message", message: message(4, me.id) },
+    { type: "message", message: message(5) },
+    { type: "read", conversationId: DM, seq: 4 },
+  );
+  let conv = state.conversations.get(DM)!;
+  assertEquals([conv.readSeq, conv.unread], [4, 1]);
+  state = run(state, { type: "read", conversationId: DM, seq: 2 });
+  conv = state.conversations.get(DM)!;
+  assertEquals([conv.readSeq, conv.unread], [4, 1]);
+});
+
+Deno.test("reduce() opening a chat follows its latest messages and clears a notice", () => {
+  const state = run(
+    withBob(),
+    { type: "following", following: false },
+    { type: "notice", text: "That chat is not available" },
+    { type: "open", conversationId: DM },
+  );
+  assertEquals([state.following, state.notice], [true, ""]);
+  const same = run(state, { type: "following", following: true });
+  assert(same === state, "an unchanged flag keeps the state");
 });
 
 Deno.test("reduce() search results leave me out and keep the query", () => {
@@ -256,7 +312,7 @@ Deno.test("reduce() keeps a read mark that a conversation list fetched before it
   const read = run(withBob(), { type: "message", message: message(3) }, {
     type: "message",
     message: message(4),
-  }, { type: "read", conversationId: DM });
+  }, { type: "read", conversationId: DM, seq: 4 });
   // The list the server answered before the read reached it.
   const stale = run(read, summary(2, 2));
   assertEquals([stale.conversations.get(DM)?.readSeq, stale.conversations.get(DM)?.unread], [4, 0]);
