@@ -10,6 +10,7 @@ import { render } from "preact";
 import { ImClient, ImError } from "../client/mod.ts";
 import type { User } from "../shared/types.ts";
 import { currentRoute, Navigation } from "./navigation.ts";
+import { Notifier } from "./notify.ts";
 import { HOME, type Route } from "./router.ts";
 import { Session, TOKEN_KEY } from "./session.ts";
 import { Shell } from "./shell.tsx";
@@ -36,14 +37,17 @@ async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Ro
     signedOut = true;
     localStorage.removeItem(TOKEN_KEY);
     navigation.close();
+    notifier.close();
     void session.close();
     signIn(root, HOME, SIGNED_OUT);
   };
   const session = new Session(client, user, signOut);
   const navigation = new Navigation(session);
+  const notifier = new Notifier(session);
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
     navigation.close();
+    notifier.close();
     await session.logout();
     location.replace("/");
   };

@@ -26,6 +26,7 @@ export class Session {
   readonly client: ImClient;
   #state: State;
   readonly #listeners = new Set<(state: State) => void>();
+  readonly #arrivals = new Set<(message: Message, state: State) => void>();
   readonly #off: (() => void)[] = [];
   #loadingOlder = false;
   #closed = false;
@@ -73,6 +74,12 @@ export class Session {
   subscribe(listener: (state: State) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` with each message new to this page, once it is in the state. */
+  onArrival(listener: (message: Message, state: State) => void): () => void {
+    this.#arrivals.add(listener);
+    return () => this.#arrivals.delete(listener);
   }
 
   /** Applies an event to the state and tells the listeners. */
@@ -139,7 +146,10 @@ export class Session {
 
   #onMessage(m: Message): void {
     const known = this.#state.conversations.has(m.conversationId);
+    // Not a repeat, nor one the lists loaded already counted.
+    const fresh = m.seq > (this.#state.conversations.get(m.conversationId)?.lastSeq ?? 0);
     this.dispatch({ type: "message", message: m });
+    if (fresh && !this.#closed) { for (const listener of this.#arrivals) listener(m, this.#state); }
     if (!known) {
       if (m.to.type === "group" && !this.#state.groups.has(m.to.id)) void this.loadGroups();
       const peer = m.from === this.#state.me.id ? m.to.id : m.from;
@@ -306,6 +316,7 @@ export class Session {
     this.#closed = true;
     for (const off of this.#off.splice(0)) off();
     this.#listeners.clear();
+    this.#arrivals.clear();
     await this.client.close();
   }
 

@@ -6,6 +6,7 @@ import { Avatar, Badge } from "./components.tsx";
 import { FriendsPanel } from "./friends_panel.tsx";
 import { GroupsPanel } from "./groups_panel.tsx";
 import { Notice } from "./notice.tsx";
+import { NotifySettings } from "./notify_settings.tsx";
 import { ProfilePanel } from "./profile_panel.tsx";
 import type { Session } from "./session.ts";
 import { type State, type Tab, totalUnread } from "./state.ts";
@@ -76,6 +77,7 @@ function Sidebar({ state, session }: { state: State; session: Session }) {
       </div>
       <section id="panel" class="panel" role="tabpanel" aria-labelledby={`tab-${state.tab}`}>
         <Panel state={state} session={session} />
+        {state.tab === "profile" && <NotifySettings me={state.me} />}
       </section>
     </>
   );
