@@ -166,7 +166,14 @@ for (const device of DEVICES) {
           assertEquals(await badge.textContent(), "2");
         }
 
-        // Scrolling down to them reads them and the pill goes.
+        // Scrolled down until 76 shows, and 77 not yet: read up to 76, one still new.
+        await shown(page, "new message 76").evaluate((el) => el.scrollIntoView({ block: "end" }));
+        await page.getByRole("button", { name: "1 new message" }).waitFor();
+        await eventually(async () => (await onServer(ann, id))[0] === 76);
+        assertEquals(await onServer(ann, id), [76, 1]);
+        assert(reads.every((seq) => seq <= 76), `read frames: ${reads}`);
+
+        // Scrolling down to the last reads it and the pill goes.
         await scrollTo(page, "bottom");
         await pill.waitFor({ state: "detached" });
         await eventually(async () => (await onServer(ann, id))[0] === 77);
