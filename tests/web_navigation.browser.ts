@@ -186,7 +186,17 @@ for (const device of DEVICES) {
         await one.waitFor();
         assertEquals((await scroll(page)).top, 0);
         assertEquals(await onServer(ann, id), [77, 1]);
-        await one.click();
+        if (phone) await one.tap();
+        else {
+          // From the keyboard, focus goes on to the composer as the pill goes.
+          await one.focus();
+          await page.keyboard.press("Enter");
+          await eventually(() =>
+            page.getByLabel("Message", { exact: true }).evaluate((el) =>
+              el.ownerDocument.activeElement === el
+            )
+          );
+        }
         await one.waitFor({ state: "detached" });
         assert((await scroll(page)).atBottom, "the pill leads to the latest");
         assert(await shown(page, "new message 78").isVisible());
@@ -357,6 +367,23 @@ for (const device of DEVICES) {
         await page.locator(".chat-title", { hasText: "Bob" }).waitFor();
         await shown(page, "Bob once more").waitFor();
 
+        // The open chat with the tab hidden notifies, and is read only once the tab is back.
+        const hidden = (state: "hidden" | "visible") =>
+          page.evaluate(
+            (state) => (globalThis as unknown as { show(state: string): void }).show(state),
+            state,
+          );
+        await hidden("hidden");
+        await bob.send({ type: "user", id: annId }, { type: "text", text: "while you were away" });
+        await eventually(async () => (await record()).notes.length === 3);
+        assertEquals((await record()).notes[2].body, "while you were away");
+        const bobChat = (await ann.conversations()).find((c) => c.peer?.id === bob.self!.id)!;
+        assertEquals(bobChat.unread, 1, "not read while hidden");
+        await hidden("visible");
+        await eventually(async () =>
+          (await ann.conversations()).find((c) => c.id === bobChat.id)!.unread === 0
+        );
+
         // The choice is kept for this account: after a reload, still on, nothing asked.
         await page.reload();
         await page.getByRole("button", { name: "Log out" }).waitFor();
@@ -408,7 +435,8 @@ interface Recorded {
 
 /**
  * Stubs of the page's Notification (permission "default" until asked; then what the browser
- * says, granted by the test) and AudioContext, recording each request, notification and tone.
+ * says, granted by the test) and AudioContext, recording each request, notification and tone;
+ * and a way to hide and show the tab.
  */
 const STUBS = `(() => {
   const record = { requests: 0, notes: [], tones: 0 };
@@ -450,4 +478,9 @@ const STUBS = `(() => {
   Object.defineProperty(globalThis, "AudioContext", { value: Audio, configurable: true, writable: true });
   globalThis.record = record;
   globalThis.clickLast = () => shown.at(-1)?.onclick?.();
+  // The tab put in the background and back, as the browser tells the page.
+  globalThis.show = (state) => {
+    Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
 })();`;

@@ -97,9 +97,11 @@ export class MessageList extends Component<Props> {
     if (shown > 0) session.markRead(shown);
   }
 
-  #toLatest = (): void => {
+  /** The pill: to the latest; from the keyboard, focus goes on to the composer, as the pill goes. */
+  #toLatest = (e: MouseEvent): void => {
     const list = this.#list.current!;
     list.scrollTop = list.scrollHeight;
+    if (e.detail === 0) document.getElementById("composer")?.focus();
     this.#report();
   };
 
