@@ -233,8 +233,21 @@ for (const device of DEVICES) {
         const page = await context.newPage();
         const path = () => new URL(page.url()).pathname;
         const listShown = () => page.locator(".conversation", { hasText: "Bob" }).isVisible();
+        // A tab chosen while the lists still load stays chosen once they are in.
+        let release = () => {};
+        const held = new Promise<void>((resolve) => release = resolve);
+        await page.route("**/api/groups", async (route) => {
+          await held;
+          await route.continue();
+        });
         await signIn(page, url, await username(ann));
-        await eventually(() => path() === "/chats");
+        await tab(page, "Friends");
+        release();
+        await eventually(() => path() === "/friends"); // `/` until the lists are in.
+        assertEquals(
+          await page.getByRole("tab", { name: /^Friends/ }).getAttribute("aria-selected"),
+          "true",
+        );
 
         for (
           const [name, to] of [["Friends", "/friends"], ["Groups", "/groups"], [

@@ -42,7 +42,7 @@ async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Ro
     signIn(root, HOME, SIGNED_OUT);
   };
   const session = new Session(client, user, signOut);
-  const navigation = new Navigation(session);
+  const navigation = new Navigation(session, wanted);
   const notifier = new Notifier(session);
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
@@ -53,7 +53,7 @@ async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Ro
   };
   render(<Shell session={session} onLogout={() => void logout()} />, root);
   try {
-    await session.start(() => navigation.restore(wanted));
+    await session.start(() => navigation.restore());
   } catch (error) {
     // The token may go between reading it and loading the lists.
     if (error instanceof ImError && error.code === "unauthenticated") return signOut();

@@ -32,13 +32,17 @@ export function currentRoute(): Route {
 /** Keeps the URL and a session in step; `close()` stops. */
 export class Navigation {
   readonly #session: Session;
+  readonly #wanted: Route;
   #shown: Route = HOME;
   #ready = false;
   #applying = false;
   readonly #off: (() => void)[] = [];
 
-  constructor(session: Session) {
+  /** Starts on `wanted`'s tab at once; its chat waits for `restore()`. */
+  constructor(session: Session, wanted: Route) {
     this.#session = session;
+    this.#wanted = wanted;
+    session.dispatch({ type: "tab", tab: wanted.tab });
     const pop = () => this.#apply(currentRoute());
     addEventListener("popstate", pop);
     this.#off.push(
@@ -48,20 +52,25 @@ export class Navigation {
   }
 
   /**
-   * Shows `wanted` once the lists are loaded: its tab, and its chat if this user
-   * may open it (else the list, with a plain notice). A chat goes over its list
-   * in the history, so Back leads to the list.
+   * Once the lists are loaded: opens the wanted chat if this user may (else
+   * stays on the list, with a plain notice), unless the user went elsewhere
+   * meanwhile. A chat goes over its list in the history, so Back leads to the list.
    */
-  restore(wanted: Route): void {
-    let route = wanted;
-    const refused = route.chat !== null && !this.#open(route.chat);
-    if (refused) route = { ...route, chat: null };
-    this.#session.dispatch({ type: "tab", tab: route.tab });
-    if (refused) this.#session.dispatch({ type: "notice", text: CHAT_UNAVAILABLE });
+  restore(): void {
+    const state = this.#session.state;
+    let route = this.#wanted;
+    if (state.tab !== route.tab || state.active !== null) {
+      route = routeOf(state); // Moved on while the lists loaded: that wins.
+    } else if (route.chat !== null && !this.#open(route.chat)) {
+      route = { ...route, chat: null };
+      this.#session.dispatch({ type: "notice", text: CHAT_UNAVAILABLE });
+    } else if (route.chat !== null) {
+      this.#session.dispatch({ type: "tab", tab: route.tab }); // Opening chose the Chats tab.
+    }
     const list = { tab: route.tab, chat: null };
     history.replaceState({ im: { from: null } } satisfies Entry, "", formatRoute(list));
     if (route.chat !== null) this.#push(list, route);
-    this.#shown = route;
+    this.#shown = routeOf(this.#session.state);
     this.#ready = true;
   }
 

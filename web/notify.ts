@@ -7,7 +7,7 @@
  */
 import type { Message, User } from "../shared/types.ts";
 import type { Session } from "./session.ts";
-import { type State, title } from "./state.ts";
+import { reading, type State, title } from "./state.ts";
 
 /** What one account chose; both off until the user turns them on. */
 export interface NotifyPrefs {
@@ -58,7 +58,7 @@ export function alerts(message: Message, state: State): boolean {
   if ((message.content.type as string) === "update") return false;
   const conv = state.conversations.get(message.conversationId) as { muted?: boolean } | undefined;
   if (conv?.muted === true) return false;
-  return !(state.active === message.conversationId && state.visible);
+  return !reading(state, message.conversationId);
 }
 
 /** A notification's title (the sender, and the group) and body (a short preview). */

@@ -136,14 +136,16 @@ function stored(state: State, list: Message[]): State["messages"] {
   return next;
 }
 
-/** Whether the user is looking at a conversation right now, at its latest messages. */
+/** Whether the user has a conversation open in front of them right now. */
 export function reading(state: State, conversationId: string): boolean {
-  return state.active === conversationId && state.visible && state.following;
+  return state.active === conversationId && state.visible;
 }
 
 function onMessage(state: State, m: Message): State {
   const conv = state.conversations.get(m.conversationId);
-  const counts = m.from !== state.me.id && !reading(state, m.conversationId);
+  // Unread until the open chat's list shows it (a read event), even in that chat: the list may
+  // be scrolled up to older messages, whatever the state last heard of its position.
+  const counts = m.from !== state.me.id;
   let next: Conversation | undefined = conv;
   if (!conv) {
     const group = m.to.type === "group" ? state.groups.get(m.to.id)?.group : undefined;
