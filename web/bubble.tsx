@@ -2,6 +2,7 @@
 import type { Message } from "../shared/types.ts";
 import { when } from "./components.tsx";
 import type { Pending } from "./state.ts";
+import { PendingActions, pendingNote } from "./pending_actions.tsx";
 
 /** One message; `pending` for ours not yet stored (sending, or failed with why). */
 export function Bubble({ message, pending, mine, sender }: {
@@ -33,11 +34,12 @@ export function Bubble({ message, pending, mine, sender }: {
         )}
       <span class="meta">
         {state === "pending"
-          ? "Sending…"
+          ? pendingNote(pending!)
           : state === "failed"
           ? `Not sent: ${pending?.failed}`
           : when(message?.sentAt ?? Date.now())}
       </span>
+      <PendingActions pending={pending} />
     </li>
   );
 }

@@ -8,6 +8,7 @@ import type { ImClient } from "../client/mod.ts";
 import type { Group, Message, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import { type Event, initialState, reading, reduce, type State, unreadUpTo } from "./state.ts";
+import { SessionOutbox } from "./session_outbox.ts";
 
 /** Where the token of the signed-in user is kept between visits. */
 export const TOKEN_KEY = "im.token";
@@ -24,6 +25,8 @@ export function errorText(error: unknown): string {
 /** The signed-in session; `close()` unsubscribes from the client and the page. */
 export class Session {
   readonly client: ImClient;
+  /** Messages not yet accepted by the server, and drafts, kept in the browser. */
+  readonly outbox: SessionOutbox;
   #state: State;
   readonly #listeners = new Set<(state: State) => void>();
   readonly #off: (() => void)[] = [];
@@ -58,6 +61,13 @@ export class Session {
         if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });
       }),
     );
+    this.outbox = new SessionOutbox({
+      client,
+      state: () => this.#state,
+      dispatch: (event) => this.dispatch(event),
+      closed: () => this.#closed,
+    }, me.id);
+    this.#off.push(this.outbox.watch());
     const visibility = () => {
       this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
       this.markRead();
@@ -87,6 +97,7 @@ export class Session {
 
   /** Loads the lists, then opens the socket. */
   async start(): Promise<void> {
+    this.outbox.restore();
     await Promise.all([
       this.loadConversations(),
       this.loadFriends(),
@@ -239,6 +250,9 @@ export class Session {
     if (!IMAGE_TYPES.includes(file.type)) {
       return report(`Cannot send "${file.name}": only PNG, JPEG, GIF and WebP images`);
     }
+    if (!this.client.connected) {
+      return report(`Cannot send "${file.name}" while offline: send it again once connected`);
+    }
     try {
       const info = await this.client.uploadMedia(
         new Uint8Array(await file.arrayBuffer()),
@@ -250,23 +264,8 @@ export class Session {
     }
   }
 
-  async #send(content: Message["content"]): Promise<void> {
-    const conversationId = this.#state.active!;
-    const conv = this.#state.conversations.get(conversationId);
-    if (!conv) return;
-    const to = conv.type === "group"
-      ? { type: "group" as const, id: conversationId.slice(2) }
-      : { type: "user" as const, id: conv.peer!.id };
-    const clientMsgId = crypto.randomUUID();
-    this.dispatch({ type: "sending", pending: { clientMsgId, conversationId, content } });
-    const input = content.type === "text"
-      ? { type: "text" as const, text: content.text }
-      : { type: "image" as const, mediaId: content.mediaId };
-    try {
-      await this.client.send(to, input, clientMsgId);
-    } catch (error) {
-      this.dispatch({ type: "send_failed", clientMsgId, error: errorText(error) });
-    }
+  #send(content: Message["content"]): Promise<void> {
+    return this.outbox.send(this.#state.active!, content);
   }
 
   /** Logs out on the server (signed out here either way) and forgets the token. */
@@ -278,6 +277,7 @@ export class Session {
     }
     await this.close();
     localStorage.removeItem(TOKEN_KEY);
+    this.outbox.store.clear();
   }
 
   /** Stops listening and closes the socket; the state no longer changes. */
