@@ -6,7 +6,7 @@
  * Discard; the composer counts near the limit; drafts stay per chat and per
  * account. Each scenario runs at phone and at desktop width.
  */
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import {
   type BrowserContext,
   browserTestsEnabled,
@@ -78,6 +78,48 @@ async function pendingNotes(page: Page): Promise<string[]> {
       `${li.querySelector(".text")?.textContent} | ${li.querySelector(".meta")?.textContent}`
     )
   );
+}
+
+/**
+ * The contrast ratio of an element's text with the first opaque background behind it
+ * (WCAG relative luminance).
+ */
+async function contrast(page: Page, selector: string): Promise<number> {
+  return await page.locator(selector).first().evaluate((start) => {
+    type Node = { parentElement: Node | null };
+    const style = (globalThis as unknown as {
+      getComputedStyle(node: Node): { color: string; backgroundColor: string };
+    }).getComputedStyle;
+    const el = start as unknown as Node;
+    const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const [R, G, B] = [r, g, b].map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    };
+    let node: Node | null = el;
+    let bg = [255, 255, 255];
+    while (node) {
+      const c = rgb(style(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) {
+        bg = c.slice(0, 3);
+        break;
+      }
+      node = node.parentElement;
+    }
+    const [a, b] = [luminance(rgb(style(el).color)), luminance(bg)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+
+/** Sends through the page's session, past the composer's own checks (to get the server's refusal). */
+async function sendPastComposer(page: Page, text: string): Promise<void> {
+  await page.evaluate((text) => {
+    const session = (globalThis as unknown as { im: { sendText(t: string): Promise<void> } }).im;
+    void session.sendText(text);
+  }, text);
 }
 
 /** Two friends, the first to be signed in in the browser; the second wrote first. */
@@ -188,6 +230,125 @@ for (const width of WIDTHS) {
       await back.close({ runBeforeUnload: true });
       await back.waitForEvent("close");
       assertEquals(askedBack, []);
+      await ctx.close();
+    } finally {
+      await Promise.all([me.close(), friend.close()]);
+      await browser.close();
+      await server.stop();
+    }
+  });
+}
+
+for (const width of WIDTHS) {
+  Deno.test({
+    name:
+      `web outbox (${width.name}): a counter near the limit; refused messages offer Retry, Edit and Discard`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const server = await startServer();
+    const browser = await launch();
+    const { me, friend, chat } = await pair(server);
+    try {
+      const ctx = await context(browser, width);
+      const page = await ctx.newPage();
+      const refusals: string[] = [];
+      page.on("websocket", (ws) =>
+        ws.on("framereceived", ({ payload }) => {
+          const frame = JSON.parse(String(payload));
+          if (frame.op === "error" && frame.ref) refusals.push(frame.code);
+        }));
+      await signInAs(page, server.url, (await me.me()).username);
+      const friendName = (await friend.me()).nickname;
+      await openChat(page, friendName);
+      const composer = page.getByLabel("Message", { exact: true });
+      const send = page.getByRole("button", { name: "Send" });
+      const counter = page.locator(".composer-count");
+
+      // The counter counts characters (code points: each emoji is one) from 3,500 on.
+      await composer.fill("a".repeat(3499));
+      assertEquals(await counter.count(), 0);
+      await composer.fill("😀".repeat(3500));
+      assertEquals(await counter.textContent(), "3,500 / 4,000");
+      assert(await send.isEnabled());
+      await shot(page, `outbox-${width.name}-counter`);
+      await composer.fill("😀".repeat(4001));
+      await page.locator(".composer-count.over #composer-count", { hasText: "4,001 / 4,000" })
+        .waitFor();
+      assertEquals(
+        await page.locator("#composer-limit").textContent(),
+        "Too long to send: remove 1 character. A message can have up to 4,000 characters.",
+      );
+      assert(await send.isDisabled(), "Send is off over the limit");
+      assert((await contrast(page, ".composer-count.over")) >= 4.5, "the warning reads well");
+      await shot(page, `outbox-${width.name}-counter-over`);
+      await composer.press("Enter");
+      assertEquals(await page.locator(".message.pending, .message.failed").count(), 0);
+      await composer.fill("😀".repeat(4000));
+      assert(await send.isEnabled(), "4,000 is allowed");
+      await composer.fill("");
+
+      // Past the composer, the server refuses it: it says why, and offers what to do.
+      const long = "x".repeat(4001);
+      await sendPastComposer(page, long);
+      const failed = page.locator(".message.failed");
+      await failed.locator(".meta", {
+        hasText: "Not sent: too long (4,001 characters, at most 4,000). Edit it to shorten it.",
+      }).waitFor();
+      const actions = failed.getByRole("group", { name: /^Not sent/ });
+      assertEquals(await actions.getByRole("button").allTextContents(), [
+        "Retry",
+        "Edit",
+        "Discard",
+      ]);
+      assert((await contrast(page, ".message.failed .meta")) >= 4.5, "the reason reads well");
+      assert((await contrast(page, ".pending-actions button")) >= 4.5, "the buttons read well");
+      await shot(page, `outbox-${width.name}-failed`);
+
+      // Retry sends it again (refused again); Edit takes it back to the composer.
+      await actions.getByRole("button", { name: "Retry" }).click();
+      await eventually(() => refusals.length === 2);
+      await failed.getByRole("button", { name: "Edit" }).waitFor();
+      await failed.getByRole("button", { name: "Edit" }).click();
+      await failed.waitFor({ state: "detached" });
+      assertEquals(await composer.inputValue(), long);
+      assert(await send.isDisabled());
+      await composer.press("End");
+      await composer.press("Backspace");
+      await send.click();
+      await page.locator(".message.mine.stored .text", { hasText: "x".repeat(4000) }).waitFor();
+
+      // No longer friends: refused; one is discarded, the other kept across a reload.
+      await friend.removeFriend(me.self!.id);
+      await composer.fill("are we still friends?");
+      await composer.press("Enter");
+      await composer.fill("second try");
+      await composer.press("Enter");
+      await page.locator(".message.failed .meta", { hasText: "only friends can write" }).nth(1)
+        .waitFor();
+      await shot(page, `outbox-${width.name}-former-friend`);
+      await page.locator(".message.failed", { hasText: "second try" }).getByRole("button", {
+        name: "Discard",
+      }).click();
+      await page.locator(".message.failed", { hasText: "second try" }).waitFor({
+        state: "detached",
+      });
+      await page.reload();
+      await openChat(page, friendName);
+      const kept = page.locator(".message.failed", { hasText: "are we still friends?" });
+      await kept.getByRole("button", { name: "Retry" }).waitFor();
+      assertEquals(await page.locator(".message.failed").count(), 1);
+
+      // Friends again: Retry delivers it, once; the discarded one never went.
+      await befriend(me, friend);
+      await kept.getByRole("button", { name: "Retry" }).click();
+      await page.locator(".message.mine.stored .text", { hasText: "are we still friends?" })
+        .waitFor();
+      const held = await history(friend, chat);
+      assertEquals(held.filter((t) => t === "are we still friends?").length, 1);
+      assertEquals(held.includes("second try"), false);
+      assertEquals(held.includes(long), false);
       await ctx.close();
     } finally {
       await Promise.all([me.close(), friend.close()]);
