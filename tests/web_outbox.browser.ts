@@ -19,7 +19,7 @@ import {
   texts,
 } from "./browser.ts";
 import type { ImClient } from "../client/mod.ts";
-import { befriend, eventually, newUser, type Server, startServer } from "./harness.ts";
+import { befriend, eventually, newUser, type Server, startServer, uniqueName } from "./harness.ts";
 
 const enabled = browserTestsEnabled();
 
@@ -349,6 +349,93 @@ for (const width of WIDTHS) {
       assertEquals(held.filter((t) => t === "are we still friends?").length, 1);
       assertEquals(held.includes("second try"), false);
       assertEquals(held.includes(long), false);
+      await ctx.close();
+    } finally {
+      await Promise.all([me.close(), friend.close()]);
+      await browser.close();
+      await server.stop();
+    }
+  });
+}
+
+for (const width of WIDTHS) {
+  Deno.test({
+    name: `web outbox (${width.name}): drafts per chat and account; logging out asks, then clears`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const server = await startServer();
+    const browser = await launch();
+    const { me, friend } = await pair(server);
+    const group = await me.createGroup(uniqueName("club"), [friend.self!.id]);
+    await friend.send({ type: "group", id: group.id }, { type: "text", text: "group hello" });
+    try {
+      const ctx = await context(browser, width);
+      const page = await ctx.newPage();
+      let refuse = true;
+      const asked = dialogs(page, () => refuse);
+      const [myName, friendName] = [(await me.me()).username, (await friend.me()).username];
+      const composer = page.getByLabel("Message", { exact: true });
+      const drafts = async (): Promise<string[]> => {
+        const shown: string[] = [];
+        for (const title of [friendName, group.name]) {
+          await openChat(page, title);
+          shown.push(await composer.inputValue());
+        }
+        return shown;
+      };
+
+      // Each chat keeps its own unsent text, when switching and across a reload.
+      await signInAs(page, server.url, myName);
+      await openChat(page, friendName);
+      await composer.fill("draft to my friend");
+      await openChat(page, group.name);
+      assertEquals(await composer.inputValue(), "");
+      await composer.fill("draft to the group");
+      assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
+      await page.reload();
+      assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
+      await sendPastComposer(page, "x".repeat(4001));
+      await page.locator(".message.failed").waitFor();
+
+      // Signed out elsewhere, then another account on the same browser: none of it shows.
+      const token = await page.evaluate(() => localStorage.getItem("im.token"));
+      const logout = await fetch(`${server.url}/api/auth/logout`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await logout.body?.cancel();
+      await page.getByText("You were signed out").waitFor();
+      await signInAs(page, server.url, friendName);
+      await openChat(page, group.name);
+      assertEquals(await composer.inputValue(), "");
+      assertEquals(await page.locator(".message.failed, .message.pending").count(), 0);
+      await openChat(page, (await me.me()).nickname);
+      assertEquals(await composer.inputValue(), "");
+      await shot(page, `outbox-${width.name}-other-account`);
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      assertEquals(asked, [], "nothing unsent: no question");
+
+      // Back: all there. Logging out asks first (refused: still signed in), then clears.
+      await signInAs(page, server.url, myName);
+      assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
+      await page.locator(".message.failed").waitFor();
+      await page.getByRole("button", { name: "Log out" }).click();
+      await eventually(() => asked.length === 1);
+      assertEquals(asked, [
+        "confirm: 1 message is not sent. Logging out deletes unsent messages from this browser. Log out?",
+      ]);
+      await page.locator(".message.failed").waitFor();
+      refuse = false;
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      const left = await page.evaluate((id) => [
+        localStorage.getItem(`im.outbox.${id}`),
+        localStorage.getItem(`im.drafts.${id}`),
+      ], me.self!.id);
+      assertEquals(left, [null, null]);
       await ctx.close();
     } finally {
       await Promise.all([me.close(), friend.close()]);
