@@ -6,6 +6,7 @@
  * Discard; the composer counts near the limit; drafts stay per chat and per
  * account. Each scenario runs at phone and at desktop width.
  */
+import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "./assert.ts";
 import {
   type BrowserContext,
@@ -19,7 +20,15 @@ import {
   texts,
 } from "./browser.ts";
 import type { ImClient } from "../client/mod.ts";
-import { befriend, eventually, newUser, type Server, startServer, uniqueName } from "./harness.ts";
+import {
+  befriend,
+  eventually,
+  newUser,
+  PNG_2x3,
+  type Server,
+  startServer,
+  uniqueName,
+} from "./harness.ts";
 
 const enabled = browserTestsEnabled();
 
@@ -191,6 +200,15 @@ for (const width of WIDTHS) {
         await composer.fill(text);
         await page.getByRole("button", { name: "Send" }).click();
       }
+      // An image is refused while offline (it could not be uploaded), in plain words.
+      await page.locator("#image-input").setInputFiles({
+        name: "dot.png",
+        mimeType: "image/png",
+        buffer: Buffer.from(PNG_2x3),
+      });
+      await page.locator("#composer-error", {
+        hasText: 'Cannot send "dot.png" while offline: send it again once the connection is back',
+      }).waitFor();
       assertEquals(await pendingNotes(page), [
         "one: reached the server | Waiting for connection",
         "two: typed offline | Waiting for connection",

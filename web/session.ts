@@ -253,7 +253,9 @@ export class Session {
       return report(`Cannot send "${file.name}": only PNG, JPEG, GIF and WebP images`);
     }
     if (!this.client.connected) {
-      return report(`Cannot send "${file.name}" while offline: send it again once connected`);
+      return report(
+        `Cannot send "${file.name}" while offline: send it again once the connection is back`,
+      );
     }
     try {
       const info = await this.client.uploadMedia(
