@@ -14,7 +14,7 @@ import type { Event, State } from "./state.ts";
 
 /** What the outbox needs of its session. */
 export interface OutboxHost {
-  client: ImClient;
+  client: Pick<ImClient, "connected" | "send" | "on" | "drop">;
   state(): State;
   dispatch(event: Event): void;
   /** Whether the session ended (its pending sends are then kept for the next one). */
