@@ -1,7 +1,32 @@
-/** One message of the open chat, stored or ours still pending. */
+/**
+ * One message of the open chat, stored or ours still pending. Its time shows on every message; the
+ * full date and time shows on hover (title) and, for touch and keyboard, on pressing the time.
+ */
+import { useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
-import { when } from "./components.tsx";
+import { fullDateTime, timeOfDay } from "./format.ts";
+import { Linkified } from "./linkify.tsx";
 import type { Pending } from "./state.ts";
+
+/** The time of a stored message: short, with the full date and time on hover or on press. */
+function Time({ sentAt }: { sentAt: number }) {
+  const [open, setOpen] = useState(false);
+  const full = fullDateTime(sentAt);
+  return (
+    <>
+      <button
+        type="button"
+        class="time"
+        title={full}
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        <time dateTime={new Date(sentAt).toISOString()}>{timeOfDay(sentAt)}</time>
+      </button>
+      {open && <span class="full-time">{full}</span>}
+    </>
+  );
+}
 
 /** One message; `pending` for ours not yet stored (sending, or failed with why). */
 export function Bubble({ message, pending, mine, sender }: {
@@ -25,18 +50,22 @@ export function Bubble({ message, pending, mine, sender }: {
     >
       {sender && <span class="sender">{sender}</span>}
       {content.type === "text"
-        ? <p class="text">{content.text}</p>
+        ? (
+          <p class="text">
+            <Linkified text={content.text} />
+          </p>
+        )
         : (
-          <a href={content.url} target="_blank" rel="noopener" class="image-link">
+          <a href={content.url} target="_blank" rel="noopener noreferrer" class="image-link">
             <img src={content.url} alt="Image" loading="lazy" {...size} />
           </a>
         )}
       <span class="meta">
-        {state === "pending"
-          ? "Sending…"
+        {message
+          ? <Time sentAt={message.sentAt} />
           : state === "failed"
           ? `Not sent: ${pending?.failed}`
-          : when(message?.sentAt ?? Date.now())}
+          : "Sending…"}
       </span>
     </li>
   );
