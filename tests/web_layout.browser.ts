@@ -140,6 +140,21 @@ Deno.test({
   try {
     context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
     const page = await context.newPage();
+    const problems: string[] = [];
+    // The sign-in screen, with an error under the form.
+    await page.goto(server.url);
+    await page.getByLabel("Username").fill(world.meName);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#form-error", { hasText: "Wrong username or password." }).waitFor();
+    for (const width of [320, 360, 390, 768, 1100]) {
+      await page.setViewportSize({ width, height: 760 });
+      for (const p of await page.evaluate(overflowProblems)) {
+        problems.push(`${width} sign-in: ${p}`);
+      }
+      for (const p of await page.evaluate(auditProblems)) problems.push(`${width} sign-in: ${p}`);
+      if (width === 390) await shot(page, "layout-sign-in-phone");
+    }
     await signIn(page, server.url, world.meName);
     // Search results of both kinds, kept by the page across tabs.
     await tab(page, "Friends");
@@ -151,7 +166,6 @@ Deno.test({
     await page.getByRole("button", { name: "Search" }).click();
     await page.locator(".results .person").first().waitFor();
 
-    const problems: string[] = [];
     for (const width of [320, 360, 390, 768, 1100]) {
       await page.setViewportSize({ width, height: 760 });
       for (const [name, go] of screens(world.group.name)) {
@@ -167,6 +181,14 @@ Deno.test({
         }
       }
     }
+    // The dark scheme's colours too, at desktop width.
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const [name, go] of screens(world.group.name)) {
+      await go(page);
+      for (const p of await page.evaluate(auditProblems)) problems.push(`dark ${name}: ${p}`);
+    }
+    await shot(page, "layout-group-chat-dark");
+    await page.emulateMedia({ colorScheme: "light" });
     assertEquals(problems, []);
 
     // The full text of a cut-off name or preview is a title away.
@@ -263,9 +285,11 @@ Deno.test({
       const full = await page.locator(".message .meta .time").first().getAttribute("title");
       assert(full && /\d{4} at \d{2}:\d{2}$/.test(full), `full date and time: ${full}`);
       const time = page.locator(".message .meta .time").first();
-      if (phone) await time.tap();
+      // A tap on the bubble on a phone, a click (or Enter) on the time on a desktop.
+      if (phone) await page.locator(".message .text").first().tap();
       else await time.click();
       await page.locator(".message .full-time", { hasText: full! }).waitFor();
+      assertEquals(await time.getAttribute("aria-expanded"), "true");
       await shot(page, `layout-times-${phone ? "phone" : "desktop"}`);
 
       // Three days later (the page's clock only), the same messages still show their time, under

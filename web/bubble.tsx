@@ -1,6 +1,7 @@
 /**
  * One message of the open chat, stored or ours still pending. Its time shows on every message; the
- * full date and time shows on hover (title) and, for touch and keyboard, on pressing the time.
+ * full date and time shows on hover (title) and, for touch and keyboard, on pressing the time (or,
+ * on a touch screen, anywhere on the bubble).
  */
 import { useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
@@ -9,8 +10,7 @@ import { Linkified } from "./linkify.tsx";
 import type { Pending } from "./state.ts";
 
 /** The time of a stored message: short, with the full date and time on hover or on press. */
-function Time({ sentAt }: { sentAt: number }) {
-  const [open, setOpen] = useState(false);
+function Time({ sentAt, open, onToggle }: { sentAt: number; open: boolean; onToggle: () => void }) {
   const full = fullDateTime(sentAt);
   return (
     <>
@@ -19,7 +19,7 @@ function Time({ sentAt }: { sentAt: number }) {
         class="time"
         title={full}
         aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        onClick={onToggle}
       >
         <time dateTime={new Date(sentAt).toISOString()}>{timeOfDay(sentAt)}</time>
       </button>
@@ -35,6 +35,7 @@ export function Bubble({ message, pending, mine, sender }: {
   mine: boolean;
   sender: string;
 }) {
+  const [open, setOpen] = useState(false);
   const content = (message ?? pending)!.content;
   const state = message ? "stored" : pending?.failed ? "failed" : "pending";
   const size = content.type === "image" && content.width && content.height
@@ -47,6 +48,12 @@ export function Bubble({ message, pending, mine, sender }: {
     <li
       class={`message ${mine ? "mine" : "theirs"} ${state}`}
       data-seq={message ? String(message.seq) : undefined}
+      // A tap on the bubble (not on a link or a control, not selecting text) shows the full time.
+      onClick={(e) => {
+        const target = e.target as Element;
+        if (target.closest("a, button, img") || getSelection()?.toString()) return;
+        if (message) setOpen(!open);
+      }}
     >
       {sender && <span class="sender">{sender}</span>}
       {content.type === "text"
@@ -62,7 +69,7 @@ export function Bubble({ message, pending, mine, sender }: {
         )}
       <span class="meta">
         {message
-          ? <Time sentAt={message.sentAt} />
+          ? <Time sentAt={message.sentAt} open={open} onToggle={() => setOpen(!open)} />
           : state === "failed"
           ? `Not sent: ${pending?.failed}`
           : "Sending…"}
