@@ -12,8 +12,14 @@ export interface Clock {
 
 const DAY_MS = 86_400_000;
 
+/** Formatters already made: making one costs far more than using it, and a list uses many. */
+const made = new Map<string, Intl.DateTimeFormat>();
+
 function formatter(options: Intl.DateTimeFormatOptions, { locale, timeZone }: Clock) {
-  return new Intl.DateTimeFormat(locale, { ...options, timeZone });
+  const key = JSON.stringify([locale, timeZone, options]);
+  let format = made.get(key);
+  if (!format) made.set(key, format = new Intl.DateTimeFormat(locale, { ...options, timeZone }));
+  return format;
 }
 
 /** The calendar day of an instant in the clock's time zone, as a count of days since 1970. */
