@@ -7,6 +7,7 @@
 import type { ImClient } from "../client/mod.ts";
 import type { Group, Message, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
+import { imageProblem, plainError } from "./errors.ts";
 import { type Event, initialState, reading, reduce, type State, unreadUpTo } from "./state.ts";
 import { SessionOutbox } from "./session_outbox.ts";
 
@@ -15,11 +16,11 @@ export const TOKEN_KEY = "im.token";
 /** Messages fetched per history page when scrolling up. */
 export const PAGE = 30;
 /** The image types the server takes. */
-export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+export { IMAGE_TYPES } from "./errors.ts";
 
-/** The human message of an error, as the server wrote it. */
+/** The plain advice for an error a person met (web/errors.ts). */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return plainError(error);
 }
 
 /** The signed-in session; `close()` unsubscribes from the client and the page. */
@@ -58,7 +59,7 @@ export class Session {
         if (!this.#closed) onSignedOut();
       }),
       c.on("error", (e) => {
-        if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });
+        if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: errorText(e) });
       }),
     );
     this.outbox = new SessionOutbox({
@@ -249,9 +250,8 @@ export class Session {
 
   async sendImage(file: File, report: (message: string) => void): Promise<void> {
     if (!this.#state.active) return;
-    if (!IMAGE_TYPES.includes(file.type)) {
-      return report(`Cannot send "${file.name}": only PNG, JPEG, GIF and WebP images`);
-    }
+    const problem = imageProblem(file);
+    if (problem) return report(problem);
     if (!this.client.connected) {
       return report(
         `Cannot send "${file.name}" while offline: send it again once the connection is back`,
