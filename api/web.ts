@@ -29,7 +29,7 @@ export const WEB_CSP = [
 const ROOT = new URL("../web/", import.meta.url);
 
 /** The web client's style sheets (`web/styles/`), in the order they are joined. */
-const STYLES = ["base", "sign_in", "shell", "lists", "chat", "nav"];
+const STYLES = ["base", "sign_in", "shell", "lists", "chat", "outbox", "nav"];
 
 /** Reads the web client's files; null when the bundle has not been built. */
 export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {
@@ -46,8 +46,11 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
       STYLES.map((name) => Deno.readTextFile(new URL(`styles/${name}.css`, root))),
     )).join("\n"),
   );
+  const [icon, ico] = await Promise.all(
+    ["icons/icon.svg", "icons/favicon.ico"].map((path) => Deno.readFile(new URL(path, root))),
+  );
   const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style])),
+    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style, ...icon, ...ico])),
   );
   const version = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const page = (await Deno.readTextFile(new URL("index.html", root)))
@@ -58,6 +61,9 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
     files: new Map([
       ["/assets/app.js", { body: script, type: "text/javascript; charset=utf-8" }],
       ["/assets/app.css", { body: style, type: "text/css; charset=utf-8" }],
+      ["/assets/icon.svg", { body: icon, type: "image/svg+xml" }],
+      // Asked for by browsers (and bookmarks, feed readers) that ignore the page's icon link.
+      ["/favicon.ico", { body: ico, type: "image/x-icon" }],
     ]),
   };
 }
@@ -82,10 +88,11 @@ export function isPagePath(pathname: string): boolean {
   return PAGE_PATH.test(pathname);
 }
 
-/** Answers the page's paths and `/assets/*`; null for every other path. */
+/** Answers the page's paths, `/favicon.ico` and `/assets/*`; null for every other path. */
 export function webResponse(assets: WebAssets | null, request: Request, url: URL): Response | null {
-  const page = isPagePath(url.pathname);
-  if (!page && !url.pathname.startsWith("/assets/")) return null;
+  const { pathname } = url;
+  const page = isPagePath(pathname);
+  if (!page && pathname !== "/favicon.ico" && !pathname.startsWith("/assets/")) return null;
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
   }

@@ -14,6 +14,7 @@ import {
   PASSWORD,
   say,
   shot,
+  signIn,
   tab,
   texts,
 } from "./browser.ts";
@@ -39,15 +40,6 @@ async function person(url: string, nickname: string): Promise<ImClient> {
   await client.register(uniqueName(nickname.toLowerCase()), PASSWORD, nickname);
   await client.connect();
   return client;
-}
-
-/** Signs in through the form (browser.ts's signIn waits for the name, which a phone hides). */
-async function signIn(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
 }
 
 async function username(client: ImClient): Promise<string> {
@@ -233,7 +225,7 @@ for (const device of DEVICES) {
         const groupPath = `/chat/g:${group.id}`;
         const page = await context.newPage();
         const path = () => new URL(page.url()).pathname;
-        const listShown = () => page.locator(".conversation", { hasText: "Bob" }).isVisible();
+        const listShown = () => page.locator(".conv-name", { hasText: "Bob" }).isVisible();
         // A tab chosen while the lists still load stays chosen once they are in.
         let release = () => {};
         const held = new Promise<void>((resolve) => release = resolve);
@@ -400,7 +392,7 @@ for (const device of DEVICES) {
 
         // The choice is kept for this account: after a reload, still on, nothing asked.
         await page.reload();
-        await page.getByRole("button", { name: "Log out" }).waitFor();
+        await page.locator(".me-name").waitFor({ state: "attached" });
         if (phone) await page.getByRole("button", { name: "Back to the list" }).click();
         await tab(page, "Profile");
         await page.getByText(/^On: new messages/).waitFor();

@@ -46,6 +46,7 @@ async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Ro
   const notifier = new Notifier(session);
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
+    if (!session.outbox.mayLogOut()) return;
     navigation.close();
     notifier.close();
     await session.logout();
