@@ -196,8 +196,8 @@ Deno.test({
         limit: 1,
       });
       await page.clock.setFixedTime(sentAt + 3 * 86_400_000);
-      await page.reload();
-      await openChat(page, (await ann.me()).nickname);
+      await page.reload(); // Reopens the chat it shows (its URL).
+      await page.locator(".chat-title", { hasText: (await ann.me()).nickname }).waitFor();
       await page.locator(".message .text", { hasText: "second of the day" }).waitFor();
       const weekday = new Date(sentAt).toLocaleDateString("en-GB", {
         weekday: "long",
@@ -208,8 +208,8 @@ Deno.test({
         assert(/^\d{2}:\d{2}$/.test(time), `still a time of day: ${time}`);
       }
       await page.clock.setFixedTime(sentAt + 9 * 86_400_000);
-      await page.reload();
-      await openChat(page, (await ann.me()).nickname);
+      await page.reload(); // Reopens the chat it shows (its URL).
+      await page.locator(".chat-title", { hasText: (await ann.me()).nickname }).waitFor();
       await page.locator(".message .text", { hasText: "second of the day" }).waitFor();
       const date = (await days.allTextContents())[0];
       assert(/\d{4}$/.test(date), `a date: ${date}`);
@@ -334,7 +334,8 @@ Deno.test({
       })
         .waitFor();
       await page.locator('.conversation[data-conversation^="u:"]').click();
-      const anchors = page.locator(".message .text a");
+      // The last message: the desktop round finds the phone round's message above it.
+      const anchors = page.locator(".message .text").last().locator("a");
       await anchors.first().waitFor();
       assertEquals(
         await anchors.evaluateAll((list) =>

@@ -234,8 +234,8 @@ for (const width of WIDTHS) {
       await page.locator(".message.failed", { hasText: "second try" }).waitFor({
         state: "detached",
       });
-      await page.reload();
-      await openChat(page, friendName);
+      await page.reload(); // Reopens the chat it shows (its URL), once the lists are in.
+      await page.locator(".chat-title", { hasText: friendName }).waitFor();
       const kept = page.locator(".message.failed", { hasText: "are we still friends?" });
       await kept.getByRole("button", { name: "Retry" }).waitFor();
       assertEquals(await page.locator(".message.failed").count(), 1);
@@ -294,7 +294,8 @@ for (const width of WIDTHS) {
       assertEquals(await composer.inputValue(), "");
       await composer.fill("draft to the group");
       assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
-      await page.reload();
+      await page.reload(); // Reopens the chat it shows (its URL), once the lists are in.
+      await page.locator(".chat-title", { hasText: group.name }).waitFor();
       assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
       await sendPastComposer(page, "x".repeat(4001));
       await page.locator(".message.failed").waitFor();
