@@ -20,6 +20,7 @@ import {
 } from "./browser.ts";
 import { ImClient } from "../client/mod.ts";
 import { befriend, eventually, startServer, uniqueName } from "./harness.ts";
+import { auditProblems, overflowProblems } from "./web_layout_audit.ts";
 
 const enabled = browserTestsEnabled();
 
@@ -55,6 +56,21 @@ function readFrames(page: Page): number[] {
       if (read) seqs.push(Number(read[1]));
     }));
   return seqs;
+}
+
+/**
+ * A screenshot, and the layout test's checks of what the page shows: contrast, names of
+ * controls, nothing wider than the screen (at a phone's 390 px and at 320 px).
+ */
+async function look(page: Page, name: string): Promise<void> {
+  await shot(page, name);
+  assertEquals(await page.evaluate(auditProblems), [], name);
+  const { width, height } = page.viewportSize()!;
+  for (const narrow of width < 720 ? [width, 320] : [width]) {
+    await page.setViewportSize({ width: narrow, height });
+    assertEquals(await page.evaluate(overflowProblems), [], `${name} at ${narrow} px`);
+  }
+  await page.setViewportSize({ width, height });
 }
 
 /** A message of the open chat, by its text. */
@@ -133,8 +149,10 @@ for (const device of DEVICES) {
           return (await texts(page)).length === 75;
         }, 15_000);
         await page.getByText("This is the start of the conversation.").waitFor();
+        // The last page loaded above keeps the view where it was: up to the very top again.
+        await scrollTo(page, "top");
+        await eventually(async () => (await scroll(page)).top === 0);
         const before = await scroll(page);
-        assertEquals(before.top, 0);
 
         await bob.send(to, { type: "text", text: "new message 76" });
         await bob.send(to, { type: "text", text: "new message 77" });
@@ -149,7 +167,7 @@ for (const device of DEVICES) {
             .isVisible(),
           "still at the top",
         );
-        await shot(page, `${device.name}-history-pill`);
+        await look(page, `${device.name}-history-pill`);
         // Nothing unseen was marked read: not sent, not on the server.
         assert(reads.every((seq) => seq <= 75), `read frames: ${reads}`);
         assertEquals(await onServer(ann, id), [75, 2]);
@@ -290,7 +308,7 @@ for (const device of DEVICES) {
         await page.getByRole("status").filter({ hasText: "That chat is not available" }).waitFor();
         assertEquals(path(), "/chats");
         assert(await listShown());
-        await shot(page, `${device.name}-nav-unavailable`);
+        await look(page, `${device.name}-nav-unavailable`);
 
         // Signing out goes to `/`; a link to a chat opens it once signed in.
         await page.getByRole("button", { name: "Log out" }).click();
@@ -342,7 +360,7 @@ for (const device of DEVICES) {
         await page.getByText(/^On: new messages/).waitFor();
         await page.getByLabel("Play a sound for new messages").check();
         assertEquals((await record()).requests, 1);
-        await shot(page, `${device.name}-notify-settings`);
+        await look(page, `${device.name}-notify-settings`);
 
         // Cat's chat is open: Cat's message shows there, Bob's in another chat notifies.
         await openChat(page, "Cat");
