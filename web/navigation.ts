@@ -123,4 +123,8 @@ export class Navigation {
   close(): void {
     for (const off of this.#off.splice(0)) off();
   }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }

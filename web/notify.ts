@@ -158,4 +158,8 @@ export class Notifier {
     void this.#audio?.close().catch(() => {});
     this.#audio = null;
   }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
 }
