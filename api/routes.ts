@@ -104,6 +104,12 @@ export const ROUTES: readonly Route[] = [
     handle: async (c) => (await c.logic.rejectFriend(c.userId, c.params.id), noContent()),
   },
   {
+    method: "DELETE",
+    path: "/api/friends/requests/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.cancelFriendRequest(c.userId, c.params.id), noContent()),
+  },
+  {
     method: "GET",
     path: "/api/friends",
     auth: true,

@@ -4,9 +4,12 @@ import type { Message, ServerFrame, User } from "../shared/types.ts";
 /** Events an ImClient emits. */
 export interface ClientEvents {
   message: Message;
-  presence: { userId: string; online: boolean };
+  /** `lastSeenAt` (ms) comes with an offline friend's presence from servers that send it. */
+  presence: { userId: string; online: boolean; lastSeenAt?: number | null };
   group_online: { groupId: string; count: number };
   friend_request: Extract<ServerFrame, { op: "friend_request" }>["request"];
+  /** A pending request to this user was withdrawn by its sender. */
+  friend_request_cancelled: { requestId: string };
   friend_added: User;
   profile: User;
   group_update: Extract<ServerFrame, { op: "group_update" }>["group"];

@@ -163,6 +163,11 @@ export class ImHttp {
     await this.request("POST", `/api/friends/requests/${requestId}/reject`);
   }
 
+  /** Withdraws a pending request this user sent. */
+  async cancelFriendRequest(requestId: string): Promise<void> {
+    await this.request("DELETE", `/api/friends/requests/${requestId}`);
+  }
+
   async friends(): Promise<FriendOnline[]> {
     return (await this.request<{ friends: FriendOnline[] }>("GET", "/api/friends")).friends;
   }

@@ -98,6 +98,24 @@ export function friends(ctx: Context) {
       await store.friends.deleteRequest(row.id);
     },
 
+    async cancelFriendRequest(userId: string, requestId: string) {
+      const id = pathId(requestId, "friend request");
+      const row = await store.friends.cancelRequest(id, userId);
+      if (!row) {
+        // The receiver knows the request exists (it is in their list): they are told why. Anyone
+        // else gets the answer of an unknown id, so a guessed id says nothing.
+        const other = await store.friends.request(id);
+        if (other?.toId === userId) {
+          throw new AppError(
+            "forbidden",
+            `Cannot cancel friend request "${requestId}": only its sender may; reject it instead`,
+          );
+        }
+        throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
+      }
+      await ctx.emit([row.toId], { op: "friend_request_cancelled", requestId: row.id });
+    },
+
     async friends(userId: string) {
       const users = (await store.accounts.users(await store.friends.idsOf(userId))).map(userView);
       const online = await ctx.presence.online(users.map((u) => u.id));

@@ -107,9 +107,10 @@ export type ServerFrame =
   | { op: "ready"; user: User; serverId: string }
   | { op: "sent"; clientMsgId: string; id: string; conversationId: string }
   | { op: "message"; message: Message }
-  | { op: "presence"; userId: string; online: boolean }
+  | { op: "presence"; userId: string; online: boolean; lastSeenAt?: number | null }
   | { op: "group_online"; groupId: string; count: number }
   | { op: "friend_request"; request: FriendRequest }
+  | { op: "friend_request_cancelled"; requestId: string }
   | { op: "friend_added"; user: User }
   | { op: "profile"; user: User }
   | { op: "group_update"; group: Group }

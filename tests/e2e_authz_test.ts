@@ -93,6 +93,12 @@ const MATRIX: Record<string, () => Case> = {
     status: 404,
     code: "not_found",
   }),
+  // Not the sender: a stranger cannot tell a pending request from an unknown id.
+  "DELETE /api/friends/requests/:id": () => ({
+    path: `/api/friends/requests/${pending.id}`,
+    status: 404,
+    code: "not_found",
+  }),
   "GET /api/friends": () => ({ path: "/api/friends", status: 200 }),
   "DELETE /api/friends/:id": () => ({
     path: `/api/friends/${ids.ann}`,
@@ -323,6 +329,28 @@ Deno.test("authz: presence and a group's past are not the stranger's", opts, asy
   const summary = (await joiner.conversations()).find((c) => c.id === early.conversationId);
   assertEquals(summary?.lastMessage ?? null, null);
   assertEquals(summary?.unread ?? 0, 0);
+});
+
+Deno.test("authz: only the sender cancels a friend request", opts, async () => {
+  const path = `${url}/api/friends/requests/${pending.id}`;
+  const by = async (token: string) => {
+    const answer = await fetch(path, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return [answer.status, (await answer.json()).error.code];
+  };
+  // The receiver sees the request in their list: told why, and the request stays.
+  assertEquals(await by(ann.token!), [403, "forbidden"], "the receiver");
+  assertEquals(await by(sam.token!), [404, "not_found"], "a stranger");
+  assertEquals((await ann.friendRequests()).incoming.map((r) => r.id), [pending.id]);
+  const sender = await fetch(path, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${dan.token}` },
+  });
+  await sender.body?.cancel();
+  assertEquals(sender.status, 204, "the sender");
+  assertEquals((await ann.friendRequests()).incoming, []);
 });
 
 Deno.test(

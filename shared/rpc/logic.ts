@@ -51,6 +51,8 @@ export interface LogicService {
   friendRequests(userId: string): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>;
   acceptFriend(userId: string, requestId: string): Promise<User>;
   rejectFriend(userId: string, requestId: string): Promise<void>;
+  /** The sender withdraws a pending request; the receiver is told (`friend_request_cancelled`). */
+  cancelFriendRequest(userId: string, requestId: string): Promise<void>;
   friends(userId: string): Promise<{ user: User; online: boolean }[]>;
   removeFriend(userId: string, friendId: string): Promise<void>;
 

@@ -34,6 +34,8 @@ const METHODS: Record<keyof LogicService, boolean> = {
   friendRequests: true,
   acceptFriend: true,
   rejectFriend: true,
+  // Repeated after it ran, it answers not_found: the request is gone either way.
+  cancelFriendRequest: true,
   friends: true,
   removeFriend: true,
   createGroup: false,

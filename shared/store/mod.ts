@@ -80,6 +80,8 @@ export interface FriendStore {
   /** A user's requests, newest first. */
   requests(userId: string): Promise<{ incoming: FriendRequestRow[]; outgoing: FriendRequestRow[] }>;
   deleteRequest(id: string): Promise<void>;
+  /** Deletes the pending request `id` if `fromId` sent it, in one step; the deleted row, or null. */
+  cancelRequest(id: string, fromId: string): Promise<FriendRequestRow | null>;
   /** Makes two users friends and deletes pending requests between them; false if they already were. */
   add(a: string, b: string, createdAt: number): Promise<boolean>;
   /** Ends a friendship; false if there was none. */
