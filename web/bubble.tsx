@@ -1,6 +1,7 @@
 /** One message of the open chat, stored or ours still pending. */
 import type { Message } from "../shared/types.ts";
 import { when } from "./components.tsx";
+import { openImage } from "./image_viewer.tsx";
 import type { Pending } from "./state.ts";
 
 /** One message; `pending` for ours not yet stored (sending, or failed with why). */
@@ -24,13 +25,22 @@ export function Bubble({ message, pending, mine, sender }: {
       data-seq={message ? String(message.seq) : undefined}
     >
       {sender && <span class="sender">{sender}</span>}
-      {content.type === "text"
-        ? <p class="text">{content.text}</p>
-        : (
-          <a href={content.url} target="_blank" rel="noopener" class="image-link">
-            <img src={content.url} alt="Image" loading="lazy" {...size} />
-          </a>
-        )}
+      {content.type === "text" ? <p class="text">{content.text}</p> : (
+        <a
+          href={content.url}
+          target="_blank"
+          rel="noopener"
+          class="image-link"
+          onClick={(e) => {
+            // A plain click opens the viewer; a middle or modified click still opens a tab.
+            if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            openImage(content.url, "Image", e.currentTarget);
+          }}
+        >
+          <img src={content.url} alt="Image" loading="lazy" {...size} />
+        </a>
+      )}
       <span class="meta">
         {state === "pending"
           ? "Sending…"

@@ -6,7 +6,8 @@ import { type Conversation, type State, title } from "./state.ts";
 /** The list of conversations. */
 export function ChatsPanel({ state, session }: { state: State; session: Session }) {
   const list = [...state.conversations.values()]
-    .filter((c) => c.lastMessage || c.id === state.active)
+    // A group shows from the moment one is in it, before anyone writes.
+    .filter((c) => c.lastMessage || c.id === state.active || c.type === "group")
     .sort((a, b) => (b.lastMessage?.sentAt ?? Infinity) - (a.lastMessage?.sentAt ?? Infinity));
   if (list.length === 0) {
     return <p class="empty">No conversations yet. Add a friend or join a group to start.</p>;

@@ -39,12 +39,16 @@ export class Session {
       c.on("presence", (e) => this.dispatch({ type: "presence", ...e })),
       c.on("group_online", (e) => this.dispatch({ type: "group_online", ...e })),
       c.on("friend_request", () => void this.loadRequests()),
+      c.on(
+        "friend_request_cancelled",
+        ({ requestId }) => this.dispatch({ type: "request_cancelled", requestId }),
+      ),
       c.on("friend_added", (user) => {
         this.dispatch({ type: "profile", user });
         void Promise.all([this.loadFriends(), this.loadRequests()]);
       }),
       c.on("profile", (user) => this.dispatch({ type: "profile", user })),
-      c.on("group_update", () => void this.loadGroups()),
+      c.on("group_update", (group) => void this.#onGroupUpdate(group)),
       c.on("state", (state) => {
         const wasOpen = this.#state.everOpen;
         this.dispatch({ type: "connection", state });
@@ -128,6 +132,16 @@ export class Session {
     } catch {
       this.dispatch({ type: "members", groupId, members: [] });
     }
+  }
+
+  /** A known group changes at once; a group the user was just added to appears once confirmed. */
+  async #onGroupUpdate(group: Group): Promise<void> {
+    const known = this.#state.groups.has(group.id);
+    this.dispatch({ type: "group_update", group });
+    // Those who left get the update too: only the server's list says whether the user is in.
+    await this.loadGroups();
+    const joined = this.#state.groups.get(group.id)?.group;
+    if (!known && joined) this.dispatch({ type: "group_joined", group: joined });
   }
 
   /** After a reconnect: the server's counts are the truth; fetch what the open chat missed. */
