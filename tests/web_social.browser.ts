@@ -243,7 +243,9 @@ async function groupsScenario(width: Width): Promise<void> {
     await details(bobPage);
     const annMember = bobPage.locator(`#members [data-member="${(await ann.me()).id}"]`);
     await annMember.getByText("Ann", { exact: true }).waitFor();
-    await ann.updateMe({ nickname: "Annabel" });
+    await tab(annPage, "Profile");
+    await annPage.getByLabel("Nickname").fill("Annabel");
+    await annPage.getByRole("button", { name: "Save" }).click();
     await annMember.getByText("Annabel", { exact: true }).waitFor();
     // Bob is no owner: no settings for him, but he may add friends (he has none outside).
     assertEquals(await bobPage.getByLabel("Name of the group").count(), 0);
@@ -279,7 +281,7 @@ async function groupsScenario(width: Width): Promise<void> {
     assert(await fitsWidth(annPage), "the settings fit the window");
 
     // Bob starts a private chat from the member list.
-    await annMember.getByRole("button").click();
+    await annMember.getByRole("button", { name: /^online Annabel .*Message$/ }).click();
     await bobPage.locator(".chat-title", { hasText: "Annabel" }).waitFor();
     assert(
       (await bobPage.locator(".chat-header .presence").textContent())?.includes("online"),

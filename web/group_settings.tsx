@@ -56,11 +56,10 @@ function MemberItem({ member: m, state, session }: {
           <button
             type="button"
             class="member"
-            aria-label={`Message ${m.user.nickname} (@${m.user.username})`}
             onClick={() => session.openWithUser(m.user)}
           >
             {body}
-            <span class="member-action" aria-hidden="true">Message</span>
+            <span class="member-action">Message</span>
           </button>
         )
         : <span class="member">{body}</span>}

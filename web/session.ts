@@ -146,7 +146,13 @@ export class Session {
 
   /** After a reconnect: the server's counts are the truth; fetch what the open chat missed. */
   async #caughtUp(): Promise<void> {
-    await Promise.all([this.loadConversations(), this.loadFriends(), this.loadGroups()]);
+    // Requests too: one sent or cancelled while away has no event to replay.
+    await Promise.all([
+      this.loadConversations(),
+      this.loadFriends(),
+      this.loadGroups(),
+      this.loadRequests(),
+    ]);
     const active = this.#state.active;
     if (active) await this.loadNewer(active);
     this.markRead();
