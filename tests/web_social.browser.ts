@@ -11,13 +11,20 @@ import {
   browserTestsEnabled,
   launch,
   openChat,
-  type Page,
-  PASSWORD,
   shot,
   tab,
 } from "./browser.ts";
-import { ImClient } from "../client/mod.ts";
-import { befriend, eventually, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+import type { ImClient } from "../client/mod.ts";
+import { befriend, PNG_2x3, startServer } from "./harness.ts";
+import {
+  account,
+  bigPng,
+  checkViewer,
+  details,
+  type Dom,
+  fitsWidth,
+  signIn,
+} from "./_social_pages.ts";
 
 const enabled = browserTestsEnabled();
 const WIDTHS = [
@@ -30,51 +37,6 @@ type Width = typeof WIDTHS[number];
 const NOTE = "Hi! We met at the Lisbon meetup on Saturday, I was the one asking about offline " +
   "sync. Here is my blog: https://example.org/a-very-long-address-without-any-spaces-at-all-" +
   "that-must-wrap-anyway and I would love to keep in touch about it.";
-
-/** The few page globals the checks read (the tests are type-checked without the DOM library). */
-interface Dom {
-  document: {
-    activeElement: unknown;
-    createElement(tag: "canvas"): {
-      width: number;
-      height: number;
-      getContext(kind: "2d"): {
-        fillStyle: string;
-        fillRect(x: number, y: number, w: number, h: number): void;
-      };
-      toDataURL(type: string): string;
-    };
-  };
-  getComputedStyle(el: unknown): { fontSize: string };
-}
-
-/** Registers an account through the API (no socket: the page is the person's only connection). */
-async function account(url: string, nickname: string): Promise<ImClient> {
-  const client = new ImClient({ baseUrl: url });
-  await client.register(uniqueName(nickname.toLowerCase()), PASSWORD, nickname);
-  return client;
-}
-
-/** Signs in through the form (at phone width the name in the top bar is hidden). */
-async function signIn(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".shell").waitFor();
-}
-
-/** Whether nothing on the page is wider than the window (no sideways scrolling). */
-async function fitsWidth(page: Page): Promise<boolean> {
-  return await page.evaluate<boolean>("document.documentElement.scrollWidth <= innerWidth");
-}
-
-/** Opens a group's details (the Members button) unless open. */
-async function details(page: Page): Promise<void> {
-  const button = page.getByRole("button", { name: "Members", exact: true });
-  if (await button.getAttribute("aria-expanded") !== "true") await button.click();
-  await page.locator("#group-details").waitFor();
-}
 
 for (const width of WIDTHS) {
   Deno.test({
@@ -267,6 +229,14 @@ async function groupsScenario(width: Width): Promise<void> {
     await annPage.getByText("Every friend of yours is in this group.").waitFor();
 
     // The owner renames the group and gives it a picture; the members see both live.
+    await annPage.getByLabel(/^Group picture/).setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("not an image"),
+    });
+    await annPage.getByRole("button", { name: "Save group" }).click();
+    await annPage.getByRole("alert").filter({ hasText: "choose a PNG, JPEG, GIF or WebP" })
+      .waitFor();
     await annPage.getByLabel("Name of the group").fill("Readers");
     await annPage.getByLabel(/^Group picture/).setInputFiles({
       name: "club.png",
@@ -289,23 +259,10 @@ async function groupsScenario(width: Width): Promise<void> {
     );
 
     // An image, opened in the viewer at its full size, closed by Escape, Back and Close.
-    const big = Buffer.from(
-      (await bobPage.evaluate(() => {
-        const canvas = (globalThis as unknown as Dom).document.createElement("canvas");
-        [canvas.width, canvas.height] = [800, 600];
-        const g = canvas.getContext("2d");
-        g.fillStyle = "#2563eb";
-        g.fillRect(0, 0, 800, 600);
-        g.fillStyle = "#fde68a";
-        g.fillRect(700, 500, 100, 100);
-        return canvas.toDataURL("image/png");
-      })).split(",")[1],
-      "base64",
-    );
     await bobPage.locator("#image-input").setInputFiles({
       name: "big.png",
       mimeType: "image/png",
-      buffer: big,
+      buffer: await bigPng(bobPage),
     });
     if (width.name === "phone") {
       await annPage.getByRole("button", { name: "Back to the list" }).click();
@@ -313,50 +270,7 @@ async function groupsScenario(width: Width): Promise<void> {
     await openChat(annPage, "Bob");
     const thumb = annPage.locator(".message.theirs .image-link").last();
     await thumb.waitFor();
-    const viewer = annPage.getByRole("dialog", { name: "Image viewer" });
-    const opened = async () => {
-      await thumb.click();
-      await viewer.waitFor();
-    };
-    await opened();
-    const image = viewer.locator("img");
-    await eventually(() =>
-      image.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth === 800)
-    );
-    const shown = await image.evaluate((el) => {
-      const r = el.getBoundingClientRect();
-      return { width: r.width, height: r.height, left: r.left, right: r.right, bottom: r.bottom };
-    });
-    assert(shown.width > 240, `larger than in the chat: ${shown.width}`);
-    assert(shown.left >= 0 && shown.right <= width.viewport.width + 0.5, "all of its width");
-    assert(shown.bottom <= width.viewport.height + 0.5, "all of its height");
-    assert(Math.abs(shown.width / shown.height - 4 / 3) < 0.02, "not stretched or cropped");
-    assert(
-      await viewer.getByRole("button", { name: "Close" }).evaluate((el) =>
-        el === (globalThis as unknown as Dom).document.activeElement
-      ),
-    );
-    for (let i = 0; i < 4; i++) await annPage.keyboard.press("Tab");
-    assert(
-      await viewer.evaluate((el) =>
-        el.contains((globalThis as unknown as Dom).document.activeElement)
-      ),
-      "focus stays in",
-    );
-    await shot(annPage, `social-${width.name}-image-viewer`);
-    await annPage.keyboard.press("Escape");
-    await viewer.waitFor({ state: "detached" });
-    assert(
-      await thumb.evaluate((el) => el === (globalThis as unknown as Dom).document.activeElement),
-      "focus returns",
-    );
-    await opened();
-    await annPage.goBack();
-    await viewer.waitFor({ state: "detached" });
-    await annPage.locator(".chat-title", { hasText: "Bob" }).waitFor();
-    await opened();
-    await viewer.getByRole("button", { name: "Close" }).click();
-    await viewer.waitFor({ state: "detached" });
+    await checkViewer(annPage, thumb, width.viewport, `social-${width.name}-image-viewer`);
     await annPage.locator(".chat-title", { hasText: "Bob" }).waitFor();
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
