@@ -3,11 +3,12 @@
  * any width, layout and focus checks, an image drawn in the page, and the image viewer's checks.
  */
 import { Buffer } from "node:buffer";
-import type { Locator } from "playwright-core";
 import { assert } from "./assert.ts";
 import { type Page, PASSWORD, shot } from "./browser.ts";
 import { ImClient } from "../client/mod.ts";
 import { eventually, uniqueName } from "./harness.ts";
+
+type Locator = ReturnType<Page["locator"]>;
 
 /** The few page globals the checks read (the tests are type-checked without the DOM library). */
 export interface Dom {
