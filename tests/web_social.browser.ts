@@ -99,6 +99,12 @@ for (const width of WIDTHS) {
       assert(box.right <= width.viewport.width, "the note stays on screen");
       assert(await fitsWidth(bobPage), "no sideways scrolling");
       await shot(bobPage, `social-${width.name}-request`);
+      if (width.name === "phone") {
+        await bobPage.setViewportSize({ width: 320, height: 700 });
+        assert(await fitsWidth(bobPage), "no sideways scrolling at 320 px either");
+        await shot(bobPage, "social-320-request");
+        await bobPage.setViewportSize(width.viewport);
+      }
 
       // Ann cancels: it leaves Bob's list while he looks at it.
       await annPage.getByRole("button", { name: "Cancel request to Bob" }).click();
@@ -227,6 +233,11 @@ async function groupsScenario(width: Width): Promise<void> {
     await catPage.locator(".conversation", { hasText: "Book club" }).waitFor();
     assertEquals((await cat.history(`g:${group.id}`)).length, 0, "nobody wrote");
     await annPage.getByText("Every friend of yours is in this group.").waitFor();
+    // Bob and Cat are no friends: from the member list Bob may ask, not write.
+    const catMember = bobPage.locator(`#members [data-member="${(await cat.me()).id}"]`);
+    await catMember.getByRole("button", { name: /^Add friend Cat/ }).click();
+    await catMember.getByText("Request sent").waitFor();
+    assertEquals((await cat.friendRequests()).incoming.map((r) => r.from.nickname), ["Bob"]);
 
     // The owner renames the group and gives it a picture; the members see both live.
     await annPage.getByLabel(/^Group picture/).setInputFiles({

@@ -4,7 +4,7 @@
  * picture of the group.
  */
 import { useState } from "preact/hooks";
-import type { Group, GroupMember } from "../shared/types.ts";
+import type { Group, GroupMember, User } from "../shared/types.ts";
 import { Avatar, Dot, FieldError } from "./components.tsx";
 import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
 import type { State } from "./state.ts";
@@ -62,8 +62,46 @@ function MemberItem({ member: m, state, session }: {
             <span class="member-action">Message</span>
           </button>
         )
-        : <span class="member">{body}</span>}
+        : (
+          <span class="member">
+            {body}
+            {!you && <AskFriend user={m.user} state={state} session={session} />}
+          </span>
+        )}
     </li>
+  );
+}
+
+/** For a member who is not a friend: a private chat needs a friendship, so ask for one. */
+function AskFriend({ user, state, session }: { user: User; state: State; session: Session }) {
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const asked = state.requests.outgoing.some((r) => r.to.id === user.id);
+  if (asked) return <span class="member-action muted">Request sent</span>;
+  return (
+    <>
+      <button
+        type="button"
+        class="link member-action"
+        disabled={busy}
+        aria-label={`Add friend ${user.nickname} (@${user.username})`}
+        onClick={async () => {
+          setBusy(true);
+          setError("");
+          try {
+            await session.client.requestFriend(user.id);
+            await Promise.all([session.loadRequests(), session.loadFriends()]);
+          } catch (error) {
+            setError(errorText(error));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Add friend
+      </button>
+      <FieldError>{error}</FieldError>
+    </>
   );
 }
 
