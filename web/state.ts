@@ -18,6 +18,7 @@ import {
   onPresence,
   withoutRequest,
 } from "./social_state.ts";
+import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
 
 /** A tab of the side panel. */
 export type Tab = "chats" | "friends" | "groups" | "profile";
@@ -33,6 +34,10 @@ export interface Pending {
   conversationId: string;
   content: Message["content"];
   failed?: string;
+  /** Not yet handed to the server: the connection is down. */
+  waiting?: boolean;
+  /** The server accepted it (its id); shown until the stored message comes. */
+  sentId?: string;
 }
 
 /** Everything the signed-in page shows. */
@@ -89,7 +94,8 @@ export type Event =
   | { type: "toggle_members" }
   | { type: "request_cancelled"; requestId: string }
   | { type: "group_update"; group: Group }
-  | { type: "group_joined"; group: Group };
+  | { type: "group_joined"; group: Group }
+  | OutboxEvent;
 
 /** The state right after signing in. */
 export function initialState(me: User, visible = true): State {
@@ -310,7 +316,8 @@ export function reduce(state: State, event: Event): State {
       const noOlder = event.noOlder
         ? new Set(state.noOlder).add(event.conversationId)
         : state.noOlder;
-      return { ...state, messages: stored(state, event.messages), noOlder };
+      const pending = settled(state.pending, event.messages);
+      return { ...state, messages: stored(state, event.messages), noOlder, pending };
     }
     case "open":
       return onOpen(state, event);
@@ -362,6 +369,10 @@ export function reduce(state: State, event: Event): State {
       return onGroupUpdate(state, event.group);
     case "group_joined":
       return onGroupJoined(state, event.group);
+    case "outbox_link":
+    case "sent":
+    case "discard":
+      return reduceOutbox(state, event);
   }
 }
 
