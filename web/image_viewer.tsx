@@ -47,9 +47,6 @@ function ImageViewer({ url, alt, onClose }: { url: string; alt: string; onClose:
         e.preventDefault();
         onClose();
       }}
-      onClick={(e) => {
-        if (e.target === e.currentTarget) onClose();
-      }}
       onKeyDown={(e) => trapTab(e, e.currentTarget)}
     >
       <div class="viewer-bar">
