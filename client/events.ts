@@ -4,7 +4,8 @@ import type { Message, ServerFrame, User } from "../shared/types.ts";
 /** Events an ImClient emits. */
 export interface ClientEvents {
   message: Message;
-  presence: { userId: string; online: boolean };
+  /** `lastSeenAt`: when a friend who went offline was last connected. */
+  presence: { userId: string; online: boolean; lastSeenAt?: number };
   group_online: { groupId: string; count: number };
   friend_request: Extract<ServerFrame, { op: "friend_request" }>["request"];
   friend_added: User;

@@ -137,7 +137,11 @@ export class ImClient extends ImHttp {
       case "pong":
         return;
       case "presence":
-        return this.#events.emit("presence", { userId: frame.userId, online: frame.online });
+        return this.#events.emit("presence", {
+          userId: frame.userId,
+          online: frame.online,
+          ...(frame.lastSeenAt === undefined ? {} : { lastSeenAt: frame.lastSeenAt }),
+        });
       case "group_online":
         return this.#events.emit("group_online", { groupId: frame.groupId, count: frame.count });
       case "friend_request":
