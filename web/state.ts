@@ -58,7 +58,7 @@ export interface State {
 /** What can happen to the state. */
 export type Event =
   | { type: "message"; message: Message }
-  | { type: "presence"; userId: string; online: boolean }
+  | { type: "presence"; userId: string; online: boolean; lastSeenAt?: number }
   | { type: "group_online"; groupId: string; count: number }
   | { type: "profile"; user: User }
   | { type: "connection"; state: "connecting" | "open" | "closed" }
@@ -251,9 +251,15 @@ export function reduce(state: State, event: Event): State {
       return onMessage(state, event.message);
     case "presence": {
       const { userId, online } = event;
+      // A friend's lastSeenAt: null while online, else when the event says they left.
+      const seen = (user: User) => online ? null : event.lastSeenAt ?? user.lastSeenAt ?? null;
       return {
         ...state,
-        friends: updated(state.friends, userId, (f) => ({ ...f, online })),
+        friends: updated(state.friends, userId, (f) => ({
+          ...f,
+          online,
+          user: { ...f.user, lastSeenAt: seen(f.user) },
+        })),
         members: state.members.map((m) => m.user.id === userId ? { ...m, online } : m),
       };
     }
