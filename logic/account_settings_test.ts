@@ -124,6 +124,7 @@ test("deleteAccount() checks the password, removes friends and groups, and holds
   const username = gone.user.username;
   assertEquals(await code(logic.login({ username, password: PASSWORD })), "invalid_credentials");
   assertEquals((await logic.searchUsers(friend.user.id, username, null)).length, 0);
+  assertEquals(await code(logic.requestFriend(friend.user.id, { userId: id })), "not_found");
 
   const again = { username, password: PASSWORD };
   clock.now += USERNAME_HOLD_MS - 1;

@@ -4,7 +4,7 @@ import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
-import { userView, withLastSeen } from "./views.ts";
+import { isDeleted, userView, withLastSeen } from "./views.ts";
 
 /** Creates the friends part of the logic service. */
 export function friends(ctx: Context) {
@@ -45,7 +45,7 @@ export function friends(ctx: Context) {
         throw new AppError("invalid_argument", "Invalid userId: cannot befriend yourself");
       }
       const [to] = await store.accounts.users([toId]);
-      if (!to) {
+      if (!to || isDeleted(to)) {
         throw new AppError("not_found", `Cannot send a friend request to "${toId}": no such user`);
       }
       if (await store.friends.areFriends(userId, toId)) {

@@ -16,6 +16,11 @@ export function userView({ id, username, nickname, avatarMediaId }: UserRow): Us
   return { id, username, nickname, avatar: avatarMediaId ? mediaUrl(avatarMediaId) : null };
 }
 
+/** Whether a stored user is a deleted account (a live username is never empty). */
+export function isDeleted(user: UserRow): boolean {
+  return user.username === "";
+}
+
 /** A stored group as clients see it. */
 export function groupView(row: GroupRow): Group {
   const { id, name, avatarMediaId, ownerId, memberCount, createdAt, history } = row;
