@@ -153,13 +153,18 @@ for (const [width, size] of Object.entries(WIDTHS)) {
         await main.getByText("Signed out Firefox on Android.").waitFor();
         await eventually(async () => await sessions.count() === 2);
 
-        // Wrong current password, then two new ones that differ: plain advice, nothing changes.
+        // No network, a wrong current password, two new ones that differ: plain advice, no change.
         const fill = async (current: string, next: string, confirm: string) => {
           await main.getByLabel("Current password").fill(current);
           await main.getByLabel("New password", { exact: true }).fill(next);
           await main.getByLabel("Confirm new password").fill(confirm);
           await main.getByRole("button", { name: "Change password" }).click();
         };
+        await main.route("**/api/me/password", (route) => route.abort());
+        await fill(PASSWORD, NEW_PASSWORD, NEW_PASSWORD);
+        await main.getByText("Cannot reach the server. Check your connection and try again.")
+          .waitFor();
+        await main.unroute("**/api/me/password");
         await fill("not my password", NEW_PASSWORD, NEW_PASSWORD);
         await main.getByText("That is not your current password.").waitFor();
         await fill(PASSWORD, NEW_PASSWORD, `${NEW_PASSWORD}!`);

@@ -19,7 +19,8 @@ function advice(error: unknown, wrong: string): string {
   if (error instanceof ImError && error.code === "rate_limited") {
     return "Too many tries. Wait a minute, then try again.";
   }
-  if (error instanceof ImError && error.status === 0) {
+  // fetch() rejects with a TypeError when the server cannot be reached.
+  if (error instanceof TypeError || (error instanceof ImError && error.status === 0)) {
     return "Cannot reach the server. Check your connection and try again.";
   }
   return errorText(error);
