@@ -30,12 +30,15 @@ function advice(error: unknown, wrong: string): string {
 export function AccountSettings({ session, onBack }: { session: Session; onBack: () => void }) {
   const [sessions, setSessions] = useState<SignedInSession[] | null>(null);
   const [listError, setListError] = useState("");
+  // Each reload of the list starts its status line afresh.
+  const [loads, setLoads] = useState(0);
   const load = async () => {
     try {
       // This device first, then the others as the server lists them (oldest first).
       const list = await session.client.sessions();
       setSessions([...list.filter((s) => s.current), ...list.filter((s) => !s.current)]);
       setListError("");
+      setLoads((n) => n + 1);
     } catch (error) {
       setListError(advice(error, ""));
     }
@@ -47,6 +50,7 @@ export function AccountSettings({ session, onBack }: { session: Session; onBack:
       <h2 id="account-title">Account</h2>
       <PasswordForm session={session} onChanged={() => void load()} />
       <Sessions
+        key={loads}
         session={session}
         sessions={sessions}
         error={listError}
