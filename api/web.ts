@@ -28,7 +28,7 @@ export const WEB_CSP = [
 const ROOT = new URL("../web/", import.meta.url);
 
 /** The web client's style sheets (`web/styles/`), in the order they are joined. */
-const STYLES = ["base", "sign_in", "shell", "lists", "chat", "account"];
+const STYLES = ["base", "sign_in", "shell", "lists", "chat", "outbox", "account"];
 
 /** Reads the web client's files; null when the bundle has not been built. */
 export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {
@@ -45,8 +45,11 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
       STYLES.map((name) => Deno.readTextFile(new URL(`styles/${name}.css`, root))),
     )).join("\n"),
   );
+  const [icon, ico] = await Promise.all(
+    ["icons/icon.svg", "icons/favicon.ico"].map((path) => Deno.readFile(new URL(path, root))),
+  );
   const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style])),
+    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style, ...icon, ...ico])),
   );
   const version = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const page = (await Deno.readTextFile(new URL("index.html", root)))
@@ -57,6 +60,9 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
     files: new Map([
       ["/assets/app.js", { body: script, type: "text/javascript; charset=utf-8" }],
       ["/assets/app.css", { body: style, type: "text/css; charset=utf-8" }],
+      ["/assets/icon.svg", { body: icon, type: "image/svg+xml" }],
+      // Asked for by browsers (and bookmarks, feed readers) that ignore the page's icon link.
+      ["/favicon.ico", { body: ico, type: "image/x-icon" }],
     ]),
   };
 }
@@ -70,9 +76,12 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>im</title>
 <p>The web client is not built. Run <code>deno task build:web</code> (or start with
 <code>deno task start</code>, which builds it) and reload.</p>`;
 
-/** Answers `/` and `/assets/*`; null for every other path. */
+/** Answers `/`, `/favicon.ico` and `/assets/*`; null for every other path. */
 export function webResponse(assets: WebAssets | null, request: Request, url: URL): Response | null {
-  if (url.pathname !== "/" && !url.pathname.startsWith("/assets/")) return null;
+  const { pathname } = url;
+  if (pathname !== "/" && pathname !== "/favicon.ico" && !pathname.startsWith("/assets/")) {
+    return null;
+  }
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
   }

@@ -56,7 +56,8 @@ export async function register(page: Page, url: string, username: string, nickna
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByLabel("Nickname (optional)").fill(nickname);
   await page.getByRole("button", { name: "Create account" }).click();
-  await page.locator(".me-name", { hasText: nickname }).waitFor();
+  // The name is in the page but hidden at phone width.
+  await page.locator(".me-name", { hasText: nickname }).waitFor({ state: "attached" });
 }
 
 /** Opens a tab of the side panel by the start of its name. */
@@ -67,7 +68,9 @@ export async function tab(page: Page, name: string): Promise<void> {
 /** Opens a chat from the Chats tab by its title. */
 export async function openChat(page: Page, title: string): Promise<void> {
   await tab(page, "Chats");
-  await page.locator(".conversation", { hasText: title }).click();
+  // By its name: a group's preview may name the same person ("Ann: hello").
+  const name = page.locator(".conv-name", { hasText: title });
+  await page.locator(".conversation").filter({ has: name }).click();
   await page.locator(".chat-title", { hasText: title }).waitFor();
 }
 
@@ -90,5 +93,5 @@ export async function signIn(page: Page, url: string, username: string): Promise
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".me-name").waitFor();
+  await page.locator(".me-name").waitFor({ state: "attached" });
 }

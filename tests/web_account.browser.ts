@@ -13,7 +13,9 @@ import {
   openChat,
   type Page,
   PASSWORD,
+  register,
   shot,
+  signIn,
   tab,
   texts,
 } from "./browser.ts";
@@ -34,22 +36,6 @@ async function openAccount(page: Page): Promise<void> {
   await tab(page, "Profile");
   await page.getByRole("button", { name: "Password, devices and account…" }).click();
   await page.getByRole("heading", { name: "Account", exact: true }).waitFor();
-}
-
-/**
- * Signs up or in through the form and waits for the signed-in page. (The shared
- * helpers wait for the name in the top bar to be visible, which a phone hides.)
- */
-async function enter(page: Page, url: string, username: string, nickname?: string) {
-  await page.goto(url);
-  if (nickname) {
-    await page.getByRole("button", { name: "No account? Create one" }).click();
-    await page.getByLabel("Nickname (optional)").fill(nickname);
-  }
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: nickname ? "Create account" : "Sign in" }).click();
-  await page.locator(".me-name").waitFor({ state: "attached" });
 }
 
 /** Fills and submits the sign-in form (with any password). */
@@ -129,11 +115,11 @@ for (const [width, size] of Object.entries(WIDTHS)) {
       await t.step("sessions listed; another signed out; the password changed", async () => {
         const name = uniqueName("ada");
         const main = await newPage();
-        await enter(main, server.url, name, "Ada");
+        await register(main, server.url, name, "Ada");
         const iphone = await newPage(SAFARI_IPHONE);
-        await enter(iphone, server.url, name);
+        await signIn(iphone, server.url, name);
         const android = await newPage(FIREFOX_ANDROID);
-        await enter(android, server.url, name);
+        await signIn(android, server.url, name);
 
         await tab(main, "Profile");
         await shot(main, `${width}-profile`);
@@ -197,11 +183,11 @@ for (const [width, size] of Object.entries(WIDTHS)) {
         await Promise.all([gone.close(), friend.close()]);
 
         const fay = await newPage();
-        await enter(fay, server.url, friendName);
+        await signIn(fay, server.url, friendName);
         await openChat(fay, "Gus");
         await fay.locator(".message.theirs .text", { hasText: "See you around" }).waitFor();
         const gus = await newPage();
-        await enter(gus, server.url, goneName);
+        await signIn(gus, server.url, goneName);
         await openAccount(gus);
         await gus.getByRole("button", { name: "Delete account…" }).click();
         const password = gus.getByLabel("Enter your password to delete your account");

@@ -1,7 +1,33 @@
-/** One message of the open chat, stored or ours still pending. */
+/**
+ * One message of the open chat, stored or ours still pending. Its time shows on every message; the
+ * full date and time shows on hover (title) and, for touch and keyboard, on pressing the time (or,
+ * on a touch screen, anywhere on the bubble).
+ */
+import { useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
-import { when } from "./components.tsx";
+import { fullDateTime, timeOfDay } from "./format.ts";
+import { Linkified } from "./linkify.tsx";
 import type { Pending } from "./state.ts";
+import { PendingActions, pendingNote } from "./pending_actions.tsx";
+
+/** The time of a stored message: short, with the full date and time on hover or on press. */
+function Time({ sentAt, open, onToggle }: { sentAt: number; open: boolean; onToggle: () => void }) {
+  const full = fullDateTime(sentAt);
+  return (
+    <>
+      <button
+        type="button"
+        class="time"
+        title={full}
+        aria-expanded={open}
+        onClick={onToggle}
+      >
+        <time dateTime={new Date(sentAt).toISOString()}>{timeOfDay(sentAt)}</time>
+      </button>
+      {open && <span class="full-time">{full}</span>}
+    </>
+  );
+}
 
 /** One message; `pending` for ours not yet stored (sending, or failed with why). */
 export function Bubble({ message, pending, mine, sender }: {
@@ -10,6 +36,7 @@ export function Bubble({ message, pending, mine, sender }: {
   mine: boolean;
   sender: string;
 }) {
+  const [open, setOpen] = useState(false);
   const content = (message ?? pending)!.content;
   const state = message ? "stored" : pending?.failed ? "failed" : "pending";
   const size = content.type === "image" && content.width && content.height
@@ -22,22 +49,33 @@ export function Bubble({ message, pending, mine, sender }: {
     <li
       class={`message ${mine ? "mine" : "theirs"} ${state}`}
       data-seq={message ? String(message.seq) : undefined}
+      // A tap on the bubble (not on a link or a control, not selecting text) shows the full time.
+      onClick={(e) => {
+        const target = e.target as Element;
+        if (target.closest("a, button, img") || getSelection()?.toString()) return;
+        if (message) setOpen(!open);
+      }}
     >
       {sender && <span class="sender">{sender}</span>}
       {content.type === "text"
-        ? <p class="text">{content.text}</p>
+        ? (
+          <p class="text">
+            <Linkified text={content.text} />
+          </p>
+        )
         : (
-          <a href={content.url} target="_blank" rel="noopener" class="image-link">
+          <a href={content.url} target="_blank" rel="noopener noreferrer" class="image-link">
             <img src={content.url} alt="Image" loading="lazy" {...size} />
           </a>
         )}
       <span class="meta">
-        {state === "pending"
-          ? "Sending…"
+        {message
+          ? <Time sentAt={message.sentAt} open={open} onToggle={() => setOpen(!open)} />
           : state === "failed"
           ? `Not sent: ${pending?.failed}`
-          : when(message?.sentAt ?? Date.now())}
+          : pendingNote(pending!)}
       </span>
+      <PendingActions pending={pending} />
     </li>
   );
 }

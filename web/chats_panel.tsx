@@ -1,13 +1,49 @@
 /** The Chats tab: conversations, newest first, with their last message and unread count. */
+import { useEffect } from "preact/hooks";
+import type { Message } from "../shared/types.ts";
 import { Avatar, Badge, Names, when } from "./components.tsx";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
+
+/** Who wrote a conversation's last message, before it: "You: ", in a group "Ann: ". */
+function author(state: State, conv: Conversation, from: string): string {
+  if (from === state.me.id) return "You: ";
+  if (conv.type !== "group") return "";
+  const name = state.users.get(from)?.nickname;
+  return name ? `${name}: ` : "";
+}
+
+/** A message in one line: its text with line breaks as spaces, or what it is. */
+function summary(message: Message): string {
+  return message.content.type === "text" ? message.content.text.replace(/\s+/g, " ") : "Photo";
+}
+
+/** The users the list names but does not know yet, asked for once each per page. */
+const asked = new Set<string>();
+
+/** Fetches the writers of groups' last messages the state has no name for. */
+function useAuthors(state: State, session: Session, list: Conversation[]): void {
+  const missing = list.flatMap((c) =>
+    c.type === "group" && c.lastMessage && !state.users.has(c.lastMessage.from) &&
+      !asked.has(c.lastMessage.from)
+      ? [c.lastMessage.from]
+      : []
+  );
+  useEffect(() => {
+    for (const id of new Set(missing)) {
+      asked.add(id);
+      session.client.user(id).then(({ user }) => session.dispatch({ type: "profile", user }))
+        .catch(() => asked.delete(id));
+    }
+  }, [missing.join(",")]);
+}
 
 /** The list of conversations. */
 export function ChatsPanel({ state, session }: { state: State; session: Session }) {
   const list = [...state.conversations.values()]
     .filter((c) => c.lastMessage || c.id === state.active)
     .sort((a, b) => (b.lastMessage?.sentAt ?? Infinity) - (a.lastMessage?.sentAt ?? Infinity));
+  useAuthors(state, session, list);
   if (list.length === 0) {
     return <p class="empty">No conversations yet. Add a friend or join a group to start.</p>;
   }
@@ -26,11 +62,7 @@ function ConversationItem({ state, conv, session }: {
   session: Session;
 }) {
   const last = conv.lastMessage;
-  const preview = last
-    ? `${last.from === state.me.id ? "You: " : ""}${
-      last.content.type === "text" ? last.content.text : "[image]"
-    }`
-    : "";
+  const preview = last ? `${author(state, conv, last.from)}${summary(last)}` : "";
   const name = title(state, conv);
   const active = conv.id === state.active;
   return (
@@ -49,7 +81,7 @@ function ConversationItem({ state, conv, session }: {
         />
         <Names name={name} line={preview} />
         <span class="conv-meta">
-          {last ? when(last.sentAt) : ""}
+          {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
           <Badge count={conv.unread} label={`${conv.unread} unread`} unread />
         </span>
       </button>

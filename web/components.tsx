@@ -2,7 +2,12 @@
  * Small pieces the panels share. Every name, note and message is a JSX text
  * child, so Preact sets it as text, never as markup.
  */
-import type { ComponentChildren } from "preact";
+import { type ComponentChildren, createContext } from "preact";
+import { useContext } from "preact/hooks";
+import { listTime } from "./format.ts";
+
+/** True while the connection is lost: presence shown is then what it was, and may be out of date. */
+export const Stale = createContext(false);
 
 /** A picture, or the first letter of the name when there is none. */
 export function Avatar(
@@ -17,10 +22,19 @@ export function Avatar(
     : <span class={`avatar ${size}`} aria-hidden="true">{[...label][0] ?? "?"}</span>;
 }
 
-/** The online or offline dot. */
+/** The online or offline dot; greyed, and saying so, while the connection is lost. */
 export function Dot({ online }: { online: boolean }) {
-  const label = online ? "online" : "offline";
-  return <span class={`dot ${label}`} role="img" aria-label={label} title={label} />;
+  const stale = useContext(Stale);
+  const state = online ? "online" : "offline";
+  const label = stale ? `${state} (status may be out of date)` : state;
+  return (
+    <span
+      class={`dot ${state}${stale ? " stale" : ""}`}
+      role="img"
+      aria-label={label}
+      title={label}
+    />
+  );
 }
 
 /** A count in a bubble, shown only when above zero. */
@@ -42,8 +56,8 @@ export function FieldError({ id, children }: { id?: string; children?: Component
 export function Names({ name, line }: { name: string; line: string }) {
   return (
     <span class="conv-text">
-      <span class="conv-name">{name}</span>
-      <span class="conv-last">{line}</span>
+      <span class="conv-name" title={name}>{name}</span>
+      <span class="conv-last" title={line}>{line}</span>
     </span>
   );
 }
@@ -57,18 +71,14 @@ export function Person(
 ) {
   return (
     <span class="conv-text">
-      <span class="conv-name">{user.nickname}</span>
+      <span class="conv-name" title={user.nickname}>{user.nickname}</span>
       <span class="handle">{`@${user.username}`}</span>
-      {line && <span class="conv-last">{line}</span>}
+      {line && <span class="conv-last" title={line}>{line}</span>}
     </span>
   );
 }
 
-/** A short local time, or a date for older messages. */
+/** A message's time in a list: the time today, then "Yesterday", a weekday, a date. */
 export function when(ms: number): string {
-  const date = new Date(ms);
-  const today = new Date().toDateString() === date.toDateString();
-  return today
-    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleDateString([], { month: "short", day: "numeric" });
+  return listTime(ms, Date.now());
 }

@@ -33,6 +33,7 @@ async function begin(root: HTMLElement, client: ImClient, user: User): Promise<v
   const session = new Session(client, user, signOut);
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
+    if (!session.outbox.mayLogOut()) return;
     await session.logout();
     location.reload();
   };

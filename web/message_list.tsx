@@ -5,6 +5,7 @@
  */
 import { Component, createRef } from "preact";
 import { Bubble } from "./bubble.tsx";
+import { withDays } from "./day_separators.tsx";
 import type { Conversation, State } from "./state.ts";
 
 interface Props {
@@ -76,7 +77,7 @@ export class MessageList extends Component<Props> {
         {(state.noOlder.has(conv.id) || (stored[0]?.seq ?? 1) <= 1) && (
           <li class="start muted">This is the start of the conversation.</li>
         )}
-        {stored.map((m) => {
+        {withDays(stored, (m) => {
           const showName = conv.type === "group" && m.from !== previous && m.from !== me;
           previous = m.from;
           const sender = showName ? state.users.get(m.from)?.nickname ?? "Someone" : "";

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { AccountSettings } from "./account_settings.tsx";
 import { Avatar, FieldError } from "./components.tsx";
+import { imageProblem } from "./errors.ts";
 import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
 import type { State } from "./state.ts";
 
@@ -27,12 +28,10 @@ function ProfileForm({ state, session, onAccount }: {
     setErrors((e) => ({ ...e, avatar: "" }));
     const file = input.files?.[0] ?? null;
     if (!file) return setChosen(null);
-    if (!IMAGE_TYPES.includes(file.type)) {
+    const problem = imageProblem(file);
+    if (problem) {
       setChosen(null);
-      return setErrors((e) => ({
-        ...e,
-        avatar: `Cannot use "${file.name}": choose a PNG, JPEG, GIF or WebP image`,
-      }));
+      return setErrors((e) => ({ ...e, avatar: problem }));
     }
     setChosen({ file, url: URL.createObjectURL(file) });
   };

@@ -7,26 +7,30 @@
 import type { ImClient } from "../client/mod.ts";
 import type { Group, Message, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
+import { imageProblem, plainError } from "./errors.ts";
 import { type Event, initialState, reading, reduce, type State, unreadUpTo } from "./state.ts";
+import { SessionOutbox } from "./session_outbox.ts";
 
 /** Where the token of the signed-in user is kept between visits. */
 export const TOKEN_KEY = "im.token";
 /** Messages fetched per history page when scrolling up. */
 export const PAGE = 30;
 /** The image types the server takes. */
-export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+export { IMAGE_TYPES } from "./errors.ts";
 
 /** What the sign-in screen says after the account was deleted. */
 export const ACCOUNT_DELETED = "Your account was deleted.";
 
-/** The human message of an error, as the server wrote it. */
+/** The plain advice for an error a person met (web/errors.ts). */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return plainError(error);
 }
 
 /** The signed-in session; `close()` unsubscribes from the client and the page. */
 export class Session {
   readonly client: ImClient;
+  /** Messages not yet accepted by the server, and drafts, kept in the browser. */
+  readonly outbox: SessionOutbox;
   #state: State;
   readonly #listeners = new Set<(state: State) => void>();
   readonly #off: (() => void)[] = [];
@@ -66,9 +70,16 @@ export class Session {
         if (!this.#closed) onSignedOut(this.#ending);
       }),
       c.on("error", (e) => {
-        if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: e.message });
+        if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: errorText(e) });
       }),
     );
+    this.outbox = new SessionOutbox({
+      client,
+      state: () => this.#state,
+      dispatch: (event) => this.dispatch(event),
+      closed: () => this.#closed,
+    }, me.id);
+    this.#off.push(this.outbox.watch());
     const visibility = () => {
       this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
       this.markRead();
@@ -98,6 +109,7 @@ export class Session {
 
   /** Loads the lists, then opens the socket. */
   async start(): Promise<void> {
+    this.outbox.restore();
     await Promise.all([
       this.loadConversations(),
       this.loadFriends(),
@@ -207,7 +219,9 @@ export class Session {
   async open(conversationId: string, who?: Extract<Event, { type: "open" }>["who"]) {
     this.dispatch({ type: "open", conversationId, ...(who ? { who } : {}) });
     const conv = this.#state.conversations.get(conversationId);
-    if (!this.#state.messages.get(conversationId)?.size && conv && conv.lastSeq > 0) {
+    // Less than a page, and older ones exist (pushes came before the chat was opened): fetch them.
+    const loaded = this.#state.messages.get(conversationId)?.size ?? 0;
+    if (loaded < PAGE && !this.#state.noOlder.has(conversationId) && conv && conv.lastSeq > 0) {
       const page = await this.client.history(conversationId, {
         before: conv.lastSeq + 1,
         limit: PAGE,
@@ -247,8 +261,12 @@ export class Session {
 
   async sendImage(file: File, report: (message: string) => void): Promise<void> {
     if (!this.#state.active) return;
-    if (!IMAGE_TYPES.includes(file.type)) {
-      return report(`Cannot send "${file.name}": only PNG, JPEG, GIF and WebP images`);
+    const problem = imageProblem(file);
+    if (problem) return report(problem);
+    if (!this.client.connected) {
+      return report(
+        `Cannot send "${file.name}" while offline: send it again once the connection is back`,
+      );
     }
     try {
       const info = await this.client.uploadMedia(
@@ -261,23 +279,8 @@ export class Session {
     }
   }
 
-  async #send(content: Message["content"]): Promise<void> {
-    const conversationId = this.#state.active!;
-    const conv = this.#state.conversations.get(conversationId);
-    if (!conv) return;
-    const to = conv.type === "group"
-      ? { type: "group" as const, id: conversationId.slice(2) }
-      : { type: "user" as const, id: conv.peer!.id };
-    const clientMsgId = crypto.randomUUID();
-    this.dispatch({ type: "sending", pending: { clientMsgId, conversationId, content } });
-    const input = content.type === "text"
-      ? { type: "text" as const, text: content.text }
-      : { type: "image" as const, mediaId: content.mediaId };
-    try {
-      await this.client.send(to, input, clientMsgId);
-    } catch (error) {
-      this.dispatch({ type: "send_failed", clientMsgId, error: errorText(error) });
-    }
+  #send(content: Message["content"]): Promise<void> {
+    return this.outbox.send(this.#state.active!, content);
   }
 
   /** Logs out on the server (signed out here either way) and forgets the token. */
@@ -289,6 +292,7 @@ export class Session {
     }
     await this.close();
     localStorage.removeItem(TOKEN_KEY);
+    this.outbox.store.clear();
   }
 
   /** Deletes the account (a wrong password throws); then the sign-in screen says it was deleted. */
@@ -301,6 +305,8 @@ export class Session {
       this.#ending = undefined;
       throw error;
     }
+    // Nothing of a deleted account stays in this browser.
+    this.outbox.store.clear();
     if (!this.#closed) this.#onSignedOut(ACCOUNT_DELETED);
   }
 

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ChatView } from "./chat_view.tsx";
 import { ChatsPanel } from "./chats_panel.tsx";
-import { Avatar, Badge } from "./components.tsx";
+import { Avatar, Badge, Stale } from "./components.tsx";
 import { FriendsPanel } from "./friends_panel.tsx";
 import { GroupsPanel } from "./groups_panel.tsx";
 import { ProfilePanel } from "./profile_panel.tsx";
@@ -18,24 +18,32 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
     return off;
   }, [session]);
   const open = state.active !== null && state.conversations.has(state.active);
+  const unread = totalUnread(state);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) im` : "im";
+  }, [unread]);
+  useEffect(() => () => void (document.title = "im"), []);
+  const stale = state.reconnecting;
   return (
-    <div class={open ? "shell chat-open" : "shell"}>
-      <header class="topbar">
-        <span class="brand">im</span>
-        <span class="me">
-          <Avatar who={state.me} size="small" />
-          <span class="me-name">{state.me.nickname}</span>
-        </span>
-        <button type="button" class="ghost" onClick={onLogout}>Log out</button>
-      </header>
-      <div class="banner" role="status" aria-live="polite" hidden={!state.reconnecting}>
-        {state.reconnecting ? "Connection lost. Reconnecting…" : ""}
+    <Stale.Provider value={stale}>
+      <div class={`shell${open ? " chat-open" : ""}${stale ? " stale" : ""}`}>
+        <header class="topbar">
+          <span class="brand">im</span>
+          <span class="me">
+            <Avatar who={state.me} size="small" />
+            <span class="me-name" title={state.me.nickname}>{state.me.nickname}</span>
+          </span>
+          <button type="button" class="ghost" onClick={onLogout}>Log out</button>
+        </header>
+        <div class="banner" role="status" aria-live="polite" hidden={!stale}>
+          {stale ? "Connection lost. Reconnecting… Online status may be out of date." : ""}
+        </div>
+        <nav class="sidebar" aria-label="Conversations and contacts">
+          <Sidebar state={state} session={session} />
+        </nav>
+        <ChatView state={state} session={session} />
       </div>
-      <nav class="sidebar" aria-label="Conversations and contacts">
-        <Sidebar state={state} session={session} />
-      </nav>
-      <ChatView state={state} session={session} />
-    </div>
+    </Stale.Provider>
   );
 }
 
@@ -67,7 +75,7 @@ function Sidebar({ state, session }: { state: State; session: Session }) {
             aria-controls="panel"
             onClick={() => session.dispatch({ type: "tab", tab })}
           >
-            {label}
+            <span class="tab-label">{label}</span>
             <Badge count={count} label={`${count} new`} />
           </button>
         ))}

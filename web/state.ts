@@ -11,6 +11,7 @@ import type {
   Message,
   User,
 } from "../shared/types.ts";
+import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
 
 /** A tab of the side panel. */
 export type Tab = "chats" | "friends" | "groups" | "profile";
@@ -26,6 +27,10 @@ export interface Pending {
   conversationId: string;
   content: Message["content"];
   failed?: string;
+  /** Not yet handed to the server: the connection is down. */
+  waiting?: boolean;
+  /** The server accepted it (its id); shown until the stored message comes. */
+  sentId?: string;
 }
 
 /** Everything the signed-in page shows. */
@@ -79,7 +84,8 @@ export type Event =
   | { type: "search_text"; kind: "users" | "groups"; text: string }
   | { type: "found_users"; query: string; users: User[] }
   | { type: "found_groups"; query: string; groups: Group[] }
-  | { type: "toggle_members" };
+  | { type: "toggle_members" }
+  | OutboxEvent;
 
 /** The state right after signing in. */
 export function initialState(me: User, visible = true): State {
@@ -303,7 +309,8 @@ export function reduce(state: State, event: Event): State {
       const noOlder = event.noOlder
         ? new Set(state.noOlder).add(event.conversationId)
         : state.noOlder;
-      return { ...state, messages: stored(state, event.messages), noOlder };
+      const pending = settled(state.pending, event.messages);
+      return { ...state, messages: stored(state, event.messages), noOlder, pending };
     }
     case "open":
       return onOpen(state, event);
@@ -349,6 +356,10 @@ export function reduce(state: State, event: Event): State {
       };
     case "toggle_members":
       return { ...state, showMembers: !state.showMembers };
+    case "outbox_link":
+    case "sent":
+    case "discard":
+      return reduceOutbox(state, event);
   }
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Page helpers of tests/web_outbox.browser.ts: the two widths, signing in and
+ * opening chats at either, dialogs, what pending bubbles say, text contrast,
+ * and two friends to chat with.
+ */
+import type { ImClient } from "../client/mod.ts";
+import { type BrowserContext, type launch, type Page, PASSWORD, tab } from "./browser.ts";
+import { befriend, newUser, type Server } from "./harness.ts";
+
+/** The widths every scenario runs at: a phone (touch) and a desktop. */
+export const WIDTHS = [
+  { name: "phone", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  { name: "desktop", viewport: { width: 1100, height: 760 }, isMobile: false, hasTouch: false },
+];
+
+/** One of the widths. */
+export type Width = (typeof WIDTHS)[number];
+/** The launched chromium. */
+export type Browser = Awaited<ReturnType<typeof launch>>;
+
+/** A browser context at a width. */
+export async function context(browser: Browser, width: Width): Promise<BrowserContext> {
+  const { viewport, isMobile, hasTouch } = width;
+  return await browser.newContext({ viewport, isMobile, hasTouch });
+}
+
+/** Records the page's dialogs (type and message) and accepts them unless `dismiss` says. */
+export function dialogs(page: Page, dismiss: () => boolean = () => false): string[] {
+  const seen: string[] = [];
+  page.on("dialog", (dialog) => {
+    seen.push(`${dialog.type()}: ${dialog.message()}`);
+    void (dismiss() ? dialog.dismiss() : dialog.accept());
+  });
+  return seen;
+}
+
+/** Signs in through the form (at phone width the name in the top bar is hidden). */
+export async function signInAs(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".me-name").waitFor({ state: "attached" });
+}
+
+/** Opens a chat by its title, going back to the list first where a phone shows one or the other. */
+export async function openChat(page: Page, title: string): Promise<void> {
+  const back = page.getByRole("button", { name: "Back to the list" });
+  if (await back.isVisible()) await back.click();
+  await tab(page, "Chats");
+  // By its name: a group's preview may name the same person ("Ann: hello").
+  const name = page.locator(".conv-name", { hasText: title });
+  await page.locator(".conversation").filter({ has: name }).click();
+  await page.locator(".chat-title", { hasText: title }).waitFor();
+}
+
+/** Texts a user's conversation holds on the server, from its history. */
+export async function history(client: ImClient, conversationId: string): Promise<string[]> {
+  const page = await client.history(conversationId, { after: 0, limit: 200 });
+  return page.map((m) => m.content.type === "text" ? m.content.text : "image");
+}
+
+/** The texts of the open chat that are ours and not stored yet, with what each says. */
+export async function pendingNotes(page: Page): Promise<string[]> {
+  return await page.locator(".message.pending, .message.failed").evaluateAll((items) =>
+    items.map((li) =>
+      `${li.querySelector(".text")?.textContent} | ${li.querySelector(".meta")?.textContent}`
+    )
+  );
+}
+
+/**
+ * The contrast ratio of an element's text with the first opaque background behind it
+ * (WCAG relative luminance).
+ */
+export async function contrast(page: Page, selector: string): Promise<number> {
+  return await page.locator(selector).first().evaluate((start) => {
+    type Node = { parentElement: Node | null };
+    const style = (globalThis as unknown as {
+      getComputedStyle(node: Node): { color: string; backgroundColor: string };
+    }).getComputedStyle;
+    const el = start as unknown as Node;
+    const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const [R, G, B] = [r, g, b].map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    };
+    let node: Node | null = el;
+    let bg = [255, 255, 255];
+    while (node) {
+      const c = rgb(style(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) {
+        bg = c.slice(0, 3);
+        break;
+      }
+      node = node.parentElement;
+    }
+    const [a, b] = [luminance(rgb(style(el).color)), luminance(bg)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+
+/** Sends through the page's session, past the composer's own checks (to get the server's refusal). */
+export async function sendPastComposer(page: Page, text: string): Promise<void> {
+  await page.evaluate((text) => {
+    const session = (globalThis as unknown as { im: { sendText(t: string): Promise<void> } }).im;
+    void session.sendText(text);
+  }, text);
+}
+
+/** Two friends, the first to be signed in in the browser; the second wrote first. */
+export async function pair(
+  server: Server,
+): Promise<{ me: ImClient; friend: ImClient; chat: string }> {
+  const me = await newUser(server.url);
+  const friend = await newUser(server.url);
+  await befriend(me, friend);
+  const { conversationId } = await friend.send({ type: "user", id: me.self!.id }, {
+    type: "text",
+    text: "hello",
+  });
+  return { me, friend, chat: conversationId };
+}

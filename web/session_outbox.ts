@@ -1,0 +1,154 @@
+/**
+ * A session's unsent messages: each send is kept in the browser (outbox_store.ts)
+ * until the server accepts it, shown as waiting while the connection is down, sent
+ * again by the SDK on each new connection and by the next start of the page (same
+ * clientMsgId: the server stores a message once however often it comes), and, when
+ * the server refuses it, kept with why until the user retries, edits or discards it.
+ */
+import type { ImClient } from "../client/mod.ts";
+import type { Message } from "../shared/types.ts";
+import { unsent } from "./outbox_state.ts";
+import { OutboxStore, type StorageLike, type StoredSend } from "./outbox_store.ts";
+import { failureText } from "./send_failure.ts";
+import type { Event, State } from "./state.ts";
+
+/** What the outbox needs of its session. */
+export interface OutboxHost {
+  client: Pick<ImClient, "connected" | "send" | "on" | "drop">;
+  state(): State;
+  dispatch(event: Event): void;
+  /** Whether the session ended (its pending sends are then kept for the next one). */
+  closed(): boolean;
+}
+
+/** The outbox and drafts of one signed-in session. */
+export class SessionOutbox {
+  /** This account's unsent messages and drafts in the browser's storage. */
+  readonly store: OutboxStore;
+  readonly #host: OutboxHost;
+
+  constructor(host: OutboxHost, userId: string, storage: StorageLike = localStorage) {
+    this.#host = host;
+    this.store = new OutboxStore(storage, userId);
+  }
+
+  /**
+   * Marks pending sends waiting while the connection is down (the browser going
+   * offline drops the socket, which might not notice by itself), and asks before
+   * the tab closes with messages still to send. Returns what undoes it.
+   */
+  watch(): () => void {
+    const { client } = this.#host;
+    const link = (state: string) =>
+      this.#host.dispatch({ type: "outbox_link", waiting: state !== "open" });
+    const offline = () => {
+      link("offline");
+      if (client.connected) client.drop();
+    };
+    const unload = (e: BeforeUnloadEvent) => {
+      if (unsent(this.#host.state()).length === 0) return;
+      e.preventDefault();
+      e.returnValue = "";
+    };
+    const off = client.on("state", link);
+    addEventListener("offline", offline);
+    addEventListener("beforeunload", unload);
+    return () => {
+      off();
+      removeEventListener("offline", offline);
+      removeEventListener("beforeunload", unload);
+    };
+  }
+
+  /** Shows what the last visit left unsent, and sends again, in order, what was not refused. */
+  restore(): void {
+    for (const send of this.store.sends()) {
+      const { clientMsgId, conversationId, content, failed } = send;
+      if (failed === undefined) void this.#transmit(send);
+      else {
+        this.#host.dispatch({
+          type: "sending",
+          pending: { clientMsgId, conversationId, content, failed },
+        });
+      }
+    }
+  }
+
+  /** Sends a new message to a conversation of the list. */
+  async send(conversationId: string, content: Message["content"]): Promise<void> {
+    const to = this.#target(conversationId);
+    if (!to) return;
+    await this.#transmit({ clientMsgId: crypto.randomUUID(), conversationId, to, content });
+  }
+
+  /** Sends a refused message again, under its clientMsgId (the server stored nothing of it). */
+  retry(clientMsgId: string): void {
+    const p = this.#host.state().pending.get(clientMsgId);
+    if (!p?.failed) return;
+    const kept = this.store.sends().find((s) => s.clientMsgId === clientMsgId);
+    const to = kept?.to ?? this.#target(p.conversationId);
+    if (!to) return;
+    const { conversationId, content } = p;
+    void this.#transmit({ clientMsgId, conversationId, to, content });
+  }
+
+  /** Forgets a refused message. */
+  discard(clientMsgId: string): void {
+    this.store.remove(clientMsgId);
+    this.#host.dispatch({ type: "discard", clientMsgId });
+  }
+
+  /**
+   * Takes a refused text back to edit: it goes, and the chat's draft becomes its
+   * text, before whatever the draft held. Returns the new draft.
+   */
+  edit(clientMsgId: string): string | null {
+    const p = this.#host.state().pending.get(clientMsgId);
+    if (!p?.failed || p.content.type !== "text") return null;
+    const draft = this.store.draft(p.conversationId);
+    const text = draft ? `${p.content.text}\n${draft}` : p.content.text;
+    this.store.setDraft(p.conversationId, text);
+    this.discard(clientMsgId);
+    return text;
+  }
+
+  /** Whether logging out may go on: it deletes messages not yet accepted, so ask if there are. */
+  mayLogOut(): boolean {
+    const n = [...this.#host.state().pending.values()].filter((p) => p.sentId === undefined)
+      .length;
+    if (n === 0) return true;
+    const them = n === 1 ? "1 message is not sent" : `${n} messages are not sent`;
+    return confirm(`${them}. Logging out deletes unsent messages from this browser. Log out?`);
+  }
+
+  #target(conversationId: string): StoredSend["to"] | null {
+    const conv = this.#host.state().conversations.get(conversationId);
+    if (!conv) return null;
+    return conv.type === "group"
+      ? { type: "group", id: conversationId.slice(2) }
+      : { type: "user", id: conv.peer!.id };
+  }
+
+  async #transmit(send: StoredSend): Promise<void> {
+    const { client } = this.#host;
+    const dispatch = (event: Event) => this.#host.dispatch(event);
+    const { clientMsgId, conversationId, to, content } = send;
+    this.store.put(send);
+    const waiting = !client.connected;
+    dispatch({ type: "sending", pending: { clientMsgId, conversationId, content, waiting } });
+    const input = content.type === "text"
+      ? { type: "text" as const, text: content.text }
+      : { type: "image" as const, mediaId: content.mediaId };
+    try {
+      const { id } = await client.send(to, input, clientMsgId);
+      this.store.remove(clientMsgId);
+      dispatch({ type: "sent", clientMsgId, id });
+    } catch (error) {
+      // The session ended (logged out, signed out): the message stays for the next one.
+      if (this.#host.closed()) return;
+      const failed = failureText(error, send);
+      this.store.put({ ...send, failed });
+      dispatch({ type: "send_failed", clientMsgId, error: failed });
+    }
+  }
+}
