@@ -4,8 +4,8 @@ import type { Message, ServerFrame, User } from "../shared/types.ts";
 /** Events an ImClient emits. */
 export interface ClientEvents {
   message: Message;
-  /** `lastSeenAt` (ms) comes with an offline friend's presence from servers that send it. */
-  presence: { userId: string; online: boolean; lastSeenAt?: number | null };
+  /** `lastSeenAt`: when a friend who went offline was last connected. */
+  presence: { userId: string; online: boolean; lastSeenAt?: number };
   group_online: { groupId: string; count: number };
   friend_request: Extract<ServerFrame, { op: "friend_request" }>["request"];
   /** A pending request to this user was withdrawn by its sender. */

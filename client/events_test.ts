@@ -12,12 +12,12 @@ Deno.test("ImClient emits friend_request_cancelled, and presence with lastSeenAt
   const socket = await accept();
   socket.push({ op: "friend_request_cancelled", requestId: "77" });
   socket.push({ op: "presence", userId: "3", online: false, lastSeenAt: 1234 });
-  socket.push({ op: "presence", userId: "3", online: true, lastSeenAt: null });
+  socket.push({ op: "presence", userId: "3", online: true });
   socket.push({ op: "presence", userId: "4", online: false });
   assert.deepEqual(cancelled, [{ requestId: "77" }]);
   assert.deepEqual(presence, [
     { userId: "3", online: false, lastSeenAt: 1234 },
-    { userId: "3", online: true, lastSeenAt: null },
+    { userId: "3", online: true },
     { userId: "4", online: false },
   ]);
   await client.close();

@@ -140,7 +140,7 @@ export class ImClient extends ImHttp {
         return this.#events.emit("presence", {
           userId: frame.userId,
           online: frame.online,
-          ...(frame.lastSeenAt !== undefined ? { lastSeenAt: frame.lastSeenAt } : {}),
+          ...(frame.lastSeenAt === undefined ? {} : { lastSeenAt: frame.lastSeenAt }),
         });
       case "group_online":
         return this.#events.emit("group_online", { groupId: frame.groupId, count: frame.count });

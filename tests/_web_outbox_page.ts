@@ -48,7 +48,9 @@ export async function openChat(page: Page, title: string): Promise<void> {
   const back = page.getByRole("button", { name: "Back to the list" });
   if (await back.isVisible()) await back.click();
   await tab(page, "Chats");
-  await page.locator(".conversation", { hasText: title }).click();
+  // By its name: a group's preview may name the same person ("Ann: hello").
+  const name = page.locator(".conv-name", { hasText: title });
+  await page.locator(".conversation").filter({ has: name }).click();
   await page.locator(".chat-title", { hasText: title }).waitFor();
 }
 

@@ -68,7 +68,9 @@ export async function tab(page: Page, name: string): Promise<void> {
 /** Opens a chat from the Chats tab by its title. */
 export async function openChat(page: Page, title: string): Promise<void> {
   await tab(page, "Chats");
-  await page.locator(".conversation", { hasText: title }).click();
+  // By its name: a group's preview may name the same person ("Ann: hello").
+  const name = page.locator(".conv-name", { hasText: title });
+  await page.locator(".conversation").filter({ has: name }).click();
   await page.locator(".chat-title", { hasText: title }).waitFor();
 }
 

@@ -44,6 +44,8 @@ const revoked =
   (await new ImClient({ baseUrl: url }).login((await ann.me()).username, "correct horse battery"))
     .token;
 await new ImClient({ baseUrl: url, token: revoked }).logout();
+// One of Ann's sessions, which the stranger must not see or end.
+const annSession = (await ann.sessions())[0];
 
 /** What a route does when the stranger calls it. */
 interface Case {
@@ -73,6 +75,26 @@ const MATRIX: Record<string, () => Case> = {
   "POST /api/auth/logout": () => ({ path: "/api/auth/logout", status: 204 }),
   "GET /api/me": () => ({ path: "/api/me", status: 200 }),
   "PATCH /api/me": () => ({ path: "/api/me", body: { nickname: "Sam" }, status: 200 }),
+  // Account settings: the caller's own account only; another's session does not exist for them.
+  "POST /api/me/password": () => ({
+    path: "/api/me/password",
+    body: { current: "not sam's password", password: "another password" },
+    status: 401,
+    code: "invalid_credentials",
+  }),
+  "GET /api/me/sessions": () => ({ path: "/api/me/sessions", status: 200 }),
+  "DELETE /api/me/sessions/:id": () => ({
+    path: `/api/me/sessions/${annSession.id}`,
+    status: 404,
+    code: "not_found",
+  }),
+  "DELETE /api/me": () => ({
+    path: "/api/me",
+    body: { password: "not sam's password" },
+    status: 401,
+    code: "invalid_credentials",
+  }),
+  // End of account settings.
   "GET /api/users/search": () => ({ path: "/api/users/search?q=ab", status: 200 }),
   // Profiles are public to signed-in users: the stranger sees Ann's name, nothing else.
   "GET /api/users/:id": () => ({ path: `/api/users/${ids.ann}`, status: 200 }),
@@ -351,6 +373,13 @@ Deno.test("authz: only the sender cancels a friend request", opts, async () => {
   await sender.body?.cancel();
   assertEquals(sender.status, 204, "the sender");
   assertEquals((await ann.friendRequests()).incoming, []);
+});
+
+Deno.test("authz: account settings touch the caller's own account only", opts, async () => {
+  const listed = await sam.request<{ sessions: { id: string }[] }>("GET", "/api/me/sessions");
+  assert(listed.sessions.every((s) => s.id !== annSession.id), "the stranger sees only their own");
+  assertEquals((await ann.sessions()).map((s) => s.id).includes(annSession.id), true);
+  await ann.me();
 });
 
 Deno.test(

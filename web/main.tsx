@@ -23,12 +23,12 @@ function signIn(root: HTMLElement, notice?: string): void {
 
 async function begin(root: HTMLElement, client: ImClient, user: User): Promise<void> {
   let signedOut = false;
-  const signOut = () => {
+  const signOut = (notice = SIGNED_OUT) => {
     if (signedOut) return;
     signedOut = true;
     localStorage.removeItem(TOKEN_KEY);
     void session.close();
-    signIn(root, SIGNED_OUT);
+    signIn(root, notice);
   };
   const session = new Session(client, user, signOut);
   (globalThis as { im?: Session }).im = session;

@@ -70,7 +70,7 @@ export interface State {
 /** What can happen to the state. */
 export type Event =
   | { type: "message"; message: Message }
-  | { type: "presence"; userId: string; online: boolean; lastSeenAt?: number | null }
+  | { type: "presence"; userId: string; online: boolean; lastSeenAt?: number }
   | { type: "group_online"; groupId: string; count: number }
   | { type: "profile"; user: User }
   | { type: "connection"; state: "connecting" | "open" | "closed" }

@@ -30,6 +30,12 @@ const METHODS: Record<keyof LogicService, boolean> = {
   updateMe: true,
   searchUsers: true,
   user: true,
+  // Account settings: a repeat finds the password changed, the session ended or
+  // the account gone, and says so instead of doing it twice.
+  changePassword: false,
+  sessions: true,
+  endSession: false,
+  deleteAccount: false,
   requestFriend: false,
   friendRequests: true,
   acceptFriend: true,
