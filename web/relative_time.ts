@@ -32,8 +32,3 @@ export function relativeTime(ms: number, now: number = Date.now()): string {
 export function lastSeen(lastSeenAt: number | null | undefined, now: number = Date.now()): string {
   return typeof lastSeenAt === "number" ? `last seen ${relativeTime(lastSeenAt, now)}` : "";
 }
-
-/** The full local date and time, for a tooltip. */
-export function fullTime(ms: number): string {
-  return new Date(ms).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-}

@@ -5,7 +5,8 @@
 import { useState } from "preact/hooks";
 import type { FriendRequest } from "../shared/types.ts";
 import { Avatar, FieldError } from "./components.tsx";
-import { fullTime, relativeTime } from "./relative_time.ts";
+import { fullDateTime } from "./format.ts";
+import { relativeTime } from "./relative_time.ts";
 import { errorText, type Session } from "./session.ts";
 
 /** A request of the Friends tab, incoming or outgoing. */
@@ -39,7 +40,7 @@ export function RequestItem({ request: r, session }: { request: FriendRequest; s
         <time
           class="request-time"
           dateTime={new Date(r.createdAt).toISOString()}
-          title={fullTime(r.createdAt)}
+          title={fullDateTime(r.createdAt)}
         >
           {`${incoming ? "Received" : "Sent"} ${relativeTime(r.createdAt)}`}
         </time>
