@@ -25,8 +25,7 @@ export function ChatHeader({ state, conv, session }: {
     return (
       <header class="chat-header">
         {back}
-        <h2 class="chat-title">{title(state, conv)}</h2>
-        <PeerPresence state={state} conv={conv} session={session} />
+        <PeerHeading state={state} conv={conv} session={session} />
       </header>
     );
   }
@@ -72,34 +71,42 @@ export function ChatHeader({ state, conv, session }: {
   );
 }
 
-/** A friend's presence ("last seen …" when offline and the server says when), and Unfriend. */
-function PeerPresence({ state, conv, session }: {
+/** The name over the friend's presence ("last seen …" when the server says), then Unfriend. */
+function PeerHeading({ state, conv, session }: {
   state: State;
   conv: Conversation;
   session: Session;
 }) {
   const friend = conv.peer ? state.friends.get(conv.peer.id) : undefined;
-  if (!friend) return <span class="presence muted">Not a friend</span>;
-  const seen = friend.online ? "" : lastSeen(friend.user.lastSeenAt);
-  const { user } = friend;
+  const seen = friend && !friend.online ? lastSeen(friend.user.lastSeenAt) : "";
   return (
     <>
-      <span class="presence">
-        <Dot online={friend.online} />
-        <span class="presence-text">{friend.online ? "online" : seen || "offline"}</span>
-      </span>
-      <button
-        type="button"
-        class="ghost"
-        onClick={async () => {
-          if (!confirm(`Remove ${user.nickname} (@${user.username}) from your friends?`)) return;
-          // Already gone (removed from the other side) ends the same way: the list says.
-          await session.client.removeFriend(user.id).catch(() => {});
-          await session.loadFriends();
-        }}
-      >
-        Unfriend
-      </button>
+      <div class="chat-heading">
+        <h2 class="chat-title">{title(state, conv)}</h2>
+        {friend
+          ? (
+            <span class="presence">
+              <Dot online={friend.online} />
+              <span class="presence-text">{friend.online ? "online" : seen || "offline"}</span>
+            </span>
+          )
+          : <span class="presence muted">Not a friend</span>}
+      </div>
+      {friend && (
+        <button
+          type="button"
+          class="ghost"
+          onClick={async () => {
+            const { user } = friend;
+            if (!confirm(`Remove ${user.nickname} (@${user.username}) from your friends?`)) return;
+            // Already gone (removed from the other side) ends the same way: the list says.
+            await session.client.removeFriend(user.id).catch(() => {});
+            await session.loadFriends();
+          }}
+        >
+          Unfriend
+        </button>
+      )}
     </>
   );
 }
