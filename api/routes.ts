@@ -28,6 +28,7 @@ export interface Route {
 }
 
 const q = (ctx: RouteContext, name: string) => ctx.url.searchParams.get(name);
+const userAgent = (ctx: RouteContext) => ctx.request.headers.get("user-agent") ?? undefined;
 
 /** Every route. */
 export const ROUTES: readonly Route[] = [
@@ -35,13 +36,13 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/api/auth/register",
     auth: false,
-    handle: async (c) => json(await c.logic.register(await c.body(), c.address), 201),
+    handle: async (c) => json(await c.logic.register(await c.body(), c.address, userAgent(c)), 201),
   },
   {
     method: "POST",
     path: "/api/auth/login",
     auth: false,
-    handle: async (c) => json(await c.logic.login(await c.body(), c.address)),
+    handle: async (c) => json(await c.logic.login(await c.body(), c.address, userAgent(c))),
   },
   {
     method: "POST",
@@ -61,6 +62,34 @@ export const ROUTES: readonly Route[] = [
     auth: true,
     handle: async (c) => json({ user: await c.logic.updateMe(c.userId, await c.body()) }),
   },
+  // Account settings (PROTOCOL.md, Version 2, Accounts).
+  {
+    method: "POST",
+    path: "/api/me/password",
+    auth: true,
+    handle: async (c) => (
+      await c.logic.changePassword(c.userId, c.token, await c.body()), noContent()
+    ),
+  },
+  {
+    method: "GET",
+    path: "/api/me/sessions",
+    auth: true,
+    handle: async (c) => json({ sessions: await c.logic.sessions(c.userId, c.token) }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/me/sessions/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.endSession(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "DELETE",
+    path: "/api/me",
+    auth: true,
+    handle: async (c) => (await c.logic.deleteAccount(c.userId, await c.body()), noContent()),
+  },
+  // End of account settings.
   {
     method: "GET",
     path: "/api/users/search",
@@ -102,6 +131,12 @@ export const ROUTES: readonly Route[] = [
     path: "/api/friends/requests/:id/reject",
     auth: true,
     handle: async (c) => (await c.logic.rejectFriend(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "DELETE",
+    path: "/api/friends/requests/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.cancelFriendRequest(c.userId, c.params.id), noContent()),
   },
   {
     method: "GET",

@@ -29,7 +29,7 @@ export const WEB_CSP = [
 const ROOT = new URL("../web/", import.meta.url);
 
 /** The web client's style sheets (`web/styles/`), in the order they are joined. */
-const STYLES = ["base", "sign_in", "shell", "lists", "chat", "outbox", "nav"];
+const STYLES = ["base", "sign_in", "shell", "lists", "chat", "outbox", "account", "social", "nav"];
 
 /** Reads the web client's files; null when the bundle has not been built. */
 export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null> {

@@ -4,9 +4,12 @@ import type { Message, ServerFrame, User } from "../shared/types.ts";
 /** Events an ImClient emits. */
 export interface ClientEvents {
   message: Message;
-  presence: { userId: string; online: boolean };
+  /** `lastSeenAt`: when a friend who went offline was last connected. */
+  presence: { userId: string; online: boolean; lastSeenAt?: number };
   group_online: { groupId: string; count: number };
   friend_request: Extract<ServerFrame, { op: "friend_request" }>["request"];
+  /** A pending request to this user was withdrawn by its sender. */
+  friend_request_cancelled: { requestId: string };
   friend_added: User;
   profile: User;
   group_update: Extract<ServerFrame, { op: "group_update" }>["group"];

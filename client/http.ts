@@ -8,6 +8,7 @@ import type {
   MediaInfo,
   Message,
   SendResult,
+  Session,
   Target,
   User,
 } from "../shared/types.ts";
@@ -121,6 +122,28 @@ export class ImHttp {
     await this.request("POST", "/api/auth/logout");
   }
 
+  // Account settings.
+  /** Changes the password; every other session of the account is signed out. */
+  async changePassword(current: string, password: string): Promise<void> {
+    await this.request("POST", "/api/me/password", { current, password });
+  }
+
+  /** The account's signed-in sessions, this one marked `current`. */
+  async sessions(): Promise<Session[]> {
+    return (await this.request<{ sessions: Session[] }>("GET", "/api/me/sessions")).sessions;
+  }
+
+  /** Signs out one session of the account (its sockets close with 4401). */
+  async endSession(id: string): Promise<void> {
+    await this.request("DELETE", `/api/me/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Deletes the account for good; this client's token stops working. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.request("DELETE", "/api/me", { password });
+  }
+  // End of account settings.
+
   async me(): Promise<User> {
     return (await this.request<{ user: User }>("GET", "/api/me")).user;
   }
@@ -161,6 +184,11 @@ export class ImHttp {
 
   async rejectFriend(requestId: string): Promise<void> {
     await this.request("POST", `/api/friends/requests/${requestId}/reject`);
+  }
+
+  /** Withdraws a pending request this user sent. */
+  async cancelFriendRequest(requestId: string): Promise<void> {
+    await this.request("DELETE", `/api/friends/requests/${requestId}`);
   }
 
   async friends(): Promise<FriendOnline[]> {

@@ -137,11 +137,17 @@ export class ImClient extends ImHttp {
       case "pong":
         return;
       case "presence":
-        return this.#events.emit("presence", { userId: frame.userId, online: frame.online });
+        return this.#events.emit("presence", {
+          userId: frame.userId,
+          online: frame.online,
+          ...(frame.lastSeenAt === undefined ? {} : { lastSeenAt: frame.lastSeenAt }),
+        });
       case "group_online":
         return this.#events.emit("group_online", { groupId: frame.groupId, count: frame.count });
       case "friend_request":
         return this.#events.emit("friend_request", frame.request);
+      case "friend_request_cancelled":
+        return this.#events.emit("friend_request_cancelled", { requestId: frame.requestId });
       case "friend_added":
         return this.#events.emit("friend_added", frame.user);
       case "profile":

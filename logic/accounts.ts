@@ -5,7 +5,7 @@ import type { User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
 import { beginSignIn } from "./sign_in_limits.ts";
-import { userView } from "./views.ts";
+import { userView, withLastSeen } from "./views.ts";
 import {
   checkInt,
   checkMediaId,
@@ -18,19 +18,36 @@ import {
 } from "./validate.ts";
 
 const USERNAME = /^[A-Za-z0-9_.-]+$/;
+/** How long a deleted account's username stays taken. */
+export const USERNAME_HOLD_MS = 30 * 24 * 3600 * 1000;
+/** A session's last use is written at most this often. */
+export const SESSION_TOUCH_MS = 60_000;
+/** The longest user agent kept with a session. */
+const USER_AGENT_MAX = 200;
+
+/** A user agent as kept: printable characters only, at most 200 of them. */
+export function plainUserAgent(header: string | undefined): string {
+  // deno-lint-ignore no-control-regex
+  return [...(header ?? "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "")].slice(0, USER_AGENT_MAX)
+    .join("").trim();
+}
 
 /** Creates the account half of the logic service. */
 export function accounts(ctx: Context) {
   const { store, limits } = ctx;
   let dummyHash: Promise<string> | null = null;
 
-  async function issueToken(user: User) {
+  async function issueToken(user: User, userAgent: string | undefined) {
     const token = newToken();
-    await store.accounts.createSession(
-      await hashToken(token),
-      user.id,
-      ctx.now() + ctx.auth.tokenTtlMs,
-    );
+    const now = ctx.now();
+    await store.accounts.createSession({
+      id: ctx.ids.next(),
+      tokenHash: await hashToken(token),
+      userId: user.id,
+      createdAt: now,
+      expiresAt: now + ctx.auth.tokenTtlMs,
+      userAgent: plainUserAgent(userAgent),
+    });
     return { user, token };
   }
 
@@ -45,13 +62,18 @@ export function accounts(ctx: Context) {
 
   async function authenticate(token: string): Promise<User> {
     if (!isTokenShaped(token)) throw new AppError("unauthenticated", "Missing or malformed token");
-    const user = await store.accounts.sessionUser(await hashToken(token), ctx.now());
-    if (!user) throw new AppError("unauthenticated", "The token is invalid, expired or revoked");
-    return userView(user);
+    const now = ctx.now();
+    const session = await store.accounts.session(await hashToken(token), now);
+    if (!session) throw new AppError("unauthenticated", "The token is invalid, expired or revoked");
+    // A session's last use is written at most once a minute, not on every request.
+    if (now - session.lastSeenAt >= SESSION_TOUCH_MS) {
+      await store.accounts.touchSession(session.id, now, SESSION_TOUCH_MS);
+    }
+    return userView(session.user);
   }
 
   return {
-    async register(input: unknown, address?: string) {
+    async register(input: unknown, address?: string, userAgent?: string) {
       const body = object(input, ["username", "password", "nickname"]);
       const username = requiredString(body, "username", usernameRule());
       const password = requiredString(body, "password", {
@@ -67,17 +89,24 @@ export function accounts(ctx: Context) {
           "registrations from this address",
         );
       }
-      const user = await store.accounts.createUser({
+      const row = {
         id: ctx.ids.next(),
         username,
         passwordHash: await hashPassword(password, ctx.auth.scryptCost),
         nickname,
         createdAt: ctx.now(),
+      };
+      const user = await store.accounts.createUser(row).catch(async (error) => {
+        // A deleted account holds its username for a while, then gives it up to whoever asks.
+        const held = error instanceof AppError && error.code === "conflict" &&
+          await store.accounts.releaseUsername(username, row.createdAt - USERNAME_HOLD_MS);
+        if (!held) throw error;
+        return await store.accounts.createUser(row);
       });
-      return await issueToken(userView(user));
+      return await issueToken(userView(user), userAgent);
     },
 
-    async login(input: unknown, address?: string) {
+    async login(input: unknown, address?: string, userAgent?: string) {
       const body = object(input, ["username", "password"]);
       const username = requiredString(body, "username", { min: 1, max: 256 });
       const password = requiredString(body, "password", { min: 1, max: limits.passwordMax });
@@ -89,7 +118,7 @@ export function accounts(ctx: Context) {
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
       await attempt.succeeded();
-      return await issueToken(userView(found.user));
+      return await issueToken(userView(found.user), userAgent);
     },
 
     async logout(token: string) {
@@ -130,15 +159,15 @@ export function accounts(ctx: Context) {
       return (await store.accounts.search(q, max)).map(userView);
     },
 
-    /** A user; presence (`online`) only for the user themselves and their friends. */
+    /** A user; presence (`online`, `lastSeenAt`) only for the user themselves and their friends. */
     async user(userId: string, id: string): Promise<{ user: User; online?: boolean }> {
       const [user] = await store.accounts.users([pathId(id, "user")]);
       if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
       if (user.id !== userId && !await store.friends.areFriends(userId, user.id)) {
         return { user: userView(user) };
       }
-      const online = await ctx.presence.online([user.id]);
-      return { user: userView(user), online: online.has(user.id) };
+      const [withSeen] = await withLastSeen(ctx, [userView(user)]);
+      return { user: withSeen.user, online: withSeen.online };
     },
   };
 }

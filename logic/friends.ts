@@ -4,7 +4,7 @@ import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
-import { userView } from "./views.ts";
+import { isDeleted, userView, withLastSeen } from "./views.ts";
 
 /** Creates the friends part of the logic service. */
 export function friends(ctx: Context) {
@@ -45,7 +45,7 @@ export function friends(ctx: Context) {
         throw new AppError("invalid_argument", "Invalid userId: cannot befriend yourself");
       }
       const [to] = await store.accounts.users([toId]);
-      if (!to) {
+      if (!to || isDeleted(to)) {
         throw new AppError("not_found", `Cannot send a friend request to "${toId}": no such user`);
       }
       if (await store.friends.areFriends(userId, toId)) {
@@ -98,10 +98,27 @@ export function friends(ctx: Context) {
       await store.friends.deleteRequest(row.id);
     },
 
+    async cancelFriendRequest(userId: string, requestId: string) {
+      const id = pathId(requestId, "friend request");
+      const row = await store.friends.cancelRequest(id, userId);
+      if (!row) {
+        // The receiver knows the request exists (it is in their list): they are told why. Anyone
+        // else gets the answer of an unknown id, so a guessed id says nothing.
+        const other = await store.friends.request(id);
+        if (other?.toId === userId) {
+          throw new AppError(
+            "forbidden",
+            `Cannot cancel friend request "${requestId}": only its sender may; reject it instead`,
+          );
+        }
+        throw new AppError("not_found", `Cannot find friend request "${requestId}"`);
+      }
+      await ctx.emit([row.toId], { op: "friend_request_cancelled", requestId: row.id });
+    },
+
     async friends(userId: string) {
       const users = (await store.accounts.users(await store.friends.idsOf(userId))).map(userView);
-      const online = await ctx.presence.online(users.map((u) => u.id));
-      return users.map((user) => ({ user, online: online.has(user.id) }));
+      return await withLastSeen(ctx, users);
     },
 
     async removeFriend(userId: string, friendId: string) {

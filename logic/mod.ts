@@ -1,6 +1,7 @@
 /** The logic layer: every business rule, behind the LogicService interface. */
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { accounts } from "./accounts.ts";
+import { accountSettings } from "./account_settings.ts";
 import { createContext, type LogicOptions } from "./context.ts";
 import { friends } from "./friends.ts";
 import { groups } from "./groups.ts";
@@ -13,10 +14,12 @@ export type { LogicOptions } from "./context.ts";
 /** Creates the logic service over its ports. */
 export function createLogic(options: LogicOptions): LogicService {
   const ctx = createContext(options);
+  const groupRules = groups(ctx);
   return {
     ...accounts(ctx),
+    ...accountSettings(ctx, { leaveGroup: groupRules.leaveGroup }),
     ...friends(ctx),
-    ...groups(ctx),
+    ...groupRules,
     ...sending(ctx),
     ...conversations(ctx),
     ...media(ctx),

@@ -8,6 +8,7 @@ const SUITES = [
   "tests/e2e_messages_test.ts",
   "tests/e2e_bad_input_test.ts",
   "tests/e2e_authz_test.ts",
+  "tests/e2e_friends_test.ts",
 ];
 // Every browser suite runs against the cluster too.
 for (const entry of Deno.readDirSync("tests")) {

@@ -10,6 +10,19 @@ export interface User {
   lastSeenAt?: number | null;
 }
 
+/** A signed-in session of the caller's account (`GET /api/me/sessions`). */
+export interface Session {
+  /** The session's own id (never its token or a hash of it). */
+  id: string;
+  createdAt: number;
+  /** When the session was last used; updated at most once a minute. */
+  lastSeenAt: number;
+  /** The user agent that signed in, at most 200 characters; empty when none was sent. */
+  userAgent: string;
+  /** Whether this is the session of the token making the request. */
+  current: boolean;
+}
+
 /** A group as clients see it. */
 export interface Group {
   id: string;
@@ -107,9 +120,10 @@ export type ServerFrame =
   | { op: "ready"; user: User; serverId: string }
   | { op: "sent"; clientMsgId: string; id: string; conversationId: string }
   | { op: "message"; message: Message }
-  | { op: "presence"; userId: string; online: boolean }
+  | { op: "presence"; userId: string; online: boolean; lastSeenAt?: number }
   | { op: "group_online"; groupId: string; count: number }
   | { op: "friend_request"; request: FriendRequest }
+  | { op: "friend_request_cancelled"; requestId: string }
   | { op: "friend_added"; user: User }
   | { op: "profile"; user: User }
   | { op: "group_update"; group: Group }

@@ -7,7 +7,7 @@ import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
-import type { FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
+import type { AccountStore, FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 import { routeSweep } from "./sweep.ts";
@@ -16,8 +16,13 @@ import { routeSweep } from "./sweep.ts";
 export interface TaskOptions {
   log: MessageLog;
   statusQueue: StatusQueue;
-  /** Messages to save; friends and groups to tell of a user's status. */
-  store: { messages: MessageStore; friends: FriendStore; groups: GroupStore };
+  /** Messages to save; friends and groups to tell of a user's status; when each was last seen. */
+  store: {
+    messages: MessageStore;
+    friends: FriendStore;
+    groups: GroupStore;
+    accounts: Pick<AccountStore, "recordLastSeen">;
+  };
   presence: Presence;
   connects: ConnectDirectory;
   /**
@@ -79,13 +84,16 @@ export function createTask(
   }
 
   async function handleStatus(change: StatusChange): Promise<void> {
+    // When the last connection closed, even if another opened since (kept only if later).
+    if (!change.online) await store.accounts.recordLastSeen(change.userId, change.at);
     const online = (await presence.online([change.userId])).has(change.userId);
     if (online !== change.online) return; // Stale: a later change will tell the current state.
     const items: Outgoing[] = [];
     const friendIds = await store.friends.idsOf(change.userId);
+    const lastSeen = online ? {} : { lastSeenAt: change.at };
     items.push({
       userIds: friendIds,
-      frame: JSON.stringify({ op: "presence", userId: change.userId, online }),
+      frame: JSON.stringify({ op: "presence", userId: change.userId, online, ...lastSeen }),
     });
     for (const groupId of await store.groups.idsOf(change.userId)) {
       const onlineMembers = [...await presence.online(await store.groups.memberIds(groupId))];

@@ -127,6 +127,37 @@ Deno.test("task", async (t) => {
       assert.equal(JSON.parse(servers.s1.pushes.at(-1)![0].frame).message.id, late.id);
       assert.deepEqual(errors, ["push to s2"]);
     });
+
+    await t.step(
+      "a user going offline: lastSeenAt stored and in the friends' presence event",
+      async () => {
+        for (const id of ["11", "12"]) {
+          await store.accounts.createUser({
+            id,
+            username: `u${id}`,
+            passwordHash: "h",
+            nickname: id,
+            createdAt: 5,
+          });
+        }
+        await store.friends.add("11", "12", 6);
+        await presence.connect("12", "s1", "d");
+        await presence.connect("11", "s2", "e");
+        await presence.disconnect("11", "s2", "e");
+        await statusQueue.push({ userId: "11", online: false, at: 777 });
+        const frames = () => servers.s1.pushes.flat().map((i) => JSON.parse(i.frame));
+        for (let i = 0; i < 500 && !frames().some((f) => f.op === "presence"); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.deepEqual(frames().find((f) => f.op === "presence"), {
+          op: "presence",
+          userId: "11",
+          online: false,
+          lastSeenAt: 777,
+        });
+        assert.deepEqual(await store.accounts.lastSeen(["11"]), new Map([["11", 777]]));
+      },
+    );
   } finally {
     await task.close();
     await store.close();

@@ -1,7 +1,16 @@
 /** End-to-end: accounts, profiles, users, friends and presence, over real sockets. */
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { ImClient, ImError } from "../client/mod.ts";
-import { befriend, newUser, PNG_2x3, startServer, uniqueName, waitFor } from "./harness.ts";
+import {
+  befriend,
+  eventually,
+  newUser,
+  PASSWORD,
+  PNG_2x3,
+  startServer,
+  uniqueName,
+  waitFor,
+} from "./harness.ts";
 
 const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
@@ -207,6 +216,164 @@ Deno.test(
     await second.close();
     await b.close();
     assertEquals((await offline).online, false);
+    await a.close();
+  },
+);
+
+// Account settings (PROTOCOL.md, Version 2, Accounts).
+
+/** Another session of `client`'s account, signed in with `password` under `agent`, its socket open. */
+async function signedInAgain(client: ImClient, agent: string, password = PASSWORD) {
+  const other = new ImClient({
+    baseUrl: url,
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...init?.headers, "user-agent": agent } }),
+  });
+  await other.login((await client.me()).username, password);
+  await other.connect();
+  return other;
+}
+
+Deno.test(
+  "changing the password signs out every other session and keeps the caller's",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const other = await signedInAgain(a, "Other device");
+    assertEquals(
+      await code(a.changePassword("wrong password", "a brand new password")),
+      "invalid_credentials",
+    );
+    assertEquals(await code(a.changePassword(PASSWORD, "short")), "invalid_argument");
+    assert(other.connected, "a wrong current password changes nothing");
+    const closed = waitFor(other, "closed");
+    await a.changePassword(PASSWORD, "a brand new password");
+    assertEquals((await closed).code, 4401);
+    assertEquals(await code(other.me()), "unauthenticated");
+    assert(a.connected, "the caller's socket stays open");
+    await a.me();
+    const username = (await a.me()).username;
+    const fresh = new ImClient({ baseUrl: url });
+    assertEquals(await code(fresh.login(username, PASSWORD)), "invalid_credentials");
+    await fresh.login(username, "a brand new password");
+    await a.close();
+  },
+);
+
+Deno.test(
+  "sessions: listed with their own ids, and one signed out closes its sockets",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const phone = await signedInAgain(a, "Phone browser");
+    const stranger = await newUser(url, { connect: false });
+    const sessions = await a.sessions();
+    assertEquals(sessions.map((s) => s.current), [true, false]);
+    assertEquals(sessions[1].userAgent, "Phone browser");
+    for (const s of sessions) {
+      assert(/^\d+$/.test(s.id), "a session id is its own decimal id");
+      assert(s.createdAt > 0 && s.lastSeenAt >= s.createdAt, "created and last seen");
+    }
+    assert(
+      !JSON.stringify(sessions).includes(a.token!) &&
+        !JSON.stringify(sessions).includes(phone.token!),
+    );
+    const theirs = (await stranger.sessions())[0];
+    assertEquals(await code(a.endSession(theirs.id)), "not_found");
+    assertEquals(await code(stranger.endSession(sessions[1].id)), "not_found");
+    assertEquals(await code(a.endSession("no-such-session")), "not_found");
+    const closed = waitFor(phone, "closed");
+    await a.endSession(sessions[1].id);
+    assertEquals((await closed).code, 4401);
+    assertEquals(await code(phone.me()), "unauthenticated");
+    assertEquals((await a.sessions()).map((s) => s.id), [sessions[0].id]);
+    await stranger.me();
+    await a.close();
+  },
+);
+
+Deno.test(
+  "deleting the account: history keeps its messages under Deleted account",
+  opts,
+  async () => {
+    const gone = await newUser(url);
+    const friend = await newUser(url);
+    await befriend(gone, friend);
+    const group = await gone.createGroup(uniqueName("del"), [friend.self!.id]);
+    const sent = await gone.send({ type: "user", id: friend.self!.id }, {
+      type: "text",
+      text: "bye",
+    });
+    await eventually(async () => (await friend.history(sent.conversationId)).length === 1);
+    const username = (await gone.me()).username;
+    assertEquals(await code(gone.deleteAccount("wrong password")), "invalid_credentials");
+    await gone.me();
+
+    const renamed = waitFor(friend, "profile", (u) => u.id === gone.self!.id);
+    const closed = waitFor(gone, "closed");
+    await gone.deleteAccount(PASSWORD);
+    assertEquals((await closed).code, 4401);
+    const deleted = { id: gone.self!.id, username: "", nickname: "Deleted account", avatar: null };
+    assertEquals(await renamed, deleted);
+    assertEquals(await code(gone.me()), "unauthenticated");
+    assertEquals(
+      await code(new ImClient({ baseUrl: url }).login(username, PASSWORD)),
+      "invalid_credentials",
+    );
+    assertEquals(
+      await code(new ImClient({ baseUrl: url }).register(username, PASSWORD)),
+      "conflict",
+    );
+    // The message stays; its sender reads as a deleted account.
+    const history = await friend.history(sent.conversationId);
+    assertEquals(history.map((m) => [m.from, m.content]), [[gone.self!.id, {
+      type: "text",
+      text: "bye",
+    }]]);
+    assertEquals((await friend.user(gone.self!.id)).user, deleted);
+    const summary = (await friend.conversations()).find((c) => c.id === sent.conversationId);
+    assertEquals(summary?.peer, deleted);
+    assertEquals(await friend.friends(), []);
+    assertEquals(await friend.searchUsers(username), []);
+    const details = await friend.group(group.id);
+    assertEquals([details.group.ownerId, details.members.map((m) => m.user.id)], [friend.self!.id, [
+      friend.self!.id,
+    ]]);
+    await friend.close();
+  },
+);
+
+Deno.test(
+  "lastSeenAt: a friend's is null while online, then when the last connection closed",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const b = await newUser(url, { connect: false });
+    const stranger = await newUser(url, { connect: false });
+    await befriend(a, b);
+    const bId = (await b.me()).id;
+    const registered = (await a.user(bId)).user.lastSeenAt;
+    assert(
+      typeof registered === "number" && registered > 0,
+      "registration time before any connection",
+    );
+    assertEquals("lastSeenAt" in (await stranger.user(bId)).user, false);
+    await b.connect();
+    await eventually(async () => (await a.user(bId)).online === true);
+    assertEquals((await a.user(bId)).user.lastSeenAt, null);
+    const before = Date.now();
+    const offline = waitFor(a, "presence", (p) => p.userId === bId && !p.online);
+    await b.close();
+    const event = await offline;
+    assert(
+      event.lastSeenAt! >= before - 5000 && event.lastSeenAt! <= Date.now() + 5000,
+      "the close time",
+    );
+    await eventually(async () => (await a.user(bId)).user.lastSeenAt === event.lastSeenAt);
+    assertEquals(
+      (await a.friends()).find((f) => f.user.id === bId)?.user.lastSeenAt,
+      event.lastSeenAt,
+    );
     await a.close();
   },
 );

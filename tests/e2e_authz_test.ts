@@ -44,6 +44,8 @@ const revoked =
   (await new ImClient({ baseUrl: url }).login((await ann.me()).username, "correct horse battery"))
     .token;
 await new ImClient({ baseUrl: url, token: revoked }).logout();
+// One of Ann's sessions, which the stranger must not see or end.
+const annSession = (await ann.sessions())[0];
 
 /** What a route does when the stranger calls it. */
 interface Case {
@@ -73,6 +75,26 @@ const MATRIX: Record<string, () => Case> = {
   "POST /api/auth/logout": () => ({ path: "/api/auth/logout", status: 204 }),
   "GET /api/me": () => ({ path: "/api/me", status: 200 }),
   "PATCH /api/me": () => ({ path: "/api/me", body: { nickname: "Sam" }, status: 200 }),
+  // Account settings: the caller's own account only; another's session does not exist for them.
+  "POST /api/me/password": () => ({
+    path: "/api/me/password",
+    body: { current: "not sam's password", password: "another password" },
+    status: 401,
+    code: "invalid_credentials",
+  }),
+  "GET /api/me/sessions": () => ({ path: "/api/me/sessions", status: 200 }),
+  "DELETE /api/me/sessions/:id": () => ({
+    path: `/api/me/sessions/${annSession.id}`,
+    status: 404,
+    code: "not_found",
+  }),
+  "DELETE /api/me": () => ({
+    path: "/api/me",
+    body: { password: "not sam's password" },
+    status: 401,
+    code: "invalid_credentials",
+  }),
+  // End of account settings.
   "GET /api/users/search": () => ({ path: "/api/users/search?q=ab", status: 200 }),
   // Profiles are public to signed-in users: the stranger sees Ann's name, nothing else.
   "GET /api/users/:id": () => ({ path: `/api/users/${ids.ann}`, status: 200 }),
@@ -90,6 +112,12 @@ const MATRIX: Record<string, () => Case> = {
   }),
   "POST /api/friends/requests/:id/reject": () => ({
     path: `/api/friends/requests/${pending.id}/reject`,
+    status: 404,
+    code: "not_found",
+  }),
+  // Not the sender: a stranger cannot tell a pending request from an unknown id.
+  "DELETE /api/friends/requests/:id": () => ({
+    path: `/api/friends/requests/${pending.id}`,
     status: 404,
     code: "not_found",
   }),
@@ -323,6 +351,35 @@ Deno.test("authz: presence and a group's past are not the stranger's", opts, asy
   const summary = (await joiner.conversations()).find((c) => c.id === early.conversationId);
   assertEquals(summary?.lastMessage ?? null, null);
   assertEquals(summary?.unread ?? 0, 0);
+});
+
+Deno.test("authz: only the sender cancels a friend request", opts, async () => {
+  const path = `${url}/api/friends/requests/${pending.id}`;
+  const by = async (token: string) => {
+    const answer = await fetch(path, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return [answer.status, (await answer.json()).error.code];
+  };
+  // The receiver sees the request in their list: told why, and the request stays.
+  assertEquals(await by(ann.token!), [403, "forbidden"], "the receiver");
+  assertEquals(await by(sam.token!), [404, "not_found"], "a stranger");
+  assertEquals((await ann.friendRequests()).incoming.map((r) => r.id), [pending.id]);
+  const sender = await fetch(path, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${dan.token}` },
+  });
+  await sender.body?.cancel();
+  assertEquals(sender.status, 204, "the sender");
+  assertEquals((await ann.friendRequests()).incoming, []);
+});
+
+Deno.test("authz: account settings touch the caller's own account only", opts, async () => {
+  const listed = await sam.request<{ sessions: { id: string }[] }>("GET", "/api/me/sessions");
+  assert(listed.sessions.every((s) => s.id !== annSession.id), "the stranger sees only their own");
+  assertEquals((await ann.sessions()).map((s) => s.id).includes(annSession.id), true);
+  await ann.me();
 });
 
 Deno.test(

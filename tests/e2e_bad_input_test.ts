@@ -75,7 +75,10 @@ Deno.test(
         "invalid_argument",
       ],
       ["GET", "/api/nope", undefined, 404, "not_found"],
-      ["DELETE", "/api/me", undefined, 404, "not_found"],
+      ["DELETE", "/api/conversations", undefined, 404, "not_found"],
+      // Deleting the account needs the password.
+      ["DELETE", "/api/me", undefined, 400, "invalid_argument"],
+      ["POST", "/api/me/password", '{"current":"x"}', 400, "invalid_argument"],
       ["GET", "/api/users/abc", undefined, 404, "not_found"],
       ["GET", "/api/users/99999999999999999999999", undefined, 404, "not_found"],
       ["GET", "/api/groups/123", undefined, 404, "not_found"],

@@ -156,6 +156,10 @@ export async function fuzz(
     await befriend(f1, f2);
     const group = await f1.createGroup(uniqueName("fz"), [f2.self!.id]);
     const media = await f1.uploadMedia(PNG_2x3, "image/png");
+    // Pending requests each way, so accept, reject and cancel reach a real request as either side.
+    const f3 = await newUser(server.url, { connect: false });
+    const sent = (await f1.requestFriend((await f3.me()).id, "fuzz")).request!;
+    const received = (await f3.requestFriend(f2.self!.id, "fuzz")).request!;
     const ctx: FuzzIds = {
       tokens: [f1.token!, f2.token!],
       ids: [
@@ -164,6 +168,8 @@ export async function fuzz(
         group.id,
         media.id,
         privateConversationId(f1.self!.id, f2.self!.id),
+        sent.id,
+        received.id,
       ],
     };
     // ... a normal pair it never touches, who must keep chatting throughout ...

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { ROUTES } from "../api/routes.ts";
-import { PNG_2x3 } from "./harness.ts";
+import { PASSWORD, PNG_2x3 } from "./harness.ts";
 
 /** The ids the fuzzer's cases refer to: its users, their group, media and conversation. */
 export interface FuzzIds {
@@ -94,6 +94,7 @@ export function percentEncode(s: string): string {
 const FIELDS = [
   "username",
   "password",
+  "current",
   "nickname",
   "avatar",
   "userId",
@@ -166,6 +167,12 @@ function shapedBody(route: string, ids: string[]): fc.Arbitrary<unknown> | null 
       return fc.record({ username: t, password: fc.oneof(t, fc.constant("correct horse")) });
     case "PATCH /api/me":
       return fc.record({ nickname: t, avatar: fc.oneof(id, t) }, partial);
+    // Account settings: the fuzzer's own password may be changed (its token stays valid), but
+    // the account is never deleted with it (every later case would only meet 401).
+    case "POST /api/me/password":
+      return fc.record({ current: fc.oneof(t, fc.constant(PASSWORD)), password: t });
+    case "DELETE /api/me":
+      return fc.record({ password: fc.oneof(t, fc.constant("correct horse")) });
     case "POST /api/friends/requests":
       return fc.record({ userId: id, note: t }, { requiredKeys: ["userId"] });
     case "POST /api/groups":

@@ -334,8 +334,8 @@ Deno.test({
       })
         .waitFor();
       await page.locator('.conversation[data-conversation^="u:"]').click();
-      // The last message: the desktop round finds the phone round's message above it.
-      const anchors = page.locator(".message .text").last().locator("a");
+      // The newest of Ann's messages: the second width's run finds the first run's too.
+      const anchors = page.locator(".message.theirs").last().locator(".text a");
       await anchors.first().waitFor();
       assertEquals(
         await anchors.evaluateAll((list) =>

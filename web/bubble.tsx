@@ -7,6 +7,7 @@ import { useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
 import { fullDateTime, timeOfDay } from "./format.ts";
 import { Linkified } from "./linkify.tsx";
+import { openImage } from "./image_viewer.tsx";
 import type { Pending } from "./state.ts";
 import { PendingActions, pendingNote } from "./pending_actions.tsx";
 
@@ -64,7 +65,18 @@ export function Bubble({ message, pending, mine, sender }: {
           </p>
         )
         : (
-          <a href={content.url} target="_blank" rel="noopener noreferrer" class="image-link">
+          <a
+            href={content.url}
+            target="_blank"
+            rel="noopener noreferrer"
+            class="image-link"
+            onClick={(e) => {
+              // A plain click opens the viewer; a middle or modified click still opens a tab.
+              if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+              e.preventDefault();
+              openImage(content.url, "Image", e.currentTarget);
+            }}
+          >
             <img src={content.url} alt="Image" loading="lazy" {...size} />
           </a>
         )}

@@ -1,10 +1,9 @@
-/** The open chat's header: the way back, the name, presence, and for a group its members. */
+/** The open chat's header: the way back, the name, presence, and for a group its details. */
 import { Dot } from "./components.tsx";
+import { GroupDetails } from "./group_settings.tsx";
+import { lastSeen } from "./relative_time.ts";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
-
-/** After an owner's name, with the space JSX would trim. */
-const OWNER = " (owner)";
 
 /** The header of a conversation. */
 export function ChatHeader({ state, conv, session }: {
@@ -23,17 +22,10 @@ export function ChatHeader({ state, conv, session }: {
     </button>
   );
   if (conv.type === "user") {
-    const friend = conv.peer ? state.friends.get(conv.peer.id) : undefined;
     return (
       <header class="chat-header">
         {back}
-        <h2 class="chat-title">{title(state, conv)}</h2>
-        {friend && (
-          <span class="presence">
-            <Dot online={friend.online} />
-            {friend.online ? "online" : "offline"}
-          </span>
-        )}
+        <PeerHeading state={state} conv={conv} session={session} />
       </header>
     );
   }
@@ -51,8 +43,12 @@ export function ChatHeader({ state, conv, session }: {
         type="button"
         class="ghost"
         aria-expanded={state.showMembers}
-        aria-controls="members"
-        onClick={() => session.dispatch({ type: "toggle_members" })}
+        aria-controls="group-details"
+        onClick={() => {
+          session.dispatch({ type: "toggle_members" });
+          // Nicknames of members who are not friends change without an event: read them again.
+          if (session.state.showMembers) void session.loadMembers();
+        }}
       >
         Members
       </button>
@@ -68,15 +64,49 @@ export function ChatHeader({ state, conv, session }: {
           Leave
         </button>
       )}
-      <ul class="members" id="members" hidden={!state.showMembers}>
-        {state.members.map((m) => (
-          <li key={m.user.id}>
-            {m.online !== undefined && <Dot online={m.online} />}
-            {m.user.nickname} <span class="handle">{`@${m.user.username}`}</span>
-            {m.role === "owner" && <span class="muted">{OWNER}</span>}
-          </li>
-        ))}
-      </ul>
+      {state.showMembers && entry && (
+        <GroupDetails state={state} group={entry.group} session={session} />
+      )}
     </header>
+  );
+}
+
+/** The name over the friend's presence ("last seen …" when the server says), then Unfriend. */
+function PeerHeading({ state, conv, session }: {
+  state: State;
+  conv: Conversation;
+  session: Session;
+}) {
+  const friend = conv.peer ? state.friends.get(conv.peer.id) : undefined;
+  const seen = friend && !friend.online ? lastSeen(friend.user.lastSeenAt) : "";
+  return (
+    <>
+      <div class="chat-heading">
+        <h2 class="chat-title">{title(state, conv)}</h2>
+        {friend
+          ? (
+            <span class="presence">
+              <Dot online={friend.online} />
+              <span class="presence-text">{friend.online ? "online" : seen || "offline"}</span>
+            </span>
+          )
+          : <span class="presence muted">Not a friend</span>}
+      </div>
+      {friend && (
+        <button
+          type="button"
+          class="ghost"
+          onClick={async () => {
+            const { user } = friend;
+            if (!confirm(`Remove ${user.nickname} (@${user.username}) from your friends?`)) return;
+            // Already gone (removed from the other side) ends the same way: the list says.
+            await session.client.removeFriend(user.id).catch(() => {});
+            await session.loadFriends();
+          }}
+        >
+          Unfriend
+        </button>
+      )}
+    </>
   );
 }

@@ -41,7 +41,8 @@ function useAuthors(state: State, session: Session, list: Conversation[]): void 
 /** The list of conversations. */
 export function ChatsPanel({ state, session }: { state: State; session: Session }) {
   const list = [...state.conversations.values()]
-    .filter((c) => c.lastMessage || c.id === state.active)
+    // A group shows from the moment one is in it, before anyone writes.
+    .filter((c) => c.lastMessage || c.id === state.active || c.type === "group")
     .sort((a, b) => (b.lastMessage?.sentAt ?? Infinity) - (a.lastMessage?.sentAt ?? Infinity));
   useAuthors(state, session, list);
   if (list.length === 0) {

@@ -1,10 +1,15 @@
 /** The Friends tab: finding people, friend requests both ways, and the friends with their presence. */
 import { useState } from "preact/hooks";
 import type { FriendRequest, User } from "../shared/types.ts";
-import { Avatar, Dot, Names, Person } from "./components.tsx";
+import { Avatar, Dot, Person } from "./components.tsx";
+import { lastSeen } from "./relative_time.ts";
+import { RequestItem } from "./request_item.tsx";
 import { SearchForm } from "./search_form.tsx";
 import { errorText, type Session } from "./session.ts";
 import type { State } from "./state.ts";
+
+/** The longest note the server takes with a friend request. */
+export const NOTE_MAX = 256;
 
 /** Search, requests and friends. */
 export function FriendsPanel({ state, session }: { state: State; session: Session }) {
@@ -31,28 +36,8 @@ export function FriendsPanel({ state, session }: { state: State; session: Sessio
         {found?.length === 0 && <li class="empty">Nobody found.</li>}
         {found?.map((u) => <UserResult key={u.id} user={u} state={state} session={session} />)}
       </ul>
-      {incoming.length > 0 && (
-        <>
-          <h2>Friend requests</h2>
-          <ul class="requests">
-            {incoming.map((r) => <Incoming key={r.id} request={r} session={session} />)}
-          </ul>
-        </>
-      )}
-      {outgoing.length > 0 && (
-        <>
-          <h2>Sent requests</h2>
-          <ul class="requests">
-            {outgoing.map((r) => (
-              <li key={r.id} class="person" data-outgoing={r.id}>
-                <Avatar who={r.to} />
-                <Person user={r.to} />
-                <span class="muted">Pending</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Requests title="Friend requests" list={incoming} session={session} />
+      <Requests title="Sent requests" list={outgoing} session={session} />
       <h2>{`Friends (${friends.length})`}</h2>
       {friends.length === 0
         ? <p class="empty">No friends yet. Search for people above.</p>
@@ -70,7 +55,13 @@ export function FriendsPanel({ state, session }: { state: State; session: Sessio
                     <Avatar who={user} />
                     <Dot online={online} />
                   </span>
-                  <Names name={user.nickname} line={`@${user.username}`} />
+                  <span class="conv-text">
+                    <span class="conv-name">{user.nickname}</span>
+                    <span class="conv-last">{`@${user.username}`}</span>
+                    {!online && lastSeen(user.lastSeenAt) && (
+                      <span class="last-seen">{lastSeen(user.lastSeenAt)}</span>
+                    )}
+                  </span>
                 </button>
               </li>
             ))}
@@ -80,53 +71,47 @@ export function FriendsPanel({ state, session }: { state: State; session: Sessio
   );
 }
 
-function Incoming({ request: r, session }: { request: FriendRequest; session: Session }) {
+function Requests({ title, list, session }: {
+  title: string;
+  list: FriendRequest[];
+  session: Session;
+}) {
+  if (list.length === 0) return null;
   return (
-    <li class="person" data-request={r.id}>
-      <Avatar who={r.from} />
-      {/* The note is the requester's own words: shown as a quote, never where the username belongs. */}
-      <Person user={r.from} line={r.note ? `“${r.note}”` : ""} />
-      <button
-        type="button"
-        onClick={async () => {
-          await session.client.acceptFriend(r.id);
-          await Promise.all([session.loadRequests(), session.loadFriends()]);
-        }}
-      >
-        Accept
-      </button>
-      <button
-        type="button"
-        class="ghost"
-        onClick={async () => {
-          await session.client.rejectFriend(r.id);
-          await session.loadRequests();
-        }}
-      >
-        Reject
-      </button>
-    </li>
+    <>
+      <h2>{title}</h2>
+      <ul class="requests">
+        {list.map((r) => <RequestItem key={r.id} request={r} session={session} />)}
+      </ul>
+    </>
   );
 }
 
 function UserResult({ user, state, session }: { user: User; state: State; session: Session }) {
   const [status, setStatus] = useState("");
   const [busy, setBusy] = useState(false);
-  const [asked, setAsked] = useState(false);
+  const [noting, setNoting] = useState(false);
+  const [note, setNote] = useState("");
   const isFriend = state.friends.has(user.id);
   const sent = state.requests.outgoing.some((r) => r.to.id === user.id);
   const add = async () => {
     setBusy(true);
+    setStatus("");
     try {
-      const answer = await session.client.requestFriend(user.id);
-      setStatus(answer.friend ? "Now friends" : "Request sent");
-      setAsked(true);
+      const text = noting ? note.trim() : "";
+      await session.client.requestFriend(user.id, text || undefined);
+      // The lists now say it (Request sent, or a friend); a cancelled request brings the button back.
       await Promise.all([session.loadRequests(), session.loadFriends()]);
+      setNoting(false);
+      setNote("");
     } catch (error) {
       setStatus(errorText(error));
+    } finally {
       setBusy(false);
     }
   };
+  const canAsk = !isFriend && !sent;
+  const noteId = `note-${user.id}`;
   return (
     <li class="person">
       <Avatar who={user} />
@@ -135,11 +120,36 @@ function UserResult({ user, state, session }: { user: User; state: State; sessio
         ? <button type="button" onClick={() => session.openWithUser(user)}>Message</button>
         : sent
         ? <span class="muted">Request sent</span>
-        : !asked && (
-          <button type="button" data-add={user.username} disabled={busy} onClick={add}>
-            Add friend
-          </button>
+        : canAsk && (
+          <span class="row">
+            <button type="button" data-add={user.username} disabled={busy} onClick={add}>
+              Add friend
+            </button>
+            <button
+              type="button"
+              class="ghost"
+              aria-expanded={noting}
+              aria-controls={noteId}
+              onClick={() => setNoting(!noting)}
+            >
+              {noting ? "Remove the note" : "Add a note"}
+            </button>
+          </span>
         )}
+      {canAsk && noting && (
+        <span class="note-field" id={noteId}>
+          <label for={`${noteId}-text`}>{`Note to ${user.nickname} (optional)`}</label>
+          <textarea
+            id={`${noteId}-text`}
+            rows={3}
+            maxlength={NOTE_MAX}
+            value={note}
+            placeholder="Say who you are"
+            onInput={(e) => setNote(e.currentTarget.value)}
+          />
+          <span class="muted">{`${[...note].length} / ${NOTE_MAX}`}</span>
+        </span>
+      )}
       {/* Once the lists show the request or the friendship, they say it instead. */}
       <span class="muted" role="status">{isFriend || sent ? "" : status}</span>
     </li>

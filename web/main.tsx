@@ -32,14 +32,14 @@ function signIn(root: HTMLElement, wanted: Route, notice?: string): void {
 
 async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Route) {
   let signedOut = false;
-  const signOut = () => {
+  const signOut = (notice = SIGNED_OUT) => {
     if (signedOut) return;
     signedOut = true;
     localStorage.removeItem(TOKEN_KEY);
     navigation.close();
     notifier.close();
     void session.close();
-    signIn(root, HOME, SIGNED_OUT);
+    signIn(root, HOME, notice);
   };
   const session = new Session(client, user, signOut);
   const navigation = new Navigation(session, wanted);

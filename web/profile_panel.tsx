@@ -1,12 +1,23 @@
 /** The Profile tab: nickname and avatar, with the image type checked before upload. */
 import { useEffect, useState } from "preact/hooks";
+import { AccountSettings } from "./account_settings.tsx";
 import { Avatar, FieldError } from "./components.tsx";
 import { imageProblem } from "./errors.ts";
 import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
 import type { State } from "./state.ts";
 
-/** The profile form. */
+/** The profile form, and the Account section it leads to. */
 export function ProfilePanel({ state, session }: { state: State; session: Session }) {
+  const [account, setAccount] = useState(false);
+  if (account) return <AccountSettings session={session} onBack={() => setAccount(false)} />;
+  return <ProfileForm state={state} session={session} onAccount={() => setAccount(true)} />;
+}
+
+function ProfileForm({ state, session, onAccount }: {
+  state: State;
+  session: Session;
+  onAccount: () => void;
+}) {
   const me = state.me;
   const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
   const [errors, setErrors] = useState({ nickname: "", avatar: "" });
@@ -88,6 +99,10 @@ export function ProfilePanel({ state, session }: { state: State; session: Sessio
       <FieldError id="profile-nickname-error">{errors.nickname}</FieldError>
       <button type="submit">Save</button>
       <p class="muted" role="status">{saved}</p>
+      <h2>Account</h2>
+      <button type="button" class="secondary" onClick={onAccount}>
+        Password, devices and account…
+      </button>
     </form>
   );
 }

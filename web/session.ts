@@ -18,6 +18,9 @@ export const PAGE = 30;
 /** The image types the server takes. */
 export { IMAGE_TYPES } from "./errors.ts";
 
+/** What the sign-in screen says after the account was deleted. */
+export const ACCOUNT_DELETED = "Your account was deleted.";
+
 /** The plain advice for an error a person met (web/errors.ts). */
 export function errorText(error: unknown): string {
   return plainError(error);
@@ -34,8 +37,12 @@ export class Session {
   readonly #off: (() => void)[] = [];
   #loadingOlder = false;
   #closed = false;
+  /** Why the session is ending, when this page asked for it (the sign-in screen says so). */
+  #ending: string | undefined;
+  readonly #onSignedOut: (notice?: string) => void;
 
-  constructor(client: ImClient, me: User, onSignedOut: () => void) {
+  constructor(client: ImClient, me: User, onSignedOut: (notice?: string) => void) {
+    this.#onSignedOut = onSignedOut;
     this.client = client;
     this.#state = initialState(me, document.visibilityState === "visible");
     const c = client;
@@ -44,12 +51,20 @@ export class Session {
       c.on("presence", (e) => this.dispatch({ type: "presence", ...e })),
       c.on("group_online", (e) => this.dispatch({ type: "group_online", ...e })),
       c.on("friend_request", () => void this.loadRequests()),
+      c.on(
+        "friend_request_cancelled",
+        ({ requestId }) => this.dispatch({ type: "request_cancelled", requestId }),
+      ),
       c.on("friend_added", (user) => {
         this.dispatch({ type: "profile", user });
         void Promise.all([this.loadFriends(), this.loadRequests()]);
       }),
-      c.on("profile", (user) => this.dispatch({ type: "profile", user })),
-      c.on("group_update", () => void this.loadGroups()),
+      c.on("profile", (user) => {
+        this.dispatch({ type: "profile", user });
+        // A friend who deleted their account is no longer a friend.
+        if (user.username === "" && this.#state.friends.has(user.id)) void this.loadFriends();
+      }),
+      c.on("group_update", (group) => void this.#onGroupUpdate(group)),
       c.on("state", (state) => {
         const wasOpen = this.#state.everOpen;
         this.dispatch({ type: "connection", state });
@@ -57,7 +72,7 @@ export class Session {
       }),
       // The SDK's one final close: the token was revoked or expired (4401).
       c.on("signed_out", () => {
-        if (!this.#closed) onSignedOut();
+        if (!this.#closed) onSignedOut(this.#ending);
       }),
       c.on("error", (e) => {
         if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: errorText(e) });
@@ -149,9 +164,25 @@ export class Session {
     }
   }
 
+  /** A known group changes at once; a group the user was just added to appears once confirmed. */
+  async #onGroupUpdate(group: Group): Promise<void> {
+    const known = this.#state.groups.has(group.id);
+    this.dispatch({ type: "group_update", group });
+    // Those who left get the update too: only the server's list says whether the user is in.
+    await this.loadGroups();
+    const joined = this.#state.groups.get(group.id)?.group;
+    if (!known && joined) this.dispatch({ type: "group_joined", group: joined });
+  }
+
   /** After a reconnect: the server's counts are the truth; fetch what the open chat missed. */
   async #caughtUp(): Promise<void> {
-    await Promise.all([this.loadConversations(), this.loadFriends(), this.loadGroups()]);
+    // Requests too: one sent or cancelled while away has no event to replay.
+    await Promise.all([
+      this.loadConversations(),
+      this.loadFriends(),
+      this.loadGroups(),
+      this.loadRequests(),
+    ]);
     const active = this.#state.active;
     if (active) await this.loadNewer(active);
   }
@@ -313,6 +344,21 @@ export class Session {
     await this.close();
     localStorage.removeItem(TOKEN_KEY);
     this.outbox.store.clear();
+  }
+
+  /** Deletes the account (a wrong password throws); then the sign-in screen says it was deleted. */
+  async deleteAccount(password: string): Promise<void> {
+    // The server may close the socket (4401) before it answers: that close ends the session too.
+    this.#ending = ACCOUNT_DELETED;
+    try {
+      await this.client.deleteAccount(password);
+    } catch (error) {
+      this.#ending = undefined;
+      throw error;
+    }
+    // Nothing of a deleted account stays in this browser.
+    this.outbox.store.clear();
+    if (!this.#closed) this.#onSignedOut(ACCOUNT_DELETED);
   }
 
   /** Stops listening and closes the socket; the state no longer changes. */

@@ -11,6 +11,13 @@ import type {
   Message,
   User,
 } from "../shared/types.ts";
+import {
+  membersWithProfile,
+  onGroupJoined,
+  onGroupUpdate,
+  onPresence,
+  withoutRequest,
+} from "./social_state.ts";
 import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
 
 /** A tab of the side panel. */
@@ -67,7 +74,7 @@ export interface State {
 /** What can happen to the state. */
 export type Event =
   | { type: "message"; message: Message }
-  | { type: "presence"; userId: string; online: boolean }
+  | { type: "presence"; userId: string; online: boolean; lastSeenAt?: number }
   | { type: "group_online"; groupId: string; count: number }
   | { type: "profile"; user: User }
   | { type: "connection"; state: "connecting" | "open" | "closed" }
@@ -91,6 +98,9 @@ export type Event =
   | { type: "found_users"; query: string; users: User[] }
   | { type: "found_groups"; query: string; groups: Group[] }
   | { type: "toggle_members" }
+  | { type: "request_cancelled"; requestId: string }
+  | { type: "group_update"; group: Group }
+  | { type: "group_joined"; group: Group }
   | OutboxEvent;
 
 /** The state right after signing in. */
@@ -221,8 +231,17 @@ function onProfile(state: State, user: User): State {
     ...state,
     me: user.id === state.me.id ? user : state.me,
     users: put(state.users, user.id, user),
-    friends: friend ? put(state.friends, user.id, { ...friend, user }) : state.friends,
+    // A profile without lastSeenAt keeps the one presence gave.
+    friends: friend
+      ? put(state.friends, user.id, {
+        ...friend,
+        user: user.lastSeenAt === undefined && friend.user.lastSeenAt !== undefined
+          ? { ...user, lastSeenAt: friend.user.lastSeenAt }
+          : user,
+      })
+      : state.friends,
     conversations,
+    members: membersWithProfile(state, user),
   };
 }
 
@@ -267,14 +286,8 @@ export function reduce(state: State, event: Event): State {
   switch (event.type) {
     case "message":
       return onMessage(state, event.message);
-    case "presence": {
-      const { userId, online } = event;
-      return {
-        ...state,
-        friends: updated(state.friends, userId, (f) => ({ ...f, online })),
-        members: state.members.map((m) => m.user.id === userId ? { ...m, online } : m),
-      };
-    }
+    case "presence":
+      return onPresence(state, event);
     case "group_online":
       return {
         ...state,
@@ -359,6 +372,12 @@ export function reduce(state: State, event: Event): State {
       };
     case "toggle_members":
       return { ...state, showMembers: !state.showMembers };
+    case "request_cancelled":
+      return withoutRequest(state, event.requestId);
+    case "group_update":
+      return onGroupUpdate(state, event.group);
+    case "group_joined":
+      return onGroupJoined(state, event.group);
     case "outbox_link":
     case "sent":
     case "discard":

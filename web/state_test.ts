@@ -150,6 +150,15 @@ Deno.test("reduce() presence and group counts change only their entries", () => 
   assert(state.conversations === conversations, "the conversations are untouched");
 });
 
+Deno.test("reduce() presence keeps a friend's lastSeenAt: null while online, the event's after", () => {
+  let state = run(withBob(), { type: "presence", userId: bob.id, online: true });
+  assertEquals(state.friends.get(bob.id)?.user.lastSeenAt, null);
+  state = run(state, { type: "presence", userId: bob.id, online: false, lastSeenAt: 1234 });
+  assertEquals(state.friends.get(bob.id)?.user.lastSeenAt, 1234);
+  state = run(state, { type: "presence", userId: bob.id, online: true });
+  assertEquals(state.friends.get(bob.id)?.user.lastSeenAt, null);
+});
+
 Deno.test("reduce() shows the reconnect banner only after the first open", () => {
   let state = run(initialState(me), { type: "connection", state: "connecting" });
   assertEquals(state.reconnecting, false);

@@ -15,6 +15,7 @@ import type {
   MediaInfo,
   Message,
   SendResult,
+  Session,
   User,
 } from "../types.ts";
 
@@ -31,9 +32,20 @@ export type SendOutcome =
 
 /** The logic service. */
 export interface LogicService {
-  /** `address`: the client's network address, for the per-address limits. */
-  register(input: unknown, address?: string): Promise<{ user: User; token: string }>;
-  login(input: unknown, address?: string): Promise<{ user: User; token: string }>;
+  /**
+   * `address`: the client's network address, for the per-address limits;
+   * `userAgent`: the User-Agent of the request, kept with the new session.
+   */
+  register(
+    input: unknown,
+    address?: string,
+    userAgent?: string,
+  ): Promise<{ user: User; token: string }>;
+  login(
+    input: unknown,
+    address?: string,
+    userAgent?: string,
+  ): Promise<{ user: User; token: string }>;
   logout(token: string): Promise<void>;
   /** The user of a live token; `unauthenticated` otherwise. */
   authenticate(token: string): Promise<User>;
@@ -41,6 +53,16 @@ export interface LogicService {
   updateMe(userId: string, input: unknown): Promise<User>;
   searchUsers(userId: string, query: string | null, limit: string | null): Promise<User[]>;
   user(userId: string, id: string): Promise<UserPresence>;
+
+  // Account settings. `token` is the caller's own, which stays valid.
+  /** Checks `current`, sets `password`, and signs out every other session of the account. */
+  changePassword(userId: string, token: string, input: unknown): Promise<void>;
+  /** The account's live sessions, the caller's marked `current`. */
+  sessions(userId: string, token: string): Promise<Session[]>;
+  /** Signs out one session of the caller's account; another account's is `not_found`. */
+  endSession(userId: string, sessionId: string): Promise<void>;
+  /** Checks the password and deletes the account (PROTOCOL.md, Accounts). */
+  deleteAccount(userId: string, input: unknown): Promise<void>;
 
   requestFriend(
     userId: string,
@@ -51,6 +73,8 @@ export interface LogicService {
   friendRequests(userId: string): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>;
   acceptFriend(userId: string, requestId: string): Promise<User>;
   rejectFriend(userId: string, requestId: string): Promise<void>;
+  /** The sender withdraws a pending request; the receiver is told (`friend_request_cancelled`). */
+  cancelFriendRequest(userId: string, requestId: string): Promise<void>;
   friends(userId: string): Promise<{ user: User; online: boolean }[]>;
   removeFriend(userId: string, friendId: string): Promise<void>;
 

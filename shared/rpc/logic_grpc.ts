@@ -30,10 +30,18 @@ const METHODS: Record<keyof LogicService, boolean> = {
   updateMe: true,
   searchUsers: true,
   user: true,
+  // Account settings: a repeat finds the password changed, the session ended or
+  // the account gone, and says so instead of doing it twice.
+  changePassword: false,
+  sessions: true,
+  endSession: false,
+  deleteAccount: false,
   requestFriend: false,
   friendRequests: true,
   acceptFriend: true,
   rejectFriend: true,
+  // Repeated after it ran, it answers not_found: the request is gone either way.
+  cancelFriendRequest: true,
   friends: true,
   removeFriend: true,
   createGroup: false,

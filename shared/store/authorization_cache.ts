@@ -108,6 +108,10 @@ export class CachedFriendStore implements FriendStore {
     return this.#inner.deleteRequest(id);
   }
 
+  cancelRequest(id: string, fromId: string): Promise<FriendRequestRow | null> {
+    return this.#inner.cancelRequest(id, fromId);
+  }
+
   add(a: string, b: string, createdAt: number): Promise<boolean> {
     return this.#inner.add(a, b, createdAt);
   }

@@ -21,7 +21,14 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
         createdAt: 1,
       });
     }
-    await old.accounts.createSession("token-hash", A, 9_000_000_000_000);
+    await old.accounts.createSession({
+      id: "77",
+      tokenHash: "token-hash",
+      userId: A,
+      createdAt: 1,
+      expiresAt: 9_000_000_000_000,
+      userAgent: "Old browser",
+    });
     await old.friends.add(A, B, 2);
     await old.groups.create(
       { id: G, name: "Team", avatarMediaId: null, ownerId: A, createdAt: 3 },
@@ -65,7 +72,8 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       assertEquals(summary?.rows.users, 2);
       assertEquals((await Deno.stat(`${dataDir}/${SQLITE_FILE}`)).isFile, true);
       assertEquals((await store.accounts.credentials("ann"))?.passwordHash, "h-ann");
-      assertEquals((await store.accounts.sessionUser("token-hash", 1))?.id, A);
+      const session = await store.accounts.session("token-hash", 1);
+      assertEquals([session?.user.id, session?.id], [A, "77"]);
       assertEquals(await store.friends.areFriends(B, A), true);
       assertEquals((await store.groups.members(G)).map((m) => [m.userId, m.role]), [[A, "owner"], [
         B,

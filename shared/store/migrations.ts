@@ -273,4 +273,42 @@ ALTER TABLE groups ADD COLUMN history text NOT NULL DEFAULT 'since_join'
 ALTER TABLE group_members ADD COLUMN join_seq integer NOT NULL DEFAULT 0;
 `,
     },
+    {
+      version: 4,
+      name: "account settings and last seen",
+      // A session gets an id of its own (clients list and end sessions by it; the
+      // token hash never leaves the server), when it began, when it was last used
+      // and the user agent that signed in. Sessions from before this version are
+      // numbered 1, 2, 3… (new ones get snowflakes, far above) and dated now. A
+      // user gets when their last connection closed (null: never) and when the
+      // account was deleted (null: it was not).
+      sql: `
+ALTER TABLE users ADD COLUMN last_seen_at bigint;
+ALTER TABLE users ADD COLUMN deleted_at bigint;
+ALTER TABLE sessions ADD COLUMN id bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN created_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seen_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN user_agent text NOT NULL DEFAULT '';
+UPDATE sessions s SET id = n.rn,
+    created_at = (extract(epoch FROM now()) * 1000)::bigint,
+    last_seen_at = (extract(epoch FROM now()) * 1000)::bigint
+  FROM (SELECT token_hash, row_number() OVER (ORDER BY user_id, expires_at, token_hash) AS rn
+        FROM sessions) n
+  WHERE n.token_hash = s.token_hash;
+ALTER TABLE sessions ALTER COLUMN id DROP DEFAULT;
+CREATE UNIQUE INDEX sessions_id ON sessions (id);
+`,
+      sqlite: `
+ALTER TABLE users ADD COLUMN last_seen_at bigint;
+ALTER TABLE users ADD COLUMN deleted_at bigint;
+ALTER TABLE sessions ADD COLUMN id bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN created_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seen_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN user_agent text NOT NULL DEFAULT '';
+UPDATE sessions SET id = rowid,
+  created_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000,
+  last_seen_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+CREATE UNIQUE INDEX sessions_id ON sessions (id);
+`,
+    },
   ];

@@ -57,10 +57,61 @@ export interface AccountStore {
   /** Users whose username or nickname contains `query`: the exact username first, then prefixes. */
   search(query: string, limit: number): Promise<UserRow[]>;
 
-  createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
-  /** The user of a session that is neither revoked nor expired at `now`. */
-  sessionUser(tokenHash: string, now: number): Promise<UserRow | null>;
+  createSession(row: NewSession): Promise<void>;
+  /** The session of a token hash that is neither revoked nor expired at `now`, with its user. */
+  session(tokenHash: string, now: number): Promise<LiveSession | null>;
+  /** Sets a session's `lastSeenAt` to `at`, unless it is already within `minGapMs` of it. */
+  touchSession(id: string, at: number, minGapMs: number): Promise<void>;
+  /** A user's sessions that are neither revoked nor expired at `now`, oldest first. */
+  sessions(userId: string, now: number): Promise<SessionRow[]>;
   revokeSession(tokenHash: string): Promise<void>;
+  /** Revokes a live session of this user; its token hash, or null when the user has no such session. */
+  endSession(userId: string, sessionId: string, now: number): Promise<string | null>;
+  /** The password hash of an account; null for an unknown or deleted one. */
+  passwordHash(userId: string): Promise<string | null>;
+  /** Replaces the password and revokes every other session; returns their token hashes. */
+  setPassword(userId: string, passwordHash: string, keepTokenHash: string): Promise<string[]>;
+  /**
+   * Deletes an account at `at`: its sessions, friend requests and read marks go;
+   * the row stays (its messages name it) as `{"username": "", "nickname":
+   * "Deleted account"}` with no avatar or password, and it no longer signs in
+   * nor is found. Its username stays taken until `releaseUsername()`. Returns
+   * the token hashes of the sessions that were not revoked. (Friendships,
+   * memberships and media have their own ports.)
+   */
+  deleteUser(userId: string, at: number): Promise<string[]>;
+  /** Frees a username (and its look-alikes) held by accounts deleted at or before `deletedBefore`; whether any was. */
+  releaseUsername(username: string, deletedBefore: number): Promise<boolean>;
+  /** Records that a user's last connection closed at `at`; an earlier time than the recorded one changes nothing. */
+  recordLastSeen(userId: string, at: number): Promise<void>;
+  /** When each user's last connection closed (their registration when never); deleted and unknown users are absent. */
+  lastSeen(ids: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** A new session: `id` is its own, for clients to name it by; the token hash never leaves the server. */
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  userAgent: string;
+}
+
+/** A live session as the authentication of a request finds it. */
+export interface LiveSession {
+  id: string;
+  lastSeenAt: number;
+  user: UserRow;
+}
+
+/** A live session of a user, as listed. */
+export interface SessionRow {
+  id: string;
+  tokenHash: string;
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string;
 }
 
 /** A stored friend request with ids only. */
@@ -80,6 +131,8 @@ export interface FriendStore {
   /** A user's requests, newest first. */
   requests(userId: string): Promise<{ incoming: FriendRequestRow[]; outgoing: FriendRequestRow[] }>;
   deleteRequest(id: string): Promise<void>;
+  /** Deletes the pending request `id` if `fromId` sent it, in one step; the deleted row, or null. */
+  cancelRequest(id: string, fromId: string): Promise<FriendRequestRow | null>;
   /** Makes two users friends and deletes pending requests between them; false if they already were. */
   add(a: string, b: string, createdAt: number): Promise<boolean>;
   /** Ends a friendship; false if there was none. */
@@ -167,6 +220,11 @@ export interface MediaStore {
   put(row: MediaRow, bytes: Uint8Array): Promise<void>;
   info(id: string): Promise<MediaRow | null>;
   withBytes(id: string): Promise<{ info: MediaRow; bytes: Uint8Array } | null>;
+  /**
+   * Deletes every media of an owner, and the bytes no other media shares;
+   * avatars of users and groups that were one of them are cleared. Returns how many.
+   */
+  removeOwnedBy(ownerId: string): Promise<number>;
 }
 
 /** A stored conversation from one user's point of view. */

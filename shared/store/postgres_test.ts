@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { clusterTestsEnabled, freshDatabase } from "../../tests/infra.ts";
 import { testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
+import { assertOldSessionsKept, sessionsAtVersion3 } from "./_contract/old_sessions.ts";
 import { openPostgresStore } from "./postgres.ts";
 
 testStore(
@@ -29,6 +30,27 @@ Deno.test({
     const store = await openPostgresStore({ url, poolSize: 1 });
     try {
       await assertLookAlikesKept(store);
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "migration 4 gives existing sessions ids of their own",
+  ignore: !clusterTestsEnabled(),
+  async fn() {
+    const url = await freshDatabase();
+    const db = postgres(url, { onnotice: () => {} });
+    try {
+      for (const statement of sessionsAtVersion3("sql")) await db.unsafe(statement);
+    } finally {
+      await db.end();
+    }
+    const before = Date.now();
+    const store = await openPostgresStore({ url, poolSize: 1 });
+    try {
+      await assertOldSessionsKept(store, before);
     } finally {
       await store.close();
     }

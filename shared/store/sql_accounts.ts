@@ -1,7 +1,17 @@
 /** The account port on SQL: users, credentials, sessions and user search. */
 import { AppError } from "../errors.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { AccountStore, NewUser, UserCredentials, UserRow } from "./mod.ts";
+import type {
+  AccountStore,
+  LiveSession,
+  NewSession,
+  NewUser,
+  SessionRow,
+  UserCredentials,
+  UserRow,
+} from "./mod.ts";
+import * as sessions from "./sql_sessions.ts";
+import { deleteAccount } from "./sql_sessions.ts";
 import { likeEscape, toUser, USER_COLUMNS, type UserDbRow } from "./sql_rows.ts";
 
 /** Users and sessions over an SQL driver whose failures are already AppErrors. */
@@ -40,7 +50,8 @@ export class SqlAccountStore implements AccountStore {
 
   async credentials(username: string): Promise<UserCredentials | null> {
     const rows = await this.#db.query<UserDbRow & { password_hash: string }>(
-      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_lower = $1`,
+      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u
+       WHERE u.username_lower = $1 AND u.deleted_at IS NULL`,
       [username.toLowerCase()],
     );
     return rows[0] ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash } : null;
@@ -74,7 +85,8 @@ export class SqlAccountStore implements AccountStore {
     const q = query.toLowerCase();
     const rows = await this.#db.query<UserDbRow>(
       `SELECT ${USER_COLUMNS} FROM users u
-       WHERE u.username_lower LIKE $2 ESCAPE '\\' OR lower(u.nickname) LIKE $2 ESCAPE '\\'
+       WHERE (u.username_lower LIKE $2 ESCAPE '\\' OR lower(u.nickname) LIKE $2 ESCAPE '\\')
+         AND u.deleted_at IS NULL
        ORDER BY (u.username_lower = $1) DESC, (u.username_lower LIKE $3 ESCAPE '\\') DESC, u.username_lower
        LIMIT $4`,
       [q, `%${likeEscape(q)}%`, `${likeEscape(q)}%`, limit],
@@ -82,23 +94,80 @@ export class SqlAccountStore implements AccountStore {
     return rows.map(toUser);
   }
 
-  async createSession(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
-    await this.#db.query(
-      "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-      [tokenHash, userId, expiresAt],
-    );
+  createSession(row: NewSession): Promise<void> {
+    return sessions.create(this.#db, row);
   }
 
-  async sessionUser(tokenHash: string, now: number): Promise<UserRow | null> {
-    const rows = await this.#db.query<UserDbRow>(
-      `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND NOT s.revoked AND s.expires_at > $2`,
-      [tokenHash, now],
-    );
-    return rows[0] ? toUser(rows[0]) : null;
+  session(tokenHash: string, now: number): Promise<LiveSession | null> {
+    return sessions.live(this.#db, tokenHash, now);
+  }
+
+  touchSession(id: string, at: number, minGapMs: number): Promise<void> {
+    return sessions.touch(this.#db, id, at, minGapMs);
+  }
+
+  sessions(userId: string, now: number): Promise<SessionRow[]> {
+    return sessions.of(this.#db, userId, now);
   }
 
   async revokeSession(tokenHash: string): Promise<void> {
     await this.#db.query("UPDATE sessions SET revoked = true WHERE token_hash = $1", [tokenHash]);
+  }
+
+  endSession(userId: string, sessionId: string, now: number): Promise<string | null> {
+    return sessions.end(this.#db, userId, sessionId, now);
+  }
+
+  async passwordHash(userId: string): Promise<string | null> {
+    const rows = await this.#db.query<{ password_hash: string }>(
+      "SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL",
+      [userId],
+    );
+    return rows[0]?.password_hash ?? null;
+  }
+
+  setPassword(userId: string, passwordHash: string, keepTokenHash: string): Promise<string[]> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query("UPDATE users SET password_hash = $2 WHERE id = $1", [userId, passwordHash]);
+      const rows = await tx.query<{ token_hash: string }>(
+        `UPDATE sessions SET revoked = true
+         WHERE user_id = $1 AND token_hash <> $2 AND NOT revoked RETURNING token_hash`,
+        [userId, keepTokenHash],
+      );
+      return rows.map((r) => r.token_hash);
+    });
+  }
+
+  deleteUser(userId: string, at: number): Promise<string[]> {
+    return deleteAccount(this.#db, userId, at);
+  }
+
+  async releaseUsername(username: string, deletedBefore: number): Promise<boolean> {
+    const rows = await this.#db.query<{ id: string }>(
+      `UPDATE users SET username_lower = '#' || CAST(id AS text), skeleton = NULL
+       WHERE deleted_at IS NOT NULL AND deleted_at <= $3
+         AND (username_lower = $1 OR skeleton = username_skeleton($2))
+       RETURNING id`,
+      [username.toLowerCase(), username, deletedBefore],
+    );
+    return rows.length > 0;
+  }
+
+  async recordLastSeen(userId: string, at: number): Promise<void> {
+    await this.#db.query(
+      `UPDATE users SET last_seen_at = $2
+       WHERE id = $1 AND (last_seen_at IS NULL OR last_seen_at < $2)`,
+      [userId, at],
+    );
+  }
+
+  async lastSeen(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#db.query<{ id: string; at: string }>(
+      `SELECT id, COALESCE(last_seen_at, created_at) AS at FROM users
+       WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [String(r.id), Number(r.at)]));
   }
 }

@@ -68,6 +68,14 @@ export class SqlFriendStore implements FriendStore {
     await this.#db.query("DELETE FROM friend_requests WHERE id = $1", [id]);
   }
 
+  async cancelRequest(id: string, fromId: string): Promise<FriendRequestRow | null> {
+    const rows = await this.#db.query<RequestDbRow>(
+      "DELETE FROM friend_requests WHERE id = $1 AND from_id = $2 RETURNING *",
+      [id, fromId],
+    );
+    return rows[0] ? toRequest(rows[0]) : null;
+  }
+
   add(a: string, b: string, createdAt: number): Promise<boolean> {
     return this.#db.transaction(async (tx) => {
       await tx.query(

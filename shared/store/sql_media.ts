@@ -69,4 +69,27 @@ export class SqlMediaStore implements MediaStore {
     );
     return rows[0] ? { info: toMedia(rows[0]), bytes: new Uint8Array(rows[0].bytes) } : null;
   }
+
+  removeOwnedBy(ownerId: string): Promise<number> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string; sha256: string }>(
+        "DELETE FROM media WHERE owner_id = $1 RETURNING id, sha256",
+        [ownerId],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((r) => r.id);
+      await tx.query(
+        `DELETE FROM media_blobs WHERE sha256 = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM media m WHERE m.sha256 = media_blobs.sha256)`,
+        [[...new Set(rows.map((r) => r.sha256))]],
+      );
+      for (const table of ["users", "groups"]) {
+        await tx.query(
+          `UPDATE ${table} SET avatar_media_id = NULL WHERE avatar_media_id = ANY($1::text[])`,
+          [ids],
+        );
+      }
+      return rows.length;
+    });
+  }
 }

@@ -1,11 +1,13 @@
 /** The contract suite of AccountStore, run once per implementation. */
 import { assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { AppError } from "../../errors.ts";
-import { type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
+import { type OpenStore, session, suite, type SuiteOptions, user } from "./fixtures.ts";
+import { testAccountSettings } from "./account_settings.ts";
 
 /** Runs the AccountStore contract against `store.accounts` of stores made by `open`. */
 export function testAccountStore(name: string, open: OpenStore, options: SuiteOptions = {}): void {
   const test = suite(name, open, options);
+  testAccountSettings(test);
 
   test("createUser() refuses a taken username, ignoring case", async (store) => {
     await user(store, "Alice");
@@ -53,12 +55,12 @@ export function testAccountStore(name: string, open: OpenStore, options: SuiteOp
 
   test("sessions expire and can be revoked", async (store) => {
     const a = await user(store);
-    await store.accounts.createSession("h1", a.id, 1000);
-    assertEquals((await store.accounts.sessionUser("h1", 999))?.id, a.id);
-    assertEquals(await store.accounts.sessionUser("h1", 1000), null);
-    await store.accounts.createSession("h2", a.id, 5000);
+    await store.accounts.createSession(session("h1", a.id, 1000));
+    assertEquals((await store.accounts.session("h1", 999))?.user.id, a.id);
+    assertEquals(await store.accounts.session("h1", 1000), null);
+    await store.accounts.createSession(session("h2", a.id, 5000));
     await store.accounts.revokeSession("h2");
-    assertEquals(await store.accounts.sessionUser("h2", 1), null);
+    assertEquals(await store.accounts.session("h2", 1), null);
   });
 
   test("search() puts the exact username first and treats LIKE wildcards literally", async (store) => {

@@ -1,5 +1,5 @@
 /** What the store's contract suites share: opening a store per test, ids, a clock and users. */
-import type { Store, UserRow } from "../mod.ts";
+import type { NewSession, Store, UserRow } from "../mod.ts";
 
 /**
  * Opens a fresh, empty store. The port under test is the matching field, which
@@ -78,4 +78,14 @@ export async function user(store: Store, name = `user${nextId + 1}`): Promise<Us
 /** The values of a set or list in sorted order, for answers whose order is not part of the contract. */
 export async function sorted(values: Promise<Iterable<string>>): Promise<string[]> {
   return [...await values].sort();
+}
+
+/** A new session of `userId` under `tokenHash`, with a fresh id, made at 1. */
+export function session(
+  tokenHash: string,
+  userId: string,
+  expiresAt: number,
+  userAgent = "",
+): NewSession {
+  return { id: id(), tokenHash, userId, createdAt: 1, expiresAt, userAgent };
 }

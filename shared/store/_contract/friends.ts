@@ -68,4 +68,18 @@ export function testFriendStore(name: string, open: OpenStore, options: SuiteOpt
     await store.friends.deleteRequest(older.id);
     assertEquals(await store.friends.request(older.id), null);
   });
+
+  test("cancelRequest() deletes a pending request of its sender only, once", async (store) => {
+    const [a, b, c] = [await user(store), await user(store), await user(store)];
+    const row = { id: id(), fromId: a.id, toId: b.id, note: "a long note", createdAt: 5 };
+    await store.friends.createRequest(row);
+    assertEquals(await store.friends.cancelRequest(row.id, b.id), null, "the receiver");
+    assertEquals(await store.friends.cancelRequest(row.id, c.id), null, "a stranger");
+    assertEquals(await store.friends.request(row.id), row, "still pending");
+    assertEquals(await store.friends.cancelRequest(row.id, a.id), row, "the sender");
+    assertEquals(await store.friends.request(row.id), null);
+    assertEquals(await store.friends.requests(b.id), { incoming: [], outgoing: [] });
+    assertEquals(await store.friends.cancelRequest(row.id, a.id), null, "gone already");
+    assertEquals(await store.friends.cancelRequest(id(), a.id), null, "never was");
+  });
 }

@@ -28,4 +28,28 @@ export function testMediaStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.media.info("x".repeat(24)), null);
     assertEquals(await store.media.withBytes("x".repeat(24)), null);
   });
+
+  test("removeOwnedBy() deletes an owner's media, bytes no one else shares, and avatars they were", async (store) => {
+    const [a, b] = [await user(store), await user(store)];
+    const row = (id: string, ownerId: string, sha256: string) => ({
+      id,
+      sha256,
+      contentType: "image/png",
+      size: 3,
+      width: 1,
+      height: 1,
+      ownerId,
+      createdAt: 1,
+    });
+    const [mine, shared, theirs] = ["o".repeat(24), "p".repeat(24), "q".repeat(24)];
+    await store.media.put(row(mine, a.id, "only-a"), new Uint8Array([1]));
+    await store.media.put(row(shared, a.id, "both"), new Uint8Array([2]));
+    await store.media.put(row(theirs, b.id, "both"), new Uint8Array([2]));
+    await store.accounts.updateUser(b.id, { avatarMediaId: mine });
+    assertEquals(await store.media.removeOwnedBy(a.id), 2);
+    assertEquals([await store.media.info(mine), await store.media.info(shared)], [null, null]);
+    assertEquals((await store.media.withBytes(theirs))?.bytes, new Uint8Array([2]));
+    assertEquals((await store.accounts.users([b.id]))[0].avatarMediaId, null);
+    assertEquals(await store.media.removeOwnedBy(a.id), 0);
+  });
 }
