@@ -205,8 +205,8 @@ for (const [width, size] of Object.entries(WIDTHS)) {
         await fay.locator(".chat-title", { hasText: "Deleted account" }).waitFor();
         assert((await texts(fay)).includes("See you around"), "the message stays");
         await shot(fay, `${width}-account-deleted-friend`);
-        await fay.reload();
-        await openChat(fay, "Deleted account");
+        await fay.reload(); // Reopens the chat it shows (its URL), once the lists are in.
+        await fay.locator(".chat-title", { hasText: "Deleted account" }).waitFor();
         await fay.locator(".message.theirs .text", { hasText: "See you around" }).waitFor();
 
         await trySignIn(gus, goneName, PASSWORD);
