@@ -47,6 +47,9 @@ async function begin(root: HTMLElement, client: ImClient, user: User, wanted: Ro
   (globalThis as { im?: Session }).im = session;
   const logout = async () => {
     if (!session.outbox.mayLogOut()) return;
+    // The page loads again at `/`: the socket closed by the server meanwhile (4401) draws no
+    // sign-in screen before that, which a quick next step would see and the reload would undo.
+    signedOut = true;
     navigation.close();
     notifier.close();
     await session.logout();
