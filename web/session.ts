@@ -66,9 +66,9 @@ export class Session {
       }),
       c.on("group_update", (group) => void this.#onGroupUpdate(group)),
       c.on("state", (state) => {
-        const wasOpen = this.#state.everOpen;
         this.dispatch({ type: "connection", state });
-        if (state === "open" && wasOpen) void this.#caughtUp();
+        // The first open too: what came between loading the lists and the socket has no push.
+        if (state === "open") void this.#caughtUp();
       }),
       // The SDK's one final close: the token was revoked or expired (4401).
       c.on("signed_out", () => {
@@ -174,7 +174,7 @@ export class Session {
     if (!known && joined) this.dispatch({ type: "group_joined", group: joined });
   }
 
-  /** After a reconnect: the server's counts are the truth; fetch what the open chat missed. */
+  /** After each open: the server's counts are the truth; fetch what the open chat missed. */
   async #caughtUp(): Promise<void> {
     // Requests too: one sent or cancelled while away has no event to replay.
     await Promise.all([
