@@ -75,12 +75,13 @@ export function accountSettings(ctx: Context, { leaveGroup }: AccountSettingsDep
     async deleteAccount(userId: string, input: unknown): Promise<void> {
       const body = object(input, ["password"]);
       await checkPassword(userId, passwordOf(body, "password"));
-      // Each step can be repeated: a deletion cut short is finished by asking again.
+      // The account goes first (sessions revoked, requests deleted, sign-in refused), so nothing
+      // can make it a new friend or member while its friendships and memberships are removed.
+      await kick(await store.accounts.deleteUser(userId, ctx.now()));
       const friendIds = await store.friends.idsOf(userId);
       for (const friendId of friendIds) await store.friends.remove(userId, friendId);
       for (const groupId of await store.groups.idsOf(userId)) await leaveGroup(userId, groupId);
       await store.media.removeOwnedBy(userId);
-      await kick(await store.accounts.deleteUser(userId, ctx.now()));
       // Former friends' screens show the new name at once.
       await ctx.emit(friendIds, { op: "profile", user: deletedUser(userId) });
     },

@@ -133,6 +133,31 @@ test("deleteAccount() checks the password, removes friends and groups, and holds
   assert((await logic.register(again)).user.id !== id, "a new account takes the name");
 });
 
+test("deleteAccount() ends the account first: a request accepted while it runs is not_found", async (store) => {
+  let paused!: () => void;
+  const reached = new Promise<void>((resolve) => paused = resolve);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const media = store.media;
+  const removeOwnedBy = async (id: string) => {
+    paused();
+    await gate;
+    return await media.removeOwnedBy(id);
+  };
+  // The deletion waits in its last step while the friend accepts the account's old request.
+  const slow = { ...store, media: Object.assign(Object.create(media), { removeOwnedBy }) };
+  const { logic, register } = setUp(slow as Store);
+  const [gone, friend] = [await register(), await register()];
+  const { request } = await logic.requestFriend(gone.user.id, { userId: friend.user.id });
+  const deleting = logic.deleteAccount(gone.user.id, { password: PASSWORD });
+  await reached;
+  assertEquals(await code(logic.acceptFriend(friend.user.id, request!.id)), "not_found");
+  release();
+  await deleting;
+  assertEquals(await logic.friends(friend.user.id), []);
+  assert(!await store.friends.areFriends(gone.user.id, friend.user.id), "no friendship left");
+});
+
 test("user() and friends() show a friend's lastSeenAt: registration, then the last close; null while online", async (store) => {
   const { logic, register, presence, clock } = setUp(store);
   const a = await register();
