@@ -35,7 +35,7 @@ export function ChatHeader({ state, conv, session }: {
   return (
     <header class="chat-header">
       {back}
-      <h2 class="chat-title">{title(state, conv)}</h2>
+      <h2 class="chat-title" title={title(state, conv)}>{title(state, conv)}</h2>
       <span class="presence" data-online-count={String(online)}>
         {`${entry?.group.memberCount ?? state.members.length} members, ${online} online`}
       </span>
@@ -82,7 +82,7 @@ function PeerHeading({ state, conv, session }: {
   return (
     <>
       <div class="chat-heading">
-        <h2 class="chat-title">{title(state, conv)}</h2>
+        <h2 class="chat-title" title={title(state, conv)}>{title(state, conv)}</h2>
         {friend
           ? (
             <span class="presence">

@@ -91,6 +91,9 @@ export class Notifier {
   readonly #session: Session;
   readonly #off: (() => void)[] = [];
   #audio: AudioContext | null = null;
+  /** Notifications on screen: closed with the session, so no preview outlives a sign-out. */
+  readonly #shown = new Set<Notification>();
+  #closed = false;
 
   constructor(session: Session) {
     this.#session = session;
@@ -118,8 +121,11 @@ export class Notifier {
     // A group member this page has not met yet: asked for by id.
     const sender = state.users.get(message.from) ??
       (await this.#session.client.user(message.from).catch(() => null))?.user ?? null;
+    if (this.#closed) return; // Signed out while the sender was looked up.
     const text = notificationText(message, this.#session.state, sender);
     const shown = new Notification(text.title, { body: text.body, tag: message.conversationId });
+    this.#shown.add(shown);
+    shown.onclose = () => this.#shown.delete(shown);
     shown.onclick = () => {
       focus();
       this.#session.openById(message.conversationId);
@@ -152,9 +158,12 @@ export class Notifier {
     tone.stop(start + 0.26);
   }
 
-  /** Stops alerting and lets the audio go. */
+  /** Stops alerting, closes the notifications still shown and lets the audio go. */
   close(): void {
+    this.#closed = true;
     for (const off of this.#off.splice(0)) off();
+    for (const shown of this.#shown) shown.close();
+    this.#shown.clear();
     void this.#audio?.close().catch(() => {});
     this.#audio = null;
   }

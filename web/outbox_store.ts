@@ -18,6 +18,8 @@ export interface StoredSend {
   to: Target;
   content: Message["content"];
   failed?: string;
+  /** When it was first handed to the server (ms); a retry starts afresh. */
+  queuedAt?: number;
 }
 
 /** The key of an account's outbox. */
@@ -124,5 +126,6 @@ function isStoredSend(value: unknown): value is StoredSend {
   return typeof s === "object" && s !== null && typeof s.clientMsgId === "string" &&
     typeof s.conversationId === "string" && typeof s.to?.id === "string" &&
     (s.to.type === "user" || s.to.type === "group") && typeof s.content === "object" &&
-    s.content !== null && (s.failed === undefined || typeof s.failed === "string");
+    s.content !== null && (s.failed === undefined || typeof s.failed === "string") &&
+    (s.queuedAt === undefined || typeof s.queuedAt === "number");
 }

@@ -9,6 +9,7 @@ import type { Group, Message, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import { imageProblem, plainError } from "./errors.ts";
 import { type Event, initialState, reduce, type State, unreadUpTo } from "./state.ts";
+import { prefsKey } from "./notify.ts";
 import { SessionOutbox } from "./session_outbox.ts";
 
 /** Where the token of the signed-in user is kept between visits. */
@@ -358,6 +359,7 @@ export class Session {
     }
     // Nothing of a deleted account stays in this browser.
     this.outbox.store.clear();
+    localStorage.removeItem(prefsKey(this.#state.me.id));
     if (!this.#closed) this.#onSignedOut(ACCOUNT_DELETED);
   }
 

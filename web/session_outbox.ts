@@ -21,15 +21,31 @@ export interface OutboxHost {
   closed(): boolean;
 }
 
+/**
+ * How long a kept message is sent again by itself. The server drops a repeated clientMsgId only
+ * within 24 h, so an older one that may have arrived (its answer lost) waits for the user.
+ */
+export const RESEND_WINDOW_MS = 23 * 3600_000;
+/** Why a message kept past the resend window was not sent again by itself. */
+export const TOO_OLD =
+  "Not sent for over a day. It may have reached the chat already: check, then retry or discard it.";
+
 /** The outbox and drafts of one signed-in session. */
 export class SessionOutbox {
   /** This account's unsent messages and drafts in the browser's storage. */
   readonly store: OutboxStore;
   readonly #host: OutboxHost;
+  readonly #now: () => number;
 
-  constructor(host: OutboxHost, userId: string, storage: StorageLike = localStorage) {
+  constructor(
+    host: OutboxHost,
+    userId: string,
+    storage: StorageLike = localStorage,
+    now: () => number = Date.now,
+  ) {
     this.#host = host;
     this.store = new OutboxStore(storage, userId);
+    this.#now = now;
   }
 
   /**
@@ -62,7 +78,10 @@ export class SessionOutbox {
 
   /** Shows what the last visit left unsent, and sends again, in order, what was not refused. */
   restore(): void {
-    for (const send of this.store.sends()) {
+    for (const kept of this.store.sends()) {
+      const old = kept.queuedAt !== undefined && this.#now() - kept.queuedAt > RESEND_WINDOW_MS;
+      const send = old && kept.failed === undefined ? { ...kept, failed: TOO_OLD } : kept;
+      if (send !== kept) this.store.put(send);
       const { clientMsgId, conversationId, content, failed } = send;
       if (failed === undefined) void this.#transmit(send);
       else {
@@ -133,7 +152,7 @@ export class SessionOutbox {
     const { client } = this.#host;
     const dispatch = (event: Event) => this.#host.dispatch(event);
     const { clientMsgId, conversationId, to, content } = send;
-    this.store.put(send);
+    this.store.put({ ...send, queuedAt: send.queuedAt ?? this.#now() });
     const waiting = !client.connected;
     dispatch({ type: "sending", pending: { clientMsgId, conversationId, content, waiting } });
     const input = content.type === "text"

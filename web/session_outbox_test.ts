@@ -3,7 +3,7 @@ import { assertEquals } from "../tests/assert.ts";
 import { ImError } from "../client/http.ts";
 import type { ContentInput, SendResult, Target, User } from "../shared/types.ts";
 import { OutboxStore, type StorageLike, type StoredSend } from "./outbox_store.ts";
-import { type OutboxHost, SessionOutbox } from "./session_outbox.ts";
+import { type OutboxHost, RESEND_WINDOW_MS, SessionOutbox, TOO_OLD } from "./session_outbox.ts";
 import { type Event, initialState, reduce, type State } from "./state.ts";
 
 const me: User = { id: "1", username: "ann", nickname: "Ann", avatar: null };
@@ -27,7 +27,7 @@ interface Call {
 }
 
 /** A session around a fake client whose sends wait until the test answers them. */
-function session(storage: StorageLike) {
+function session(storage: StorageLike, now: () => number = Date.now) {
   const calls: Call[] = [];
   let state: State = reduce(initialState(me), {
     type: "open",
@@ -57,7 +57,7 @@ function session(storage: StorageLike) {
     dispatch: (event: Event) => void (state = reduce(state, event)),
     closed: () => closed,
   };
-  const outbox = new SessionOutbox(host, me.id, storage);
+  const outbox = new SessionOutbox(host, me.id, storage, now);
   return { outbox, calls, state: () => state, close: () => void (closed = true) };
 }
 
@@ -123,4 +123,18 @@ Deno.test("SessionOutbox retry() resends under the same id; edit() puts the text
   await settle();
   assertEquals([...state().pending.keys()], ["a"]);
   assertEquals(store.sends().map((s) => s.clientMsgId), ["a"]);
+});
+
+Deno.test("SessionOutbox.restore() does not send again by itself what was kept past the resend window", () => {
+  const storage = memoryStorage();
+  const kept = new OutboxStore(storage, me.id);
+  const now = Date.UTC(2026, 11, 2);
+  kept.put({ ...text("old"), queuedAt: now - RESEND_WINDOW_MS - 1 });
+  kept.put({ ...text("new"), queuedAt: now - RESEND_WINDOW_MS });
+  const { outbox, calls, state } = session(storage, () => now);
+  outbox.restore();
+  assertEquals(calls.map((c) => c.clientMsgId), ["new"]);
+  assertEquals(state().pending.get("old")?.failed, TOO_OLD);
+  assertEquals(kept.sends().find((s) => s.clientMsgId === "old")?.failed, TOO_OLD);
+  assertEquals(kept.sends().find((s) => s.clientMsgId === "new")?.queuedAt, now - RESEND_WINDOW_MS);
 });
