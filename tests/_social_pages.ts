@@ -34,15 +34,6 @@ export async function account(url: string, nickname: string): Promise<ImClient> 
   return client;
 }
 
-/** Signs in through the form (at phone width the name in the top bar is hidden). */
-export async function signIn(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".shell").waitFor();
-}
-
 /** Whether nothing on the page is wider than the window (no sideways scrolling). */
 export async function fitsWidth(page: Page): Promise<boolean> {
   return await page.evaluate<boolean>("document.documentElement.scrollWidth <= innerWidth");

@@ -4,7 +4,7 @@
  * and two friends to chat with.
  */
 import type { ImClient } from "../client/mod.ts";
-import { type BrowserContext, type launch, type Page, PASSWORD, tab } from "./browser.ts";
+import type { BrowserContext, launch, Page } from "./browser.ts";
 import { befriend, newUser, type Server } from "./harness.ts";
 
 /** The widths every scenario runs at: a phone (touch) and a desktop. */
@@ -32,26 +32,6 @@ export function dialogs(page: Page, dismiss: () => boolean = () => false): strin
     void (dismiss() ? dialog.dismiss() : dialog.accept());
   });
   return seen;
-}
-
-/** Signs in through the form (at phone width the name in the top bar is hidden). */
-export async function signInAs(page: Page, url: string, username: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".me-name").waitFor({ state: "attached" });
-}
-
-/** Opens a chat by its title, going back to the list first where a phone shows one or the other. */
-export async function openChat(page: Page, title: string): Promise<void> {
-  const back = page.getByRole("button", { name: "Back to the list" });
-  if (await back.isVisible()) await back.click();
-  await tab(page, "Chats");
-  // By its name: a group's preview may name the same person ("Ann: hello").
-  const name = page.locator(".conv-name", { hasText: title });
-  await page.locator(".conversation").filter({ has: name }).click();
-  await page.locator(".chat-title", { hasText: title }).waitFor();
 }
 
 /** Texts a user's conversation holds on the server, from its history. */

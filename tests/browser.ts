@@ -65,8 +65,10 @@ export async function tab(page: Page, name: string): Promise<void> {
   await page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
 }
 
-/** Opens a chat from the Chats tab by its title. */
+/** Opens a chat from the Chats tab by its title (back to the list first where a phone shows one). */
 export async function openChat(page: Page, title: string): Promise<void> {
+  const back = page.getByRole("button", { name: "Back to the list" });
+  if (await back.isVisible()) await back.click();
   await tab(page, "Chats");
   // By its name: a group's preview may name the same person ("Ann: hello").
   const name = page.locator(".conv-name", { hasText: title });

@@ -14,12 +14,13 @@ import {
   openChat,
   say,
   shot,
+  signIn,
   tab,
 } from "./browser.ts";
 import { privateConversationId } from "../shared/types.ts";
 import { eventually, newUser, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 import { auditProblems, focusShown, overflowProblems } from "./web_layout_audit.ts";
-import { screens, seed, signIn, toList, URL_TEXT } from "./web_layout_world.ts";
+import { screens, seed, toList, URL_TEXT } from "./web_layout_world.ts";
 
 const enabled = browserTestsEnabled();
 const options = { ignore: !enabled, sanitizeOps: false, sanitizeResources: false };

@@ -58,15 +58,6 @@ export async function seed(url: string) {
   return { me, meName, friends, group, others: [asked] };
 }
 
-/** Signs in through the form. */
-export async function signIn(page: Page, url: string, username: string) {
-  await page.goto(url);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("tab", { name: /^Chats/ }).waitFor();
-}
-
 /** Back to the list on a phone, where the open chat takes the screen. */
 export async function toList(page: Page) {
   const back = page.getByRole("button", { name: "Back to the list" });

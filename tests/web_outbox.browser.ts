@@ -8,18 +8,16 @@
  */
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "./assert.ts";
-import { browserTestsEnabled, launch, say, shot, texts } from "./browser.ts";
+import { browserTestsEnabled, launch, openChat, say, shot, signIn, texts } from "./browser.ts";
 import { befriend, eventually, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 import {
   context,
   contrast,
   dialogs,
   history,
-  openChat,
   pair,
   pendingNotes,
   sendPastComposer,
-  signInAs,
   WIDTHS,
 } from "./_web_outbox_page.ts";
 
@@ -61,7 +59,7 @@ for (const width of WIDTHS) {
         });
         sockets.push(ws);
       });
-      await signInAs(page, server.url, (await me.me()).username);
+      await signIn(page, server.url, (await me.me()).username);
       const friendName = (await friend.me()).nickname;
       await openChat(page, friendName);
       await say(page, "before anything");
@@ -159,7 +157,7 @@ for (const width of WIDTHS) {
           const frame = JSON.parse(String(payload));
           if (frame.op === "error" && frame.ref) refusals.push(frame.code);
         }));
-      await signInAs(page, server.url, (await me.me()).username);
+      await signIn(page, server.url, (await me.me()).username);
       const friendName = (await friend.me()).nickname;
       await openChat(page, friendName);
       const composer = page.getByLabel("Message", { exact: true });
@@ -287,7 +285,7 @@ for (const width of WIDTHS) {
       };
 
       // Each chat keeps its own unsent text, when switching and across a reload.
-      await signInAs(page, server.url, myName);
+      await signIn(page, server.url, myName);
       await openChat(page, friendName);
       await composer.fill("draft to my friend");
       await openChat(page, group.name);
@@ -308,7 +306,7 @@ for (const width of WIDTHS) {
       });
       await logout.body?.cancel();
       await page.getByText("You were signed out").waitFor();
-      await signInAs(page, server.url, friendName);
+      await signIn(page, server.url, friendName);
       await openChat(page, group.name);
       assertEquals(await composer.inputValue(), "");
       assertEquals(await page.locator(".message.failed, .message.pending").count(), 0);
@@ -320,7 +318,7 @@ for (const width of WIDTHS) {
       assertEquals(asked, [], "nothing unsent: no question");
 
       // Back: all there. Logging out asks first (refused: still signed in), then clears.
-      await signInAs(page, server.url, myName);
+      await signIn(page, server.url, myName);
       assertEquals(await drafts(), ["draft to my friend", "draft to the group"]);
       await page.locator(".message.failed").waitFor();
       await page.getByRole("button", { name: "Log out" }).click();

@@ -12,19 +12,12 @@ import {
   launch,
   openChat,
   shot,
+  signIn,
   tab,
 } from "./browser.ts";
 import type { ImClient } from "../client/mod.ts";
 import { befriend, PNG_2x3, startServer } from "./harness.ts";
-import {
-  account,
-  bigPng,
-  checkViewer,
-  details,
-  type Dom,
-  fitsWidth,
-  signIn,
-} from "./_social_pages.ts";
+import { account, bigPng, checkViewer, details, type Dom, fitsWidth } from "./_social_pages.ts";
 
 const enabled = browserTestsEnabled();
 const WIDTHS = [
