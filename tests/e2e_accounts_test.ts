@@ -1,8 +1,9 @@
 /** End-to-end: accounts, profiles, users, friends and presence, over real sockets. */
-import { assert, assertEquals, assertRejects } from "./assert.ts";
-import { ImClient, ImError } from "../client/mod.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { ImClient } from "../client/mod.ts";
 import {
   befriend,
+  errorCode,
   eventually,
   newUser,
   PASSWORD,
@@ -16,11 +17,6 @@ const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  const error = await assertRejects(() => promise, ImError);
-  return (error as ImError).code;
-}
 
 Deno.test(
   "register and login issue working tokens; bad input gets invalid_argument",
@@ -37,23 +33,23 @@ Deno.test(
     assertEquals((await http.me()).id, user.id);
 
     assertEquals(
-      await code(
+      await errorCode(
         new ImClient({ baseUrl: url }).register(name.toUpperCase(), "correct horse battery"),
       ),
       "conflict",
     );
-    assertEquals(await code(http.register("ab", "correct horse battery")), "invalid_argument");
+    assertEquals(await errorCode(http.register("ab", "correct horse battery")), "invalid_argument");
     assertEquals(
-      await code(http.register("bad name!", "correct horse battery")),
+      await errorCode(http.register("bad name!", "correct horse battery")),
       "invalid_argument",
     );
-    assertEquals(await code(http.register(uniqueName(), "short")), "invalid_argument");
+    assertEquals(await errorCode(http.register(uniqueName(), "short")), "invalid_argument");
     assertEquals(
-      await code(http.request("POST", "/api/auth/register", { username: 5, password: "x" })),
+      await errorCode(http.request("POST", "/api/auth/register", { username: 5, password: "x" })),
       "invalid_argument",
     );
     assertEquals(
-      await code(
+      await errorCode(
         http.request("POST", "/api/auth/register", {
           username: uniqueName(),
           password: "correct horse battery",
@@ -65,19 +61,22 @@ Deno.test(
 
     const again = new ImClient({ baseUrl: url });
     assertEquals((await again.login(name, "correct horse battery")).user.id, user.id);
-    assertEquals(await code(again.login(name, "wrong password!")), "invalid_credentials");
+    assertEquals(await errorCode(again.login(name, "wrong password!")), "invalid_credentials");
     assertEquals(
-      await code(again.login(uniqueName(), "correct horse battery")),
+      await errorCode(again.login(uniqueName(), "correct horse battery")),
       "invalid_credentials",
     );
   },
 );
 
 Deno.test("missing, malformed and unknown tokens get unauthenticated", opts, async () => {
-  assertEquals(await code(new ImClient({ baseUrl: url }).me()), "unauthenticated");
-  assertEquals(await code(new ImClient({ baseUrl: url, token: "nope" }).me()), "unauthenticated");
+  assertEquals(await errorCode(new ImClient({ baseUrl: url }).me()), "unauthenticated");
   assertEquals(
-    await code(new ImClient({ baseUrl: url, token: "A".repeat(43) }).me()),
+    await errorCode(new ImClient({ baseUrl: url, token: "nope" }).me()),
+    "unauthenticated",
+  );
+  assertEquals(
+    await errorCode(new ImClient({ baseUrl: url, token: "A".repeat(43) }).me()),
     "unauthenticated",
   );
 });
@@ -93,7 +92,7 @@ Deno.test(
     const closed = waitFor(a, "closed");
     await a.logout();
     assertEquals((await closed).code, 4401);
-    assertEquals(await code(a.me()), "unauthenticated");
+    assertEquals(await errorCode(a.me()), "unauthenticated");
     assert(other.connected, "a session of another token stays open");
     await other.me();
     await other.close();
@@ -112,8 +111,8 @@ Deno.test(
     const user = await a.updateMe({ nickname: "New Name", avatar: media.id });
     assertEquals(user.avatar, `/api/media/${media.id}`);
     assertEquals((await event).avatar, user.avatar);
-    assertEquals(await code(a.updateMe({ nickname: "" })), "invalid_argument");
-    assertEquals(await code(a.updateMe({ avatar: "x".repeat(24) })), "not_found");
+    assertEquals(await errorCode(a.updateMe({ nickname: "" })), "invalid_argument");
+    assertEquals(await errorCode(a.updateMe({ avatar: "x".repeat(24) })), "not_found");
     await Promise.all([a.close(), b.close()]);
   },
 );
@@ -133,10 +132,10 @@ Deno.test(
     assertEquals((await exact.user(exact.self!.id)).online, true);
     await befriend(exact, longer);
     assertEquals((await exact.user((await longer.me()).id)).online, false);
-    assertEquals(await code(longer.user("999999999")), "not_found");
-    assertEquals(await code(longer.searchUsers("")), "invalid_argument");
+    assertEquals(await errorCode(longer.user("999999999")), "not_found");
+    assertEquals(await errorCode(longer.searchUsers("")), "invalid_argument");
     assertEquals(
-      await code(longer.request("GET", "/api/users/search?q=a&limit=51")),
+      await errorCode(longer.request("GET", "/api/users/search?q=a&limit=51")),
       "invalid_argument",
     );
     await exact.close();
@@ -155,8 +154,8 @@ Deno.test(
     assertEquals(request!.note, "hi there");
     assertEquals((await b.friendRequests()).incoming.map((r) => r.id), [request!.id]);
     assertEquals((await a.friendRequests()).outgoing.map((r) => r.id), [request!.id]);
-    assertEquals(await code(a.requestFriend(b.self!.id)), "conflict");
-    assertEquals(await code(a.acceptFriend(request!.id)), "forbidden");
+    assertEquals(await errorCode(a.requestFriend(b.self!.id)), "conflict");
+    assertEquals(await errorCode(a.acceptFriend(request!.id)), "forbidden");
 
     const addedA = waitFor(a, "friend_added");
     const addedB = waitFor(b, "friend_added");
@@ -164,14 +163,14 @@ Deno.test(
     assertEquals((await addedA).id, b.self!.id);
     assertEquals((await addedB).id, a.self!.id);
     assertEquals((await a.friends()).map((f) => [f.user.id, f.online]), [[b.self!.id, true]]);
-    assertEquals(await code(b.requestFriend(a.self!.id)), "conflict");
-    assertEquals(await code(a.requestFriend(a.self!.id)), "invalid_argument");
-    assertEquals(await code(a.requestFriend("123456789")), "not_found");
-    assertEquals(await code(a.acceptFriend("123456789")), "not_found");
+    assertEquals(await errorCode(b.requestFriend(a.self!.id)), "conflict");
+    assertEquals(await errorCode(a.requestFriend(a.self!.id)), "invalid_argument");
+    assertEquals(await errorCode(a.requestFriend("123456789")), "not_found");
+    assertEquals(await errorCode(a.acceptFriend("123456789")), "not_found");
 
     await a.removeFriend(b.self!.id);
     assertEquals(await a.friends(), []);
-    assertEquals(await code(a.removeFriend(b.self!.id)), "not_found");
+    assertEquals(await errorCode(a.removeFriend(b.self!.id)), "not_found");
     await Promise.all([a.close(), b.close()]);
   },
 );
@@ -195,7 +194,7 @@ Deno.test(
     const { request } = await c.requestFriend(aId);
     await a.rejectFriend(request!.id);
     assertEquals((await a.friendRequests()).incoming, []);
-    assertEquals(await code(a.rejectFriend(request!.id)), "not_found");
+    assertEquals(await errorCode(a.rejectFriend(request!.id)), "not_found");
   },
 );
 
@@ -241,20 +240,20 @@ Deno.test(
     const a = await newUser(url);
     const other = await signedInAgain(a, "Other device");
     assertEquals(
-      await code(a.changePassword("wrong password", "a brand new password")),
+      await errorCode(a.changePassword("wrong password", "a brand new password")),
       "invalid_credentials",
     );
-    assertEquals(await code(a.changePassword(PASSWORD, "short")), "invalid_argument");
+    assertEquals(await errorCode(a.changePassword(PASSWORD, "short")), "invalid_argument");
     assert(other.connected, "a wrong current password changes nothing");
     const closed = waitFor(other, "closed");
     await a.changePassword(PASSWORD, "a brand new password");
     assertEquals((await closed).code, 4401);
-    assertEquals(await code(other.me()), "unauthenticated");
+    assertEquals(await errorCode(other.me()), "unauthenticated");
     assert(a.connected, "the caller's socket stays open");
     await a.me();
     const username = (await a.me()).username;
     const fresh = new ImClient({ baseUrl: url });
-    assertEquals(await code(fresh.login(username, PASSWORD)), "invalid_credentials");
+    assertEquals(await errorCode(fresh.login(username, PASSWORD)), "invalid_credentials");
     await fresh.login(username, "a brand new password");
     await a.close();
   },
@@ -279,13 +278,13 @@ Deno.test(
         !JSON.stringify(sessions).includes(phone.token!),
     );
     const theirs = (await stranger.sessions())[0];
-    assertEquals(await code(a.endSession(theirs.id)), "not_found");
-    assertEquals(await code(stranger.endSession(sessions[1].id)), "not_found");
-    assertEquals(await code(a.endSession("no-such-session")), "not_found");
+    assertEquals(await errorCode(a.endSession(theirs.id)), "not_found");
+    assertEquals(await errorCode(stranger.endSession(sessions[1].id)), "not_found");
+    assertEquals(await errorCode(a.endSession("no-such-session")), "not_found");
     const closed = waitFor(phone, "closed");
     await a.endSession(sessions[1].id);
     assertEquals((await closed).code, 4401);
-    assertEquals(await code(phone.me()), "unauthenticated");
+    assertEquals(await errorCode(phone.me()), "unauthenticated");
     assertEquals((await a.sessions()).map((s) => s.id), [sessions[0].id]);
     await stranger.me();
     await a.close();
@@ -306,7 +305,7 @@ Deno.test(
     });
     await eventually(async () => (await friend.history(sent.conversationId)).length === 1);
     const username = (await gone.me()).username;
-    assertEquals(await code(gone.deleteAccount("wrong password")), "invalid_credentials");
+    assertEquals(await errorCode(gone.deleteAccount("wrong password")), "invalid_credentials");
     await gone.me();
 
     const renamed = waitFor(friend, "profile", (u) => u.id === gone.self!.id);
@@ -315,13 +314,13 @@ Deno.test(
     assertEquals((await closed).code, 4401);
     const deleted = { id: gone.self!.id, username: "", nickname: "Deleted account", avatar: null };
     assertEquals(await renamed, deleted);
-    assertEquals(await code(gone.me()), "unauthenticated");
+    assertEquals(await errorCode(gone.me()), "unauthenticated");
     assertEquals(
-      await code(new ImClient({ baseUrl: url }).login(username, PASSWORD)),
+      await errorCode(new ImClient({ baseUrl: url }).login(username, PASSWORD)),
       "invalid_credentials",
     );
     assertEquals(
-      await code(new ImClient({ baseUrl: url }).register(username, PASSWORD)),
+      await errorCode(new ImClient({ baseUrl: url }).register(username, PASSWORD)),
       "conflict",
     );
     // The message stays; its sender reads as a deleted account.

@@ -1,17 +1,11 @@
 /** End-to-end: a friend request withdrawn by its sender, over the public protocol only. */
-import { assertEquals, assertRejects } from "./assert.ts";
-import { ImError } from "../client/mod.ts";
-import { befriend, newUser, startServer, waitFor } from "./harness.ts";
+import { assertEquals } from "./assert.ts";
+import { befriend, errorCode, newUser, startServer, waitFor } from "./harness.ts";
 
 const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  const error = await assertRejects(() => promise, ImError);
-  return (error as ImError).code;
-}
 
 Deno.test(
   "cancelFriendRequest(): the sender withdraws; the receiver's connection is told and the lists empty",
@@ -33,7 +27,11 @@ Deno.test(
     assertEquals(await cancelled, { requestId: request!.id });
     assertEquals(await receiver.friendRequests(), { incoming: [], outgoing: [] });
     assertEquals(await sender.friendRequests(), { incoming: [], outgoing: [] });
-    assertEquals(await code(sender.cancelFriendRequest(request!.id)), "not_found", "once only");
+    assertEquals(
+      await errorCode(sender.cancelFriendRequest(request!.id)),
+      "not_found",
+      "once only",
+    );
 
     // Asking again after a cancel is a new request.
     const again = await sender.requestFriend(receiver.self!.id);
@@ -50,18 +48,18 @@ Deno.test(
     const receiver = await newUser(url, { connect: false });
     const stranger = await newUser(url, { connect: false });
     const { request } = await sender.requestFriend((await receiver.me()).id, "hello");
-    assertEquals(await code(receiver.cancelFriendRequest(request!.id)), "forbidden");
-    assertEquals(await code(stranger.cancelFriendRequest(request!.id)), "not_found");
-    assertEquals(await code(sender.cancelFriendRequest("123456789")), "not_found");
-    assertEquals(await code(sender.cancelFriendRequest("not-an-id")), "not_found");
+    assertEquals(await errorCode(receiver.cancelFriendRequest(request!.id)), "forbidden");
+    assertEquals(await errorCode(stranger.cancelFriendRequest(request!.id)), "not_found");
+    assertEquals(await errorCode(sender.cancelFriendRequest("123456789")), "not_found");
+    assertEquals(await errorCode(sender.cancelFriendRequest("not-an-id")), "not_found");
     assertEquals((await receiver.friendRequests()).incoming.map((r) => r.id), [request!.id]);
 
     await receiver.acceptFriend(request!.id);
-    assertEquals(await code(sender.cancelFriendRequest(request!.id)), "not_found", "accepted");
+    assertEquals(await errorCode(sender.cancelFriendRequest(request!.id)), "not_found", "accepted");
     assertEquals((await sender.friends()).length, 1, "the friendship stays");
 
     const other = await newUser(url, { connect: false });
     await befriend(other, stranger);
-    assertEquals(await code(other.cancelFriendRequest(request!.id)), "not_found");
+    assertEquals(await errorCode(other.cancelFriendRequest(request!.id)), "not_found");
   },
 );

@@ -1,10 +1,11 @@
 /** End-to-end: private and group messages, seqs, idempotency, history, conversations, media, redelivery, gap repair. */
-import { assert, assertEquals, assertRejects } from "./assert.ts";
-import { ImClient, ImError } from "../client/mod.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { ImClient } from "../client/mod.ts";
 import type { Message } from "../shared/types.ts";
 import {
   befriend,
   collect,
+  errorCode,
   eventually,
   friendPair,
   newUser,
@@ -19,10 +20,6 @@ const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  return ((await assertRejects(() => promise, ImError)) as ImError).code;
-}
 
 const text = (t: string) => ({ type: "text" as const, text: t });
 
@@ -87,37 +84,43 @@ Deno.test(
     const a = await newUser(url);
     const stranger = await newUser(url, { connect: false });
     const strangerId = (await stranger.me()).id;
-    assertEquals(await code(a.send({ type: "user", id: strangerId }, text("hi"))), "forbidden");
     assertEquals(
-      await code(a.postMessage({ type: "user", id: strangerId }, text("hi"), "x1")),
+      await errorCode(a.send({ type: "user", id: strangerId }, text("hi"))),
       "forbidden",
     );
-    assertEquals(await code(a.send({ type: "user", id: "424242424242" }, text("hi"))), "not_found");
     assertEquals(
-      await code(a.send({ type: "group", id: "424242424242" }, text("hi"))),
+      await errorCode(a.postMessage({ type: "user", id: strangerId }, text("hi"), "x1")),
+      "forbidden",
+    );
+    assertEquals(
+      await errorCode(a.send({ type: "user", id: "424242424242" }, text("hi"))),
+      "not_found",
+    );
+    assertEquals(
+      await errorCode(a.send({ type: "group", id: "424242424242" }, text("hi"))),
       "not_found",
     );
     const group = await stranger.createGroup("closed club");
-    assertEquals(await code(a.send({ type: "group", id: group.id }, text("hi"))), "forbidden");
+    assertEquals(await errorCode(a.send({ type: "group", id: group.id }, text("hi"))), "forbidden");
     await befriend(a, stranger);
     assertEquals(
-      await code(a.send({ type: "user", id: strangerId }, text(""))),
+      await errorCode(a.send({ type: "user", id: strangerId }, text(""))),
       "invalid_argument",
     );
     assertEquals(
-      await code(a.send({ type: "user", id: strangerId }, text("x".repeat(4001)))),
+      await errorCode(a.send({ type: "user", id: strangerId }, text("x".repeat(4001)))),
       "invalid_argument",
     );
     assertEquals(
-      await code(a.send({ type: "user", id: strangerId }, { type: "video" } as never)),
+      await errorCode(a.send({ type: "user", id: strangerId }, { type: "video" } as never)),
       "invalid_argument",
     );
     assertEquals(
-      await code(a.send({ type: "user", id: 5 } as never, text("hi"))),
+      await errorCode(a.send({ type: "user", id: 5 } as never, text("hi"))),
       "invalid_argument",
     );
     assertEquals(
-      await code(
+      await errorCode(
         a.send({ type: "user", id: strangerId }, { type: "image", mediaId: "a".repeat(24) }),
       ),
       "not_found",
@@ -141,10 +144,10 @@ Deno.test("history pages forwards and backwards; only participants may read", op
   assertEquals((await a.history(conv, { after: 10 })).map((m) => m.seq), [11, 12]);
   assertEquals((await a.history(conv, { after: 2, limit: 3 })).map((m) => m.seq), [3, 4, 5]);
   assertEquals((await a.history(conv, { before: 5, limit: 2 })).map((m) => m.seq), [3, 4]);
-  assertEquals(await code(c.history(conv)), "forbidden");
-  assertEquals(await code(a.history(conv, { limit: 201 })), "invalid_argument");
-  assertEquals(await code(a.history("nonsense")), "not_found");
-  assertEquals(await code(a.history("g:123456789")), "not_found");
+  assertEquals(await errorCode(c.history(conv)), "forbidden");
+  assertEquals(await errorCode(a.history(conv, { limit: 201 })), "invalid_argument");
+  assertEquals(await errorCode(a.history("nonsense")), "not_found");
+  assertEquals(await errorCode(a.history("g:123456789")), "not_found");
   await Promise.all([a.close(), b.close()]);
 });
 
@@ -176,7 +179,10 @@ Deno.test(
     );
     const after = (await a.conversations()).find((x) => x.id === ab.conversationId)!;
     assertEquals(after.readSeq, 3);
-    assertEquals(await code(a.request("POST", "/api/messages", "not json")), "invalid_argument");
+    assertEquals(
+      await errorCode(a.request("POST", "/api/messages", "not json")),
+      "invalid_argument",
+    );
     await Promise.all([a.close(), b.close(), c.close()]);
   },
 );
@@ -191,8 +197,8 @@ Deno.test(
     const outsider = await newUser(url, { connect: false });
     await befriend(owner, friend);
     await befriend(owner, joiner);
-    assertEquals(await code(owner.createGroup("g", [(await outsider.me()).id])), "forbidden");
-    assertEquals(await code(owner.createGroup("")), "invalid_argument");
+    assertEquals(await errorCode(owner.createGroup("g", [(await outsider.me()).id])), "forbidden");
+    assertEquals(await errorCode(owner.createGroup("")), "invalid_argument");
 
     const update = waitFor(friend, "group_update");
     const group = await owner.createGroup(`Team ${crypto.randomUUID().slice(0, 8)}`, [
@@ -217,7 +223,7 @@ Deno.test(
     const joined = await joiner.joinGroup(group.id);
     assertEquals(joined.memberCount, 3);
     await count;
-    assertEquals(await code(joiner.joinGroup(group.id)), "conflict");
+    assertEquals(await errorCode(joiner.joinGroup(group.id)), "conflict");
     const joinerGot = collect(joiner, "message");
     await friend.send(gTo, text("hi joiner"));
     // The SDK sees seq 2 of a conversation it never had and repairs the gap; under the default
@@ -228,21 +234,24 @@ Deno.test(
     const detail = await friend.group(group.id);
     assertEquals(detail.members.map((m) => m.role), ["owner", "member", "member"]);
     assertEquals(detail.onlineCount, 3);
-    assertEquals(await code(outsider.group(group.id)), "forbidden");
-    assertEquals(await code(outsider.group("777777777")), "not_found");
-    assertEquals(await code(friend.updateGroup(group.id, { name: "mine" })), "forbidden");
+    assertEquals(await errorCode(outsider.group(group.id)), "forbidden");
+    assertEquals(await errorCode(outsider.group("777777777")), "not_found");
+    assertEquals(await errorCode(friend.updateGroup(group.id, { name: "mine" })), "forbidden");
     const renamed = waitFor(joiner, "group_update", (g) => g.name === "Renamed");
     assertEquals((await owner.updateGroup(group.id, { name: "Renamed" })).name, "Renamed");
     await renamed;
-    assertEquals(await code(outsider.addGroupMembers(group.id, [owner.self!.id])), "forbidden");
-    assertEquals(await code(friend.addGroupMembers(group.id, [owner.self!.id])), "conflict");
+    assertEquals(
+      await errorCode(outsider.addGroupMembers(group.id, [owner.self!.id])),
+      "forbidden",
+    );
+    assertEquals(await errorCode(friend.addGroupMembers(group.id, [owner.self!.id])), "conflict");
     assert((await outsider.searchGroups("renamed")).some((g) => g.id === group.id));
 
     await owner.leaveGroup(group.id);
     const after = await friend.group(group.id);
     assertEquals(after.group.ownerId, friend.self!.id);
     assertEquals(after.members.length, 2);
-    assertEquals(await code(owner.leaveGroup(group.id)), "forbidden");
+    assertEquals(await errorCode(owner.leaveGroup(group.id)), "forbidden");
     const ownerCount = ownerGot.length;
     await friend.send(gTo, text("owner gone"));
     await eventually(() => joinerGot.length === 2);
@@ -276,15 +285,17 @@ Deno.test(
       404,
     );
     assertEquals(
-      await code(a.uploadMedia(new TextEncoder().encode("<svg onload=alert(1)>"), "image/png")),
+      await errorCode(
+        a.uploadMedia(new TextEncoder().encode("<svg onload=alert(1)>"), "image/png"),
+      ),
       "unsupported_media_type",
     );
     assertEquals(
-      await code(a.uploadMedia(new Uint8Array(64 * 1024 + 1), "image/png")),
+      await errorCode(a.uploadMedia(new Uint8Array(64 * 1024 + 1), "image/png")),
       "payload_too_large",
     );
     assertEquals(
-      await code(new ImClient({ baseUrl: url }).uploadMedia(PNG_2x3, "image/png")),
+      await errorCode(new ImClient({ baseUrl: url }).uploadMedia(PNG_2x3, "image/png")),
       "unauthenticated",
     );
 

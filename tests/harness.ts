@@ -3,7 +3,8 @@
  * on a free port with a fresh data dir, or, with IM_E2E_MODE=cluster, a whole
  * cluster on the infrastructure of `deno task infra:up`.
  */
-import { ImClient } from "../client/mod.ts";
+import { ImClient, ImError } from "../client/mod.ts";
+import { assertRejects } from "./assert.ts";
 import type { ClientEvents } from "../client/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -296,4 +297,9 @@ export async function residentBytes(pid: number): Promise<number> {
   const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
     .output();
   return Number(new TextDecoder().decode(stdout).trim()) * 1024;
+}
+
+/** The error code a call of the SDK fails with (it must fail with an ImError). */
+export async function errorCode(promise: Promise<unknown>): Promise<string> {
+  return ((await assertRejects(() => promise, ImError)) as ImError).code;
 }
