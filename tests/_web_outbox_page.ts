@@ -49,40 +49,6 @@ export async function pendingNotes(page: Page): Promise<string[]> {
   );
 }
 
-/**
- * The contrast ratio of an element's text with the first opaque background behind it
- * (WCAG relative luminance).
- */
-export async function contrast(page: Page, selector: string): Promise<number> {
-  return await page.locator(selector).first().evaluate((start) => {
-    type Node = { parentElement: Node | null };
-    const style = (globalThis as unknown as {
-      getComputedStyle(node: Node): { color: string; backgroundColor: string };
-    }).getComputedStyle;
-    const el = start as unknown as Node;
-    const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
-    const luminance = ([r, g, b]: number[]) => {
-      const [R, G, B] = [r, g, b].map((v) => {
-        const c = v / 255;
-        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * R + 0.7152 * G + 0.0722 * B;
-    };
-    let node: Node | null = el;
-    let bg = [255, 255, 255];
-    while (node) {
-      const c = rgb(style(node).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] === 1)) {
-        bg = c.slice(0, 3);
-        break;
-      }
-      node = node.parentElement;
-    }
-    const [a, b] = [luminance(rgb(style(el).color)), luminance(bg)];
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  });
-}
-
 /** Sends through the page's session, past the composer's own checks (to get the server's refusal). */
 export async function sendPastComposer(page: Page, text: string): Promise<void> {
   await page.evaluate((text) => {
