@@ -320,6 +320,10 @@ Deno.test({
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator(".conversation", { hasText: "secret" }).waitFor();
+    // The socket signed in first: a kick racing the socket's sign-in can miss it (in the note).
+    await page.waitForFunction(() =>
+      (globalThis as { im?: { state: { everOpen: boolean } } }).im?.state.everOpen
+    );
     const token = await page.evaluate(() => localStorage.getItem("im.token"));
     assert(token, "signed in with a stored token");
 
