@@ -108,6 +108,7 @@ export function setup(
   });
   return {
     pipeline,
+    fanout,
     presence,
     statusChanges,
     sendCalls,

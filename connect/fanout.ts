@@ -8,6 +8,12 @@ import { Bucket } from "./bucket.ts";
 import { CLOSE, type Connection } from "./connection.ts";
 import { RedeliveryQueue } from "./redelivery.ts";
 
+/**
+ * Kicked token hashes remembered for sign-ins under way. A sign-in takes a logic call or two, and
+ * this many kicks cannot come within one on a server; the oldest are forgotten first.
+ */
+const KICKS_KEPT = 10_000;
+
 /** Options of a `Fanout`. */
 export interface FanoutOptions {
   /** 32-bit hash of a user id, for bucketing. */
@@ -24,6 +30,9 @@ export class Fanout {
   readonly #buckets: Bucket<Connection>[];
   readonly #hash: (userId: string) => number;
   readonly #byToken = new Map<string, Set<Connection>>();
+  /** Token hashes kicked lately, with the kick's number: for sign-ins under way when it came. */
+  readonly #kicked = new Map<string, number>();
+  #kicks = 0;
   readonly #redelivery: RedeliveryQueue;
   readonly #timer: ReturnType<typeof setInterval>;
 
@@ -47,7 +56,11 @@ export class Fanout {
       return Promise.resolve();
     },
     kick: (tokenHashes) => {
+      const mark = ++this.#kicks;
       for (const tokenHash of tokenHashes) {
+        this.#kicked.delete(tokenHash);
+        this.#kicked.set(tokenHash, mark);
+        if (this.#kicked.size > KICKS_KEPT) this.#kicked.delete(this.#kicked.keys().next().value!);
         for (const connection of this.#byToken.get(tokenHash) ?? []) {
           connection.close(CLOSE.unauthenticated, "logged out");
         }
@@ -55,6 +68,19 @@ export class Fanout {
       return Promise.resolve();
     },
   };
+
+  /** The number of the latest kick, taken before a token is checked. */
+  kickMark(): number {
+    return this.#kicks;
+  }
+
+  /**
+   * Whether a token was kicked after `mark`: a sign-out that came while the token was being
+   * checked, before its connection was registered here, so the kick found nothing to close.
+   */
+  kickedSince(tokenHash: string, mark: number): boolean {
+    return (this.#kicked.get(tokenHash) ?? 0) > mark;
+  }
 
   /** A user's connections on this server. */
   connectionsOf(userId: string): ReadonlySet<Connection> {

@@ -31,6 +31,8 @@ export interface SessionIndex {
   connectionsOf(userId: string): ReadonlySet<Connection>;
   add(connection: Connection, groupIds: Iterable<string>): void;
   remove(connection: Connection): void;
+  kickMark(): number;
+  kickedSince(tokenHash: string, mark: number): boolean;
 }
 
 /** Options of a `FramePipeline`; `createConnect()` gives the defaults. */
@@ -264,6 +266,8 @@ export class FramePipeline {
   async #authenticate(connection: Connection, token: string): Promise<void> {
     if (connection.authenticated) throw new AppError("invalid_argument", "Already authenticated");
     const { logic, sessions, presence, statusQueue, serverId } = this.#options;
+    const tokenHash = await hashToken(token);
+    const mark = sessions.kickMark();
     let user;
     try {
       user = await logic.authenticate(token);
@@ -285,8 +289,13 @@ export class FramePipeline {
       connection.close(CLOSE.rateLimited, "too many connections");
       return;
     }
-    connection.authenticate(user.id, await hashToken(token));
+    connection.authenticate(user.id, tokenHash);
     sessions.add(connection, groupIds);
+    if (sessions.kickedSince(tokenHash, mark)) {
+      // Signed out while the token was checked: the kick came before this connection was here.
+      connection.close(CLOSE.unauthenticated, "logged out");
+      return;
+    }
     connection.send({ op: "ready", user, serverId });
     if (await presence.connect(user.id, serverId, connection.id)) {
       await statusQueue.push({ userId: user.id, online: true, at: this.#now() });

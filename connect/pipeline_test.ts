@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { AUTH_TIMEOUT_MS, IDLE_TIMEOUT_MS, setup } from "./_pipeline_fixture.ts";
 import { RATE_STRIKES_BEFORE_CLOSE } from "./pipeline.ts";
+import { hashToken } from "../shared/token_hash.ts";
+import type { Fanout } from "./fanout.ts";
 
 Deno.test("FramePipeline closes with 4400 after three invalid frames in a row, and a good frame starts the count again", async () => {
   const env = setup();
@@ -105,6 +107,36 @@ Deno.test("FramePipeline closes with 4401 a connection whose auth token is refus
       message: "Invalid or expired token",
     });
     assert.deepEqual(socket.closedWith, { code: 4401, reason: "unauthenticated" });
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline closes with 4401 a connection whose token is signed out while it is being checked", async () => {
+  let fanout!: Fanout;
+  const env = setup({
+    logic: {
+      // The token is valid when read; the sign-out's kick reaches this server before the
+      // connection is registered, so the kick itself finds nothing to close.
+      authenticate: async (token) => {
+        if (token === "token-7") await fanout.service.kick([await hashToken(token)]);
+        return { id: token.slice(6), username: "u", nickname: "U", avatar: null };
+      },
+      groupIdsOf: () => Promise.resolve([]),
+      sendMany: () => Promise.resolve([]),
+      read: () => Promise.resolve(),
+    },
+  });
+  fanout = env.fanout;
+  try {
+    const kicked = env.open();
+    kicked.receiveFrame({ op: "auth", token: "token-7" });
+    assert.deepEqual(await kicked.closed, { code: 4401, reason: "logged out" });
+    await env.pipeline.idle();
+    assert.equal(env.fanout.connectionsOf("7").size, 0);
+    // A kick of another token, or one before the check began, does not stop a sign-in.
+    await fanout.service.kick([await hashToken("token-8")]);
+    await env.signIn("8");
   } finally {
     await env.close();
   }

@@ -282,7 +282,8 @@ Deno.test({
     await page.locator(".conversation .badge.unread", { hasText: "75" }).waitFor();
     await page.locator(".conversation").click();
     await page.locator(".message .text", { hasText: "old message 75" }).waitFor();
-    assert((await texts(page)).length < 75, "only the latest page at first");
+    const first = (await texts(page)).length;
+    assert(first < 75, `only the latest page at first, not ${first}`);
     await eventually(async () => {
       await page.locator(".messages").evaluate((el) => el.scrollTop = 0);
       return (await texts(page)).length === 75;

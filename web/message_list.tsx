@@ -61,6 +61,8 @@ export function lastShownSeq(list: HTMLElement): number {
 /** The scrolling list of messages. */
 export class MessageList extends Component<Props> {
   #list = createRef<HTMLOListElement>();
+  /** Where the last scroll event left the view: older ones load only when the reader moves up. */
+  #lastTop = 0;
 
   override componentDidMount(): void {
     const list = this.#list.current!;
@@ -119,7 +121,11 @@ export class MessageList extends Component<Props> {
         aria-live="polite"
         aria-label="Messages"
         onScroll={(e) => {
-          if (e.currentTarget.scrollTop < 40) void session.loadOlder();
+          // Only a move up near the top loads older ones: the view set at the bottom when the
+          // first page lands, or kept after one, must not load a second page by itself.
+          const top = e.currentTarget.scrollTop;
+          if (top < 40 && top < this.#lastTop) void session.loadOlder();
+          this.#lastTop = top;
           this.#report();
         }}
       >

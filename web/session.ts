@@ -215,7 +215,9 @@ export class Session {
 
   async loadNewer(conversationId: string): Promise<void> {
     const map = this.#state.messages.get(conversationId);
-    const after = map && map.size ? Math.max(...map.keys()) : 0;
+    // Nothing here yet (its first page is still on the way): the latest page, not the whole history.
+    if (!map?.size) return await this.#loadLatest(conversationId);
+    const after = Math.max(...map.keys());
     for (let from = after;;) {
       const page = await this.client.history(conversationId, { after: from, limit: 200 });
       this.dispatch({ type: "history", conversationId, messages: page });
@@ -248,24 +250,25 @@ export class Session {
 
   async open(conversationId: string, who?: Extract<Event, { type: "open" }>["who"]) {
     this.dispatch({ type: "open", conversationId, ...(who ? { who } : {}) });
-    const conv = this.#state.conversations.get(conversationId);
-    // Less than a page, and older ones exist (pushes came before the chat was opened): fetch them.
     const loaded = this.#state.messages.get(conversationId)?.size ?? 0;
-    if (loaded < PAGE && !this.#state.noOlder.has(conversationId) && conv && conv.lastSeq > 0) {
-      const page = await this.client.history(conversationId, {
-        before: conv.lastSeq + 1,
-        limit: PAGE,
-      });
-      this.dispatch({
-        type: "history",
-        conversationId,
-        messages: page,
-        noOlder: page.length < PAGE,
-      });
-    } else if (conv) {
+    // Less than a page (pushes came before the chat was opened): the latest page, older on scrolling.
+    if (loaded < PAGE && !this.#state.noOlder.has(conversationId)) {
+      await this.#loadLatest(conversationId);
+    } else {
       await this.loadNewer(conversationId);
     }
     if (conversationId.startsWith("g:")) await this.loadMembers();
+  }
+
+  /** The latest page of a conversation. */
+  async #loadLatest(conversationId: string): Promise<void> {
+    const conv = this.#state.conversations.get(conversationId);
+    if (!conv || conv.lastSeq === 0) return;
+    const page = await this.client.history(conversationId, {
+      before: conv.lastSeq + 1,
+      limit: PAGE,
+    });
+    this.dispatch({ type: "history", conversationId, messages: page, noOlder: page.length < PAGE });
   }
 
   /**
