@@ -47,7 +47,7 @@ function recorder(clients: ImClient[]) {
     c.on("message", (m) => {
       if (!counting || m.from === c.self!.id) return;
       deliveries++;
-      const ms = sinceSent(m.clientMsgId);
+      const ms = sinceSent(m.clientMsgId ?? undefined);
       if (!Number.isNaN(ms)) latencies.push(ms);
     });
   }

@@ -19,7 +19,17 @@ export interface Limits {
   groupNameMax: number;
   textMax: number;
   imageBytes: number;
+  /** Bytes of a file upload (`POST /api/media?kind=file`). */
+  fileBytes: number;
   groupSize: number;
+  /** Seconds after sending in which a sender may edit a text. */
+  editWindowS: number;
+  /** Seconds after sending in which a sender may recall a message. */
+  recallWindowS: number;
+  /** Members of a group up to which read receipts go to members (the reader's own connections always). */
+  receiptGroupMax: number;
+  /** Members of a group above which typing is not relayed. */
+  typingGroupMax: number;
   noteMax: number;
 }
 
@@ -51,6 +61,7 @@ export interface ApiConfig {
   /** How long a request body may take to arrive. */
   bodyTimeoutMs: number;
   imageBytes: number;
+  fileBytes: number;
   /** Origins of other sites whose pages may call the API (CORS); empty: no CORS headers at all. */
   corsOrigins: string[];
 }
@@ -209,7 +220,12 @@ function build(v: Values): Config {
     noteMax: 256,
     textMax: v.IM_MAX_TEXT,
     imageBytes: v.IM_MAX_IMAGE_BYTES,
+    fileBytes: v.IM_MAX_FILE_BYTES,
     groupSize: v.IM_MAX_GROUP_SIZE,
+    editWindowS: v.IM_EDIT_WINDOW_S,
+    recallWindowS: v.IM_RECALL_WINDOW_S,
+    receiptGroupMax: v.IM_RECEIPT_GROUP_MAX,
+    typingGroupMax: 500,
   };
   return {
     http: {
@@ -243,6 +259,7 @@ function build(v: Values): Config {
       jsonDepth: v.IM_MAX_JSON_DEPTH,
       bodyTimeoutMs: v.IM_BODY_TIMEOUT_MS,
       imageBytes: v.IM_MAX_IMAGE_BYTES,
+      fileBytes: v.IM_MAX_FILE_BYTES,
       corsOrigins: v.IM_CORS_ORIGINS,
     },
     connect: {

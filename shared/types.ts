@@ -44,15 +44,59 @@ export interface Target {
   id: string;
 }
 
-/** Message content as a client sends it. */
+/** Message content as a client sends it (PROTOCOL.md, Version 2, Messages). */
 export type ContentInput =
-  | { type: "text"; text: string }
-  | { type: "image"; mediaId: string };
+  | {
+    type: "text";
+    text: string;
+    /** The id of a message of the same conversation this one answers. */
+    replyTo?: string;
+    /** Members of the group mentioned (at most 50); groups only. */
+    mentions?: string[];
+    /** Everyone in the group; its owner and admins only. */
+    mentionAll?: boolean;
+  }
+  | { type: "image"; mediaId: string; replyTo?: string }
+  | { type: "file"; mediaId: string; name: string; replyTo?: string };
 
 /** Message content as stored and delivered. */
 export type Content =
-  | { type: "text"; text: string }
-  | { type: "image"; mediaId: string; url: string; width?: number; height?: number };
+  | { type: "text"; text: string; mentions?: string[]; mentionAll?: boolean }
+  | { type: "image"; mediaId: string; url: string; width?: number; height?: number }
+  | {
+    type: "file";
+    mediaId: string;
+    name: string;
+    url: string;
+    size: number;
+    contentType: string;
+  }
+  /** A message deleted for everyone: its text or media are gone from storage. */
+  | { type: "recalled"; recalledBy: string }
+  /**
+   * An edit or recall, as an entry of the conversation with its own seq. `target`
+   * is the updated message in its current version, or only `{id, seq}` for a
+   * reader who may not read it (under `since_join`, from before they joined).
+   */
+  | { type: "update"; action: "edit" | "recall"; target: Message | MessageRef };
+
+/** A message named by id and seq only. */
+export interface MessageRef {
+  id: string;
+  seq: number;
+}
+
+/** What a reply carries of the message it answers, in that message's current version. */
+export interface ReplyPreview {
+  id: string;
+  seq: number;
+  from: string;
+  /**
+   * The first 100 code points of a text, else `[image]`, `[file]` or `[recalled]`;
+   * null for a reader who may not read the quoted message.
+   */
+  preview: string | null;
+}
 
 /** A stored message. */
 export interface Message {
@@ -63,7 +107,18 @@ export interface Message {
   to: Target;
   content: Content;
   sentAt: number;
-  clientMsgId: string;
+  /** Null for entries the server makes (`update`, `system`). */
+  clientMsgId: string | null;
+  /** The message this one answers. */
+  replyTo?: ReplyPreview;
+  /** When the text was last edited. */
+  editedAt?: number;
+}
+
+/** A participant's read mark (`GET /api/conversations/<id>/reads`, the `read` event). */
+export interface ReadMark {
+  userId: string;
+  seq: number;
 }
 
 /** A message accepted by logic, before task gives it its seq. */
@@ -88,6 +143,8 @@ export interface ConversationSummary {
   readSeq: number;
   unread: number;
   lastMessage: Message | null;
+  /** While an unread message mentions the caller (directly or by `mentionAll`). */
+  mentioned?: boolean;
 }
 
 /** Stored media metadata. */
@@ -98,6 +155,8 @@ export interface MediaInfo {
   size: number;
   width: number | null;
   height: number | null;
+  /** A file's name (`kind=file` uploads); absent for images. */
+  name?: string;
 }
 
 /** The answer to a send. */
@@ -127,6 +186,8 @@ export type ServerFrame =
   | { op: "friend_added"; user: User }
   | { op: "profile"; user: User }
   | { op: "group_update"; group: Group }
+  | { op: "read"; conversationId: string; userId: string; seq: number }
+  | { op: "typing"; conversationId: string; userId: string }
   | { op: "pong" }
   | { op: "error"; code: string; message: string; ref?: string };
 

@@ -64,7 +64,8 @@ export function Bubble({ message, pending, mine, sender }: {
             <Linkified text={content.text} />
           </p>
         )
-        : (
+        : content.type === "image"
+        ? (
           <a
             href={content.url}
             target="_blank"
@@ -79,7 +80,8 @@ export function Bubble({ message, pending, mine, sender }: {
           >
             <img src={content.url} alt="Image" loading="lazy" {...size} />
           </a>
-        )}
+        )
+        : <p class="text muted">This message cannot be shown here.</p>}
       <span class="meta">
         {message
           ? <Time sentAt={message.sentAt} open={open} onToggle={() => setOpen(!open)} />

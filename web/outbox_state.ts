@@ -20,10 +20,12 @@ export function settled(
   pending: ReadonlyMap<string, Pending>,
   messages: readonly Message[],
 ): ReadonlyMap<string, Pending> {
-  const gone = messages.filter((m) => pending.has(m.clientMsgId));
+  const gone = messages.flatMap((m) =>
+    m.clientMsgId !== null && pending.has(m.clientMsgId) ? [m.clientMsgId] : []
+  );
   if (gone.length === 0) return pending;
   const next = new Map(pending);
-  for (const m of gone) next.delete(m.clientMsgId);
+  for (const id of gone) next.delete(id);
   return next;
 }
 

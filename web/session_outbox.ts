@@ -155,6 +155,9 @@ export class SessionOutbox {
     this.store.put({ ...send, queuedAt: send.queuedAt ?? this.#now() });
     const waiting = !client.connected;
     dispatch({ type: "sending", pending: { clientMsgId, conversationId, content, waiting } });
+    if (content.type !== "text" && content.type !== "image") {
+      throw new Error(`A ${content.type} is not sent from the outbox`);
+    }
     const input = content.type === "text"
       ? { type: "text" as const, text: content.text }
       : { type: "image" as const, mediaId: content.mediaId };

@@ -181,7 +181,7 @@ function onMessage(state: State, m: Message): State {
     next = { ...conv, lastSeq: m.seq, lastMessage: m, unread: conv.unread + (counts ? 1 : 0) };
   }
   const pending = new Map(state.pending);
-  pending.delete(m.clientMsgId);
+  if (m.clientMsgId !== null) pending.delete(m.clientMsgId);
   return {
     ...state,
     messages: stored(state, [m]),

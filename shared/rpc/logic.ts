@@ -14,6 +14,7 @@ import type {
   GroupMember,
   MediaInfo,
   Message,
+  ReadMark,
   SendResult,
   Session,
   User,
@@ -107,7 +108,26 @@ export interface LogicService {
   ): Promise<Message[]>;
   read(userId: string, input: unknown): Promise<void>;
 
-  uploadMedia(userId: string, bytes: Uint8Array): Promise<MediaInfo>;
+  // Version 2, Messages (PROTOCOL.md).
+  /** `PATCH /api/messages/<id>`: the sender edits a text within the edit window; the edited message. */
+  editMessage(userId: string, messageId: string, input: unknown): Promise<Message>;
+  /** `DELETE /api/messages/<id>`: its sender within the recall window, or a group's owner or admin. */
+  recallMessage(userId: string, messageId: string): Promise<void>;
+  /** `GET /api/conversations/<id>/reads`: every participant's read mark, for a participant. */
+  reads(userId: string, conversationId: string): Promise<ReadMark[]>;
+  /**
+   * A `typing` frame: relayed at once to the other participants' online
+   * connections, never stored; dropped silently past one per 2 s per
+   * conversation per user, or in groups over 500 members.
+   */
+  typing(userId: string, conversationId: string): Promise<void>;
+
+  /** `kind`: "image" (the default) or "file" with its name (`X-File-Name`, percent-encoded). */
+  uploadMedia(
+    userId: string,
+    bytes: Uint8Array,
+    options?: { kind?: string | null; name?: string | null },
+  ): Promise<MediaInfo>;
   media(mediaId: string): Promise<{ info: MediaInfo; bytes: Uint8Array }>;
 
   /** Resolves when every dependency answers; rejects with `unavailable` otherwise. */

@@ -59,6 +59,13 @@ const METHODS: Record<keyof LogicService, boolean> = {
   conversations: true,
   history: true,
   read: true,
+  // Repeated after it ran, an edit sets the same text again (a second update entry, same text);
+  // a recall answers conflict.
+  editMessage: true,
+  recallMessage: false,
+  reads: true,
+  // Not worth a retry: the next keystroke sends another.
+  typing: false,
   uploadMedia: false,
   media: true,
   ready: true,
@@ -121,7 +128,8 @@ export async function serveLogic(
           }
           const list = JSON.parse(args || "[]") as unknown[];
           if (method === "uploadMedia") {
-            const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload));
+            const options = (list[1] ?? undefined) as Parameters<LogicService["uploadMedia"]>[2];
+            const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload), options);
             return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
           }
           if (method === "media") {
@@ -227,8 +235,12 @@ export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions
       return result === "" ? undefined : JSON.parse(result);
     };
   }
-  client.uploadMedia = async (userId: string, bytes: Uint8Array) => {
-    const { result } = await call("uploadMedia", [userId], bytes);
+  client.uploadMedia = async (
+    userId: string,
+    bytes: Uint8Array,
+    options?: Parameters<LogicService["uploadMedia"]>[2],
+  ) => {
+    const { result } = await call("uploadMedia", [userId, options ?? null], bytes);
     return JSON.parse(result);
   };
   client.media = async (mediaId: string) => {

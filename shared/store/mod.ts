@@ -187,6 +187,8 @@ export interface GroupStore {
   /** Members in order of joining. */
   members(groupId: string): Promise<{ userId: string; role: GroupRole }[]>;
   memberIds(groupId: string): Promise<string[]>;
+  /** Each member's history floor (see `historyFloor`), by user id. */
+  floors(groupId: string): Promise<Map<string, number>>;
   /**
    * Adds members, skipping present ones, each with the conversation's last seq as
    * their join seq; returns the ids actually added. Fails `forbidden` past maxSize.
@@ -208,7 +210,7 @@ export interface GroupStore {
   search(query: string, limit: number): Promise<GroupRow[]>;
 }
 
-/** Media metadata and owner, as stored (logic makes the URL). */
+/** Media metadata and owner, as stored (logic makes the URL); `name` only for files. */
 export interface MediaRow extends Omit<MediaInfo, "url"> {
   sha256: string;
   ownerId: string;
@@ -237,6 +239,7 @@ export interface ConversationRow {
   readSeq: number;
   unread: number;
   lastMessage: Message | null;
+  mentioned: boolean;
 }
 
 /** A page request of history. */
@@ -252,9 +255,26 @@ export interface HistoryQuery {
  * `save()` is idempotent on message id: saving a batch again returns the stored
  * messages with the seqs they already had and changes nothing. New messages get
  * their conversation's next seqs, contiguous from 1, in batch order.
+ *
+ * Version 2 (PROTOCOL.md, Messages): an `update` entry (content `{type:"update",
+ * action, target}` where `target` is the updated message as logic made it) is
+ * saved like any message and, in the same transaction and only when it is new,
+ * applied to its target: an edit replaces the target's text (mentions kept) and
+ * sets `editedAt` to the entry's `sentAt`, unless the target is recalled by then;
+ * a recall replaces the content by `{type:"recalled","recalledBy"}`, deletes the
+ * media of a recalled image or file (and its bytes when nothing else shares
+ * them) and its mentions. The entry is stored with `target` as `{id, seq}` only.
+ * Every read (save's answer, `get`, `history`, `lastMessage`) gives messages
+ * resolved: `replyTo` with the quoted message's current preview, an update's
+ * `target` as the target's current version. Update entries never count in
+ * `unread`, nor become `lastMessage`.
  */
 export interface MessageStore {
   save(messages: readonly AcceptedMessage[]): Promise<Message[]>;
+  /** Messages of one conversation by id, resolved; unknown ids are absent. */
+  get(conversationId: string, ids: readonly string[]): Promise<Message[]>;
+  /** A message by id alone (edit and recall name only the id), resolved; null when unknown. */
+  byId(id: string): Promise<Message | null>;
   /**
    * The first answers to (sender, clientMsgId) keys stored since `since`, keyed
    * `sender:clientMsgId`; keys with no stored message are absent. One query for a batch of sends.
@@ -271,11 +291,17 @@ export interface MessageStore {
    * Every conversation of a user that has a message, newest activity first. In a
    * group the user reads from their history floor (`GroupStore.historyFloor`):
    * `readSeq` is at least the floor, `unread` counts only later messages, and
-   * `lastMessage` is null while every message is at or below it.
+   * `lastMessage` is null while every message is at or below it. `mentioned`:
+   * an unread message (not the user's own, not recalled) mentions the user or everyone.
    */
   conversations(userId: string): Promise<ConversationRow[]>;
-  /** Sets a user's read mark, never moving it back nor past the conversation's last seq. */
-  markRead(userId: string, conversationId: string, seq: number): Promise<void>;
+  /**
+   * Sets a user's read mark, never moving it back nor past the conversation's
+   * last seq; the new mark when it advanced, else null.
+   */
+  markRead(userId: string, conversationId: string, seq: number): Promise<number | null>;
+  /** Every read mark of a conversation (users who never read are absent). */
+  reads(conversationId: string): Promise<{ userId: string; seq: number }[]>;
 }
 
 /** The opened store: the five ports over one engine. */
