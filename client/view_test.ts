@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Content, Message, MessageRef } from "../shared/types.ts";
 import { message, once, setup } from "./_fakes.ts";
+import type { ImClient } from "./mod.ts";
 import { type ConversationView, ViewState } from "./view.ts";
 
 const CONVERSATION = "u:1:2";
@@ -182,44 +183,75 @@ async function openWith(...stored: Message[]) {
   return { ...fakes, socket, views };
 }
 
-Deno.test("ImClient.view() starts empty and takes pushes, acking update entries like any message", async () => {
-  const one = text(1, "one");
-  const { client, socket, views } = await openWith(one);
+/** The view of `conversationId` once `ready` accepts it (now, or at a later `view` event). */
+function viewWhere(
+  client: ImClient,
+  conversationId: string,
+  ready: (view: ConversationView) => boolean,
+): Promise<ConversationView> {
+  const now = client.view(conversationId);
+  if (ready(now)) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const off = client.on("view", (id) => {
+      const view = client.view(conversationId);
+      if (id !== conversationId || !ready(view)) return;
+      off();
+      resolve(view);
+    });
+  });
+}
+
+/** Texts 1 to `n` of the conversation. */
+function numbered(n: number): Message[] {
+  return Array.from({ length: n }, (_, i) => text(i + 1, `message ${i + 1}`));
+}
+
+Deno.test("ImClient.view() starts empty, fetches the latest page and the read marks, then takes pushes", async () => {
+  const stored = numbered(60);
+  const { client, socket, server } = await openWith(...stored);
+  server.reads.set(CONVERSATION, [{ userId: "1", seq: 58 }]);
   assert.deepEqual(client.view(CONVERSATION).messages, []);
-  const delivered = once(client, "message", (m) => m.seq === 2);
-  socket.push({ op: "message", message: reply(2, "re", one, "one") });
-  await delivered;
-  const acked = socket.nextSent("ack");
-  socket.push({ op: "message", message: update(3, "edit", edited(one, "uno", 10)) });
-  assert.deepEqual(await acked, { op: "ack", conversationId: CONVERSATION, seq: 3 });
-  assert.deepEqual(views, [CONVERSATION, CONVERSATION]);
-  const view = client.view(CONVERSATION);
-  assert.deepEqual(view.messages.map((m) => m.seq), [2]);
-  assert.equal(view.messages[0].replyTo?.preview, "uno");
+  let view = await viewWhere(
+    client,
+    CONVERSATION,
+    (v) => v.messages.length > 0 && v.reads.size > 0,
+  );
+  assert.deepEqual(view.messages.map((m) => m.seq), stored.slice(10).map((m) => m.seq));
+  assert.deepEqual([...view.reads], [["1", 58]]);
+  assert.ok(server.requests.includes(
+    "/api/conversations/u%3A1%3A2/messages?before=2147483647&limit=50",
+  ));
+  let acked = socket.nextSent("ack");
+  socket.push({ op: "message", message: reply(61, "re", stored[59], "message 60") });
+  await acked;
+  acked = socket.nextSent("ack");
+  socket.push({ op: "message", message: update(62, "edit", edited(stored[59], "sixty", 10)) });
+  assert.deepEqual(await acked, { op: "ack", conversationId: CONVERSATION, seq: 62 });
+  view = client.view(CONVERSATION);
+  assert.deepEqual(texts(view).slice(-2), ["sixty", "re"]);
+  assert.equal(view.messages.at(-1)?.replyTo?.preview, "sixty");
   await client.close();
 });
 
-Deno.test("ImClient.view() takes the pages history() fetches, and applies their updates", async () => {
-  const one = text(1, "one");
-  const { client, views } = await openWith(
-    one,
-    text(2, "two"),
-    update(3, "edit", edited(one, "uno", 10)),
-  );
-  client.view(CONVERSATION);
-  await client.history(CONVERSATION, { before: 4 });
-  assert.deepEqual(texts(client.view(CONVERSATION)), ["uno", "two"]);
-  assert.deepEqual(views, [CONVERSATION]);
-  await client.history(CONVERSATION, { before: 4 });
-  assert.deepEqual(views, [CONVERSATION], "the same page again changes nothing");
+Deno.test("ImClient.view() takes the older pages history() fetches, and applies their updates", async () => {
+  const stored = numbered(60);
+  const { client, server } = await openWith(...stored);
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 50);
+  server.store(update(61, "edit", edited(stored[0], "first", 10)));
+  await client.history(CONVERSATION, { after: 60 });
+  await client.history(CONVERSATION, { before: 11 });
+  const view = client.view(CONVERSATION);
+  assert.deepEqual(view.messages.map((m) => m.seq), stored.map((m) => m.seq));
+  assert.equal(texts(view)[0], "first");
+  await client.history(CONVERSATION, { before: 11 });
+  assert.equal(client.view(CONVERSATION), view, "the same page again changes nothing");
   await client.close();
 });
 
 Deno.test("ImClient.view() takes an edit found by gap repair", async () => {
   const one = text(1, "one");
   const { client, socket, server } = await openWith(one);
-  client.view(CONVERSATION);
-  await client.history(CONVERSATION);
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 1);
   server.store(update(2, "edit", edited(one, "uno", 10)));
   const delivered = once(client, "message", (m) => m.seq === 3);
   socket.push({ op: "message", message: text(3, "three") });
@@ -228,52 +260,71 @@ Deno.test("ImClient.view() takes an edit found by gap repair", async () => {
   await client.close();
 });
 
-Deno.test("ImClient keeps no view of a conversation the application did not ask for", async () => {
-  const one = text(1, "one");
-  const { client, socket, views } = await openWith(one);
+Deno.test("ImClient keeps no view of a conversation the application did not ask for, or closed", async () => {
+  const { client, socket, server, views } = await openWith(text(1, "one"));
   await client.history(CONVERSATION);
   const delivered = once(client, "message");
+  server.store(text(2, "two"));
   socket.push({ op: "message", message: text(2, "two") });
   await delivered;
   socket.push({ op: "read", conversationId: CONVERSATION, userId: "1", seq: 2 });
   assert.deepEqual(views, []);
-  const view = client.view(CONVERSATION);
-  assert.deepEqual([view.messages, [...view.reads]], [[], []]);
+  assert.equal(server.requests.some((path) => path.includes("before=")), false);
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 2);
   client.closeView(CONVERSATION);
+  const count = views.length;
   await client.history(CONVERSATION);
-  assert.deepEqual(views, [], "a closed view is forgotten");
+  socket.push({ op: "read", conversationId: CONVERSATION, userId: "1", seq: 3 });
+  assert.equal(views.length, count);
   await client.close();
 });
 
 Deno.test("ImClient.view() read marks come from read events, reads() and read(), never moving back", async () => {
-  const { client, socket, server, views } = await openWith(text(1, "one"));
-  server.route("GET", "/api/conversations/u%3A1%3A2/reads", () => ({
-    reads: [{ userId: "1", seq: 3 }, { userId: "2", seq: 1 }],
-  }));
-  client.view(CONVERSATION);
+  const { client, socket, server } = await openWith(text(1, "one"));
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 1);
   socket.push({ op: "read", conversationId: CONVERSATION, userId: "1", seq: 5 });
+  server.reads.set(CONVERSATION, [{ userId: "1", seq: 3 }, { userId: "2", seq: 1 }]);
   await client.reads(CONVERSATION);
   assert.deepEqual([...client.view(CONVERSATION).reads], [["1", 5], ["2", 1]]);
   client.read(CONVERSATION, 4);
   assert.equal(client.view(CONVERSATION).reads.get("2"), 4, "this user's own mark (user 2)");
-  assert.equal(views.length, 3);
   await client.close();
 });
 
 Deno.test("ImClient.editMessage() puts the new version in the view before the update entry comes", async () => {
   const one = text(1, "one");
-  const { client, server, socket, views } = await openWith(one);
+  const { client, server, socket } = await openWith(one);
   server.route("PATCH", `/api/messages/${encodeURIComponent(one.id)}`, () => ({
     message: edited(one, "uno", 10),
   }));
-  client.view(CONVERSATION);
-  await client.history(CONVERSATION);
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 1);
   await client.editMessage(one.id, "uno");
-  assert.deepEqual(texts(client.view(CONVERSATION)), ["uno"]);
+  const view = client.view(CONVERSATION);
+  assert.deepEqual(texts(view), ["uno"]);
   const delivered = once(client, "message");
   socket.push({ op: "message", message: update(2, "edit", edited(one, "uno", 10)) });
   await delivered;
-  assert.equal(views.length, 2, "the update entry that follows changes nothing");
+  assert.equal(client.view(CONVERSATION), view, "the update entry that follows changes nothing");
+  await client.close();
+});
+
+Deno.test("ImClient.view() whose first fetch failed tries again at the next call and the next ready", async () => {
+  const { client, socket, server, timers, accept } = await openWith(text(1, "one"));
+  server.store(message(1, "u:1:3"));
+  const errors: string[] = [];
+  client.on("error", (e) => errors.push(e.message));
+  server.down = true;
+  client.view(CONVERSATION);
+  client.view("u:1:3");
+  await once(client, "error", (e) => e.message.startsWith("Cannot load u:1:3"));
+  assert.ok(errors.some((m) => m.startsWith("Cannot load u:1:2: Down for the test")));
+  server.down = false;
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 1);
+  assert.deepEqual(client.view("u:1:3").messages, [], "not until the next ready");
+  socket.drop(1006);
+  timers.runNext();
+  await accept();
+  await viewWhere(client, "u:1:3", (v) => v.messages.length === 1);
   await client.close();
 });
 
