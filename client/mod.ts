@@ -325,6 +325,16 @@ export class ImClient extends ImHttp {
     return message;
   }
 
+  /** Recalls a message; every kept view that holds it shows it recalled at once, before the update entry. */
+  override async recallMessage(messageId: string): Promise<void> {
+    await super.recallMessage(messageId);
+    const by = this.self?.id;
+    if (by === undefined) return;
+    for (const state of this.#views.values()) {
+      if (state.recall(messageId, by)) this.#events.emit("view", state.conversationId);
+    }
+  }
+
   /** Hands a message from sync on: to the view first, so a `message` handler reads it applied. */
   #deliver(message: Message): void {
     const state = this.#views.get(message.conversationId);
