@@ -60,8 +60,9 @@ export class StoringLog implements MessageLog {
       this.failures--;
       throw new AppError("unavailable", "The log is down");
     }
-    await this.messages.save(records.flatMap((r) => r.type === "message" ? [r.message] : []));
+    // Kept at once, so a record appended by a timer is seen as soon as the timer ran.
     this.records.push(...records);
+    await this.messages.save(records.flatMap((r) => r.type === "message" ? [r.message] : []));
   }
 
   /** The messages appended, in order. */

@@ -166,7 +166,7 @@ test("mentionAll: the owner and admins may, a plain member is forbidden", async 
   await using _ = t;
   const [owner, admin, member] = [await t.user(), await t.user(), await t.user()];
   const group = await t.group(owner, [admin, member], { adminIds: [admin] });
-  const all = { type: "text", text: "@all", mentionAll: true };
+  const all = { type: "text", text: "@all", mentionAll: true } as const;
   assertEquals((await t.say(owner, { group }, all)).content, all);
   assertEquals((await t.say(admin, { group }, all)).content, all);
   assertEquals(await code(() => t.say(member, { group }, all)), "forbidden");

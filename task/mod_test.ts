@@ -135,6 +135,7 @@ Deno.test("task", async (t) => {
         assert.deepEqual(server.pushes.at(-1), [{
           groupId: group.id,
           frame: JSON.stringify(frame),
+          ack: undefined,
         }]);
       }
     });
@@ -182,8 +183,11 @@ Deno.test("task", async (t) => {
           items.map((item) => {
             const { message } = JSON.parse(item.frame);
             const who = "groupId" in item ? `group ${item.groupId}` : item.userIds.join();
-            const shown = message.replyTo?.preview ?? message.content.target?.content?.text ??
-              message.content.text ?? "hidden";
+            const shown = message.replyTo
+              ? message.replyTo.preview ?? "hidden"
+              : message.content.type === "update"
+              ? message.content.target.content?.text ?? "hidden"
+              : message.content.text;
             return `${who} seq ${item.ack?.seq}: ${shown}`;
           });
         assert.deepEqual(seen(servers.s1.pushes.slice(s1Before).flat()), [
