@@ -8,6 +8,7 @@ import { groups } from "./groups.ts";
 import { media } from "./media.ts";
 import { conversations } from "./conversations.ts";
 import { sending } from "./send.ts";
+import { typing } from "./typing.ts";
 
 export type { LogicOptions } from "./context.ts";
 
@@ -23,6 +24,7 @@ export function createLogic(options: LogicOptions): LogicService {
     ...sending(ctx),
     ...conversations(ctx),
     ...media(ctx),
+    ...typing(ctx),
     async ready() {
       await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);
     },
