@@ -38,6 +38,11 @@ export interface TypingResult {
   typingErrors: number;
 }
 
+/** How many users after each one a ring of `users` befriends (as many before it befriend it). */
+function ringReach(users: number): number {
+  return Math.min(FRIENDS_EACH / 2, Math.floor((users - 1) / 2));
+}
+
 /** A typing frame, ready to send, and the client that sends it. */
 interface Typist {
   client: ImClient;
@@ -55,7 +60,7 @@ async function typingRing(
   progress: (line: string) => void,
 ): Promise<Typist[]> {
   const clients = await target.users(users);
-  const reach = Math.min(FRIENDS_EACH / 2, Math.floor((users - 1) / 2));
+  const reach = ringReach(users);
   const pairs: [ImClient, ImClient][] = [];
   for (let k = 1; k <= reach; k++) {
     for (let i = 0; i < users; i++) pairs.push([clients[i], clients[(i + k) % users]]);
@@ -124,7 +129,9 @@ export async function typing(
   },
 ): Promise<TypingResult> {
   const keys = Math.ceil((typingRate * TYPING_PERIOD_MS) / 1000);
-  const typistCount = Math.max(3, Math.ceil(keys / FRIENDS_EACH));
+  // Enough typists that the ring holds `keys` pairs (a small ring has fewer friends each).
+  let typistCount = 3;
+  while (typistCount * 2 * ringReach(typistCount) < keys) typistCount++;
   progress(`typing: ${typistCount} typists`);
   const typists = await typingRing(target, typistCount, progress);
   const { clients, senders } = await friendPairs(target, pairs);
