@@ -1,0 +1,111 @@
+/**
+ * Read receipts (PROTOCOL.md, Version 2, Messages): when a reader's mark
+ * advances, a `read` event goes through the message log, so task delivers it
+ * in order with the conversation's messages (no side channel).
+ *
+ * Coalesced: at most one event per reader and conversation per second, by a
+ * token bucket of the rate limiter port (shared by every logic instance, since
+ * one reader's reads are spread over them). An advance the bucket refuses
+ * waits here, on a timer, until the bucket has a token again; advances that
+ * come meanwhile only raise its seq, so the second's end sends the highest.
+ * Advances waiting on two instances go out a second apart, not necessarily in
+ * seq order: a mark never moves back, so receivers keep the highest.
+ */
+import type { RateLimit } from "../shared/config.ts";
+import type { ServerFrame } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+
+/** Who receives a reader's receipts: users by id, or a group's online members (one push item). */
+export type ReceiptAudience = { userIds: string[] } | { groupId: string };
+
+/** One event per reader and conversation per second. */
+export const RECEIPT_RATE: RateLimit = { rate: 1, burst: 1 };
+
+/** An advance waiting for its reader's bucket. */
+interface Waiting {
+  seq: number;
+  audience: ReceiptAudience;
+  timer: unknown;
+}
+
+/** The receipts of a logic instance; `close()` drops the advances still waiting. */
+export function receipts(ctx: Context) {
+  const waiting = new Map<string, Waiting>();
+  let closed = false;
+
+  async function publish(
+    userId: string,
+    conversationId: string,
+    seq: number,
+    audience: ReceiptAudience,
+  ): Promise<void> {
+    const frame: ServerFrame = { op: "read", conversationId, userId, seq };
+    if ("groupId" in audience) {
+      await ctx.log.append([{ type: "group_event", groupId: audience.groupId, frame }]);
+    } else {
+      await ctx.emit(audience.userIds, frame);
+    }
+  }
+
+  /** Takes the reader's token; 0 when the event may go now, else milliseconds to wait. */
+  function take(userId: string, conversationId: string): Promise<number> {
+    return ctx.limiter.take(`receipt:${userId}:${conversationId}`, RECEIPT_RATE);
+  }
+
+  function wait(userId: string, conversationId: string, ms: number): unknown {
+    return ctx.timers.setTimeout(
+      () =>
+        void flush(userId, conversationId).catch((error) =>
+          console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+        ),
+      Math.max(1, ms),
+    );
+  }
+
+  /** The period ended: sends the highest seq waiting, or waits again if another instance sent one. */
+  async function flush(userId: string, conversationId: string): Promise<void> {
+    const key = `${userId}:${conversationId}`;
+    const ms = await take(userId, conversationId);
+    const entry = waiting.get(key);
+    if (closed || !entry) return;
+    if (ms > 0) {
+      entry.timer = wait(userId, conversationId, ms);
+      return;
+    }
+    waiting.delete(key);
+    await publish(userId, conversationId, entry.seq, entry.audience);
+  }
+
+  return {
+    /** A reader's mark advanced to `seq`: publishes the event now, or when the period ends. */
+    async advanced(
+      userId: string,
+      conversationId: string,
+      seq: number,
+      audience: ReceiptAudience,
+    ): Promise<void> {
+      const key = `${userId}:${conversationId}`;
+      const raise = () => {
+        const entry = waiting.get(key);
+        if (entry) {
+          entry.seq = Math.max(entry.seq, seq);
+          entry.audience = audience;
+        }
+        return entry !== undefined;
+      };
+      if (raise()) return;
+      const ms = await take(userId, conversationId);
+      if (ms === 0) return await publish(userId, conversationId, seq, audience);
+      // Another advance may have started waiting while the bucket answered.
+      if (raise() || closed) return;
+      waiting.set(key, { seq, audience, timer: wait(userId, conversationId, ms) });
+    },
+
+    /** Clears the timers of waiting advances (they are not sent). */
+    close(): void {
+      closed = true;
+      for (const entry of waiting.values()) ctx.timers.clearTimeout(entry.timer);
+      waiting.clear();
+    },
+  };
+}
