@@ -4,7 +4,8 @@ import type { SqlDriver } from "./driver.ts";
 import type { ConversationRow, HistoryQuery, MessageStore } from "./mod.ts";
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
-import { EVERYONE, saveMessages } from "./sql_save.ts";
+import { saveMessages } from "./sql_save.ts";
+import { EVERYONE } from "./sql_updates.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
