@@ -112,6 +112,26 @@ export function updateSteps(test: Test): void {
   );
 
   test(
+    "an edit sent before the target's last edit changes nothing: the later editedAt wins",
+    async (store, clock) => {
+      const { a, b, conv } = await setting(store);
+      const original = await saveOne(store, message(clock, conv, a.id, b.id, "one"));
+      // Two logic instances: the later edit reaches the store first.
+      const earlier = edit(clock, original, "earlier");
+      const later = edit(clock, original, "later");
+      await store.messages.save([later]);
+      const [entry] = await store.messages.save([earlier]);
+      const current = { ...original, content: texts("later")[0], editedAt: later.sentAt };
+      assertEquals([entry.seq, targetOf(entry)], [3, current], "stored, not applied");
+      assertEquals(await store.messages.byId(original.id), current);
+      // As new as the last edit (one millisecond): the entry stored last wins.
+      const twin = { ...edit(clock, original, "twin"), sentAt: later.sentAt };
+      await store.messages.save([twin]);
+      assertEquals((await store.messages.byId(original.id))?.content, texts("twin")[0]);
+    },
+  );
+
+  test(
     "an edit of a recalled message changes nothing, and is stored as an entry all the same",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
