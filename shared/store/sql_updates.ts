@@ -24,7 +24,7 @@ export function mentionRows(content: Content): string[] {
  * edit sent later (two logic instances' clocks: the later `editedAt` wins, as
  * clients applying the entries decide, so they converge on the store); a recall
  * makes the content `recalled`, deletes its mention rows, and the media of an
- * image or file with the bytes no other media shares. A recalled target
+ * image or file its sender uploaded, with the bytes no other media shares. A recalled target
  * stays as it is.
  */
 export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
@@ -32,9 +32,9 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
   if (update.type !== "update") return;
   const key = [entry.conversationId, update.target.id];
   const [row] = await tx.query<
-    { content: string; kind: string; seq: number; edited_at: string | null }
+    { content: string; kind: string; seq: number; sender_id: string; edited_at: string | null }
   >(
-    `SELECT m.content, m.kind, m.seq, m.edited_at FROM messages m
+    `SELECT m.content, m.kind, m.seq, m.sender_id, m.edited_at FROM messages m
      WHERE m.conversation_id = $1 AND m.id = $2 FOR UPDATE`,
     key,
   );
@@ -63,14 +63,20 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
       [users, entry.conversationId, row.seq],
     );
   }
-  if (current.type === "image" || current.type === "file") await deleteMedia(tx, current.mediaId);
+  if (current.type === "image" || current.type === "file") {
+    await deleteMedia(tx, current.mediaId, row.sender_id);
+  }
 }
 
-/** Deletes a media row, and its bytes when no other media shares them. */
-async function deleteMedia(tx: SqlDriver, mediaId: string): Promise<void> {
+/**
+ * Deletes a media row if `ownerId` uploaded it, and its bytes when no other
+ * media shares them. A message may show media someone else uploaded (an
+ * avatar, an image sent before): recalling it must not delete theirs.
+ */
+async function deleteMedia(tx: SqlDriver, mediaId: string, ownerId: string): Promise<void> {
   const [deleted] = await tx.query<{ sha256: string }>(
-    "DELETE FROM media WHERE id = $1 RETURNING sha256",
-    [mediaId],
+    "DELETE FROM media WHERE id = $1 AND owner_id = $2 RETURNING sha256",
+    [mediaId, ownerId],
   );
   if (!deleted) return;
   await tx.query(

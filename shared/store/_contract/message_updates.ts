@@ -174,7 +174,7 @@ export function updateSteps(test: Test): void {
   );
 
   test(
-    "a recall deletes the media of an image or file, and their bytes unless other media share them",
+    "a recall deletes the media of an image or file its sender uploaded, and bytes no other media shares",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
       const [own, shared] = [`sha-own-${id()}`, `sha-shared-${id()}`];
@@ -206,6 +206,15 @@ export function updateSteps(test: Test): void {
       const again = media(a.id, own);
       await store.media.put(again, new Uint8Array([9]));
       assertEquals((await store.media.withBytes(again.id))?.bytes, new Uint8Array([9]));
+      // Media someone else uploaded (an avatar, say) stays: a recall deletes only the sender's own.
+      const theirs = media(b.id, `sha-theirs-${id()}`);
+      await store.media.put(theirs, new Uint8Array([3]));
+      const borrowed = await saveOne(
+        store,
+        sent(clock, conv, a.id, b.id, { type: "image", mediaId: theirs.id, url: url(theirs) }),
+      );
+      await store.messages.save([recall(clock, borrowed)]);
+      assertEquals((await store.media.withBytes(theirs.id))?.bytes, new Uint8Array([3]));
       const page = await store.messages.history(conv, { limit: 10 });
       assertEquals(
         page.slice(0, 2).map((m) => m.content),
