@@ -9,20 +9,44 @@
  * `sync.ts` (seq positions and gap repair) and `outbox.ts` (pending sends).
  * Only a refused token (close 4401, the `signed_out` event) or `close()` ends
  * it; every other close is followed by a reconnect with backoff.
+ *
+ * Version 2 (PROTOCOL.md, Messages): `send()` takes replies, mentions and
+ * files (`uploadFile()` first); `editMessage()`, `recallMessage()` and
+ * `reads()` are HTTP calls; `typing()` tells the others (throttled here to one
+ * frame per 2 s per conversation); the `read` and `typing` events report the
+ * others. Edits and recalls arrive as `update` entries with their own seq,
+ * delivered, acked and gap-repaired like any message; `view(id)` (`view.ts`)
+ * applies them, so the application need not: it lists a conversation's
+ * messages in their current version with its read marks, and the `view`
+ * event says when it changed.
  */
-import type { ContentInput, SendResult, ServerFrame, Target, User } from "../shared/types.ts";
+import type {
+  ContentInput,
+  Message,
+  ReadMark,
+  SendResult,
+  ServerFrame,
+  Target,
+  User,
+} from "../shared/types.ts";
 import { globalTimers, type Timers } from "./backoff.ts";
 import { type ClientEvents, Emitter, type Handler } from "./events.ts";
 import { type HttpOptions, ImError, ImHttp } from "./http.ts";
 import { Outbox } from "./outbox.ts";
 import { ReconnectingSocket, SIGNED_OUT, type SocketConstructor } from "./socket.ts";
 import { Sync } from "./sync.ts";
+import { TypingThrottle } from "./typing.ts";
+import type { ConversationView } from "./view.ts";
+import { Views } from "./views.ts";
 
 export { ImError, ImHttp } from "./http.ts";
 export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
 export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
+export type { ConversationView } from "./view.ts";
+export { VIEW_PAGE } from "./views.ts";
+export { TYPING_INTERVAL_MS } from "./typing.ts";
 
 /** Options of an ImClient. */
 export interface ClientOptions extends HttpOptions {
@@ -44,6 +68,8 @@ export interface ClientOptions extends HttpOptions {
   timers?: Timers;
   /** Random numbers in [0, 1) that spread reconnect delays (default `Math.random`). */
   random?: () => number;
+  /** The clock in ms that throttles `typing()` (default `Date.now`). */
+  now?: () => number;
 }
 
 /** A user's live connection to the IM server. */
@@ -52,6 +78,8 @@ export class ImClient extends ImHttp {
   readonly #outbox = new Outbox();
   readonly #socket: ReconnectingSocket;
   readonly #sync: Sync;
+  readonly #typing: TypingThrottle;
+  readonly #views: Views;
   #ready: { resolve: (user: User) => void; reject: (error: Error) => void } | null = null;
   /** The signed-in user, from the last `ready` (kept after a close). */
   self: User | null = null;
@@ -68,7 +96,15 @@ export class ImClient extends ImHttp {
       WebSocket = globalThis.WebSocket,
       timers = globalTimers,
       random = Math.random,
+      now = Date.now,
     } = options;
+    this.#typing = new TypingThrottle(now);
+    this.#views = new Views({
+      history: (conversationId, page) => this.history(conversationId, page),
+      reads: (conversationId) => this.reads(conversationId),
+      changed: (conversationId) => this.#events.emit("view", conversationId),
+      error: (error) => this.#events.emit("error", error),
+    });
     this.#socket = new ReconnectingSocket({
       url: () => this.connectUrl(),
       token: () => this.token,
@@ -83,7 +119,7 @@ export class ImClient extends ImHttp {
     this.#sync = new Sync({
       conversations: () => this.conversations(),
       history: (conversationId, page) => this.history(conversationId, page),
-      deliver: (message) => this.#events.emit("message", message),
+      deliver: (message) => this.#deliver(message),
       ack: (conversationId, seq) => {
         if (autoAck) this.ack(conversationId, seq);
       },
@@ -154,6 +190,19 @@ export class ImClient extends ImHttp {
         return this.#events.emit("profile", frame.user);
       case "group_update":
         return this.#events.emit("group_update", frame.group);
+      case "read":
+        this.#views.read(frame.conversationId, [frame]);
+        return this.#events.emit("read", {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+          seq: frame.seq,
+        });
+      case "typing":
+        if (frame.userId === this.self?.id) return;
+        return this.#events.emit("typing", {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+        });
     }
   }
 
@@ -161,6 +210,7 @@ export class ImClient extends ImHttp {
     const user = this.self!;
     for (const frame of this.#outbox.frames()) this.#socket.send(frame);
     await this.#sync.catchUp();
+    this.#views.retry();
     this.#ready?.resolve(user);
     this.#ready = null;
     this.#events.emit("state", "open");
@@ -183,6 +233,80 @@ export class ImClient extends ImHttp {
   /** Marks a conversation read up to `seq`. */
   read(conversationId: string, seq: number): void {
     this.#frame({ op: "read", conversationId, seq });
+    // The server tells this user's other devices, not this one: the view takes it here
+    // (only when the frame left: a dropped one moved nothing).
+    if (this.connected && this.self) {
+      this.#views.read(conversationId, [{ userId: this.self.id, seq }]);
+    }
+  }
+
+  /**
+   * Tells the conversation's other participants this user is typing. Call it on
+   * every keystroke: at most one frame per conversation leaves every 2 s, later
+   * calls in that window do nothing. Never queued nor retried: while
+   * disconnected it does nothing.
+   */
+  typing(conversationId: string): void {
+    if (this.connected && this.#typing.take(conversationId)) {
+      this.#frame({ op: "typing", conversationId });
+    }
+  }
+
+  /**
+   * The applied view of a conversation: its messages in their current version
+   * (edits, recalls and reply previews applied; update entries not listed) and
+   * its read marks. The first call starts it, empty, and fetches the latest
+   * page (`VIEW_PAGE` messages) and the read marks; from then on it takes every
+   * message this client receives, repairs or fetches with `history()` for the
+   * conversation (older pages: `history(id, {before})`), every `read` event
+   * and `reads()` answer. The `view` event fires on each change; a failed first
+   * fetch is an `error` event and is tried again at the next call or `ready`.
+   * Only conversations asked for are kept (memory grows with the messages they
+   * were given); `closeView()` forgets one.
+   */
+  view(conversationId: string): ConversationView {
+    return this.#views.view(conversationId);
+  }
+
+  /** Forgets a conversation's view and its memory; a later `view()` starts it again, empty. */
+  closeView(conversationId: string): void {
+    this.#views.close(conversationId);
+  }
+
+  /** A history page; it also feeds the conversation's view, if one is kept. */
+  override async history(
+    conversationId: string,
+    page: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<Message[]> {
+    const messages = await super.history(conversationId, page);
+    this.#views.apply(conversationId, messages);
+    return messages;
+  }
+
+  /** Every participant's read mark; it also feeds the conversation's view, if one is kept. */
+  override async reads(conversationId: string): Promise<ReadMark[]> {
+    const reads = await super.reads(conversationId);
+    this.#views.read(conversationId, reads);
+    return reads;
+  }
+
+  /** Edits a text message; its new version also enters the view at once, before the update entry. */
+  override async editMessage(messageId: string, text: string): Promise<Message> {
+    const message = await super.editMessage(messageId, text);
+    this.#views.offer(message);
+    return message;
+  }
+
+  /** Recalls a message; every kept view that holds it shows it recalled at once, before the update entry. */
+  override async recallMessage(messageId: string): Promise<void> {
+    await super.recallMessage(messageId);
+    if (this.self) this.#views.recall(messageId, this.self.id);
+  }
+
+  /** Hands a message from sync on: to the view first, so a `message` handler reads it applied. */
+  #deliver(message: Message): void {
+    this.#views.apply(message.conversationId, [message]);
+    this.#events.emit("message", message);
   }
 
   /** Sends a raw frame (for tests and tools); dropped while disconnected. */
