@@ -155,21 +155,47 @@ export class FakeNetwork {
   }
 }
 
-/** The HTTP API in memory: `/api/connect`, `/api/conversations` and history. */
+/** A request the fake server received. */
+export interface FakeRequest {
+  method: string;
+  /** Path with query. */
+  path: string;
+  headers: Headers;
+  /** The body as sent: JSON parsed, bytes as bytes, undefined when none. */
+  body: unknown;
+}
+
+/** An answer the test gives to one route: a JSON body (status 200), or a whole Response. */
+export type FakeAnswer = (request: FakeRequest) => unknown;
+
+/**
+ * The HTTP API in memory: `/api/connect`, `/api/conversations` and history,
+ * plus any route the test adds with `route()`.
+ */
 export class FakeServer {
   /** Messages by conversation, in seq order; history and summaries read them. */
   readonly messages = new Map<string, Message[]>();
   /** Paths (with query) requested, in order. */
   readonly requests: string[] = [];
+  /** Every request, in order, with method, headers and body. */
+  readonly calls: FakeRequest[] = [];
+  readonly #routes = new Map<string, FakeAnswer>();
   /** While true every call answers 503 `unavailable`. */
   down = false;
   readonly #waiters: { prefix: string; resolve: (path: string) => void }[] = [];
 
   /** A fetch that answers from this server. */
-  readonly fetch = (input: RequestInfo | URL): Promise<Response> => {
+  readonly fetch = (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
     const path = url.pathname + url.search;
     this.requests.push(path);
+    const request: FakeRequest = {
+      method: init.method ?? "GET",
+      path,
+      headers: new Headers(init.headers),
+      body: typeof init.body === "string" ? JSON.parse(init.body) : init.body ?? undefined,
+    };
+    this.calls.push(request);
     for (const waiter of this.#waiters.filter((w) => path.startsWith(w.prefix))) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
       waiter.resolve(path);
@@ -178,8 +204,24 @@ export class FakeServer {
       const error = { code: "unavailable", message: "Down for the test" };
       return Promise.resolve(Response.json({ error }, { status: 503 }));
     }
+    const route = this.#routes.get(`${request.method} ${url.pathname}`);
+    if (route) {
+      const answer = route(request);
+      return Promise.resolve(
+        answer instanceof Response
+          ? answer
+          : answer === undefined
+          ? new Response(null, { status: 204 })
+          : Response.json(answer),
+      );
+    }
     return Promise.resolve(Response.json(this.#answer(url)));
   };
+
+  /** Answers `method` on `pathname` (no query) with `answer`; undefined answers 204. */
+  route(method: string, pathname: string, answer: FakeAnswer): void {
+    this.#routes.set(`${method} ${pathname}`, answer);
+  }
 
   /** Adds messages the history endpoint will return. */
   store(...messages: Message[]): void {
@@ -205,6 +247,7 @@ export class FakeServer {
       WebSocket: network.WebSocket,
       timers,
       random: () => 1,
+      now: () => timers.now,
     };
   }
 
