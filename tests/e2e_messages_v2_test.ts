@@ -79,13 +79,14 @@ function summary(
 }
 
 /** What a reader should see of a conversation: its real messages, edits and recalls applied. */
-function applied(messages: Message[]) {
+function applied(messages: readonly Message[]) {
   return messages.filter((m) => m.content.type !== "update").map((m) => ({
     id: m.id,
     seq: m.seq,
     from: m.from,
     content: m.content,
     editedAt: m.editedAt,
+    replyTo: m.replyTo,
   }));
 }
 
@@ -726,9 +727,8 @@ Deno.test(
       const sent = [];
       for (let i = 0; i < 6; i++) sent.push(await a.send(user(b), text(`message ${i}`)));
       const quoting = await b.send(user(a), text("quoting 2", { replyTo: sent[2].id }));
-      await eventually(async () =>
-        (await away.view(conversationId)).messages.some((m) => m.id === quoting.id)
-      );
+      const own = await b.send(user(a), text("b takes this back"));
+      await eventually(() => away.view(conversationId).messages.some((m) => m.id === own.id));
       const dropped = waitFor(away, "closed");
       away.drop();
       await dropped;
@@ -738,26 +738,31 @@ Deno.test(
       await a.editMessage(sent[2].id, "message 2, edited twice");
       await a.recallMessage(sent[3].id);
       const after = await a.send(user(b), text("after the changes"));
-      await b.recallMessage(quoting.id);
+      await b.recallMessage(own.id);
 
       const expected = async () => applied(await everything(a, conversationId));
       const final = await eventually(async () => {
         const want = await expected();
         return want.some((m) => m.id === after.id) &&
-            want.find((m) => m.id === quoting.id)?.content.type === "recalled"
+            want.find((m) => m.id === own.id)?.content.type === "recalled"
           ? want
           : null;
       });
       for (const [name, client] of [["online", online], ["away", away]] as const) {
-        const view = await eventually(async () => {
-          const v = await client.view(conversationId);
+        const view = await eventually(() => {
+          const v = client.view(conversationId);
           const got = applied(v.messages);
           return isDeepStrictEqual(got, final) ? got : null;
-        }, 10_000).catch(async () => applied((await client.view(conversationId)).messages));
+        }, 10_000).catch(() => applied(client.view(conversationId).messages));
         assertEquals(view, final, `the ${name} client's applied view`);
       }
       // The view holds the texts as history does: no recalled text anywhere.
-      assert(!JSON.stringify(await away.view(conversationId)).includes("message 1"));
+      assert(!JSON.stringify(away.view(conversationId).messages).includes("message 1"));
+      // The reply's preview follows the quoted message's two edits, in the view as in history.
+      assertEquals(
+        away.view(conversationId).messages.find((m) => m.id === quoting.id)?.replyTo?.preview,
+        "message 2, edited twice",
+      );
     } finally {
       await Promise.all([a.close(), b.close(), online.close(), away.close()]);
     }
