@@ -791,8 +791,8 @@ Deno.test(
         (r) => r.conversationId === conversationId && r.seq === seq,
       );
       b.read(conversationId, seq);
-      assertEquals(await peer, { conversationId, userId: b.self!.id, seq });
-      assertEquals(await other, { conversationId, userId: b.self!.id, seq });
+      const mark = { conversationId, userId: b.self!.id, seq };
+      assertEquals(await Promise.all([peer, other]), [mark, mark]);
       const reads = await eventually(async () => {
         const marks = await a.reads(conversationId);
         return marks.some((r) => r.userId === b.self!.id && r.seq === seq) ? marks : null;
