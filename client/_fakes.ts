@@ -2,7 +2,7 @@
  * Fakes for the SDK's unit tests: a clock whose timers run only when told, a
  * WebSocket the test drives frame by frame, and an HTTP server in memory.
  */
-import type { ConversationSummary, Message, ServerFrame } from "../shared/types.ts";
+import type { ConversationSummary, Message, ReadMark, ServerFrame } from "../shared/types.ts";
 import type { Timers } from "./backoff.ts";
 import { type ClientEvents, type ClientOptions, ImClient } from "./mod.ts";
 import type { SocketConstructor, SocketLike } from "./socket.ts";
@@ -169,12 +169,14 @@ export interface FakeRequest {
 export type FakeAnswer = (request: FakeRequest) => unknown;
 
 /**
- * The HTTP API in memory: `/api/connect`, `/api/conversations` and history,
- * plus any route the test adds with `route()`.
+ * The HTTP API in memory: `/api/connect`, `/api/conversations`, history and
+ * read marks, plus any route the test adds with `route()`.
  */
 export class FakeServer {
   /** Messages by conversation, in seq order; history and summaries read them. */
   readonly messages = new Map<string, Message[]>();
+  /** Read marks by conversation, as `GET …/reads` answers them (none by default). */
+  readonly reads = new Map<string, ReadMark[]>();
   /** Paths (with query) requested, in order. */
   readonly requests: string[] = [];
   /** Every request, in order, with method, headers and body. */
@@ -259,10 +261,17 @@ export class FakeServer {
     const history = url.pathname.match(/^\/api\/conversations\/([^/]+)\/messages$/);
     if (history) {
       const after = Number(url.searchParams.get("after") ?? 0);
+      const before = Number(url.searchParams.get("before") ?? Infinity);
       const limit = Number(url.searchParams.get("limit") ?? 50);
       const all = this.messages.get(decodeURIComponent(history[1])) ?? [];
-      return { messages: all.filter((m) => m.seq > after).slice(0, limit) };
+      const range = all.filter((m) => m.seq > after && m.seq < before);
+      // `before` pages backwards: the newest `limit` of the range, still ascending.
+      return {
+        messages: url.searchParams.has("before") ? range.slice(-limit) : range.slice(0, limit),
+      };
     }
+    const reads = url.pathname.match(/^\/api\/conversations\/([^/]+)\/reads$/);
+    if (reads) return { reads: this.reads.get(decodeURIComponent(reads[1])) ?? [] };
     throw new Error(`FakeServer: no route for ${url.pathname}`);
   }
 
