@@ -173,17 +173,18 @@ const MATRIX: Record<string, () => Case> = {
     status: 403,
     code: "forbidden",
   }),
-  // Version 2, Messages: edit and recall only by whom the protocol says; reads for participants.
+  // Version 2, Messages: a message outside the stranger's conversations does not exist for them
+  // (a participant who may not edit or recall it gets forbidden: the role table below).
   "PATCH /api/messages/:id": () => ({
     path: `/api/messages/${sentPrivate.id}`,
     body: { content: { type: "text", text: "words put in ann's mouth" } },
-    status: 403,
-    code: "forbidden",
+    status: 404,
+    code: "not_found",
   }),
   "DELETE /api/messages/:id": () => ({
     path: `/api/messages/${sentGroup.id}`,
-    status: 403,
-    code: "forbidden",
+    status: 404,
+    code: "not_found",
   }),
   "GET /api/conversations/:id/reads": () => ({
     path: `/api/conversations/${encodeURIComponent(sentPrivate.conversationId)}/reads`,
@@ -464,14 +465,16 @@ Deno.test(
       const byPat2 = await say(pat, "pat's other words");
       const byOlga = await say(olga, "olga's words");
       await eventually(async () => (await olga.history(conversationId)).length >= 3);
-      const edit = (id: string) => ({ content: { type: "text", text: `edited ${id}` } });
+      const edit = (id: string) => ({ content: { type: "text", text: `rewritten ${id}` } });
       const who = { stranger: sam, member: quin, owner: olga } as const;
 
-      // Editing Pat's message: only Pat, whoever else asks.
+      // Editing Pat's message: only Pat, whoever else asks (for the stranger it does not exist).
+      const refused = (role: string): [number, string] =>
+        role === "stranger" ? [404, "not_found"] : [403, "forbidden"];
       for (const [role, client] of Object.entries(who)) {
         assertEquals(
           await answer(client.token, "PATCH", `/api/messages/${byPat.id}`, edit(byPat.id)),
-          [403, "forbidden"],
+          refused(role),
           `edit of a member's message by the ${role}`,
         );
       }
@@ -484,12 +487,12 @@ Deno.test(
       for (const role of ["stranger", "member"] as const) {
         assertEquals(
           await answer(who[role].token, "DELETE", `/api/messages/${byPat.id}`),
-          [403, "forbidden"],
+          refused(role),
           `recall of a member's message by the ${role}`,
         );
         assertEquals(
           await answer(who[role].token, "DELETE", `/api/messages/${byOlga.id}`),
-          [403, "forbidden"],
+          refused(role),
           `recall of the owner's message by the ${role}`,
         );
       }
@@ -529,7 +532,10 @@ Deno.test(
       );
       // Nothing a refused caller asked for was stored.
       const stored = await olga.history(conversationId);
-      assert(!JSON.stringify(stored).includes("edited"), "a refused edit changed nothing");
+      assert(
+        !JSON.stringify(stored).includes("rewritten"),
+        "no edited text left after the recalls",
+      );
       assert(
         (await bob.history(sentPrivate.conversationId)).some((m) =>
           m.content.type === "text" && m.content.text === SECRET.private
