@@ -63,10 +63,11 @@ async function runHttp(url: string, c: HttpCase): Promise<number> {
   const headers: Record<string, string> = {};
   if (c.auth !== undefined) headers.authorization = c.auth.replace(/[^\x20-\x7e]/g, "");
   if (c.contentType) headers["content-type"] = c.contentType;
-  // A raw name outside Latin-1 cannot be a header value: sent as its UTF-8 bytes read as Latin-1.
+  // A raw name outside Latin-1 cannot be a header value: sent as its UTF-8 bytes read as Latin-1,
+  // without the controls no HTTP client can send in a header (percent-encoded ones reach the server).
   if (c.fileName !== undefined) {
     headers["x-file-name"] = String.fromCharCode(...new TextEncoder().encode(c.fileName))
-      .replace(/[\0\r\n]/g, "");
+      .replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
   }
   const method = c.method || c.route.method;
   const response = await fetch(`${url}${path}${query ? `?${query}` : ""}`, {
