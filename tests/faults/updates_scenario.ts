@@ -9,7 +9,7 @@
  * recall), and every client's applied view (`client.view()`) against the stored state.
  */
 import { isDeepStrictEqual } from "node:util";
-import { ImClient, ImError } from "../../client/mod.ts";
+import { ImClient, ImError, ImHttp } from "../../client/mod.ts";
 import type { Content, Message, Target } from "../../shared/types.ts";
 import { isFullTarget } from "../../shared/message_view.ts";
 import { privateConversationId } from "../../shared/types.ts";
@@ -317,7 +317,9 @@ export class UpdatesTraffic {
     while (true) {
       stored = new Map();
       for (const [conversationId, participants] of this.#participants) {
-        stored.set(conversationId, await everything(participants[0], conversationId));
+        // History read apart from the clients: what a client fetches feeds its own view.
+        const reader = new ImHttp({ baseUrl: this.#options.url, token: participants[0].token });
+        stored.set(conversationId, await everything(reader, conversationId));
       }
       const settled = [...this.#participants].every(([conversationId, participants]) =>
         participants.every((p) =>
@@ -469,7 +471,7 @@ function applied(messages: readonly Message[]) {
 }
 
 /** Every stored entry of a conversation, in seq order; retried while the system recovers. */
-async function everything(client: ImClient, conversationId: string): Promise<Message[]> {
+async function everything(client: ImHttp, conversationId: string): Promise<Message[]> {
   for (let attempt = 0;; attempt++) {
     try {
       const all: Message[] = [];
