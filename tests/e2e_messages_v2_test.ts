@@ -710,6 +710,47 @@ Deno.test(
 );
 
 Deno.test(
+  "since_join: a member sees an edit of an earlier message as {id, seq} only, and a reply to it without preview",
+  opts,
+  async () => {
+    const owner = await newUser(url);
+    const late = await newUser(url);
+    try {
+      const { group, to, conversationId } = await groupWith(owner, []);
+      const early = await owner.send(to, text("before you came"));
+      const earlySeq = (await stored(owner, conversationId, early.id)).seq;
+      await late.joinGroup(group.id);
+      const frames = pushed(late);
+      await owner.editMessage(early.id, "still before you came");
+      const entry = await eventually(() => frames.find((m) => m.content.type === "update"));
+      assertEquals(entry.content, {
+        type: "update",
+        action: "edit",
+        target: { id: early.id, seq: earlySeq },
+      });
+      const reply = await owner.send(to, text("about that", { replyTo: early.id }));
+      const seen = await stored(late, conversationId, reply.id);
+      assertEquals(seen.replyTo, {
+        id: early.id,
+        seq: earlySeq,
+        from: owner.self!.id,
+        preview: null,
+      });
+      assertEquals((await stored(late, conversationId, entry.id)).content, entry.content);
+      const history = JSON.stringify(await everything(late, conversationId));
+      assert(!history.includes("before you came"), "no text from before the join");
+      // Nor may the late member quote it.
+      assertEquals(
+        await errorCode(late.send(to, text("what?", { replyTo: early.id }))),
+        "invalid_argument",
+      );
+    } finally {
+      await Promise.all([owner.close(), late.close()]);
+    }
+  },
+);
+
+Deno.test(
   "convergence: a client that was offline during edits and recalls ends with the same applied view as one online, and as history",
   opts,
   async () => {
