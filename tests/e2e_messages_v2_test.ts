@@ -236,8 +236,9 @@ Deno.test(
       const direct = await m1.send(to, text("look here @m2", { mentions: [m2.self!.id] }));
       const mentioned = await summary(m2, conversationId, (s) => s.mentioned === true);
       assertEquals(mentioned.unread, 1);
-      assert(!(await summary(owner, conversationId, () => true)).mentioned, "not the owner's");
-      assert(!(await summary(m1, conversationId, () => true)).mentioned, "not the sender's");
+      const listsIt = (s: { lastMessage: Message | null }) => s.lastMessage?.id === direct.id;
+      assert(!(await summary(owner, conversationId, listsIt)).mentioned, "not the owner's");
+      assert(!(await summary(m1, conversationId, listsIt)).mentioned, "not the sender's");
       const message = await stored(m2, conversationId, direct.id);
       assertEquals(message.content, text("look here @m2", { mentions: [m2.self!.id] }));
       // A later message without a mention keeps it; reading past the mention clears it.
@@ -1004,6 +1005,7 @@ Deno.test(
       const conversationId = conversationOf(a, b);
       const atB = collect(b, "typing");
       const socket = await rawSocket(a);
+      const floodStarted = Date.now();
       for (let i = 0; i < 1000; i++) {
         socket.ws.send(JSON.stringify({ op: "typing", conversationId }));
       }
@@ -1022,7 +1024,9 @@ Deno.test(
       await got;
       await socket.ping();
       assertEquals(socket.closeCode(), null, "the flooding connection is still open");
-      assert(atB.length <= 2, `${atB.length} typing events relayed from a flood within 2 s`);
+      // One relayed per 2 s at most, however long the flood took to go through.
+      const allowed = 1 + Math.ceil((Date.now() - floodStarted) / 2000);
+      assert(atB.length <= allowed, `${atB.length} typing events relayed from a flood`);
       assertEquals(socket.frames.filter((f) => f.op === "error"), [], "dropped silently");
       socket.ws.close();
     } finally {
