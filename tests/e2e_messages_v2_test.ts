@@ -348,6 +348,13 @@ Deno.test(
       );
       assertEquals(response.headers.get("x-content-type-options"), "nosniff");
 
+      // An SVG with script is not an image type here: served as bytes to download.
+      const svg = await a.uploadFile(
+        new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        "drawing.svg",
+      );
+      assertEquals(svg.contentType, "application/octet-stream");
+      assertEquals((await served(svg.url)).headers.get("content-type"), "application/octet-stream");
       // An image sent as a file keeps its image type (the type it is served as).
       const png = await a.uploadFile(PNG_2x3, "pixel.png");
       assertEquals(png.contentType, "image/png");
@@ -706,6 +713,78 @@ Deno.test(
       assertEquals(s.lastMessage?.content, text("three"));
     } finally {
       await Promise.all([a.close(), b.close(), a2.close()]);
+    }
+  },
+);
+
+Deno.test(
+  "races: concurrent recalls make one entry (the other conflict); concurrent edits leave the text of the last entry",
+  opts,
+  async () => {
+    const owner = await newUser(url);
+    const member = await newUser(url);
+    try {
+      const { to, conversationId } = await groupWith(owner, [member]);
+      // The sender and the owner recall the same message at once.
+      const both = await member.send(to, text("recalled twice at once"));
+      await stored(owner, conversationId, both.id);
+      const outcomes = await Promise.allSettled([
+        member.recallMessage(both.id),
+        owner.recallMessage(both.id),
+      ]);
+      const codes = outcomes.map((o) => o.status === "fulfilled" ? "ok" : o.reason.code).sort();
+      assertEquals(codes, ["conflict", "ok"]);
+      // Ten edits at once: every one answered, one entry each, the text of the last one stands.
+      const edited = await member.send(to, text("edited ten times at once"));
+      await stored(owner, conversationId, edited.id);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => member.editMessage(edited.id, `version ${i}`)),
+      );
+      assertEquals(answers.length, 10);
+      // An edit racing a recall: whatever the order, the message ends recalled.
+      const raced = await member.send(to, text("edited while recalled"));
+      await stored(owner, conversationId, raced.id);
+      await Promise.allSettled([
+        member.editMessage(raced.id, "the edit"),
+        owner.recallMessage(raced.id),
+      ]);
+      const entries = await eventually(async () => {
+        const all = await everything(owner, conversationId);
+        const updates = all.filter((m) => m.content.type === "update");
+        return updates.filter((
+                m,
+              ) => ((m.content as Extract<Content, { type: "update" }>).target.id === edited.id)
+              ).length === 10 &&
+            all.find((m) => m.id === raced.id)?.content.type === "recalled"
+          ? all
+          : null;
+      });
+      const on = (id: string) =>
+        entries.filter((m) =>
+          m.content.type === "update" && m.content.target.id === id
+        ) as (Message & { content: Extract<Content, { type: "update" }> })[];
+      assertEquals(on(both.id).map((m) => m.content.action), ["recall"]);
+      assertEquals(
+        entries.find((m) => m.id === both.id)?.content.type,
+        "recalled",
+      );
+      const last = on(edited.id).at(-1)!.content.target as Message;
+      const stands = entries.find((m) => m.id === edited.id)!;
+      assertEquals(stands.content, last.content, "the stored text is the last entry's");
+      // Every entry shows the current version, never an older text.
+      for (const entry of on(edited.id)) {
+        assertEquals((entry.content.target as Message).content, stands.content);
+      }
+      for (const entry of on(raced.id)) {
+        assertEquals(
+          (entry.content.target as Message).content.type,
+          "recalled",
+          `the ${entry.content.action} entry of a recalled message shows no text`,
+        );
+      }
+      assertEquals(on(raced.id).filter((m) => m.content.action === "recall").length, 1);
+    } finally {
+      await Promise.all([owner.close(), member.close()]);
     }
   },
 );
