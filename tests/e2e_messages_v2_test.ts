@@ -718,6 +718,36 @@ Deno.test(
 );
 
 Deno.test(
+  "update entries are redelivered until acked, like any message",
+  opts,
+  async () => {
+    const a = await newUser(url);
+    const lazy = await newUser(url, { autoAck: false });
+    try {
+      await befriend(a, lazy);
+      const frames = pushed(lazy);
+      const sent = await a.send(user(lazy), text("to be edited"));
+      const first = await eventually(() => frames.find((m) => m.id === sent.id));
+      lazy.ack(sent.conversationId, first.seq);
+      await a.editMessage(sent.id, "edited");
+      const copies = () => frames.filter((m) => m.content.type === "update");
+      // IM_REDELIVER_MS is 600 in the suites: an unacked entry comes again.
+      await eventually(() => copies().length >= 2, 8000);
+      assertEquals(new Set(copies().map((m) => m.id)).size, 1, "the same entry, again");
+      lazy.ack(sent.conversationId, copies()[0].seq);
+      await roundTrip(lazy);
+      const settled = copies().length;
+      // A later message, left unacked, is redelivered; the acked entry is not.
+      const later = await a.send(user(lazy), text("leave me unacked"));
+      await eventually(() => frames.filter((m) => m.id === later.id).length >= 2, 8000);
+      assertEquals(copies().length, settled, "no redelivery of an acked update entry");
+    } finally {
+      await Promise.all([a.close(), lazy.close()]);
+    }
+  },
+);
+
+Deno.test(
   "races: concurrent recalls make one entry (the other conflict); concurrent edits leave the text of the last entry",
   opts,
   async () => {
