@@ -950,6 +950,8 @@ Deno.test(
         return marks.some((r) => r.userId === b.self!.id && r.seq === seq) ? marks : null;
       });
       assert(reads.every((r) => [a.self!.id, b.self!.id].includes(r.userId)));
+      // The applied view keeps the peers' read marks.
+      await eventually(() => a.view(conversationId).reads.get(b.self!.id) === seq);
       assertEquals(await errorCode(stranger.reads(conversationId)), "forbidden");
       assertEquals(await errorCode(a.reads("g:424242424242")), "not_found");
       // A read that does not advance the mark sends nothing new.
