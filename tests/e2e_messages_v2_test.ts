@@ -247,6 +247,11 @@ Deno.test(
       assert((await summary(m2, conversationId, (s) => s.unread === 2)).mentioned);
       m2.read(conversationId, message.seq);
       await summary(m2, conversationId, (s) => !s.mentioned && s.unread === 1);
+      // A recalled mention no longer marks the conversation.
+      const recalled = await owner.send(to, text("psst @m2", { mentions: [m2.self!.id] }));
+      await summary(m2, conversationId, (s) => s.mentioned === true);
+      await owner.recallMessage(recalled.id);
+      await summary(m2, conversationId, (s) => s.mentioned === false || s.mentioned === undefined);
 
       // mentionAll: forbidden to a plain member, the owner's to use; it marks every member.
       assertEquals(await errorCode(m1.send(to, text("all!", { mentionAll: true }))), "forbidden");
@@ -485,6 +490,11 @@ Deno.test(
       const doomed = await a.send(user(b), text("soon gone"));
       await a.recallMessage(doomed.id);
       assertEquals(await errorCode(a.editMessage(doomed.id, "back again")), "invalid_argument");
+      // An update entry is not a text to edit.
+      const entry = await eventually(async () =>
+        (await everything(a, sent.conversationId)).find((m) => m.content.type === "update")
+      );
+      assertEquals(await errorCode(a.editMessage(entry.id, "entry")), "invalid_argument");
       // The last text stands.
       assertEquals(
         (await stored(a, sent.conversationId, sent.id)).content,
