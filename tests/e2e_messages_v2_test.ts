@@ -1079,6 +1079,35 @@ Deno.test(
 );
 
 Deno.test(
+  "typing: not relayed in a group of more than 500 members",
+  opts,
+  async () => {
+    const owner = await newUser(url);
+    const watcher = await newUser(url);
+    try {
+      const { group, to, conversationId } = await groupWith(owner, [watcher]);
+      // 499 more (501 in all), joining in batches.
+      for (let done = 0; done < 499; done += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(50, 499 - done) }, () => newUser(url, { connect: false })),
+        );
+        await Promise.all(batch.map((m) => m.joinGroup(group.id)));
+      }
+      assertEquals((await owner.group(group.id)).group.memberCount, 501);
+      const typing = collect(watcher, "typing");
+      owner.typing(conversationId);
+      // The owner's message after the typing frame: a relayed typing would have come first.
+      const marker = await owner.send(to, text("after typing"));
+      await stored(watcher, conversationId, marker.id);
+      await roundTrip(watcher);
+      assertEquals(typing, [], "no typing relayed in a group over 500 members");
+    } finally {
+      await Promise.all([owner.close(), watcher.close()]);
+    }
+  },
+);
+
+Deno.test(
   "typing: a non-participant gets an error frame and stays connected; bad frames too",
   opts,
   async () => {
