@@ -447,6 +447,11 @@ Deno.test(
       const edited = await a.editMessage(sent.id, "second words");
       assertEquals([edited.id, edited.content], [sent.id, text("second words")]);
       assert(typeof edited.editedAt === "number" && edited.editedAt >= edited.sentAt);
+      // The answer on the wire: 200 {"message"}.
+      const raw = await a.request<{ message: Message }>("PATCH", `/api/messages/${sent.id}`, {
+        content: { type: "text", text: "second words" },
+      });
+      assertEquals([raw.message.id, raw.message.content], [sent.id, text("second words")]);
       const again = await a.editMessage(sent.id, "third words");
       assert(again.editedAt! >= edited.editedAt!);
       const inHistory = await stored(
@@ -960,6 +965,12 @@ Deno.test(
         return marks.some((r) => r.userId === b.self!.id && r.seq === seq) ? marks : null;
       });
       assert(reads.every((r) => [a.self!.id, b.self!.id].includes(r.userId)));
+      // The answer on the wire: {"reads":[{"userId","seq"}]}.
+      const raw = await a.request<{ reads: unknown[] }>(
+        "GET",
+        `/api/conversations/${encodeURIComponent(conversationId)}/reads`,
+      );
+      assert(raw.reads.some((r) => isDeepStrictEqual(r, { userId: b.self!.id, seq })));
       // The applied view keeps the peers' read marks.
       await eventually(() => a.view(conversationId).reads.get(b.self!.id) === seq);
       assertEquals(await errorCode(stranger.reads(conversationId)), "forbidden");
