@@ -49,10 +49,12 @@ export function readSteps(test: Test): void {
         message(clock, conv, b.id, a.id, "2"),
       ]);
       const elsewhere = await saveOne(store, message(clock, gconv, a.id, groupId, "g"));
-      assertEquals(await store.messages.get(conv, [two.id, one.id, id(), elsewhere.id]), [
-        one,
-        two,
-      ]);
+      const found = await store.messages.get(conv, [two.id, one.id, id(), elsewhere.id, one.id]);
+      assertEquals(
+        found.sort((x, y) => x.seq - y.seq),
+        [one, two],
+        "once each, of this conversation",
+      );
       assertEquals(await store.messages.get(conv, ["not-an-id", "99999999999999999999"]), []);
       assertEquals(await store.messages.get(conv, []), []);
       assertEquals(await store.messages.byId(elsewhere.id), elsewhere);
