@@ -160,6 +160,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
     log,
     clock,
     dedupe,
+    limiter,
     store,
 
     async user(): Promise<string> {

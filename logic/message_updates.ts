@@ -9,10 +9,24 @@ import { restrictTo } from "../shared/message_view.ts";
 import type { AcceptedMessage, Message } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { roleRank } from "./group_roles.ts";
-import { DEDUPE_MS } from "./send.ts";
 import { checkString, object, pathId } from "./validate.ts";
 
 /** What a message that is not a text is, in an error. */
+/**
+ * How long a recall's claim holds: longer than a log append may take (it is
+ * then stored, and the stored content answers), short enough that a recall
+ * whose logic died before its append can be tried again soon.
+ */
+export const RECALL_CLAIM_MS = 2 * 60_000;
+
+/** A recall claim given back (its append failed), for the moment it takes to expire. */
+const RELEASED = "released";
+
+/** The dedupe key that lets one of two concurrent recalls of a message through. */
+function recallKey(messageId: string): string {
+  return `recall:${messageId}`;
+}
+
 const NOT_TEXT = {
   image: "an image",
   file: "a file",
@@ -104,6 +118,17 @@ export function messageUpdates(ctx: Context) {
           `Cannot edit message "${message.id}": the edit window of ${limits.editWindowS} s has passed`,
         );
       }
+      // A recall accepted but not stored yet (in a cluster the log sits in between)
+      // is a recall all the same: an edit now would answer 200 and change nothing.
+      const claim = message.content.type === "text"
+        ? await ctx.dedupe.get(recallKey(message.id))
+        : null;
+      if (claim !== null && claim !== RELEASED) {
+        throw new AppError(
+          "invalid_argument",
+          `Cannot edit message "${message.id}": only a text can be edited, not ${NOT_TEXT.recalled}`,
+        );
+      }
       if (message.content.type !== "text") {
         throw new AppError(
           "invalid_argument",
@@ -142,9 +167,12 @@ export function messageUpdates(ctx: Context) {
       const recalled = () =>
         new AppError("conflict", `Cannot recall message "${message.id}": already recalled`);
       if (message.content.type === "recalled") throw recalled();
-      // Two recalls at once (any logic instance): the claim lets one through.
-      const key = `recall:${message.id}`;
-      if (await ctx.dedupe.claim(key, userId, DEDUPE_MS) !== null) throw recalled();
+      // Two recalls at once (any logic instance): the claim lets one through. It
+      // lasts only as long as the recall may take to be stored: one whose logic died
+      // before the append must not block the next try (the stored content says
+      // "recalled" from then on).
+      const key = recallKey(message.id);
+      if (await ctx.dedupe.claim(key, userId, RECALL_CLAIM_MS) !== null) throw recalled();
       const target: Message = { ...message, content: { type: "recalled", recalledBy: userId } };
       try {
         await ctx.log.append([{
@@ -153,7 +181,7 @@ export function messageUpdates(ctx: Context) {
         }]);
       } catch (error) {
         // Not recalled after all: let the next try claim it (a key that expires at once).
-        await ctx.dedupe.set(key, "released", 1).catch(() => {});
+        await ctx.dedupe.set(key, RELEASED, 1).catch(() => {});
         throw error;
       }
     },

@@ -5,6 +5,7 @@ import type { Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage, Message } from "../shared/types.ts";
 import { LIMITS, stepsOnOneStore } from "./_test_logic.ts";
 import { world } from "./_test_world.ts";
+import { RECALL_CLAIM_MS } from "./message_updates.ts";
 
 const test = stepsOnOneStore("edit and recall");
 
@@ -246,4 +247,44 @@ test("recallMessage() whose append failed can be tried again", async (store) => 
   await t.clock.tick(1);
   await t.logic.recallMessage(a, sent.id);
   assertEquals((await current(sent.id)).content, { type: "recalled", recalledBy: a });
+});
+
+test("recallMessage() whose logic died before its append is not blocked past the claim's life", async (store) => {
+  // The default recall window (a day) outlives the claim.
+  const t = world(store);
+  await using _ = t;
+  const [a, b] = [await t.user(), await t.user()];
+  await t.friends(a, b);
+  const current = async (id: string) => (await store.messages.byId(id))!;
+  const sent = await t.say(a, { user: b }, "oops, wrong chat");
+  const append = t.log.append.bind(t.log);
+  // The instance that took the claim never appends (killed while appending).
+  t.log.append = () => new Promise(() => {});
+  void t.logic.recallMessage(a, sent.id);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  t.log.append = append;
+  const twin = t.twin();
+  assertEquals(
+    await code(() => twin.recallMessage(a, sent.id)),
+    "conflict",
+    "while it may be stored",
+  );
+  await t.clock.tick(RECALL_CLAIM_MS + 1);
+  await twin.recallMessage(a, sent.id);
+  assertEquals((await current(sent.id)).content, { type: "recalled", recalledBy: a });
+});
+
+test("editMessage() of a message whose recall is accepted but not stored yet is invalid_argument", async (store) => {
+  const { t, a, b } = await people(store);
+  await using _ = t;
+  const sent = await t.say(a, { user: b }, "typo");
+  // As in a cluster, where task stores the recall a moment after logic answered it.
+  const append = t.log.append.bind(t.log);
+  t.log.append = () => Promise.resolve();
+  await t.logic.recallMessage(a, sent.id);
+  t.log.append = append;
+  assertEquals(
+    await code(() => t.logic.editMessage(a, sent.id, text("fixed"))),
+    "invalid_argument",
+  );
 });

@@ -20,6 +20,12 @@ export type ReceiptAudience = { userIds: string[] } | { groupId: string };
 
 /** One event per reader and conversation per second. */
 export const RECEIPT_RATE: RateLimit = { rate: 1, burst: 1 };
+/**
+ * How long an advance waits to be tried again after the limiter or the log
+ * failed: the mark is stored already, so its event is late, never lost, while
+ * this instance runs.
+ */
+export const RECEIPT_RETRY_MS = 1000;
 
 /** An advance waiting for its reader's bucket. */
 interface Waiting {
@@ -62,18 +68,58 @@ export function receipts(ctx: Context) {
     );
   }
 
+  /**
+   * Keeps an advance waiting to be tried again (the limiter or the log failed);
+   * one already waiting for the pair takes the higher seq instead.
+   */
+  function retry(userId: string, conversationId: string, seq: number, audience: ReceiptAudience) {
+    if (closed) return;
+    const key = `${userId}:${conversationId}`;
+    const entry = waiting.get(key);
+    if (entry) {
+      entry.seq = Math.max(entry.seq, seq);
+      return;
+    }
+    waiting.set(key, { seq, audience, timer: wait(userId, conversationId, RECEIPT_RETRY_MS) });
+  }
+
+  /** Publishes now; a failure leaves the advance waiting for a retry rather than failing the read. */
+  async function send(
+    userId: string,
+    conversationId: string,
+    seq: number,
+    audience: ReceiptAudience,
+  ) {
+    try {
+      await publish(userId, conversationId, seq, audience);
+    } catch (error) {
+      retry(userId, conversationId, seq, audience);
+      throw error;
+    }
+  }
+
   /** The period ended: sends the highest seq waiting, or waits again if another instance sent one. */
   async function flush(userId: string, conversationId: string): Promise<void> {
     const key = `${userId}:${conversationId}`;
-    const ms = await take(userId, conversationId);
     const entry = waiting.get(key);
     if (closed || !entry) return;
+    let ms: number;
+    try {
+      ms = await take(userId, conversationId);
+    } catch (error) {
+      // The limiter failed: wait and ask again (never stay waiting with no timer).
+      if (!closed && waiting.get(key) === entry) {
+        entry.timer = wait(userId, conversationId, RECEIPT_RETRY_MS);
+      }
+      throw error;
+    }
+    if (closed || waiting.get(key) !== entry) return;
     if (ms > 0) {
       entry.timer = wait(userId, conversationId, ms);
       return;
     }
     waiting.delete(key);
-    await publish(userId, conversationId, entry.seq, entry.audience);
+    await send(userId, conversationId, entry.seq, entry.audience);
   }
 
   return {
@@ -94,8 +140,19 @@ export function receipts(ctx: Context) {
         return entry !== undefined;
       };
       if (raise()) return;
-      const ms = await take(userId, conversationId);
-      if (ms === 0) return await publish(userId, conversationId, seq, audience);
+      let ms: number;
+      try {
+        ms = await take(userId, conversationId);
+      } catch (error) {
+        // The mark is stored: the event is sent once the limiter answers again.
+        retry(userId, conversationId, seq, audience);
+        return console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error);
+      }
+      if (ms === 0) {
+        return await send(userId, conversationId, seq, audience).catch((error) =>
+          console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+        );
+      }
       // Another advance may have started waiting while the bucket answered.
       if (raise() || closed) return;
       waiting.set(key, { seq, audience, timer: wait(userId, conversationId, ms) });

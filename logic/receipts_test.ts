@@ -160,3 +160,41 @@ test("reads(): every mark, for any participant; others get the history's errors"
   await t.say(a, { group }, "hi");
   assertEquals(await codeOf(() => t.logic.reads(stranger, `g:${group}`)), "forbidden");
 });
+
+test("read(): a receipt whose limiter or log failed is sent later, and the read itself succeeds", async (store) => {
+  const { t, a, b, read, receipts } = await people(store);
+  await using _ = t;
+  const to = `${a},${b}`;
+  const take = t.limiter.take.bind(t.limiter);
+  let fail = 0;
+  // Only the receipts' bucket fails: the read's own rate limit is another key.
+  t.limiter.take = (key, ...rest) =>
+    key.startsWith("receipt:") && fail-- > 0
+      ? Promise.reject(new Error("limiter down"))
+      : take(key, ...rest);
+  const quiet = console.error;
+  console.error = () => {};
+  try {
+    await read(1);
+    await t.clock.tick(100);
+    await read(2); // Waits for the second's end.
+    fail = 1; // The flush's turn fails once: it must wait and ask again, not stay silent.
+    await t.clock.tick(900);
+    assertEquals(receipts(), [`${to} 1`]);
+    await t.clock.tick(2000);
+    assertEquals(receipts(), [`${to} 1`, `${to} 2`]);
+    await t.clock.tick(2000);
+    fail = 1; // An advance whose own turn fails: the read succeeds, the receipt follows.
+    await read(3);
+    await t.clock.tick(2000);
+    assertEquals(receipts().at(-1), `${to} 3`);
+    await t.clock.tick(2000);
+    t.log.failures = 1; // The log refuses the event: the read succeeds, the receipt follows.
+    await read(5);
+    await t.clock.tick(2000);
+    assertEquals(receipts().at(-1), `${to} 5`);
+  } finally {
+    console.error = quiet;
+  }
+  assertEquals(t.clock.pending, 0);
+});
