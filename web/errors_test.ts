@@ -2,7 +2,7 @@
 import { assertEquals } from "../tests/assert.ts";
 import { ImError } from "../client/mod.ts";
 import { loadConfig } from "../shared/config.ts";
-import { IMAGE_TYPES, imageProblem, LIMITS, plainError, sizeText } from "./errors.ts";
+import { fileProblem, IMAGE_TYPES, imageProblem, LIMITS, plainError, sizeText } from "./errors.ts";
 
 const err = (code: string, message: string, retryAfter?: number) =>
   new ImError(code, message, 400, retryAfter);
@@ -104,4 +104,43 @@ Deno.test("imageProblem() refuses a non-image and an over-size image before uplo
   );
   assertEquals(imageProblem({ name: "ok.png", type: "image/png", size: LIMITS.imageBytes }), null);
   assertEquals(sizeText(1536 * 1024), "1.5 MB");
+});
+
+Deno.test("LIMITS of messages v2 are the server's defaults", () => {
+  const { limits } = loadConfig({}).logic;
+  assertEquals(LIMITS.fileBytes, limits.fileBytes);
+  assertEquals(LIMITS.editWindowS, limits.editWindowS);
+  assertEquals(LIMITS.recallWindowS, limits.recallWindowS);
+  assertEquals(LIMITS.receiptGroupMax, limits.receiptGroupMax);
+});
+
+Deno.test("fileProblem() refuses files over 25 MB and empty ones before uploading", () => {
+  assertEquals(fileProblem({ name: "a.zip", size: 25 * 1024 * 1024 }), null);
+  assertEquals(
+    fileProblem({ name: "big.zip", size: 25 * 1024 * 1024 + 1 }),
+    '"big.zip" is larger than 25 MB. Choose a smaller file.',
+  );
+  assertEquals(fileProblem({ name: "e.txt", size: 0 }), '"e.txt" is empty. Choose another file.');
+  assertEquals(sizeText(300), "300 bytes");
+  assertEquals(sizeText(1536), "2 KB");
+  assertEquals(sizeText(3 * 1024 * 1024 + 300_000), "3.3 MB");
+});
+
+Deno.test("plainError() explains refused edits and recalls", () => {
+  assertEquals(
+    plainError(err("forbidden", "The edit window has passed")),
+    "This message can no longer be edited: messages can be edited for 48 hours.",
+  );
+  assertEquals(
+    plainError(err("forbidden", "The recall window has passed")),
+    "This message can no longer be recalled: messages can be recalled for 24 hours.",
+  );
+  assertEquals(
+    plainError(err("conflict", "The message is already recalled")),
+    "This message was already recalled.",
+  );
+  assertEquals(
+    plainError(err("payload_too_large", "File over 26214400 bytes")),
+    "This file is larger than 25 MB. Choose a smaller one.",
+  );
 });
