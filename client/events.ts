@@ -13,6 +13,12 @@ export interface ClientEvents {
   friend_added: User;
   profile: User;
   group_update: Extract<ServerFrame, { op: "group_update" }>["group"];
+  /** A participant's read mark advanced (another participant's, or this user's from another device). */
+  read: { conversationId: string; userId: string; seq: number };
+  /** Another participant is typing (never this user's own devices); lasts a few seconds. */
+  typing: { conversationId: string; userId: string };
+  /** The applied view of a conversation changed: read it again with `client.view(id)`. */
+  view: string;
   error: { code: string; message: string; ref?: string };
   /** Every frame as received, before any dedupe (for diagnostics and tests). */
   frame: ServerFrame;

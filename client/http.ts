@@ -7,6 +7,7 @@ import type {
   GroupMember,
   MediaInfo,
   Message,
+  ReadMark,
   SendResult,
   Session,
   Target,
@@ -26,7 +27,6 @@ export class ImError extends Error {
   }
 }
 
-/** A user with presence. */
 /** A friend and whether they are online. */
 export interface FriendOnline {
   user: User;
@@ -262,8 +262,37 @@ export class ImHttp {
     return (await this.request<{ messages: Message[] }>("GET", path)).messages;
   }
 
+  /** Edits the text of one's own text message (within the edit window); answers its new version. */
+  async editMessage(messageId: string, text: string): Promise<Message> {
+    const path = `/api/messages/${encodeURIComponent(messageId)}`;
+    const body = { content: { type: "text", text } };
+    return (await this.request<{ message: Message }>("PATCH", path, body)).message;
+  }
+
+  /** Recalls (deletes for everyone) a message: one's own within the window, or as a group's owner or admin. */
+  async recallMessage(messageId: string): Promise<void> {
+    await this.request("DELETE", `/api/messages/${encodeURIComponent(messageId)}`);
+  }
+
+  /** Every participant's read mark of a conversation (users who never read are absent). */
+  async reads(conversationId: string): Promise<ReadMark[]> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/reads`;
+    return (await this.request<{ reads: ReadMark[] }>("GET", path)).reads;
+  }
+
   uploadMedia(bytes: Uint8Array, contentType: string): Promise<MediaInfo> {
     return this.request("POST", "/api/media", bytes, { "content-type": contentType });
+  }
+
+  /**
+   * Uploads any bytes as a file (up to the server's `IM_MAX_FILE_BYTES`), to send
+   * as `{type: "file", mediaId, name}`; the answer carries the name as checked.
+   */
+  uploadFile(bytes: Uint8Array, name: string): Promise<MediaInfo> {
+    return this.request("POST", "/api/media?kind=file", bytes, {
+      "content-type": "application/octet-stream",
+      "x-file-name": encodeURIComponent(name),
+    });
   }
 
   /** The absolute WebSocket URL to open. */

@@ -9,20 +9,43 @@
  * `sync.ts` (seq positions and gap repair) and `outbox.ts` (pending sends).
  * Only a refused token (close 4401, the `signed_out` event) or `close()` ends
  * it; every other close is followed by a reconnect with backoff.
+ *
+ * Version 2 (PROTOCOL.md, Messages): `send()` takes replies, mentions and
+ * files (`uploadFile()` first); `editMessage()`, `recallMessage()` and
+ * `reads()` are HTTP calls; `typing()` tells the others (throttled here to one
+ * frame per 2 s per conversation); the `read` and `typing` events report the
+ * others. Edits and recalls arrive as `update` entries with their own seq,
+ * delivered, acked and gap-repaired like any message; `view(id)` (`view.ts`)
+ * applies them, so the application need not: it lists a conversation's
+ * messages in their current version with its read marks, and the `view`
+ * event says when it changed.
  */
-import type { ContentInput, SendResult, ServerFrame, Target, User } from "../shared/types.ts";
+import type {
+  ContentInput,
+  Message,
+  ReadMark,
+  SendResult,
+  ServerFrame,
+  Target,
+  User,
+} from "../shared/types.ts";
 import { globalTimers, type Timers } from "./backoff.ts";
 import { type ClientEvents, Emitter, type Handler } from "./events.ts";
 import { type HttpOptions, ImError, ImHttp } from "./http.ts";
 import { Outbox } from "./outbox.ts";
 import { ReconnectingSocket, SIGNED_OUT, type SocketConstructor } from "./socket.ts";
 import { Sync } from "./sync.ts";
+import { type ConversationView, ViewState } from "./view.ts";
 
 export { ImError, ImHttp } from "./http.ts";
 export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
 export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
+export type { ConversationView } from "./view.ts";
+
+/** At most one `typing` frame per conversation in this many ms (the server drops more). */
+export const TYPING_INTERVAL_MS = 2000;
 
 /** Options of an ImClient. */
 export interface ClientOptions extends HttpOptions {
@@ -44,6 +67,8 @@ export interface ClientOptions extends HttpOptions {
   timers?: Timers;
   /** Random numbers in [0, 1) that spread reconnect delays (default `Math.random`). */
   random?: () => number;
+  /** The clock in ms that throttles `typing()` (default `Date.now`). */
+  now?: () => number;
 }
 
 /** A user's live connection to the IM server. */
@@ -52,6 +77,11 @@ export class ImClient extends ImHttp {
   readonly #outbox = new Outbox();
   readonly #socket: ReconnectingSocket;
   readonly #sync: Sync;
+  readonly #now: () => number;
+  /** Views the application asked for, by conversation id: only these are kept. */
+  readonly #views = new Map<string, ViewState>();
+  /** When `typing()` last sent a frame, by conversation id (entries older than the interval are pruned). */
+  readonly #typingSent = new Map<string, number>();
   #ready: { resolve: (user: User) => void; reject: (error: Error) => void } | null = null;
   /** The signed-in user, from the last `ready` (kept after a close). */
   self: User | null = null;
@@ -68,7 +98,9 @@ export class ImClient extends ImHttp {
       WebSocket = globalThis.WebSocket,
       timers = globalTimers,
       random = Math.random,
+      now = Date.now,
     } = options;
+    this.#now = now;
     this.#socket = new ReconnectingSocket({
       url: () => this.connectUrl(),
       token: () => this.token,
@@ -83,7 +115,7 @@ export class ImClient extends ImHttp {
     this.#sync = new Sync({
       conversations: () => this.conversations(),
       history: (conversationId, page) => this.history(conversationId, page),
-      deliver: (message) => this.#events.emit("message", message),
+      deliver: (message) => this.#deliver(message),
       ack: (conversationId, seq) => {
         if (autoAck) this.ack(conversationId, seq);
       },
@@ -154,6 +186,19 @@ export class ImClient extends ImHttp {
         return this.#events.emit("profile", frame.user);
       case "group_update":
         return this.#events.emit("group_update", frame.group);
+      case "read":
+        this.#feedReads(frame.conversationId, [frame]);
+        return this.#events.emit("read", {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+          seq: frame.seq,
+        });
+      case "typing":
+        if (frame.userId === this.self?.id) return;
+        return this.#events.emit("typing", {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+        });
     }
   }
 
@@ -183,6 +228,97 @@ export class ImClient extends ImHttp {
   /** Marks a conversation read up to `seq`. */
   read(conversationId: string, seq: number): void {
     this.#frame({ op: "read", conversationId, seq });
+    // The server tells this user's other devices, not this one: the view takes it here
+    // (only when the frame left: a dropped one moved nothing).
+    if (this.connected && this.self) {
+      this.#feedReads(conversationId, [{ userId: this.self.id, seq }]);
+    }
+  }
+
+  /**
+   * Tells the conversation's other participants this user is typing. Call it on
+   * every keystroke: at most one frame per conversation leaves every 2 s, later
+   * calls in that window do nothing. Never queued nor retried: while
+   * disconnected it does nothing.
+   */
+  typing(conversationId: string): void {
+    if (!this.connected) return;
+    const now = this.#now();
+    const last = this.#typingSent.get(conversationId);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
+    if (this.#typingSent.size >= 64) {
+      for (const [id, at] of this.#typingSent) {
+        if (now - at >= TYPING_INTERVAL_MS) this.#typingSent.delete(id);
+      }
+    }
+    this.#typingSent.set(conversationId, now);
+    this.#frame({ op: "typing", conversationId });
+  }
+
+  /**
+   * The applied view of a conversation: its messages in their current version
+   * (edits, recalls and reply previews applied; update entries not listed) and
+   * its read marks. The first call starts it, empty: from then on it takes every
+   * message this client receives, repairs or fetches with `history()` for the
+   * conversation, every `read` event and `reads()` answer, and the `view` event
+   * fires on each change. Only conversations asked for are kept (memory grows
+   * with the messages they were given); `closeView()` forgets one.
+   */
+  view(conversationId: string): ConversationView {
+    let state = this.#views.get(conversationId);
+    if (!state) this.#views.set(conversationId, state = new ViewState(conversationId));
+    return state.snapshot();
+  }
+
+  /** Forgets a conversation's view and its memory; a later `view()` starts it again, empty. */
+  closeView(conversationId: string): void {
+    this.#views.delete(conversationId);
+  }
+
+  /** A history page; it also feeds the conversation's view, if one is kept. */
+  override async history(
+    conversationId: string,
+    page: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<Message[]> {
+    const messages = await super.history(conversationId, page);
+    this.#feed(conversationId, (state) => state.apply(messages));
+    return messages;
+  }
+
+  /** Every participant's read mark; it also feeds the conversation's view, if one is kept. */
+  override async reads(conversationId: string): Promise<ReadMark[]> {
+    const reads = await super.reads(conversationId);
+    this.#feedReads(conversationId, reads);
+    return reads;
+  }
+
+  /** Edits a text message; its new version also enters the view at once, before the update entry. */
+  override async editMessage(messageId: string, text: string): Promise<Message> {
+    const message = await super.editMessage(messageId, text);
+    this.#feed(message.conversationId, (state) => state.offer(message));
+    return message;
+  }
+
+  /** Hands a message from sync on: to the view first, so a `message` handler reads it applied. */
+  #deliver(message: Message): void {
+    const state = this.#views.get(message.conversationId);
+    const changed = state?.apply([message]) ?? false;
+    this.#events.emit("message", message);
+    if (changed) this.#events.emit("view", message.conversationId);
+  }
+
+  #feedReads(conversationId: string, reads: readonly ReadMark[]): void {
+    this.#feed(conversationId, (state) => {
+      let changed = false;
+      for (const { userId, seq } of reads) changed = state.read(userId, seq) || changed;
+      return changed;
+    });
+  }
+
+  /** Runs `change` on a kept view and says when it changed. */
+  #feed(conversationId: string, change: (state: ViewState) => boolean): void {
+    const state = this.#views.get(conversationId);
+    if (state && change(state)) this.#events.emit("view", conversationId);
   }
 
   /** Sends a raw frame (for tests and tools); dropped while disconnected. */
