@@ -2,7 +2,7 @@
  * Fakes for the SDK's unit tests: a clock whose timers run only when told, a
  * WebSocket the test drives frame by frame, and an HTTP server in memory.
  */
-import type { ConversationSummary, Message, ServerFrame } from "../shared/types.ts";
+import type { ConversationSummary, Message, ReadMark, ServerFrame } from "../shared/types.ts";
 import type { Timers } from "./backoff.ts";
 import { type ClientEvents, type ClientOptions, ImClient } from "./mod.ts";
 import type { SocketConstructor, SocketLike } from "./socket.ts";
@@ -155,21 +155,49 @@ export class FakeNetwork {
   }
 }
 
-/** The HTTP API in memory: `/api/connect`, `/api/conversations` and history. */
+/** A request the fake server received. */
+export interface FakeRequest {
+  method: string;
+  /** Path with query. */
+  path: string;
+  headers: Headers;
+  /** The body as sent: JSON parsed, bytes as bytes, undefined when none. */
+  body: unknown;
+}
+
+/** An answer the test gives to one route: a JSON body (status 200), or a whole Response. */
+export type FakeAnswer = (request: FakeRequest) => unknown;
+
+/**
+ * The HTTP API in memory: `/api/connect`, `/api/conversations`, history and
+ * read marks, plus any route the test adds with `route()`.
+ */
 export class FakeServer {
   /** Messages by conversation, in seq order; history and summaries read them. */
   readonly messages = new Map<string, Message[]>();
+  /** Read marks by conversation, as `GET …/reads` answers them (none by default). */
+  readonly reads = new Map<string, ReadMark[]>();
   /** Paths (with query) requested, in order. */
   readonly requests: string[] = [];
+  /** Every request, in order, with method, headers and body. */
+  readonly calls: FakeRequest[] = [];
+  readonly #routes = new Map<string, FakeAnswer>();
   /** While true every call answers 503 `unavailable`. */
   down = false;
   readonly #waiters: { prefix: string; resolve: (path: string) => void }[] = [];
 
   /** A fetch that answers from this server. */
-  readonly fetch = (input: RequestInfo | URL): Promise<Response> => {
+  readonly fetch = (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
     const path = url.pathname + url.search;
     this.requests.push(path);
+    const request: FakeRequest = {
+      method: init.method ?? "GET",
+      path,
+      headers: new Headers(init.headers),
+      body: typeof init.body === "string" ? JSON.parse(init.body) : init.body ?? undefined,
+    };
+    this.calls.push(request);
     for (const waiter of this.#waiters.filter((w) => path.startsWith(w.prefix))) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
       waiter.resolve(path);
@@ -178,8 +206,24 @@ export class FakeServer {
       const error = { code: "unavailable", message: "Down for the test" };
       return Promise.resolve(Response.json({ error }, { status: 503 }));
     }
+    const route = this.#routes.get(`${request.method} ${url.pathname}`);
+    if (route) {
+      const answer = route(request);
+      return Promise.resolve(
+        answer instanceof Response
+          ? answer
+          : answer === undefined
+          ? new Response(null, { status: 204 })
+          : Response.json(answer),
+      );
+    }
     return Promise.resolve(Response.json(this.#answer(url)));
   };
+
+  /** Answers `method` on `pathname` (no query) with `answer`; undefined answers 204. */
+  route(method: string, pathname: string, answer: FakeAnswer): void {
+    this.#routes.set(`${method} ${pathname}`, answer);
+  }
 
   /** Adds messages the history endpoint will return. */
   store(...messages: Message[]): void {
@@ -205,6 +249,7 @@ export class FakeServer {
       WebSocket: network.WebSocket,
       timers,
       random: () => 1,
+      now: () => timers.now,
     };
   }
 
@@ -216,10 +261,17 @@ export class FakeServer {
     const history = url.pathname.match(/^\/api\/conversations\/([^/]+)\/messages$/);
     if (history) {
       const after = Number(url.searchParams.get("after") ?? 0);
+      const before = Number(url.searchParams.get("before") ?? Infinity);
       const limit = Number(url.searchParams.get("limit") ?? 50);
       const all = this.messages.get(decodeURIComponent(history[1])) ?? [];
-      return { messages: all.filter((m) => m.seq > after).slice(0, limit) };
+      const range = all.filter((m) => m.seq > after && m.seq < before);
+      // `before` pages backwards: the newest `limit` of the range, still ascending.
+      return {
+        messages: url.searchParams.has("before") ? range.slice(-limit) : range.slice(0, limit),
+      };
     }
+    const reads = url.pathname.match(/^\/api\/conversations\/([^/]+)\/reads$/);
+    if (reads) return { reads: this.reads.get(decodeURIComponent(reads[1])) ?? [] };
     throw new Error(`FakeServer: no route for ${url.pathname}`);
   }
 

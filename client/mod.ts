@@ -44,6 +44,12 @@ export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
 export type { ConversationView } from "./view.ts";
 
+/** Messages of the page a view starts with. */
+export const VIEW_PAGE = 50;
+
+/** The highest seq the API takes: history before it is the latest page. */
+const LATEST = 2 ** 31 - 1;
+
 /** At most one `typing` frame per conversation in this many ms (the server drops more). */
 export const TYPING_INTERVAL_MS = 2000;
 
@@ -206,6 +212,7 @@ export class ImClient extends ImHttp {
     const user = this.self!;
     for (const frame of this.#outbox.frames()) this.#socket.send(frame);
     await this.#sync.catchUp();
+    for (const state of this.#views.values()) this.#startView(state);
     this.#ready?.resolve(user);
     this.#ready = null;
     this.#events.emit("state", "open");
@@ -258,16 +265,35 @@ export class ImClient extends ImHttp {
   /**
    * The applied view of a conversation: its messages in their current version
    * (edits, recalls and reply previews applied; update entries not listed) and
-   * its read marks. The first call starts it, empty: from then on it takes every
+   * its read marks. The first call starts it, empty, and fetches the latest
+   * page (`VIEW_PAGE` messages) and the read marks; from then on it takes every
    * message this client receives, repairs or fetches with `history()` for the
-   * conversation, every `read` event and `reads()` answer, and the `view` event
-   * fires on each change. Only conversations asked for are kept (memory grows
-   * with the messages they were given); `closeView()` forgets one.
+   * conversation (older pages: `history(id, {before})`), every `read` event
+   * and `reads()` answer. The `view` event fires on each change; a failed first
+   * fetch is an `error` event and is tried again at the next call or `ready`.
+   * Only conversations asked for are kept (memory grows with the messages they
+   * were given); `closeView()` forgets one.
    */
   view(conversationId: string): ConversationView {
     let state = this.#views.get(conversationId);
     if (!state) this.#views.set(conversationId, state = new ViewState(conversationId));
+    this.#startView(state);
     return state.snapshot();
+  }
+
+  /** Fetches a view's first page and read marks, unless done or under way. */
+  #startView(state: ViewState): void {
+    if (state.start !== "none") return;
+    state.start = "fetching";
+    const id = state.conversationId;
+    Promise.all([this.history(id, { before: LATEST, limit: VIEW_PAGE }), this.reads(id)]).then(
+      () => state.start = "done",
+      (error: Error) => {
+        state.start = "none";
+        const code = error instanceof ImError ? error.code : "unavailable";
+        this.#events.emit("error", { code, message: `Cannot load ${id}: ${error.message}` });
+      },
+    );
   }
 
   /** Forgets a conversation's view and its memory; a later `view()` starts it again, empty. */

@@ -87,3 +87,28 @@ Deno.test("ImClient.close() while waiting to reconnect rejects pending sends and
   await client.close();
   assert.deepEqual(states, ["connecting", "open", "closed"]);
 });
+
+Deno.test("ImClient.send() of an uploaded file as a reply is kept and sent again after a reconnect", async () => {
+  const { client, accept, server, timers } = setup();
+  server.route("POST", "/api/media", () => ({
+    id: "f1",
+    url: "/media/f1",
+    contentType: "application/pdf",
+    size: 3,
+    width: null,
+    height: null,
+    name: "a.pdf",
+  }));
+  client.connect();
+  const socket = await accept();
+  const file = await client.uploadFile(new Uint8Array([1, 2, 3]), "a.pdf");
+  const content = { type: "file" as const, mediaId: file.id, name: file.name!, replyTo: "55" };
+  const result = client.send(to, content, "m-1");
+  socket.drop(1006);
+  timers.runNext();
+  const again = await accept();
+  assert.deepEqual(again.sentOps("send"), [{ op: "send", clientMsgId: "m-1", to, content }]);
+  again.push({ op: "sent", clientMsgId: "m-1", id: "901", conversationId: "u:1:2" });
+  assert.equal((await result).id, "901");
+  await client.close();
+});

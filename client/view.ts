@@ -39,6 +39,8 @@ function compareVersions(a: Message, b: Message): number {
  */
 export class ViewState {
   readonly conversationId: string;
+  /** Whether the client fetched the view's first page and read marks (`ImClient.view()`). */
+  start: "none" | "fetching" | "done" = "none";
   /** The newest known version of every message id seen, listed or not. */
   readonly #versions = new Map<string, Message>();
   /** The listed messages as `{id, seq}`, ascending by seq. */
