@@ -166,6 +166,10 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.members(groupId);
   }
 
+  floors(groupId: string): Promise<Map<string, number>> {
+    return this.#inner.floors(groupId);
+  }
+
   memberIds(groupId: string): Promise<string[]> {
     return this.#inner.memberIds(groupId);
   }

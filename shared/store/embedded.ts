@@ -43,6 +43,7 @@ const TABLES: readonly { name: string; key: readonly string[]; page?: number }[]
   { name: "conversations", key: ["id"] },
   { name: "messages", key: ["id"] },
   { name: "read_marks", key: ["user_id", "conversation_id"] },
+  { name: "mentions", key: ["user_id", "conversation_id", "seq"] },
 ];
 
 async function exists(path: string): Promise<boolean> {

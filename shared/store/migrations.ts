@@ -311,4 +311,77 @@ UPDATE sessions SET id = rowid,
 CREATE UNIQUE INDEX sessions_id ON sessions (id);
 `,
     },
+    {
+      version: 5,
+      name: "messages version 2",
+      // A message gets its kind: `message` (a user's message: counts in unread,
+      // may be a conversation's last message) or `update` (an edit or recall
+      // entry: neither); the message it answers (`reply_to_id`, in the same
+      // conversation; the preview is made on read, so it follows edits and
+      // recalls) and when its text was last edited. Entries the server makes
+      // have no client message id. A mention is a row keyed for the summary's
+      // lookup (a user's mentions in a conversation after their read mark), user
+      // 0 standing for everyone (`mentionAll`), with the sender so that one's own
+      // message never mentions oneself. Read marks are listed by conversation;
+      // a file keeps its name; a recall deletes a blob no other media shares,
+      // found by sha256. Messages from before are plain messages, neither
+      // replies nor edited.
+      sql: `
+ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message';
+ALTER TABLE messages ADD COLUMN reply_to_id bigint;
+ALTER TABLE messages ADD COLUMN edited_at bigint;
+ALTER TABLE messages ALTER COLUMN client_msg_id DROP NOT NULL;
+
+CREATE TABLE mentions (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  seq integer NOT NULL,
+  sender_id bigint NOT NULL,
+  PRIMARY KEY (user_id, conversation_id, seq)
+);
+
+CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
+
+ALTER TABLE media ADD COLUMN name text;
+CREATE INDEX media_sha256 ON media (sha256);
+`,
+      // SQLite cannot drop a NOT NULL: the messages table is rebuilt (a copy of
+      // every row, once), its columns and index as they were plus the new ones.
+      sqlite: `
+CREATE TABLE messages_v5 (
+  id INTEGER PRIMARY KEY,
+  conversation_id text NOT NULL,
+  seq integer NOT NULL,
+  sender_id bigint NOT NULL,
+  target_type text NOT NULL,
+  target_id bigint NOT NULL,
+  content text NOT NULL,
+  sent_at bigint NOT NULL,
+  client_msg_id text,
+  kind text NOT NULL DEFAULT 'message',
+  reply_to_id bigint,
+  edited_at bigint,
+  UNIQUE (conversation_id, seq)
+);
+INSERT INTO messages_v5 (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
+  SELECT id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id
+  FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v5 RENAME TO messages;
+CREATE INDEX messages_client_id ON messages (sender_id, client_msg_id);
+
+CREATE TABLE mentions (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  seq integer NOT NULL,
+  sender_id bigint NOT NULL,
+  PRIMARY KEY (user_id, conversation_id, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
+
+ALTER TABLE media ADD COLUMN name text;
+CREATE INDEX media_sha256 ON media (sha256);
+`,
+    },
   ];

@@ -66,6 +66,16 @@ export class SqlGroupStore implements GroupStore {
     return rows[0] ? Number(rows[0].floor) : null;
   }
 
+  async floors(groupId: string): Promise<Map<string, number>> {
+    const rows = await this.#db.query<{ user_id: string; floor: number }>(
+      `SELECT gm.user_id, CASE WHEN g.history = 'all' THEN 0 ELSE gm.join_seq END AS floor
+       FROM group_members gm JOIN groups g ON g.id = gm.group_id
+       WHERE gm.group_id = $1`,
+      [groupId],
+    );
+    return new Map(rows.map((row) => [String(row.user_id), Number(row.floor)]));
+  }
+
   memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
     return pairsIn(this.#db, "group_members", "group_id", "user_id", pairs);
   }

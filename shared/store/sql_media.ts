@@ -11,10 +11,11 @@ type MediaDbRow = {
   height: number | null;
   owner_id: string;
   created_at: string;
+  name: string | null;
 };
 
 function toMedia(row: MediaDbRow): MediaRow {
-  return {
+  const media: MediaRow = {
     id: row.id,
     sha256: row.sha256,
     contentType: row.content_type,
@@ -24,6 +25,8 @@ function toMedia(row: MediaDbRow): MediaRow {
     ownerId: String(row.owner_id),
     createdAt: Number(row.created_at),
   };
+  if (row.name !== null) media.name = row.name;
+  return media;
 }
 
 /** Media over an SQL driver whose failures are already AppErrors. */
@@ -41,8 +44,8 @@ export class SqlMediaStore implements MediaStore {
         [row.sha256, bytes],
       );
       await tx.query(
-        `INSERT INTO media (id, sha256, content_type, size, width, height, owner_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `INSERT INTO media (id, sha256, content_type, size, width, height, owner_id, created_at, name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           row.id,
           row.sha256,
@@ -52,6 +55,7 @@ export class SqlMediaStore implements MediaStore {
           row.height,
           row.ownerId,
           row.createdAt,
+          row.name ?? null,
         ],
       );
     });

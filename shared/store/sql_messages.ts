@@ -1,151 +1,10 @@
-/** The message port on SQL: batched, idempotent saves with contiguous seqs, and reads. */
+/** The message port on SQL: reads, summaries and read marks; saving is in sql_save.ts. */
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { ConversationRow, HistoryQuery, MessageStore } from "./mod.ts";
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from "./sql_rows.ts";
-
-/**
- * Stores a batch in one statement, so in one round trip and one commit; see
- * `MessageStore.save`. Each conversation's row is bumped by its count of new
- * messages, which are numbered back from the bumped last seq in batch order.
- * Messages stored before are read back with the seqs they have.
- */
-async function saveMessages(
-  db: SqlDriver,
-  batch: readonly AcceptedMessage[],
-): Promise<Message[]> {
-  const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
-  if (db.dialect === "sqlite") return await saveInProcess(db, unique);
-  const rows = await db.query<{ id: string; seq: number }>(
-    `WITH b AS (
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
-                            $6::text[], $7::bigint[], $8::text[])
-         WITH ORDINALITY AS t(id, conversation_id, sender_id, target_type, target_id, content,
-                              sent_at, client_msg_id, n)
-     ),
-     fresh AS (SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = b.id)),
-     counts AS (
-       SELECT conversation_id, count(*)::integer AS added, max(n) AS last_n
-       FROM fresh GROUP BY conversation_id
-     ),
-     bumped AS (
-       INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
-       SELECT c.conversation_id,
-              CASE WHEN c.conversation_id LIKE 'g:%' THEN 'group' ELSE 'user' END,
-              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 2)::bigint END,
-              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 3)::bigint END,
-              CASE WHEN c.conversation_id LIKE 'g:%' THEN substr(c.conversation_id, 3)::bigint END,
-              c.added, f.id, f.sent_at
-       FROM counts c JOIN fresh f ON f.n = c.last_n
-       ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
-         last_message_id = EXCLUDED.last_message_id,
-         updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
-       RETURNING id, last_seq
-     )
-     INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
-     SELECT f.id, f.conversation_id,
-            bumped.last_seq - c.added + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.n),
-            f.sender_id, f.target_type, f.target_id, f.content, f.sent_at, f.client_msg_id
-     FROM fresh f JOIN counts c USING (conversation_id) JOIN bumped ON bumped.id = f.conversation_id
-     RETURNING id, seq`,
-    [
-      unique.map((m) => m.id),
-      unique.map((m) => m.conversationId),
-      unique.map((m) => m.from),
-      unique.map((m) => m.to.type),
-      unique.map((m) => m.to.id),
-      unique.map((m) => JSON.stringify(m.content)),
-      unique.map((m) => m.sentAt),
-      unique.map((m) => m.clientMsgId),
-    ],
-  );
-  const stored = new Map<string, Message>();
-  const byId = new Map(unique.map((m) => [m.id, m]));
-  for (const row of rows) {
-    const id = String(row.id);
-    stored.set(id, { ...byId.get(id)!, seq: Number(row.seq) });
-  }
-  const before = unique.filter((m) => !stored.has(m.id)).map((m) => m.id);
-  if (before.length > 0) {
-    const old = await db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
-      [before],
-    );
-    for (const row of old) stored.set(String(row.id), toMessage(row));
-  }
-  return unique.flatMap((m) => stored.get(m.id) ?? []);
-}
-
-/** A conversation row's own columns, from its id (`u:<a>:<b>` or `g:<group>`). */
-function conversationColumns(
-  id: string,
-): [kind: string, a: string | null, b: string | null, group: string | null] {
-  const [prefix, first, second] = id.split(":");
-  return prefix === "g" ? ["group", null, null, first] : ["user", first, second ?? null, null];
-}
-
-/**
- * `saveMessages()` for an engine in this process (SQLite), where a statement
- * costs microseconds rather than a round trip: in one transaction, messages
- * stored before are read back, each conversation is bumped once by its count
- * of new messages, and the new ones are inserted numbered from there.
- */
-function saveInProcess(db: SqlDriver, unique: readonly AcceptedMessage[]): Promise<Message[]> {
-  return db.transaction(async (tx) => {
-    const stored = new Map<string, Message>();
-    const old = await tx.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($1::bigint[])`,
-      [unique.map((m) => m.id)],
-    );
-    for (const row of old) stored.set(String(row.id), toMessage(row));
-    const fresh = new Map<string, AcceptedMessage[]>();
-    for (const m of unique) {
-      if (stored.has(m.id)) continue;
-      const list = fresh.get(m.conversationId);
-      if (list) list.push(m);
-      else fresh.set(m.conversationId, [m]);
-    }
-    for (const [conversationId, messages] of fresh) {
-      const last = messages[messages.length - 1];
-      const [bumped] = await tx.query<{ last_seq: number }>(
-        `INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
-           last_message_id = EXCLUDED.last_message_id,
-           updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
-         RETURNING last_seq`,
-        [
-          conversationId,
-          ...conversationColumns(conversationId),
-          messages.length,
-          last.id,
-          last.sentAt,
-        ],
-      );
-      let seq = Number(bumped.last_seq) - messages.length;
-      for (const m of messages) {
-        seq++;
-        await tx.query(
-          `INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content, sent_at, client_msg_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [
-            m.id,
-            m.conversationId,
-            seq,
-            m.from,
-            m.to.type,
-            m.to.id,
-            JSON.stringify(m.content),
-            m.sentAt,
-            m.clientMsgId,
-          ],
-        );
-        stored.set(m.id, { ...m, seq });
-      }
-    }
-    return unique.flatMap((m) => stored.get(m.id) ?? []);
-  });
-}
+import { resolve, toStored } from "./sql_resolve.ts";
+import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
+import { EVERYONE, saveMessages } from "./sql_save.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
@@ -183,47 +42,62 @@ async function messagesByClientIds(
   return found;
 }
 
-/** A page of one conversation, ascending by seq. */
+/** A page of one conversation, ascending by seq, resolved. */
 async function history(
   db: SqlDriver,
   conversationId: string,
   query: HistoryQuery,
 ): Promise<Message[]> {
-  if (query.before !== undefined) {
-    const rows = await db.query<MessageRow>(
+  const rows = query.before !== undefined
+    ? (await db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = $1 AND m.seq < $2 AND m.seq > $3
        ORDER BY m.seq DESC LIMIT $4`,
       [conversationId, query.before, query.after ?? 0, query.limit],
+    )).reverse()
+    : await db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = $1 AND m.seq > $2
+       ORDER BY m.seq LIMIT $3`,
+      [conversationId, query.after ?? 0, query.limit],
     );
-    return rows.map(toMessage).reverse();
-  }
-  const rows = await db.query<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = $1 AND m.seq > $2
-     ORDER BY m.seq LIMIT $3`,
-    [conversationId, query.after ?? 0, query.limit],
-  );
-  return rows.map(toMessage);
+  return await resolve(db, rows.map(toStored));
 }
 
-/** Every conversation of a user that has a message, newest activity first. */
+/** Whether an id may name a message: a bigint, which the engine can compare without failing. */
+function isMessageId(id: string): boolean {
+  return /^\d{1,19}$/.test(id) && BigInt(id) <= 0x7fffffffffffffffn;
+}
+
+/** A conversation row of `conversations()`, with its last message's columns. */
+type SummaryRow = MessageRow & {
+  c_id: string;
+  kind: "user" | "group";
+  user_a: string | null;
+  user_b: string | null;
+  group_id: string | null;
+  last_seq: number;
+  read_seq: number;
+  unread: number;
+  mentioned: number;
+  floor: number;
+};
+
+/**
+ * Every conversation of a user that has a message, newest activity first; see
+ * `MessageStore.conversations`. `mentioned` is one lookup of the mention rows'
+ * key (the user's own and everyone's, after the read mark); recalled messages
+ * have no mention rows left.
+ */
 async function conversations(db: SqlDriver, userId: string): Promise<ConversationRow[]> {
-  const rows = await db.query<
-    MessageRow & {
-      c_id: string;
-      kind: "user" | "group";
-      user_a: string | null;
-      user_b: string | null;
-      group_id: string | null;
-      last_seq: number;
-      read_seq: number;
-      unread: number;
-      floor: number;
-    }
-  >(
+  const rows = await db.query<SummaryRow>(
     `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq, c.floor,
        GREATEST(COALESCE(r.read_seq, 0), c.floor) AS read_seq,
        (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id
-          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND x.sender_id <> $1)::int AS unread,
+          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND x.sender_id <> $1
+          AND x.kind = 'message')::int AS unread,
+       CASE WHEN EXISTS (
+         SELECT 1 FROM mentions n WHERE n.user_id IN ($1, ${EVERYONE}) AND n.conversation_id = c.id
+           AND n.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND n.sender_id <> $1
+       ) THEN 1 ELSE 0 END AS mentioned,
        ${MESSAGE_COLUMNS}
      FROM (
        SELECT c.*, COALESCE((
@@ -235,12 +109,20 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
        WHERE c.user_a = $1 OR c.user_b = $1
           OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)
      ) c
-     JOIN messages m ON m.id = c.last_message_id
+     JOIN messages m ON m.conversation_id = c.id AND m.id = c.last_message_id
      LEFT JOIN read_marks r ON r.user_id = $1 AND r.conversation_id = c.id
      ORDER BY c.updated_at DESC, c.id`,
     [userId],
   );
-  return rows.map((row) => ({
+  // Update entries count in last_seq, so the floor is compared with the last message's own seq.
+  const shown = rows.map((row) =>
+    Number(row.seq) > Number(row.floor) && JSON.parse(row.content).type !== "update"
+      ? toStored(row)
+      : null
+  );
+  const last = await resolve(db, shown.flatMap((stored) => stored ?? []));
+  const lastById = new Map(last.map((m) => [m.id, m]));
+  return rows.map((row, i) => ({
     id: row.c_id,
     type: row.kind,
     peerId: row.kind === "user"
@@ -250,7 +132,8 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
     lastSeq: Number(row.last_seq),
     readSeq: Number(row.read_seq),
     unread: Number(row.unread),
-    lastMessage: Number(row.last_seq) > Number(row.floor) ? toMessage(row) : null,
+    lastMessage: shown[i] ? lastById.get(shown[i]!.message.id)! : null,
+    mentioned: Number(row.mentioned) === 1,
   }));
 }
 
@@ -265,6 +148,26 @@ export class SqlMessageStore implements MessageStore {
   async save(messages: readonly AcceptedMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
     return await saveMessages(this.#db, messages);
+  }
+
+  async get(conversationId: string, ids: readonly string[]): Promise<Message[]> {
+    const wanted = [...new Set(ids)].filter(isMessageId);
+    if (wanted.length === 0) return [];
+    const rows = await this.#db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m
+       WHERE m.conversation_id = $1 AND m.id = ANY($2::bigint[]) ORDER BY m.seq`,
+      [conversationId, wanted],
+    );
+    return await resolve(this.#db, rows.map(toStored));
+  }
+
+  async byId(id: string): Promise<Message | null> {
+    if (!isMessageId(id)) return null;
+    const rows = await this.#db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1`,
+      [id],
+    );
+    return rows[0] ? (await resolve(this.#db, [toStored(rows[0])]))[0] : null;
   }
 
   byClientIds(
@@ -290,13 +193,26 @@ export class SqlMessageStore implements MessageStore {
     return conversations(this.#db, userId);
   }
 
-  async markRead(userId: string, conversationId: string, seq: number): Promise<void> {
-    await this.#db.query(
+  async markRead(userId: string, conversationId: string, seq: number): Promise<number | null> {
+    // One statement: the mark moves, and says so, only when it advances.
+    const rows = await this.#db.query<{ read_seq: number }>(
       `INSERT INTO read_marks (user_id, conversation_id, read_seq)
-       SELECT $1, c.id, LEAST($3, c.last_seq) FROM conversations c WHERE c.id = $2
-       ON CONFLICT (user_id, conversation_id)
-       DO UPDATE SET read_seq = GREATEST(read_marks.read_seq, EXCLUDED.read_seq)`,
+       SELECT $1, c.id, LEAST($3, c.last_seq) FROM conversations c
+       WHERE c.id = $2 AND LEAST($3, c.last_seq) > 0
+       ON CONFLICT (user_id, conversation_id) DO UPDATE SET read_seq = EXCLUDED.read_seq
+         WHERE read_marks.read_seq < EXCLUDED.read_seq
+       RETURNING read_seq`,
       [userId, conversationId, seq],
     );
+    return rows[0] ? Number(rows[0].read_seq) : null;
+  }
+
+  async reads(conversationId: string): Promise<{ userId: string; seq: number }[]> {
+    const rows = await this.#db.query<{ user_id: string; read_seq: number }>(
+      `SELECT user_id, read_seq FROM read_marks WHERE conversation_id = $1 AND read_seq > 0
+       ORDER BY user_id`,
+      [conversationId],
+    );
+    return rows.map((row) => ({ userId: String(row.user_id), seq: Number(row.read_seq) }));
   }
 }

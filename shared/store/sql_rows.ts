@@ -54,7 +54,7 @@ export function toGroup(row: GroupDbRow): GroupRow {
 
 /** Columns selecting a message as `MessageRow` (from `messages m`). */
 export const MESSAGE_COLUMNS =
-  "m.id, m.conversation_id, m.seq, m.sender_id, m.target_type, m.target_id, m.content, m.sent_at, m.client_msg_id";
+  "m.id, m.conversation_id, m.seq, m.sender_id, m.target_type, m.target_id, m.content, m.sent_at, m.client_msg_id, m.reply_to_id, m.edited_at";
 
 /** A messages row. */
 export interface MessageRow {
@@ -66,12 +66,18 @@ export interface MessageRow {
   target_id: string;
   content: string;
   sent_at: string;
-  client_msg_id: string;
+  client_msg_id: string | null;
+  reply_to_id: string | null;
+  edited_at: string | null;
 }
 
-/** Maps a messages row to a Message. */
+/**
+ * Maps a messages row to a Message, as stored: without its `replyTo` (the row
+ * has only the quoted id) and, for an update entry, with `target` as `{id, seq}`;
+ * `resolve()` (sql_resolve.ts) makes both current.
+ */
 export function toMessage(row: MessageRow): Message {
-  return {
+  const message: Message = {
     id: String(row.id),
     conversationId: row.conversation_id,
     seq: Number(row.seq),
@@ -81,6 +87,8 @@ export function toMessage(row: MessageRow): Message {
     sentAt: Number(row.sent_at),
     clientMsgId: row.client_msg_id,
   };
+  if (row.edited_at !== null) message.editedAt = Number(row.edited_at);
+  return message;
 }
 
 /** Escapes `%`, `_` and `\` for a LIKE pattern. */

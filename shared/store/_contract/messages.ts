@@ -11,7 +11,7 @@ function message(
   from: string,
   to: string,
   text: string,
-): AcceptedMessage {
+): AcceptedMessage & { clientMsgId: string } {
   const messageId = id();
   clock.advance(1);
   return {

@@ -1,0 +1,320 @@
+/**
+ * `MessageStore.save()` on SQL: batched, idempotent saves with contiguous seqs,
+ * mention rows, and update entries applied to their targets.
+ */
+import { isFullTarget, isUpdate } from "../message_view.ts";
+import type { AcceptedMessage, Content, Message } from "../types.ts";
+import type { SqlDriver } from "./driver.ts";
+import { resolve, type StoredMessage, toStored } from "./sql_resolve.ts";
+import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
+
+/** The user id of a mention row that mentions everyone (`mentionAll`); snowflakes are never 0. */
+export const EVERYONE = "0";
+
+/** The user ids of the mention rows of a content: its mentions, and EVERYONE for `mentionAll`. */
+export function mentionRows(content: Content): string[] {
+  if (content.type !== "text") return [];
+  const ids = new Set(content.mentions ?? []);
+  if (content.mentionAll) ids.add(EVERYONE);
+  return [...ids];
+}
+
+/** What a row stores of a new message: an update's target as `{id, seq}`, the quoted message by id. */
+function storedOf(m: AcceptedMessage, seq: number): StoredMessage {
+  const content: Content = m.content.type === "update"
+    ? {
+      type: "update",
+      action: m.content.action,
+      target: { id: m.content.target.id, seq: m.content.target.seq },
+    }
+    : m.content;
+  return {
+    message: {
+      id: m.id,
+      conversationId: m.conversationId,
+      seq,
+      from: m.from,
+      to: m.to,
+      content,
+      sentAt: m.sentAt,
+      clientMsgId: m.clientMsgId,
+    },
+    replyToId: m.replyTo?.id ?? null,
+  };
+}
+
+/** The messages of a batch that are stored already, as they are. */
+async function storedMessages(
+  db: SqlDriver,
+  batch: readonly AcceptedMessage[],
+): Promise<StoredMessage[]> {
+  const rows = await db.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m
+     WHERE m.conversation_id = ANY($1::text[]) AND m.id = ANY($2::bigint[])`,
+    [[...new Set(batch.map((m) => m.conversationId))], batch.map((m) => m.id)],
+  );
+  return rows.map(toStored);
+}
+
+/**
+ * Stores a batch; see `MessageStore.save`. A batch of new messages on
+ * PostgreSQL takes one statement (one round trip, one commit); a batch with
+ * update entries, or any batch on SQLite (where a statement costs microseconds,
+ * not a round trip), takes one transaction of small statements.
+ */
+export async function saveMessages(
+  db: SqlDriver,
+  batch: readonly AcceptedMessage[],
+): Promise<Message[]> {
+  const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
+  const stored = db.dialect === "sqlite" || unique.some(isUpdate)
+    ? await saveInTransaction(db, unique)
+    : await saveInOneStatement(db, unique);
+  return await resolve(db, stored);
+}
+
+/**
+ * New messages (no update entries) in one statement: each conversation's row is
+ * bumped by its count of new messages, which are numbered back from the bumped
+ * last seq in batch order, with their mention rows. Messages stored before are
+ * read back with the seqs they have.
+ */
+async function saveInOneStatement(
+  db: SqlDriver,
+  unique: readonly AcceptedMessage[],
+): Promise<StoredMessage[]> {
+  const mentions = unique.flatMap((m) => mentionRows(m.content).map((user) => [m.id, user]));
+  const rows = await db.query<{ id: string; seq: number }>(
+    `WITH b AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
+                            $6::text[], $7::bigint[], $8::text[], $9::bigint[])
+         WITH ORDINALITY AS t(id, conversation_id, sender_id, target_type, target_id, content,
+                              sent_at, client_msg_id, reply_to_id, n)
+     ),
+     fresh AS (SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = b.id)),
+     counts AS (
+       SELECT conversation_id, count(*)::integer AS added, max(n) AS last_n
+       FROM fresh GROUP BY conversation_id
+     ),
+     bumped AS (
+       INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
+       SELECT c.conversation_id,
+              CASE WHEN c.conversation_id LIKE 'g:%' THEN 'group' ELSE 'user' END,
+              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 2)::bigint END,
+              CASE WHEN c.conversation_id LIKE 'u:%' THEN split_part(c.conversation_id, ':', 3)::bigint END,
+              CASE WHEN c.conversation_id LIKE 'g:%' THEN substr(c.conversation_id, 3)::bigint END,
+              c.added, f.id, f.sent_at
+       FROM counts c JOIN fresh f ON f.n = c.last_n
+       ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
+         last_message_id = EXCLUDED.last_message_id,
+         updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+       RETURNING id, last_seq
+     ),
+     inserted AS (
+       INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content,
+                             sent_at, client_msg_id, reply_to_id)
+       SELECT f.id, f.conversation_id,
+              bumped.last_seq - c.added + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.n),
+              f.sender_id, f.target_type, f.target_id, f.content, f.sent_at, f.client_msg_id, f.reply_to_id
+       FROM fresh f JOIN counts c USING (conversation_id) JOIN bumped ON bumped.id = f.conversation_id
+       RETURNING id, seq, conversation_id, sender_id
+     )${
+      mentions.length === 0 ? "" : `,
+     mentioned AS (
+       INSERT INTO mentions (user_id, conversation_id, seq, sender_id)
+       SELECT k.user_id, i.conversation_id, i.seq, i.sender_id
+       FROM unnest($10::bigint[], $11::bigint[]) AS k(message_id, user_id)
+       JOIN inserted i ON i.id = k.message_id
+     )`
+    }
+     SELECT id, seq FROM inserted`,
+    [
+      unique.map((m) => m.id),
+      unique.map((m) => m.conversationId),
+      unique.map((m) => m.from),
+      unique.map((m) => m.to.type),
+      unique.map((m) => m.to.id),
+      unique.map((m) => JSON.stringify(m.content)),
+      unique.map((m) => m.sentAt),
+      unique.map((m) => m.clientMsgId),
+      unique.map((m) => m.replyTo?.id ?? null),
+      ...(mentions.length === 0 ? [] : [mentions.map((x) => x[0]), mentions.map((x) => x[1])]),
+    ],
+  );
+  const stored = new Map<string, StoredMessage>();
+  const byId = new Map(unique.map((m) => [m.id, m]));
+  for (const row of rows) {
+    const id = String(row.id);
+    stored.set(id, storedOf(byId.get(id)!, Number(row.seq)));
+  }
+  const before = unique.filter((m) => !stored.has(m.id));
+  if (before.length > 0) {
+    for (const old of await storedMessages(db, before)) stored.set(old.message.id, old);
+  }
+  return unique.flatMap((m) => stored.get(m.id) ?? []);
+}
+
+/** A conversation row's own columns, from its id (`u:<a>:<b>` or `g:<group>`). */
+function conversationColumns(
+  id: string,
+): [kind: string, a: string | null, b: string | null, group: string | null] {
+  const [prefix, first, second] = id.split(":");
+  return prefix === "g" ? ["group", null, null, first] : ["user", first, second ?? null, null];
+}
+
+/**
+ * Bumps a conversation's last seq by its new entries and returns the seq before
+ * them. Its last message and activity move only for a user's message: update
+ * entries count in the seqs, not in the activity order.
+ */
+async function bump(
+  tx: SqlDriver,
+  conversationId: string,
+  entries: readonly AcceptedMessage[],
+): Promise<number> {
+  const messages = entries.filter((m) => !isUpdate(m));
+  // A conversation is made by its first message; only a broken batch begins with an update.
+  const last = messages.at(-1) ?? entries[entries.length - 1];
+  const [bumped] = await tx.query<{ last_seq: number }>(
+    `INSERT INTO conversations (id, kind, user_a, user_b, group_id, last_seq, last_message_id, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
+       last_message_id = CASE WHEN $9::boolean THEN EXCLUDED.last_message_id
+                         ELSE conversations.last_message_id END,
+       updated_at = CASE WHEN $9::boolean THEN GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+                    ELSE conversations.updated_at END
+     RETURNING last_seq`,
+    [
+      conversationId,
+      ...conversationColumns(conversationId),
+      entries.length,
+      last.id,
+      last.sentAt,
+      messages.length > 0,
+    ],
+  );
+  return Number(bumped.last_seq) - entries.length;
+}
+
+/** Inserts one new message at `seq`, with its mention rows. */
+async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<StoredMessage> {
+  const stored = storedOf(m, seq);
+  await tx.query(
+    `INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content,
+                           sent_at, client_msg_id, kind, reply_to_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      m.id,
+      m.conversationId,
+      seq,
+      m.from,
+      m.to.type,
+      m.to.id,
+      JSON.stringify(stored.message.content),
+      m.sentAt,
+      m.clientMsgId,
+      isUpdate(m) ? "update" : "message",
+      stored.replyToId,
+    ],
+  );
+  const users = mentionRows(m.content);
+  if (users.length > 0) {
+    await tx.query(
+      `INSERT INTO mentions (user_id, conversation_id, seq, sender_id)
+       SELECT x, $2::text, $3::integer, $4::bigint FROM unnest($1::bigint[]) AS t(x)`,
+      [users, m.conversationId, seq, m.from],
+    );
+  }
+  return stored;
+}
+
+/**
+ * The batch in one transaction: messages stored before are read back, each
+ * conversation is bumped once by its count of new entries (in id order, so
+ * concurrent batches lock rows in one order), the new ones are inserted
+ * numbered from there, and then each new update entry is applied, in batch order.
+ */
+function saveInTransaction(
+  db: SqlDriver,
+  unique: readonly AcceptedMessage[],
+): Promise<StoredMessage[]> {
+  return db.transaction(async (tx) => {
+    const stored = new Map<string, StoredMessage>();
+    for (const old of await storedMessages(tx, unique)) stored.set(old.message.id, old);
+    const fresh = new Map<string, AcceptedMessage[]>();
+    for (const m of unique) {
+      if (stored.has(m.id)) continue;
+      const list = fresh.get(m.conversationId);
+      if (list) list.push(m);
+      else fresh.set(m.conversationId, [m]);
+    }
+    for (const conversationId of [...fresh.keys()].sort()) {
+      const entries = fresh.get(conversationId)!;
+      let seq = await bump(tx, conversationId, entries);
+      for (const m of entries) stored.set(m.id, await insert(tx, m, ++seq));
+    }
+    for (const m of unique) {
+      if (!isUpdate(m) || fresh.get(m.conversationId)?.includes(m) !== true) continue;
+      await applyUpdate(tx, m);
+    }
+    return unique.flatMap((m) => stored.get(m.id) ?? []);
+  });
+}
+
+/**
+ * Applies a new update entry to its target (of the same conversation; any
+ * other entry changes nothing): an edit replaces a text's text, its mentions
+ * kept, unless the target is no longer a text (recalled by then); a recall
+ * makes the content `recalled`, deletes its mention rows, and the media of an
+ * image or file with the bytes no other media shares. A recalled target
+ * stays as it is.
+ */
+async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
+  const update = entry.content;
+  if (update.type !== "update") return;
+  const key = [entry.conversationId, update.target.id];
+  const [row] = await tx.query<{ content: string; kind: string; seq: number }>(
+    `SELECT m.content, m.kind, m.seq FROM messages m
+     WHERE m.conversation_id = $1 AND m.id = $2 FOR UPDATE`,
+    key,
+  );
+  if (!row || row.kind !== "message") return;
+  const current = JSON.parse(row.content) as Content;
+  const target = isFullTarget(update.target) ? update.target : null;
+  if (update.action === "edit") {
+    if (current.type !== "text" || target?.content.type !== "text") return;
+    await tx.query(
+      "UPDATE messages SET content = $3, edited_at = $4 WHERE conversation_id = $1 AND id = $2",
+      [...key, JSON.stringify({ ...current, text: target.content.text }), entry.sentAt],
+    );
+    return;
+  }
+  if (current.type === "recalled") return;
+  const recalledBy = target?.content.type === "recalled" ? target.content.recalledBy : entry.from;
+  await tx.query(
+    "UPDATE messages SET content = $3 WHERE conversation_id = $1 AND id = $2",
+    [...key, JSON.stringify({ type: "recalled", recalledBy })],
+  );
+  const users = mentionRows(current);
+  if (users.length > 0) {
+    await tx.query(
+      "DELETE FROM mentions WHERE user_id = ANY($1::bigint[]) AND conversation_id = $2 AND seq = $3",
+      [users, entry.conversationId, row.seq],
+    );
+  }
+  if (current.type === "image" || current.type === "file") await deleteMedia(tx, current.mediaId);
+}
+
+/** Deletes a media row, and its bytes when no other media shares them. */
+async function deleteMedia(tx: SqlDriver, mediaId: string): Promise<void> {
+  const [deleted] = await tx.query<{ sha256: string }>(
+    "DELETE FROM media WHERE id = $1 RETURNING sha256",
+    [mediaId],
+  );
+  if (!deleted) return;
+  await tx.query(
+    `DELETE FROM media_blobs WHERE sha256 = $1
+       AND NOT EXISTS (SELECT 1 FROM media m WHERE m.sha256 = $1)`,
+    [deleted.sha256],
+  );
+}
