@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     await connect.close();
     await server.shutdown();
     await task.close();
+    logic.close();
     await Promise.all([dedupe.close(), limiter.close(), presence.close()]);
     await store.close();
   });

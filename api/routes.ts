@@ -206,6 +206,26 @@ export const ROUTES: readonly Route[] = [
     auth: true,
     handle: async (c) => json(await c.logic.send(c.userId, await c.body()), 202),
   },
+  // Version 2, Messages (PROTOCOL.md): edit, recall, read marks.
+  {
+    method: "PATCH",
+    path: "/api/messages/:id",
+    auth: true,
+    handle: async (c) =>
+      json({ message: await c.logic.editMessage(c.userId, c.params.id, await c.body()) }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/messages/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.recallMessage(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "GET",
+    path: "/api/conversations/:id/reads",
+    auth: true,
+    handle: async (c) => json({ reads: await c.logic.reads(c.userId, c.params.id) }),
+  },
   {
     method: "GET",
     path: "/api/conversations",

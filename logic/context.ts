@@ -39,7 +39,25 @@ export interface LogicOptions {
   /** Abuse limits; defaults allow anything (tests of logic alone). */
   rates?: Rates;
   now?: () => number;
+  /** Timers for work logic defers (coalesced read receipts); a fake clock's in tests. */
+  timers?: Timers;
 }
+
+/** Setting and clearing timers, as the platform does. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/** The platform's timers; unreferenced, so a deferred receipt never holds a process open. */
+const PLATFORM_TIMERS: Timers = {
+  setTimeout(callback, ms) {
+    const id = setTimeout(callback, ms);
+    Deno.unrefTimer(id);
+    return id;
+  },
+  clearTimeout: (id) => clearTimeout(id as number),
+};
 
 /** The shared context of logic's parts. */
 export interface Context extends Required<LogicOptions> {
@@ -70,6 +88,7 @@ export function createContext(options: LogicOptions): Context {
     now: Date.now,
     ...options,
     rates: options.rates ?? UNLIMITED,
+    timers: options.timers ?? PLATFORM_TIMERS,
     async limit(key, limit, what) {
       const wait = await options.limiter.take(key, limit);
       if (wait > 0) {

@@ -1,17 +1,30 @@
-/** Conversations from one user's point of view: the list, history and read marks. */
+/** Conversations from one user's point of view: the list, history, read marks and receipts. */
 import { AppError } from "../shared/errors.ts";
-import type { ConversationSummary } from "../shared/types.ts";
+import { restrictTo } from "../shared/message_view.ts";
+import type { ConversationRow, GroupRow } from "../shared/store/mod.ts";
+import type { ConversationSummary, Group, Message, ReadMark } from "../shared/types.ts";
 import { privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
+import { type ReceiptAudience, receipts as receiptsOf } from "./receipts.ts";
 import { checkInt, checkString, object } from "./validate.ts";
 import { groupView, userView } from "./views.ts";
 
-/** Creates the conversations part of the logic service. */
+/** Where a caller stands in a conversation: the seq above which they read, and its other side. */
+interface Participation {
+  floor: number;
+  /** The other user of a private chat. */
+  peerId?: string;
+  /** The group of a group conversation. */
+  group?: GroupRow;
+}
+
+/** Creates the conversations part of the logic service: `close()` drops receipts still waiting. */
 export function conversations(ctx: Context) {
   const { store } = ctx;
+  const receipts = receiptsOf(ctx);
 
-  /** Checks the caller takes part in a conversation; resolves with the seq above which they may read. */
-  async function participant(userId: string, conversationId: string): Promise<number> {
+  /** Checks the caller takes part in a conversation; resolves with where they stand in it. */
+  async function participant(userId: string, conversationId: string): Promise<Participation> {
     const priv = /^u:([1-9][0-9]{0,18}):([1-9][0-9]{0,18})$/.exec(conversationId);
     if (priv) {
       if (privateConversationId(priv[1], priv[2]) !== conversationId || priv[1] === priv[2]) {
@@ -23,20 +36,45 @@ export function conversations(ctx: Context) {
           `Cannot read conversation "${conversationId}": not a participant`,
         );
       }
-      return 0;
+      return { floor: 0, peerId: priv[1] === userId ? priv[2] : priv[1] };
     }
-    const group = /^g:([1-9][0-9]{0,18})$/.exec(conversationId);
-    if (!group) {
+    const match = /^g:([1-9][0-9]{0,18})$/.exec(conversationId);
+    if (!match) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId.slice(0, 60)}"`);
     }
-    if (!await store.groups.get(group[1])) {
+    const group = await store.groups.get(match[1]);
+    if (!group) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
-    const floor = await store.groups.historyFloor(group[1], userId);
+    const floor = await store.groups.historyFloor(group.id, userId);
     if (floor === null) {
       throw new AppError("forbidden", `Cannot read conversation "${conversationId}": not a member`);
     }
-    return floor;
+    return { floor, group };
+  }
+
+  /** Who hears that `userId` read a conversation: the peer and themself, or a small group. */
+  function audience(userId: string, { peerId, group }: Participation): ReceiptAudience {
+    if (peerId !== undefined) return { userIds: [peerId, userId] };
+    if (group && group.memberCount <= ctx.limits.receiptGroupMax) return { groupId: group.id };
+    return { userIds: [userId] };
+  }
+
+  /**
+   * A group's last message as the caller may see it: a reply to a message from
+   * before they joined shows no preview. Asks for the floor only when that can matter.
+   */
+  async function readerView(
+    userId: string,
+    row: ConversationRow,
+    message: Message,
+    group: Group | undefined,
+  ): Promise<Message> {
+    if (!row.groupId || group?.history === "all" || message.replyTo?.preview == null) {
+      return message;
+    }
+    const floor = await store.groups.historyFloor(row.groupId, userId);
+    return restrictTo(message, floor ?? Number.MAX_SAFE_INTEGER);
   }
 
   return {
@@ -45,7 +83,7 @@ export function conversations(ctx: Context) {
       const peerRows = await store.accounts.users(rows.flatMap((r) => r.peerId ?? []));
       const peers = new Map(peerRows.map((u) => [u.id, userView(u)]));
       const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, groupView(g)]));
-      return rows.map((row) => ({
+      return await Promise.all(rows.map(async (row) => ({
         id: row.id,
         type: row.type,
         ...(row.peerId ? { peer: peers.get(row.peerId) } : {}),
@@ -53,8 +91,10 @@ export function conversations(ctx: Context) {
         lastSeq: row.lastSeq,
         readSeq: row.readSeq,
         unread: row.unread,
-        lastMessage: row.lastMessage,
-      }));
+        lastMessage: row.lastMessage &&
+          await readerView(userId, row, row.lastMessage, groups.get(row.groupId ?? "")),
+        mentioned: row.mentioned,
+      })));
     },
 
     async history(
@@ -70,13 +110,15 @@ export function conversations(ctx: Context) {
         ? undefined
         : checkInt(query.before, "before", 1, 2 ** 31 - 1);
       // Under a group's since_join setting, nothing at or below the member's join seq.
-      const floor = await participant(userId, conversationId);
+      const { floor } = await participant(userId, conversationId);
       if (before !== undefined && before <= floor + 1) return [];
-      return await store.messages.history(conversationId, {
+      const messages = await store.messages.history(conversationId, {
         after: Math.max(after ?? 0, floor) || undefined,
         before,
         limit,
       });
+      // Replies to and updates of messages from before the floor show their id and seq only.
+      return messages.map((message) => restrictTo(message, floor));
     },
 
     async read(userId: string, input: unknown) {
@@ -88,8 +130,20 @@ export function conversations(ctx: Context) {
         max: 64,
       });
       const seq = checkInt(body.seq, "seq", 0, 2 ** 31 - 1);
+      const where = await participant(userId, conversationId);
+      const mark = await store.messages.markRead(userId, conversationId, seq);
+      if (mark !== null) {
+        await receipts.advanced(userId, conversationId, mark, audience(userId, where));
+      }
+    },
+
+    async reads(userId: string, conversationId: string): Promise<ReadMark[]> {
       await participant(userId, conversationId);
-      await store.messages.markRead(userId, conversationId, seq);
+      return await store.messages.reads(conversationId);
+    },
+
+    close(): void {
+      receipts.close();
     },
   };
 }

@@ -47,6 +47,7 @@ stopOnSignal(`logic ${id}`, async () => {
   await registry.close();
   // Drain rather than close: see RpcServer.close() on Deno and HTTP/2 GOAWAY.
   await server.drain();
+  logic.close();
   await log.close();
   await store.close();
   redis.disconnect();

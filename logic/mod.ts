@@ -7,24 +7,33 @@ import { friends } from "./friends.ts";
 import { groups } from "./groups.ts";
 import { media } from "./media.ts";
 import { conversations } from "./conversations.ts";
+import { messageUpdates } from "./message_updates.ts";
 import { sending } from "./send.ts";
 
-export type { LogicOptions } from "./context.ts";
+export type { LogicOptions, Timers } from "./context.ts";
+
+/** The logic service of this process; `close()` clears its timers (receipts still waiting are dropped). */
+export interface Logic extends LogicService {
+  close(): void;
+}
 
 /** Creates the logic service over its ports. */
-export function createLogic(options: LogicOptions): LogicService {
+export function createLogic(options: LogicOptions): Logic {
   const ctx = createContext(options);
   const groupRules = groups(ctx);
+  const { close, ...conversationRules } = conversations(ctx);
   return {
     ...accounts(ctx),
     ...accountSettings(ctx, { leaveGroup: groupRules.leaveGroup }),
     ...friends(ctx),
     ...groupRules,
     ...sending(ctx),
-    ...conversations(ctx),
+    ...conversationRules,
+    ...messageUpdates(ctx),
     ...media(ctx),
     async ready() {
       await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);
     },
+    close,
   };
 }

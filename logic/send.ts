@@ -4,10 +4,17 @@
  */
 import { AppError, toAppError } from "../shared/errors.ts";
 import type { SendOutcome } from "../shared/rpc/logic.ts";
-import type { AcceptedMessage, SendResult, Target } from "../shared/types.ts";
+import type {
+  AcceptedMessage,
+  Content,
+  ReplyPreview,
+  SendResult,
+  Target,
+} from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { content, sendEnvelope, target } from "./send_input.ts";
+import { checkRefs } from "./send_refs.ts";
 
 /** How long a clientMsgId is remembered. */
 export const DEDUPE_MS = 24 * 60 * 60 * 1000;
@@ -35,6 +42,15 @@ interface Pending {
   input: Record<string, unknown>;
   resolve: (result: SendResult) => void;
   reject: (error: unknown) => void;
+}
+
+/** A send whose conversation, content and references are checked: what its message is made of. */
+interface Addressed {
+  send: Pending;
+  to: Target;
+  conversationId: string;
+  content: Content;
+  replyTo?: ReplyPreview;
 }
 
 /** Creates the sending part of the logic service. */
@@ -219,7 +235,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
         return {
           send,
           to,
-          content: c.content,
+          ...c.content,
           conversationId: conversationId ?? await conversationFor(userId, to),
         };
       } catch (error) {
@@ -228,10 +244,22 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
       }
     }));
 
+    // Replies and mentions, checked for the whole batch once each send's conversation is known.
+    const addressed = allowed.filter((p) => p !== undefined);
+    const refs = await checkRefs(ctx, addressed.map((p) => ({ userId: p.send.userId, ...p })));
+    const valid: Addressed[] = addressed.flatMap((p, i) => {
+      const ref = refs[i];
+      if (!ref.ok) {
+        p.send.reject(ref.error);
+        return [];
+      }
+      return [{ ...p, replyTo: ref.replyTo }];
+    });
+
     // Over the rate: that send alone is refused, with the seconds to wait.
     const accepted = (await Promise.all(
-      allowed.map((p) =>
-        p && ctx.limit(`send:${p.send.userId}`, ctx.send, "messages").then(
+      valid.map((p) =>
+        ctx.limit(`send:${p.send.userId}`, ctx.send, "messages").then(
           () => p,
           (error) => void p.send.reject(error),
         )
@@ -247,6 +275,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
         content: p.content,
         sentAt: ctx.now(),
         clientMsgId: p.send.clientMsgId,
+        ...(p.replyTo ? { replyTo: p.replyTo } : {}),
       };
       const claim: Claim = { appended: false, message };
       claims.push({ send: p.send, claim });

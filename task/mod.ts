@@ -10,6 +10,7 @@ import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { AccountStore, FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
+import { groupPushItems, referencedSeq } from "./group_push.ts";
 import { routeSweep } from "./sweep.ts";
 
 /** Options of `createTask()`. */
@@ -50,11 +51,27 @@ export function createTask(
     const stored = new Map<string, Message>();
     for (const message of await store.messages.save(accepted)) stored.set(message.id, message);
 
+    // Floors of the groups whose messages refer to earlier ones: one query per group per batch.
+    const referring = new Set(
+      [...stored.values()].flatMap((m) =>
+        m.to.type === "group" && referencedSeq(m) !== null ? [m.to.id] : []
+      ),
+    );
+    const floors = new Map(
+      await Promise.all(
+        [...referring].map(async (groupId) =>
+          [groupId, await store.groups.floors(groupId)] as const
+        ),
+      ),
+    );
+
     const items: Outgoing[] = [];
     const kicks: string[] = [];
     for (const record of batch) {
       if (record.type === "kick") {
         kicks.push(...record.tokenHashes);
+      } else if (record.type === "group_event") {
+        items.push({ groupId: record.groupId, frame: JSON.stringify(record.frame) });
       } else if (record.type === "event") {
         items.push({
           userIds: record.userIds,
@@ -64,11 +81,11 @@ export function createTask(
       } else {
         const message = stored.get(record.message.id);
         if (!message) continue;
-        const frame = JSON.stringify({ op: "message", message });
-        const ack = { conversationId: message.conversationId, seq: message.seq };
         if (message.to.type === "group") {
-          items.push({ groupId: message.to.id, frame, ack });
+          items.push(...groupPushItems(message, floors.get(message.to.id)));
         } else {
+          const frame = JSON.stringify({ op: "message", message });
+          const ack = { conversationId: message.conversationId, seq: message.seq };
           items.push({ userIds: [message.from, message.to.id], frame, ack });
         }
       }

@@ -6,7 +6,8 @@
  *   message's key is its conversation id; everything that concerns one group
  *   (its messages, membership changes, updates, online counts) has the group's
  *   conversation id, so a new member is known before the group's next message;
- *   other events have their first recipient's id, and every kick one key.
+ *   a read receipt has its conversation's id; other events have their first
+ *   recipient's id, and every kick one key.
  * - `append()` resolves only once the records are durable: on Kafka when the
  *   in-sync replicas have them (acks=all); in the in-process log, which has no
  *   storage of its own, once the consumer has processed them, so the store is
@@ -25,10 +26,15 @@ export interface MembershipChange {
   removed: string[];
 }
 
-/** One record of the log. */
+/**
+ * One record of the log. A `group_event` goes to a group's online members as
+ * one push item, fanned out by the connect servers' group nodes (no member
+ * list per event).
+ */
 export type LogRecord =
   | { type: "message"; message: AcceptedMessage }
   | { type: "event"; userIds: string[]; frame: ServerFrame; membership?: MembershipChange }
+  | { type: "group_event"; groupId: string; frame: ServerFrame }
   | { type: "kick"; tokenHashes: string[] };
 
 /** Handles one batch of records; throwing makes the log hand the batch over again. */
@@ -37,9 +43,13 @@ export type LogHandler = (batch: LogRecord[]) => Promise<void>;
 /** The ordering key of a record. */
 export function recordKey(record: LogRecord): string {
   if (record.type === "message") return record.message.conversationId;
+  if (record.type === "group_event") return groupConversationId(record.groupId);
   if (record.type === "event") {
     const groupId = record.membership?.groupId ?? groupOf(record.frame);
-    return groupId !== undefined ? groupConversationId(groupId) : record.userIds[0] ?? "";
+    if (groupId !== undefined) return groupConversationId(groupId);
+    // A read receipt follows the messages it reports.
+    if (record.frame.op === "read") return record.frame.conversationId;
+    return record.userIds[0] ?? "";
   }
   return "kick";
 }

@@ -1,0 +1,151 @@
+/**
+ * Edit and recall (PROTOCOL.md, Version 2, Messages): each is an update entry
+ * appended to the conversation's log like a message, with its own id and the
+ * next seq; task stores it, and the store applies it to its target in the same
+ * transaction. The answer waits until the log has the entry.
+ */
+import { AppError } from "../shared/errors.ts";
+import { restrictTo } from "../shared/message_view.ts";
+import type { AcceptedMessage, Message } from "../shared/types.ts";
+import type { Context } from "./context.ts";
+import { roleRank } from "./group_roles.ts";
+import { DEDUPE_MS } from "./send.ts";
+import { checkString, object, pathId } from "./validate.ts";
+
+/** Creates the edit and recall part of the logic service. */
+export function messageUpdates(ctx: Context) {
+  const { store, limits } = ctx;
+
+  /**
+   * The message `messageId` if `userId` may read it, with their history floor
+   * (0 in private chats); `not_found` otherwise, so a stranger learns nothing.
+   */
+  async function readable(userId: string, messageId: string): Promise<[Message, number]> {
+    const id = pathId(messageId, "message");
+    const message = await store.messages.byId(id);
+    const floor = message === null
+      ? null
+      : message.to.type === "user"
+      ? message.from === userId || message.to.id === userId ? 0 : null
+      : await store.groups.historyFloor(message.to.id, userId);
+    if (message === null || floor === null || message.seq <= floor) {
+      throw new AppError("not_found", `Cannot find message "${id}"`);
+    }
+    return [message, floor];
+  }
+
+  /** An update entry on `target` by `userId`: the server's own entry, with the conversation's `to`. */
+  function updateEntry(
+    userId: string,
+    action: "edit" | "recall",
+    target: Message,
+    now: number,
+  ): AcceptedMessage {
+    return {
+      id: ctx.ids.next(),
+      conversationId: target.conversationId,
+      from: userId,
+      to: target.to,
+      content: { type: "update", action, target },
+      sentAt: now,
+      clientMsgId: null,
+    };
+  }
+
+  /** Whether `userId`, who may read `message`, may still write to its conversation. */
+  async function maySend(userId: string, message: Message): Promise<boolean> {
+    // A reader of a group's message is a member (`readable()` asked).
+    if (message.to.type === "group") return true;
+    const peer = message.from === userId ? message.to.id : message.from;
+    return await store.friends.areFriends(userId, peer);
+  }
+
+  /** Who may recall `message`: its sender within the window, else a group's moderators by rank. */
+  async function mayRecall(userId: string, message: Message, now: number): Promise<boolean> {
+    if (message.from === userId && now - message.sentAt <= limits.recallWindowS * 1000) {
+      return true;
+    }
+    if (message.to.type !== "group") return false;
+    const groupId = message.to.id;
+    const [mine, theirs] = await Promise.all([
+      store.groups.role(groupId, userId),
+      message.from === userId ? null : store.groups.role(groupId, message.from),
+    ]);
+    const rank = roleRank(mine);
+    // The owner recalls anything; an admin, messages of plain members and of former members.
+    if (rank === 2) return true;
+    return rank === 1 && message.from !== userId && roleRank(theirs) < 1;
+  }
+
+  return {
+    async editMessage(userId: string, messageId: string, input: unknown): Promise<Message> {
+      const body = object(input, ["content"]);
+      const content = object(body.content, ["type", "text"], "content");
+      if (content.type !== "text") {
+        throw new AppError("invalid_argument", 'Invalid content.type: only "text" can be edited');
+      }
+      const text = checkString(content.text, "content.text", { min: 1, max: limits.textMax });
+      const [message, floor] = await readable(userId, messageId);
+      const now = ctx.now();
+      if (message.from !== userId) {
+        throw new AppError("forbidden", `Cannot edit message "${message.id}": not yours`);
+      }
+      if (now - message.sentAt > limits.editWindowS * 1000) {
+        throw new AppError(
+          "forbidden",
+          `Cannot edit message "${message.id}": the edit window of ${limits.editWindowS} s has passed`,
+        );
+      }
+      if (message.content.type !== "text") {
+        throw new AppError(
+          "invalid_argument",
+          `Cannot edit message "${message.id}": only a text can be edited, not a ${message.content.type}`,
+        );
+      }
+      if (!await maySend(userId, message)) {
+        throw new AppError(
+          "forbidden",
+          `Cannot edit message "${message.id}": you can no longer write to this conversation`,
+        );
+      }
+      // Mentions stay as sent: an edit changes the words, not whom the message notified.
+      const edited: Message = { ...message, content: { ...message.content, text }, editedAt: now };
+      await ctx.log.append([{
+        type: "message",
+        message: updateEntry(userId, "edit", edited, now),
+      }]);
+      return restrictTo(edited, floor);
+    },
+
+    async recallMessage(userId: string, messageId: string): Promise<void> {
+      const [message] = await readable(userId, messageId);
+      const now = ctx.now();
+      if (!await mayRecall(userId, message, now)) {
+        throw new AppError("forbidden", `Cannot recall message "${message.id}": not allowed`);
+      }
+      if (message.content.type === "update") {
+        throw new AppError(
+          "invalid_argument",
+          `Cannot recall message "${message.id}": an edit or recall entry cannot be recalled`,
+        );
+      }
+      const recalled = () =>
+        new AppError("conflict", `Cannot recall message "${message.id}": already recalled`);
+      if (message.content.type === "recalled") throw recalled();
+      // Two recalls at once (any logic instance): the claim lets one through.
+      const key = `recall:${message.id}`;
+      if (await ctx.dedupe.claim(key, userId, DEDUPE_MS) !== null) throw recalled();
+      const target: Message = { ...message, content: { type: "recalled", recalledBy: userId } };
+      try {
+        await ctx.log.append([{
+          type: "message",
+          message: updateEntry(userId, "recall", target, now),
+        }]);
+      } catch (error) {
+        // Not recalled after all: let the next try claim it (a key that expires at once).
+        await ctx.dedupe.set(key, "released", 1).catch(() => {});
+        throw error;
+      }
+    },
+  };
+}
