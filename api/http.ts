@@ -8,6 +8,15 @@ const JSON_HEADERS = {
   "cache-control": "no-store",
 };
 
+/**
+ * Headers of every answer that is not JSON (the page, its assets, uploads): browsers take the
+ * declared type, never one guessed from the bytes, and send no referrer onwards.
+ */
+export const SAFE_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+} as const;
+
 /** A JSON answer. */
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });

@@ -18,6 +18,8 @@ export interface ApiOptions {
   jsonDepth?: number;
   bodyTimeoutMs?: number;
   imageBytes?: number;
+  /** Bytes of a file upload (`POST /api/media?kind=file`). */
+  fileBytes?: number;
   onError?: (error: unknown) => void;
   /** The web client served at `/`; null serves a page saying it is not built. */
   web?: WebAssets | null;
@@ -77,6 +79,7 @@ export function createApi(
     jsonDepth = 16,
     bodyTimeoutMs = 10_000,
     imageBytes = 5 * 1024 * 1024,
+    fileBytes = 25 * 1024 * 1024,
     onError = console.error,
     web = null,
     corsOrigins = [],
@@ -121,6 +124,7 @@ export function createApi(
         bytes: (limit) => readBytes(request, limit, bodyTimeoutMs),
         connectUrl,
         imageBytes,
+        fileBytes,
       });
     }
     throw new AppError(

@@ -1,6 +1,7 @@
 /** The route table of the HTTP API: every route of the protocol, in one place. */
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { json, noContent } from "./http.ts";
+import { mediaResponse } from "./media.ts";
 
 /** What a route handler gets. */
 export interface RouteContext {
@@ -17,6 +18,8 @@ export interface RouteContext {
   bytes(limit: number): Promise<Uint8Array>;
   connectUrl(): string;
   imageBytes: number;
+  /** Bytes of a file upload (`POST /api/media?kind=file`). */
+  fileBytes: number;
 }
 
 /** One route. */
@@ -249,25 +252,19 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/api/media",
     auth: true,
-    handle: async (c) =>
-      json(await c.logic.uploadMedia(c.userId, await c.bytes(c.imageBytes)), 201),
+    handle: async (c) => {
+      // A file may be larger than an image; logic checks the kind, the name and the bytes.
+      const kind = q(c, "kind");
+      const bytes = await c.bytes(kind === "file" ? c.fileBytes : c.imageBytes);
+      const name = c.request.headers.get("x-file-name");
+      return json(await c.logic.uploadMedia(c.userId, bytes, { kind, name }), 201);
+    },
   },
   {
     method: "GET",
     path: "/api/media/:id",
     auth: false,
-    handle: async (c) => {
-      const { info, bytes } = await c.logic.media(c.params.id);
-      return new Response(bytes as Uint8Array<ArrayBuffer>, {
-        headers: {
-          "content-type": info.contentType,
-          "content-length": String(bytes.length),
-          "cache-control": "public, max-age=31536000, immutable",
-          "x-content-type-options": "nosniff",
-          "content-security-policy": "default-src 'none'; sandbox",
-        },
-      });
-    },
+    handle: async (c) => mediaResponse(c.request, await c.logic.media(c.params.id)),
   },
   {
     method: "GET",

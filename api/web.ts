@@ -5,6 +5,7 @@
  * sheet. Asset URLs carry a version (a hash of the files), so they can be
  * cached for good; the page itself is always revalidated.
  */
+import { SAFE_HEADERS } from "./http.ts";
 
 /** The loaded files of the web client. */
 export interface WebAssets {
@@ -68,10 +69,7 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
   };
 }
 
-const COMMON = {
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-};
+const COMMON = SAFE_HEADERS;
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>im</title>
 <p>The web client is not built. Run <code>deno task build:web</code> (or start with

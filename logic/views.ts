@@ -28,9 +28,10 @@ export function groupView(row: GroupRow): Group {
   return { id, name, avatar, ownerId, memberCount, createdAt, history };
 }
 
-/** Stored media metadata as clients see it. */
-export function mediaView({ id, contentType, size, width, height }: MediaRow): MediaInfo {
-  return { id, url: mediaUrl(id), contentType, size, width, height };
+/** Stored media metadata as clients see it; a file's `name` only for a file. */
+export function mediaView({ id, contentType, size, width, height, name }: MediaRow): MediaInfo {
+  const info = { id, url: mediaUrl(id), contentType, size, width, height };
+  return name === undefined || name === null ? info : { ...info, name };
 }
 
 /**

@@ -3,6 +3,7 @@
  * that spreads calls over the live logic instances, with a deadline on every
  * call and a retry on another instance for calls that are safe to repeat.
  */
+import { SERVER_VARIABLES } from "../config/variables_server.ts";
 import { AppError } from "../errors.ts";
 import {
   deadline,
@@ -19,6 +20,13 @@ import {
 
 export type { RpcServer } from "./grpc.ts";
 import type { LogicService } from "./logic.ts";
+
+/**
+ * The largest message either side takes: an upload and a download travel whole in one message,
+ * so it must hold the largest file `IM_MAX_FILE_BYTES` may allow, with room for the arguments.
+ * (The api reads no body past its configured limit before it calls.)
+ */
+const MAX_MESSAGE_BYTES = SERVER_VARIABLES.IM_MAX_FILE_BYTES.max + 1024 * 1024;
 
 /** Every method, and whether a call that may have run can be repeated on another instance. */
 const METHODS: Record<keyof LogicService, boolean> = {
@@ -112,7 +120,7 @@ export async function serveLogic(
   logic: LogicService,
   { host, port, onError = console.error }: LogicServerOptions,
 ): Promise<RpcServer> {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   const service = definition().service;
   const inFlight = new InFlight();
   server.addService(service, {
@@ -172,7 +180,7 @@ export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions
     let found = stubs.get(address);
     if (!found) {
       found = new Logic(address, grpc.credentials.createInsecure(), {
-        "grpc.max_receive_message_length": 16 * 1024 * 1024,
+        "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
       }) as unknown as LogicStub;
       stubs.set(address, found);
     }
