@@ -47,7 +47,11 @@ export class Arrivals<T> {
   }
 }
 
-/** A pipeline on a fake clock, with a logic that knows tokens "token-<user>" (and `read` as given). */
+/**
+ * A pipeline on a fake clock, with a logic that knows tokens "token-<user>" (and `read` as
+ * given); its `typing` records each call and refuses "g:stranger" (forbidden) and "g:gone"
+ * (not_found).
+ */
 export function setup(
   options: Partial<PipelineOptions> = {},
   read: (userId: string, body: unknown) => Promise<void> = () => Promise.resolve(),
@@ -56,6 +60,7 @@ export function setup(
   const presence = new MemoryPresence();
   const statusChanges = new Arrivals<StatusChange>();
   const sendCalls: unknown[][] = [];
+  const typingCalls: [string, string][] = [];
   const fanout = new Fanout({
     hash: () => 0,
     buckets: 1,
@@ -82,6 +87,16 @@ export function setup(
         );
       },
       read,
+      typing: (userId, conversationId) => {
+        typingCalls.push([userId, conversationId]);
+        if (conversationId === "g:stranger") {
+          return Promise.reject(new AppError("forbidden", "Not a member of the group"));
+        }
+        if (conversationId === "g:gone") {
+          return Promise.reject(new AppError("not_found", "No such conversation"));
+        }
+        return Promise.resolve();
+      },
     },
     presence,
     statusQueue: {
@@ -112,6 +127,7 @@ export function setup(
     presence,
     statusChanges,
     sendCalls,
+    typingCalls,
     setNow: (ms: number) => now = ms,
     open(): FakeSocket {
       const socket = new FakeSocket();

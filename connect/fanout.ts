@@ -124,6 +124,7 @@ export class Fanout {
     if ("groupId" in item) {
       for (const bucket of this.#buckets) {
         for (const userId of bucket.groupMembers(item.groupId)) {
+          if (userId === item.except) continue;
           for (const connection of bucket.connections(userId)) this.#deliver(connection, item);
         }
       }

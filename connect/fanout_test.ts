@@ -66,6 +66,27 @@ Deno.test("Fanout.service.push() to a group reaches its local members, as member
   }
 });
 
+Deno.test("Fanout.service.push() to a group leaves out every connection of its `except` user", async () => {
+  const { fanout, connect } = setup();
+  try {
+    // Users 1 and 5 share a bucket (4 buckets, hashed by number): the skip is per user, not per bucket.
+    const [a1, a2, b, e] = [
+      connect("1", ["g"]),
+      connect("1", ["g"]),
+      connect("2", ["g"]),
+      connect("5", ["g"]),
+    ];
+    await fanout.service.push([{ groupId: "g", frame: frame("typing"), except: "1" }]);
+    assert.equal((await b.next()).text, "typing");
+    assert.equal((await e.next()).text, "typing");
+    assert.equal(a1.unread + a2.unread, 0, "the typist hears nothing");
+    await fanout.service.push([{ groupId: "g", frame: frame("all") }]);
+    for (const socket of [a1, a2, b, e]) assert.equal((await socket.next()).text, "all");
+  } finally {
+    fanout.close();
+  }
+});
+
 Deno.test("Fanout redelivers an unacked push once due, and holds one push only once", async () => {
   const { fanout, connect, setNow } = setup();
   try {

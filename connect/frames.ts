@@ -5,7 +5,10 @@ import { nestsDeeperThan } from "../shared/json_depth.ts";
 export class ProtocolError extends Error {}
 
 /** Every op a client may send (the authorization matrix test covers each). */
-export const CLIENT_OPS = ["auth", "send", "ack", "read", "ping"] as const;
+export const CLIENT_OPS = ["auth", "send", "ack", "read", "typing", "ping"] as const;
+
+/** Longest conversation id a typing frame may name (a private id of two 19-digit user ids is 41). */
+export const CONVERSATION_ID_MAX = 64;
 
 /** A parsed client frame. */
 export type ClientFrame =
@@ -19,6 +22,7 @@ export type ClientFrame =
   }
   | { op: "ack"; conversationId: string; seq: number }
   | { op: "read"; body: Record<string, unknown> }
+  | { op: "typing"; conversationId: string }
   | { op: "ping" };
 
 function fields(obj: Record<string, unknown>, allowed: readonly string[]): void {
@@ -70,6 +74,17 @@ export function parseFrame(data: string, maxDepth = 16): ClientFrame {
       const { op: _, ...body } = obj;
       return { op: "read", body };
     }
+    case "typing":
+      fields(obj, ["op", "conversationId"]);
+      if (
+        typeof obj.conversationId !== "string" || obj.conversationId.length === 0 ||
+        obj.conversationId.length > CONVERSATION_ID_MAX
+      ) {
+        throw new ProtocolError(
+          `Invalid typing frame: expected a conversationId of 1 to ${CONVERSATION_ID_MAX} characters`,
+        );
+      }
+      return { op: "typing", conversationId: obj.conversationId };
     case "ping":
       fields(obj, ["op"]);
       return { op: "ping" };

@@ -12,6 +12,14 @@ Deno.test("parseFrame() accepts each client op", () => {
   });
   assertEquals(parseFrame('{"op":"send","clientMsgId":"x","to":1,"content":2}').op, "send");
   assertEquals(parseFrame('{"op":"read","conversationId":"u:1:2","seq":3}').op, "read");
+  assertEquals(parseFrame('{"op":"typing","conversationId":"g:42"}'), {
+    op: "typing",
+    conversationId: "g:42",
+  });
+  assertEquals(
+    parseFrame(JSON.stringify({ op: "typing", conversationId: "u:1:".padEnd(64, "9") })).op,
+    "typing",
+  );
 });
 
 Deno.test("parseFrame() rejects what is not protocol", () => {
@@ -27,6 +35,13 @@ Deno.test("parseFrame() rejects what is not protocol", () => {
       '{"op":"ping","x":1}',
       '{"op":"ack","conversationId":"c","seq":-1}',
       '{"op":"ack","conversationId":"c","seq":"1"}',
+      '{"op":"typing"}',
+      '{"op":"typing","conversationId":""}',
+      '{"op":"typing","conversationId":7}',
+      '{"op":"typing","conversationId":null}',
+      '{"op":"typing","conversationId":["g:1"]}',
+      '{"op":"typing","conversationId":"g:1","seq":1}',
+      JSON.stringify({ op: "typing", conversationId: "g:".padEnd(65, "1") }),
     ]
   ) {
     assertEquals(assertThrows(() => parseFrame(data)) instanceof ProtocolError, true, data);

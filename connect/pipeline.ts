@@ -4,12 +4,15 @@
  * together), pings on arrival; the first must be auth, three invalid frames in
  * a row close the connection, a connection that does not authenticate, or
  * falls silent, in time is closed, and one over its queue or its rates is
- * closed with 4429.
+ * closed with 4429. Typing frames skip the queue: repeats are dropped on
+ * arrival and the rest go straight to logic, so a flood of them costs little and
+ * never holds up, or closes, a connection.
  */
 import { AppError, toAppError } from "../shared/errors.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { LogicService, SendOutcome } from "../shared/rpc/logic.ts";
+import { OncePerWindow } from "../shared/once_per_window.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import { CLOSE, Connection } from "./connection.ts";
 import { type ClientFrame, type Incoming, ProtocolError, readFrame } from "./frames.ts";
@@ -23,6 +26,15 @@ export const BAD_FRAMES_BEFORE_CLOSE = 3;
 export const RATE_STRIKES_BEFORE_CLOSE = 20;
 /** Most consecutive send frames of a connection handed to logic in one call. */
 export const MAX_SENDS_PER_CALL = 64;
+/** A user's typing in one conversation goes to logic at most once in this many ms (PROTOCOL.md, Typing). */
+export const TYPING_WINDOW_MS = 2000;
+/**
+ * Typing frames of one user on this server that may reach logic, per second and at
+ * once: a person types in one conversation at a time, so this only stops a client
+ * that names ever new conversations (each would cost logic a lookup); past it,
+ * typing is dropped silently.
+ */
+export const TYPING_RATE = { rate: 32, burst: 64 };
 
 type SendFrame = Extract<ClientFrame, { op: "send" }>;
 
@@ -37,7 +49,7 @@ export interface SessionIndex {
 
 /** Options of a `FramePipeline`; `createConnect()` gives the defaults. */
 export interface PipelineOptions {
-  logic: Pick<LogicService, "authenticate" | "groupIdsOf" | "sendMany" | "read">;
+  logic: Pick<LogicService, "authenticate" | "groupIdsOf" | "sendMany" | "read" | "typing">;
   presence: Presence;
   statusQueue: StatusQueue;
   sessions: SessionIndex;
@@ -54,6 +66,8 @@ export interface PipelineOptions {
   ackRate: { rate: number; burst: number };
   /** Pushes one connection may hold unacked; past it, it is closed with 1008. */
   maxPendingPushes: number;
+  /** Typing frames per second per user on this server that reach logic, and bursts (default TYPING_RATE). */
+  typingRate?: { rate: number; burst: number };
   onError: (error: unknown, context: string) => void;
   now?: () => number;
 }
@@ -68,12 +82,17 @@ export class FramePipeline {
   readonly #closing = new Set<Promise<void>>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #acks: UserBuckets;
+  readonly #typingRate: UserBuckets;
+  /** `userId conversationId` of typing sent to logic in the last window. */
+  readonly #typing: OncePerWindow;
   #nextId = 0;
 
   constructor(options: PipelineOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#acks = new UserBuckets(options.ackRate, this.#now);
+    this.#typingRate = new UserBuckets(options.typingRate ?? TYPING_RATE, this.#now);
+    this.#typing = new OncePerWindow(TYPING_WINDOW_MS, this.#now);
     const { authTimeoutMs, idleTimeoutMs } = options;
     this.#timer = setInterval(
       () => this.sweep(),
@@ -116,6 +135,12 @@ export class FramePipeline {
         // Ahead of queued work, so a busy connection still shows it is alive.
         connection.badFrames = 0;
         return connection.send({ op: "pong" });
+      }
+      if (
+        "frame" in incoming && incoming.frame.op === "typing" && connection.authenticated
+      ) {
+        connection.badFrames = 0;
+        return this.#typed(connection, incoming.frame.conversationId);
       }
       // A refused frame keeps no more than its error; a frame, about its text.
       const size = "frame" in incoming && typeof event.data === "string" ? event.data.length : 0;
@@ -239,7 +264,28 @@ export class FramePipeline {
         await this.#options.logic.read(connection.userId, frame.body);
         connection.rateStrikes = 0;
         return;
+      case "typing":
+        // Queued behind the auth that was under way when it arrived.
+        return this.#typed(connection, frame.conversationId);
     }
+  }
+
+  /**
+   * Hands a typing frame to logic unless this user's typing in that conversation
+   * went there less than TYPING_WINDOW_MS ago, or the user is over TYPING_RATE:
+   * those are dropped silently, here, on arrival. A refusal (not a participant, no
+   * such conversation) is answered with an error frame and never closes the
+   * connection; being refused once per window at most, it cannot flood it either.
+   */
+  #typed(connection: Connection, conversationId: string): void {
+    const { userId } = connection;
+    if (!this.#typing.take(`${userId} ${conversationId}`)) return;
+    if (!this.#typingRate.take(userId)) return;
+    this.#options.logic.typing(userId, conversationId).catch((error) => {
+      const appError = toAppError(error);
+      if (appError.code === "internal") this.#options.onError(error, `typing from ${userId}`);
+      connection.send({ op: "error", code: appError.code, message: appError.message });
+    });
   }
 
   /** Tells of a refused frame; a client refused too many times in a row is closed with 4429. */
@@ -356,7 +402,10 @@ export class FramePipeline {
     if (!connection.authenticated) return;
     const { sessions } = this.#options;
     sessions.remove(connection);
-    if (sessions.connectionsOf(connection.userId).size === 0) this.#acks.forget(connection.userId);
+    if (sessions.connectionsOf(connection.userId).size === 0) {
+      this.#acks.forget(connection.userId);
+      this.#typingRate.forget(connection.userId);
+    }
     const { presence, statusQueue, serverId, onError } = this.#options;
     try {
       if (await presence.disconnect(connection.userId, serverId, connection.id)) {

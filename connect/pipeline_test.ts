@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { AUTH_TIMEOUT_MS, IDLE_TIMEOUT_MS, setup } from "./_pipeline_fixture.ts";
-import { RATE_STRIKES_BEFORE_CLOSE } from "./pipeline.ts";
+import { AUTH_TIMEOUT_MS, IDLE_TIMEOUT_MS, setup, tick } from "./_pipeline_fixture.ts";
+import { RATE_STRIKES_BEFORE_CLOSE, TYPING_RATE, TYPING_WINDOW_MS } from "./pipeline.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import type { Fanout } from "./fanout.ts";
 
@@ -125,6 +125,7 @@ Deno.test("FramePipeline closes with 4401 a connection whose token is signed out
       groupIdsOf: () => Promise.resolve([]),
       sendMany: () => Promise.resolve([]),
       read: () => Promise.resolve(),
+      typing: () => Promise.resolve(),
     },
   });
   fanout = env.fanout;
@@ -224,6 +225,98 @@ Deno.test("FramePipeline.restoreRoutes() records open sessions again after their
     const back = [await env.statusChanges.next(), await env.statusChanges.next()];
     assert.deepEqual(back.map((c) => [c.userId, c.online]).sort(), [["1", true], ["2", true]]);
     assert.equal(await env.pipeline.restoreRoutes(), 0, "nothing to restore twice");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline hands typing to logic once per 2 s per conversation and drops the repeats silently", async () => {
+  const env = setup();
+  try {
+    const socket = await env.signIn("1");
+    const other = await env.signIn("2");
+    socket.receiveFrame({ op: "typing", conversationId: "u:1:2" });
+    socket.receiveFrame({ op: "typing", conversationId: "u:1:2" });
+    socket.receiveFrame({ op: "typing", conversationId: "g:5" });
+    other.receiveFrame({ op: "typing", conversationId: "g:5" });
+    env.setNow(TYPING_WINDOW_MS - 1);
+    socket.receiveFrame({ op: "typing", conversationId: "u:1:2" });
+    await tick();
+    assert.deepEqual(env.typingCalls, [["1", "u:1:2"], ["1", "g:5"], ["2", "g:5"]]);
+    env.setNow(TYPING_WINDOW_MS);
+    socket.receiveFrame({ op: "typing", conversationId: "u:1:2" });
+    await tick();
+    assert.deepEqual(env.typingCalls.at(-1), ["1", "u:1:2"], "a window after the first");
+    assert.equal(env.typingCalls.length, 4);
+    assert.equal(socket.unread, 0, "no answer to typing");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline answers typing to a conversation the user is not in with an error frame, and stays open", async () => {
+  const env = setup();
+  try {
+    const socket = await env.signIn("1");
+    socket.receiveFrame({ op: "typing", conversationId: "g:stranger" });
+    assert.deepEqual(await socket.next(), {
+      op: "error",
+      code: "forbidden",
+      message: "Not a member of the group",
+    });
+    socket.receiveFrame({ op: "typing", conversationId: "g:gone" });
+    assert.equal((await socket.next()).code, "not_found");
+    // More refusals than would close a connection for invalid frames or rate strikes.
+    for (let i = 1; i <= RATE_STRIKES_BEFORE_CLOSE + 5; i++) {
+      env.setNow(i * TYPING_WINDOW_MS);
+      socket.receiveFrame({ op: "typing", conversationId: "g:stranger" });
+      assert.equal((await socket.next()).code, "forbidden");
+    }
+    assert.equal(socket.closedWith, null);
+    socket.receiveFrame({ op: "send", clientMsgId: "a", to: "2", content: "hi" });
+    assert.equal((await socket.next()).op, "sent");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline takes a flood of 1,000 typing frames without queueing them, closing or holding up a send", async () => {
+  // A queue of 10 frames: had typing frames been queued, the flood would close the connection.
+  const env = setup({ inbox: { frames: 10, bytes: 1 << 20 } });
+  try {
+    const socket = await env.signIn("1");
+    for (let i = 0; i < 1000; i++) {
+      socket.receiveFrame({ op: "typing", conversationId: "g:stranger" });
+      socket.receiveFrame({ op: "typing", conversationId: i % 2 ? "u:1:2" : `g:${i}` });
+    }
+    socket.receiveFrame({ op: "send", clientMsgId: "a", to: "2", content: "hi" });
+    assert.equal(env.pipeline.size, 1);
+    const answers = [await socket.next(), await socket.next()];
+    assert.deepEqual(answers.map((frame) => frame.op).sort(), ["error", "sent"]);
+    await env.pipeline.idle();
+    await tick();
+    assert.equal(socket.unread, 0, "one refusal for the whole flood to one conversation");
+    assert.equal(socket.closedWith, null);
+    // Each conversation once, and no more conversations than a user's burst.
+    assert.equal(env.typingCalls.length, TYPING_RATE.burst);
+    assert.equal(new Set(env.typingCalls.map(([, id]) => id)).size, TYPING_RATE.burst);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline refuses typing before auth like any frame, and relays one queued behind the auth", async () => {
+  const env = setup();
+  try {
+    const early = env.open();
+    early.receiveFrame({ op: "typing", conversationId: "u:1:2" });
+    assert.equal((await early.next()).code, "unauthenticated");
+    const socket = env.open();
+    socket.receiveFrame({ op: "auth", token: "token-3" });
+    socket.receiveFrame({ op: "typing", conversationId: "u:2:3" });
+    assert.equal((await socket.next()).op, "ready");
+    await env.pipeline.idle();
+    assert.deepEqual(env.typingCalls, [["3", "u:2:3"]]);
   } finally {
     await env.close();
   }

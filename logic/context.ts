@@ -5,6 +5,7 @@ import { AppError } from "../shared/errors.ts";
 import type { RateLimiter } from "../shared/limiter/mod.ts";
 import type { MembershipChange, MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
+import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
 import type {
   AccountStore,
@@ -38,6 +39,11 @@ export interface LogicOptions {
   send: { rate: number; burst: number };
   /** Abuse limits; defaults allow anything (tests of logic alone). */
   rates?: Rates;
+  /**
+   * The connect servers, for what goes to them straight rather than through the log
+   * (typing); none by default (tests of logic alone), when typing reaches nobody.
+   */
+  connects?: ConnectDirectory;
   now?: () => number;
   /** Timers for work logic defers (coalesced read receipts); a fake clock's in tests. */
   timers?: Timers;
@@ -71,6 +77,9 @@ export interface Context extends Required<LogicOptions> {
   ): Promise<void>;
 }
 
+/** No connect server at all. */
+const NO_CONNECTS: ConnectDirectory = { connectServers: () => [], connect: () => undefined };
+
 const NONE: RateLimit = { rate: 1e9, burst: 1e9 };
 const UNLIMITED: Rates = {
   loginPerUsername: NONE,
@@ -89,6 +98,7 @@ export function createContext(options: LogicOptions): Context {
     ...options,
     rates: options.rates ?? UNLIMITED,
     timers: options.timers ?? PLATFORM_TIMERS,
+    connects: options.connects ?? NO_CONNECTS,
     async limit(key, limit, what) {
       const wait = await options.limiter.take(key, limit);
       if (wait > 0) {

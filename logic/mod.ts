@@ -9,6 +9,7 @@ import { media } from "./media.ts";
 import { conversations } from "./conversations.ts";
 import { messageUpdates } from "./message_updates.ts";
 import { sending } from "./send.ts";
+import { typing } from "./typing.ts";
 
 export type { LogicOptions, Timers } from "./context.ts";
 
@@ -31,6 +32,7 @@ export function createLogic(options: LogicOptions): Logic {
     ...conversationRules,
     ...messageUpdates(ctx),
     ...media(ctx),
+    ...typing(ctx),
     async ready() {
       await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);
     },

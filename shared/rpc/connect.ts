@@ -10,10 +10,13 @@ export interface PushAck {
   seq: number;
 }
 
-/** One frame to deliver to users, or to a group's local online members. */
+/**
+ * One frame to deliver to users, or to a group's local online members; `except`
+ * leaves one member out (a typist does not hear their own typing).
+ */
 export type PushItem =
   | { userIds: string[]; frame: string; ack?: PushAck; membership?: MembershipChange }
-  | { groupId: string; frame: string; ack?: PushAck };
+  | { groupId: string; frame: string; ack?: PushAck; except?: string };
 
 /** The connect service. */
 export interface ConnectService {

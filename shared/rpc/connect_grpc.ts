@@ -18,6 +18,7 @@ interface WireItem {
   ackConversationId: string;
   ackSeq: number;
   membership: { groupId: string; added: string[]; removed: string[] } | null;
+  exceptUserId: string;
 }
 
 type ConnectStub = grpc.Client & {
@@ -48,6 +49,7 @@ function toWire(item: PushItem): WireItem {
     ackConversationId: item.ack?.conversationId ?? "",
     ackSeq: item.ack?.seq ?? 0,
     membership: "membership" in item && item.membership ? item.membership : null,
+    exceptUserId: "except" in item && item.except ? item.except : "",
   };
 }
 
@@ -55,7 +57,11 @@ function fromWire(item: WireItem): PushItem {
   const ack = item.ackConversationId
     ? { conversationId: item.ackConversationId, seq: item.ackSeq }
     : undefined;
-  if (item.groupId) return { groupId: item.groupId, frame: item.frame, ack };
+  if (item.groupId) {
+    return item.exceptUserId
+      ? { groupId: item.groupId, frame: item.frame, ack, except: item.exceptUserId }
+      : { groupId: item.groupId, frame: item.frame, ack };
+  }
   return {
     userIds: item.userIds,
     frame: item.frame,
