@@ -35,7 +35,9 @@ import { type HttpOptions, ImError, ImHttp } from "./http.ts";
 import { Outbox } from "./outbox.ts";
 import { ReconnectingSocket, SIGNED_OUT, type SocketConstructor } from "./socket.ts";
 import { Sync } from "./sync.ts";
-import { type ConversationView, ViewState } from "./view.ts";
+import { TypingThrottle } from "./typing.ts";
+import type { ConversationView } from "./view.ts";
+import { Views } from "./views.ts";
 
 export { ImError, ImHttp } from "./http.ts";
 export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
@@ -43,15 +45,8 @@ export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
 export type { ConversationView } from "./view.ts";
-
-/** Messages of the page a view starts with. */
-export const VIEW_PAGE = 50;
-
-/** The highest seq the API takes: history before it is the latest page. */
-const LATEST = 2 ** 31 - 1;
-
-/** At most one `typing` frame per conversation in this many ms (the server drops more). */
-export const TYPING_INTERVAL_MS = 2000;
+export { VIEW_PAGE } from "./views.ts";
+export { TYPING_INTERVAL_MS } from "./typing.ts";
 
 /** Options of an ImClient. */
 export interface ClientOptions extends HttpOptions {
@@ -83,11 +78,8 @@ export class ImClient extends ImHttp {
   readonly #outbox = new Outbox();
   readonly #socket: ReconnectingSocket;
   readonly #sync: Sync;
-  readonly #now: () => number;
-  /** Views the application asked for, by conversation id: only these are kept. */
-  readonly #views = new Map<string, ViewState>();
-  /** When `typing()` last sent a frame, by conversation id (entries older than the interval are pruned). */
-  readonly #typingSent = new Map<string, number>();
+  readonly #typing: TypingThrottle;
+  readonly #views: Views;
   #ready: { resolve: (user: User) => void; reject: (error: Error) => void } | null = null;
   /** The signed-in user, from the last `ready` (kept after a close). */
   self: User | null = null;
@@ -106,7 +98,13 @@ export class ImClient extends ImHttp {
       random = Math.random,
       now = Date.now,
     } = options;
-    this.#now = now;
+    this.#typing = new TypingThrottle(now);
+    this.#views = new Views({
+      history: (conversationId, page) => this.history(conversationId, page),
+      reads: (conversationId) => this.reads(conversationId),
+      changed: (conversationId) => this.#events.emit("view", conversationId),
+      error: (error) => this.#events.emit("error", error),
+    });
     this.#socket = new ReconnectingSocket({
       url: () => this.connectUrl(),
       token: () => this.token,
@@ -193,7 +191,7 @@ export class ImClient extends ImHttp {
       case "group_update":
         return this.#events.emit("group_update", frame.group);
       case "read":
-        this.#feedReads(frame.conversationId, [frame]);
+        this.#views.read(frame.conversationId, [frame]);
         return this.#events.emit("read", {
           conversationId: frame.conversationId,
           userId: frame.userId,
@@ -212,7 +210,7 @@ export class ImClient extends ImHttp {
     const user = this.self!;
     for (const frame of this.#outbox.frames()) this.#socket.send(frame);
     await this.#sync.catchUp();
-    for (const state of this.#views.values()) this.#startView(state);
+    this.#views.retry();
     this.#ready?.resolve(user);
     this.#ready = null;
     this.#events.emit("state", "open");
@@ -238,7 +236,7 @@ export class ImClient extends ImHttp {
     // The server tells this user's other devices, not this one: the view takes it here
     // (only when the frame left: a dropped one moved nothing).
     if (this.connected && this.self) {
-      this.#feedReads(conversationId, [{ userId: this.self.id, seq }]);
+      this.#views.read(conversationId, [{ userId: this.self.id, seq }]);
     }
   }
 
@@ -249,17 +247,9 @@ export class ImClient extends ImHttp {
    * disconnected it does nothing.
    */
   typing(conversationId: string): void {
-    if (!this.connected) return;
-    const now = this.#now();
-    const last = this.#typingSent.get(conversationId);
-    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
-    if (this.#typingSent.size >= 64) {
-      for (const [id, at] of this.#typingSent) {
-        if (now - at >= TYPING_INTERVAL_MS) this.#typingSent.delete(id);
-      }
+    if (this.connected && this.#typing.take(conversationId)) {
+      this.#frame({ op: "typing", conversationId });
     }
-    this.#typingSent.set(conversationId, now);
-    this.#frame({ op: "typing", conversationId });
   }
 
   /**
@@ -275,30 +265,12 @@ export class ImClient extends ImHttp {
    * were given); `closeView()` forgets one.
    */
   view(conversationId: string): ConversationView {
-    let state = this.#views.get(conversationId);
-    if (!state) this.#views.set(conversationId, state = new ViewState(conversationId));
-    this.#startView(state);
-    return state.snapshot();
-  }
-
-  /** Fetches a view's first page and read marks, unless done or under way. */
-  #startView(state: ViewState): void {
-    if (state.start !== "none") return;
-    state.start = "fetching";
-    const id = state.conversationId;
-    Promise.all([this.history(id, { before: LATEST, limit: VIEW_PAGE }), this.reads(id)]).then(
-      () => state.start = "done",
-      (error: Error) => {
-        state.start = "none";
-        const code = error instanceof ImError ? error.code : "unavailable";
-        this.#events.emit("error", { code, message: `Cannot load ${id}: ${error.message}` });
-      },
-    );
+    return this.#views.view(conversationId);
   }
 
   /** Forgets a conversation's view and its memory; a later `view()` starts it again, empty. */
   closeView(conversationId: string): void {
-    this.#views.delete(conversationId);
+    this.#views.close(conversationId);
   }
 
   /** A history page; it also feeds the conversation's view, if one is kept. */
@@ -307,44 +279,34 @@ export class ImClient extends ImHttp {
     page: { after?: number; before?: number; limit?: number } = {},
   ): Promise<Message[]> {
     const messages = await super.history(conversationId, page);
-    this.#feed(conversationId, (state) => state.apply(messages));
+    this.#views.apply(conversationId, messages);
     return messages;
   }
 
   /** Every participant's read mark; it also feeds the conversation's view, if one is kept. */
   override async reads(conversationId: string): Promise<ReadMark[]> {
     const reads = await super.reads(conversationId);
-    this.#feedReads(conversationId, reads);
+    this.#views.read(conversationId, reads);
     return reads;
   }
 
   /** Edits a text message; its new version also enters the view at once, before the update entry. */
   override async editMessage(messageId: string, text: string): Promise<Message> {
     const message = await super.editMessage(messageId, text);
-    this.#feed(message.conversationId, (state) => state.offer(message));
+    this.#views.offer(message);
     return message;
+  }
+
+  /** Recalls a message; every kept view that holds it shows it recalled at once, before the update entry. */
+  override async recallMessage(messageId: string): Promise<void> {
+    await super.recallMessage(messageId);
+    if (this.self) this.#views.recall(messageId, this.self.id);
   }
 
   /** Hands a message from sync on: to the view first, so a `message` handler reads it applied. */
   #deliver(message: Message): void {
-    const state = this.#views.get(message.conversationId);
-    const changed = state?.apply([message]) ?? false;
+    this.#views.apply(message.conversationId, [message]);
     this.#events.emit("message", message);
-    if (changed) this.#events.emit("view", message.conversationId);
-  }
-
-  #feedReads(conversationId: string, reads: readonly ReadMark[]): void {
-    this.#feed(conversationId, (state) => {
-      let changed = false;
-      for (const { userId, seq } of reads) changed = state.read(userId, seq) || changed;
-      return changed;
-    });
-  }
-
-  /** Runs `change` on a kept view and says when it changed. */
-  #feed(conversationId: string, change: (state: ViewState) => boolean): void {
-    const state = this.#views.get(conversationId);
-    if (state && change(state)) this.#events.emit("view", conversationId);
   }
 
   /** Sends a raw frame (for tests and tools); dropped while disconnected. */

@@ -26,10 +26,21 @@ export interface ConversationView {
   readonly reads: ReadonlyMap<string, number>;
 }
 
-/** Which version of one message is newer (> 0: `a`): recalled beats any edit, a later edit an earlier one. */
+/**
+ * Which version of one message is newer (> 0: `a`): recalled beats any edit
+ * (a recall is final: two recalled versions are as new), a later edit an earlier one.
+ */
 function compareVersions(a: Message, b: Message): number {
   const recalled = Number(a.content.type === "recalled") - Number(b.content.type === "recalled");
-  return recalled || (a.editedAt ?? 0) - (b.editedAt ?? 0);
+  if (recalled || a.content.type === "recalled") return recalled;
+  return (a.editedAt ?? 0) - (b.editedAt ?? 0);
+}
+
+/** Whether two versions as new as each other show the same (else the later answer knows more). */
+function sameVersion(a: Message, b: Message): boolean {
+  return a.editedAt === b.editedAt && a.replyTo?.preview === b.replyTo?.preview &&
+    (a.content.type !== "recalled" || b.content.type !== "recalled" ||
+      a.content.recalledBy === b.content.recalledBy);
 }
 
 /**
@@ -84,6 +95,17 @@ export class ViewState {
     return changed;
   }
 
+  /**
+   * Shows a message recalled by `recalledBy` at once (a recall's answer carries
+   * no message); the update entry that follows replaces it. Nothing when the
+   * message is unknown or recalled already.
+   */
+  recall(id: string, recalledBy: string): boolean {
+    const held = this.#versions.get(id);
+    if (!held || held.content.type === "recalled") return false;
+    return this.offer({ ...held, content: { type: "recalled", recalledBy } });
+  }
+
   /** Takes a read mark; true when it moved the user's mark forward. */
   read(userId: string, seq: number): boolean {
     if (seq <= (this.#reads.get(userId) ?? 0)) return false;
@@ -118,9 +140,9 @@ export class ViewState {
   }
 
   /**
-   * Keeps `candidate` if it is newer than the version held (or as new, with a
-   * different reply preview: the later answer knows more); then refreshes the
-   * previews of the messages quoting it. True when a listed message changed.
+   * Keeps `candidate` if it is newer than the version held (or as new but not
+   * the same: the later answer knows more); then refreshes the previews of the
+   * messages quoting it. True when a listed message changed.
    */
   #offer(offered: Message): boolean {
     const candidate = this.#withPreview(offered);
@@ -128,7 +150,7 @@ export class ViewState {
     if (held) {
       const order = compareVersions(candidate, held);
       if (order < 0) return false;
-      if (order === 0 && held.replyTo?.preview === candidate.replyTo?.preview) return false;
+      if (order === 0 && sameVersion(held, candidate)) return false;
     }
     const quoted = candidate.replyTo?.id;
     if (quoted !== undefined) {

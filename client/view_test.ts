@@ -84,6 +84,22 @@ Deno.test("ViewState lets a recall beat any edit, and a later edit an earlier on
   assert.deepEqual(texts(state), ["[recalled]"]);
 });
 
+Deno.test("ViewState.recall() shows a held message recalled until the server's version comes", () => {
+  const state = new ViewState(CONVERSATION);
+  const one = text(1, "one", { editedAt: 10 });
+  assert.equal(state.recall(one.id, "2"), false, "an unknown message");
+  state.apply([one, reply(2, "re", one, "one")]);
+  assert.equal(state.recall(one.id, "2"), true);
+  assert.deepEqual(state.snapshot().messages[0].content, { type: "recalled", recalledBy: "2" });
+  assert.equal(state.snapshot().messages[1].replyTo?.preview, "[recalled]");
+  assert.equal(state.recall(one.id, "3"), false, "recalled already");
+  // The server's version, say without editedAt, replaces the guess: recalls are as new as each other.
+  const stored = { ...text(1, "one"), content: { type: "recalled" as const, recalledBy: "2" } };
+  assert.equal(state.apply([update(3, "recall", stored)]), true);
+  assert.deepEqual(state.snapshot().messages[0], stored);
+  assert.equal(state.apply([update(3, "recall", stored)]), false);
+});
+
 Deno.test("ViewState refreshes the preview of replies when the quoted message changes", () => {
   const state = new ViewState(CONVERSATION);
   const one = text(1, "one");
@@ -325,6 +341,27 @@ Deno.test("ImClient.view() whose first fetch failed tries again at the next call
   timers.runNext();
   await accept();
   await viewWhere(client, "u:1:3", (v) => v.messages.length === 1);
+  await client.close();
+});
+
+Deno.test("ImClient.recallMessage() shows the message recalled in the view before the update entry comes", async () => {
+  const one = text(1, "one");
+  const { client, server, socket } = await openWith(one);
+  server.route("DELETE", `/api/messages/${encodeURIComponent(one.id)}`, () => undefined);
+  await viewWhere(client, CONVERSATION, (v) => v.messages.length === 1);
+  const changed = once(client, "view");
+  await client.recallMessage(one.id);
+  assert.equal(await changed, CONVERSATION);
+  const view = client.view(CONVERSATION);
+  // User 2 is this client's own user (READY).
+  assert.deepEqual(view.messages[0].content, { type: "recalled", recalledBy: "2" });
+  const delivered = once(client, "message");
+  socket.push({ op: "message", message: update(2, "recall", recalled({ ...one })) });
+  await delivered;
+  assert.deepEqual(client.view(CONVERSATION).messages[0], {
+    ...one,
+    content: { type: "recalled", recalledBy: "1" },
+  }, "the server's version wins");
   await client.close();
 });
 
