@@ -5,12 +5,14 @@ import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import type { MessageLog } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import type { LogicService } from "../shared/rpc/logic.ts";
 import type { Store } from "../shared/store/mod.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
-import { createLogic, type LogicOptions } from "./mod.ts";
+import { createLogic, type Logic, type LogicOptions } from "./mod.ts";
 
 const config = loadConfig({ IM_SCRYPT_COST: "1024" });
+
+/** The default limits, for tests that change one. */
+export const LIMITS = config.logic.limits;
 
 /** A message log that takes every append and hands nothing on. */
 export const NULL_LOG: MessageLog = {
@@ -26,7 +28,7 @@ export const NULL_LOG: MessageLog = {
  */
 export function testLogic(
   options: Partial<LogicOptions> & Pick<LogicOptions, "store">,
-): LogicService {
+): Logic {
   return createLogic({
     log: NULL_LOG,
     presence: new MemoryPresence(),

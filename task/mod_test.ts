@@ -128,6 +128,87 @@ Deno.test("task", async (t) => {
       assert.deepEqual(errors, ["push to s2"]);
     });
 
+    await t.step("a group event is one group push item, without ack", async () => {
+      const frame = { op: "read", conversationId: "g:500", userId: "1", seq: 3 } as const;
+      await log.append([{ type: "group_event", groupId: group.id, frame }]);
+      for (const server of Object.values(servers)) {
+        assert.deepEqual(server.pushes.at(-1), [{
+          groupId: group.id,
+          frame: JSON.stringify(frame),
+          ack: undefined,
+        }]);
+      }
+    });
+
+    await t.step(
+      "since_join: a reply or update referring to a message from before a member joined is split",
+      async () => {
+        for (const id of ["21", "22", "23"]) {
+          await store.accounts.createUser({
+            id,
+            username: `u${id}`,
+            passwordHash: "h",
+            nickname: id,
+            createdAt: 5,
+          });
+          await presence.connect(id, id === "22" ? "s2" : "s1", `c${id}`);
+        }
+        const g = "600";
+        await store.groups.create(
+          { id: g, name: "g", avatarMediaId: null, ownerId: "21", createdAt: 5 },
+          ["21", "22"],
+        );
+        const first = accepted("21", { type: "group", id: g }, "before 23 joined");
+        await log.append([{ type: "message", message: first }]);
+        await store.groups.addMembers(g, ["23"], 100, 6);
+        const preview = { id: first.id, seq: 1, from: "21", preview: "before 23 joined" };
+        const reply = { ...accepted("22", { type: "group", id: g }, "re"), replyTo: preview };
+        const [stored] = await store.messages.get(first.conversationId, [first.id]);
+        const edit: AcceptedMessage = {
+          ...accepted("21", { type: "group", id: g }, ""),
+          clientMsgId: null,
+          content: {
+            type: "update",
+            action: "edit",
+            target: { ...stored, content: { type: "text", text: "now edited" }, editedAt: 9 },
+          },
+        };
+        const plain = accepted("23", { type: "group", id: g }, "plain");
+        const s1Before = servers.s1.pushes.length;
+        const s2Before = servers.s2.pushes.length;
+        await log.append([{ type: "message", message: reply }]);
+        await log.append([edit, plain].map((message) => ({ type: "message", message })));
+
+        const seen = (items: PushItem[]) =>
+          items.map((item) => {
+            const { message } = JSON.parse(item.frame);
+            const who = "groupId" in item ? `group ${item.groupId}` : item.userIds.join();
+            const shown = message.replyTo
+              ? message.replyTo.preview ?? "hidden"
+              : message.content.type === "update"
+              ? message.content.target.content?.text ?? "hidden"
+              : message.content.text;
+            return `${who} seq ${item.ack?.seq}: ${shown}`;
+          });
+        assert.deepEqual(seen(servers.s1.pushes.slice(s1Before).flat()), [
+          "21 seq 2: before 23 joined",
+          "23 seq 2: hidden",
+          "21 seq 3: now edited",
+          "23 seq 3: hidden",
+          `group ${g} seq 4: plain`,
+        ]);
+        assert.deepEqual(seen(servers.s2.pushes.slice(s2Before).flat()), [
+          "22 seq 2: before 23 joined",
+          "22 seq 3: now edited",
+          `group ${g} seq 4: plain`,
+        ]);
+        const hidden = JSON.parse(servers.s1.pushes.at(-2)![1].frame).message;
+        assert.deepEqual(hidden.replyTo, { ...preview, preview: null });
+        const hiddenEdit = JSON.parse(servers.s1.pushes.at(-1)![1].frame).message;
+        assert.deepEqual(hiddenEdit.content.target, { id: first.id, seq: 1 });
+      },
+    );
+
     await t.step(
       "a user going offline: lastSeenAt stored and in the friends' presence event",
       async () => {

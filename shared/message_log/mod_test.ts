@@ -47,3 +47,12 @@ Deno.test("recordKey() keys other events by their first recipient", () => {
   };
   assertEquals(recordKey(record), "7");
 });
+
+Deno.test("recordKey() keys a group event by the group's conversation, a read receipt by its conversation", () => {
+  const read = { op: "read", conversationId: "u:7:8", userId: "8", seq: 3 } as const;
+  assertEquals(recordKey({ type: "event", userIds: ["7", "8"], frame: read }), "u:7:8");
+  assertEquals(
+    recordKey({ type: "group_event", groupId: "42", frame: { ...read, conversationId: "g:42" } }),
+    "g:42",
+  );
+});

@@ -1,0 +1,235 @@
+/**
+ * A world for tests of messages (version 2) on a real store: users, friends and
+ * groups made in the store directly, a log that stores what logic appends as
+ * task would, a fake clock for windows and receipts, and group admins (roles
+ * arrive in a later issue; the store answers `admin` here for the users named).
+ */
+import type { Limits } from "../shared/config.ts";
+import { MemoryDedupe } from "../shared/dedupe/memory.ts";
+import { AppError } from "../shared/errors.ts";
+import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import type { GroupRole, GroupStore, MediaRow, MessageStore, Store } from "../shared/store/mod.ts";
+import type { AcceptedMessage, GroupHistory, Message } from "../shared/types.ts";
+import { LIMITS, testLogic } from "./_test_logic.ts";
+import type { Logic, Timers } from "./mod.ts";
+
+/** A clock whose time and timers move only when told. */
+export class FakeClock implements Timers {
+  #nextId = 1;
+  readonly #timers = new Map<number, { at: number; callback: () => void }>();
+  constructor(public now: number) {}
+
+  setTimeout(callback: () => void, ms: number): number {
+    this.#timers.set(this.#nextId, { at: this.now + ms, callback });
+    return this.#nextId++;
+  }
+
+  clearTimeout(id: unknown): void {
+    this.#timers.delete(id as number);
+  }
+
+  /** How many timers wait. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  /** Moves the clock `ms` on, running every timer that falls due on the way, in time order. */
+  tick(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      const [id, next] = [...this.#timers].sort(([, a], [, b]) => a.at - b.at)[0] ?? [];
+      if (id === undefined || next.at > until) break;
+      this.#timers.delete(id);
+      this.now = next.at;
+      next.callback();
+    }
+    this.now = until;
+  }
+}
+
+/** A log that saves the messages it is given, in order (as task does), and keeps every record. */
+export class StoringLog implements MessageLog {
+  readonly records: LogRecord[] = [];
+  /** Appends to refuse (`unavailable`) before taking them again. */
+  failures = 0;
+  constructor(readonly messages: MessageStore) {}
+
+  async append(records: LogRecord[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new AppError("unavailable", "The log is down");
+    }
+    // Kept at once, so a record appended by a timer is seen as soon as the timer ran.
+    this.records.push(...records);
+    await this.messages.save(records.flatMap((r) => r.type === "message" ? [r.message] : []));
+  }
+
+  /** The messages appended, in order. */
+  get appended(): AcceptedMessage[] {
+    return this.records.flatMap((r) => r.type === "message" ? [r.message] : []);
+  }
+
+  consume(): void {}
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The group port with `admins` (group:user) answered as admins. */
+function withAdmins(groups: GroupStore, admins: Set<string>): GroupStore {
+  const role = async (groupId: string, userId: string) =>
+    admins.has(`${groupId}:${userId}`) ? "admin" as GroupRole : await groups.role(groupId, userId);
+  return {
+    create: (row, memberIds) => groups.create(row, memberIds),
+    get: (id) => groups.get(id),
+    role,
+    historyFloor: (groupId, userId) => groups.historyFloor(groupId, userId),
+    memberPairs: (pairs) => groups.memberPairs(pairs),
+    members: async (groupId) =>
+      await Promise.all(
+        (await groups.members(groupId)).map(async (m) => ({
+          ...m,
+          role: await role(groupId, m.userId),
+        } as { userId: string; role: GroupRole })),
+      ),
+    memberIds: (groupId) => groups.memberIds(groupId),
+    floors: (groupId) => groups.floors(groupId),
+    addMembers: (groupId, userIds, maxSize, joinedAt) =>
+      groups.addMembers(groupId, userIds, maxSize, joinedAt),
+    removeMember: (groupId, userId) => groups.removeMember(groupId, userId),
+    update: (id, patch) => groups.update(id, patch),
+    of: (userId) => groups.of(userId),
+    idsOf: (userId) => groups.idsOf(userId),
+    search: (query, limit) => groups.search(query, limit),
+  };
+}
+
+let nextId = 7_000_000;
+/** A fresh snowflake-shaped id. */
+export function freshId(): string {
+  return String(nextId++);
+}
+
+let nextMedia = 0;
+
+/** A world on `store`; dispose it (`await using`) to close its logic and dedupe. */
+export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> } = {}) {
+  const clock = new FakeClock(Date.now());
+  const log = new StoringLog(store.messages);
+  const dedupe = new MemoryDedupe({ now: () => clock.now });
+  const admins = new Set<string>();
+  const ports = {
+    accounts: store.accounts,
+    friends: store.friends,
+    groups: withAdmins(store.groups, admins),
+    media: store.media,
+    messages: store.messages,
+    ping: () => store.ping(),
+  };
+  const options = {
+    store: ports,
+    log,
+    dedupe,
+    now: () => clock.now,
+    timers: clock,
+    limits: { ...LIMITS, ...limits },
+  };
+  const logics: Logic[] = [];
+  const open = (workerId: number) => {
+    const logic = testLogic({ ...options, ids: new Snowflake({ workerId }) });
+    logics.push(logic);
+    return logic;
+  };
+  let clientMsgId = 0;
+
+  return {
+    logic: open(1),
+    /** A second logic instance on the same ports, as in a cluster. */
+    twin: () => open(2),
+    log,
+    clock,
+    dedupe,
+    store,
+
+    async user(): Promise<string> {
+      const id = freshId();
+      await store.accounts.createUser({
+        id,
+        username: `u${id}`,
+        passwordHash: "x",
+        nickname: id,
+        createdAt: clock.now,
+      });
+      return id;
+    },
+
+    async friends(a: string, b: string): Promise<void> {
+      await store.friends.add(a, b, clock.now);
+    },
+
+    /** A group of `ownerId` and `memberIds`; `admins` answer as admins. */
+    async group(
+      ownerId: string,
+      memberIds: string[],
+      { history = "since_join", adminIds = [] }: { history?: GroupHistory; adminIds?: string[] } =
+        {},
+    ): Promise<string> {
+      const id = freshId();
+      await store.groups.create(
+        { id, name: `g${id}`, avatarMediaId: null, ownerId, createdAt: clock.now, history },
+        [ownerId, ...memberIds],
+      );
+      for (const adminId of adminIds) admins.add(`${id}:${adminId}`);
+      return id;
+    },
+
+    /** Adds members now: under since_join they read from the conversation's current last seq. */
+    async join(groupId: string, userIds: string[]): Promise<void> {
+      await store.groups.addMembers(groupId, userIds, 1000, clock.now);
+    },
+
+    /** Sends `content` from `from` to a user or group; the new message as stored. */
+    async say(
+      from: string,
+      to: { user: string } | { group: string },
+      content: Record<string, unknown> | string,
+    ): Promise<Message> {
+      const body = typeof content === "string" ? { type: "text", text: content } : content;
+      const target = "user" in to ? { type: "user", id: to.user } : { type: "group", id: to.group };
+      const sent = await this.logic.send(from, {
+        to: target,
+        clientMsgId: `m${clientMsgId++}`,
+        content: body,
+      });
+      const [message] = await store.messages.get(sent.conversationId, [sent.id]);
+      return message;
+    },
+
+    /** A stored upload of `ownerId`: an image, or a file when `name` is given. */
+    async media(ownerId: string, name?: string): Promise<MediaRow> {
+      const n = nextMedia++;
+      const row: MediaRow = {
+        id: `media${String(n).padStart(19, "0")}`,
+        contentType: name === undefined ? "image/png" : "application/octet-stream",
+        size: 10 + n,
+        width: name === undefined ? 4 : null,
+        height: name === undefined ? 3 : null,
+        ...(name === undefined ? {} : { name }),
+        sha256: `sha${n}`,
+        ownerId,
+        createdAt: clock.now,
+      };
+      await store.media.put(row, new Uint8Array([n % 256]));
+      return row;
+    },
+
+    async [Symbol.asyncDispose]() {
+      for (const logic of logics) logic.close();
+      await dedupe.close();
+    },
+  };
+}
