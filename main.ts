@@ -4,7 +4,7 @@
  */
 import farmhash from "farmhash";
 import { createApi, loadWebAssets } from "./api/mod.ts";
-import { createConnect } from "./connect/mod.ts";
+import { type Connect, createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
 import { serveHttp } from "./shared/http_server.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
@@ -42,6 +42,13 @@ async function main(): Promise<void> {
   const dedupe = new MemoryDedupe();
   const limiter = new MemoryRateLimiter();
 
+  // The one connect server, for task's pushes and logic's typing. Logic is made
+  // before connect (which calls it), and looks connect up only when typing comes.
+  let connect: Connect | undefined;
+  const connects = {
+    connectServers: () => [config.serverId],
+    connect: (serverId: string) => (serverId === config.serverId ? connect?.service : undefined),
+  };
   const logic = createLogic({
     store,
     log,
@@ -50,8 +57,9 @@ async function main(): Promise<void> {
     limiter,
     ids: new Snowflake({ workerId: config.workerId }),
     ...config.logic,
+    connects,
   });
-  const connect = createConnect({
+  connect = createConnect({
     logic,
     presence,
     statusQueue,
@@ -59,10 +67,6 @@ async function main(): Promise<void> {
     hash: (userId) => farmhash.hash32(userId),
     ...config.connect,
   });
-  const connects = {
-    connectServers: () => [config.serverId],
-    connect: (serverId: string) => (serverId === config.serverId ? connect.service : undefined),
-  };
   const task = createTask({ log, statusQueue, store, presence, connects });
   const api = createApi({
     logic,

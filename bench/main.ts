@@ -5,12 +5,15 @@
  * the relay's with the ratio, and writes a Markdown table and a latency plot
  * (SVG) to results/.
  *   deno task bench [--pairs 50] [--group 200] [--connections 10000] [--seconds 8]
- *                   [--prefill N] [--data-dir DIR] [--cluster [--instances 1]]
+ *                   [--typing 10000] [--prefill N] [--data-dir DIR] [--cluster [--instances 1]]
  *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--data-dir DIR] [--cluster]
  * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
  * --data-dir DIR fills or reuses that folder, so a folder of millions is made once.
+ * --typing N: the embedded pairs flow at half of max, without and then with N typing frames
+ * per second from other clients (bench/typing.ts); 0 leaves the typing scenario out.
  */
-import { group, pairs } from "./scenarios.ts";
+import { type FlowResult, group, pairs, percentile } from "./scenarios.ts";
+import { typing, TYPING_PERIOD_MS } from "./typing.ts";
 import { connections } from "./connections.ts";
 import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
@@ -52,6 +55,7 @@ const SECONDS = option("seconds", 8);
 const WITH_CLUSTER = Deno.args.includes("--cluster");
 const INSTANCES = option("instances", 1);
 const DATA_DIR = textOption("data-dir");
+const TYPING = option("typing", 10_000);
 const PREFILL = option("prefill", DATA_DIR ? 0 : 20_000);
 
 const progress = (line: string) =>
@@ -93,13 +97,21 @@ if (Deno.args.includes("--soak")) {
 }
 
 say(
-  `im benchmark: ${PAIRS} pairs, a group of ${GROUP}, ${CONNECTIONS} idle connections, ${SECONDS} s per flow`,
+  `im benchmark: ${PAIRS} pairs, a group of ${GROUP}, ${CONNECTIONS} idle connections, ${SECONDS} s per flow` +
+    (TYPING > 0 ? `, ${TYPING} typing/s` : ""),
 );
 const rows: Row[] = [];
 const panels: Panel[] = [];
 /** What went wrong in the run, printed under the table. */
 const notes: string[] = [];
 const mb = (bytes: number) => bytes / 1024 / 1024;
+/** The figures of a flow the relay cannot run (it knows no typing). */
+const NO_RELAY: FlowResult = {
+  deliveriesPerSec: NaN,
+  messagesPerSec: NaN,
+  stored: 0,
+  latencies: [],
+};
 
 const relayPairs = await withTarget(
   relay,
@@ -174,6 +186,57 @@ for (const [name, make] of targets) {
     ),
   ];
   rows.push(...flowRows(name, `pairs at ${half} msg/s (half of max)`, atHalf, relayAtHalf));
+
+  // The relay knows no typing: the flow under the typing load has no relay figure beside it.
+  if (name === "embedded" && TYPING > 0) {
+    const typed = await withTarget(
+      make,
+      (t) =>
+        typing(t, { pairs: PAIRS, rate: half, typingRate: TYPING, seconds: SECONDS, progress }),
+    );
+    const flow = `pairs at ${half} msg/s`;
+    const load = `${TYPING.toLocaleString("en")} typing/s`;
+    rows.push(
+      ...flowRows(name, `${flow}, no typing (same run as below)`, typed.quiet, relayAtHalf),
+    );
+    rows.push(...flowRows(name, `${flow} + ${load}`, typed.loaded, NO_RELAY));
+    const scenario = `${load}: ${typed.keys.toLocaleString("en")} (user, conversation) pairs, ` +
+      `${typed.typists} typists, each pair every ${TYPING_PERIOD_MS / 1000} s`;
+    rows.push({
+      target: name,
+      scenario,
+      metric: "typing frames sent/s",
+      value: typed.typingSentPerSec,
+      relay: NaN,
+      unit: "",
+    });
+    rows.push({
+      target: name,
+      scenario,
+      metric: "typing relayed/s (received by a peer)",
+      value: typed.typingRelayedPerSec,
+      relay: NaN,
+      unit: "",
+    });
+    if (typed.typingErrors > 0) {
+      notes.push(`The typists received ${typed.typingErrors} error frames while typing.`);
+      say(notes.at(-1)!);
+    }
+    panels.push({
+      title: `${flow}, without and with ${load}`,
+      series: [
+        { name: "embedded", latencies: typed.quiet.latencies },
+        { name: `embedded + ${load}`, latencies: typed.loaded.latencies },
+      ],
+    });
+    say(
+      `${name}: pairs at ${half} msg/s, p99 ${
+        formatNumber(percentile(typed.quiet.latencies, 0.99))
+      } ms without typing, ${
+        formatNumber(percentile(typed.loaded.latencies, 0.99))
+      } ms with ${load} (${typed.typingRelayedPerSec.toFixed(0)} relayed/s)`,
+    );
+  }
 
   const fanout = await withTarget(
     make,
@@ -268,7 +331,8 @@ const cpuInfo = await new Deno.Command("grep", { args: ["-m1", "model name", "/p
   .output();
 const cpu = new TextDecoder().decode(cpuInfo.stdout).split(":")[1]?.trim() ?? "unknown CPU";
 const parameters =
-  `${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow, ${stored}`;
+  `${PAIRS} pairs, group of ${GROUP}, ${CONNECTIONS} connections, ${SECONDS} s per flow, ${stored}` +
+  (TYPING > 0 ? `, ${TYPING} typing/s` : "");
 const text = [
   `Machine: ${navigator.hardwareConcurrency} cores, ${cpu}; Deno ${Deno.version.deno}. ` +
   `Parameters: ${parameters}` +

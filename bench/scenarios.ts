@@ -12,7 +12,7 @@ export interface FlowResult {
   latencies: number[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The p-th percentile (0–1) of sorted values. */
 export function percentile(sorted: number[], p: number): number {
@@ -39,7 +39,7 @@ function sinceSent(clientMsgId: string | undefined): number {
 }
 
 /** Counts deliveries to recipients (not the sender's own echo) and their latencies, inside a window. */
-function recorder(clients: ImClient[]) {
+export function recorder(clients: ImClient[]) {
   let counting = false;
   let deliveries = 0;
   const latencies: number[] = [];

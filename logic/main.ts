@@ -5,6 +5,8 @@ import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal, stopWhenWorkerIdChanges } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
+import { GrpcConnectClient } from "../shared/rpc/connect_grpc.ts";
+import { ConnectPool } from "../shared/rpc/connect_pool.ts";
 import { serveLogic } from "../shared/rpc/logic_grpc.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
@@ -21,6 +23,12 @@ const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 
+/**
+ * How long a typing push to a connect server may take: an indicator later than
+ * this is worth nothing (the next keystroke sends another), so it is given up.
+ */
+const TYPING_PUSH_TIMEOUT_MS = 1000;
+
 const ids = new Snowflake({ workerId });
 // Never mint on a worker id whose claim may have lapsed; a re-claim may bring another id.
 registry.watchWorkerId((claimed) => {
@@ -28,6 +36,13 @@ registry.watchWorkerId((claimed) => {
   ids.setWorkerId(claimed);
 });
 if (!cluster.instanceId) stopWhenWorkerIdChanges(registry, workerId, `logic ${id}`);
+// Typing goes from here straight to the connect servers (never through the log):
+// one client per live connect server, kept in step with the registry as task's are.
+const connects = new ConnectPool({
+  registry,
+  client: (instance) =>
+    new GrpcConnectClient({ address: instance.grpc, timeoutMs: TYPING_PUSH_TIMEOUT_MS }),
+});
 const logic = createLogic({
   store,
   log,
@@ -36,6 +51,7 @@ const logic = createLogic({
   limiter: new RedisRateLimiter({ redis, prefix }),
   ids,
   ...config.logic,
+  connects,
 });
 const server = await serveLogic(logic, { host: "0.0.0.0", port: cluster.grpcPort });
 const address = `${cluster.advertiseHost}:${server.port}`;
@@ -48,6 +64,7 @@ stopOnSignal(`logic ${id}`, async () => {
   // Drain rather than close: see RpcServer.close() on Deno and HTTP/2 GOAWAY.
   await server.drain();
   logic.close();
+  connects.close();
   await log.close();
   await store.close();
   redis.disconnect();

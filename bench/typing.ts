@@ -1,0 +1,190 @@
+/**
+ * The typing scenario: message delivery between friend pairs at a fixed rate,
+ * measured on one server in one run without and then with a load of typing
+ * frames from other clients, to show what relaying typing costs the messages.
+ *
+ * The typing load is spread so that the 2 s rule (one relayed typing per user and
+ * conversation per 2 s) does not simply drop it at connect: `typingRate` × 2.1 s
+ * (user, conversation) pairs each type once every 2.1 s, a little over the rule's
+ * 2 s so that timer jitter does not drop them. Typists are users in a ring, each a
+ * friend of the FRIENDS_EACH users after it and before it; every typing frame goes
+ * to one peer. How many were relayed (received by a peer) is counted and reported.
+ */
+import type { ImClient } from "../client/mod.ts";
+import { drive, type FlowResult, friendPairs, recorder, sleep } from "./scenarios.ts";
+import type { Target } from "./targets.ts";
+
+/** Each (user, conversation) pair types once in this many ms. */
+export const TYPING_PERIOD_MS = 2100;
+/** Private conversations of each typist (friends on either side in the ring). */
+const FRIENDS_EACH = 50;
+/** Friend requests (and their accepts) under way at once while the ring is made. */
+const SETUP_CONCURRENCY = 32;
+
+/** Figures of the typing scenario. */
+export interface TypingResult {
+  /** The message flow alone. */
+  quiet: FlowResult;
+  /** The same flow while the typing load runs. */
+  loaded: FlowResult;
+  /** (user, conversation) pairs typing, and typists. */
+  keys: number;
+  typists: number;
+  /** Typing frames the clients sent per second during the loaded flow. */
+  typingSentPerSec: number;
+  /** Typing frames received by peers per second during the loaded flow. */
+  typingRelayedPerSec: number;
+  /** Error frames the typists received (none expected: they type where they may). */
+  typingErrors: number;
+}
+
+/** A typing frame, ready to send, and the client that sends it. */
+interface Typist {
+  client: ImClient;
+  frame: string;
+}
+
+/**
+ * `users` typists in a ring, each a friend of the `FRIENDS_EACH / 2` users after it
+ * (and so of as many before it); returns one entry per (user, conversation) pair,
+ * ordered so that consecutive entries belong to different users.
+ */
+async function typingRing(
+  target: Target,
+  users: number,
+  progress: (line: string) => void,
+): Promise<Typist[]> {
+  const clients = await target.users(users);
+  const reach = Math.min(FRIENDS_EACH / 2, Math.floor((users - 1) / 2));
+  const pairs: [ImClient, ImClient][] = [];
+  for (let k = 1; k <= reach; k++) {
+    for (let i = 0; i < users; i++) pairs.push([clients[i], clients[(i + k) % users]]);
+  }
+  let done = 0;
+  for (let i = 0; i < pairs.length; i += SETUP_CONCURRENCY) {
+    await Promise.all(
+      pairs.slice(i, i + SETUP_CONCURRENCY).map(async ([a, b]) => {
+        const { request } = await a.requestFriend(b.self!.id);
+        if (request) await b.acceptFriend(request.id);
+      }),
+    );
+    done += Math.min(SETUP_CONCURRENCY, pairs.length - i);
+    if (done % 1024 < SETUP_CONCURRENCY) progress(`typing: ${done}/${pairs.length} friendships`);
+  }
+  const conversationId = (a: ImClient, b: ImClient) => {
+    const [x, y] = [a.self!.id, b.self!.id].sort((p, q) => (BigInt(p) < BigInt(q) ? -1 : 1));
+    return `u:${x}:${y}`;
+  };
+  const frame = (id: string) => JSON.stringify({ op: "typing", conversationId: id });
+  return pairs.flatMap(([a, b]) => {
+    const id = conversationId(a, b);
+    return [{ client: a, frame: frame(id) }, { client: b, frame: frame(id) }];
+  });
+}
+
+/**
+ * Sends typing frames at `rate` per second in total, round-robin over `typists`
+ * (each therefore every `typists.length / rate` s), until `stop()`; paced by the
+ * clock, so a late timer catches up rather than lowering the rate.
+ */
+function typingLoad(typists: Typist[], rate: number) {
+  const started = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (sent < due) {
+      const { client, frame } = typists[sent % typists.length];
+      if (client.connected) client.rawSend(frame);
+      sent++;
+    }
+  }, 10);
+  return {
+    /** Frames sent so far. */
+    get sent(): number {
+      return sent;
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+/**
+ * `pairs` friend pairs sending `rate` messages per second in total for `seconds`,
+ * then again for `seconds` while typists send `typingRate` typing frames per second.
+ */
+export async function typing(
+  target: Target,
+  { pairs, rate, typingRate, seconds, progress }: {
+    pairs: number;
+    rate: number;
+    typingRate: number;
+    seconds: number;
+    progress: (line: string) => void;
+  },
+): Promise<TypingResult> {
+  const keys = Math.ceil((typingRate * TYPING_PERIOD_MS) / 1000);
+  const typistCount = Math.max(3, Math.ceil(keys / FRIENDS_EACH));
+  progress(`typing: ${typistCount} typists`);
+  const typists = await typingRing(target, typistCount, progress);
+  const { clients, senders } = await friendPairs(target, pairs);
+  const typistClients = [...new Set(typists.map((t) => t.client))];
+
+  let counting = false;
+  let relayed = 0;
+  let errors = 0;
+  for (const client of typistClients) {
+    client.on("frame", (frame) => {
+      if (!counting) return;
+      if (frame.op === "typing") relayed++;
+      else if (frame.op === "error") errors++;
+    });
+  }
+
+  const flow = async (label: string): Promise<FlowResult> => {
+    const rec = recorder(clients);
+    rec.start();
+    const started = performance.now();
+    const sent = await drive(
+      senders,
+      seconds,
+      { rate },
+      (n) => progress(`${target.name} typing, ${label}: ${n} sent`),
+    );
+    await sleep(500);
+    const elapsed = (performance.now() - started) / 1000;
+    const { deliveries, latencies } = rec.stop();
+    return {
+      deliveriesPerSec: deliveries / elapsed,
+      messagesPerSec: sent / elapsed,
+      stored: sent,
+      latencies,
+    };
+  };
+
+  await drive(senders, 1, { window: 1 }, () => {});
+  await sleep(300);
+  const quiet = await flow("no typing");
+
+  const load = typingLoad(typists, typingRate);
+  // A full round of the typists first, so the load is steady when the flow starts.
+  await sleep(TYPING_PERIOD_MS);
+  const sentBefore = load.sent;
+  counting = true;
+  const typingStart = performance.now();
+  const loaded = await flow(`${typingRate} typing/s`);
+  const typingSeconds = (performance.now() - typingStart) / 1000;
+  const typingSent = load.sent - sentBefore;
+  counting = false;
+  load.stop();
+  await Promise.all([...clients, ...typistClients].map((c) => c.close()));
+  return {
+    quiet,
+    loaded,
+    keys: typists.length,
+    typists: typistClients.length,
+    typingSentPerSec: typingSent / typingSeconds,
+    typingRelayedPerSec: relayed / typingSeconds,
+    typingErrors: errors,
+  };
+}
