@@ -37,9 +37,10 @@ export async function pageOf(
   return { ctx, page, dialogs };
 }
 
-/** The bubble of the open chat holding `text` (the last such). */
+/** The bubble of the open chat whose own text or file name holds `text` (not a quote; the last). */
 export function bubble(page: Page, text: string | RegExp) {
-  return page.locator(".messages .message", { hasText: text }).last();
+  const own = page.locator("p.text, a.file", { hasText: text });
+  return page.locator(".messages .message").filter({ has: own }).last();
 }
 
 /** Opens the actions menu of the bubble holding `text` and chooses `action`. */
