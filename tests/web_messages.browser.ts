@@ -190,6 +190,7 @@ for (const width of WIDTHS) {
       const [bobId, cyId] = [(await bob.me()).id, (await cy.me()).id];
       const group = await ann.createGroup("Hikers", [bobId, cyId]);
       const conversationId = `g:${group.id}`;
+      await ann.send({ type: "group", id: group.id }, { type: "text", text: "welcome" });
       const a = await pageOf(browser, width, server.url, ann);
       const b = await pageOf(browser, width, server.url, bob);
       await openChat(a.page, "Hikers");

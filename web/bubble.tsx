@@ -38,7 +38,7 @@ export type Receipt =
 
 /** What the list knows about a message beyond the message itself. */
 export interface BubbleInfo {
-  /** The name to show for a user id. */
+  /** A user's nickname (the reader's own too: mentions of them read `@` it). */
   nameOf(userId: string): string;
   /** The reader's id: mentions of them stand out. */
   me: string;
@@ -98,7 +98,7 @@ function Quote({ quote, info, onReveal }: {
   info: BubbleInfo;
   onReveal?: (quote: ReplyPreview) => void;
 }) {
-  const name = info.nameOf(quote.from);
+  const name = quote.from === info.me ? "You" : info.nameOf(quote.from);
   const text = previewText(quote.preview);
   const body = (
     <>

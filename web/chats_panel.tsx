@@ -95,12 +95,18 @@ function ConversationItem({ state, conv, session }: {
         <Names name={name} line={preview} />
         <span class="conv-meta">
           {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
-          {conv.mentioned && conv.unread > 0 && (
-            <span class="badge mention" aria-label="You were mentioned" title="You were mentioned">
-              @
-            </span>
-          )}
-          <Badge count={conv.unread} label={`${conv.unread} unread`} unread />
+          <span class="badges">
+            {conv.mentioned && conv.unread > 0 && (
+              <span
+                class="badge mention"
+                aria-label="You were mentioned"
+                title="You were mentioned"
+              >
+                @
+              </span>
+            )}
+            <Badge count={conv.unread} label={`${conv.unread} unread`} unread />
+          </span>
         </span>
       </button>
     </li>

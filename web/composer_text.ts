@@ -21,7 +21,7 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
   return { start: before.length - match[2].length - 1, query: match[2] };
 }
 
-/** The members whose name (or username) holds the query, those starting with it first. */
+/** The members whose name holds the query or whose username starts with it, names starting with it first. */
 export function mentionCandidates<T extends Mentionable & { username?: string }>(
   members: readonly T[],
   query: string,
@@ -29,7 +29,8 @@ export function mentionCandidates<T extends Mentionable & { username?: string }>
 ): T[] {
   const q = query.toLocaleLowerCase();
   const hits = members.filter((m) =>
-    m.name.toLocaleLowerCase().includes(q) || (m.username?.toLocaleLowerCase().includes(q) ?? false)
+    m.name.toLocaleLowerCase().includes(q) ||
+    (m.username?.toLocaleLowerCase().startsWith(q) ?? false)
   );
   const starts = (m: T) => m.name.toLocaleLowerCase().startsWith(q) ? 0 : 1;
   return hits.sort((a, b) => starts(a) - starts(b)).slice(0, max);

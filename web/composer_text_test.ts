@@ -18,7 +18,7 @@ Deno.test("mentionQuery() finds the @name being typed before the caret, not an a
   assertEquals(mentionQuery("@ann", 0), null);
 });
 
-Deno.test("mentionCandidates() filters by name or username, prefix matches first", () => {
+Deno.test("mentionCandidates() filters by name, or username prefix, prefix matches first", () => {
   const members = [
     { id: "1", name: "Joanna", username: "jo" },
     { id: "2", name: "Anna", username: "anna" },
@@ -26,6 +26,8 @@ Deno.test("mentionCandidates() filters by name or username, prefix matches first
   ];
   assertEquals(mentionCandidates(members, "an").map((m) => m.id), ["2", "1"]);
   assertEquals(mentionCandidates(members, "BOBB").map((m) => m.id), ["3"]);
+  // A username matches from its start only: "ob" is in "bobby" but names nobody.
+  assertEquals(mentionCandidates(members, "obb").map((m) => m.id), []);
   assertEquals(mentionCandidates(members, "").length, 3);
   assertEquals(mentionCandidates(members, "", 2).length, 2);
 });

@@ -181,7 +181,8 @@ export class MessageList extends Component<Props, { flash: number | null }> {
       .filter((m) => !isUpdate(m))
       .sort((a, b) => a.seq - b.seq);
     const now = Date.now();
-    const nameOf = (id: string) => id === me ? "You" : state.users.get(id)?.nickname ?? "Someone";
+    const nameOf = (id: string) =>
+      id === me ? state.me.nickname : state.users.get(id)?.nickname ?? "Someone";
     const base = { nameOf, me };
     const handlers: MessageHandlers = { ...actions, reveal: (q) => void this.#reveal(q) };
     const pending = [...state.pending.values()].filter((p) => p.conversationId === conv.id);
