@@ -219,7 +219,7 @@ for (const width of WIDTHS) {
       await item.locator(".badge.mention").waitFor();
       await checkedShot(b.page, `messages-${w}-mention-badge`);
       await openChat(b.page, "Hikers");
-      await bubble(b.page, "see the map").locator("mark.mention.me", { hasText: "@Bob" })
+      await bubble(b.page, "see the map").locator("mark.mention-me", { hasText: "@Bob" })
         .waitFor();
       assert(
         await bubble(b.page, "see the map").evaluate((li) => li.classList.contains("mentions-me")),
@@ -256,7 +256,7 @@ for (const width of WIDTHS) {
       });
       await eventually(async () =>
         (await b.page.locator(".badge.mention").count()) === 1 ||
-        (await b.page.locator("mark.mention.me", { hasText: "@everyone" }).count()) === 1
+        (await b.page.locator("mark.mention-me", { hasText: "@everyone" }).count()) === 1
       );
       assertEquals(a.dialogs, []);
       await a.ctx.close();

@@ -145,7 +145,7 @@ function TextBody({ content, info }: {
     <p class="text">
       {content.text.split(pattern).map((part, i) =>
         i % 2 === 1
-          ? <mark key={i} class={names.get(part) ? "mention me" : "mention"}>{part}</mark>
+          ? <mark key={i} class={names.get(part) ? "mention mention-me" : "mention"}>{part}</mark>
           : <Linkified key={i} text={part} />
       )}
     </p>
