@@ -86,6 +86,17 @@ for (const width of WIDTHS) {
         .waitFor();
       await reply.locator(".receipt.read", { hasText: "Read" }).waitFor();
       await checkedShot(a.page, `messages-${w}-read`);
+      // The actions menu of one's own message, at the narrowest phone too.
+      await reply.getByRole("button", { name: "Message actions" }).click();
+      await a.page.getByRole("menuitem", { name: "Recall" }).waitFor();
+      await checkedShot(a.page, `messages-${w}-actions`);
+      if (w === "phone") {
+        await a.page.setViewportSize({ width: 320, height: 640 });
+        await checkedShot(a.page, `messages-${w}-actions-320`);
+        await a.page.setViewportSize(width.viewport);
+      }
+      await a.page.keyboard.press("Escape");
+      await a.page.getByRole("menu").waitFor({ state: "detached" });
 
       // Bob types: Ann sees it under the header; his message ends it.
       await b.page.getByLabel("Message", { exact: true }).pressSequentially("on my w");

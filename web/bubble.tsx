@@ -156,7 +156,15 @@ function TextBody({ content, info }: {
 function FileBody({ content }: { content: Extract<Message["content"], { type: "file" }> }) {
   return (
     <a class="file" href={content.url} download={content.name}>
-      <span class="file-icon" aria-hidden="true">⭳</span>
+      <svg class="file-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+        <path d="M3 1h7l3 3v11H3z M10 1v3h3" fill="none" stroke="currentColor" stroke-width="1.4" />
+        <path
+          d="M8 6v6 M5.5 9.5 8 12l2.5-2.5"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="1.4"
+        />
+      </svg>
       <span class="file-name">{content.name}</span>
       <span class="file-size">{sizeText(content.size)}</span>
     </a>
@@ -376,7 +384,7 @@ export function Bubble({ message, pending, mine, sender, info }: {
       }}
     >
       {sender && <span class="sender">{sender}</span>}
-      {quote && (
+      {quote && content.type !== "recalled" && (
         <Quote
           quote={quote}
           info={info}
