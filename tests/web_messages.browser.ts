@@ -92,6 +92,7 @@ for (const width of WIDTHS) {
       await checkedShot(a.page, `messages-${w}-actions`);
       if (w === "phone") {
         await a.page.setViewportSize({ width: 320, height: 640 });
+        await reply.scrollIntoViewIfNeeded();
         await checkedShot(a.page, `messages-${w}-actions-320`);
         await a.page.setViewportSize(width.viewport);
       }

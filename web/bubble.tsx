@@ -294,7 +294,7 @@ function Actions({ message, info }: { message: Message; info: BubbleInfo }) {
             <button
               type="button"
               role="menuitem"
-              class="ghost danger"
+              class="ghost destructive"
               onClick={act(handlers.recall)}
             >
               Recall
