@@ -6,10 +6,11 @@
  * It is fed whatever the client receives, in any order and any number of
  * times: pushes, gap repair, catch-up and history pages. Each message id keeps
  * its newest known version (a recall beats any edit; among edits the later
- * `editedAt` wins), whether it came as the message itself or as the `target`
- * of an `update` entry, so an update that arrives before its target still wins
- * and a client that was offline ends in the same state as one that was online.
- * Update entries themselves are not listed.
+ * `editedAt` wins; of two as new, the one received last), whether it came as
+ * the message itself or as the `target` of an `update` entry, so an update
+ * that arrives before its target still wins and a client that was offline ends
+ * in the same state as one that was online. Update entries themselves are not
+ * listed.
  */
 import type { Message, MessageRef } from "../shared/types.ts";
 import { isFullTarget, previewOf } from "../shared/message_view.ts";
@@ -36,11 +37,14 @@ function compareVersions(a: Message, b: Message): number {
   return (a.editedAt ?? 0) - (b.editedAt ?? 0);
 }
 
-/** Whether two versions as new as each other show the same (else the later answer knows more). */
+/**
+ * Whether two versions as new as each other show the same. When they do not
+ * (a reply preview fetched later, two edits in one millisecond, the server's
+ * recall after this client's guess), the later answer is taken: it knows more.
+ */
 function sameVersion(a: Message, b: Message): boolean {
   return a.editedAt === b.editedAt && a.replyTo?.preview === b.replyTo?.preview &&
-    (a.content.type !== "recalled" || b.content.type !== "recalled" ||
-      a.content.recalledBy === b.content.recalledBy);
+    JSON.stringify(a.content) === JSON.stringify(b.content);
 }
 
 /**
@@ -140,9 +144,9 @@ export class ViewState {
   }
 
   /**
-   * Keeps `candidate` if it is newer than the version held (or as new but not
-   * the same: the later answer knows more); then refreshes the previews of the
-   * messages quoting it. True when a listed message changed.
+   * Keeps `candidate` if it is newer than the version held, or as new but not
+   * the same; then refreshes the previews of the messages quoting it. True when
+   * a listed message changed.
    */
   #offer(offered: Message): boolean {
     const candidate = this.#withPreview(offered);

@@ -84,6 +84,16 @@ Deno.test("ViewState lets a recall beat any edit, and a later edit an earlier on
   assert.deepEqual(texts(state), ["[recalled]"]);
 });
 
+Deno.test("ViewState takes the later of two different versions as new as each other", () => {
+  const state = new ViewState(CONVERSATION);
+  const one = text(1, "one");
+  // Two edits in one millisecond: the version fetched last is the server's.
+  state.apply([one, update(2, "edit", edited(one, "first", 10))]);
+  assert.equal(state.apply([update(3, "edit", edited(one, "second", 10))]), true);
+  assert.deepEqual(texts(state), ["second"]);
+  assert.equal(state.apply([update(3, "edit", edited(one, "second", 10))]), false);
+});
+
 Deno.test("ViewState.recall() shows a held message recalled until the server's version comes", () => {
   const state = new ViewState(CONVERSATION);
   const one = text(1, "one", { editedAt: 10 });
