@@ -55,9 +55,17 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       to: i % 3 === 0
         ? { type: "group" as const, id: G }
         : { type: "user" as const, id: i % 2 ? B : A },
-      content: { type: "text" as const, text: `message ${i} 你好` },
+      content: {
+        type: "text" as const,
+        text: `message ${i} 你好`,
+        mentions: i === 3 ? [B] : undefined,
+      },
       sentAt: 1000 + i,
       clientMsgId: `c${i}`,
+      // Message 4 answers message 1 (seq 1 of the private chat).
+      replyTo: i === 4
+        ? { id: "7400000000000000001", seq: 1, from: A, preview: "message 1 你好" }
+        : undefined,
     }));
     for (let i = 0; i < messages.length; i += 1000) {
       await old.messages.save(messages.slice(i, i + 1000));
@@ -81,11 +89,15 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       ]]);
       assertEquals((await store.media.withBytes("m1"))?.bytes, bytes);
       const history = await store.messages.history(`u:${A}:${B}`, { limit: 3 });
-      assertEquals(history.map((m) => [m.seq, m.content]), [
-        [1, { type: "text", text: "message 1 你好" }],
-        [2, { type: "text", text: "message 2 你好" }],
-        [3, { type: "text", text: "message 4 你好" }],
+      assertEquals(history.map((m) => [m.seq, m.content.type === "text" && m.content.text]), [
+        [1, "message 1 你好"],
+        [2, "message 2 你好"],
+        [3, "message 4 你好"],
       ]);
+      assertEquals(history[2].replyTo?.preview, "message 1 你好");
+      assertEquals(summary?.rows.mentions, 1);
+      const group = (await store.messages.conversations(B)).find((c) => c.type === "group")!;
+      assertEquals(group.mentioned, true);
       const mine = (await store.messages.conversations(B)).find((c) => c.type === "user")!;
       assertEquals([mine.lastSeq, mine.readSeq], [4000, 5]);
       // The conversion is done once: new messages continue the seqs, and a reopen converts nothing.

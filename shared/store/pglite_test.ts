@@ -1,7 +1,29 @@
+import { PGlite } from "@electric-sql/pglite";
 import { testStore } from "./_contract/mod.ts";
+import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { openPgliteStore } from "./pglite.ts";
 
 testStore(
   "PGlite (the engine of data folders before SQLite)",
   () => openPgliteStore({ dataDir: "memory://" }),
 );
+
+Deno.test("PGlite migration 5 keeps old messages as plain messages that take edits and recalls", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const raw = new PGlite(dataDir);
+    try {
+      for (const statement of messagesAtVersion4("sql")) await raw.exec(statement);
+    } finally {
+      await raw.close();
+    }
+    const store = await openPgliteStore({ dataDir });
+    try {
+      await assertOldMessagesKept(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { clusterTestsEnabled, freshDatabase } from "../../tests/infra.ts";
 import { testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
+import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { assertOldSessionsKept, sessionsAtVersion3 } from "./_contract/old_sessions.ts";
 import { openPostgresStore } from "./postgres.ts";
 
@@ -51,6 +52,26 @@ Deno.test({
     const store = await openPostgresStore({ url, poolSize: 1 });
     try {
       await assertOldSessionsKept(store, before);
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "migration 5 keeps old messages as plain messages that take edits and recalls",
+  ignore: !clusterTestsEnabled(),
+  async fn() {
+    const url = await freshDatabase();
+    const db = postgres(url, { onnotice: () => {} });
+    try {
+      for (const statement of messagesAtVersion4("sql")) await db.unsafe(statement);
+    } finally {
+      await db.end();
+    }
+    const store = await openPostgresStore({ url, poolSize: 1 });
+    try {
+      await assertOldMessagesKept(store);
     } finally {
       await store.close();
     }

@@ -1,10 +1,12 @@
 /** The message port on SQL: reads, summaries and read marks; saving is in sql_save.ts. */
+import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { ConversationRow, HistoryQuery, MessageStore } from "./mod.ts";
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
-import { EVERYONE, saveMessages } from "./sql_save.ts";
+import { saveMessages } from "./sql_save.ts";
+import { EVERYONE } from "./sql_updates.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
@@ -114,12 +116,12 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
      ORDER BY c.updated_at DESC, c.id`,
     [userId],
   );
-  // Update entries count in last_seq, so the floor is compared with the last message's own seq.
-  const shown = rows.map((row) =>
-    Number(row.seq) > Number(row.floor) && JSON.parse(row.content).type !== "update"
-      ? toStored(row)
-      : null
-  );
+  // Update entries count in last_seq, so the floor is compared with the last message's own seq;
+  // and only a batch that begins a conversation with an update makes that its last message.
+  const shown = rows.map((row) => {
+    const stored = Number(row.seq) > Number(row.floor) ? toStored(row) : null;
+    return stored && !isUpdate(stored.message) ? stored : null;
+  });
   const last = await resolve(db, shown.flatMap((stored) => stored ?? []));
   const lastById = new Map(last.map((m) => [m.id, m]));
   return rows.map((row, i) => ({

@@ -2,22 +2,12 @@
  * `MessageStore.save()` on SQL: batched, idempotent saves with contiguous seqs,
  * mention rows, and update entries applied to their targets.
  */
-import { isFullTarget, isUpdate } from "../message_view.ts";
+import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Content, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import { resolve, type StoredMessage, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
-
-/** The user id of a mention row that mentions everyone (`mentionAll`); snowflakes are never 0. */
-export const EVERYONE = "0";
-
-/** The user ids of the mention rows of a content: its mentions, and EVERYONE for `mentionAll`. */
-export function mentionRows(content: Content): string[] {
-  if (content.type !== "text") return [];
-  const ids = new Set(content.mentions ?? []);
-  if (content.mentionAll) ids.add(EVERYONE);
-  return [...ids];
-}
+import { applyUpdate, mentionRows } from "./sql_updates.ts";
 
 /** What a row stores of a new message: an update's target as `{id, seq}`, the quoted message by id. */
 function storedOf(m: AcceptedMessage, seq: number): StoredMessage {
@@ -259,62 +249,4 @@ function saveInTransaction(
     }
     return unique.flatMap((m) => stored.get(m.id) ?? []);
   });
-}
-
-/**
- * Applies a new update entry to its target (of the same conversation; any
- * other entry changes nothing): an edit replaces a text's text, its mentions
- * kept, unless the target is no longer a text (recalled by then); a recall
- * makes the content `recalled`, deletes its mention rows, and the media of an
- * image or file with the bytes no other media shares. A recalled target
- * stays as it is.
- */
-async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
-  const update = entry.content;
-  if (update.type !== "update") return;
-  const key = [entry.conversationId, update.target.id];
-  const [row] = await tx.query<{ content: string; kind: string; seq: number }>(
-    `SELECT m.content, m.kind, m.seq FROM messages m
-     WHERE m.conversation_id = $1 AND m.id = $2 FOR UPDATE`,
-    key,
-  );
-  if (!row || row.kind !== "message") return;
-  const current = JSON.parse(row.content) as Content;
-  const target = isFullTarget(update.target) ? update.target : null;
-  if (update.action === "edit") {
-    if (current.type !== "text" || target?.content.type !== "text") return;
-    await tx.query(
-      "UPDATE messages SET content = $3, edited_at = $4 WHERE conversation_id = $1 AND id = $2",
-      [...key, JSON.stringify({ ...current, text: target.content.text }), entry.sentAt],
-    );
-    return;
-  }
-  if (current.type === "recalled") return;
-  const recalledBy = target?.content.type === "recalled" ? target.content.recalledBy : entry.from;
-  await tx.query(
-    "UPDATE messages SET content = $3 WHERE conversation_id = $1 AND id = $2",
-    [...key, JSON.stringify({ type: "recalled", recalledBy })],
-  );
-  const users = mentionRows(current);
-  if (users.length > 0) {
-    await tx.query(
-      "DELETE FROM mentions WHERE user_id = ANY($1::bigint[]) AND conversation_id = $2 AND seq = $3",
-      [users, entry.conversationId, row.seq],
-    );
-  }
-  if (current.type === "image" || current.type === "file") await deleteMedia(tx, current.mediaId);
-}
-
-/** Deletes a media row, and its bytes when no other media shares them. */
-async function deleteMedia(tx: SqlDriver, mediaId: string): Promise<void> {
-  const [deleted] = await tx.query<{ sha256: string }>(
-    "DELETE FROM media WHERE id = $1 RETURNING sha256",
-    [mediaId],
-  );
-  if (!deleted) return;
-  await tx.query(
-    `DELETE FROM media_blobs WHERE sha256 = $1
-       AND NOT EXISTS (SELECT 1 FROM media m WHERE m.sha256 = $1)`,
-    [deleted.sha256],
-  );
 }

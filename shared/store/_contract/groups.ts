@@ -57,6 +57,34 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
     },
   );
 
+  test(
+    "floors() gives each member's history floor, as historyFloor() does",
+    async (store, clock) => {
+      const [a, b, c] = [await user(store), await user(store), await user(store)];
+      const g = await group(store, a.id, [b.id], "Floors of all");
+      await store.messages.save([1, 2].map((n) => ({
+        id: id(),
+        conversationId: `g:${g.id}`,
+        from: a.id,
+        to: { type: "group" as const, id: g.id },
+        content: { type: "text" as const, text: String(n) },
+        sentAt: clock.now(),
+        clientMsgId: `floors${n}${g.id}`,
+      })));
+      await store.groups.addMembers(g.id, [c.id], 10, 2);
+      assertEquals(await store.groups.floors(g.id), new Map([[a.id, 0], [b.id, 0], [c.id, 2]]));
+      for (const member of [a, b, c]) {
+        assertEquals(
+          await store.groups.historyFloor(g.id, member.id),
+          (await store.groups.floors(g.id)).get(member.id),
+        );
+      }
+      await store.groups.update(g.id, { history: "all" });
+      assertEquals(await store.groups.floors(g.id), new Map([[a.id, 0], [b.id, 0], [c.id, 0]]));
+      assertEquals(await store.groups.floors(id()), new Map());
+    },
+  );
+
   test("create() makes the owner the first member; get() and role() read it back", async (store) => {
     const [a, b] = [await user(store), await user(store)];
     const created = await group(store, a.id, [b.id, a.id, b.id], "Team", 7);

@@ -29,6 +29,24 @@ export function testMediaStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.media.withBytes("x".repeat(24)), null);
   });
 
+  test("put() keeps a file's name; info() and withBytes() give it back", async (store) => {
+    const a = await user(store);
+    const file = {
+      id: "f".repeat(24),
+      sha256: "file-bytes",
+      contentType: "application/octet-stream",
+      size: 2,
+      width: null,
+      height: null,
+      ownerId: a.id,
+      createdAt: 1,
+      name: "报告 final.tar.gz",
+    };
+    await store.media.put(file, new Uint8Array([4, 2]));
+    assertEquals(await store.media.info(file.id), file);
+    assertEquals((await store.media.withBytes(file.id))?.info, file);
+  });
+
   test("removeOwnedBy() deletes an owner's media, bytes no one else shares, and avatars they were", async (store) => {
     const [a, b] = [await user(store), await user(store)];
     const row = (id: string, ownerId: string, sha256: string) => ({

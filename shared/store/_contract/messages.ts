@@ -1,41 +1,9 @@
 /** The contract suite of MessageStore, run once per implementation. */
 import { assertEquals } from "../../../tests/assert.ts";
-import type { AcceptedMessage } from "../../types.ts";
-import type { Store } from "../mod.ts";
-import { type FakeClock, id, type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
-
-/** A text message, sent 1 ms after the one made before. */
-function message(
-  clock: FakeClock,
-  conversationId: string,
-  from: string,
-  to: string,
-  text: string,
-): AcceptedMessage & { clientMsgId: string } {
-  const messageId = id();
-  clock.advance(1);
-  return {
-    id: messageId,
-    conversationId,
-    from,
-    to: { type: conversationId.startsWith("g:") ? "group" : "user", id: to },
-    content: { type: "text", text },
-    sentAt: clock.now(),
-    clientMsgId: `c${messageId}`,
-  };
-}
-
-/** Two users, their private conversation and a group conversation of both. */
-async function setting(store: Store) {
-  const [a, b] = [await user(store), await user(store)];
-  const group = await store.groups.create(
-    { id: id(), name: "g", avatarMediaId: null, ownerId: a.id, createdAt: 1 },
-    [b.id],
-  );
-  return { a, b, conv: `u:${a.id}:${b.id}`, gconv: `g:${group.id}`, groupId: group.id };
-}
-
-const texts = (...list: string[]) => list.map((text) => ({ type: "text" as const, text }));
+import { type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
+import { message, setting, texts } from "./message_fixtures.ts";
+import { readSteps } from "./message_reads.ts";
+import { updateSteps } from "./message_updates.ts";
 
 /** Runs the MessageStore contract against `store.messages` of stores made by `open`. */
 export function testMessageStore(name: string, open: OpenStore, options: SuiteOptions = {}): void {
@@ -184,4 +152,7 @@ export function testMessageStore(name: string, open: OpenStore, options: SuiteOp
       assertEquals((await store.messages.byClientIds([], 0)).size, 0);
     },
   );
+
+  updateSteps(test);
+  readSteps(test);
 }
