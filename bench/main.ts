@@ -200,6 +200,21 @@ for (const [name, make] of targets) {
       ...flowRows(name, `${flow}, no typing (same run as below)`, typed.quiet, relayAtHalf),
     );
     rows.push(...flowRows(name, `${flow} + ${load}`, typed.loaded, NO_RELAY));
+    for (
+      const [label, value] of [["no typing", typed.quietCpuPercent], [
+        load,
+        typed.loadedCpuPercent,
+      ]] as const
+    ) {
+      rows.push({
+        target: name,
+        scenario: `${flow}, ${label}`,
+        metric: "server CPU (of one core)",
+        value,
+        relay: NaN,
+        unit: "%",
+      });
+    }
     const scenario = `${load}: ${typed.keys.toLocaleString("en")} (user, conversation) pairs, ` +
       `${typed.typists} typists, each pair every ${TYPING_PERIOD_MS / 1000} s`;
     rows.push({
@@ -234,7 +249,9 @@ for (const [name, make] of targets) {
         formatNumber(percentile(typed.quiet.latencies, 0.99))
       } ms without typing, ${
         formatNumber(percentile(typed.loaded.latencies, 0.99))
-      } ms with ${load} (${typed.typingRelayedPerSec.toFixed(0)} relayed/s)`,
+      } ms with ${load} (${typed.typingRelayedPerSec.toFixed(0)} of ${
+        typed.typingSentPerSec.toFixed(0)
+      } typing/s relayed)`,
     );
   }
 

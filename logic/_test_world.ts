@@ -6,6 +6,7 @@
  */
 import type { Limits } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
+import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
@@ -34,8 +35,11 @@ export class FakeClock implements Timers {
     return this.#timers.size;
   }
 
-  /** Moves the clock `ms` on, running every timer that falls due on the way, in time order. */
-  tick(ms: number): void {
+  /**
+   * Moves the clock `ms` on, running every timer that falls due on the way, in
+   * time order, each followed by what it started (promises settle in between).
+   */
+  async tick(ms: number): Promise<void> {
     const until = this.now + ms;
     for (;;) {
       const [id, next] = [...this.#timers].sort(([, a], [, b]) => a.at - b.at)[0] ?? [];
@@ -43,6 +47,7 @@ export class FakeClock implements Timers {
       this.#timers.delete(id);
       this.now = next.at;
       next.callback();
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     this.now = until;
   }
@@ -116,11 +121,12 @@ export function freshId(): string {
 
 let nextMedia = 0;
 
-/** A world on `store`; dispose it (`await using`) to close its logic and dedupe. */
+/** A world on `store`; dispose it (`await using`) to close its logic, dedupe and limiter. */
 export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> } = {}) {
   const clock = new FakeClock(Date.now());
   const log = new StoringLog(store.messages);
   const dedupe = new MemoryDedupe({ now: () => clock.now });
+  const limiter = new MemoryRateLimiter({ now: () => clock.now });
   const admins = new Set<string>();
   const ports = {
     accounts: store.accounts,
@@ -134,6 +140,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
     store: ports,
     log,
     dedupe,
+    limiter,
     now: () => clock.now,
     timers: clock,
     limits: { ...LIMITS, ...limits },
@@ -229,7 +236,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
 
     async [Symbol.asyncDispose]() {
       for (const logic of logics) logic.close();
-      await dedupe.close();
+      await Promise.all([dedupe.close(), limiter.close()]);
     },
   };
 }

@@ -69,3 +69,27 @@ test("conversations(): mentioned while an unread message mentions the caller", a
   await t.logic.read(b, { conversationId: message.conversationId, seq: message.seq });
   assertEquals(await mentioned(b), false);
 });
+
+test("history(): the edit of a reply to an earlier message hides that message's preview from a newcomer", async (store) => {
+  const t = world(store);
+  await using _ = t;
+  const [a, late] = [await t.user(), await t.user()];
+  const group = await t.group(a, []);
+  const early = await t.say(a, { group }, "before late joined");
+  await t.join(group, [late]);
+  const reply = await t.say(a, { group }, { type: "text", text: "re", replyTo: early.id });
+  await t.logic.editMessage(a, reply.id, { content: { type: "text", text: "re, edited" } });
+  const [shown, update] = await t.logic.history(late, early.conversationId, page);
+  assertEquals(shown.replyTo?.preview, null);
+  const target = update.content.type === "update" ? update.content.target : undefined;
+  assertEquals(target && "replyTo" in target ? target.replyTo : "no target", {
+    id: early.id,
+    seq: early.seq,
+    from: a,
+    preview: null,
+  });
+  const edited = await t.logic.editMessage(a, reply.id, {
+    content: { type: "text", text: "again" },
+  });
+  assertEquals(edited.replyTo?.preview, "before late joined", "the sender reads it");
+});

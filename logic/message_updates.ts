@@ -12,6 +12,14 @@ import { roleRank } from "./group_roles.ts";
 import { DEDUPE_MS } from "./send.ts";
 import { checkString, object, pathId } from "./validate.ts";
 
+/** What a message that is not a text is, in an error. */
+const NOT_TEXT = {
+  image: "an image",
+  file: "a file",
+  recalled: "a recalled message",
+  update: "an edit or recall entry",
+} as const;
+
 /** Creates the edit and recall part of the logic service. */
 export function messageUpdates(ctx: Context) {
   const { store, limits } = ctx;
@@ -99,7 +107,9 @@ export function messageUpdates(ctx: Context) {
       if (message.content.type !== "text") {
         throw new AppError(
           "invalid_argument",
-          `Cannot edit message "${message.id}": only a text can be edited, not a ${message.content.type}`,
+          `Cannot edit message "${message.id}": only a text can be edited, not ${
+            NOT_TEXT[message.content.type]
+          }`,
         );
       }
       if (!await maySend(userId, message)) {

@@ -28,7 +28,7 @@ test("editMessage() appends an edit entry and answers the edited message, mentio
   const { t, a, b, group, current } = await people(store);
   await using _ = t;
   const sent = await t.say(a, { group }, { type: "text", text: "hi @b", mentions: [b] });
-  t.clock.tick(3000);
+  await t.clock.tick(3000);
   const edited = await t.logic.editMessage(a, sent.id, text("hello @b"));
   const expected: Message = {
     ...sent,
@@ -86,9 +86,9 @@ test("editMessage(): up to the window's end, then forbidden", async (store) => {
   await using _ = t;
   const first = await t.say(a, { user: b }, "one");
   const second = await t.say(a, { user: b }, "two");
-  t.clock.tick(10_000);
+  await t.clock.tick(10_000);
   await t.logic.editMessage(a, first.id, text("one, at the edge"));
-  t.clock.tick(1);
+  await t.clock.tick(1);
   assertEquals(await code(() => t.logic.editMessage(a, second.id, text("late"))), "forbidden");
 });
 
@@ -164,9 +164,9 @@ test("recallMessage(): the sender up to the window's end, then forbidden; others
   const first = await t.say(a, { user: b }, "one");
   const second = await t.say(a, { user: b }, "two");
   assertEquals(await code(() => t.logic.recallMessage(b, first.id)), "forbidden", "the peer");
-  t.clock.tick(5000);
+  await t.clock.tick(5000);
   await t.logic.recallMessage(a, first.id);
-  t.clock.tick(1);
+  await t.clock.tick(1);
   assertEquals(await code(() => t.logic.recallMessage(a, second.id)), "forbidden");
 });
 
@@ -183,7 +183,7 @@ test("recallMessage() in a group: owner > admin > member, at any time", async (s
   const byOwner = [await says(owner), await says(owner)];
   const byAdmin = [await says(admin), await says(admin)];
   const byMember = [await says(member), await says(member), await says(member)];
-  t.clock.tick(60_000); // Past the sender's window: only rank counts now.
+  await t.clock.tick(60_000); // Past the sender's window: only rank counts now.
   const allowed = async (who: string, id: string) => {
     try {
       await t.logic.recallMessage(who, id);
@@ -243,7 +243,7 @@ test("recallMessage() whose append failed can be tried again", async (store) => 
   const sent = await t.say(a, { user: b }, "x");
   t.log.failures = 1;
   assertEquals(await code(() => t.logic.recallMessage(a, sent.id)), "unavailable");
-  t.clock.tick(1);
+  await t.clock.tick(1);
   await t.logic.recallMessage(a, sent.id);
   assertEquals((await current(sent.id)).content, { type: "recalled", recalledBy: a });
 });

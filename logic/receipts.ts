@@ -1,33 +1,37 @@
 /**
  * Read receipts (PROTOCOL.md, Version 2, Messages): when a reader's mark
  * advances, a `read` event goes through the message log, so task delivers it
- * in order with the conversation's messages (no side channel). Coalesced here:
- * at most one event per reader and conversation per second; an advance within
- * that second is sent when it ends, with the highest seq by then.
+ * in order with the conversation's messages (no side channel).
  *
- * The coalescing is per logic instance: in a cluster whose instances share one
- * reader's reads, each sends at most one a second.
+ * Coalesced: at most one event per reader and conversation per second, by a
+ * token bucket of the rate limiter port (shared by every logic instance, since
+ * one reader's reads are spread over them). An advance the bucket refuses
+ * waits here, on a timer, until the bucket has a token again; advances that
+ * come meanwhile only raise its seq, so the second's end sends the highest.
+ * Advances waiting on two instances go out a second apart, not necessarily in
+ * seq order: a mark never moves back, so receivers keep the highest.
  */
+import type { RateLimit } from "../shared/config.ts";
 import type { ServerFrame } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 
 /** Who receives a reader's receipts: users by id, or a group's online members (one push item). */
 export type ReceiptAudience = { userIds: string[] } | { groupId: string };
 
-/** The coalescing period. */
-export const RECEIPT_EVERY_MS = 1000;
+/** One event per reader and conversation per second. */
+export const RECEIPT_RATE: RateLimit = { rate: 1, burst: 1 };
 
-interface Slot {
-  /** When the last event of this reader and conversation was published. */
-  sentAt: number;
-  /** An advance waiting for the period to end. */
-  pending?: { seq: number; audience: ReceiptAudience; timer: unknown };
+/** An advance waiting for its reader's bucket. */
+interface Waiting {
+  seq: number;
+  audience: ReceiptAudience;
+  timer: unknown;
 }
 
 /** The receipts of a logic instance; `close()` drops the advances still waiting. */
 export function receipts(ctx: Context) {
-  const slots = new Map<string, Slot>();
-  let pruneAt = 1024;
+  const waiting = new Map<string, Waiting>();
+  let closed = false;
 
   async function publish(
     userId: string,
@@ -43,24 +47,33 @@ export function receipts(ctx: Context) {
     }
   }
 
-  /** Forgets readers whose period is over, once the map has doubled since the last time. */
-  function prune(now: number): void {
-    if (slots.size < pruneAt) return;
-    for (const [key, slot] of slots) {
-      if (!slot.pending && now - slot.sentAt >= RECEIPT_EVERY_MS) slots.delete(key);
-    }
-    pruneAt = Math.max(1024, slots.size * 2);
+  /** Takes the reader's token; 0 when the event may go now, else milliseconds to wait. */
+  function take(userId: string, conversationId: string): Promise<number> {
+    return ctx.limiter.take(`receipt:${userId}:${conversationId}`, RECEIPT_RATE);
   }
 
-  function flush(key: string, userId: string, conversationId: string): void {
-    const slot = slots.get(key);
-    const pending = slot?.pending;
-    if (!slot || !pending) return;
-    slot.pending = undefined;
-    slot.sentAt = ctx.now();
-    publish(userId, conversationId, pending.seq, pending.audience).catch((error) =>
-      console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+  function wait(userId: string, conversationId: string, ms: number): unknown {
+    return ctx.timers.setTimeout(
+      () =>
+        void flush(userId, conversationId).catch((error) =>
+          console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+        ),
+      Math.max(1, ms),
     );
+  }
+
+  /** The period ended: sends the highest seq waiting, or waits again if another instance sent one. */
+  async function flush(userId: string, conversationId: string): Promise<void> {
+    const key = `${userId}:${conversationId}`;
+    const ms = await take(userId, conversationId);
+    const entry = waiting.get(key);
+    if (closed || !entry) return;
+    if (ms > 0) {
+      entry.timer = wait(userId, conversationId, ms);
+      return;
+    }
+    waiting.delete(key);
+    await publish(userId, conversationId, entry.seq, entry.audience);
   }
 
   return {
@@ -72,31 +85,27 @@ export function receipts(ctx: Context) {
       audience: ReceiptAudience,
     ): Promise<void> {
       const key = `${userId}:${conversationId}`;
-      const now = ctx.now();
-      prune(now);
-      const slot = slots.get(key);
-      if (!slot || now - slot.sentAt >= RECEIPT_EVERY_MS) {
-        slots.set(key, { sentAt: now });
-        return await publish(userId, conversationId, seq, audience);
-      }
-      if (slot.pending) {
-        slot.pending.seq = Math.max(slot.pending.seq, seq);
-        slot.pending.audience = audience;
-        return;
-      }
-      const timer = ctx.timers.setTimeout(
-        () => flush(key, userId, conversationId),
-        slot.sentAt + RECEIPT_EVERY_MS - now,
-      );
-      slot.pending = { seq, audience, timer };
+      const raise = () => {
+        const entry = waiting.get(key);
+        if (entry) {
+          entry.seq = Math.max(entry.seq, seq);
+          entry.audience = audience;
+        }
+        return entry !== undefined;
+      };
+      if (raise()) return;
+      const ms = await take(userId, conversationId);
+      if (ms === 0) return await publish(userId, conversationId, seq, audience);
+      // Another advance may have started waiting while the bucket answered.
+      if (raise() || closed) return;
+      waiting.set(key, { seq, audience, timer: wait(userId, conversationId, ms) });
     },
 
     /** Clears the timers of waiting advances (they are not sent). */
     close(): void {
-      for (const slot of slots.values()) {
-        if (slot.pending) ctx.timers.clearTimeout(slot.pending.timer);
-      }
-      slots.clear();
+      closed = true;
+      for (const entry of waiting.values()) ctx.timers.clearTimeout(entry.timer);
+      waiting.clear();
     },
   };
 }

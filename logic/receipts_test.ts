@@ -44,7 +44,7 @@ test("read(): an advance in a private chat goes to the peer and the reader, keye
     } satisfies LogRecord,
   );
   assertEquals(recordKey(record), conversationId);
-  t.clock.tick(5000);
+  await t.clock.tick(5000);
   await read(2);
   await read(1);
   assertEquals(receipts(), [`${a},${b} 2`], "no advance, no event");
@@ -55,21 +55,21 @@ test("read(): one event a second; advances within it go out when it ends, with t
   await using _ = t;
   const to = `${a},${b}`;
   await read(1);
-  t.clock.tick(100);
+  await t.clock.tick(100);
   await read(2);
-  t.clock.tick(400);
+  await t.clock.tick(400);
   await read(4);
   assertEquals(receipts(), [`${to} 1`]);
-  t.clock.tick(499);
+  await t.clock.tick(499);
   assertEquals(receipts(), [`${to} 1`], "not before the second ends");
-  t.clock.tick(1);
+  await t.clock.tick(1);
   assertEquals(receipts(), [`${to} 1`, `${to} 4`]);
-  t.clock.tick(200);
+  await t.clock.tick(200);
   await read(5);
   assertEquals(receipts().length, 2, "a second from the deferred one");
-  t.clock.tick(800);
+  await t.clock.tick(800);
   assertEquals(receipts(), [`${to} 1`, `${to} 4`, `${to} 5`]);
-  t.clock.tick(1500);
+  await t.clock.tick(1500);
   await read(6);
   assertEquals(receipts().at(-1), `${to} 6`, "a quiet second later: at once");
   assertEquals(t.clock.pending, 0);
@@ -81,6 +81,25 @@ test("read(): coalescing is per reader and conversation", async (store) => {
   await read(1);
   await t.logic.read(a, { conversationId, seq: 6 });
   assertEquals(receipts(), [`${a},${b} 1`, `${b},${a} 6`]);
+});
+
+test("read(): coalesced across logic instances, which share the limiter", async (store) => {
+  const { t, a, b, conversationId, receipts } = await people(store);
+  await using _ = t;
+  const twin = t.twin();
+  await t.logic.read(b, { conversationId, seq: 1 });
+  await t.clock.tick(100);
+  await twin.read(b, { conversationId, seq: 3 });
+  await t.logic.read(b, { conversationId, seq: 4 });
+  await t.clock.tick(899);
+  assertEquals(receipts(), [`${a},${b} 1`]);
+  await t.clock.tick(1);
+  // Each instance sends what waits on it when the bucket lets it: one a second.
+  assertEquals(receipts(), [`${a},${b} 1`, `${a},${b} 3`]);
+  await t.clock.tick(999);
+  assertEquals(receipts().length, 2);
+  await t.clock.tick(1);
+  assertEquals(receipts(), [`${a},${b} 1`, `${a},${b} 3`, `${a},${b} 4`]);
 });
 
 test("read(): small groups hear it as one group push, larger ones only the reader", async (store) => {
@@ -111,7 +130,7 @@ test("close() clears the timers of advances still waiting", async (store) => {
   assertEquals(t.clock.pending, 1);
   t.logic.close();
   assertEquals(t.clock.pending, 0);
-  t.clock.tick(5000);
+  await t.clock.tick(5000);
   assertEquals(receipts().length, 1);
 });
 

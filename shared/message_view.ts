@@ -38,7 +38,8 @@ export function isFullTarget(target: Message | MessageRef): target is Message {
 /**
  * A message as a reader whose history floor is `floor` sees it: a quoted or
  * updated message at or below the floor shows only its id and seq (seqs stay
- * without gaps; the text stays hidden). Floor 0 sees everything.
+ * without gaps; the text stays hidden), and so does the message an updated
+ * reply quotes. Floor 0 sees everything.
  */
 export function restrictTo(message: Message, floor: number): Message {
   if (floor <= 0) return message;
@@ -47,8 +48,11 @@ export function restrictTo(message: Message, floor: number): Message {
     out = { ...out, replyTo: { ...out.replyTo, preview: null } };
   }
   const c = out.content;
-  if (c.type === "update" && c.target.seq <= floor && isFullTarget(c.target)) {
-    out = { ...out, content: { ...c, target: { id: c.target.id, seq: c.target.seq } } };
+  if (c.type === "update" && isFullTarget(c.target)) {
+    const target = c.target.seq <= floor
+      ? { id: c.target.id, seq: c.target.seq }
+      : restrictTo(c.target, floor);
+    if (target !== c.target) out = { ...out, content: { ...c, target } };
   }
   return out;
 }

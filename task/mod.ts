@@ -10,7 +10,7 @@ import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { AccountStore, FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
-import { groupPushItems, referencedSeq } from "./group_push.ts";
+import { groupPushItems, referencedSeqs } from "./group_push.ts";
 import { routeSweep } from "./sweep.ts";
 
 /** Options of `createTask()`. */
@@ -54,7 +54,7 @@ export function createTask(
     // Floors of the groups whose messages refer to earlier ones: one query per group per batch.
     const referring = new Set(
       [...stored.values()].flatMap((m) =>
-        m.to.type === "group" && referencedSeq(m) !== null ? [m.to.id] : []
+        m.to.type === "group" && referencedSeqs(m).length > 0 ? [m.to.id] : []
       ),
     );
     const floors = new Map(
