@@ -3,11 +3,14 @@
  * server started with `--cpu-prof`, then prints where the server's CPU went:
  * self time by area (PGlite's WASM and JS, our code, Deno's runtime) and the
  * hottest functions. The raw profile stays in results/ for Chrome DevTools.
- *   deno task bench:profile [--flow pairs|group] [--pairs 20] [--group 50] [--seconds 6]
+ *   deno task bench:profile [--flow pairs|group|typing] [--pairs 20] [--group 50] [--seconds 6]
+ *                           [--rate 500] [--typing 10000]   (typing: the pairs at --rate msg/s, then
+ *                           with --typing frames/s; the profile covers the typists' setup too)
  *   deno task bench:profile --cluster ...   (each process of a one-instance cluster; needs infra:up)
  *   deno task bench:profile --summarize FILE.cpuprofile
  */
 import { group, pairs } from "./scenarios.ts";
+import { typing } from "./typing.ts";
 import { clusterTarget, embeddedTarget } from "./targets.ts";
 
 function option(name: string, fallback: string): string {
@@ -88,6 +91,14 @@ const target = cluster ? await clusterTarget({ denoFlags }) : await embeddedTarg
 const names = new Map(target.processes().map((p) => [p.pid, p.name]));
 const result = flow === "group"
   ? await group(target, { size: Number(option("group", "50")), seconds, progress })
+  : flow === "typing"
+  ? (await typing(target, {
+    pairs: Number(option("pairs", "20")),
+    rate: Number(option("rate", "500")),
+    typingRate: Number(option("typing", "10000")),
+    seconds,
+    progress,
+  })).loaded
   : await pairs(target, { pairs: Number(option("pairs", "20")), seconds, progress });
 await target.stop();
 console.error(`\r\x1b[K${flow}: ${result.deliveriesPerSec.toFixed(0)} deliveries/s`);

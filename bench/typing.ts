@@ -8,7 +8,13 @@
  * (user, conversation) pairs each type once every 2.5 s (TYPING_PERIOD_MS). Typists are users in a ring, each a
  * friend of the FRIENDS_EACH users after it and before it; every typing frame goes
  * to one peer. How many were relayed (received by a peer) is counted and reported.
+ *
+ * Typists type on sockets of their own, not through the SDK: frames made once and
+ * sent as they are, and what comes back counted by its first bytes, unparsed, so
+ * that the load costs the bench process as little as it can and the figures are
+ * the server's rather than the load generator's.
  */
+import { cpuUsage } from "node:process";
 import type { ImClient } from "../client/mod.ts";
 import { processStats } from "./resident.ts";
 import { drive, type FlowResult, friendPairs, recorder, sleep } from "./scenarios.ts";
@@ -34,6 +40,9 @@ export interface TypingResult {
   /** The server's CPU (% of one core) during each flow: what the typing load costs it. */
   quietCpuPercent: number;
   loadedCpuPercent: number;
+  /** This bench process's CPU during each flow: near 100 %, the load generator is the limit. */
+  quietBenchCpuPercent: number;
+  loadedBenchCpuPercent: number;
   /** (user, conversation) pairs typing, and typists. */
   keys: number;
   typists: number;
@@ -50,48 +59,91 @@ function ringReach(users: number): number {
   return Math.min(FRIENDS_EACH / 2, Math.floor((users - 1) / 2));
 }
 
-/** A typing frame, ready to send, and the client that sends it. */
+/** A typing frame, ready to send, and the socket that sends it. */
 interface Typist {
-  client: ImClient;
+  socket: WebSocket;
   frame: string;
+}
+
+/** Typists' sockets opened at once. */
+const OPEN_CONCURRENCY = 20;
+/** How often an idle typist's socket pings, well inside the server's idle timeout. */
+const KEEPALIVE_MS = 20_000;
+
+/**
+ * Opens a socket of its own for a user whose SDK client is closed first, signs it
+ * in, and hands each frame it receives after `ready` to `onFrame`, as text.
+ */
+async function typistSocket(client: ImClient, onFrame: (data: string) => void): Promise<WebSocket> {
+  const url = await client.connectUrl();
+  const token = client.token!;
+  await client.close();
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = () => reject(new Error(`typist socket to ${url} failed`));
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.onmessage = (event) => {
+      if (String(event.data).startsWith('{"op":"ready"')) resolve();
+    };
+    socket.onclose = (event) =>
+      reject(new Error(`typist socket closed before ready: ${event.code} ${event.reason}`));
+    socket.send(JSON.stringify({ op: "auth", token }));
+  });
+  socket.onmessage = (event) => onFrame(String(event.data));
+  socket.onclose = null;
+  return socket;
 }
 
 /**
  * `users` typists in a ring, each a friend of the `FRIENDS_EACH / 2` users after it
- * (and so of as many before it); returns one entry per (user, conversation) pair,
- * ordered so that consecutive entries belong to different users.
+ * (and so of as many before it), each on a socket of its own (`onFrame` hears what
+ * they receive); returns one entry per (user, conversation) pair, ordered so that
+ * consecutive entries belong to different users.
  */
 async function typingRing(
   target: Target,
   users: number,
+  onFrame: (data: string) => void,
   progress: (line: string) => void,
-): Promise<Typist[]> {
+): Promise<{ typists: Typist[]; sockets: WebSocket[] }> {
   const clients = await target.users(users);
   const reach = ringReach(users);
-  const pairs: [ImClient, ImClient][] = [];
+  const pairs: [number, number][] = [];
   for (let k = 1; k <= reach; k++) {
-    for (let i = 0; i < users; i++) pairs.push([clients[i], clients[(i + k) % users]]);
+    for (let i = 0; i < users; i++) pairs.push([i, (i + k) % users]);
   }
   let done = 0;
   for (let i = 0; i < pairs.length; i += SETUP_CONCURRENCY) {
     await Promise.all(
       pairs.slice(i, i + SETUP_CONCURRENCY).map(async ([a, b]) => {
-        const { request } = await a.requestFriend(b.self!.id);
-        if (request) await b.acceptFriend(request.id);
+        const { request } = await clients[a].requestFriend(clients[b].self!.id);
+        if (request) await clients[b].acceptFriend(request.id);
       }),
     );
     done += Math.min(SETUP_CONCURRENCY, pairs.length - i);
     if (done % 1024 < SETUP_CONCURRENCY) progress(`typing: ${done}/${pairs.length} friendships`);
   }
-  const conversationId = (a: ImClient, b: ImClient) => {
-    const [x, y] = [a.self!.id, b.self!.id].sort((p, q) => (BigInt(p) < BigInt(q) ? -1 : 1));
+  const ids = clients.map((c) => c.self!.id);
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < clients.length; i += OPEN_CONCURRENCY) {
+    sockets.push(
+      ...await Promise.all(
+        clients.slice(i, i + OPEN_CONCURRENCY).map((c) => typistSocket(c, onFrame)),
+      ),
+    );
+  }
+  const conversationId = (a: string, b: string) => {
+    const [x, y] = BigInt(a) < BigInt(b) ? [a, b] : [b, a];
     return `u:${x}:${y}`;
   };
   const frame = (id: string) => JSON.stringify({ op: "typing", conversationId: id });
-  return pairs.flatMap(([a, b]) => {
-    const id = conversationId(a, b);
-    return [{ client: a, frame: frame(id) }, { client: b, frame: frame(id) }];
+  const typists = pairs.flatMap(([a, b]) => {
+    const id = conversationId(ids[a], ids[b]);
+    return [{ socket: sockets[a], frame: frame(id) }, { socket: sockets[b], frame: frame(id) }];
   });
+  return { typists, sockets };
 }
 
 /**
@@ -105,8 +157,8 @@ function typingLoad(typists: Typist[], rate: number) {
   const timer = setInterval(() => {
     const due = Math.floor(((performance.now() - started) / 1000) * rate);
     while (sent < due) {
-      const { client, frame } = typists[sent % typists.length];
-      if (client.connected) client.rawSend(frame);
+      const { socket, frame } = typists[sent % typists.length];
+      if (socket.readyState === WebSocket.OPEN) socket.send(frame);
       sent++;
     }
   }, 10);
@@ -140,27 +192,29 @@ export async function typing(
   let typistCount = 3;
   while (typistCount * 2 * ringReach(typistCount) < keys) typistCount++;
   progress(`typing: ${typistCount} typists`);
-  const typists = await typingRing(target, typistCount, progress);
-  const { clients, senders } = await friendPairs(target, pairs);
-  const typistClients = [...new Set(typists.map((t) => t.client))];
-
   let counting = false;
   let relayed = 0;
   let errors = 0;
-  for (const client of typistClients) {
-    client.on("frame", (frame) => {
-      if (!counting) return;
-      if (frame.op === "typing") relayed++;
-      else if (frame.op === "error") errors++;
-    });
-  }
+  const { typists, sockets } = await typingRing(target, typistCount, (data) => {
+    if (!counting) return;
+    if (data.startsWith('{"op":"typing"')) relayed++;
+    else if (data.startsWith('{"op":"error"')) errors++;
+  }, progress);
+  const keepAlive = setInterval(() => {
+    for (const socket of sockets) {
+      if (socket.readyState === WebSocket.OPEN) socket.send('{"op":"ping"}');
+    }
+  }, KEEPALIVE_MS);
+  const { clients, senders } = await friendPairs(target, pairs);
 
   const pid = target.connectPid(target.url);
   const cpu: number[] = [];
+  const benchCpu: number[] = [];
   const flow = async (label: string): Promise<FlowResult> => {
     const rec = recorder(clients);
     rec.start();
     const cpuBefore = (await processStats(pid)).cpuSeconds;
+    const benchBefore = cpuUsage();
     const started = performance.now();
     const sent = await drive(
       senders,
@@ -172,6 +226,8 @@ export async function typing(
     const elapsed = (performance.now() - started) / 1000;
     const { deliveries, latencies } = rec.stop();
     cpu.push((((await processStats(pid)).cpuSeconds - cpuBefore) / elapsed) * 100);
+    const bench = cpuUsage(benchBefore);
+    benchCpu.push(((bench.user + bench.system) / 1e6 / elapsed) * 100);
     return {
       deliveriesPerSec: deliveries / elapsed,
       messagesPerSec: sent / elapsed,
@@ -195,14 +251,18 @@ export async function typing(
   const typingSent = load.sent - sentBefore;
   counting = false;
   load.stop();
-  await Promise.all([...clients, ...typistClients].map((c) => c.close()));
+  clearInterval(keepAlive);
+  for (const socket of sockets) socket.close();
+  await Promise.all(clients.map((c) => c.close()));
   return {
     quiet,
     loaded,
     quietCpuPercent: cpu[0],
     loadedCpuPercent: cpu[1],
+    quietBenchCpuPercent: benchCpu[0],
+    loadedBenchCpuPercent: benchCpu[1],
     keys: typists.length,
-    typists: typistClients.length,
+    typists: sockets.length,
     typingSentPerSec: typingSent / typingSeconds,
     typingRelayedPerSec: relayed / typingSeconds,
     typingErrors: errors,

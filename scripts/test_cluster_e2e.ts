@@ -6,6 +6,7 @@
 const SUITES = [
   "tests/e2e_accounts_test.ts",
   "tests/e2e_messages_test.ts",
+  "tests/e2e_messages_v2_test.ts",
   "tests/e2e_bad_input_test.ts",
   "tests/e2e_authz_test.ts",
   "tests/e2e_friends_test.ts",

@@ -20,7 +20,7 @@ import {
   percentEncode,
   wsCase,
 } from "./fuzz_inputs.ts";
-import { oversizedFrame, readFlood, unackedPushes } from "./fuzz_probes.ts";
+import { oversizedFrame, readFlood, typingFlood, unackedPushes } from "./fuzz_probes.ts";
 import {
   befriend,
   newUser,
@@ -31,6 +31,7 @@ import {
   uniqueName,
 } from "./harness.ts";
 import { privateConversationId } from "../shared/types.ts";
+import { isFullTarget } from "../shared/message_view.ts";
 
 /** What a fuzz run found. */
 export interface FuzzReport {
@@ -62,6 +63,12 @@ async function runHttp(url: string, c: HttpCase): Promise<number> {
   const headers: Record<string, string> = {};
   if (c.auth !== undefined) headers.authorization = c.auth.replace(/[^\x20-\x7e]/g, "");
   if (c.contentType) headers["content-type"] = c.contentType;
+  // A raw name outside Latin-1 cannot be a header value: sent as its UTF-8 bytes read as Latin-1,
+  // without the controls no HTTP client can send in a header (percent-encoded ones reach the server).
+  if (c.fileName !== undefined) {
+    headers["x-file-name"] = String.fromCharCode(...new TextEncoder().encode(c.fileName))
+      .replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+  }
   const method = c.method || c.route.method;
   const response = await fetch(`${url}${path}${query ? `?${query}` : ""}`, {
     method,
@@ -75,6 +82,8 @@ async function runHttp(url: string, c: HttpCase): Promise<number> {
 /** NUL anywhere, or (in names people are known by) controls, invisible and bidi marks. */
 const NUL = /\0/;
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+/** In a file name: a path separator, or a hidden character other than the emoji joiner (U+200D). */
+const FILE_NAME_BAD = /[/\\\p{Cc}\p{Cs}]|(?!\u200d)\p{Cf}/u;
 
 /** Findings in what the fuzzer's users hold: their profiles, groups, requests and messages. */
 async function storedFields(users: ImClient[]): Promise<string[]> {
@@ -82,9 +91,13 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
   const check = (what: string, value: string | undefined, pattern: RegExp) => {
     if (value !== undefined && pattern.test(value)) {
       found.push(
-        `stored ${what} holds ${pattern === NUL ? "a NUL" : "a hidden character"}: ${
-          describe(value)
-        }`,
+        `stored ${what} holds ${
+          pattern === NUL
+            ? "a NUL"
+            : pattern === HIDDEN
+            ? "a hidden character"
+            : "a path or hidden character"
+        }: ${describe(value)}`,
       );
     }
   };
@@ -96,6 +109,12 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
     for (const c of await user.conversations()) {
       for (const m of await user.history(c.id, { limit: 100 })) {
         if (m.content.type === "text") check("message text", m.content.text, NUL);
+        if (m.content.type === "file") check("file name", m.content.name, FILE_NAME_BAD);
+        if (m.replyTo?.preview) check("reply preview", m.replyTo.preview, NUL);
+        const target = m.content.type === "update" ? m.content.target : null;
+        if (target && isFullTarget(target) && target.content.type === "text") {
+          check("edited text", target.content.text, NUL);
+        }
       }
     }
   }
@@ -156,6 +175,22 @@ export async function fuzz(
     await befriend(f1, f2);
     const group = await f1.createGroup(uniqueName("fz"), [f2.self!.id]);
     const media = await f1.uploadMedia(PNG_2x3, "image/png");
+    const file = await f1.uploadFile(new TextEncoder().encode("fuzz file"), "fuzz.txt");
+    // Messages to reply to, edit and recall: each user's own, in the private chat and the group.
+    const privateChat = privateConversationId(f1.self!.id, f2.self!.id);
+    const messageIds: string[] = [];
+    for (const [from, to] of [[f1, f2], [f2, f1]] as const) {
+      for (let i = 0; i < 3; i++) {
+        const message = await from.send({ type: "user", id: to.self!.id }, {
+          type: "text",
+          text: `fuzz ${i}`,
+        });
+        messageIds.push(message.id);
+      }
+      messageIds.push(
+        (await from.send({ type: "group", id: group.id }, { type: "text", text: "fuzz" })).id,
+      );
+    }
     // Pending requests each way, so accept, reject and cancel reach a real request as either side.
     const f3 = await newUser(server.url, { connect: false });
     const sent = (await f1.requestFriend((await f3.me()).id, "fuzz")).request!;
@@ -167,10 +202,13 @@ export async function fuzz(
         f2.self!.id,
         group.id,
         media.id,
-        privateConversationId(f1.self!.id, f2.self!.id),
+        privateChat,
         sent.id,
         received.id,
+        file.id,
       ],
+      messageIds,
+      conversationIds: [privateChat, `g:${group.id}`],
     };
     // ... a normal pair it never touches, who must keep chatting throughout ...
     const [n1, n2] = [await newUser(server.url), await newUser(server.url)];
@@ -206,6 +244,11 @@ export async function fuzz(
       const found = [
         await oversizedFrame(await f1.connectUrl()),
         await readFlood(await p1.connectUrl(), p1.token!, probePair),
+        await typingFlood(
+          { wsUrl: await p1.connectUrl(), token: p1.token! },
+          { wsUrl: await p2.connectUrl(), token: p2.token! },
+          probePair,
+        ),
         round % 3 === 0
           ? await unackedPushes(
             { wsUrl: await p1.connectUrl(), token: p1.token! },
@@ -272,8 +315,10 @@ export async function fuzz(
               anonymous = await open(null);
             }
             const socket = item.kind === "ws" ? signed : anonymous;
-            socket.last = item.frame;
-            socket.ws.send(item.frame);
+            for (const frame of typeof item.frame === "string" ? [item.frame] : item.frame) {
+              socket.last = frame;
+              socket.ws.send(frame);
+            }
           }
         } catch (error) {
           report.findings.push(`case ${n}: ${error instanceof Error ? error.message : error}`);

@@ -11,6 +11,10 @@ import { PASSWORD, PNG_2x3 } from "./harness.ts";
 export interface FuzzIds {
   ids: string[];
   tokens: string[];
+  /** Ids of messages the fuzzer's users sent (to reply to, edit and recall). */
+  messageIds?: string[];
+  /** Conversations the fuzzer's users are in (to type and read in). */
+  conversationIds?: string[];
 }
 
 /** Characters that found problems before: each must be refused or kept harmless. */
@@ -117,6 +121,12 @@ const FIELDS = [
   "limit",
   "after",
   "before",
+  "replyTo",
+  "mentions",
+  "mentionAll",
+  "action",
+  "target",
+  "kind",
 ];
 
 /** Any JSON value, with the protocol's field names and type confusions likely. */
@@ -135,6 +145,9 @@ function jsonValue(ids: string[]): fc.Arbitrary<unknown> {
       "group",
       "text",
       "image",
+      "file",
+      "update",
+      "recalled",
     ),
     fc.integer(),
     fc.double(),
@@ -156,8 +169,78 @@ function jsonValue(ids: string[]): fc.Arbitrary<unknown> {
   })).value;
 }
 
+/**
+ * File names (`X-File-Name` and a file message's `name`): hostile text, paths, a name of 10,000
+ * characters, one just over and at the 255 limit, emoji with joiners (allowed) and bidi overrides.
+ */
+export function fileName(): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: text() },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        "../x",
+        "..\\x",
+        "/etc/passwd",
+        "a/b",
+        ".",
+        "..",
+        " ",
+        "x".repeat(10_000),
+        "é".repeat(255),
+        "é".repeat(256),
+        "\u202egpj.exe",
+        "photo\u2066.png",
+        "report\0.pdf",
+        "line\nbreak.txt",
+        "👨‍👩‍👧.zip",
+        "<script>alert(1)</script>.html",
+        "CON",
+        "name.txt",
+      ),
+    },
+  );
+}
+
+/** Content a client sends: every type with its v2 fields (reply, mentions, file), often wrong. */
+function content(ids: string[], messageIds: string[]): fc.Arbitrary<unknown> {
+  const id = fc.constantFrom(...ids);
+  const replyTo = fc.oneof(fc.constantFrom(...messageIds), id, text(), fc.integer());
+  const mentions = fc.oneof(
+    fc.array(id, { maxLength: 3 }),
+    fc.array(fc.oneof(id, text()), { minLength: 1, maxLength: 3 }),
+    fc.constant(Array.from({ length: 51 }, (_, i) => String(i + 1))),
+    text(),
+  );
+  return fc.oneof(
+    fc.record({
+      type: fc.constant("text"),
+      text: text(),
+      replyTo,
+      mentions,
+      mentionAll: fc.oneof(fc.boolean(), text()),
+    }, { requiredKeys: ["type", "text"] }),
+    fc.record({ type: fc.constant("image"), mediaId: id, replyTo }, {
+      requiredKeys: ["type", "mediaId"],
+    }),
+    fc.record({ type: fc.constant("file"), mediaId: id, name: fileName(), replyTo }, {
+      requiredKeys: ["type"],
+    }),
+    fc.record({
+      type: fc.constantFrom("update", "recalled"),
+      action: fc.constantFrom("edit", "recall"),
+      target: fc.constantFrom(...messageIds),
+      recalledBy: id,
+    }, { requiredKeys: ["type"] }),
+  );
+}
+
 /** The body each route expects, its text fields hostile: these reach the logic and the store. */
-function shapedBody(route: string, ids: string[]): fc.Arbitrary<unknown> | null {
+function shapedBody(
+  route: string,
+  ids: string[],
+  messageIds: string[],
+): fc.Arbitrary<unknown> | null {
   const id = fc.constantFrom(...ids);
   const t = text();
   const partial = { requiredKeys: [] as never[] };
@@ -187,17 +270,34 @@ function shapedBody(route: string, ids: string[]): fc.Arbitrary<unknown> | null 
       return fc.record({
         clientMsgId: t,
         to: fc.record({ type: fc.constantFrom("user", "group"), id }),
-        content: fc.record({ type: fc.constant("text"), text: t }),
+        content: fc.oneof(
+          fc.record({ type: fc.constant("text"), text: t }),
+          content(ids, messageIds),
+        ),
       });
+    // An edit's body is `{"content":{"type":"text","text"}}`; anything else must be refused.
+    case "PATCH /api/messages/:id":
+      return fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc.record({ content: fc.record({ type: fc.constant("text"), text: t }) }),
+        },
+        fc.record({ content: content(ids, messageIds) }),
+        fc.record({ text: t }),
+      );
     default:
       return null;
   }
 }
 
 /** A request body: the route's shape, JSON of the protocol's shapes, broken JSON or raw bytes. */
-function body(route: string, ids: string[]): fc.Arbitrary<string | Uint8Array | undefined> {
+function body(
+  route: string,
+  ids: string[],
+  messageIds: string[],
+): fc.Arbitrary<string | Uint8Array | undefined> {
   const json = jsonValue(ids);
-  const shaped = shapedBody(route, ids);
+  const shaped = shapedBody(route, ids, messageIds);
   return fc.oneof(
     {
       weight: 3,
@@ -214,8 +314,10 @@ function body(route: string, ids: string[]): fc.Arbitrary<string | Uint8Array | 
 }
 
 /** An HTTP request against one of the routes, its path, query and headers mangled. */
-export function httpCase({ ids, tokens }: FuzzIds) {
+export function httpCase({ ids, tokens, messageIds = ids, conversationIds = [] }: FuzzIds) {
   const routes = ROUTES.filter((r) => r.path !== "/api/auth/logout");
+  // Path parameters: users, groups and media, and the messages and conversations they hold.
+  const pathIds = [...ids, ...messageIds, ...conversationIds];
   return fc.constantFrom(...routes).chain((route) =>
     fc.record({
       route: fc.constant(route),
@@ -226,15 +328,27 @@ export function httpCase({ ids, tokens }: FuzzIds) {
       ),
       params: fc.array(
         fc.oneof(
-          { weight: 4, arbitrary: fc.constantFrom(...ids) },
+          { weight: 4, arbitrary: fc.constantFrom(...pathIds) },
           { weight: 1, arbitrary: text() },
           { weight: 1, arbitrary: fc.constantFrom("%", "%00", "..", "%2F", "0", "-1") },
         ),
         { minLength: 3, maxLength: 3 },
       ),
-      query: fc.dictionary(fc.constantFrom("q", "limit", "after", "before", "x"), text(), {
-        maxKeys: 3,
-      }),
+      query: fc.dictionary(
+        fc.constantFrom("q", "limit", "after", "before", "x", "kind"),
+        fc.oneof(text(), fc.constantFrom("file", "image", "FILE", "")),
+        { maxKeys: 3 },
+      ),
+      // X-File-Name: mostly percent-encoded as the protocol says, sometimes raw or broken.
+      fileName: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(undefined) },
+        { weight: 3, arbitrary: fileName().map(percentEncode) },
+        { weight: 1, arbitrary: fileName() },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("%", "%zz", "%C3%28", "%ED%A0%80", "%00", "..%2Fx"),
+        },
+      ),
       auth: fc.oneof(
         { weight: 6, arbitrary: fc.constantFrom(...tokens).map((t) => `Bearer ${t}`) },
         { weight: 1, arbitrary: fc.constant(undefined) },
@@ -242,7 +356,7 @@ export function httpCase({ ids, tokens }: FuzzIds) {
         { weight: 1, arbitrary: fc.string() },
       ),
       contentType: fc.constantFrom(undefined, "application/json", "text/plain", "image/png", "x/y"),
-      body: body(`${route.method} ${route.path}`, ids),
+      body: body(`${route.method} ${route.path}`, ids, messageIds),
     })
   );
 }
@@ -250,10 +364,29 @@ export function httpCase({ ids, tokens }: FuzzIds) {
 /** One HTTP case. */
 export type HttpCase = ReturnType<typeof httpCase> extends fc.Arbitrary<infer T> ? T : never;
 
-/** A WebSocket frame: every op with mutated fields and hostile text, or garbage. */
-export function wsCase({ ids }: FuzzIds): fc.Arbitrary<string> {
+/**
+ * WebSocket frames: every op with mutated fields and hostile text, or garbage; typing frames come
+ * in bursts (a list of frames sent back to back).
+ */
+export function wsCase(
+  { ids, messageIds = ids, conversationIds = [] }: FuzzIds,
+): fc.Arbitrary<string | string[]> {
   const json = jsonValue(ids);
+  const conversations = [...conversationIds, ...ids.map((id) => `g:${id}`)];
   return fc.oneof(
+    // Typing: the participants' conversations, others', and broken ids, often in bursts.
+    fc.record({
+      op: fc.constant("typing"),
+      conversationId: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...conversations) },
+        { weight: 1, arbitrary: text() },
+        { weight: 1, arbitrary: json },
+      ),
+    }, { requiredKeys: ["op"] }).chain((frame) =>
+      fc.integer({ min: 1, max: 20 }).map((n) =>
+        Array.from({ length: n }, () => JSON.stringify(frame))
+      )
+    ),
     fc.record({
       op: fc.constantFrom("send", "ack", "read", "ping", "auth", "typing", "nope"),
       clientMsgId: fc.oneof(text(), json),
@@ -263,9 +396,10 @@ export function wsCase({ ids }: FuzzIds): fc.Arbitrary<string> {
       ),
       content: fc.oneof(
         fc.record({ type: fc.constantFrom("text", "image"), text: text() }),
+        content(ids, messageIds),
         json,
       ),
-      conversationId: fc.oneof(text(), fc.constantFrom(...ids.map((id) => `g:${id}`))),
+      conversationId: fc.oneof(text(), fc.constantFrom(...conversations)),
       seq: fc.oneof(fc.integer(), json),
       token: fc.oneof(text(), json),
     }, { requiredKeys: ["op"] }).map((frame) => JSON.stringify(frame)),

@@ -1,8 +1,9 @@
 /**
  * The fuzzer's bounded floods, each a probe with its own oracle: a frame far over the limit
  * before `auth` (the limit must apply while reading), `read` frames in a burst (a `ping` behind
- * them must be answered soon), and pushes a socket never acks (the connection must be closed
- * past a bound). Each returns a finding, or null when the server held.
+ * them must be answered soon), `typing` frames in a burst (dropped silently: the typist stays
+ * connected, the peer hears of it once), and pushes a socket never acks (the connection must be
+ * closed past a bound). Each returns a finding, or null when the server held.
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -142,6 +143,67 @@ export async function readFlood(
     } (close code ${answer ?? "none"})`;
   } finally {
     ws.close();
+  }
+}
+
+/**
+ * `frames` typing frames in a burst from `typist` to a conversation with `peer`, then a ping: the
+ * ping must be answered within `waitMs` on a connection that stays open, with no error frame
+ * (more than one per 2 s is dropped silently), and the peer must hear of it at most twice.
+ */
+export async function typingFlood(
+  typist: { wsUrl: string; token: string },
+  peer: { wsUrl: string; token: string },
+  conversationId: string,
+  { frames = 1000, waitMs = 3000 } = {},
+): Promise<string | null> {
+  const listener = await signedIn(peer.wsUrl, peer.token);
+  const ws = await signedIn(typist.wsUrl, typist.token);
+  try {
+    let heard = 0;
+    listener.onmessage = (e) => {
+      const frame = JSON.parse(e.data);
+      if (frame.op === "typing" && frame.conversationId === conversationId) heard++;
+    };
+    const errors: string[] = [];
+    const pong = new Promise<void>((resolve) => {
+      ws.onmessage = (e) => {
+        const frame = JSON.parse(e.data);
+        if (frame.op === "error") errors.push(`${frame.code}: ${frame.message}`);
+        if (frame.op === "pong") resolve();
+      };
+    });
+    for (let i = 0; i < frames; i++) ws.send(JSON.stringify({ op: "typing", conversationId }));
+    const started = performance.now();
+    ws.send(JSON.stringify({ op: "ping" }));
+    const answer = await Promise.race([pong.then(() => "pong"), closed(ws, waitMs)]);
+    if (answer !== "pong") {
+      return `a ping behind ${frames} typing frames was ${
+        answer === null ? `not answered in ${waitMs / 1000} s` : `cut off: closed with ${answer}`
+      }`;
+    }
+    // The peer's socket: whatever was relayed has arrived by a round trip of its own.
+    const listenerPong = new Promise<void>((resolve) => {
+      const previous = listener.onmessage!;
+      listener.onmessage = (e) => {
+        previous.call(listener, e);
+        if (JSON.parse(e.data).op === "pong") resolve();
+      };
+    });
+    listener.send(JSON.stringify({ op: "ping" }));
+    await Promise.race([listenerPong, sleep(waitMs)]);
+    const problems = [
+      errors.length ? `${errors.length} error frame(s), e.g. ${errors[0]}` : "",
+      heard > 2 ? `the peer heard ${heard} typing events` : "",
+    ].filter(Boolean);
+    return problems.length
+      ? `${frames} typing frames in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s were not dropped silently: ${problems.join("; ")}`
+      : null;
+  } finally {
+    ws.close();
+    listener.close();
   }
 }
 

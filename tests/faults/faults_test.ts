@@ -10,6 +10,7 @@ import { startServer, TEST_ENV } from "../harness.ts";
 import { infraScript, startIsolatedCluster } from "../infra.ts";
 import type { Cluster } from "../../scripts/cluster.ts";
 import { Traffic, type TrafficReport } from "./traffic.ts";
+import { type UpdatesReport, UpdatesTraffic } from "./updates_scenario.ts";
 
 const enabled = Deno.env.get("IM_FAULT_TESTS") === "1";
 const RATE = Number(Deno.env.get("IM_FAULT_RATE") ?? "1000");
@@ -17,6 +18,9 @@ const PAIRS = Number(Deno.env.get("IM_FAULT_PAIRS") ?? "20");
 const GROUP = Number(Deno.env.get("IM_FAULT_GROUP") ?? "50");
 const ENV = { ...TEST_ENV, IM_SEND_RATE: "1000", IM_SEND_BURST: "2000", IM_REDELIVER_MS: "5000" };
 const rows: string[] = [];
+const updateRows: string[] = [];
+/** Operations per second of the edit-and-recall scenario (sends, edits and recalls together). */
+const UPDATE_RATE = Number(Deno.env.get("IM_FAULT_UPDATE_RATE") ?? "100");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Deployment {
@@ -114,6 +118,88 @@ function row(name: string, r: TrafficReport, recovery: string, _sinceFault: numb
   console.log(line);
 }
 
+/**
+ * Issue 15's convergence scenario: clients send, edit and recall (tests/faults/updates_scenario.ts)
+ * while `inject` fails a process; then every acknowledged operation is in storage once, every
+ * message in the state its operations left, and every client's applied view equals the stored one.
+ */
+function updatesFaultTest(
+  name: string,
+  deploy: () => Promise<Deployment>,
+  inject: (d: Deployment) => Promise<void>,
+): void {
+  Deno.test({
+    name: `fault (edits and recalls): ${name}`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const deployment = await deploy();
+    let traffic: UpdatesTraffic | null = null;
+    try {
+      traffic = await UpdatesTraffic.setup({
+        url: deployment.url,
+        pairs: 5,
+        groupSize: 6,
+        rate: UPDATE_RATE,
+      });
+      traffic.start();
+      await sleep(3000);
+      const started = Date.now();
+      await inject(deployment);
+      // Recovery: from the fault until operations are acknowledged again at a tenth of the rate.
+      let recoveredAt = 0;
+      let last = traffic.counts.acknowledged;
+      while (Date.now() - started < 60_000) {
+        await sleep(1000);
+        const now = traffic.counts.acknowledged;
+        if (now - last >= UPDATE_RATE / 10) {
+          recoveredAt = Date.now() - 1000;
+          break;
+        }
+        last = now;
+      }
+      await sleep(3000);
+      await traffic.stop();
+      const report = await traffic.check();
+      const recovery = recoveredAt ? `${((recoveredAt - started) / 1000).toFixed(1)} s` : "no";
+      updateRow(name, report, recovery);
+      for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
+      assertEquals(
+        {
+          lost: report.lost,
+          duplicates: report.duplicates,
+          reordered: report.reordered,
+          refused: report.refused,
+          wrongState: report.wrongState,
+          wrongEntries: report.wrongEntries,
+          clients: report.clientMismatches,
+        },
+        {
+          lost: 0,
+          duplicates: 0,
+          reordered: 0,
+          refused: 0,
+          wrongState: 0,
+          wrongEntries: 0,
+          clients: 0,
+        },
+      );
+    } finally {
+      await traffic?.close().catch(() => {});
+      await deployment.stop();
+    }
+  });
+}
+
+function updateRow(name: string, r: UpdatesReport, recovery: string): void {
+  const line = `| ${name} | ${r.sends} | ${r.edits} | ${r.recalls} | ${r.unknown} | ${
+    r.lost + r.duplicates + r.reordered + r.refused + r.wrongState + r.wrongEntries
+  } | ${r.clientMismatches} | ${recovery} | ${(r.settleMs / 1000).toFixed(1)} s |`;
+  updateRows.push(line);
+  console.log(line);
+}
+
 const kill = (name: string) => async (d: Deployment) => {
   await d.cluster!.signal(name, "SIGKILL");
   await sleep(2000);
@@ -136,7 +222,24 @@ faultTest("rolling restart of every layer", cluster, async (d) => {
 });
 faultTest("embedded: kill -9 and restart on the same data", embedded, (d) => d.crashAndRestart!());
 
+updatesFaultTest("kill -9 logic-1", cluster, kill("logic-1"));
+updatesFaultTest("kill -9 task-1", cluster, kill("task-1"));
+updatesFaultTest("kill -9 connect-1", cluster, kill("connect-1"));
+updatesFaultTest("kill -9 api", cluster, kill("api"));
+updatesFaultTest(
+  "embedded: kill -9 and restart on the same data",
+  embedded,
+  (d) => d.crashAndRestart!(),
+);
+
 globalThis.addEventListener("unload", () => {
+  if (updateRows.length > 0) {
+    console.log(
+      `\nEdits and recalls under faults at ${UPDATE_RATE} operations/s (5 pairs, a group of 6):\n` +
+        "| fault | sends | edits | recalls | outcome unknown | stored wrong | clients differing | recovery | settled |\n" +
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + updateRows.join("\n"),
+    );
+  }
   if (rows.length === 0) return;
   console.log(
     `\nFaults at ${RATE} messages/s (${PAIRS} pairs, a group of ${GROUP}):\n` +
