@@ -22,7 +22,7 @@ import {
   mentionsIn,
   typingText,
 } from "./composer_text.ts";
-import { LIMITS, sizeText } from "./errors.ts";
+import { sizeText } from "./errors.ts";
 import { MessageList } from "./message_list.tsx";
 import { PendingContext, type PendingHandlers } from "./pending_actions.tsx";
 import { codePoints, count, COUNTER_FROM, TEXT_MAX } from "./send_failure.ts";
@@ -106,13 +106,13 @@ function OpenChat({ state, conv, session }: {
     },
     recall: (m: Message) => setRecalling(m),
   };
-  const sendFiles = (files: Iterable<File>, asFiles = false) => {
+  /** Sends each as an image (the Image button), a file (File), or by its type (dropped, pasted). */
+  const sendFiles = (files: Iterable<File>, as: "image" | "file" | "auto" = "auto") => {
     const replyTo = replying ?? undefined;
     setReplying(null);
     setError("");
     for (const f of files) {
-      // Dropped or pasted: an image the chat shows goes as one, anything else as a file.
-      const image = !asFiles && IMAGE_TYPES.includes(f.type) && f.size <= LIMITS.imageBytes;
+      const image = as === "image" || (as === "auto" && IMAGE_TYPES.includes(f.type));
       if (image) void session.sendImage(f, setError, replyTo);
       else void session.sendFile(f, setError, setUploading, replyTo);
     }
@@ -172,8 +172,9 @@ function OpenChat({ state, conv, session }: {
         }}
         onMention={(m) => setChosen([...chosen, m])}
         onSubmit={() => void submit()}
-        onImages={(files) => sendFiles(files)}
-        onFiles={(files) => sendFiles(files, true)}
+        onImages={(files) => sendFiles(files, "image")}
+        onFiles={(files) => sendFiles(files, "file")}
+        onPasted={(files) => sendFiles(files)}
         editing={editing !== null}
         banner={editing ? { title: "Editing message", text: "", cancel: stopEditing } : replying
           ? {
@@ -296,6 +297,7 @@ function Composer({
   onSubmit,
   onImages,
   onFiles,
+  onPasted,
 }: {
   text: string;
   area: RefObject<HTMLTextAreaElement>;
@@ -307,6 +309,7 @@ function Composer({
   onSubmit: () => void;
   onImages: (files: Iterable<File>) => void;
   onFiles: (files: Iterable<File>) => void;
+  onPasted: (files: Iterable<File>) => void;
 }) {
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
@@ -468,7 +471,7 @@ function Composer({
           const files = [...(e.clipboardData?.files ?? [])];
           if (files.length === 0 || editing) return;
           e.preventDefault();
-          onImages(files);
+          onPasted(files);
         }}
       />
       <button type="submit" disabled={over} aria-describedby={over ? "composer-limit" : undefined}>
