@@ -6,6 +6,7 @@
 import type { ImClient } from "../client/mod.ts";
 import { assertEquals } from "./assert.ts";
 import { type BrowserContext, type Page, shot, signIn } from "./browser.ts";
+import type { Locator } from "playwright-core";
 import { newUser, uniqueName } from "./harness.ts";
 import { type Browser, context, type Width } from "./_web_outbox_page.ts";
 import { auditProblems, overflowProblems } from "./web_layout_audit.ts";
@@ -47,6 +48,23 @@ export function bubble(page: Page, text: string | RegExp) {
 export async function act(page: Page, text: string | RegExp, action: string): Promise<void> {
   await bubble(page, text).getByRole("button", { name: "Message actions" }).click();
   await page.getByRole("menuitem", { name: action }).click();
+}
+
+/** Swipes a finger from the left part of an element to the right (touch events, as a phone sends). */
+export async function swipeRight(page: Page, target: Locator): Promise<void> {
+  await target.scrollIntoViewIfNeeded();
+  const box = (await target.boundingBox())!;
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type: string, x: number) =>
+    cdp.send("Input.dispatchTouchEvent", {
+      type,
+      touchPoints: type === "touchEnd" ? [] : [{ x, y }],
+    } as never);
+  await touch("touchStart", box.x + 10);
+  for (let dx = 20; dx <= 100; dx += 20) await touch("touchMove", box.x + 10 + dx);
+  await touch("touchEnd", box.x + 110);
+  await cdp.detach();
 }
 
 /** Saves a screenshot after checking the screen: nothing sideways, contrast and names. */

@@ -21,7 +21,15 @@ import { assert, assertEquals } from "./assert.ts";
 import { browserTestsEnabled, launch, openChat, say } from "./browser.ts";
 import { befriend, eventually, startServer, waitFor } from "./harness.ts";
 import type { Message } from "../shared/types.ts";
-import { act, bubble, checkedShot, pageOf, person, WIDTHS } from "./_web_messages_page.ts";
+import {
+  act,
+  bubble,
+  checkedShot,
+  pageOf,
+  person,
+  swipeRight,
+  WIDTHS,
+} from "./_web_messages_page.ts";
 
 const enabled = browserTestsEnabled();
 const OPTIONS = { ignore: !enabled, sanitizeOps: false, sanitizeResources: false };
@@ -68,6 +76,13 @@ for (const width of WIDTHS) {
       assert(await first.isVisible(), "the original is scrolled into view");
       await checkedShot(a.page, `messages-${w}-quote-reached`);
 
+      // On a touch screen, swiping a message to the right answers it.
+      if (width.hasTouch) {
+        await swipeRight(a.page, bubble(a.page, "filler 35"));
+        await a.page.locator(".composer-banner", { hasText: "filler 35" }).waitFor();
+        await a.page.getByRole("button", { name: "Cancel reply" }).click();
+        await a.page.locator(".composer-banner").waitFor({ state: "detached" });
+      }
       // A reply from the actions menu: the composer quotes it, the sent bubble too.
       await act(a.page, "answering the original", "Reply");
       await a.page.locator(".composer-banner", { hasText: "Replying to Bob" }).waitFor();
@@ -166,6 +181,10 @@ for (const width of WIDTHS) {
       assertEquals(got.suggestedFilename(), "notes.txt");
       assertEquals((await Deno.readFile((await got.path())!)).length, 3000);
       await checkedShot(b.page, `messages-${w}-file`);
+      // The dark scheme keeps every new mark readable.
+      await b.page.emulateMedia({ colorScheme: "dark" });
+      await checkedShot(b.page, `messages-${w}-dark`);
+      await b.page.emulateMedia({ colorScheme: "light" });
       // Over 25 MB: refused before any upload, in plain words.
       await a.page.locator("#file-input").setInputFiles({
         name: "huge.bin",
@@ -214,7 +233,9 @@ for (const width of WIDTHS) {
       await picker.getByRole("option", { name: /Bob/ }).waitFor();
       assertEquals(await picker.getByRole("option").count(), 1);
       await checkedShot(a.page, `messages-${w}-mention-picker`);
-      await composer.press("Enter");
+      // A finger taps the entry; a keyboard takes it with Enter.
+      if (width.viewport.width < 720) await picker.getByRole("option", { name: /Bob/ }).tap();
+      else await composer.press("Enter");
       assertEquals(await composer.inputValue(), "hello @Bob ");
       await composer.pressSequentially("see the map");
       const heard = waitFor(cy, "message", (m) => m.conversationId === conversationId);
