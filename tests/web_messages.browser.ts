@@ -8,10 +8,11 @@
  *   and after 5 s without a typing event); an edit shows "edited" on both sides; a recall asks
  *   in a dialog of the page (never a native one) and shows "Message recalled" on both sides,
  *   quotes of it included; a file shows its name and size and its link downloads it; a file over
- *   25 MB is refused before any upload.
- * - a group: `@` opens the member picker (filtered, arrow keys and Enter), the mention is sent
- *   and the mentioned member sees the "@" badge in the list and the mention marked; the owner's
- *   "everyone" entry sends mentionAll; "Read by N" counts the members who read.
+ *   25 MB is refused before any upload. On a touch screen a swipe to the right answers.
+ * - a group: `@` opens the member picker (filtered, arrow keys and Enter, or a tap), the mention
+ *   is sent and the mentioned member sees the "@" badge in the list and the mention marked; the
+ *   owner's "everyone" entry sends mentionAll; "Read by N" counts the members who read; the
+ *   owner recalls a member's message, which a plain member cannot.
  *
  * Screenshots: results/web/<mode>-messages-<width>-*.png, each checked for sideways overflow,
  * contrast and accessible names.
@@ -208,7 +209,7 @@ for (const width of WIDTHS) {
 
   Deno.test({
     ...OPTIONS,
-    name: `web messages (${w}): mentions in a group (picker, badge, highlight) and Read by N`,
+    name: `web messages (${w}): mentions in a group (picker, badge, highlight), Read by N, the owner's recall`,
   }, async () => {
     const server = await startServer();
     const browser = await launch();
@@ -291,6 +292,21 @@ for (const width of WIDTHS) {
         (await b.page.locator(".badge.mention").count()) === 1 ||
         (await b.page.locator("mark.mention-me", { hasText: "@everyone" }).count()) === 1
       );
+
+      // The owner recalls a member's message (Cy's); a plain member gets no Recall on others'.
+      await cy.send({ type: "group", id: group.id }, { type: "text", text: "spam spam" });
+      await openChat(b.page, "Hikers");
+      await bubble(b.page, "spam spam").getByRole("button", { name: "Message actions" }).click();
+      await b.page.getByRole("menuitem", { name: "Reply" }).waitFor();
+      assertEquals(await b.page.getByRole("menuitem", { name: "Recall" }).count(), 0);
+      await b.page.keyboard.press("Escape");
+      await act(a.page, "spam spam", "Recall");
+      const dialog = a.page.getByRole("dialog", { name: "Recall Cy's message?" });
+      await dialog.getByRole("button", { name: "Recall" }).click();
+      for (const page of [a.page, b.page]) {
+        await page.locator(".message.is-recalled", { hasText: "Message recalled" }).waitFor();
+        assertEquals(await page.locator(".message", { hasText: "spam spam" }).count(), 0);
+      }
       assertEquals(a.dialogs, []);
       await a.ctx.close();
       await b.ctx.close();
