@@ -209,7 +209,8 @@ for (const width of WIDTHS) {
 
   Deno.test({
     ...OPTIONS,
-    name: `web messages (${w}): mentions in a group (picker, badge, highlight), Read by N, the owner's recall`,
+    name:
+      `web messages (${w}): mentions in a group (picker, badge, highlight), Read by N, the owner's recall`,
   }, async () => {
     const server = await startServer();
     const browser = await launch();
