@@ -104,13 +104,14 @@ function invalidAdvice(message: string): string {
   if (/file name|X-File-Name/i.test(message)) {
     return "The file's name cannot be used (too long, or with / \\ or control characters). Rename it and try again.";
   }
-  if (/^Invalid replyTo/.test(message)) {
+  if (/^Invalid content\.replyTo/.test(message)) {
     return "The message you answer is not in this chat any more. Send it without the reply.";
   }
-  if (/^Invalid mentions/.test(message)) {
+  if (/^Invalid content\.mentions/.test(message)) {
     return "Someone you mention is not in this group. Remove the mention and try again.";
   }
-  if (/edit/i.test(message)) return "Only your own text messages can be edited.";
+  if (/mentions are for groups/.test(message)) return "Mentions work in groups only.";
+  if (/can be edited/.test(message)) return "Only text messages can be edited.";
   const match = /^Invalid ([\w.]+): (.*)$/s.exec(message);
   if (!match) return "Something in that was not accepted. Check it and try again.";
   const [, field, detail] = match;
@@ -136,8 +137,11 @@ function refusedAdvice(message: string): string {
   if (/mentionAll|everyone/i.test(message)) {
     return "Only the group's owner and admins can mention everyone.";
   }
-  if (/recall/i.test(message)) return "You can recall only your own messages.";
-  if (/edit/i.test(message)) return "You can edit only your own messages.";
+  if (/no longer write/.test(message)) return "You can no longer write to this conversation.";
+  if (/Cannot recall/.test(message)) {
+    return "You cannot recall this message: your own only within 24 hours of sending, others' only as the group's owner or an admin.";
+  }
+  if (/Cannot edit/.test(message)) return "You can edit only your own messages.";
   if (/not a friend|not your friend/.test(message)) {
     return /add/.test(message)
       ? "You can add only your friends to a group."
@@ -181,6 +185,8 @@ function codedAdvice({ code, message, retryAfter }: Coded): string {
     case "forbidden":
       return refusedAdvice(message);
     case "not_found":
+      if (/file/.test(message)) return "That file is no longer available. Choose it again.";
+      if (/message/i.test(message)) return "That message no longer exists.";
       return /media/.test(message)
         ? "That image is no longer available. Choose it again."
         : "That no longer exists. It may have been removed.";
