@@ -45,14 +45,15 @@ export function ChatView({ state, session }: { state: State; session: Session })
   return <OpenChat key={conv.id} state={state} conv={conv} session={session} />;
 }
 
-/** The members the picker offers: the others of the group, and "everyone" for its owner. */
+/** The members the picker offers: the others of the group, and "everyone" for its owner and admins. */
 function mentionable(state: State, conv: Conversation): (Mentionable & { username?: string })[] {
   if (conv.type !== "group") return [];
   const others = state.members
     .filter((m) => m.user.id !== state.me.id && m.user.username !== "")
     .map((m) => ({ id: m.user.id, name: m.user.nickname, username: m.user.username }));
   const owner = conv.group && state.groups.get(conv.group.id)?.group.ownerId === state.me.id;
-  return owner ? [{ id: EVERYONE, name: "everyone" }, ...others] : others;
+  const admin = (state.members.find((m) => m.user.id === state.me.id)?.role as string) === "admin";
+  return owner || admin ? [{ id: EVERYONE, name: "everyone" }, ...others] : others;
 }
 
 function OpenChat({ state, conv, session }: {

@@ -38,6 +38,9 @@ export function bubbleInfo(
   const age = now - m.sentAt;
   const group = conv.group ? state.groups.get(conv.group.id)?.group ?? conv.group : undefined;
   const owner = group?.ownerId === me;
+  // Admins (protocol v2 roles; the member list says) recall plain members' messages.
+  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role as string;
+  const admin = group !== undefined && role(me) === "admin" && role(m.from) === "member";
   const live = m.content.type !== "recalled";
   let receipt: BubbleInfo["receipt"];
   if (mine && live) {
@@ -50,7 +53,7 @@ export function bubbleInfo(
   return {
     ...(receipt ? { receipt } : {}),
     canEdit: mine && m.content.type === "text" && age < LIMITS.editWindowS * 1000,
-    canRecall: live && ((mine && age < LIMITS.recallWindowS * 1000) || owner),
+    canRecall: live && ((mine && age < LIMITS.recallWindowS * 1000) || owner || admin),
   };
 }
 
