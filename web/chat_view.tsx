@@ -1,17 +1,33 @@
 /**
  * The chat side: a placeholder, or the open conversation with its composer. The
  * composer keeps each chat's draft in the browser as it is typed, counts the text
- * as the server does once near the limit, and will not send past it.
+ * as the server does once near the limit, and will not send past it. It also
+ * quotes the message being answered, edits one of ours in place of the draft,
+ * offers the group's members on `@`, sends images and any file, and tells the
+ * others the user is typing. A recall asks first, in a dialog of the page.
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Message, ReplyPreview } from "../shared/types.ts";
+import { replyPreview } from "../shared/message_view.ts";
+import { previewText } from "./bubble.tsx";
 import { ChatHeader } from "./chat_header.tsx";
 import { FieldError } from "./components.tsx";
+import {
+  EVERYONE,
+  insertMention,
+  type Mentionable,
+  mentionCandidates,
+  mentionQuery,
+  mentionsIn,
+  typingText,
+} from "./composer_text.ts";
+import { sizeText } from "./errors.ts";
 import { MessageList } from "./message_list.tsx";
 import { PendingContext, type PendingHandlers } from "./pending_actions.tsx";
 import { codePoints, count, COUNTER_FROM, TEXT_MAX } from "./send_failure.ts";
-import { IMAGE_TYPES, type Session } from "./session.ts";
-import type { Conversation, State } from "./state.ts";
+import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
+import { type Conversation, type State, typingIn } from "./state.ts";
 
 /** What the chat area shows; images dropped on it are sent to the open conversation. */
 export function ChatView({ state, session }: { state: State; session: Session }) {
@@ -29,6 +45,17 @@ export function ChatView({ state, session }: { state: State; session: Session })
   return <OpenChat key={conv.id} state={state} conv={conv} session={session} />;
 }
 
+/** The members the picker offers: the others of the group, and "everyone" for its owner and admins. */
+function mentionable(state: State, conv: Conversation): (Mentionable & { username?: string })[] {
+  if (conv.type !== "group") return [];
+  const others = state.members
+    .filter((m) => m.user.id !== state.me.id && m.user.username !== "")
+    .map((m) => ({ id: m.user.id, name: m.user.nickname, username: m.user.username }));
+  const owner = conv.group && state.groups.get(conv.group.id)?.group.ownerId === state.me.id;
+  const admin = (state.members.find((m) => m.user.id === state.me.id)?.role as string) === "admin";
+  return owner || admin ? [{ id: EVERYONE, name: "everyone" }, ...others] : others;
+}
+
 function OpenChat({ state, conv, session }: {
   state: State;
   conv: Conversation;
@@ -36,11 +63,18 @@ function OpenChat({ state, conv, session }: {
 }) {
   const [error, setError] = useState("");
   const [text, setText] = useState(() => session.outbox.store.draft(conv.id));
+  const [replying, setReplying] = useState<ReplyPreview | null>(null);
+  const [editing, setEditing] = useState<Message | null>(null);
+  const [recalling, setRecalling] = useState<Message | null>(null);
+  const [uploading, setUploading] = useState<File | null>(null);
+  const [chosen, setChosen] = useState<Mentionable[]>([]);
+  /** The draft put aside while a message is edited in its place. */
+  const aside = useRef("");
   const area = useRef<HTMLTextAreaElement>(null);
   useEffect(() => area.current?.focus(), [state.opened]);
   const write = (value: string) => {
     setText(value);
-    session.outbox.store.setDraft(conv.id, value);
+    if (!editing) session.outbox.store.setDraft(conv.id, value);
   };
   const handlers: PendingHandlers = {
     retry: (id) => session.outbox.retry(id),
@@ -52,15 +86,62 @@ function OpenChat({ state, conv, session }: {
       area.current?.focus();
     },
   };
-  const sendFiles = (files: Iterable<File>) => {
-    for (const f of files) void session.sendImage(f, setError);
+  const stopEditing = () => {
+    setEditing(null);
+    setText(aside.current);
+    area.current?.focus();
+  };
+  const actions = {
+    reply: (m: Message) => {
+      setReplying(replyPreview(m));
+      area.current?.focus();
+    },
+    edit: (m: Message) => {
+      if (m.content.type !== "text") return;
+      if (!editing) aside.current = text;
+      setEditing(m);
+      setReplying(null);
+      setText(m.content.text);
+      setError("");
+      area.current?.focus();
+    },
+    recall: (m: Message) => setRecalling(m),
+  };
+  /** Sends each as an image (the Image button), a file (File), or by its type (dropped, pasted). */
+  const sendFiles = (files: Iterable<File>, as: "image" | "file" | "auto" = "auto") => {
+    const replyTo = replying ?? undefined;
+    setReplying(null);
+    setError("");
+    for (const f of files) {
+      const image = as === "image" || (as === "auto" && IMAGE_TYPES.includes(f.type));
+      if (image) void session.sendImage(f, setError, replyTo);
+      else void session.sendFile(f, setError, setUploading, replyTo);
+    }
   };
   const submit = async () => {
     if (!text.trim() || codePoints(text) > TEXT_MAX) return;
+    if (editing) {
+      const before = editing.content.type === "text" ? editing.content.text : "";
+      try {
+        if (text !== before) await session.editMessage(editing, text);
+        setError("");
+        stopEditing();
+      } catch (e) {
+        setError(errorText(e));
+      }
+      return;
+    }
+    const extras = {
+      ...(replying ? { replyTo: replying } : {}),
+      ...(conv.type === "group" ? mentionsIn(text, chosen) : {}),
+    };
     write("");
+    setReplying(null);
+    setChosen([]);
     setError("");
-    await session.sendText(text);
+    await session.sendText(text, extras);
   };
+  const typing = typingIn(state, conv.id).map((id) => state.users.get(id)?.nickname ?? "Someone");
   return (
     <main
       class="chat"
@@ -72,18 +153,111 @@ function OpenChat({ state, conv, session }: {
       }}
     >
       <ChatHeader state={state} conv={conv} session={session} />
+      <p class="typing-line" aria-live="polite">{typingText(typing)}</p>
       <PendingContext.Provider value={handlers}>
-        <MessageList state={state} conv={conv} session={session} />
+        <MessageList state={state} conv={conv} session={session} actions={actions} />
       </PendingContext.Provider>
       <FieldError id="composer-error">{error}</FieldError>
+      {uploading && (
+        <p class="uploading" role="status">
+          {`Uploading “${uploading.name}” (${sizeText(uploading.size)})…`}
+        </p>
+      )}
       <Composer
         text={text}
         area={area}
-        onText={write}
+        members={mentionable(state, conv)}
+        onText={(value) => {
+          write(value);
+          if (value.trim() && !editing) session.typing();
+        }}
+        onMention={(m) => setChosen([...chosen, m])}
         onSubmit={() => void submit()}
-        onFiles={sendFiles}
+        onImages={(files) => sendFiles(files, "image")}
+        onFiles={(files) => sendFiles(files, "file")}
+        onPasted={(files) => sendFiles(files)}
+        editing={editing !== null}
+        banner={editing ? { title: "Editing message", text: "", cancel: stopEditing } : replying
+          ? {
+            title: `Replying to ${
+              replying.from === state.me.id
+                ? "yourself"
+                : state.users.get(replying.from)?.nickname ?? "Someone"
+            }`,
+            text: previewText(replying.preview),
+            cancel: () => {
+              setReplying(null);
+              area.current?.focus();
+            },
+          }
+          : null}
       />
+      {recalling && (
+        <RecallDialog
+          message={recalling}
+          whose={recalling.from === state.me.id
+            ? "this message"
+            : `${state.users.get(recalling.from)?.nickname ?? "this member"}'s message`}
+          onClose={() => {
+            setRecalling(null);
+            area.current?.focus();
+          }}
+          onRecall={() => session.recallMessage(recalling)}
+        />
+      )}
     </main>
+  );
+}
+
+/** Asks before a recall, inside the page; a refusal shows in it, in plain words. */
+function RecallDialog({ message, whose, onClose, onRecall }: {
+  message: Message;
+  whose: string;
+  onClose: () => void;
+  onRecall: () => Promise<void>;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    dialog.current?.showModal();
+    return () => dialog.current?.close();
+  }, [message.id]);
+  return (
+    <dialog
+      ref={dialog}
+      class="confirm"
+      aria-labelledby="recall-title"
+      aria-describedby="recall-text"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+    >
+      <h2 id="recall-title">{`Recall ${whose}?`}</h2>
+      <p id="recall-text">It will be removed for everyone in this chat. This cannot be undone.</p>
+      <FieldError id="recall-error">{error}</FieldError>
+      <div class="confirm-actions">
+        <button type="button" class="ghost" autofocus onClick={onClose}>Cancel</button>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onRecall();
+              onClose();
+            } catch (e) {
+              setError(errorText(e));
+              setBusy(false);
+            }
+          }}
+        >
+          Recall
+        </button>
+      </div>
+    </dialog>
   );
 }
 
@@ -105,21 +279,67 @@ function Counter({ length }: { length: number }) {
   );
 }
 
-/** The text box with its counter, the image picker and Send. */
-function Composer({ text, area, onText, onSubmit, onFiles }: {
+/** What the composer is doing besides a new message: answering one, or editing one of ours. */
+interface Banner {
+  title: string;
+  text: string;
+  cancel: () => void;
+}
+
+/** The text box with its counter, the mention picker, the image and file pickers and Send. */
+function Composer({
+  text,
+  area,
+  members,
+  editing,
+  banner,
+  onText,
+  onMention,
+  onSubmit,
+  onImages,
+  onFiles,
+  onPasted,
+}: {
   text: string;
   area: RefObject<HTMLTextAreaElement>;
+  members: (Mentionable & { username?: string })[];
+  editing: boolean;
+  banner: Banner | null;
   onText: (text: string) => void;
+  onMention: (member: Mentionable) => void;
   onSubmit: () => void;
+  onImages: (files: Iterable<File>) => void;
   onFiles: (files: Iterable<File>) => void;
+  onPasted: (files: Iterable<File>) => void;
 }) {
+  const [caret, setCaret] = useState(0);
+  const [active, setActive] = useState(0);
+  /** The `@` position the reader closed the picker at (Escape): it stays closed there. */
+  const [closedAt, setClosedAt] = useState(-1);
   const length = codePoints(text);
   const over = length > TEXT_MAX;
+  const query = members.length ? mentionQuery(text, caret) : null;
+  const offered = query && query.start !== closedAt ? mentionCandidates(members, query.query) : [];
+  const picking = offered.length > 0;
+  const at = Math.min(active, offered.length - 1);
   const described = [
     "composer-error",
     length >= COUNTER_FROM ? "composer-count" : "",
     over ? "composer-limit" : "",
   ].filter(Boolean).join(" ");
+  const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);
+  const pick = (member: Mentionable) => {
+    if (!query) return;
+    const next = insertMention(text, query.start, caret, member.name);
+    onText(next.text);
+    onMention(member);
+    setCaret(next.caret);
+    setActive(0);
+    requestAnimationFrame(() => {
+      area.current?.focus();
+      area.current?.setSelectionRange(next.caret, next.caret);
+    });
+  };
   return (
     <form
       class="composer"
@@ -128,31 +348,121 @@ function Composer({ text, area, onText, onSubmit, onFiles }: {
         onSubmit();
       }}
     >
+      {banner && (
+        <div class="composer-banner" role="status">
+          <span class="banner-text">
+            <span class="banner-title">{banner.title}</span>
+            {banner.text && <span class="banner-quote">{banner.text}</span>}
+          </span>
+          <button
+            type="button"
+            class="ghost"
+            aria-label={editing ? "Cancel editing" : "Cancel reply"}
+            onClick={banner.cancel}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      {picking && (
+        <ul id="mention-picker" class="mention-picker" role="listbox" aria-label="Mention">
+          {offered.map((m, i) => (
+            <li
+              key={m.id}
+              id={`mention-${i}`}
+              role="option"
+              aria-selected={i === at}
+              class={i === at ? "active" : ""}
+              // Keeps the focus (and the caret) in the text box.
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() =>
+                pick(m)}
+            >
+              {m.id === EVERYONE ? <span class="conv-name">@everyone (all members)</span> : (
+                <>
+                  <span class="conv-name">{m.name}</span>
+                  {m.username && <span class="handle">{`@${m.username}`}</span>}
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       <Counter length={length} />
-      <label for="image-input" class="attach" title="Send an image">
-        Image
-        <input
-          id="image-input"
-          type="file"
-          accept={IMAGE_TYPES.join(",")}
-          class="visually-hidden"
-          onChange={(e) => {
-            onFiles([...(e.currentTarget.files ?? [])]);
-            e.currentTarget.value = "";
-          }}
-        />
-      </label>
+      {!editing && (
+        <>
+          <label for="image-input" class="attach" title="Send an image">
+            Image
+            <input
+              id="image-input"
+              type="file"
+              accept={IMAGE_TYPES.join(",")}
+              class="visually-hidden"
+              onChange={(e) => {
+                onImages([...(e.currentTarget.files ?? [])]);
+                e.currentTarget.value = "";
+              }}
+            />
+          </label>
+          <label for="file-input" class="attach" title="Send a file (up to 25 MB)">
+            File
+            <input
+              id="file-input"
+              type="file"
+              class="visually-hidden"
+              onChange={(e) => {
+                onFiles([...(e.currentTarget.files ?? [])]);
+                e.currentTarget.value = "";
+              }}
+            />
+          </label>
+        </>
+      )}
       <label for="composer" class="visually-hidden">Message</label>
       <textarea
         ref={area}
         id="composer"
         rows={1}
-        placeholder="Write a message"
+        placeholder={editing ? "Edit your message" : "Write a message"}
         aria-describedby={described}
         aria-invalid={over}
+        aria-autocomplete={members.length ? "list" : undefined}
+        aria-controls={picking ? "mention-picker" : undefined}
+        aria-expanded={members.length ? picking : undefined}
+        aria-activedescendant={picking ? `mention-${at}` : undefined}
         value={text}
-        onInput={(e) => onText(e.currentTarget.value)}
+        onInput={(e) => {
+          track(e.currentTarget);
+          onText(e.currentTarget.value);
+        }}
+        onKeyUp={(e) => {
+          if (e.key.startsWith("Arrow") && !picking) track(e.currentTarget);
+        }}
+        onClick={(e) => track(e.currentTarget)}
         onKeyDown={(e) => {
+          if (picking) {
+            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+              e.preventDefault();
+              const step = e.key === "ArrowDown" ? 1 : -1;
+              setActive((at + step + offered.length) % offered.length);
+              return;
+            }
+            if ((e.key === "Enter" || e.key === "Tab") && !e.isComposing) {
+              e.preventDefault();
+              pick(offered[at]);
+              return;
+            }
+            if (e.key === "Escape") {
+              e.preventDefault();
+              setClosedAt(query!.start);
+              return;
+            }
+          }
+          if (e.key === "Escape" && banner) {
+            e.preventDefault();
+            banner.cancel();
+            return;
+          }
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
             onSubmit();
@@ -160,13 +470,13 @@ function Composer({ text, area, onText, onSubmit, onFiles }: {
         }}
         onPaste={(e) => {
           const files = [...(e.clipboardData?.files ?? [])];
-          if (files.length === 0) return;
+          if (files.length === 0 || editing) return;
           e.preventDefault();
-          onFiles(files);
+          onPasted(files);
         }}
       />
       <button type="submit" disabled={over} aria-describedby={over ? "composer-limit" : undefined}>
-        Send
+        {editing ? "Save" : "Send"}
       </button>
     </form>
   );

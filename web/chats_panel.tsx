@@ -15,7 +15,19 @@ function author(state: State, conv: Conversation, from: string): string {
 
 /** A message in one line: its text with line breaks as spaces, or what it is. */
 function summary(message: Message): string {
-  return message.content.type === "text" ? message.content.text.replace(/\s+/g, " ") : "Photo";
+  const c = message.content;
+  switch (c.type) {
+    case "text":
+      return c.text.replace(/\s+/g, " ");
+    case "image":
+      return "Photo";
+    case "file":
+      return `File: ${c.name}`;
+    case "recalled":
+      return "Message recalled";
+    default:
+      return "Message";
+  }
 }
 
 /** The users the list names but does not know yet, asked for once each per page. */
@@ -83,7 +95,18 @@ function ConversationItem({ state, conv, session }: {
         <Names name={name} line={preview} />
         <span class="conv-meta">
           {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
-          <Badge count={conv.unread} label={`${conv.unread} unread`} unread />
+          <span class="badges">
+            {conv.mentioned && conv.unread > 0 && (
+              <span
+                class="badge mention"
+                aria-label="You were mentioned"
+                title="You were mentioned"
+              >
+                @
+              </span>
+            )}
+            <Badge count={conv.unread} label={`${conv.unread} unread`} unread />
+          </span>
         </span>
       </button>
     </li>

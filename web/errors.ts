@@ -10,6 +10,14 @@
 export const LIMITS = {
   /** Bytes of an image upload (IM_MAX_IMAGE_BYTES): 5 MiB. */
   imageBytes: 5 * 1024 * 1024,
+  /** Bytes of a file upload (IM_MAX_FILE_BYTES): 25 MiB. */
+  fileBytes: 25 * 1024 * 1024,
+  /** How long a sender may edit a text (IM_EDIT_WINDOW_S): 48 hours, in seconds. */
+  editWindowS: 172_800,
+  /** How long a sender may recall a message (IM_RECALL_WINDOW_S): 24 hours, in seconds. */
+  recallWindowS: 86_400,
+  /** Groups up to this many members hear each other's read marks (IM_RECEIPT_GROUP_MAX). */
+  receiptGroupMax: 100,
   /** Characters of a text message (IM_MAX_TEXT). */
   textMax: 4000,
   noteMax: 256,
@@ -32,9 +40,10 @@ function isCoded(error: unknown): error is Coded {
     typeof (error as Coded).code === "string" && typeof (error as Coded).message === "string";
 }
 
-/** A size in bytes as people say it: "5 MB", "64 KB". */
+/** A size in bytes as people say it: "5 MB", "64 KB", "300 bytes". */
 export function sizeText(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.round(bytes / 1024 / 1024 * 10) / 10} MB`;
+  if (bytes < 1024) return `${bytes} byte${bytes === 1 ? "" : "s"}`;
   return `${Math.round(bytes / 1024)} KB`;
 }
 
@@ -51,6 +60,15 @@ export function imageProblem(file: { name: string; type: string; size: number })
     return `This image is larger than ${sizeText(LIMITS.imageBytes)}. Choose a smaller one.`;
   }
   if (file.size === 0) return `"${file.name}" is empty. Choose another image.`;
+  return null;
+}
+
+/** What is wrong with a file to send, before it is uploaded; null when nothing. */
+export function fileProblem(file: { name: string; size: number }): string | null {
+  if (file.size > LIMITS.fileBytes) {
+    return `"${file.name}" is larger than ${sizeText(LIMITS.fileBytes)}. Choose a smaller file.`;
+  }
+  if (file.size === 0) return `"${file.name}" is empty. Choose another file.`;
   return null;
 }
 
@@ -83,6 +101,17 @@ function invalidAdvice(message: string): string {
   }
   if (/^Invalid image/.test(message)) return "This file is not a readable image. Choose another.";
   if (/empty upload/.test(message)) return "This file is empty. Choose another image.";
+  if (/file name|X-File-Name/i.test(message)) {
+    return "The file's name cannot be used (too long, or with / \\ or control characters). Rename it and try again.";
+  }
+  if (/^Invalid content\.replyTo/.test(message)) {
+    return "The message you answer is not in this chat any more. Send it without the reply.";
+  }
+  if (/^Invalid content\.mentions/.test(message)) {
+    return "Someone you mention is not in this group. Remove the mention and try again.";
+  }
+  if (/mentions are for groups/.test(message)) return "Mentions work in groups only.";
+  if (/can be edited/.test(message)) return "Only text messages can be edited.";
   const match = /^Invalid ([\w.]+): (.*)$/s.exec(message);
   if (!match) return "Something in that was not accepted. Check it and try again.";
   const [, field, detail] = match;
@@ -100,6 +129,19 @@ function invalidAdvice(message: string): string {
 }
 
 function refusedAdvice(message: string): string {
+  if (/window|too late|expired|older than/i.test(message)) {
+    return /edit/i.test(message)
+      ? "This message can no longer be edited: messages can be edited for 48 hours."
+      : "This message can no longer be recalled: messages can be recalled for 24 hours.";
+  }
+  if (/mentionAll|everyone/i.test(message)) {
+    return "Only the group's owner and admins can mention everyone.";
+  }
+  if (/no longer write/.test(message)) return "You can no longer write to this conversation.";
+  if (/Cannot recall/.test(message)) {
+    return "You cannot recall this message: your own only within 24 hours of sending, others' only as the group's owner or an admin.";
+  }
+  if (/Cannot edit/.test(message)) return "You can edit only your own messages.";
   if (/not a friend|not your friend/.test(message)) {
     return /add/.test(message)
       ? "You can add only your friends to a group."
@@ -119,10 +161,15 @@ function conflictAdvice(message: string): string {
   if (/already friends/.test(message)) return "You are already friends.";
   if (/request is pending/.test(message)) return "You have already sent this person a request.";
   if (/already a member/.test(message)) return "You are already in this group.";
+  if (/recalled/.test(message)) return "This message was already recalled.";
   return "That was already done.";
 }
 
 function sizeAdvice(message: string): string {
+  if (/file/i.test(message)) {
+    const bytes = Number(/over (\d+) bytes/.exec(message)?.[1] ?? LIMITS.fileBytes);
+    return `This file is larger than ${sizeText(bytes)}. Choose a smaller one.`;
+  }
   const bytes = Number(/over (\d+) bytes/.exec(message)?.[1] ?? LIMITS.imageBytes);
   return `This image is larger than ${sizeText(bytes)}. Choose a smaller one.`;
 }
@@ -138,6 +185,8 @@ function codedAdvice({ code, message, retryAfter }: Coded): string {
     case "forbidden":
       return refusedAdvice(message);
     case "not_found":
+      if (/file/.test(message)) return "That file is no longer available. Choose it again.";
+      if (/message/i.test(message)) return "That message no longer exists.";
       return /media/.test(message)
         ? "That image is no longer available. Choose it again."
         : "That no longer exists. It may have been removed.";

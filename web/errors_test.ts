@@ -2,7 +2,7 @@
 import { assertEquals } from "../tests/assert.ts";
 import { ImError } from "../client/mod.ts";
 import { loadConfig } from "../shared/config.ts";
-import { IMAGE_TYPES, imageProblem, LIMITS, plainError, sizeText } from "./errors.ts";
+import { fileProblem, IMAGE_TYPES, imageProblem, LIMITS, plainError, sizeText } from "./errors.ts";
 
 const err = (code: string, message: string, retryAfter?: number) =>
   new ImError(code, message, 400, retryAfter);
@@ -104,4 +104,81 @@ Deno.test("imageProblem() refuses a non-image and an over-size image before uplo
   );
   assertEquals(imageProblem({ name: "ok.png", type: "image/png", size: LIMITS.imageBytes }), null);
   assertEquals(sizeText(1536 * 1024), "1.5 MB");
+});
+
+Deno.test("LIMITS of messages v2 are the server's defaults", () => {
+  const { limits } = loadConfig({}).logic;
+  assertEquals(LIMITS.fileBytes, limits.fileBytes);
+  assertEquals(LIMITS.editWindowS, limits.editWindowS);
+  assertEquals(LIMITS.recallWindowS, limits.recallWindowS);
+  assertEquals(LIMITS.receiptGroupMax, limits.receiptGroupMax);
+});
+
+Deno.test("fileProblem() refuses files over 25 MB and empty ones before uploading", () => {
+  assertEquals(fileProblem({ name: "a.zip", size: 25 * 1024 * 1024 }), null);
+  assertEquals(
+    fileProblem({ name: "big.zip", size: 25 * 1024 * 1024 + 1 }),
+    '"big.zip" is larger than 25 MB. Choose a smaller file.',
+  );
+  assertEquals(fileProblem({ name: "e.txt", size: 0 }), '"e.txt" is empty. Choose another file.');
+  assertEquals(sizeText(300), "300 bytes");
+  assertEquals(sizeText(1536), "2 KB");
+  assertEquals(sizeText(3 * 1024 * 1024 + 300_000), "3.3 MB");
+});
+
+Deno.test("plainError() explains refused edits, recalls, replies and mentions", () => {
+  const cases: [string, string, string][] = [
+    [
+      "forbidden",
+      'Cannot edit message "1": the edit window of 172800 s has passed',
+      "This message can no longer be edited: messages can be edited for 48 hours.",
+    ],
+    ["forbidden", 'Cannot edit message "1": not yours', "You can edit only your own messages."],
+    [
+      "forbidden",
+      'Cannot edit message "1": you can no longer write to this conversation',
+      "You can no longer write to this conversation.",
+    ],
+    [
+      "invalid_argument",
+      'Cannot edit message "1": only a text can be edited, not an image',
+      "Only text messages can be edited.",
+    ],
+    [
+      "forbidden",
+      'Cannot recall message "1": not allowed',
+      "You cannot recall this message: your own only within 24 hours of sending, others' only as the group's owner or an admin.",
+    ],
+    [
+      "conflict",
+      'Cannot recall message "1": already recalled',
+      "This message was already recalled.",
+    ],
+    [
+      "invalid_argument",
+      'Invalid content.replyTo: no message "9" in this conversation',
+      "The message you answer is not in this chat any more. Send it without the reply.",
+    ],
+    [
+      "invalid_argument",
+      'Invalid content.mentions: "5" is not a member of group "7"',
+      "Someone you mention is not in this group. Remove the mention and try again.",
+    ],
+    [
+      "forbidden",
+      'Cannot mention everyone in group "7": only its owner and admins may',
+      "Only the group's owner and admins can mention everyone.",
+    ],
+    [
+      "not_found",
+      'Cannot send file "3": no such media',
+      "That file is no longer available. Choose it again.",
+    ],
+    ["not_found", 'Cannot find message "1"', "That message no longer exists."],
+  ];
+  for (const [code, message, advice] of cases) assertEquals(plainError(err(code, message)), advice);
+  assertEquals(
+    plainError(err("payload_too_large", "File over 26214400 bytes")),
+    "This file is larger than 25 MB. Choose a smaller one.",
+  );
 });

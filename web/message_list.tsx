@@ -7,15 +7,54 @@
  * tells the session the last message it shows, which is what gets marked read.
  */
 import { Component, createRef } from "preact";
-import { Bubble } from "./bubble.tsx";
+import type { Message, ReplyPreview } from "../shared/types.ts";
+import { isUpdate } from "../shared/message_view.ts";
+import { Bubble, type BubbleInfo, MessageContext, type MessageHandlers } from "./bubble.tsx";
 import { withDays } from "./day_separators.tsx";
+import { LIMITS } from "./errors.ts";
 import type { Session } from "./session.ts";
-import type { Conversation, State } from "./state.ts";
+import { type Conversation, readBy, type State } from "./state.ts";
 
 interface Props {
   state: State;
   conv: Conversation;
   session: Session;
+  /** Reply, edit and recall, as the open chat does them. */
+  actions: Omit<MessageHandlers, "reveal">;
+}
+
+/** How long (ms) a message reached from a quote stays marked. */
+const FLASH_MS = 2000;
+
+/** What a message of the list shows beyond itself: our read state, and who may change it. */
+export function bubbleInfo(
+  state: State,
+  conv: Conversation,
+  m: Message,
+  now: number,
+): Omit<BubbleInfo, "nameOf" | "me" | "flash"> {
+  const me = state.me.id;
+  const mine = m.from === me;
+  const age = now - m.sentAt;
+  const group = conv.group ? state.groups.get(conv.group.id)?.group ?? conv.group : undefined;
+  const owner = group?.ownerId === me;
+  // Admins (protocol v2 roles; the member list says) recall plain members' messages.
+  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role as string;
+  const admin = group !== undefined && role(me) === "admin" && role(m.from) === "member";
+  const live = m.content.type !== "recalled";
+  let receipt: BubbleInfo["receipt"];
+  if (mine && live) {
+    const n = readBy(state, conv.id, m.seq);
+    if (!group) receipt = { kind: n > 0 ? "read" : "delivered" };
+    else if (group.memberCount <= LIMITS.receiptGroupMax && n > 0) {
+      receipt = { kind: "read_by", count: n };
+    } else receipt = { kind: "delivered" };
+  }
+  return {
+    ...(receipt ? { receipt } : {}),
+    canEdit: mine && m.content.type === "text" && age < LIMITS.editWindowS * 1000,
+    canRecall: live && ((mine && age < LIMITS.recallWindowS * 1000) || owner || admin),
+  };
 }
 
 interface Snapshot {
@@ -59,8 +98,39 @@ export function lastShownSeq(list: HTMLElement): number {
 }
 
 /** The scrolling list of messages. */
-export class MessageList extends Component<Props> {
+export class MessageList extends Component<Props, { flash: number | null }> {
   #list = createRef<HTMLOListElement>();
+  #flashTimer: ReturnType<typeof setTimeout> | undefined;
+  override state = { flash: null as number | null };
+
+  override componentWillUnmount(): void {
+    clearTimeout(this.#flashTimer);
+  }
+
+  /**
+   * Goes to a quoted message: loads older history down to it if needed, scrolls it to the middle,
+   * moves the focus there and marks it for a moment.
+   */
+  #reveal = async (quote: ReplyPreview): Promise<void> => {
+    const { session } = this.props;
+    if (!(await session.reveal(quote.seq))) {
+      session.dispatch({ type: "notice", text: "The original message is not available." });
+      return;
+    }
+    // The loaded page renders on the next frames.
+    for (let i = 0; i < 20; i++) {
+      const li = this.#list.current?.querySelector<HTMLElement>(`li[data-seq="${quote.seq}"]`);
+      if (li) {
+        li.scrollIntoView({ block: "center" });
+        li.focus({ preventScroll: true });
+        this.setState({ flash: quote.seq });
+        clearTimeout(this.#flashTimer);
+        this.#flashTimer = setTimeout(() => this.setState({ flash: null }), FLASH_MS);
+        return;
+      }
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+  };
   /** Where the last scroll event left the view: older ones load only when the reader moves up. */
   #lastTop = 0;
 
@@ -108,46 +178,70 @@ export class MessageList extends Component<Props> {
     this.#report();
   };
 
-  override render({ state, conv, session }: Props) {
+  override render({ state, conv, session, actions }: Props) {
     const me = state.me.id;
-    const stored = [...(state.messages.get(conv.id)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+    const stored = [...(state.messages.get(conv.id)?.values() ?? [])]
+      .filter((m) => !isUpdate(m))
+      .sort((a, b) => a.seq - b.seq);
+    const now = Date.now();
+    const nameOf = (id: string) =>
+      id === me ? state.me.nickname : state.users.get(id)?.nickname ?? "Someone";
+    const base = { nameOf, me };
+    const handlers: MessageHandlers = { ...actions, reveal: (q) => void this.#reveal(q) };
     const pending = [...state.pending.values()].filter((p) => p.conversationId === conv.id);
     const unseen = state.following ? 0 : conv.unread;
     let previous = "";
     return (
-      <ol
-        ref={this.#list}
-        class="messages"
-        aria-live="polite"
-        aria-label="Messages"
-        onScroll={(e) => {
-          // Only a move up near the top loads older ones: the view set at the bottom when the
-          // first page lands, or kept after one, must not load a second page by itself.
-          const top = e.currentTarget.scrollTop;
-          if (top < 40 && top < this.#lastTop) void session.loadOlder();
-          this.#lastTop = top;
-          this.#report();
-        }}
-      >
-        {(state.noOlder.has(conv.id) || (stored[0]?.seq ?? 1) <= 1) && (
-          <li class="start muted">This is the start of the conversation.</li>
-        )}
-        {withDays(stored, (m) => {
-          const showName = conv.type === "group" && m.from !== previous && m.from !== me;
-          previous = m.from;
-          const sender = showName ? state.users.get(m.from)?.nickname ?? "Someone" : "";
-          return <Bubble key={m.seq} message={m} mine={m.from === me} sender={sender} />;
-        })}
-        {pending.map((p) => <Bubble key={p.clientMsgId} pending={p} mine sender="" />)}
-        {unseen > 0 && (
-          <li class="new-pill">
-            <button type="button" onClick={this.#toLatest}>
-              <span aria-hidden="true">↓</span>
-              {` ${unseen} new message${unseen === 1 ? "" : "s"}`}
-            </button>
-          </li>
-        )}
-      </ol>
+      <MessageContext.Provider value={handlers}>
+        <ol
+          ref={this.#list}
+          class="messages"
+          aria-live="polite"
+          aria-label="Messages"
+          onScroll={(e) => {
+            // Only a move up near the top loads older ones: the view set at the bottom when the
+            // first page lands, or kept after one, must not load a second page by itself.
+            const top = e.currentTarget.scrollTop;
+            if (top < 40 && top < this.#lastTop) void session.loadOlder();
+            this.#lastTop = top;
+            this.#report();
+          }}
+        >
+          {(state.noOlder.has(conv.id) || (stored[0]?.seq ?? 1) <= 1) && (
+            <li class="start muted">This is the start of the conversation.</li>
+          )}
+          {withDays(stored, (m) => {
+            const showName = conv.type === "group" && m.from !== previous && m.from !== me;
+            previous = m.from;
+            const sender = showName ? state.users.get(m.from)?.nickname ?? "Someone" : "";
+            const info = {
+              ...base,
+              ...bubbleInfo(state, conv, m, now),
+              flash: this.state.flash === m.seq,
+            };
+            return (
+              <Bubble key={m.seq} message={m} mine={m.from === me} sender={sender} info={info} />
+            );
+          })}
+          {pending.map((p) => (
+            <Bubble
+              key={p.clientMsgId}
+              pending={p}
+              mine
+              sender=""
+              info={base}
+            />
+          ))}
+          {unseen > 0 && (
+            <li class="new-pill">
+              <button type="button" onClick={this.#toLatest}>
+                <span aria-hidden="true">↓</span>
+                {` ${unseen} new message${unseen === 1 ? "" : "s"}`}
+              </button>
+            </li>
+          )}
+        </ol>
+      </MessageContext.Provider>
     );
   }
 }

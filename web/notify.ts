@@ -55,7 +55,7 @@ export function savePrefs(
  */
 export function alerts(message: Message, state: State): boolean {
   if (message.from === state.me.id) return false;
-  if ((message.content.type as string) === "update") return false;
+  if (message.content.type === "update") return false;
   const conv = state.conversations.get(message.conversationId) as { muted?: boolean } | undefined;
   if (conv?.muted === true) return false;
   return !reading(state, message.conversationId);
@@ -77,6 +77,8 @@ export function notificationText(
     ? chars.length > PREVIEW_CHARS ? `${chars.slice(0, PREVIEW_CHARS - 1).join("")}…` : text
     : content.type === "image"
     ? "Sent an image"
+    : content.type === "file"
+    ? `Sent a file: ${content.name}`
     : "Sent a message";
   return { title: `${name}${where}`, body };
 }

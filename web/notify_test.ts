@@ -106,6 +106,18 @@ Deno.test("notificationText() names the sender (and the group) with a short prev
     content: { type: "image", mediaId: "5", url: "/api/media/5" },
   } as Message;
   assertEquals(notificationText(image, state()).body, "Sent an image");
+  const file = {
+    ...message(2),
+    content: {
+      type: "file",
+      mediaId: "6",
+      name: "plan.pdf",
+      url: "/api/media/6",
+      size: 10,
+      contentType: "application/octet-stream",
+    },
+  } as Message;
+  assertEquals(notificationText(file, state()).body, "Sent a file: plan.pdf");
 });
 
 Deno.test("loadPrefs() keeps each account's choice apart, all off until chosen", () => {

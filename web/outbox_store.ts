@@ -6,7 +6,7 @@
  * reads them. Every call reads and writes the storage afresh (no cache), so two
  * tabs of the same account do not undo each other's changes.
  */
-import type { Message, Target } from "../shared/types.ts";
+import type { Message, ReplyPreview, Target } from "../shared/types.ts";
 
 /** The part of the Web Storage API the store uses (`localStorage`, or a fake in tests). */
 export type StorageLike = Pick<Storage, "getItem" | "setItem" | "removeItem">;
@@ -17,6 +17,8 @@ export interface StoredSend {
   conversationId: string;
   to: Target;
   content: Message["content"];
+  /** The message it answers. */
+  replyTo?: ReplyPreview;
   failed?: string;
   /** When it was first handed to the server (ms); a retry starts afresh. */
   queuedAt?: number;

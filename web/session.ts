@@ -5,10 +5,10 @@
  * or the server closes the socket with 4401 (signed out elsewhere, token expired).
  */
 import type { ImClient } from "../client/mod.ts";
-import type { Group, Message, User } from "../shared/types.ts";
+import type { Group, Message, ReplyPreview, User } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
-import { imageProblem, plainError } from "./errors.ts";
-import { type Event, initialState, reduce, type State, unreadUpTo } from "./state.ts";
+import { fileProblem, imageProblem, LIMITS, plainError } from "./errors.ts";
+import { type Event, initialState, reduce, type State, TYPING_MS, unreadUpTo } from "./state.ts";
 import { prefsKey } from "./notify.ts";
 import { SessionOutbox } from "./session_outbox.ts";
 
@@ -21,6 +21,13 @@ export { IMAGE_TYPES } from "./errors.ts";
 
 /** What the sign-in screen says after the account was deleted. */
 export const ACCOUNT_DELETED = "Your account was deleted.";
+
+/** What a text sends beside its words: the message it answers, whom it mentions. */
+export interface TextExtras {
+  replyTo?: ReplyPreview;
+  mentions?: string[];
+  mentionAll?: boolean;
+}
 
 /** The plain advice for an error a person met (web/errors.ts). */
 export function errorText(error: unknown): string {
@@ -37,6 +44,8 @@ export class Session {
   readonly #arrivals = new Set<(message: Message, state: State) => void>();
   readonly #off: (() => void)[] = [];
   #loadingOlder = false;
+  /** Ends the typing shown once its 5 s pass (one timer, for the earliest end). */
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   /** Why the session is ending, when this page asked for it (the sign-in screen says so). */
   #ending: string | undefined;
@@ -75,6 +84,11 @@ export class Session {
       c.on("signed_out", () => {
         if (!this.#closed) onSignedOut(this.#ending);
       }),
+      c.on("read", (e) => this.dispatch({ type: "peer_read", ...e })),
+      c.on("typing", (e) => {
+        this.dispatch({ type: "typing", ...e, at: Date.now() });
+        this.#expireTyping();
+      }),
       c.on("error", (e) => {
         if (e.ref) this.dispatch({ type: "send_failed", clientMsgId: e.ref, error: errorText(e) });
       }),
@@ -91,6 +105,21 @@ export class Session {
       this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
     document.addEventListener("visibilitychange", visibility);
     this.#off.push(() => document.removeEventListener("visibilitychange", visibility));
+    this.#off.push(() => clearTimeout(this.#typingTimer));
+  }
+
+  /** Sets the timer that ends the earliest typing still shown. */
+  #expireTyping(): void {
+    clearTimeout(this.#typingTimer);
+    let next = Infinity;
+    for (const here of this.#state.typing.values()) {
+      for (const until of here.values()) next = Math.min(next, until);
+    }
+    if (next === Infinity) return;
+    this.#typingTimer = setTimeout(() => {
+      this.dispatch({ type: "typing_expired", now: Date.now() });
+      this.#expireTyping();
+    }, Math.max(0, Math.min(TYPING_MS, next - Date.now())) + 20);
   }
 
   get state(): State {
@@ -185,7 +214,8 @@ export class Session {
       this.loadRequests(),
     ]);
     const active = this.#state.active;
-    if (active) await this.loadNewer(active);
+    // Read marks too: a read event while away has no replay.
+    if (active) await Promise.all([this.loadNewer(active), this.loadReads(active)]);
   }
 
   #onMessage(m: Message): void {
@@ -257,7 +287,78 @@ export class Session {
     } else {
       await this.loadNewer(conversationId);
     }
-    if (conversationId.startsWith("g:")) await this.loadMembers();
+    await Promise.all([
+      conversationId.startsWith("g:") ? this.loadMembers() : undefined,
+      this.loadReads(conversationId),
+    ]);
+  }
+
+  /**
+   * The other participants' read marks of a conversation, for the ticks of a private chat and
+   * "Read by N" in a group small enough to hear read events.
+   */
+  async loadReads(conversationId: string): Promise<void> {
+    const conv = this.#state.conversations.get(conversationId);
+    const members = conv?.group
+      ? this.#state.groups.get(conv.group.id)?.group.memberCount ?? conv.group.memberCount
+      : 2;
+    if (!conv || members > LIMITS.receiptGroupMax) return;
+    try {
+      this.dispatch({
+        type: "reads",
+        conversationId,
+        reads: await this.client.reads(conversationId),
+      });
+    } catch {
+      // Without marks, messages show as delivered: the next read event corrects them.
+    }
+  }
+
+  /**
+   * Makes sure the message at `seq` of the open chat is loaded, fetching older pages
+   * until it is (a quote answering something long ago); false when it cannot be.
+   */
+  async reveal(seq: number): Promise<boolean> {
+    const id = this.#state.active;
+    if (!id) return false;
+    for (;;) {
+      if (this.#state.messages.get(id)?.has(seq)) return true;
+      if (this.#state.noOlder.has(id) || this.#state.active !== id) return false;
+      const map = this.#state.messages.get(id);
+      const oldest = map && map.size ? Math.min(...map.keys()) : 0;
+      if (oldest === 0 || oldest <= seq) return false;
+      // Every message from the quoted one on, in one call: the loaded seqs stay a run.
+      const limit = Math.min(200, oldest - seq);
+      const page = await this.client.history(id, { before: oldest, limit });
+      this.dispatch({
+        type: "history",
+        conversationId: id,
+        messages: page,
+        noOlder: page.length < limit,
+      });
+      if (page.length === 0) return false;
+    }
+  }
+
+  /** Tells the open chat's others this user is typing (the SDK sends at most one frame per 2 s). */
+  typing(): void {
+    const id = this.#state.active;
+    if (id) this.client.typing(id);
+  }
+
+  /** Saves a new text of one of this user's text messages; throws the server's refusal. */
+  async editMessage(message: Message, text: string): Promise<void> {
+    const current = await this.client.editMessage(message.id, text);
+    this.dispatch({ type: "changed", message: current });
+  }
+
+  /** Recalls a message for everyone; throws the server's refusal. */
+  async recallMessage(message: Message): Promise<void> {
+    await this.client.recallMessage(message.id);
+    this.dispatch({
+      type: "changed",
+      message: { ...message, content: { type: "recalled", recalledBy: this.#state.me.id } },
+    });
   }
 
   /** The latest page of a conversation. */
@@ -309,12 +410,61 @@ export class Session {
     await this.loadGroups();
   }
 
-  async sendText(text: string): Promise<void> {
+  async sendText(text: string, extras: TextExtras = {}): Promise<void> {
     if (!this.#state.active || !text.trim()) return;
-    await this.#send({ type: "text", text });
+    const { replyTo, mentions, mentionAll } = extras;
+    await this.#send({
+      type: "text",
+      text,
+      ...(mentions?.length ? { mentions } : {}),
+      ...(mentionAll ? { mentionAll } : {}),
+    }, replyTo);
   }
 
-  async sendImage(file: File, report: (message: string) => void): Promise<void> {
+  /**
+   * Sends any file: refused before upload when too large or empty, uploaded (while `uploading`
+   * says so), then sent as a file message with its name and size.
+   */
+  async sendFile(
+    file: File,
+    report: (message: string) => void,
+    uploading: (file: File | null) => void = () => {},
+    replyTo?: ReplyPreview,
+  ): Promise<void> {
+    if (!this.#state.active) return;
+    const problem = fileProblem(file);
+    if (problem) return report(problem);
+    if (!this.client.connected) {
+      return report(
+        `Cannot send "${file.name}" while offline: send it again once the connection is back`,
+      );
+    }
+    uploading(file);
+    try {
+      const info = await this.client.uploadFile(
+        new Uint8Array(await file.arrayBuffer()),
+        file.name,
+      );
+      await this.#send({
+        type: "file",
+        mediaId: info.id,
+        name: info.name ?? file.name,
+        url: info.url,
+        size: info.size,
+        contentType: info.contentType,
+      }, replyTo);
+    } catch (error) {
+      report(errorText(error));
+    } finally {
+      uploading(null);
+    }
+  }
+
+  async sendImage(
+    file: File,
+    report: (message: string) => void,
+    replyTo?: ReplyPreview,
+  ): Promise<void> {
     if (!this.#state.active) return;
     const problem = imageProblem(file);
     if (problem) return report(problem);
@@ -328,14 +478,14 @@ export class Session {
         new Uint8Array(await file.arrayBuffer()),
         file.type,
       );
-      await this.#send({ type: "image", mediaId: info.id, url: info.url });
+      await this.#send({ type: "image", mediaId: info.id, url: info.url }, replyTo);
     } catch (error) {
       report(errorText(error));
     }
   }
 
-  #send(content: Message["content"]): Promise<void> {
-    return this.outbox.send(this.#state.active!, content);
+  #send(content: Message["content"], replyTo?: ReplyPreview): Promise<void> {
+    return this.outbox.send(this.#state.active!, content, replyTo);
   }
 
   /** Logs out on the server (signed out here either way) and forgets the token. */

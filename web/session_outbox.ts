@@ -6,11 +6,35 @@
  * the server refuses it, kept with why until the user retries, edits or discards it.
  */
 import type { ImClient } from "../client/mod.ts";
-import type { Message } from "../shared/types.ts";
+import type { ContentInput, Message, ReplyPreview } from "../shared/types.ts";
 import { unsent } from "./outbox_state.ts";
 import { OutboxStore, type StorageLike, type StoredSend } from "./outbox_store.ts";
 import { failureText } from "./send_failure.ts";
 import type { Event, State } from "./state.ts";
+
+/**
+ * What a kept message sends: its content as the server takes it (a stored file or image by its
+ * media id), with the id of the message it answers. Only texts, images and files are sent.
+ */
+export function sendInput(content: Message["content"], replyTo?: string): ContentInput {
+  const answer = replyTo ? { replyTo } : {};
+  switch (content.type) {
+    case "text":
+      return {
+        type: "text",
+        text: content.text,
+        ...answer,
+        ...(content.mentions?.length ? { mentions: content.mentions } : {}),
+        ...(content.mentionAll ? { mentionAll: true } : {}),
+      };
+    case "image":
+      return { type: "image", mediaId: content.mediaId, ...answer };
+    case "file":
+      return { type: "file", mediaId: content.mediaId, name: content.name, ...answer };
+    default:
+      throw new Error(`A ${content.type} message is not sent by a client`);
+  }
+}
 
 /** What the outbox needs of its session. */
 export interface OutboxHost {
@@ -82,22 +106,38 @@ export class SessionOutbox {
       const old = kept.queuedAt !== undefined && this.#now() - kept.queuedAt > RESEND_WINDOW_MS;
       const send = old && kept.failed === undefined ? { ...kept, failed: TOO_OLD } : kept;
       if (send !== kept) this.store.put(send);
-      const { clientMsgId, conversationId, content, failed } = send;
+      const { clientMsgId, conversationId, content, failed, replyTo } = send;
       if (failed === undefined) void this.#transmit(send);
       else {
         this.#host.dispatch({
           type: "sending",
-          pending: { clientMsgId, conversationId, content, failed },
+          pending: {
+            clientMsgId,
+            conversationId,
+            content,
+            failed,
+            ...(replyTo ? { replyTo } : {}),
+          },
         });
       }
     }
   }
 
-  /** Sends a new message to a conversation of the list. */
-  async send(conversationId: string, content: Message["content"]): Promise<void> {
+  /** Sends a new message to a conversation of the list, answering `replyTo` if given. */
+  async send(
+    conversationId: string,
+    content: Message["content"],
+    replyTo?: ReplyPreview,
+  ): Promise<void> {
     const to = this.#target(conversationId);
     if (!to) return;
-    await this.#transmit({ clientMsgId: crypto.randomUUID(), conversationId, to, content });
+    await this.#transmit({
+      clientMsgId: crypto.randomUUID(),
+      conversationId,
+      to,
+      content,
+      ...(replyTo ? { replyTo } : {}),
+    });
   }
 
   /** Sends a refused message again, under its clientMsgId (the server stored nothing of it). */
@@ -107,8 +147,14 @@ export class SessionOutbox {
     const kept = this.store.sends().find((s) => s.clientMsgId === clientMsgId);
     const to = kept?.to ?? this.#target(p.conversationId);
     if (!to) return;
-    const { conversationId, content } = p;
-    void this.#transmit({ clientMsgId, conversationId, to, content });
+    const { conversationId, content, replyTo } = p;
+    void this.#transmit({
+      clientMsgId,
+      conversationId,
+      to,
+      content,
+      ...(replyTo ? { replyTo } : {}),
+    });
   }
 
   /** Forgets a refused message. */
@@ -151,18 +197,15 @@ export class SessionOutbox {
   async #transmit(send: StoredSend): Promise<void> {
     const { client } = this.#host;
     const dispatch = (event: Event) => this.#host.dispatch(event);
-    const { clientMsgId, conversationId, to, content } = send;
+    const { clientMsgId, conversationId, to, content, replyTo } = send;
     this.store.put({ ...send, queuedAt: send.queuedAt ?? this.#now() });
     const waiting = !client.connected;
-    dispatch({ type: "sending", pending: { clientMsgId, conversationId, content, waiting } });
-    if (content.type !== "text" && content.type !== "image") {
-      throw new Error(`A ${content.type} is not sent from the outbox`);
-    }
-    const input = content.type === "text"
-      ? { type: "text" as const, text: content.text }
-      : { type: "image" as const, mediaId: content.mediaId };
+    dispatch({
+      type: "sending",
+      pending: { clientMsgId, conversationId, content, waiting, ...(replyTo ? { replyTo } : {}) },
+    });
     try {
-      const { id } = await client.send(to, input, clientMsgId);
+      const { id } = await client.send(to, sendInput(content, replyTo?.id), clientMsgId);
       this.store.remove(clientMsgId);
       dispatch({ type: "sent", clientMsgId, id });
     } catch (error) {

@@ -9,8 +9,11 @@ import type {
   Group,
   GroupMember,
   Message,
+  ReadMark,
+  ReplyPreview,
   User,
 } from "../shared/types.ts";
+import { isFullTarget, isUpdate, previewOf } from "../shared/message_view.ts";
 import {
   membersWithProfile,
   onGroupJoined,
@@ -38,6 +41,8 @@ export interface Pending {
   waiting?: boolean;
   /** The server accepted it (its id); shown until the stored message comes. */
   sentId?: string;
+  /** The message it answers, as the composer quoted it. */
+  replyTo?: ReplyPreview;
 }
 
 /** Everything the signed-in page shows. */
@@ -69,7 +74,14 @@ export interface State {
   reconnecting: boolean;
   everOpen: boolean;
   noOlder: ReadonlySet<string>;
+  /** Per conversation, the other participants' read marks (user id → seq), as far as heard. */
+  reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Per conversation, who is typing and until when (ms): a typing event lasts 5 s. */
+  typing: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
+
+/** How long a typing event shows its writer as typing, unless another comes or their message. */
+export const TYPING_MS = 5000;
 
 /** What can happen to the state. */
 export type Event =
@@ -101,6 +113,15 @@ export type Event =
   | { type: "request_cancelled"; requestId: string }
   | { type: "group_update"; group: Group }
   | { type: "group_joined"; group: Group }
+  /** A message's current version (an edit's answer, a recall done here): replaces what is shown. */
+  | { type: "changed"; message: Message }
+  /** The participants' read marks of a conversation (`client.reads()`). */
+  | { type: "reads"; conversationId: string; reads: ReadMark[] }
+  /** A read event: a participant, or this user elsewhere, read up to `seq`. */
+  | { type: "peer_read"; conversationId: string; userId: string; seq: number }
+  | { type: "typing"; conversationId: string; userId: string; at: number }
+  /** Time passed: typing older than `TYPING_MS` before `now` ends. */
+  | { type: "typing_expired"; now: number }
   | OutboxEvent;
 
 /** The state right after signing in. */
@@ -128,6 +149,8 @@ export function initialState(me: User, visible = true): State {
     reconnecting: false,
     everOpen: false,
     noOlder: new Set(),
+    reads: new Map(),
+    typing: new Map(),
   };
 }
 
@@ -157,11 +180,19 @@ export function reading(state: State, conversationId: string): boolean {
   return state.active === conversationId && state.visible;
 }
 
+/** Whether a text mentions the user, by name or as everyone. */
+export function mentions(message: Pick<Message, "content">, userId: string): boolean {
+  const c = message.content;
+  return c.type === "text" && (c.mentionAll === true || (c.mentions?.includes(userId) ?? false));
+}
+
 function onMessage(state: State, m: Message): State {
+  if (isUpdate(m)) return onUpdateEntry(state, m);
   const conv = state.conversations.get(m.conversationId);
   // Unread until the open chat's list shows it (a read event), even in that chat: the list may
   // be scrolled up to older messages, whatever the state last heard of its position.
   const counts = m.from !== state.me.id;
+  const mentioned = counts && mentions(m, state.me.id);
   let next: Conversation | undefined = conv;
   if (!conv) {
     const group = m.to.type === "group" ? state.groups.get(m.to.id)?.group : undefined;
@@ -176,9 +207,16 @@ function onMessage(state: State, m: Message): State {
       readSeq: 0,
       unread: counts ? 1 : 0,
       lastMessage: m,
+      ...(mentioned ? { mentioned } : {}),
     };
   } else if (m.seq > conv.lastSeq) {
-    next = { ...conv, lastSeq: m.seq, lastMessage: m, unread: conv.unread + (counts ? 1 : 0) };
+    next = {
+      ...conv,
+      lastSeq: m.seq,
+      lastMessage: m,
+      unread: conv.unread + (counts ? 1 : 0),
+      ...(mentioned ? { mentioned } : {}),
+    };
   }
   const pending = new Map(state.pending);
   if (m.clientMsgId !== null) pending.delete(m.clientMsgId);
@@ -189,7 +227,119 @@ function onMessage(state: State, m: Message): State {
       ? state.conversations
       : put(state.conversations, m.conversationId, next!),
     pending,
+    // Their message came: they stopped typing it.
+    typing: withoutTyping(state.typing, m.conversationId, m.from),
   };
+}
+
+/**
+ * An edit or recall entry: kept by its seq (the list's positions and the next history page count
+ * it) but never shown, never unread, never the last message; its target's current version
+ * replaces the one shown, wherever it shows.
+ */
+function onUpdateEntry(state: State, m: Message): State {
+  const conv = state.conversations.get(m.conversationId);
+  let next: State = { ...state, messages: stored(state, [m]) };
+  if (conv && m.seq > conv.lastSeq) {
+    next = {
+      ...next,
+      conversations: put(next.conversations, conv.id, { ...conv, lastSeq: m.seq }),
+    };
+  }
+  const c = m.content;
+  return c.type === "update" && isFullTarget(c.target) ? withCurrent(next, c.target) : next;
+}
+
+/**
+ * The state with a message's current version: in place of the loaded one (never adding one that
+ * was not loaded: the loaded seqs stay a run without holes), as the conversation's last message,
+ * and in the quotes of the loaded messages that answer it.
+ */
+function withCurrent(state: State, current: Message): State {
+  const loaded = state.messages.get(current.conversationId);
+  if (!loaded) return state;
+  const map = new Map(loaded);
+  if (map.has(current.seq)) map.set(current.seq, current);
+  const preview = previewOf(current.content);
+  for (const [seq, m] of map) {
+    if (m.replyTo?.id === current.id && m.replyTo.preview !== null) {
+      map.set(seq, { ...m, replyTo: { ...m.replyTo, preview } });
+    }
+  }
+  const conv = state.conversations.get(current.conversationId);
+  const conversations = conv?.lastMessage?.id === current.id
+    ? put(state.conversations, conv.id, { ...conv, lastMessage: current })
+    : state.conversations;
+  return { ...state, messages: put(state.messages, current.conversationId, map), conversations };
+}
+
+function withoutTyping(
+  typing: State["typing"],
+  conversationId: string,
+  userId: string,
+): State["typing"] {
+  const here = typing.get(conversationId);
+  if (!here?.has(userId)) return typing;
+  const next = new Map(here);
+  next.delete(userId);
+  return put(typing, conversationId, next);
+}
+
+function onTyping(
+  state: State,
+  { conversationId, userId, at }: { conversationId: string; userId: string; at: number },
+): State {
+  if (userId === state.me.id) return state;
+  const here = new Map(state.typing.get(conversationId) ?? []);
+  here.set(userId, at + TYPING_MS);
+  return { ...state, typing: put(state.typing, conversationId, here) };
+}
+
+function onTypingExpired(state: State, now: number): State {
+  let typing: Map<string, ReadonlyMap<string, number>> | null = null;
+  for (const [conversationId, here] of state.typing) {
+    const left = [...here].filter(([, until]) => until > now);
+    if (left.length === here.size) continue;
+    typing ??= new Map(state.typing);
+    if (left.length) typing.set(conversationId, new Map(left));
+    else typing.delete(conversationId);
+  }
+  return typing ? { ...state, typing } : state;
+}
+
+/** A read mark: this user's own (read elsewhere) moves the conversation's; others' are kept. */
+function onPeerRead(state: State, conversationId: string, userId: string, seq: number): State {
+  if (userId === state.me.id) return onRead(state, conversationId, seq);
+  const here = state.reads.get(conversationId);
+  if ((here?.get(userId) ?? 0) >= seq) return state;
+  return {
+    ...state,
+    reads: put(state.reads, conversationId, put(here ?? new Map(), userId, seq)),
+  };
+}
+
+function onReads(state: State, conversationId: string, reads: ReadMark[]): State {
+  const here = new Map(state.reads.get(conversationId) ?? []);
+  for (const { userId, seq } of reads) {
+    // A mark heard by event after the answer was made must not go back.
+    if (userId !== state.me.id) here.set(userId, Math.max(seq, here.get(userId) ?? 0));
+  }
+  return { ...state, reads: put(state.reads, conversationId, here) };
+}
+
+/**
+ * How many other participants have read a message (their read mark reaches its seq): in a private
+ * chat 1 is "read", 0 "delivered to the server"; in a group, "Read by N".
+ */
+export function readBy(state: State, conversationId: string, seq: number): number {
+  let n = 0;
+  for (const mark of state.reads.get(conversationId)?.values() ?? []) if (mark >= seq) n++;
+  return n;
+}
+
+/** Who is typing in a conversation, in the order they started. */
+export function typingIn(state: State, conversationId: string): string[] {
+  return [...(state.typing.get(conversationId)?.keys() ?? [])];
 }
 
 function onConversations(state: State, list: ConversationSummary[]): State {
@@ -329,7 +479,14 @@ export function reduce(state: State, event: Event): State {
         ? new Set(state.noOlder).add(event.conversationId)
         : state.noOlder;
       const pending = settled(state.pending, event.messages);
-      return { ...state, messages: stored(state, event.messages), noOlder, pending };
+      let next: State = { ...state, messages: stored(state, event.messages), noOlder, pending };
+      // A page's targets are current already; an update may name one loaded before.
+      for (const m of event.messages) {
+        if (m.content.type === "update" && isFullTarget(m.content.target)) {
+          next = withCurrent(next, m.content.target);
+        }
+      }
+      return next;
     }
     case "open":
       return onOpen(state, event);
@@ -378,6 +535,16 @@ export function reduce(state: State, event: Event): State {
       return onGroupUpdate(state, event.group);
     case "group_joined":
       return onGroupJoined(state, event.group);
+    case "changed":
+      return withCurrent(state, event.message);
+    case "reads":
+      return onReads(state, event.conversationId, event.reads);
+    case "peer_read":
+      return onPeerRead(state, event.conversationId, event.userId, event.seq);
+    case "typing":
+      return onTyping(state, event);
+    case "typing_expired":
+      return onTypingExpired(state, event.now);
     case "outbox_link":
     case "sent":
     case "discard":
@@ -394,7 +561,11 @@ export function unreadUpTo(state: State, shown: number): number | null {
   if (!state.active || !state.visible) return null;
   const conv = state.conversations.get(state.active);
   if (!conv || conv.lastSeq === 0) return null;
-  const upTo = Math.min(shown, conv.lastSeq);
+  // Edits and recalls after the last message shown have nothing to show: read with it.
+  const loaded = state.messages.get(state.active);
+  let through = shown;
+  while (loaded?.get(through + 1) && isUpdate(loaded.get(through + 1)!)) through++;
+  const upTo = Math.min(through, conv.lastSeq);
   return upTo > conv.readSeq ? upTo : null;
 }
 
@@ -405,16 +576,21 @@ function onRead(state: State, conversationId: string, seq: number): State {
   const readSeq = Math.max(conv.readSeq, Math.min(seq, conv.lastSeq));
   let after = 0;
   for (const m of state.messages.get(conversationId)?.values() ?? []) {
-    if (m.seq > readSeq && m.from !== state.me.id) after++;
+    if (m.seq > readSeq && m.from !== state.me.id && !isUpdate(m)) after++;
   }
   const unread = readSeq >= conv.lastSeq ? 0 : Math.min(conv.unread, after);
-  if (readSeq === conv.readSeq && unread === conv.unread) return state;
+  // Mentioned while an unread message mentions this user: the page knows only that none is left.
+  const mentioned = unread === 0 ? false : conv.mentioned;
+  if (readSeq === conv.readSeq && unread === conv.unread && mentioned === conv.mentioned) {
+    return state;
+  }
   return {
     ...state,
     conversations: put(state.conversations, conversationId, {
       ...conv,
       readSeq,
       unread,
+      ...(mentioned === undefined ? {} : { mentioned }),
     }),
   };
 }
