@@ -323,8 +323,10 @@ CREATE UNIQUE INDEX sessions_id ON sessions (id);
       // lookup (a user's mentions in a conversation after their read mark), user
       // 0 standing for everyone (`mentionAll`), with the sender so that one's own
       // message never mentions oneself. Read marks are listed by conversation;
-      // a file keeps its name; a recall deletes a blob no other media shares,
-      // found by sha256. Messages from before are plain messages, neither
+      // a file keeps its name; an image or file message has media of its own
+      // (`message_id`: a copy of the upload it names, sharing its bytes), which
+      // its recall deletes, with the blob when no other media shares it, found
+      // by sha256. Messages from before are plain messages, neither
       // replies nor edited.
       sql: `
 ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message';
@@ -343,6 +345,7 @@ CREATE TABLE mentions (
 CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
 
 ALTER TABLE media ADD COLUMN name text;
+ALTER TABLE media ADD COLUMN message_id bigint;
 CREATE INDEX media_sha256 ON media (sha256);
 `,
       // SQLite cannot drop a NOT NULL: the messages table is rebuilt (a copy of
@@ -381,6 +384,7 @@ CREATE TABLE mentions (
 CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
 
 ALTER TABLE media ADD COLUMN name text;
+ALTER TABLE media ADD COLUMN message_id bigint;
 CREATE INDEX media_sha256 ON media (sha256);
 `,
     },
