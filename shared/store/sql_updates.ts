@@ -74,7 +74,11 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
  * an avatar or another message showing the same bytes stay served. (A message
  * saved before messages had media of their own names its upload, which stays.)
  */
-async function deleteMessageMedia(tx: SqlDriver, mediaId: string, messageId: string): Promise<void> {
+async function deleteMessageMedia(
+  tx: SqlDriver,
+  mediaId: string,
+  messageId: string,
+): Promise<void> {
   const [deleted] = await tx.query<{ sha256: string }>(
     "DELETE FROM media WHERE id = $1 AND message_id = $2 RETURNING sha256",
     [mediaId, messageId],
