@@ -48,13 +48,14 @@ async function storedMessages(
 }
 
 /**
- * Stores a batch; see `MessageStore.save`. On PostgreSQL the entries of a batch
- * are saved in one statement (one round trip), with the media copies of image
- * and file messages; only when some new entry is an update does a transaction
- * hold that statement and then one apply per new update, in batch order: a
- * batch costs O(1) + O(new updates) statements, however many messages it has.
- * On SQLite (where a statement costs microseconds, not a round trip), any batch
- * takes one transaction of small statements.
+ * Stores a batch; see `MessageStore.save`. On PostgreSQL every entry of a batch
+ * is saved in one statement (one round trip), with the media copies of image
+ * and file messages. A batch with update entries takes a transaction: that
+ * statement, then the apply of each entry it found new, in batch order, so that
+ * an entry is never stored without being applied (a replay finds it stored and
+ * applies nothing). A batch so costs O(1) + O(new updates) statements, however
+ * many messages it has. On SQLite (where a statement costs microseconds, not a
+ * round trip), any batch takes one transaction of small statements.
  */
 export async function saveMessages(
   db: SqlDriver,
@@ -86,8 +87,8 @@ function mediaCopy(m: AcceptedMessage): { mediaId: string; source: string } | nu
  * The entries of a batch in one statement: each conversation's row is bumped
  * by its count of new entries, which are numbered back from the bumped last seq
  * in batch order, with their mention rows and media copies; its last message
- * and activity move to its last new user's message (update entries count in the
- * seqs, not in the activity order). Entries stored before are read back with
+ * and activity move to its last new message from a user (update entries count
+ * in the seqs, not in the activity order). Entries stored before are read back with
  * the seqs they have; `fresh` has the ids of the new ones.
  */
 async function saveInOneStatement(
@@ -278,7 +279,7 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
 }
 
 /**
- * The batch in one transaction: messages stored before are read back, each
+ * The batch in one transaction (SQLite): messages stored before are read back, each
  * conversation is bumped once by its count of new entries (in id order, so
  * concurrent batches lock rows in one order), the new ones are inserted
  * numbered from there, and then each new update entry is applied, in batch order.
