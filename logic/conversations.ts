@@ -1,8 +1,8 @@
 /** Conversations from one user's point of view: the list, history, read marks and receipts. */
 import { AppError } from "../shared/errors.ts";
 import { restrictTo } from "../shared/message_view.ts";
-import type { ConversationRow, GroupRow } from "../shared/store/mod.ts";
-import type { ConversationSummary, Group, Message, ReadMark } from "../shared/types.ts";
+import type { GroupRow } from "../shared/store/mod.ts";
+import type { ConversationSummary, ReadMark } from "../shared/types.ts";
 import { privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { type ReceiptAudience, receipts as receiptsOf } from "./receipts.ts";
@@ -60,30 +60,15 @@ export function conversations(ctx: Context) {
     return { userIds: [userId] };
   }
 
-  /**
-   * A group's last message as the caller may see it: a reply to a message from
-   * before they joined shows no preview. Asks for the floor only when that can matter.
-   */
-  async function readerView(
-    userId: string,
-    row: ConversationRow,
-    message: Message,
-    group: Group | undefined,
-  ): Promise<Message> {
-    if (!row.groupId || group?.history === "all" || message.replyTo?.preview == null) {
-      return message;
-    }
-    const floor = await store.groups.historyFloor(row.groupId, userId);
-    return restrictTo(message, floor ?? Number.MAX_SAFE_INTEGER);
-  }
-
   return {
     async conversations(userId: string): Promise<ConversationSummary[]> {
       const rows = await store.messages.conversations(userId);
       const peerRows = await store.accounts.users(rows.flatMap((r) => r.peerId ?? []));
       const peers = new Map(peerRows.map((u) => [u.id, userView(u)]));
       const groups = new Map((await store.groups.of(userId)).map((g) => [g.id, groupView(g)]));
-      return await Promise.all(rows.map(async (row) => ({
+      // A group's last message as the caller may see it: a reply to a message from
+      // before they joined shows no preview (the store gives each row its floor).
+      return rows.map((row) => ({
         id: row.id,
         type: row.type,
         ...(row.peerId ? { peer: peers.get(row.peerId) } : {}),
@@ -91,10 +76,9 @@ export function conversations(ctx: Context) {
         lastSeq: row.lastSeq,
         readSeq: row.readSeq,
         unread: row.unread,
-        lastMessage: row.lastMessage &&
-          await readerView(userId, row, row.lastMessage, groups.get(row.groupId ?? "")),
+        lastMessage: row.lastMessage && restrictTo(row.lastMessage, row.floor),
         mentioned: row.mentioned,
-      })));
+      }));
     },
 
     async history(

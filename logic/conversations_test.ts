@@ -42,6 +42,10 @@ test("history() and conversations(): a newcomer sees replies to and edits of ear
   assertEquals((await summary(late)).lastMessage?.id, reply.id, "an update is never the last");
   assertEquals((await summary(late)).lastMessage?.replyTo?.preview, null);
   assertEquals((await summary(b)).lastMessage?.replyTo?.preview, "edited");
+  // The summary's floor is the reader's own: under history all the newcomer reads it all.
+  await t.store.groups.update(group, { history: "all" });
+  assertEquals((await summary(late)).lastMessage?.replyTo?.preview, "edited");
+  assertEquals((await summary(b)).lastMessage?.replyTo?.preview, "edited");
 });
 
 test("history(): with history all, a newcomer reads everything", async (store) => {

@@ -13,7 +13,7 @@ import type {
 } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import type { Context } from "./context.ts";
-import { content, sendEnvelope, target } from "./send_input.ts";
+import { content, sendEnvelope, target, withOwnMedia } from "./send_input.ts";
 import { checkRefs } from "./send_refs.ts";
 
 /** How long a clientMsgId is remembered. */
@@ -272,7 +272,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
         conversationId: p.conversationId,
         from: p.send.userId,
         to: p.to,
-        content: p.content,
+        ...withOwnMedia(p.content),
         sentAt: ctx.now(),
         clientMsgId: p.send.clientMsgId,
         ...(p.replyTo ? { replyTo: p.replyTo } : {}),

@@ -7,6 +7,7 @@
 import { AppError } from "../shared/errors.ts";
 import type { Content, Target } from "../shared/types.ts";
 import type { Context } from "./context.ts";
+import { newMediaId } from "./credentials.ts";
 import { checkFileName } from "./file_name.ts";
 import { checkId, checkMediaId, checkString, object } from "./validate.ts";
 import { mediaUrl } from "./views.ts";
@@ -108,6 +109,20 @@ export async function content(ctx: Context, value: unknown): Promise<CheckedCont
     "invalid_argument",
     'Invalid content.type: expected "text", "image" or "file"',
   );
+}
+
+/**
+ * A checked content with media of its own: an image or file gets a new media id
+ * (minted as uploads mint theirs: an unguessable capability) that the store
+ * makes, as it saves the message, into a copy of the media the sender named
+ * (`mediaSource`), sharing its bytes. A recall then deletes this message's media
+ * alone, whoever uploaded the bytes and wherever else they show. Minted once per
+ * accepted message, so a retried send carries the very same id.
+ */
+export function withOwnMedia(content: Content): { content: Content; mediaSource?: string } {
+  if (content.type !== "image" && content.type !== "file") return { content };
+  const mediaId = newMediaId();
+  return { content: { ...content, mediaId, url: mediaUrl(mediaId) }, mediaSource: content.mediaId };
 }
 
 /** The mentions of a text: distinct ids, at most `MENTIONS_MAX`; who they are is checked with the batch. */

@@ -5,6 +5,7 @@ import type { MessageStore, Store } from "../shared/store/mod.ts";
 import type { ReplyPreview } from "../shared/types.ts";
 import { stepsOnOneStore } from "./_test_logic.ts";
 import { world } from "./_test_world.ts";
+import { isMediaId } from "./validate.ts";
 
 const test = stepsOnOneStore("sends with replies, mentions and files");
 
@@ -174,22 +175,30 @@ test("mentionAll: the owner and admins may, a plain member is forbidden", async 
   assertEquals(none.content, { type: "text", text: "@all" }, "mentionAll: false is left out");
 });
 
-test("file: its checked name, with url, size and type of the upload", async (store) => {
+test("file: its checked name, with size and type of the upload, and media of its own", async (store) => {
   const { t, a, b } = await people(store);
   await using _ = t;
-  const upload = await t.media(a, "report.pdf");
+  const upload = await t.media(b, "report.pdf");
   const message = await t.say(a, { user: b }, {
     type: "file",
     mediaId: upload.id,
     name: "  Cafe\u0301 report.pdf ",
   });
+  assert(message.content.type === "file");
+  const own = message.content.mediaId;
+  assert(isMediaId(own) && own !== upload.id, `a new media id, not ${own}`);
   assertEquals(message.content, {
     type: "file",
-    mediaId: upload.id,
+    mediaId: own,
     name: "Café report.pdf",
-    url: `/api/media/${upload.id}`,
+    url: `/api/media/${own}`,
     size: upload.size,
     contentType: upload.contentType,
+  });
+  // A copy of the upload, the sender's, with the same bytes.
+  assertEquals(await t.store.media.withBytes(own), {
+    info: { ...upload, id: own, ownerId: a, createdAt: message.sentAt },
+    bytes: (await t.store.media.withBytes(upload.id))!.bytes,
   });
 });
 

@@ -108,6 +108,37 @@ test("send() after a failed append appends the very same message again", async (
   for (const message of t.log.appended) assertEquals(message, t.log.appended[0]);
 });
 
+test("send() of an image mints its own media id once: a retry after a failed append carries it", async (store) => {
+  await using t = await setUp(store);
+  const upload = {
+    id: "u".repeat(24),
+    sha256: `sha-${t.sender}`,
+    contentType: "image/png",
+    size: 1,
+    width: 1,
+    height: 1,
+    ownerId: t.sender,
+    createdAt: 1,
+  };
+  await store.media.put(upload, new Uint8Array([1]));
+  const image = { ...t.text("c1"), content: { type: "image", mediaId: upload.id } };
+  t.log.failures = 1;
+  await assertRejects(() => t.logic.send(t.sender, image));
+  const claimed = JSON.parse((await t.dedupe.get(`${t.sender}:c1`))!).message;
+  await t.logic.send(t.sender, image);
+  const [message] = t.log.appended;
+  assertEquals(message, claimed, "the retry appends the claimed message, media id and all");
+  assert(message.content.type === "image");
+  const own = message.content.mediaId;
+  assert(own !== upload.id && own.length === 24, `a new media id, not ${own}`);
+  assertEquals([message.content.url, message.mediaSource], [`/api/media/${own}`, upload.id]);
+  assertEquals((await store.media.info(own))?.sha256, upload.sha256);
+  // Another send of the same upload gets media of its own too.
+  await t.logic.send(t.sender, { ...image, clientMsgId: "c2" });
+  const second = t.log.appended[1].content;
+  assert(second.type === "image" && second.mediaId !== own && second.mediaId !== upload.id);
+});
+
 test("send() keeps only the answer of an appended send, not its text", async (store) => {
   await using t = await setUp(store);
   await t.logic.send(t.sender, t.text("c1", "a secret"));

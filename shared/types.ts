@@ -121,8 +121,15 @@ export interface ReadMark {
   seq: number;
 }
 
-/** A message accepted by logic, before task gives it its seq. */
-export type AcceptedMessage = Omit<Message, "seq">;
+/**
+ * A message accepted by logic, before task gives it its seq. An image or file
+ * message names media of its own (`content.mediaId`, minted at accept), which
+ * the store makes, in the transaction that saves the message, as a copy of
+ * `mediaSource` (the media the sender named) sharing its bytes: a recall then
+ * deletes that message's media alone. `mediaSource` is for the store only;
+ * clients get stored messages, which never carry it.
+ */
+export type AcceptedMessage = Omit<Message, "seq"> & { mediaSource?: string };
 
 /** A friend request. */
 export interface FriendRequest {

@@ -208,11 +208,14 @@ Deno.test(
       { type: "file", mediaId: file.id, name: "Q3 報告.txt" },
     );
     await eventually(() => got.length === 1);
+    // Media of its own, a copy of the upload: a recall of this message deletes it alone.
+    const own = got[0].content.type === "file" ? got[0].content.mediaId : "";
+    assert(own !== file.id, "media of the message's own");
     assertEquals(got[0].content, {
       type: "file",
-      mediaId: file.id,
+      mediaId: own,
       name: "Q3 報告.txt",
-      url: file.url,
+      url: `/api/media/${own}`,
       size: bytes.length,
       contentType: "application/octet-stream",
     });
@@ -228,6 +231,7 @@ Deno.test(
   async () => {
     const [a, b] = await friendPair(url);
     const to = { type: "user" as const, id: b.self!.id };
+    const got = collect(b, "message");
     const file = await uploadFile(a, utf8("secret plans"), "plans.txt");
     const image = (await upload(a, PNG_2x3, { kind: "image" })).body as MediaInfo;
     for (
@@ -237,7 +241,10 @@ Deno.test(
       ] as const
     ) {
       const { id } = await a.send(to, content);
-      const first = await fetch(`${url}${media.url}`);
+      // What b was sent: the message's own media, a copy of a's upload.
+      const sent = (await eventually(() => got.find((m) => m.id === id))).content;
+      const served = sent.type === "file" || sent.type === "image" ? sent.url : "";
+      const first = await fetch(`${url}${served}`);
       await first.body?.cancel();
       const etag = first.headers.get("etag")!;
       assertEquals(first.status, 200);
@@ -250,12 +257,15 @@ Deno.test(
       assertEquals(recall.status, 204);
       // A browser that kept the bytes asks again with its ETag: the answer is 404, not 304.
       const status = async (headers: Record<string, string>) => {
-        const response = await fetch(`${url}${media.url}`, { headers });
+        const response = await fetch(`${url}${served}`, { headers });
         await response.body?.cancel();
         return response.status;
       };
       await eventually(async () => await status({ "if-none-match": etag }) === 404);
       assertEquals(await status({}), 404);
+      const upload = await fetch(`${url}${media.url}`);
+      await upload.body?.cancel();
+      assertEquals(upload.status, 200, "the upload is a's own, not the message's");
     }
     await Promise.all([a.close(), b.close()]);
   },

@@ -303,13 +303,18 @@ Deno.test(
     const got = collect(b, "message");
     await a.send({ type: "user", id: b.self!.id }, { type: "image", mediaId: media.id });
     await eventually(() => got.length === 1);
+    // The message's own media (a copy of the upload, so that its recall deletes it alone).
+    const own = got[0].content.type === "image" ? got[0].content.mediaId : "";
+    assert(own !== media.id, "media of the message's own");
     assertEquals(got[0].content, {
       type: "image",
-      mediaId: media.id,
-      url: media.url,
+      mediaId: own,
+      url: `/api/media/${own}`,
       width: 2,
       height: 3,
     });
+    const served = await fetch(`${url}/api/media/${own}`);
+    assertEquals(new Uint8Array(await served.arrayBuffer()), PNG_2x3);
     await Promise.all([a.close(), b.close()]);
   },
 );

@@ -335,16 +335,19 @@ Deno.test(
       const got = collect(b, "message");
       const sent = await a.send(user(b), { type: "file", mediaId: file.id, name });
       const message = await eventually(() => got.find((m) => m.id === sent.id));
+      // The message has media of its own: a copy of the upload, which its recall deletes.
+      const own = message.content.type === "file" ? message.content.mediaId : "";
+      assert(own !== file.id && own.length === file.id.length, `media of its own, not ${own}`);
       assertEquals(message.content, {
         type: "file",
-        mediaId: file.id,
+        mediaId: own,
         name,
-        url: file.url,
+        url: `/api/media/${own}`,
         size: html.length,
         contentType: "application/octet-stream",
       });
       assertEquals((await stored(a, sent.conversationId, sent.id)).content, message.content);
-      const response = await fetch(`${url}${file.url}`);
+      const response = await fetch(`${url}/api/media/${own}`);
       assertEquals(new Uint8Array(await response.arrayBuffer()), html);
       assertEquals(response.headers.get("content-type"), "application/octet-stream");
       assert(
@@ -580,27 +583,48 @@ Deno.test(
   },
 );
 
-Deno.test("recall: a recalled image or file is no longer served", opts, async () => {
-  const [a, b] = await friendPair(url);
-  try {
-    const image = await a.uploadMedia(PNG_2x3, "image/png");
-    const file = await a.uploadFile(new TextEncoder().encode("secret plans"), "plans.txt");
-    const sentImage = await a.send(user(b), { type: "image", mediaId: image.id });
-    const sentFile = await a.send(user(b), { type: "file", mediaId: file.id, name: "plans.txt" });
-    assertEquals((await served(image.url)).status, 200);
-    assertEquals((await served(file.url)).status, 200);
-    await a.recallMessage(sentImage.id);
-    assertEquals(await errorCode(b.recallMessage(sentFile.id)), "forbidden");
-    await a.recallMessage(sentFile.id);
-    await eventually(async () => (await served(image.url)).status === 404);
-    await eventually(async () => (await served(file.url)).status === 404);
-    const history = await everything(b, sentImage.conversationId);
-    assert(!JSON.stringify(history).includes(image.id), "the recalled image's id is gone");
-    assert(!JSON.stringify(history).includes(file.id), "the recalled file's id is gone");
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-  }
-});
+Deno.test(
+  "recall: a recalled image or file is no longer served; the upload and other messages' copies are",
+  opts,
+  async () => {
+    const [a, b] = await friendPair(url);
+    try {
+      const image = await a.uploadMedia(PNG_2x3, "image/png");
+      const file = await a.uploadFile(new TextEncoder().encode("secret plans"), "plans.txt");
+      const sentImage = await a.send(user(b), { type: "image", mediaId: image.id });
+      const sentFile = await a.send(user(b), { type: "file", mediaId: file.id, name: "plans.txt" });
+      const urlOf = async (id: string) => {
+        const { content } = await stored(b, sentImage.conversationId, id);
+        return content.type === "image" || content.type === "file" ? content.url : "";
+      };
+      const [imageUrl, fileUrl] = [await urlOf(sentImage.id), await urlOf(sentFile.id)];
+      // b forwards the image: a copy of a's message's media, which only a recall of b's message deletes.
+      const imageId = imageUrl.slice("/api/media/".length);
+      const forward = await b.send(user(a), { type: "image", mediaId: imageId });
+      const forwardUrl = await urlOf(forward.id);
+      for (const path of [imageUrl, fileUrl, forwardUrl]) {
+        assertEquals(
+          (await served(path)).status,
+          200,
+        );
+      }
+      await a.recallMessage(sentImage.id);
+      assertEquals(await errorCode(b.recallMessage(sentFile.id)), "forbidden");
+      await a.recallMessage(sentFile.id);
+      await eventually(async () => (await served(imageUrl)).status === 404);
+      await eventually(async () => (await served(fileUrl)).status === 404);
+      const history = await everything(b, sentImage.conversationId);
+      assert(!JSON.stringify(history).includes(imageUrl), "the recalled image's url is gone");
+      assert(!JSON.stringify(history).includes(fileUrl), "the recalled file's url is gone");
+      assertEquals((await served(forwardUrl)).status, 200, "the forward is b's message");
+      assertEquals((await served(image.url)).status, 200, "a's upload stays a's");
+      await b.recallMessage(forward.id);
+      await eventually(async () => (await served(forwardUrl)).status === 404);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Windows: a server of its own, with one-second windows.

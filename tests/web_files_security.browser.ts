@@ -139,12 +139,19 @@ for (const [width, size] of Object.entries(WIDTHS)) {
         await befriend(eve, friend);
         const picture = await page.screenshot({ clip: { x: 0, y: 0, width: 120, height: 80 } });
         const image = await eve.uploadMedia(new Uint8Array(picture), "image/png");
-        const { id } = await eve.send({ type: "user", id: (await friend.me()).id }, {
-          type: "image",
-          mediaId: image.id,
-        });
-        const fetchImage = () =>
-          page.evaluate((path) => fetch(path).then((r) => r.status), image.url);
+        const { id, conversationId } = await eve.send(
+          { type: "user", id: (await friend.me()).id },
+          {
+            type: "image",
+            mediaId: image.id,
+          },
+        );
+        // The message's own media, a copy of the upload: what the friend was sent and a recall deletes.
+        const sent = await eventually(async () =>
+          (await eve.history(conversationId, { limit: 10 })).find((m) => m.id === id)
+        );
+        const path = sent.content.type === "image" ? sent.content.url : "";
+        const fetchImage = () => page.evaluate((path) => fetch(path).then((r) => r.status), path);
         assertEquals(await fetchImage(), 200);
         const recall = await fetch(`${server.url}/api/messages/${id}`, {
           method: "DELETE",

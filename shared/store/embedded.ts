@@ -37,7 +37,7 @@ const TABLES: readonly { name: string; key: readonly string[]; page?: number }[]
   { name: "friendships", key: ["user_id", "friend_id"] },
   { name: "groups", key: ["id"] },
   { name: "group_members", key: ["group_id", "user_id"] },
-  // One image a page: a blob may be as large as IM_MAX_IMAGE_BYTES allows.
+  // One blob a page: an image may be as large as IM_MAX_IMAGE_BYTES allows, a file IM_MAX_FILE_BYTES.
   { name: "media_blobs", key: ["sha256"], page: 1 },
   { name: "media", key: ["id"] },
   { name: "conversations", key: ["id"] },

@@ -323,9 +323,12 @@ CREATE UNIQUE INDEX sessions_id ON sessions (id);
       // lookup (a user's mentions in a conversation after their read mark), user
       // 0 standing for everyone (`mentionAll`), with the sender so that one's own
       // message never mentions oneself. Read marks are listed by conversation;
-      // a file keeps its name; a recall deletes a blob no other media shares,
-      // found by sha256. Messages from before are plain messages, neither
-      // replies nor edited.
+      // a file keeps its name; an image or file message has media of its own
+      // (`message_id`: a copy of the upload it names, sharing its bytes), which
+      // its recall deletes, with the blob when no other media shares it, found
+      // by sha256. Messages from before are plain messages, neither
+      // replies nor edited; the upload an old image or file message shows is its
+      // own when nothing else shows it (a recall deletes it), else it stays.
       sql: `
 ALTER TABLE messages ADD COLUMN kind text NOT NULL DEFAULT 'message';
 ALTER TABLE messages ADD COLUMN reply_to_id bigint;
@@ -343,7 +346,20 @@ CREATE TABLE mentions (
 CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
 
 ALTER TABLE media ADD COLUMN name text;
+ALTER TABLE media ADD COLUMN message_id bigint;
 CREATE INDEX media_sha256 ON media (sha256);
+
+-- An upload only one message of its uploader shows, and no avatar, becomes that
+-- message's own media, which its recall deletes; shared ones stay.
+UPDATE media SET message_id = o.id
+FROM (
+  SELECT (content::jsonb ->> 'mediaId') AS media_id, min(id) AS id, min(sender_id) AS sender_id, count(*) AS n
+  FROM messages WHERE content LIKE '{"type":"image"%' OR content LIKE '{"type":"file"%'
+  GROUP BY (content::jsonb ->> 'mediaId')
+) o
+WHERE o.media_id = media.id AND o.n = 1 AND o.sender_id = media.owner_id
+  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_media_id = media.id)
+  AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar_media_id = media.id);
 `,
       // SQLite cannot drop a NOT NULL: the messages table is rebuilt (a copy of
       // every row, once), its columns and index as they were plus the new ones.
@@ -381,7 +397,20 @@ CREATE TABLE mentions (
 CREATE INDEX read_marks_conversation ON read_marks (conversation_id);
 
 ALTER TABLE media ADD COLUMN name text;
+ALTER TABLE media ADD COLUMN message_id bigint;
 CREATE INDEX media_sha256 ON media (sha256);
+
+-- An upload only one message of its uploader shows, and no avatar, becomes that
+-- message's own media, which its recall deletes; shared ones stay.
+UPDATE media SET message_id = o.id
+FROM (
+  SELECT json_extract(content, '$.mediaId') AS media_id, min(id) AS id, min(sender_id) AS sender_id, count(*) AS n
+  FROM messages WHERE content LIKE '{"type":"image"%' OR content LIKE '{"type":"file"%'
+  GROUP BY json_extract(content, '$.mediaId')
+) o
+WHERE o.media_id = media.id AND o.n = 1 AND o.sender_id = media.owner_id
+  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_media_id = media.id)
+  AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar_media_id = media.id);
 `,
     },
   ];

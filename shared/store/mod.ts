@@ -240,6 +240,8 @@ export interface ConversationRow {
   unread: number;
   lastMessage: Message | null;
   mentioned: boolean;
+  /** The user's history floor in a group (`GroupStore.historyFloor`); 0 in a private conversation. */
+  floor: number;
 }
 
 /** A page request of history. */
@@ -254,7 +256,10 @@ export interface HistoryQuery {
  *
  * `save()` is idempotent on message id: saving a batch again returns the stored
  * messages with the seqs they already had and changes nothing. New messages get
- * their conversation's next seqs, contiguous from 1, in batch order.
+ * their conversation's next seqs, contiguous from 1, in batch order. A new
+ * image or file message with a `mediaSource` gets, in the same transaction, its
+ * own media `content.mediaId`: a copy of the source's metadata (none when the
+ * source is gone by then), owned by the sender, sharing its bytes.
  *
  * Version 2 (PROTOCOL.md, Messages): an `update` entry (content `{type:"update",
  * action, target}` where `target` is the updated message as logic made it) is
@@ -262,9 +267,10 @@ export interface HistoryQuery {
  * applied to its target: an edit replaces the target's text (mentions kept) and
  * sets `editedAt` to the entry's `sentAt`, unless the target is recalled by then
  * or has an edit sent later (the later `editedAt` wins, as clients apply them);
- * a recall replaces the content by `{type:"recalled","recalledBy"}`, deletes the
- * media of a recalled image or file when its sender uploaded it (and its bytes
- * when nothing else shares them) and its mentions. The entry is stored with `target` as `{id, seq}` only.
+ * a recall replaces the content by `{type:"recalled","recalledBy"}`, deletes a
+ * recalled image's or file's own media (and its bytes when no other media
+ * shares them; the upload it copied, avatars and other messages stay served)
+ * and its mentions. The entry is stored with `target` as `{id, seq}` only.
  * Every read (save's answer, `get`, `history`, `lastMessage`) gives messages
  * resolved: `replyTo` with the quoted message's current preview, an update's
  * `target` as the target's current version. Update entries never count in
@@ -301,7 +307,10 @@ export interface MessageStore {
    * last seq; the new mark when it advanced, else null.
    */
   markRead(userId: string, conversationId: string, seq: number): Promise<number | null>;
-  /** Every read mark of a conversation (users who never read are absent). */
+  /**
+   * The read marks of a conversation's participants (users who never read are
+   * absent): a group's current members only, not those who left or were removed.
+   */
   reads(conversationId: string): Promise<{ userId: string; seq: number }[]>;
 }
 

@@ -136,6 +136,7 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
     unread: Number(row.unread),
     lastMessage: shown[i] ? lastById.get(shown[i]!.message.id)! : null,
     mentioned: Number(row.mentioned) === 1,
+    floor: Number(row.floor),
   }));
 }
 
@@ -209,10 +210,15 @@ export class SqlMessageStore implements MessageStore {
     return rows[0] ? Number(rows[0].read_seq) : null;
   }
 
+  /** A group's read marks are its members' only: removing a member keeps their mark, unlisted. */
   async reads(conversationId: string): Promise<{ userId: string; seq: number }[]> {
     const rows = await this.#db.query<{ user_id: string; read_seq: number }>(
-      `SELECT user_id, read_seq FROM read_marks WHERE conversation_id = $1 AND read_seq > 0
-       ORDER BY user_id`,
+      `SELECT r.user_id, r.read_seq FROM read_marks r
+       LEFT JOIN conversations c ON c.id = r.conversation_id
+       WHERE r.conversation_id = $1 AND r.read_seq > 0
+         AND (c.group_id IS NULL OR EXISTS (
+           SELECT 1 FROM group_members gm WHERE gm.group_id = c.group_id AND gm.user_id = r.user_id))
+       ORDER BY r.user_id`,
       [conversationId],
     );
     return rows.map((row) => ({ userId: String(row.user_id), seq: Number(row.read_seq) }));

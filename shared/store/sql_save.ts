@@ -1,6 +1,7 @@
 /**
  * `MessageStore.save()` on SQL: batched, idempotent saves with contiguous seqs,
- * mention rows, and update entries applied to their targets.
+ * mention rows, media copies of image and file messages, and update entries
+ * applied to their targets.
  */
 import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Content, Message } from "../types.ts";
@@ -47,43 +48,83 @@ async function storedMessages(
 }
 
 /**
- * Stores a batch; see `MessageStore.save`. A batch of new messages on
- * PostgreSQL takes one statement (one round trip, one commit); a batch with
- * update entries, or any batch on SQLite (where a statement costs microseconds,
- * not a round trip), takes one transaction of small statements.
+ * Stores a batch; see `MessageStore.save`. On PostgreSQL every entry of a batch
+ * is saved in one statement (one round trip), with the media copies of image
+ * and file messages. A batch with update entries takes a transaction: that
+ * statement, then the apply of each entry it found new, in batch order, so that
+ * an entry is never stored without being applied (a replay finds it stored and
+ * applies nothing). A batch so costs O(1) + O(new updates) statements, however
+ * many messages it has. On SQLite (where a statement costs microseconds, not a
+ * round trip), any batch takes one transaction of small statements.
  */
 export async function saveMessages(
   db: SqlDriver,
   batch: readonly AcceptedMessage[],
 ): Promise<Message[]> {
   const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
-  const stored = db.dialect === "sqlite" || unique.some(isUpdate)
+  const stored = db.dialect === "sqlite"
     ? await saveInTransaction(db, unique)
-    : await saveInOneStatement(db, unique);
+    : unique.some(isUpdate)
+    ? await db.transaction(async (tx) => {
+      const { stored, fresh } = await saveInOneStatement(tx, unique);
+      for (const m of unique) if (isUpdate(m) && fresh.has(m.id)) await applyUpdate(tx, m);
+      return stored;
+    })
+    : (await saveInOneStatement(db, unique)).stored;
   return await resolve(db, stored);
 }
 
+/** The media of its own an image or file message is to get: its id, and the media it copies. */
+function mediaCopy(m: AcceptedMessage): { mediaId: string; source: string } | null {
+  const { content } = m;
+  if (m.mediaSource === undefined || (content.type !== "image" && content.type !== "file")) {
+    return null;
+  }
+  return { mediaId: content.mediaId, source: m.mediaSource };
+}
+
 /**
- * New messages (no update entries) in one statement: each conversation's row is
- * bumped by its count of new messages, which are numbered back from the bumped
- * last seq in batch order, with their mention rows. Messages stored before are
- * read back with the seqs they have.
+ * The entries of a batch in one statement: each conversation's row is bumped
+ * by its count of new entries, which are numbered back from the bumped last seq
+ * in batch order, with their mention rows and media copies; its last message
+ * and activity move to its last new message from a user (update entries count
+ * in the seqs, not in the activity order). Entries stored before are read back with
+ * the seqs they have; `fresh` has the ids of the new ones.
  */
 async function saveInOneStatement(
   db: SqlDriver,
   unique: readonly AcceptedMessage[],
-): Promise<StoredMessage[]> {
+): Promise<{ stored: StoredMessage[]; fresh: Set<string> }> {
+  const params: unknown[] = [];
+  const param = (values: unknown[], type: string) => `$${params.push(values)}::${type}[]`;
+  const entries = unique.map((m) => storedOf(m, 0));
+  const batch = [
+    param(unique.map((m) => m.id), "bigint"),
+    param(unique.map((m) => m.conversationId), "text"),
+    param(unique.map((m) => m.from), "bigint"),
+    param(unique.map((m) => m.to.type), "text"),
+    param(unique.map((m) => m.to.id), "bigint"),
+    param(entries.map((e) => JSON.stringify(e.message.content)), "text"),
+    param(unique.map((m) => m.sentAt), "bigint"),
+    param(unique.map((m) => m.clientMsgId), "text"),
+    param(unique.map((m) => (isUpdate(m) ? "update" : "message")), "text"),
+    param(entries.map((e) => e.replyToId), "bigint"),
+  ].join(", ");
   const mentions = unique.flatMap((m) => mentionRows(m.content).map((user) => [m.id, user]));
+  const copies = unique.flatMap((m) => {
+    const copy = mediaCopy(m);
+    return copy ? [{ id: m.id, ...copy }] : [];
+  });
   const rows = await db.query<{ id: string; seq: number }>(
     `WITH b AS (
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[],
-                            $6::text[], $7::bigint[], $8::text[], $9::bigint[])
+       SELECT * FROM unnest(${batch})
          WITH ORDINALITY AS t(id, conversation_id, sender_id, target_type, target_id, content,
-                              sent_at, client_msg_id, reply_to_id, n)
+                              sent_at, client_msg_id, kind, reply_to_id, n)
      ),
      fresh AS (SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = b.id)),
      counts AS (
-       SELECT conversation_id, count(*)::integer AS added, max(n) AS last_n
+       SELECT conversation_id, count(*)::integer AS added,
+              COALESCE(max(n) FILTER (WHERE kind = 'message'), max(n)) AS last_n
        FROM fresh GROUP BY conversation_id
      ),
      bumped AS (
@@ -95,41 +136,49 @@ async function saveInOneStatement(
               CASE WHEN c.conversation_id LIKE 'g:%' THEN substr(c.conversation_id, 3)::bigint END,
               c.added, f.id, f.sent_at
        FROM counts c JOIN fresh f ON f.n = c.last_n
+       ORDER BY c.conversation_id
        ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
-         last_message_id = EXCLUDED.last_message_id,
-         updated_at = GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+         last_message_id = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind = 'message')
+                           THEN EXCLUDED.last_message_id ELSE conversations.last_message_id END,
+         updated_at = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind = 'message')
+                      THEN GREATEST(conversations.updated_at, EXCLUDED.updated_at)
+                      ELSE conversations.updated_at END
        RETURNING id, last_seq
      ),
      inserted AS (
        INSERT INTO messages (id, conversation_id, seq, sender_id, target_type, target_id, content,
-                             sent_at, client_msg_id, reply_to_id)
+                             sent_at, client_msg_id, kind, reply_to_id)
        SELECT f.id, f.conversation_id,
               bumped.last_seq - c.added + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.n),
-              f.sender_id, f.target_type, f.target_id, f.content, f.sent_at, f.client_msg_id, f.reply_to_id
+              f.sender_id, f.target_type, f.target_id, f.content, f.sent_at, f.client_msg_id, f.kind,
+              f.reply_to_id
        FROM fresh f JOIN counts c USING (conversation_id) JOIN bumped ON bumped.id = f.conversation_id
-       RETURNING id, seq, conversation_id, sender_id
+       RETURNING id, seq, conversation_id, sender_id, sent_at
      )${
       mentions.length === 0 ? "" : `,
      mentioned AS (
        INSERT INTO mentions (user_id, conversation_id, seq, sender_id)
        SELECT k.user_id, i.conversation_id, i.seq, i.sender_id
-       FROM unnest($10::bigint[], $11::bigint[]) AS k(message_id, user_id)
+       FROM unnest(${param(mentions.map((x) => x[0]), "bigint")}, ${
+        param(mentions.map((x) => x[1]), "bigint")
+      }) AS k(message_id, user_id)
        JOIN inserted i ON i.id = k.message_id
+     )`
+    }${
+      copies.length === 0 ? "" : `,
+     copied AS (
+       INSERT INTO media (id, sha256, content_type, size, width, height, owner_id, created_at, name,
+                          message_id)
+       SELECT k.media_id, s.sha256, s.content_type, s.size, s.width, s.height, i.sender_id,
+              i.sent_at, s.name, i.id
+       FROM unnest(${param(copies.map((x) => x.id), "bigint")}, ${
+        param(copies.map((x) => x.mediaId), "text")
+      }, ${param(copies.map((x) => x.source), "text")}) AS k(message_id, media_id, source_id)
+       JOIN inserted i ON i.id = k.message_id JOIN media s ON s.id = k.source_id
      )`
     }
      SELECT id, seq FROM inserted`,
-    [
-      unique.map((m) => m.id),
-      unique.map((m) => m.conversationId),
-      unique.map((m) => m.from),
-      unique.map((m) => m.to.type),
-      unique.map((m) => m.to.id),
-      unique.map((m) => JSON.stringify(m.content)),
-      unique.map((m) => m.sentAt),
-      unique.map((m) => m.clientMsgId),
-      unique.map((m) => m.replyTo?.id ?? null),
-      ...(mentions.length === 0 ? [] : [mentions.map((x) => x[0]), mentions.map((x) => x[1])]),
-    ],
+    params,
   );
   const stored = new Map<string, StoredMessage>();
   const byId = new Map(unique.map((m) => [m.id, m]));
@@ -137,11 +186,12 @@ async function saveInOneStatement(
     const id = String(row.id);
     stored.set(id, storedOf(byId.get(id)!, Number(row.seq)));
   }
+  const fresh = new Set(stored.keys());
   const before = unique.filter((m) => !stored.has(m.id));
   if (before.length > 0) {
     for (const old of await storedMessages(db, before)) stored.set(old.message.id, old);
   }
-  return unique.flatMap((m) => stored.get(m.id) ?? []);
+  return { stored: unique.flatMap((m) => stored.get(m.id) ?? []), fresh };
 }
 
 /** A conversation row's own columns, from its id (`u:<a>:<b>` or `g:<group>`). */
@@ -186,7 +236,7 @@ async function bump(
   return Number(bumped.last_seq) - entries.length;
 }
 
-/** Inserts one new message at `seq`, with its mention rows. */
+/** Inserts one new message at `seq`, with its mention rows and media copy. */
 async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<StoredMessage> {
   const stored = storedOf(m, seq);
   await tx.query(
@@ -215,11 +265,21 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
       [users, m.conversationId, seq, m.from],
     );
   }
+  const copy = mediaCopy(m);
+  if (copy) {
+    await tx.query(
+      `INSERT INTO media (id, sha256, content_type, size, width, height, owner_id, created_at, name,
+                          message_id)
+       SELECT $1, s.sha256, s.content_type, s.size, s.width, s.height, $2, $3, s.name, $4
+       FROM media s WHERE s.id = $5`,
+      [copy.mediaId, m.from, m.sentAt, m.id, copy.source],
+    );
+  }
   return stored;
 }
 
 /**
- * The batch in one transaction: messages stored before are read back, each
+ * The batch in one transaction (SQLite): messages stored before are read back, each
  * conversation is bumped once by its count of new entries (in id order, so
  * concurrent batches lock rows in one order), the new ones are inserted
  * numbered from there, and then each new update entry is applied, in batch order.

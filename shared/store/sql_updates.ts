@@ -23,18 +23,18 @@ export function mentionRows(content: Content): string[] {
  * kept, unless the target is no longer a text (recalled by then) or has an
  * edit sent later (two logic instances' clocks: the later `editedAt` wins, as
  * clients applying the entries decide, so they converge on the store); a recall
- * makes the content `recalled`, deletes its mention rows, and the media of an
- * image or file its sender uploaded, with the bytes no other media shares. A recalled target
- * stays as it is.
+ * makes the content `recalled`, deletes its mention rows, and an image's or
+ * file's own media (the copy its save made), with the bytes no other media
+ * shares. A recalled target stays as it is.
  */
 export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
   const update = entry.content;
   if (update.type !== "update") return;
   const key = [entry.conversationId, update.target.id];
   const [row] = await tx.query<
-    { content: string; kind: string; seq: number; sender_id: string; edited_at: string | null }
+    { content: string; kind: string; seq: number; edited_at: string | null }
   >(
-    `SELECT m.content, m.kind, m.seq, m.sender_id, m.edited_at FROM messages m
+    `SELECT m.content, m.kind, m.seq, m.edited_at FROM messages m
      WHERE m.conversation_id = $1 AND m.id = $2 FOR UPDATE`,
     key,
   );
@@ -64,19 +64,24 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
     );
   }
   if (current.type === "image" || current.type === "file") {
-    await deleteMedia(tx, current.mediaId, row.sender_id);
+    await deleteMessageMedia(tx, current.mediaId, update.target.id);
   }
 }
 
 /**
- * Deletes a media row if `ownerId` uploaded it, and its bytes when no other
- * media shares them. A message may show media someone else uploaded (an
- * avatar, an image sent before): recalling it must not delete theirs.
+ * Deletes the media of message `messageId`, and its bytes when no other media
+ * shares them. Only the message's own copy goes: the upload it was made from,
+ * an avatar or another message showing the same bytes stay served. (A message
+ * saved before messages had media of their own names its upload, which stays.)
  */
-async function deleteMedia(tx: SqlDriver, mediaId: string, ownerId: string): Promise<void> {
+async function deleteMessageMedia(
+  tx: SqlDriver,
+  mediaId: string,
+  messageId: string,
+): Promise<void> {
   const [deleted] = await tx.query<{ sha256: string }>(
-    "DELETE FROM media WHERE id = $1 AND owner_id = $2 RETURNING sha256",
-    [mediaId, ownerId],
+    "DELETE FROM media WHERE id = $1 AND message_id = $2 RETURNING sha256",
+    [mediaId, messageId],
   );
   if (!deleted) return;
   await tx.query(

@@ -110,4 +110,20 @@ export function readSteps(test: Test): void {
       assertEquals(await store.messages.reads(`u:${id()}:${id()}`), []);
     },
   );
+
+  test(
+    "reads() of a group lists its current members' marks, not those who left or were removed",
+    async (store, clock) => {
+      const { a, b, gconv, groupId } = await setting(store);
+      const c = await user(store);
+      await store.groups.addMembers(groupId, [c.id], 10, 2);
+      await store.messages.save(["1", "2"].map((t) => message(clock, gconv, a.id, groupId, t)));
+      for (const reader of [a, b, c]) await store.messages.markRead(reader.id, gconv, 2);
+      await store.groups.removeMember(groupId, b.id);
+      assertEquals(await store.messages.reads(gconv), [
+        { userId: a.id, seq: 2 },
+        { userId: c.id, seq: 2 },
+      ]);
+    },
+  );
 }

@@ -174,52 +174,92 @@ export function updateSteps(test: Test): void {
   );
 
   test(
-    "a recall deletes the media of an image or file its sender uploaded, and bytes no other media shares",
+    "an image or file message gets its own copy of the media it names, made once",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
-      const [own, shared] = [`sha-own-${id()}`, `sha-shared-${id()}`];
-      const image = media(a.id, own);
-      const file = media(a.id, shared, { contentType: "application/pdf", name: "a.pdf" });
-      const twin = media(b.id, shared);
-      await store.media.put(image, new Uint8Array([1]));
-      await store.media.put(file, new Uint8Array([2]));
-      await store.media.put(twin, new Uint8Array([2]));
-      const url = (m: MediaRow) => `/api/media/${m.id}`;
-      const [shot, doc] = await store.messages.save([
-        sent(clock, conv, a.id, b.id, { type: "image", mediaId: image.id, url: url(image) }),
-        sent(clock, conv, a.id, b.id, {
-          type: "file",
-          mediaId: file.id,
-          name: "a.pdf",
-          url: url(file),
-          size: 1,
-          contentType: "application/pdf",
+      const upload = media(a.id, `sha-${id()}`, { contentType: "application/pdf", name: "a.pdf" });
+      await store.media.put(upload, new Uint8Array([4]));
+      const own = `own${id()}`;
+      const doc = sent(clock, conv, a.id, b.id, {
+        type: "file",
+        mediaId: own,
+        name: "a.pdf",
+        url: `/api/media/${own}`,
+        size: 1,
+        contentType: "application/pdf",
+      }, { mediaSource: upload.id });
+      const [saved] = await store.messages.save([doc]);
+      assert(!("mediaSource" in saved), "the source stays in the store");
+      const copy = { ...upload, id: own, ownerId: a.id, createdAt: doc.sentAt };
+      assertEquals(await store.media.withBytes(own), { info: copy, bytes: new Uint8Array([4]) });
+      // A replay makes no second copy, and after a recall brings none back.
+      assertEquals(await store.messages.save([doc]), [saved]);
+      await store.messages.save([recall(clock, saved)]);
+      await store.messages.save([doc]);
+      assertEquals(await store.media.info(own), null);
+      assertEquals((await store.media.withBytes(upload.id))?.bytes, new Uint8Array([4]));
+    },
+  );
+
+  test(
+    "a recall deletes its message's media only: the upload, an avatar, other messages stay served",
+    async (store, clock) => {
+      const { a, b, conv } = await setting(store);
+      const upload = media(a.id, `sha-${id()}`);
+      await store.media.put(upload, new Uint8Array([1]));
+      await store.accounts.updateUser(a.id, { avatarMediaId: upload.id });
+      const image = (from: string, to: string, source: string) => {
+        const own = `own${id()}`;
+        return sent(clock, conv, from, to, {
+          type: "image",
+          mediaId: own,
+          url: `/api/media/${own}`,
+        }, { mediaSource: source });
+      };
+      const mediaOf = (m: Message) => m.content.type === "image" ? m.content.mediaId : "";
+      const [first, second] = await store.messages.save([
+        image(a.id, b.id, upload.id),
+        image(a.id, b.id, upload.id),
+      ]);
+      // b forwards a's second image: a copy of that message's media, which b owns.
+      const forward = await saveOne(store, image(b.id, a.id, mediaOf(second)));
+      assertEquals((await store.media.info(mediaOf(forward)))?.ownerId, b.id);
+      await store.messages.save([recall(clock, first), recall(clock, forward)]);
+      assertEquals(await store.media.info(mediaOf(first)), null);
+      assertEquals(await store.media.info(mediaOf(forward)), null, "a forward's URL is gone");
+      for (const kept of [mediaOf(second), upload.id]) {
+        assertEquals((await store.media.withBytes(kept))?.bytes, new Uint8Array([1]), kept);
+      }
+      assertEquals((await store.accounts.users([a.id]))[0].avatarMediaId, upload.id);
+      assertEquals(
+        (await store.messages.history(conv, { limit: 3 })).map((m) => m.content.type),
+        ["recalled", "image", "recalled"],
+      );
+    },
+  );
+
+  test(
+    "a recall deletes the bytes when no other media shares them",
+    async (store, clock) => {
+      const { a, b, conv } = await setting(store);
+      const sha = `sha-${id()}`;
+      const upload = media(b.id, sha);
+      await store.media.put(upload, new Uint8Array([2]));
+      const own = `own${id()}`;
+      const shot = await saveOne(
+        store,
+        sent(clock, conv, a.id, b.id, { type: "image", mediaId: own, url: `/api/media/${own}` }, {
+          mediaSource: upload.id,
         }),
-      ]);
-      await store.messages.save([recall(clock, shot), recall(clock, doc)]);
-      assertEquals([await store.media.info(image.id), await store.media.info(file.id)], [
-        null,
-        null,
-      ]);
-      assertEquals((await store.media.withBytes(twin.id))?.bytes, new Uint8Array([2]), "shared");
+      );
+      assertEquals(await store.media.removeOwnedBy(b.id), 1, "the upload goes, its copy stays");
+      assertEquals((await store.media.withBytes(own))?.bytes, new Uint8Array([2]));
+      await store.messages.save([recall(clock, shot)]);
+      assertEquals(await store.media.info(own), null);
       // Bytes are stored once per sha256: new bytes under the old one show the old ones were deleted.
-      const again = media(a.id, own);
+      const again = media(a.id, sha);
       await store.media.put(again, new Uint8Array([9]));
       assertEquals((await store.media.withBytes(again.id))?.bytes, new Uint8Array([9]));
-      // Media someone else uploaded (an avatar, say) stays: a recall deletes only the sender's own.
-      const theirs = media(b.id, `sha-theirs-${id()}`);
-      await store.media.put(theirs, new Uint8Array([3]));
-      const borrowed = await saveOne(
-        store,
-        sent(clock, conv, a.id, b.id, { type: "image", mediaId: theirs.id, url: url(theirs) }),
-      );
-      await store.messages.save([recall(clock, borrowed)]);
-      assertEquals((await store.media.withBytes(theirs.id))?.bytes, new Uint8Array([3]));
-      const page = await store.messages.history(conv, { limit: 10 });
-      assertEquals(
-        page.slice(0, 2).map((m) => m.content),
-        [{ type: "recalled", recalledBy: a.id }, { type: "recalled", recalledBy: a.id }],
-      );
     },
   );
 

@@ -78,10 +78,10 @@ export function testMessageStore(name: string, open: OpenStore, options: SuiteOp
         message(clock, conv, a.id, b.id, "3"),
       ]);
       const rows = await store.messages.conversations(b.id);
-      assertEquals(rows.map((r) => [r.id, r.type, r.peerId, r.groupId, r.lastSeq, r.unread]), [
-        [conv, "user", a.id, null, 3, 2],
-        [gconv, "group", null, groupId, 1, 1],
-      ]);
+      assertEquals(
+        rows.map((r) => [r.id, r.type, r.peerId, r.groupId, r.lastSeq, r.unread, r.floor]),
+        [[conv, "user", a.id, null, 3, 2, 0], [gconv, "group", null, groupId, 1, 1, 0]],
+      );
       assertEquals(rows[0].lastMessage?.content, texts("3")[0]);
       await store.messages.markRead(b.id, conv, 99);
       assertEquals(
@@ -105,13 +105,19 @@ export function testMessageStore(name: string, open: OpenStore, options: SuiteOp
       await store.groups.addMembers(groupId, [late.id], 10, 2);
       const view = async () => {
         const row = (await store.messages.conversations(late.id)).find((r) => r.id === gconv);
-        return [row?.lastSeq, row?.readSeq, row?.unread, row?.lastMessage?.content ?? null];
+        return [
+          row?.lastSeq,
+          row?.readSeq,
+          row?.unread,
+          row?.lastMessage?.content ?? null,
+          row?.floor,
+        ];
       };
-      assertEquals(await view(), [2, 2, 0, null], "nothing from before the join");
+      assertEquals(await view(), [2, 2, 0, null, 2], "nothing from before the join");
       await store.messages.save([message(clock, gconv, a.id, groupId, "3")]);
-      assertEquals(await view(), [3, 2, 1, texts("3")[0]]);
+      assertEquals(await view(), [3, 2, 1, texts("3")[0], 2]);
       await store.groups.update(groupId, { history: "all" });
-      assertEquals(await view(), [3, 0, 3, texts("3")[0]], "history all: from the start");
+      assertEquals(await view(), [3, 0, 3, texts("3")[0], 0], "history all: from the start");
     },
   );
 
