@@ -8,8 +8,9 @@
  * one reader's reads are spread over them). An advance the bucket refuses
  * waits here, on a timer, until the bucket has a token again; advances that
  * come meanwhile only raise its seq, so the second's end sends the highest.
- * Advances waiting on two instances go out a second apart, not necessarily in
- * seq order: a mark never moves back, so receivers keep the highest.
+ * Advances waiting on two instances go out a second apart; each sends the
+ * reader's stored mark when it is higher than its own, so the last event of a
+ * burst always carries the highest mark (receivers keep the highest anyway).
  */
 import type { RateLimit } from "../shared/config.ts";
 import type { ServerFrame } from "../shared/types.ts";
@@ -119,7 +120,10 @@ export function receipts(ctx: Context) {
       return;
     }
     waiting.delete(key);
-    await send(userId, conversationId, entry.seq, entry.audience);
+    // Another logic instance may have stored a higher mark and sent it meanwhile: send the
+    // stored one if higher, so the last receipt of a burst is always the reader's highest.
+    const stored = await ctx.store.messages.readMark(userId, conversationId).catch(() => 0);
+    await send(userId, conversationId, Math.max(entry.seq, stored), entry.audience);
   }
 
   return {

@@ -312,6 +312,8 @@ export interface MessageStore {
    * absent): a group's current members only, not those who left or were removed.
    */
   reads(conversationId: string): Promise<{ userId: string; seq: number }[]>;
+  /** One user's read mark in a conversation; 0 when they never read it. */
+  readMark(userId: string, conversationId: string): Promise<number>;
 }
 
 /** The opened store: the five ports over one engine. */

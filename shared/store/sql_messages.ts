@@ -210,6 +210,14 @@ export class SqlMessageStore implements MessageStore {
     return rows[0] ? Number(rows[0].read_seq) : null;
   }
 
+  async readMark(userId: string, conversationId: string): Promise<number> {
+    const rows = await this.#db.query<{ read_seq: number }>(
+      "SELECT read_seq FROM read_marks WHERE user_id = $1 AND conversation_id = $2",
+      [userId, conversationId],
+    );
+    return rows.length > 0 ? Number(rows[0].read_seq) : 0;
+  }
+
   /** A group's read marks are its members' only: removing a member keeps their mark, unlisted. */
   async reads(conversationId: string): Promise<{ userId: string; seq: number }[]> {
     const rows = await this.#db.query<{ user_id: string; read_seq: number }>(

@@ -90,14 +90,17 @@ export function readSteps(test: Test): void {
   );
 
   test(
-    "markRead() answers the new mark when it advanced, else null; reads() lists every mark",
+    "markRead() answers the new mark when it advanced, else null; readMark() one, reads() every mark",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
       assertEquals(await store.messages.markRead(b.id, conv, 1), null, "no conversation yet");
       await store.messages.save(["1", "2", "3"].map((t) => message(clock, conv, a.id, b.id, t)));
       assertEquals(await store.messages.reads(conv), []);
+      assertEquals(await store.messages.readMark(b.id, conv), 0, "never read");
       assertEquals(await store.messages.markRead(b.id, conv, 0), null, "nothing read");
       assertEquals(await store.messages.markRead(b.id, conv, 2), 2);
+      assertEquals(await store.messages.readMark(b.id, conv), 2, "one user's mark");
+      assertEquals(await store.messages.readMark(a.id, conv), 0, "not the other's");
       assertEquals(await store.messages.markRead(b.id, conv, 2), null, "the same mark");
       assertEquals(await store.messages.markRead(b.id, conv, 1), null, "never back");
       assertEquals(await store.messages.markRead(b.id, conv, 99), 3, "at most the last seq");
