@@ -260,10 +260,11 @@ export interface HistoryQuery {
  * action, target}` where `target` is the updated message as logic made it) is
  * saved like any message and, in the same transaction and only when it is new,
  * applied to its target: an edit replaces the target's text (mentions kept) and
- * sets `editedAt` to the entry's `sentAt`, unless the target is recalled by then;
+ * sets `editedAt` to the entry's `sentAt`, unless the target is recalled by then
+ * or has an edit sent later (the later `editedAt` wins, as clients apply them);
  * a recall replaces the content by `{type:"recalled","recalledBy"}`, deletes the
- * media of a recalled image or file (and its bytes when nothing else shares
- * them) and its mentions. The entry is stored with `target` as `{id, seq}` only.
+ * media of a recalled image or file when its sender uploaded it (and its bytes
+ * when nothing else shares them) and its mentions. The entry is stored with `target` as `{id, seq}` only.
  * Every read (save's answer, `get`, `history`, `lastMessage`) gives messages
  * resolved: `replyTo` with the quoted message's current preview, an update's
  * `target` as the target's current version. Update entries never count in

@@ -20,17 +20,21 @@ export function mentionRows(content: Content): string[] {
 /**
  * Applies a new update entry to its target (of the same conversation; any
  * other entry changes nothing): an edit replaces a text's text, its mentions
- * kept, unless the target is no longer a text (recalled by then); a recall
+ * kept, unless the target is no longer a text (recalled by then) or has an
+ * edit sent later (two logic instances' clocks: the later `editedAt` wins, as
+ * clients applying the entries decide, so they converge on the store); a recall
  * makes the content `recalled`, deletes its mention rows, and the media of an
- * image or file with the bytes no other media shares. A recalled target
+ * image or file its sender uploaded, with the bytes no other media shares. A recalled target
  * stays as it is.
  */
 export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
   const update = entry.content;
   if (update.type !== "update") return;
   const key = [entry.conversationId, update.target.id];
-  const [row] = await tx.query<{ content: string; kind: string; seq: number }>(
-    `SELECT m.content, m.kind, m.seq FROM messages m
+  const [row] = await tx.query<
+    { content: string; kind: string; seq: number; sender_id: string; edited_at: string | null }
+  >(
+    `SELECT m.content, m.kind, m.seq, m.sender_id, m.edited_at FROM messages m
      WHERE m.conversation_id = $1 AND m.id = $2 FOR UPDATE`,
     key,
   );
@@ -39,6 +43,7 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
   const target = isFullTarget(update.target) ? update.target : null;
   if (update.action === "edit") {
     if (current.type !== "text" || target?.content.type !== "text") return;
+    if (row.edited_at !== null && Number(row.edited_at) > entry.sentAt) return;
     await tx.query(
       "UPDATE messages SET content = $3, edited_at = $4 WHERE conversation_id = $1 AND id = $2",
       [...key, JSON.stringify({ ...current, text: target.content.text }), entry.sentAt],
@@ -58,14 +63,20 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
       [users, entry.conversationId, row.seq],
     );
   }
-  if (current.type === "image" || current.type === "file") await deleteMedia(tx, current.mediaId);
+  if (current.type === "image" || current.type === "file") {
+    await deleteMedia(tx, current.mediaId, row.sender_id);
+  }
 }
 
-/** Deletes a media row, and its bytes when no other media shares them. */
-async function deleteMedia(tx: SqlDriver, mediaId: string): Promise<void> {
+/**
+ * Deletes a media row if `ownerId` uploaded it, and its bytes when no other
+ * media shares them. A message may show media someone else uploaded (an
+ * avatar, an image sent before): recalling it must not delete theirs.
+ */
+async function deleteMedia(tx: SqlDriver, mediaId: string, ownerId: string): Promise<void> {
   const [deleted] = await tx.query<{ sha256: string }>(
-    "DELETE FROM media WHERE id = $1 RETURNING sha256",
-    [mediaId],
+    "DELETE FROM media WHERE id = $1 AND owner_id = $2 RETURNING sha256",
+    [mediaId, ownerId],
   );
   if (!deleted) return;
   await tx.query(

@@ -112,6 +112,26 @@ export function updateSteps(test: Test): void {
   );
 
   test(
+    "an edit sent before the target's last edit changes nothing: the later editedAt wins",
+    async (store, clock) => {
+      const { a, b, conv } = await setting(store);
+      const original = await saveOne(store, message(clock, conv, a.id, b.id, "one"));
+      // Two logic instances: the later edit reaches the store first.
+      const earlier = edit(clock, original, "earlier");
+      const later = edit(clock, original, "later");
+      await store.messages.save([later]);
+      const [entry] = await store.messages.save([earlier]);
+      const current = { ...original, content: texts("later")[0], editedAt: later.sentAt };
+      assertEquals([entry.seq, targetOf(entry)], [3, current], "stored, not applied");
+      assertEquals(await store.messages.byId(original.id), current);
+      // As new as the last edit (one millisecond): the entry stored last wins.
+      const twin = { ...edit(clock, original, "twin"), sentAt: later.sentAt };
+      await store.messages.save([twin]);
+      assertEquals((await store.messages.byId(original.id))?.content, texts("twin")[0]);
+    },
+  );
+
+  test(
     "an edit of a recalled message changes nothing, and is stored as an entry all the same",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
@@ -154,7 +174,7 @@ export function updateSteps(test: Test): void {
   );
 
   test(
-    "a recall deletes the media of an image or file, and their bytes unless other media share them",
+    "a recall deletes the media of an image or file its sender uploaded, and bytes no other media shares",
     async (store, clock) => {
       const { a, b, conv } = await setting(store);
       const [own, shared] = [`sha-own-${id()}`, `sha-shared-${id()}`];
@@ -186,6 +206,15 @@ export function updateSteps(test: Test): void {
       const again = media(a.id, own);
       await store.media.put(again, new Uint8Array([9]));
       assertEquals((await store.media.withBytes(again.id))?.bytes, new Uint8Array([9]));
+      // Media someone else uploaded (an avatar, say) stays: a recall deletes only the sender's own.
+      const theirs = media(b.id, `sha-theirs-${id()}`);
+      await store.media.put(theirs, new Uint8Array([3]));
+      const borrowed = await saveOne(
+        store,
+        sent(clock, conv, a.id, b.id, { type: "image", mediaId: theirs.id, url: url(theirs) }),
+      );
+      await store.messages.save([recall(clock, borrowed)]);
+      assertEquals((await store.media.withBytes(theirs.id))?.bytes, new Uint8Array([3]));
       const page = await store.messages.history(conv, { limit: 10 });
       assertEquals(
         page.slice(0, 2).map((m) => m.content),
