@@ -28,14 +28,23 @@ export function noContent(): Response {
 }
 
 /**
- * Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes,
- * and `invalid_argument` if it has not all arrived within `timeoutMs` (a client
- * trickling a body must not hold the request open).
+ * The slowest a large body may arrive (bytes a second, 512 kbit/s): each chunk received extends
+ * the body's time by what it would take at this rate, so a 25 MiB file has time on a slow
+ * mobile link while a client that trickles a few bytes gains almost nothing (the rule of Apache's
+ * mod_reqtimeout `MinRate`).
+ */
+export const MIN_BODY_RATE = 64 * 1024;
+
+/**
+ * Reads a body, failing `payload_too_large` as soon as it passes `limit` bytes, and
+ * `invalid_argument` if it has not all arrived within `timeoutMs` plus the time its bytes take
+ * at `minRate` (a client trickling a body must not hold the request open).
  */
 export async function readBytes(
   request: Request,
   limit: number,
   timeoutMs = 10_000,
+  minRate = MIN_BODY_RATE,
 ): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw new AppError("payload_too_large", `Body over ${limit} bytes`);
@@ -43,12 +52,23 @@ export async function readBytes(
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
+  const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // Re-armed when it fires early: the deadline moves with every chunk, the timer only when due.
+  const deadline = () => started + timeoutMs + (size * 1000) / minRate;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError("invalid_argument", `Body not received within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const check = () => {
+      const left = deadline() - Date.now();
+      if (left > 0) {
+        timer = setTimeout(check, left);
+        return;
+      }
+      const more = `1 s more for each ${Math.round(minRate / 1024)} KiB received`;
+      reject(
+        new AppError("invalid_argument", `Body not received within ${timeoutMs} ms, ${more}`),
+      );
+    };
+    timer = setTimeout(check, timeoutMs);
   });
   try {
     while (true) {

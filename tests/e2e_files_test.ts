@@ -221,3 +221,42 @@ Deno.test(
     await Promise.all([a.close(), b.close()]);
   },
 );
+
+Deno.test(
+  "files: a recalled file or image is no longer served, not even to a cache that revalidates",
+  opts,
+  async () => {
+    const [a, b] = await friendPair(url);
+    const to = { type: "user" as const, id: b.self!.id };
+    const file = await uploadFile(a, utf8("secret plans"), "plans.txt");
+    const image = (await upload(a, PNG_2x3, { kind: "image" })).body as MediaInfo;
+    for (
+      const [media, content] of [
+        [file, { type: "file" as const, mediaId: file.id, name: "plans.txt" }],
+        [image, { type: "image" as const, mediaId: image.id }],
+      ] as const
+    ) {
+      const { id } = await a.send(to, content);
+      const first = await fetch(`${url}${media.url}`);
+      await first.body?.cancel();
+      const etag = first.headers.get("etag")!;
+      assertEquals(first.status, 200);
+      // Kept by a cache only as long as the server still says yes.
+      assertEquals(first.headers.get("cache-control"), "private, no-cache");
+      const recall = await fetch(`${url}/api/messages/${id}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${a.token}` },
+      });
+      assertEquals(recall.status, 204);
+      // A browser that kept the bytes asks again with its ETag: the answer is 404, not 304.
+      const status = async (headers: Record<string, string>) => {
+        const response = await fetch(`${url}${media.url}`, { headers });
+        await response.body?.cancel();
+        return response.status;
+      };
+      await eventually(async () => await status({ "if-none-match": etag }) === 404);
+      assertEquals(await status({}), 404);
+    }
+    await Promise.all([a.close(), b.close()]);
+  },
+);

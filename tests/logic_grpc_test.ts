@@ -53,6 +53,13 @@ Deno.test({
     assertEquals(await code(client.register({ username: "x" })), "invalid_argument");
     const media = await client.uploadMedia(user.id, PNG_2x3);
     assertEquals((await client.media(media.id)).bytes, PNG_2x3);
+    // A file past the tunnel's former 16 MiB message limit, both ways, with its name.
+    const big = new Uint8Array(20 * 1024 * 1024).map((_, i) => i % 253);
+    const file = await client.uploadMedia(user.id, big, { kind: "file", name: "big%20file.bin" });
+    assertEquals([file.size, file.name], [big.length, "big file.bin"]);
+    const served = await client.media(file.id);
+    assertEquals(served.info.name, "big file.bin");
+    assert(served.bytes.length === big.length && served.bytes.every((b, i) => b === big[i]));
 
     live.child.kill("SIGKILL");
     await live.child.status;

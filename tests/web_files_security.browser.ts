@@ -4,11 +4,14 @@
  * leave a mark (a title, a localStorage key, a request carrying the user's token): each is a
  * download (an attachment of opaque bytes), nothing runs, and the origin's storage is as the app
  * left it. An image opened on its own is shown in a sandboxed document: an opaque origin that
- * cannot read the app's storage. Screenshots: results/web/<mode>-<width>-files-*.png.
+ * cannot read the app's storage. A recalled image stops being served to the page, whose HTTP
+ * cache revalidates it. Screenshots: results/web/<mode>-<width>-files-*.png.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { browserTestsEnabled, launch, type Page, register, shot } from "./browser.ts";
-import { startServer, uniqueName } from "./harness.ts";
+import { befriend, eventually, newUser, startServer, uniqueName } from "./harness.ts";
+import { ImClient } from "../client/mod.ts";
+import { isPagePath } from "../api/web.ts";
 import type { MediaInfo } from "../shared/types.ts";
 
 const WIDTHS = {
@@ -93,7 +96,7 @@ for (const [width, size] of Object.entries(WIDTHS)) {
           const saved = await download.path();
           assertEquals(await Deno.readTextFile(saved!), text);
           // The app is still the page shown, with its own title and storage.
-          assertEquals(new URL(page.url()).pathname, "/");
+          assert(isPagePath(new URL(page.url()).pathname), page.url());
           await page.locator(".me-name").waitFor({ state: "attached" });
           assertEquals(await page.title(), title);
           assertEquals(await storage(page), before);
@@ -126,6 +129,31 @@ for (const [width, size] of Object.entries(WIDTHS)) {
         assertEquals(read, "SecurityError");
         await shot(viewer, `${width}-files-image-sandboxed`);
         await viewer.close();
+      });
+
+      await t.step("a recalled image is gone from the browser's cache too", async () => {
+        // Eve sends an image to a friend; the page fetches it as an <img> would (HTTP cache on).
+        const eve = new ImClient({ baseUrl: server.url, token });
+        await eve.connect();
+        const friend = await newUser(server.url, { connect: false });
+        await befriend(eve, friend);
+        const picture = await page.screenshot({ clip: { x: 0, y: 0, width: 120, height: 80 } });
+        const image = await eve.uploadMedia(new Uint8Array(picture), "image/png");
+        const { id } = await eve.send({ type: "user", id: (await friend.me()).id }, {
+          type: "image",
+          mediaId: image.id,
+        });
+        const fetchImage = () =>
+          page.evaluate((path) => fetch(path).then((r) => r.status), image.url);
+        assertEquals(await fetchImage(), 200);
+        const recall = await fetch(`${server.url}/api/messages/${id}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assertEquals(recall.status, 204);
+        // Cached for a year (as media once was), the page would keep getting 200 from its cache.
+        await eventually(async () => await fetchImage() === 404);
+        await Promise.all([eve.close(), friend.close()]);
       });
 
       await t.step("nothing ran: no mark, the origin's storage as the app left it", async () => {
