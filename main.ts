@@ -44,10 +44,11 @@ async function main(): Promise<void> {
 
   // The one connect server, for task's pushes and logic's typing. Logic is made
   // before connect (which calls it), and looks connect up only when typing comes.
-  let connect: Connect | undefined;
+  const local: { connect?: Connect } = {};
   const connects = {
     connectServers: () => [config.serverId],
-    connect: (serverId: string) => (serverId === config.serverId ? connect?.service : undefined),
+    connect: (serverId: string) =>
+      serverId === config.serverId ? local.connect?.service : undefined,
   };
   const logic = createLogic({
     store,
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     ...config.logic,
     connects,
   });
-  connect = createConnect({
+  const connect = createConnect({
     logic,
     presence,
     statusQueue,
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     hash: (userId) => farmhash.hash32(userId),
     ...config.connect,
   });
+  local.connect = connect;
   const task = createTask({ log, statusQueue, store, presence, connects });
   const api = createApi({
     logic,

@@ -113,13 +113,13 @@ Deno.test("FramePipeline closes with 4401 a connection whose auth token is refus
 });
 
 Deno.test("FramePipeline closes with 4401 a connection whose token is signed out while it is being checked", async () => {
-  let fanout!: Fanout;
+  const late: { fanout?: Fanout } = {};
   const env = setup({
     logic: {
       // The token is valid when read; the sign-out's kick reaches this server before the
       // connection is registered, so the kick itself finds nothing to close.
       authenticate: async (token) => {
-        if (token === "token-7") await fanout.service.kick([await hashToken(token)]);
+        if (token === "token-7") await late.fanout!.service.kick([await hashToken(token)]);
         return { id: token.slice(6), username: "u", nickname: "U", avatar: null };
       },
       groupIdsOf: () => Promise.resolve([]),
@@ -128,7 +128,7 @@ Deno.test("FramePipeline closes with 4401 a connection whose token is signed out
       typing: () => Promise.resolve(),
     },
   });
-  fanout = env.fanout;
+  late.fanout = env.fanout;
   try {
     const kicked = env.open();
     kicked.receiveFrame({ op: "auth", token: "token-7" });
@@ -136,7 +136,7 @@ Deno.test("FramePipeline closes with 4401 a connection whose token is signed out
     await env.pipeline.idle();
     assert.equal(env.fanout.connectionsOf("7").size, 0);
     // A kick of another token, or one before the check began, does not stop a sign-in.
-    await fanout.service.kick([await hashToken("token-8")]);
+    await env.fanout.service.kick([await hashToken("token-8")]);
     await env.signIn("8");
   } finally {
     await env.close();
