@@ -5,8 +5,7 @@
  */
 import type { ImClient } from "../client/mod.ts";
 import { assertEquals } from "./assert.ts";
-import { type BrowserContext, type Page, shot, signIn } from "./browser.ts";
-import type { Locator } from "playwright-core";
+import { type BrowserContext, type Locator, type Page, shot, signIn } from "./browser.ts";
 import { newUser, uniqueName } from "./harness.ts";
 import { type Browser, context, type Width } from "./_web_outbox_page.ts";
 import { auditProblems, overflowProblems } from "./web_layout_audit.ts";

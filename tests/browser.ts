@@ -3,10 +3,16 @@
  * playwright-core (no browser download). The tests run when chromium is there,
  * and must run (a missing browser fails them) when IM_BROWSER_TESTS=1, as in CI.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import { e2eMode } from "./harness.ts";
 
-export type { BrowserContext, Page };
+export type { BrowserContext, Locator, Page };
 
 /** The chromium binary (IM_BROWSER_PATH overrides). */
 export const CHROMIUM = Deno.env.get("IM_BROWSER_PATH") ?? "/usr/bin/chromium";
