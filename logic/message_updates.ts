@@ -167,21 +167,33 @@ export function messageUpdates(ctx: Context) {
       const recalled = () =>
         new AppError("conflict", `Cannot recall message "${message.id}": already recalled`);
       if (message.content.type === "recalled") throw recalled();
-      // Two recalls at once (any logic instance): the claim lets one through. It
-      // lasts only as long as the recall may take to be stored: one whose logic died
-      // before the append must not block the next try (the stored content says
-      // "recalled" from then on).
+      // The claim holds the recall entry itself until the log has it, then only "appended".
+      // A recall whose logic died before its append (or one at the same moment) finds the
+      // entry and appends that very entry again: the store keeps it once (by its id), so
+      // an answer that was lost never leaves a recall unstored. Once appended, another
+      // recall is a conflict, as it is once the store has it.
       const key = recallKey(message.id);
-      if (await ctx.dedupe.claim(key, userId, RECALL_CLAIM_MS) !== null) throw recalled();
       const target: Message = { ...message, content: { type: "recalled", recalledBy: userId } };
+      const mine = updateEntry(userId, "recall", target, now);
+      const claimed = await ctx.dedupe.claim(
+        key,
+        JSON.stringify({ appended: false, entry: mine }),
+        RECALL_CLAIM_MS,
+      );
+      let entry = mine;
+      if (claimed !== null && claimed !== RELEASED) {
+        const earlier = JSON.parse(claimed) as { appended: boolean; entry?: AcceptedMessage };
+        if (earlier.appended || !earlier.entry) throw recalled();
+        entry = earlier.entry;
+      }
       try {
-        await ctx.log.append([{
-          type: "message",
-          message: updateEntry(userId, "recall", target, now),
-        }]);
+        await ctx.log.append([{ type: "message", message: entry }]);
+        await ctx.dedupe.set(key, JSON.stringify({ appended: true }), RECALL_CLAIM_MS);
       } catch (error) {
-        // Not recalled after all: let the next try claim it (a key that expires at once).
-        await ctx.dedupe.set(key, RELEASED, 1).catch(() => {});
+        if (entry === mine && claimed === null) {
+          // Not recalled after all: let the next try claim it (a key that expires at once).
+          await ctx.dedupe.set(key, RELEASED, 1).catch(() => {});
+        }
         throw error;
       }
     },
