@@ -74,24 +74,14 @@ function faultTest(
       traffic.start();
       await sleep(3000);
       const before = traffic.counts.acknowledged;
-      const started = Date.now();
-      await inject(deployment);
-      // Recovery: from the fault until acknowledgements flow again at a tenth of the rate for a second.
-      let recoveredAt = 0;
-      let last = traffic.counts.acknowledged;
-      while (Date.now() - started < 60_000) {
-        await sleep(1000);
-        const now = traffic.counts.acknowledged;
-        if (now - last >= RATE / 10) {
-          recoveredAt = Date.now() - 1000;
-          break;
-        }
-        last = now;
-      }
+      const recovery = await recoveryAfter(
+        () => inject(deployment),
+        () => traffic!.counts.acknowledged,
+        RATE,
+      );
       await sleep(3000);
       await traffic.stop();
       const report = await traffic.check();
-      const recovery = recoveredAt ? `${((recoveredAt - started) / 1000).toFixed(1)} s` : "no";
       row(name, report, recovery, traffic.counts.acknowledged - before);
       for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
       assertEquals(
@@ -145,24 +135,14 @@ function updatesFaultTest(
       });
       traffic.start();
       await sleep(3000);
-      const started = Date.now();
-      await inject(deployment);
-      // Recovery: from the fault until operations are acknowledged again at a tenth of the rate.
-      let recoveredAt = 0;
-      let last = traffic.counts.acknowledged;
-      while (Date.now() - started < 60_000) {
-        await sleep(1000);
-        const now = traffic.counts.acknowledged;
-        if (now - last >= UPDATE_RATE / 10) {
-          recoveredAt = Date.now() - 1000;
-          break;
-        }
-        last = now;
-      }
+      const recovery = await recoveryAfter(
+        () => inject(deployment),
+        () => traffic!.counts.acknowledged,
+        UPDATE_RATE,
+      );
       await sleep(3000);
       await traffic.stop();
       const report = await traffic.check();
-      const recovery = recoveredAt ? `${((recoveredAt - started) / 1000).toFixed(1)} s` : "no";
       updateRow(name, report, recovery);
       for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
       assertEquals(
@@ -247,3 +227,24 @@ globalThis.addEventListener("unload", () => {
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + rows.join("\n"),
   );
 });
+
+/**
+ * Injects a fault and measures recovery: from the fault until acknowledgements flow again at a
+ * tenth of `rate` for a second ("no" if not within a minute).
+ */
+async function recoveryAfter(
+  inject: () => Promise<void>,
+  acknowledged: () => number,
+  rate: number,
+): Promise<string> {
+  const started = Date.now();
+  await inject();
+  let last = acknowledged();
+  while (Date.now() - started < 60_000) {
+    await sleep(1000);
+    const now = acknowledged();
+    if (now - last >= rate / 10) return `${((Date.now() - 1000 - started) / 1000).toFixed(1)} s`;
+    last = now;
+  }
+  return "no";
+}
