@@ -58,6 +58,8 @@ export class StoringLog implements MessageLog {
   readonly records: LogRecord[] = [];
   /** Appends to refuse (`unavailable`) before taking them again. */
   failures = 0;
+  /** When above 0, the messages are stored this long after the append answers, as task lags. */
+  storeLagMs = 0;
   constructor(readonly messages: MessageStore) {}
 
   async append(records: LogRecord[]): Promise<void> {
@@ -67,7 +69,9 @@ export class StoringLog implements MessageLog {
     }
     // Kept at once, so a record appended by a timer is seen as soon as the timer ran.
     this.records.push(...records);
-    await this.messages.save(records.flatMap((r) => r.type === "message" ? [r.message] : []));
+    const messages = records.flatMap((r) => r.type === "message" ? [r.message] : []);
+    if (this.storeLagMs === 0) return void await this.messages.save(messages);
+    setTimeout(() => this.messages.save(messages), this.storeLagMs);
   }
 
   /** The messages appended, in order. */

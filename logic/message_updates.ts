@@ -10,6 +10,7 @@ import type { AcceptedMessage, Message } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { roleRank } from "./group_roles.ts";
 import { checkString, object, pathId } from "./validate.ts";
+import { storedSoon } from "./stored_soon.ts";
 
 /** What a message that is not a text is, in an error. */
 /**
@@ -44,7 +45,8 @@ export function messageUpdates(ctx: Context) {
    */
   async function readable(userId: string, messageId: string): Promise<[Message, number]> {
     const id = pathId(messageId, "message");
-    const message = await store.messages.byId(id);
+    // A message sent a moment ago may not be stored yet: wait for it rather than answer not_found.
+    const message = await storedSoon(id, () => store.messages.byId(id), ctx.now);
     const floor = message === null
       ? null
       : message.to.type === "user"

@@ -286,3 +286,18 @@ test("editMessage() of a message whose recall is accepted but not stored yet is 
     "invalid_argument",
   );
 });
+
+test("edit and recall of a message acknowledged but not stored yet wait for it, not not_found", async (store) => {
+  const { t, a, b, current } = await people(store);
+  await using _ = t;
+  t.log.storeLagMs = 200;
+  const send = (clientMsgId: string) =>
+    t.logic.send(a, { to: { type: "user", id: b }, clientMsgId, ...text("a typo") });
+  const [toEdit, toRecall] = [await send("edit-me"), await send("recall-me")];
+  const edited = await t.logic.editMessage(a, toEdit.id, text("no typo"));
+  assertEquals(edited.content, { type: "text", text: "no typo" });
+  await t.logic.recallMessage(a, toRecall.id);
+  t.log.storeLagMs = 0;
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assertEquals((await current(toRecall.id)).content.type, "recalled");
+});

@@ -6,9 +6,10 @@
  */
 import { AppError } from "../shared/errors.ts";
 import { isUpdate, replyPreview } from "../shared/message_view.ts";
-import type { Content, ReplyPreview, Target } from "../shared/types.ts";
+import type { Content, Message, ReplyPreview, Target } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { isModerator } from "./group_roles.ts";
+import { storedSoon } from "./stored_soon.ts";
 
 /** A send whose conversation the sender may write to, before its references are checked. */
 export interface AddressedSend {
@@ -49,7 +50,14 @@ export async function checkRefs(
   const [quoted, floors, members, roles] = await Promise.all([
     lookUp([...replies], async ([conversationId, ids]) => {
       const found = await store.messages.get(conversationId, [...ids]);
-      return found.map((m) => [`${conversationId}:${m.id}`, m] as const);
+      // A reply to a message sent a moment ago: it may not be stored yet, so wait for it. One of
+      // another conversation is found at once and stays unknown here.
+      const missing = [...ids].filter((id) => !found.some((m) => m.id === id));
+      const late = await Promise.all(
+        missing.map((id) => storedSoon(id, () => store.messages.byId(id), ctx.now)),
+      );
+      const here = late.filter((m): m is Message => m?.conversationId === conversationId);
+      return [...found, ...here].map((m) => [`${conversationId}:${m.id}`, m] as const);
     }),
     lookUp([...readers], async ([key, [groupId, userId]]) => {
       return [[key, await store.groups.historyFloor(groupId, userId)] as const];

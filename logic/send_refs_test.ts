@@ -243,3 +243,21 @@ test("a refused reply or mention refuses that send alone", async (store) => {
   assert(outcomes[2].result !== undefined);
   assertEquals(t.log.appended.map((m) => m.clientMsgId), ["r1", "r3"]);
 });
+
+test("replyTo: a message acknowledged but not stored yet is waited for, not unknown", async (store) => {
+  const { t, a, b } = await people(store);
+  await using _ = t;
+  t.log.storeLagMs = 200;
+  const sent = await t.logic.send(a, {
+    to: { type: "user", id: b },
+    clientMsgId: "lagging",
+    content: { type: "text", text: "just sent" },
+  });
+  const reply = await t.logic.send(b, {
+    to: { type: "user", id: a },
+    clientMsgId: "quick",
+    content: { type: "text", text: "a quick answer", replyTo: sent.id },
+  });
+  const appended = t.log.appended.find((m) => m.id === reply.id);
+  assertEquals([appended?.replyTo?.id, appended?.replyTo?.preview], [sent.id, "just sent"]);
+});
