@@ -31,6 +31,12 @@ export interface Limits {
   /** Members of a group above which typing is not relayed. */
   typingGroupMax: number;
   noteMax: number;
+  /** Code points of a group's notice. */
+  groupNoticeMax: number;
+  /** How far ahead a member may be muted (ms); further is `invalid_argument`. */
+  muteMaxMs: number;
+  /** Pending join requests a group keeps; more are `rate_limited` until some are decided. */
+  joinRequestsMax: number;
 }
 
 /** The abuse limits, each shared by every instance (Redis in a cluster). */
@@ -226,6 +232,9 @@ function build(v: Values): Config {
     recallWindowS: v.IM_RECALL_WINDOW_S,
     receiptGroupMax: v.IM_RECEIPT_GROUP_MAX,
     typingGroupMax: 500,
+    groupNoticeMax: 1000,
+    muteMaxMs: 366 * 24 * 3600 * 1000,
+    joinRequestsMax: 1000,
   };
   return {
     http: {

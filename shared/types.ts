@@ -33,10 +33,50 @@ export interface Group {
   createdAt: number;
   /** Who reads the group's past: every member (`all`), or each from the seq at which they joined. */
   history: GroupHistory;
+  /** The group's announcement, 0–1000 code points; `""` when none. */
+  notice: string;
+  /** Who may join: anyone (`open`), by a join request an owner or admin accepts, or members adding. */
+  joinPolicy: JoinPolicy;
+  /** Whether only the owner and admins may send. */
+  muted: boolean;
 }
 
 /** A group's history setting. */
 export type GroupHistory = "all" | "since_join";
+
+/** How people join a group (PROTOCOL.md, Version 2, Groups). */
+export type JoinPolicy = "open" | "approval" | "invite";
+
+/** A member's role in a group: owner > admin > member. */
+export type GroupRole = "owner" | "admin" | "member";
+
+/**
+ * What a system message records (PROTOCOL.md, Version 2, Groups). `userId` is the
+ * member it concerns; `value` is: `role` the new role; `muted` on a member the
+ * decimal ms until which they are muted (absent: unmuted), on the group (no
+ * `userId`) `"on"` or `"off"`; `renamed` the new name; `notice` the new notice;
+ * `policy` the new join policy (`open`, `approval`, `invite`) or history setting
+ * (`all`, `since_join`); `transferred`: `userId` is the new owner.
+ */
+export type SystemEvent =
+  | "created"
+  | "joined"
+  | "left"
+  | "removed"
+  | "role"
+  | "muted"
+  | "renamed"
+  | "notice"
+  | "policy"
+  | "transferred";
+
+/** A pending request to join a group under the `approval` policy. */
+export interface JoinRequest {
+  id: string;
+  groupId: string;
+  user: User;
+  createdAt: number;
+}
 
 /** Where a message goes. */
 export interface Target {
@@ -78,7 +118,9 @@ export type Content =
    * is the updated message in its current version, or only `{id, seq}` for a
    * reader who may not read it (under `since_join`, from before they joined).
    */
-  | { type: "update"; action: "edit" | "recall"; target: Message | MessageRef };
+  | { type: "update"; action: "edit" | "recall"; target: Message | MessageRef }
+  /** A change of a group, made by the server: `by` acted (see {@link SystemEvent}). */
+  | { type: "system"; event: SystemEvent; userId?: string; by: string; value?: string };
 
 /** A message named by id and seq only. */
 export interface MessageRef {
@@ -176,7 +218,9 @@ export interface SendResult {
 /** A group member with role and presence. */
 export interface GroupMember {
   user: User;
-  role: "owner" | "member";
+  role: GroupRole;
+  /** Until when (ms) the member may not send; null when not muted. */
+  mutedUntil: number | null;
   /** Only for the caller and the caller's friends: presence is for friends. */
   online?: boolean;
 }
@@ -193,6 +237,12 @@ export type ServerFrame =
   | { op: "friend_added"; user: User }
   | { op: "profile"; user: User }
   | { op: "group_update"; group: Group }
+  /** To each device of a member who left or was removed, and of every member of a disbanded group. */
+  | { op: "group_removed"; groupId: string; reason: "left" | "removed" | "disbanded" }
+  /** To a group's owner and admins: a new join request. */
+  | { op: "group_join_request"; request: JoinRequest }
+  /** To a group's owner and admins: a join request was accepted, rejected or withdrawn by joining. */
+  | { op: "group_join_request_closed"; groupId: string; requestId: string }
   | { op: "read"; conversationId: string; userId: string; seq: number }
   | { op: "typing"; conversationId: string; userId: string }
   | { op: "pong" }

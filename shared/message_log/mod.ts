@@ -32,7 +32,13 @@ export interface MembershipChange {
  * list per event).
  */
 export type LogRecord =
-  | { type: "message"; message: AcceptedMessage }
+  /**
+   * A group's system message may carry the membership change it records: task
+   * pushes the message to the group as it was (so a removed member gets it), then
+   * applies the change, then pushes it to the members added (PROTOCOL.md: a member
+   * removed at seq N receives nothing after N, one added at N everything from N).
+   */
+  | { type: "message"; message: AcceptedMessage; membership?: MembershipChange }
   | { type: "event"; userIds: string[]; frame: ServerFrame; membership?: MembershipChange }
   | { type: "group_event"; groupId: string; frame: ServerFrame }
   | { type: "kick"; tokenHashes: string[] };

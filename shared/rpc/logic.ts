@@ -12,6 +12,7 @@ import type {
   FriendRequest,
   Group,
   GroupMember,
+  JoinRequest,
   MediaInfo,
   Message,
   ReadMark,
@@ -86,10 +87,44 @@ export interface LogicService {
     userId: string,
     groupId: string,
   ): Promise<{ group: Group; members: GroupMember[]; onlineCount: number }>;
-  joinGroup(userId: string, groupId: string): Promise<Group>;
+  /** `open`: joins (the group); `approval`: a join request (202); `invite`: `forbidden`. */
+  joinGroup(
+    userId: string,
+    groupId: string,
+  ): Promise<{ group: Group; request?: undefined } | { request: JoinRequest; group?: undefined }>;
   leaveGroup(userId: string, groupId: string): Promise<void>;
   addGroupMembers(userId: string, groupId: string, input: unknown): Promise<Group>;
+  /** name, avatar, notice, joinPolicy, muted, history: the owner or an admin. */
   updateGroup(userId: string, groupId: string, input: unknown): Promise<Group>;
+
+  // Version 2, Groups (PROTOCOL.md).
+  /** `PATCH /api/groups/<id>/members/<userId>` `{role?, mutedUntil?}`: the member as now. */
+  updateGroupMember(
+    userId: string,
+    groupId: string,
+    memberId: string,
+    input: unknown,
+  ): Promise<GroupMember>;
+  /** `DELETE /api/groups/<id>/members/<userId>`: the owner removes anyone, an admin plain members. */
+  removeGroupMember(userId: string, groupId: string, memberId: string): Promise<void>;
+  /** `POST /api/groups/<id>/transfer` `{userId}`: the owner hands the group to a member. */
+  transferGroup(userId: string, groupId: string, input: unknown): Promise<Group>;
+  /** `DELETE /api/groups/<id>`: the owner disbands the group. */
+  disbandGroup(userId: string, groupId: string): Promise<void>;
+  /** `GET /api/groups/<id>/requests`: pending join requests, for the owner and admins. */
+  joinRequests(userId: string, groupId: string): Promise<JoinRequest[]>;
+  /** `POST /api/groups/<id>/requests/<rid>/accept`: the group with its new member. */
+  acceptJoinRequest(userId: string, groupId: string, requestId: string): Promise<Group>;
+  /** `POST /api/groups/<id>/requests/<rid>/reject`. */
+  rejectJoinRequest(userId: string, groupId: string, requestId: string): Promise<void>;
+
+  // Version 2, Blocking (PROTOCOL.md).
+  /** `PUT /api/blocks/<userId>`; blocking twice is fine. */
+  block(userId: string, blockedId: string): Promise<void>;
+  /** `DELETE /api/blocks/<userId>`; unblocking one not blocked is fine. */
+  unblock(userId: string, blockedId: string): Promise<void>;
+  /** `GET /api/blocks`: whom the caller blocked, latest first. */
+  blocks(userId: string): Promise<User[]>;
   /** Group ids of a user, for connect's group nodes. */
   groupIdsOf(userId: string): Promise<string[]>;
 

@@ -60,6 +60,19 @@ const METHODS: Record<keyof LogicService, boolean> = {
   leaveGroup: true,
   addGroupMembers: false,
   updateGroup: true,
+  // Setting the same role or mute again changes nothing.
+  updateGroupMember: true,
+  // Repeated after it ran: not_found (no longer a member), a second transfer forbidden, a second
+  // disband not_found, a decided request not_found. The caller would see an error for what worked.
+  removeGroupMember: false,
+  transferGroup: false,
+  disbandGroup: false,
+  joinRequests: true,
+  acceptJoinRequest: false,
+  rejectJoinRequest: false,
+  block: true,
+  unblock: true,
+  blocks: true,
   groupIdsOf: true,
   // Idempotent by clientMsgId.
   send: true,

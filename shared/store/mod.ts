@@ -13,6 +13,8 @@ import type {
   AcceptedMessage,
   Group,
   GroupHistory,
+  GroupRole,
+  JoinPolicy,
   MediaInfo,
   Message,
   SendResult,
@@ -138,11 +140,16 @@ export interface FriendStore {
   /** Ends a friendship; false if there was none. */
   remove(a: string, b: string): Promise<boolean>;
   areFriends(a: string, b: string): Promise<boolean>;
-  /** Of (user, friend) pairs, those that are friends, as `user:friend`. One query for a batch of sends. */
+  /**
+   * Of (user, friend) pairs, those that are friends and where the friend has not
+   * blocked the user, as `user:friend`. One query for a batch of sends.
+   */
   pairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
   /** A user's friends, oldest friendship first. */
   idsOf(userId: string): Promise<string[]>;
 }
+
+export type { GroupRole } from "../types.ts";
 
 /** A new group as stored. */
 export interface NewGroup {
@@ -153,6 +160,8 @@ export interface NewGroup {
   createdAt: number;
   /** `since_join` when absent. */
   history?: GroupHistory;
+  /** `open` when absent. */
+  joinPolicy?: JoinPolicy;
 }
 
 /** A group patch: only the fields given change; `avatarMediaId: null` clears the avatar. */
@@ -160,15 +169,48 @@ export interface GroupPatch {
   name?: string;
   avatarMediaId?: string | null;
   history?: GroupHistory;
+  notice?: string;
+  joinPolicy?: JoinPolicy;
+  muted?: boolean;
+}
+
+/** A member as stored. */
+export interface MemberRow {
+  userId: string;
+  role: GroupRole;
+  /** Null when not muted; a time already past is as good as null. */
+  mutedUntil: number | null;
+}
+
+/** A pending join request as stored (logic adds the user). */
+export interface JoinRequestRow {
+  id: string;
+  groupId: string;
+  userId: string;
+  createdAt: number;
+}
+
+/** What may stop a member's send (`GroupStore.senders`). */
+export interface SenderState {
+  role: GroupRole;
+  mutedUntil: number | null;
+  groupMuted: boolean;
+}
+
+/** What `removeMember` did. */
+export interface Removal {
+  /** False when the user was not a member (nothing changed). */
+  removed: boolean;
+  /** The owner left: who owns the group now (the longest-standing admin, else member). */
+  newOwner?: string;
+  /** The last member left: the group is disbanded (as `disband`). */
+  disbanded?: boolean;
 }
 
 /** A group as stored: the avatar is a media id, which logic turns into its URL. */
 export interface GroupRow extends Omit<Group, "avatar"> {
   avatarMediaId: string | null;
 }
-
-/** A member's role in a group. */
-export type GroupRole = "owner" | "member";
 
 /** Groups and their members. */
 export interface GroupStore {
@@ -184,8 +226,17 @@ export interface GroupStore {
   historyFloor(groupId: string, userId: string): Promise<number | null>;
   /** Of (group, user) pairs, those where the user is a member, as `group:user`. */
   memberPairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>>;
+  /**
+   * Of (group, user) pairs, those where the user is a member, as `group:user`,
+   * with what logic needs to tell whether they may send now. One query for a
+   * batch of sends (the embedded store remembers them until a change of role,
+   * mute, membership or the group's `muted`).
+   */
+  senders(pairs: readonly (readonly [string, string])[]): Promise<Map<string, SenderState>>;
   /** Members in order of joining. */
-  members(groupId: string): Promise<{ userId: string; role: GroupRole }[]>;
+  members(groupId: string): Promise<MemberRow[]>;
+  /** One member; null for a non-member. */
+  member(groupId: string, userId: string): Promise<MemberRow | null>;
   memberIds(groupId: string): Promise<string[]>;
   /** Each member's history floor (see `historyFloor`), by user id. */
   floors(groupId: string): Promise<Map<string, number>>;
@@ -199,10 +250,47 @@ export interface GroupStore {
     maxSize: number,
     joinedAt: number,
   ): Promise<string[]>;
-  /** Removes a member; an owner hands ownership to the longest-standing member (none left: the group stays, ownerless). */
-  removeMember(groupId: string, userId: string): Promise<boolean>;
+  /**
+   * Removes a member, in one transaction: an owner hands ownership to the
+   * longest-standing admin, else member (who becomes `owner`, the group's
+   * `ownerId` too); the last member's leaving disbands the group.
+   */
+  removeMember(groupId: string, userId: string): Promise<Removal>;
+  /** Sets a member's role to `admin` or `member`. False for a non-member or the owner. */
+  setRole(groupId: string, userId: string, role: "admin" | "member"): Promise<boolean>;
+  /** Mutes a member until `until` (null: unmutes). False for a non-member. */
+  setMutedUntil(groupId: string, userId: string, until: number | null): Promise<boolean>;
+  /**
+   * Makes member `toId` the owner and the current owner `fromId` an admin, in one
+   * transaction; false (nothing changed) unless `fromId` owns it and `toId` is a member.
+   */
+  transfer(groupId: string, fromId: string, toId: string): Promise<boolean>;
+  /**
+   * Deletes the group, its members, join requests and its conversation's messages
+   * and read marks; the ids of those who were members (empty for an unknown group).
+   */
+  disband(groupId: string): Promise<string[]>;
   /** Fails `not_found` for an unknown id. */
   update(id: string, patch: GroupPatch): Promise<GroupRow>;
+
+  // Join requests (joinPolicy `approval`).
+  /** Adds a pending request, or returns the user's pending one for this group. */
+  addRequest(row: JoinRequestRow): Promise<JoinRequestRow>;
+  /** A group's pending requests, oldest first. */
+  requests(groupId: string): Promise<JoinRequestRow[]>;
+  /**
+   * Decides a pending request in one transaction: deletes it and, when `accept`,
+   * adds its user as `addMembers` does (failing `forbidden` past `maxSize`, when
+   * the request stays). Null when there is no such pending request of the group
+   * (unknown, or decided already: of two decisions at once, one gets null).
+   */
+  decideRequest(
+    groupId: string,
+    requestId: string,
+    accept: boolean,
+    maxSize: number,
+    at: number,
+  ): Promise<JoinRequestRow | null>;
   /** A user's groups, in order of joining. */
   of(userId: string): Promise<GroupRow[]>;
   idsOf(userId: string): Promise<string[]>;
@@ -275,6 +363,13 @@ export interface HistoryQuery {
  * resolved: `replyTo` with the quoted message's current preview, an update's
  * `target` as the target's current version. Update entries never count in
  * `unread`, nor become `lastMessage`.
+ *
+ * Version 2 (PROTOCOL.md, Groups): a `system` message is saved like any message
+ * (it may be `lastMessage`, and makes the group's conversation appear in its
+ * members' lists) but never counts in `unread`. A new `joined` system message
+ * sets, in the same transaction, its `userId`'s join seq to the message's seq − 1
+ * when that member's is lower (so under `since_join` they read from it on: they
+ * see that they joined, and nothing stored before it).
  */
 export interface MessageStore {
   save(messages: readonly AcceptedMessage[]): Promise<Message[]>;
@@ -316,9 +411,27 @@ export interface MessageStore {
   readMark(userId: string, conversationId: string): Promise<number>;
 }
 
-/** The opened store: the five ports over one engine. */
+/**
+ * Blocks (PROTOCOL.md, Version 2, Blocking): who blocked whom. A block keeps a
+ * friendship; `FriendStore.pairs` no longer finds a pair whose second user
+ * blocked the first (so the send path's one query refuses it, and the embedded
+ * store forgets such pairs when a block is made).
+ */
+export interface BlockStore {
+  /** False when already blocked. */
+  block(userId: string, blockedId: string, at: number): Promise<boolean>;
+  /** False when not blocked. */
+  unblock(userId: string, blockedId: string): Promise<boolean>;
+  /** Whom `userId` blocked, latest first. */
+  blockedBy(userId: string): Promise<string[]>;
+  /** Whether `userId` blocked `otherId`. */
+  blocks(userId: string, otherId: string): Promise<boolean>;
+}
+
+/** The opened store: the six ports over one engine. */
 export interface Store {
   readonly accounts: AccountStore;
+  readonly blocks: BlockStore;
   readonly friends: FriendStore;
   readonly groups: GroupStore;
   readonly media: MediaStore;
