@@ -58,6 +58,7 @@ export async function deliver(
 }
 
 /** The users whose group nodes an item changes. */
-function changed(item: PushItem & { userIds: string[] }): string[] {
-  return item.membership ? [...item.membership.added, ...item.membership.removed] : [];
+function changed(item: Outgoing): string[] {
+  if (!("membership" in item) || !item.membership) return [];
+  return [...item.membership.added, ...item.membership.removed];
 }
