@@ -134,6 +134,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
   const admins = new Set<string>();
   const ports = {
     accounts: store.accounts,
+    blocks: store.blocks,
     friends: store.friends,
     groups: withAdmins(store.groups, admins),
     media: store.media,
