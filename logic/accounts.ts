@@ -2,7 +2,7 @@
 import { AppError } from "../shared/errors.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import type { User } from "../shared/types.ts";
-import { presenceShownTo } from "./blocks.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
 import { beginSignIn } from "./sign_in_limits.ts";

@@ -8,28 +8,10 @@
  * merely looks offline to them.
  */
 import { AppError } from "../shared/errors.ts";
-import type { Store } from "../shared/store/mod.ts";
 import type { User } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 import { pathId } from "./validate.ts";
 import { isDeleted, userView } from "./views.ts";
-
-/**
- * Of `ids`, those whose presence (`online`, `lastSeenAt`) `viewerId` may see:
- * the viewer themselves, and their friends who have not blocked them. One query
- * (`FriendStore.pairs` leaves out the pairs whose second user blocked the first).
- */
-export async function presenceShownTo(
-  store: Pick<Store, "friends">,
-  viewerId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const others = [...new Set(ids)].filter((id) => id !== viewerId);
-  const found = await store.friends.pairs(others.map((id) => [viewerId, id] as const));
-  const shown = new Set(others.filter((id) => found.has(`${viewerId}:${id}`)));
-  if (ids.includes(viewerId)) shown.add(viewerId);
-  return shown;
-}
 
 /** Creates the blocking part of the logic service. */
 export function blocks(ctx: Context) {

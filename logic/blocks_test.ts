@@ -12,7 +12,7 @@ import { MemoryPresence } from "../shared/presence/memory.ts";
 import type { ConnectDirectory, PushItem } from "../shared/rpc/connect.ts";
 import type { Store } from "../shared/store/mod.ts";
 import { privateConversationId, type ServerFrame } from "../shared/types.ts";
-import { presenceShownTo } from "./blocks.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 import { TYPING_WINDOW_MS } from "./typing.ts";
 import { stepsOnOneStore, testLogic } from "./_test_logic.ts";
 import { freshId, StoringLog } from "./_test_world.ts";

@@ -2,7 +2,7 @@
 import { AppError } from "../shared/errors.ts";
 import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
-import { presenceShownTo } from "./blocks.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
 import { isDeleted, userView, withLastSeen } from "./views.ts";
