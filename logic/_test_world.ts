@@ -102,9 +102,22 @@ function withAdmins(groups: GroupStore, admins: Set<string>): GroupStore {
       await Promise.all(
         (await groups.members(groupId)).map(async (m) => ({
           ...m,
-          role: await role(groupId, m.userId),
-        } as { userId: string; role: GroupRole })),
+          role: await role(groupId, m.userId) ?? m.role,
+        })),
       ),
+    member: async (groupId, userId) => {
+      const m = await groups.member(groupId, userId);
+      return m && { ...m, role: await role(groupId, userId) ?? m.role };
+    },
+    senders: (pairs) => groups.senders(pairs),
+    setRole: (groupId, userId, r) => groups.setRole(groupId, userId, r),
+    setMutedUntil: (groupId, userId, until) => groups.setMutedUntil(groupId, userId, until),
+    transfer: (groupId, fromId, toId) => groups.transfer(groupId, fromId, toId),
+    disband: (groupId) => groups.disband(groupId),
+    addRequest: (row) => groups.addRequest(row),
+    requests: (groupId) => groups.requests(groupId),
+    decideRequest: (groupId, requestId, accept, maxSize, at) =>
+      groups.decideRequest(groupId, requestId, accept, maxSize, at),
     memberIds: (groupId) => groups.memberIds(groupId),
     floors: (groupId) => groups.floors(groupId),
     addMembers: (groupId, userIds, maxSize, joinedAt) =>
