@@ -10,6 +10,7 @@ import { AppError } from "../shared/errors.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import type { ConnectDirectory, PushItem } from "../shared/rpc/connect.ts";
+import { withAuthorizationCache } from "../shared/store/authorization_cache.ts";
 import type { Store } from "../shared/store/mod.ts";
 import { privateConversationId, type ServerFrame } from "../shared/types.ts";
 import { presenceShownTo } from "./presence_shown.ts";
@@ -302,4 +303,18 @@ test("block() and unblock() tell a blocked friend the blocker's presence as they
     online: false,
     lastSeenAt: left,
   }]]);
+});
+
+test("in the embedded mode a friend pair the send path remembered is refused once blocked", async (store) => {
+  await using t = setUp(withAuthorizationCache(store));
+  const [blocker, blocked] = [await t.user(), await t.user()];
+  await t.friends(blocker, blocked);
+  await t.send(blocked, blocker);
+  await t.logic.block(blocker, blocked);
+  assertEquals(await refusal(t.send(blocked, blocker)), {
+    code: "forbidden",
+    message: `Cannot send to user "${blocker}": not a friend, or not accepting your messages`,
+  });
+  await t.logic.unblock(blocker, blocked);
+  await t.send(blocked, blocker);
 });
