@@ -242,7 +242,8 @@ export interface GroupStore {
   floors(groupId: string): Promise<Map<string, number>>;
   /**
    * Adds members, skipping present ones, each with the conversation's last seq as
-   * their join seq; returns the ids actually added. Fails `forbidden` past maxSize.
+   * their join seq; returns the ids actually added. Fails `forbidden` past maxSize,
+   * `not_found` for an unknown (or disbanded) group.
    */
   addMembers(
     groupId: string,

@@ -270,6 +270,8 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
         ]);
       }
       assertEquals(await store.groups.disband(g.id), [], "disbanded already");
+      assertEquals(await codeOf(() => store.groups.addMembers(g.id, [c.id], 10, 3)), "not_found");
+      assertEquals(await store.groups.removeMember(g.id, a.id), { removed: false });
       assertEquals(await store.groups.disband(id()), [], "never was");
       assertEquals((await store.groups.get(kept.id))?.memberCount, 2);
     },
