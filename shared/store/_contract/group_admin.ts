@@ -294,6 +294,8 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
       assertEquals([x, y], [other, other], "two at once make one");
       assertEquals(await store.groups.requests(g.id), [first, other]);
       assertEquals(await store.groups.requests(id()), []);
+      await store.accounts.deleteUser(c.id, 8);
+      assertEquals(await store.groups.requests(g.id), [first], "a deleted account's are withdrawn");
       assertEquals(
         await codeOf(() => store.groups.addRequest({ ...first, id: id(), groupId: id() })),
         "not_found",
