@@ -5,6 +5,7 @@
  * leaving owner's heir cannot leave at the same moment unnoticed).
  */
 import { AppError } from "../errors.ts";
+import type { Content } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { JoinRequestRow, Removal } from "./mod.ts";
 
@@ -57,7 +58,9 @@ export function addMembers(
   joinedAt: number,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
-    await lockGroup(tx, groupId);
+    if (!await lockGroup(tx, groupId)) {
+      throw new AppError("not_found", `Cannot add members to group "${groupId}": no such group`);
+    }
     return await insertMembers(tx, groupId, userIds, maxSize, joinedAt);
   });
 }
@@ -76,16 +79,18 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
   await tx.query("DELETE FROM group_members WHERE group_id = $1", [groupId]);
   await tx.query("DELETE FROM group_join_requests WHERE group_id = $1", [groupId]);
   // An image's or file's own media (the copy its save made) goes with it, as on a recall.
-  const media = await tx.query<{ id: string; content: string }>(
-    `SELECT m.id, m.content FROM messages m WHERE m.conversation_id = $1
-       AND (m.content LIKE '{"type":"image"%' OR m.content LIKE '{"type":"file"%')`,
+  const withMedia = await tx.query<{ id: string; content: string }>(
+    `SELECT m.id, m.content FROM messages m
+     WHERE m.conversation_id = $1 AND m.kind = 'message' AND m.content LIKE '%"mediaId":%'`,
     [conversationId],
   );
-  if (media.length > 0) {
-    const owned = media.map((m) => ({
-      messageId: String(m.id),
-      mediaId: (JSON.parse(m.content) as { mediaId: string }).mediaId,
-    }));
+  const owned = withMedia.flatMap((m) => {
+    const content = JSON.parse(m.content) as Content;
+    return content.type === "image" || content.type === "file"
+      ? [{ messageId: String(m.id), mediaId: content.mediaId }]
+      : [];
+  });
+  if (owned.length > 0) {
     const deleted = await tx.query<{ sha256: string }>(
       `DELETE FROM media WHERE id = ANY($1::text[]) AND message_id = ANY($2::bigint[])
        RETURNING sha256`,

@@ -270,6 +270,8 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
         ]);
       }
       assertEquals(await store.groups.disband(g.id), [], "disbanded already");
+      assertEquals(await codeOf(() => store.groups.addMembers(g.id, [c.id], 10, 3)), "not_found");
+      assertEquals(await store.groups.removeMember(g.id, a.id), { removed: false });
       assertEquals(await store.groups.disband(id()), [], "never was");
       assertEquals((await store.groups.get(kept.id))?.memberCount, 2);
     },
@@ -292,6 +294,8 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
       assertEquals([x, y], [other, other], "two at once make one");
       assertEquals(await store.groups.requests(g.id), [first, other]);
       assertEquals(await store.groups.requests(id()), []);
+      await store.accounts.deleteUser(c.id, 8);
+      assertEquals(await store.groups.requests(g.id), [first], "a deleted account's are withdrawn");
       assertEquals(
         await codeOf(() => store.groups.addRequest({ ...first, id: id(), groupId: id() })),
         "not_found",
