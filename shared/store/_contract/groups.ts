@@ -3,6 +3,7 @@ import { assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { AppError } from "../../errors.ts";
 import type { Store } from "../mod.ts";
 import { id, type OpenStore, sorted, suite, type SuiteOptions, user } from "./fixtures.ts";
+import { groupAdministrationSteps } from "./group_admin.ts";
 
 function group(store: Store, ownerId: string, memberIds: string[], name = "g", createdAt = 1) {
   return store.groups.create(
@@ -176,4 +177,6 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await names("chess"), ["Chess", "chess club"]);
     assertEquals(await names("%"), ["c%s"]);
   });
+
+  groupAdministrationSteps(test);
 }
