@@ -286,12 +286,11 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
       assertEquals(await store.groups.addRequest(first), first);
       const again = { id: id(), groupId: g.id, userId: b.id, createdAt: 6 };
       assertEquals(await store.groups.addRequest(again), first, "the pending one");
-      const other = { id: id(), groupId: g.id, userId: c.id, createdAt: 7 };
-      const [x, y] = await Promise.all([
-        store.groups.addRequest(other),
-        store.groups.addRequest({ ...other, id: id() }),
-      ]);
-      assertEquals([x, y], [other, other], "two at once make one");
+      const asked = [7, 7].map(() => ({ id: id(), groupId: g.id, userId: c.id, createdAt: 7 }));
+      const [x, y] = await Promise.all(asked.map((row) => store.groups.addRequest(row)));
+      assertEquals(x, y, "two at once make one, either");
+      assert(asked.some((row) => row.id === x.id));
+      const other = x;
       assertEquals(await store.groups.requests(g.id), [first, other]);
       assertEquals(await store.groups.requests(id()), []);
       await store.accounts.deleteUser(c.id, 8);
