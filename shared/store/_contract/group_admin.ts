@@ -278,6 +278,27 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
   );
 
   test(
+    "a disband and a save of a joined line into its conversation at once both succeed (task keeps saving what the log had)",
+    async (store, clock) => {
+      const [a, b] = [await user(store), await user(store)];
+      for (let i = 0; i < 10; i++) {
+        const g = await group(store, a.id, [b.id]);
+        const joined = sent(clock, `g:${g.id}`, a.id, g.id, {
+          type: "system",
+          event: "joined",
+          userId: b.id,
+          by: a.id,
+        }, { clientMsgId: null });
+        const [members, saved] = await Promise.all([
+          store.groups.disband(g.id),
+          store.messages.save([message(clock, `g:${g.id}`, a.id, g.id, "hi"), joined]),
+        ]);
+        assertEquals([members, saved.length], [[a.id, b.id], 2]);
+      }
+    },
+  );
+
+  test(
     "addRequest() keeps one pending request per user and group; requests() lists them oldest first",
     async (store) => {
       const [a, b, c] = [await user(store), await user(store), await user(store)];
