@@ -17,10 +17,10 @@ import type {
 
 /**
  * A GroupStore that answers `memberPairs()` and `senders()` from the cache.
- * A change of a member's role or mute forgets their sender state; a removal,
- * transfer, disband or change of the group's `muted` forgets the states of
- * the whole group (an heir's role changes too); a removal or disband forgets
- * membership pairs. Additions forget nothing: only found pairs are
+ * A change of a member's role or mute, or a transfer, forgets the sender
+ * states of those members; a removal, disband or change of the group's
+ * `muted` forgets the states of the whole group (a leaving owner's heir
+ * changes role too); a removal or disband forgets membership pairs. Additions forget nothing: only found pairs are
  * remembered, and an accepted request's user, if a member already, stays as
  * they were.
  */
