@@ -10,6 +10,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import { ROUTES } from "../api/routes.ts";
+import type { Content } from "../shared/types.ts";
 import { CLIENT_OPS } from "../connect/frames.ts";
 import { befriend, eventually, newUser, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 import { groupApi } from "./_groups.ts";
@@ -419,12 +420,7 @@ Deno.test("authz: presence and a group's past are not the stranger's", opts, asy
   const joinerId = (await joiner.me()).id;
   await joiner.joinGroup(open.id);
   // Version 2: they read from their own `joined` line on, and nothing before it.
-  const joined = {
-    type: "system",
-    event: "joined",
-    userId: joinerId,
-    by: joinerId,
-  };
+  const joined: Content = { type: "system", event: "joined", userId: joinerId, by: joinerId };
   const seen = await eventually(async () => {
     const history = await joiner.history(`g:${open.id}`);
     return history.length > 0 ? history : null;
