@@ -197,20 +197,20 @@ const MATRIX: Record<string, () => Case> = {
     status: 403,
     code: "forbidden",
   }),
-  "POST /api/groups/:id/requests/:requestId/accept": () => ({
+  "POST /api/groups/:id/requests/:rid/accept": () => ({
     path: `/api/groups/${gate.id}/requests/${gateRequest.id}/accept`,
     status: 403,
     code: "forbidden",
   }),
-  "POST /api/groups/:id/requests/:requestId/reject": () => ({
+  "POST /api/groups/:id/requests/:rid/reject": () => ({
     path: `/api/groups/${gate.id}/requests/${gateRequest.id}/reject`,
     status: 403,
     code: "forbidden",
   }),
   // Version 2, Blocking: one's own list; blocking anyone is one's own business.
   "GET /api/blocks": () => ({ path: "/api/blocks", status: 200 }),
-  "PUT /api/blocks/:userId": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
-  "DELETE /api/blocks/:userId": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
+  "PUT /api/blocks/:id": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
+  "DELETE /api/blocks/:id": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
   "POST /api/messages": () => ({
     path: "/api/messages",
     body: {
