@@ -12,7 +12,9 @@ import type {
   Target,
 } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
+import type { SenderState } from "../shared/store/mod.ts";
 import type { Context } from "./context.ts";
+import { isModerator } from "./group_roles.ts";
 import { content, sendEnvelope, target, withOwnMedia } from "./send_input.ts";
 import { checkRefs } from "./send_refs.ts";
 
@@ -166,19 +168,48 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
   async function conversationFor(userId: string, to: Target): Promise<string> {
     if (to.type === "user") {
       // Friendship implies the user exists; only a refusal needs to tell which it is.
-      if (await store.friends.areFriends(userId, to.id)) {
+      if ((await store.friends.pairs([[userId, to.id]])).has(`${userId}:${to.id}`)) {
         return privateConversationId(userId, to.id);
       }
       if (!(await store.accounts.users([to.id])).length) {
         throw new AppError("not_found", `Cannot send to user "${to.id}": no such user`);
       }
-      throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
+      // Not a friend, or a friend who blocked the sender: one text, so it does not tell which.
+      throw new AppError(
+        "forbidden",
+        `Cannot send to user "${to.id}": not a friend, or not accepting your messages`,
+      );
     }
     if (await store.groups.role(to.id, userId)) return groupConversationId(to.id);
     if (!await store.groups.get(to.id)) {
       throw new AppError("not_found", `Cannot send to group "${to.id}": no such group`);
     }
     throw new AppError("forbidden", `Cannot send to group "${to.id}": not a member`);
+  }
+
+  /**
+   * The conversation of a member's send to a group, if they may send now: a
+   * muted member may not until the mute ends, nor a plain member while the group
+   * is muted. Null for a non-member (asked again one by one).
+   */
+  function maySendNow(groupId: string, state: SenderState | undefined): string | null {
+    if (!state) return null;
+    const { role, mutedUntil, groupMuted } = state;
+    if (mutedUntil !== null && mutedUntil > ctx.now()) {
+      throw new AppError(
+        "forbidden",
+        `Cannot send to group "${groupId}": muted in group until ${
+          new Date(mutedUntil).toISOString()
+        }`,
+      );
+    }
+    if (groupMuted && !isModerator(role)) {
+      throw new AppError(
+        "forbidden",
+        `Cannot send to group "${groupId}": only the owner and admins may send`,
+      );
+    }
+    return groupConversationId(groupId);
   }
 
   /**
@@ -200,7 +231,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
     const pairs = (type: Target["type"]) =>
       checked.flatMap((c) => c.to?.type === type ? [[c.send.userId, c.to.id] as const] : []);
     // Every lookup at once: one round trip each to the dedupe keys and the store.
-    const [remembered, stored, friends, members] = await Promise.all([
+    const [remembered, stored, friends, senders] = await Promise.all([
       Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
       storeNeeded().then((needed) =>
         needed
@@ -211,7 +242,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
           : new Map<string, SendResult>()
       ),
       store.friends.pairs(pairs("user")),
-      store.groups.memberPairs(
+      store.groups.senders(
         pairs("group").map(([userId, groupId]) => [groupId, userId] as const),
       ),
     ]);
@@ -228,9 +259,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
       try {
         const conversationId = to.type === "user"
           ? friends.has(`${userId}:${to.id}`) ? privateConversationId(userId, to.id) : null
-          : members.has(`${to.id}:${userId}`)
-          ? groupConversationId(to.id)
-          : null;
+          : maySendNow(to.id, senders.get(`${to.id}:${userId}`));
         // Refused: ask again one by one, which also tells which error it is.
         return {
           send,
