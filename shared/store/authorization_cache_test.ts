@@ -1,12 +1,13 @@
 /** The authorization cache: its memory, and its decorators through the friend and group contracts. */
 import { assertEquals } from "../../tests/assert.ts";
-import { testFriendStore, testGroupStore } from "./_contract/mod.ts";
+import { testBlockStore, testFriendStore, testGroupStore } from "./_contract/mod.ts";
 import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
 import { openSqliteStore } from "./sqlite.ts";
 
 const cached = async () => withAuthorizationCache(await openSqliteStore({ dataDir: "memory://" }));
-testFriendStore("CachedFriendStore on PGlite", cached);
-testGroupStore("CachedGroupStore on PGlite", cached);
+testFriendStore("CachedFriendStore on SQLite", cached);
+testGroupStore("CachedGroupStore on SQLite", cached);
+testBlockStore("CachedBlockStore on SQLite", cached);
 
 type Pairs = readonly (readonly [string, string])[];
 
