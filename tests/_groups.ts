@@ -169,7 +169,9 @@ export interface Replayed {
 }
 
 /**
- * The membership a group's system messages describe, replayed from its first seq (`created`):
+ * The membership a group's system messages describe, replayed from its first seq (`created`),
+ * for a group created without members (the `created` line names the owner only; members added
+ * later each have their `joined` line):
  * who is a member, with which role and mute. Lines that cannot apply (a `joined` of a member, a
  * `removed` of a non-member, a role of the owner) are returned as `errors`: a history that
  * disagrees with itself.
