@@ -999,6 +999,56 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "races: a change racing the member's own leave or join is recorded in the order the store made it (no line about a non-member)",
+  opts,
+  async () => {
+    const [o, a] = await users(2);
+    const pool = await users(4);
+    try {
+      const { id, path, conversationId } = await club(o, [a], [a]);
+      await groupApi(o).patch(id, { history: "all" });
+      const until = Date.now() + 3600_000;
+      for (let round = 0; round < 6; round++) {
+        await Promise.all(pool.map(async (x, i) => {
+          // In: join at once with a mute (the mute is not_found unless the join came first).
+          await Promise.all([
+            answer(url, x.token, "POST", `${path}/join`),
+            answer(url, a.token, "PATCH", members(path, idOf(x)), { mutedUntil: until + i }),
+          ]);
+          // Out: leave at once with a role change (forbidden or not_found once gone).
+          await Promise.all([
+            answer(url, x.token, "POST", `${path}/leave`),
+            answer(url, o.token, "PATCH", members(path, idOf(x)), { role: "admin" }),
+          ]);
+        }));
+      }
+      const stored = (await o.group(id)).members;
+      const history = await eventually(async () => {
+        const all = await everything(o, conversationId);
+        return isSame(sorted(replay(systemLines(all)).members), sorted(asReplayed(stored)))
+          ? all
+          : null;
+      }, 10_000).catch(() => everything(o, conversationId));
+      const lines = systemLines(history);
+      const { errors } = replay(lines);
+      assertEquals(
+        errors,
+        [],
+        `lines about members who were not members at that seq; around the first: ${
+          JSON.stringify(
+            lines.filter((l) => Math.abs(l.seq - Number(/\d+/.exec(errors[0] ?? "0")![0])) <= 2)
+              .map((l) => `${l.seq} ${l.event} ${l.userId ?? ""} by ${l.by} ${l.value ?? ""}`),
+          )
+        }`,
+      );
+      assertEquals(sorted(replay(lines).members), sorted(asReplayed(stored)));
+    } finally {
+      await closeAll([o, a, ...pool]);
+    }
+  },
+);
+
 /**
  * Many clients change one group at once: the owner switches roles and adds friends, two admins
  * mute, unmute and remove, outsiders join and members leave and send. Whatever order the server
