@@ -21,8 +21,11 @@ export interface FuzzIds {
   keep?: string[];
 }
 
-/** Routes that destroy what their path names: their cases never name a `keep` id. */
-const DESTRUCTIVE = new Set(["DELETE /api/groups/:id"]);
+/**
+ * Routes that destroy what their path names: their cases never name a `keep` id. Leaving is one:
+ * a group whose last member leaves is disbanded.
+ */
+const DESTRUCTIVE = new Set(["DELETE /api/groups/:id", "POST /api/groups/:id/leave"]);
 
 /** Characters that found problems before: each must be refused or kept harmless. */
 export const HOSTILE_CHARS = [
