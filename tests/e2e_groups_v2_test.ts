@@ -750,6 +750,38 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "system lines cannot be forged: a send whose content is `system` is invalid_argument (WebSocket and HTTP), and nothing is stored",
+  opts,
+  async () => {
+    const [o] = await users(1);
+    try {
+      const { conversationId, to } = await club(o, []);
+      const forged = { type: "system", event: "transferred", userId: idOf(o), by: idOf(o) };
+      assertEquals(
+        // deno-lint-ignore no-explicit-any
+        await errorCode(o.send(to, forged as any)),
+        "invalid_argument",
+      );
+      assertEquals(
+        await answer(url, o.token, "POST", "/api/messages", {
+          to,
+          clientMsgId: crypto.randomUUID(),
+          content: forged,
+        }),
+        [400, "invalid_argument"],
+      );
+      await linesOf(o, conversationId, 1);
+      await sleep(200);
+      assertEquals((await everything(o, conversationId)).map((m) => m.content), [
+        { type: "system", event: "created", by: idOf(o) },
+      ]);
+    } finally {
+      await closeAll([o]);
+    }
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Join policies and requests
 
