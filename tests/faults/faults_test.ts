@@ -23,8 +23,11 @@ const updateRows: string[] = [];
 /** Operations per second of the edit-and-recall scenario (sends, edits and recalls together). */
 const UPDATE_RATE = Number(Deno.env.get("IM_FAULT_UPDATE_RATE") ?? "100");
 const membershipRows: string[] = [];
-/** Membership changes per second of the membership scenario (one at a time). */
-const MEMBERSHIP_RATE = Number(Deno.env.get("IM_FAULT_MEMBERSHIP_RATE") ?? "10");
+/**
+ * Membership changes per second of the membership scenario (one at a time). A constant: an
+ * `IM_` variable the configuration table does not declare stops the server from starting.
+ */
+const MEMBERSHIP_RATE = 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Deployment {
