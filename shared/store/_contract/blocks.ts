@@ -44,4 +44,14 @@ export function testBlockStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.blocks.blockedBy(a.id), [c.id, b.id], "blocked again: latest");
     assertEquals(await store.blocks.blockedBy(b.id), [a.id]);
   });
+
+  test("deleteUser() deletes the blocks an account made and those it suffered", async (store) => {
+    const [a, b, c] = [await user(store), await user(store), await user(store)];
+    await store.blocks.block(a.id, b.id, 1);
+    await store.blocks.block(b.id, a.id, 1);
+    await store.blocks.block(b.id, c.id, 2);
+    await store.accounts.deleteUser(a.id, 3);
+    assertEquals(await store.blocks.blockedBy(a.id), []);
+    assertEquals(await store.blocks.blockedBy(b.id), [c.id]);
+  });
 }
