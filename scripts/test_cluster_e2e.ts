@@ -10,6 +10,8 @@ const SUITES = [
   "tests/e2e_bad_input_test.ts",
   "tests/e2e_authz_test.ts",
   "tests/e2e_friends_test.ts",
+  "tests/e2e_groups_v2_test.ts",
+  "tests/e2e_blocks_test.ts",
 ];
 // Every browser suite runs against the cluster too.
 for (const entry of Deno.readDirSync("tests")) {

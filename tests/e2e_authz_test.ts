@@ -10,8 +10,10 @@
 import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import { ROUTES } from "../api/routes.ts";
+import type { Content } from "../shared/types.ts";
 import { CLIENT_OPS } from "../connect/frames.ts";
 import { befriend, eventually, newUser, PNG_2x3, startServer, uniqueName } from "./harness.ts";
+import { groupApi } from "./_groups.ts";
 
 const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
@@ -29,6 +31,10 @@ await befriend(ann, bob);
 const group = await ann.createGroup(uniqueName("grp"), [bob.self!.id]);
 // Another of Ann's groups, for the one call that lets the stranger in (joining).
 const open = await ann.createGroup(uniqueName("open"));
+// A group joined by request, with Dan's request pending (version 2, Groups).
+const gate = await ann.createGroup(uniqueName("gate"), [bob.self!.id]);
+await groupApi(ann).patch(gate.id, { joinPolicy: "approval" });
+const gateRequest = (await groupApi(dan).join(gate.id)).request!;
 const sentPrivate = await ann.send({ type: "user", id: bob.self!.id }, {
   type: "text",
   text: SECRET.private,
@@ -58,7 +64,7 @@ interface Case {
   code?: string;
 }
 
-const ids = { ann: ann.self!.id, bob: bob.self!.id, group: group.id };
+const ids = { ann: ann.self!.id, bob: bob.self!.id, group: group.id, dan: (await dan.me()).id };
 const MATRIX: Record<string, () => Case> = {
   "POST /api/auth/register": () => ({
     path: "/api/auth/register",
@@ -163,6 +169,48 @@ const MATRIX: Record<string, () => Case> = {
     path: `/api/groups/${open.id}/join`,
     status: 200,
   }),
+  // Version 2, Groups: whatever a non-member asks of a group is forbidden (PROTOCOL.md).
+  "DELETE /api/groups/:id": () => ({
+    path: `/api/groups/${ids.group}`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "PATCH /api/groups/:id/members/:userId": () => ({
+    path: `/api/groups/${ids.group}/members/${ids.bob}`,
+    body: { role: "admin" },
+    status: 403,
+    code: "forbidden",
+  }),
+  "DELETE /api/groups/:id/members/:userId": () => ({
+    path: `/api/groups/${ids.group}/members/${ids.bob}`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/groups/:id/transfer": () => ({
+    path: `/api/groups/${ids.group}/transfer`,
+    body: { userId: ids.bob },
+    status: 403,
+    code: "forbidden",
+  }),
+  "GET /api/groups/:id/requests": () => ({
+    path: `/api/groups/${gate.id}/requests`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/groups/:id/requests/:rid/accept": () => ({
+    path: `/api/groups/${gate.id}/requests/${gateRequest.id}/accept`,
+    status: 403,
+    code: "forbidden",
+  }),
+  "POST /api/groups/:id/requests/:rid/reject": () => ({
+    path: `/api/groups/${gate.id}/requests/${gateRequest.id}/reject`,
+    status: 403,
+    code: "forbidden",
+  }),
+  // Version 2, Blocking: one's own list; blocking anyone is one's own business.
+  "GET /api/blocks": () => ({ path: "/api/blocks", status: 200 }),
+  "PUT /api/blocks/:id": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
+  "DELETE /api/blocks/:id": () => ({ path: `/api/blocks/${ids.dan}`, status: 204 }),
   "POST /api/messages": () => ({
     path: "/api/messages",
     body: {
@@ -201,10 +249,6 @@ const MATRIX: Record<string, () => Case> = {
   // Media is served by unguessable id to anyone who has its URL (as <img> tags need).
   "GET /api/media/:id": () => ({ path: `/api/media/${media.id}`, status: 200 }),
   "GET /api/connect": () => ({ path: "/api/connect", status: 200 }),
-  // Blocks are the caller's own list (these run last, in this order: the block is undone).
-  "PUT /api/blocks/:id": () => ({ path: `/api/blocks/${ids.ann}`, status: 204 }),
-  "DELETE /api/blocks/:id": () => ({ path: `/api/blocks/${ids.ann}`, status: 204 }),
-  "GET /api/blocks": () => ({ path: "/api/blocks", status: 200 }),
 };
 
 /** The WebSocket ops, each refused to the stranger where it touches others' data. */
@@ -373,10 +417,22 @@ Deno.test("authz: presence and a group's past are not the stranger's", opts, asy
   // Stored (in a cluster the log sits in between) before anyone joins.
   await eventually(async () => (await ann.history(early.conversationId)).length > 0);
   const joiner = await newUser(url, { connect: false });
+  const joinerId = (await joiner.me()).id;
   await joiner.joinGroup(open.id);
-  assertEquals(await joiner.history(`g:${open.id}`), []);
+  // Version 2: they read from their own `joined` line on, and nothing before it.
+  const joined: Content = { type: "system", event: "joined", userId: joinerId, by: joinerId };
+  const seen = await eventually(async () => {
+    const history = await joiner.history(`g:${open.id}`);
+    return history.length > 0 ? history : null;
+  });
+  assertEquals(seen.map((m) => m.content), [joined]);
+  assert(
+    !JSON.stringify(await joiner.history(`g:${open.id}`, { before: seen[0].seq })).includes(
+      SECRET.group,
+    ),
+  );
   const summary = (await joiner.conversations()).find((c) => c.id === early.conversationId);
-  assertEquals(summary?.lastMessage ?? null, null);
+  assertEquals(summary?.lastMessage?.content ?? null, joined);
   assertEquals(summary?.unread ?? 0, 0);
 });
 
@@ -461,7 +517,7 @@ Deno.test(
   opts,
   async () => {
     // A group of its own: Olga owns it, Pat and Quin are plain members; Sam stays a stranger.
-    // The protocol's admin role does not exist in this server yet (roles are owner and member).
+    // (Admins: "authz v2 groups" below.)
     const olga = await newUser(url);
     const pat = await newUser(url);
     const quin = await newUser(url);
@@ -580,6 +636,209 @@ Deno.test(
         (await answer(client.token, "POST", "/api/media?kind=file", bytes, headers))[0],
         201,
       );
+    }
+  },
+);
+
+/** A role in a group, for the version 2 role table. */
+type Role = "stranger" | "member" | "admin" | "owner";
+
+/** A call of the role table: what to ask of a fresh group `g`, and the answer for each role. */
+interface RoleCase {
+  what: string;
+  call: (g: RoleWorld) => { method: string; path: string; body?: unknown };
+  expect: Record<Role, [number, string | null]>;
+}
+
+/** A fresh group for one call: owner, admin, a plain member, a target member, a pending request. */
+interface RoleWorld {
+  id: string;
+  path: string;
+  requestId: string;
+}
+
+const refused: [number, string] = [403, "forbidden"];
+
+Deno.test(
+  "authz v2 groups: every group route and op by a stranger, a plain member, an admin and the owner",
+  opts,
+  async () => {
+    // Olga owns each group, Adam is its admin, Mia a plain member, Tom the member acted on, Rita
+    // asks to join, Finn is everyone's friend (to be added), Sid stays a stranger.
+    const [olga, adam, mia, tom, rita, finn, sid] = await Promise.all(
+      Array.from({ length: 7 }, () => newUser(url, { connect: false })),
+    );
+    const id = async (c: ImClient) => (await c.me()).id;
+    const [tomId, finnId] = [await id(tom), await id(finn)];
+    for (const c of [olga, adam, mia, sid]) await befriend(c, finn);
+    const by: Record<Role, ImClient> = { stranger: sid, member: mia, admin: adam, owner: olga };
+    const world = async (): Promise<RoleWorld> => {
+      const g = await olga.createGroup(uniqueName("roles"));
+      for (const c of [adam, mia, tom]) await c.joinGroup(g.id);
+      await groupApi(olga).role(g.id, await id(adam), "admin");
+      await groupApi(olga).patch(g.id, { joinPolicy: "approval" });
+      const request = (await groupApi(rita).join(g.id)).request!;
+      return { id: g.id, path: `/api/groups/${g.id}`, requestId: request.id };
+    };
+    const cases: RoleCase[] = [
+      {
+        what: "GET the group",
+        call: (g) => ({ method: "GET", path: g.path }),
+        expect: { stranger: refused, member: [200, null], admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "read its history",
+        call: (g) => ({ method: "GET", path: `/api/conversations/g:${g.id}/messages` }),
+        expect: { stranger: refused, member: [200, null], admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "PATCH the group (notice)",
+        call: (g) => ({ method: "PATCH", path: g.path, body: { notice: "new rules" } }),
+        expect: { stranger: refused, member: refused, admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "PATCH the group (name, joinPolicy, muted, history)",
+        call: (g) => ({
+          method: "PATCH",
+          path: g.path,
+          body: { name: "renamed", joinPolicy: "invite", muted: true, history: "all" },
+        }),
+        expect: { stranger: refused, member: refused, admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "a member's role",
+        call: (g) => ({
+          method: "PATCH",
+          path: `${g.path}/members/${tomId}`,
+          body: { role: "admin" },
+        }),
+        expect: { stranger: refused, member: refused, admin: refused, owner: [200, null] },
+      },
+      {
+        what: "mute a member",
+        call: (g) => ({
+          method: "PATCH",
+          path: `${g.path}/members/${tomId}`,
+          body: { mutedUntil: Date.now() + 60_000 },
+        }),
+        expect: { stranger: refused, member: refused, admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "remove a member",
+        call: (g) => ({ method: "DELETE", path: `${g.path}/members/${tomId}` }),
+        expect: { stranger: refused, member: refused, admin: [204, null], owner: [204, null] },
+      },
+      {
+        what: "transfer",
+        call: (g) => ({ method: "POST", path: `${g.path}/transfer`, body: { userId: tomId } }),
+        expect: { stranger: refused, member: refused, admin: refused, owner: [200, null] },
+      },
+      {
+        what: "disband",
+        call: (g) => ({ method: "DELETE", path: g.path }),
+        expect: { stranger: refused, member: refused, admin: refused, owner: [204, null] },
+      },
+      {
+        what: "list join requests",
+        call: (g) => ({ method: "GET", path: `${g.path}/requests` }),
+        expect: { stranger: refused, member: refused, admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "accept a join request",
+        call: (g) => ({ method: "POST", path: `${g.path}/requests/${g.requestId}/accept` }),
+        expect: { stranger: refused, member: refused, admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "reject a join request",
+        call: (g) => ({ method: "POST", path: `${g.path}/requests/${g.requestId}/reject` }),
+        expect: { stranger: refused, member: refused, admin: [204, null], owner: [204, null] },
+      },
+      {
+        what: "join (approval)",
+        call: (g) => ({ method: "POST", path: `${g.path}/join` }),
+        expect: {
+          stranger: [202, null],
+          member: [409, "conflict"],
+          admin: [409, "conflict"],
+          owner: [409, "conflict"],
+        },
+      },
+      {
+        what: "add a friend",
+        call: (g) => ({ method: "POST", path: `${g.path}/members`, body: { userIds: [finnId] } }),
+        expect: { stranger: refused, member: [200, null], admin: [200, null], owner: [200, null] },
+      },
+      {
+        what: "leave",
+        call: (g) => ({ method: "POST", path: `${g.path}/leave` }),
+        expect: { stranger: refused, member: [204, null], admin: [204, null], owner: [204, null] },
+      },
+    ];
+    for (const c of cases) {
+      for (const role of ["stranger", "member", "admin", "owner"] as const) {
+        const g = await world();
+        const { method, path, body } = c.call(g);
+        assertEquals(
+          await answer(by[role].token, method, path, body),
+          c.expect[role],
+          `${c.what} by the ${role}`,
+        );
+      }
+    }
+    // The send op in a muted group, over the WebSocket and HTTP: the owner and admins only.
+    const g = await world();
+    await groupApi(olga).patch(g.id, { muted: true });
+    const sendAnswers: Record<Role, [string, string]> = {
+      stranger: ["forbidden", "forbidden"],
+      member: ["forbidden", "forbidden"],
+      admin: ["sent", "sent"],
+      owner: ["sent", "sent"],
+    };
+    for (const role of ["stranger", "member", "admin", "owner"] as const) {
+      const client = new ImClient({ baseUrl: url, token: by[role].token });
+      await client.connect();
+      const to = { type: "group" as const, id: g.id };
+      const outcome = (p: Promise<unknown>) =>
+        p.then(() => "sent", (e) => (e as { code: string }).code);
+      assertEquals(
+        [
+          await outcome(client.send(to, { type: "text", text: "ws" })),
+          await outcome(
+            client.postMessage(to, { type: "text", text: "http" }, crypto.randomUUID()),
+          ),
+        ],
+        sendAnswers[role],
+        `send to a muted group by the ${role}`,
+      );
+      await client.close();
+    }
+  },
+);
+
+Deno.test(
+  "authz v2 groups: recall by an admin: a member's message yes; another admin's or the owner's no",
+  opts,
+  async () => {
+    const [olga, adam, ada, mia] = await Promise.all(
+      Array.from({ length: 4 }, () => newUser(url)),
+    );
+    try {
+      const club = await olga.createGroup(uniqueName("recall"));
+      for (const c of [adam, ada, mia]) await c.joinGroup(club.id);
+      for (const c of [adam, ada]) await groupApi(olga).role(club.id, c.self!.id, "admin");
+      const to = { type: "group" as const, id: club.id };
+      const byMia = await mia.send(to, { type: "text", text: "mia" });
+      const byAda = await ada.send(to, { type: "text", text: "ada" });
+      const byOlga = await olga.send(to, { type: "text", text: "olga" });
+      await eventually(async () =>
+        (await olga.history(`g:${club.id}`)).some((m) => m.id === byOlga.id)
+      );
+      assertEquals(await answer(adam.token, "DELETE", `/api/messages/${byAda.id}`), refused);
+      assertEquals(await answer(adam.token, "DELETE", `/api/messages/${byOlga.id}`), refused);
+      assertEquals(await answer(adam.token, "DELETE", `/api/messages/${byMia.id}`), [204, null]);
+      assertEquals(await answer(olga.token, "DELETE", `/api/messages/${byAda.id}`), [204, null]);
+    } finally {
+      await Promise.all([olga, adam, ada, mia].map((c) => c.close()));
     }
   },
 );

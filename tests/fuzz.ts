@@ -82,6 +82,8 @@ async function runHttp(url: string, c: HttpCase): Promise<number> {
 /** NUL anywhere, or (in names people are known by) controls, invisible and bidi marks. */
 const NUL = /\0/;
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+/** In a group's notice: a control character other than the line break (PROTOCOL.md, Groups). */
+const NOTICE_BAD = /(?!\n)\p{Cc}/u;
 /** In a file name: a path separator, or a hidden character other than the emoji joiner (U+200D). */
 const FILE_NAME_BAD = /[/\\\p{Cc}\p{Cs}]|(?!\u200d)\p{Cf}/u;
 
@@ -96,6 +98,8 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
             ? "a NUL"
             : pattern === HIDDEN
             ? "a hidden character"
+            : pattern === NOTICE_BAD
+            ? "a control character"
             : "a path or hidden character"
         }: ${describe(value)}`,
       );
@@ -103,7 +107,10 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
   };
   for (const user of users) {
     check("nickname", (await user.me()).nickname, HIDDEN);
-    for (const { group } of await user.groups()) check("group name", group.name, HIDDEN);
+    for (const { group } of await user.groups()) {
+      check("group name", group.name, HIDDEN);
+      check("group notice", group.notice, NOTICE_BAD);
+    }
     const { incoming, outgoing } = await user.friendRequests();
     for (const r of [...incoming, ...outgoing]) check("friend request note", r.note, NUL);
     for (const c of await user.conversations()) {
@@ -111,6 +118,7 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
         if (m.content.type === "text") check("message text", m.content.text, NUL);
         if (m.content.type === "file") check("file name", m.content.name, FILE_NAME_BAD);
         if (m.replyTo?.preview) check("reply preview", m.replyTo.preview, NUL);
+        if (m.content.type === "system") check("system line value", m.content.value, NUL);
         const target = m.content.type === "update" ? m.content.target : null;
         if (target && isFullTarget(target) && target.content.type === "text") {
           check("edited text", target.content.text, NUL);
@@ -195,7 +203,23 @@ export async function fuzz(
     const f3 = await newUser(server.url, { connect: false });
     const sent = (await f1.requestFriend((await f3.me()).id, "fuzz")).request!;
     const received = (await f3.requestFriend(f2.self!.id, "fuzz")).request!;
+    // Version 2, Groups: a group joined by request with two requests pending (to accept and
+    // reject), and a spare group that cases may disband (the others they may not).
+    const gate = await f1.createGroup(uniqueName("fzgate"), [f2.self!.id]);
+    await f1.request("PATCH", `/api/groups/${gate.id}`, { joinPolicy: "approval" });
+    const f4 = await newUser(server.url, { connect: false });
+    const requestIds: string[] = [];
+    for (const asker of [f3, f4]) {
+      const { request } = await asker.request<{ request: { id: string } }>(
+        "POST",
+        `/api/groups/${gate.id}/join`,
+      );
+      requestIds.push(request.id);
+    }
+    const spare = await f1.createGroup(uniqueName("fzspare"), [f2.self!.id]);
     const ctx: FuzzIds = {
+      requestIds,
+      keep: [group.id, gate.id],
       tokens: [f1.token!, f2.token!],
       ids: [
         f1.self!.id,
@@ -206,6 +230,10 @@ export async function fuzz(
         sent.id,
         received.id,
         file.id,
+        gate.id,
+        spare.id,
+        (await f3.me()).id,
+        (await f4.me()).id,
       ],
       messageIds,
       conversationIds: [privateChat, `g:${group.id}`],

@@ -15,7 +15,17 @@ export interface FuzzIds {
   messageIds?: string[];
   /** Conversations the fuzzer's users are in (to type and read in). */
   conversationIds?: string[];
+  /** Ids of pending join requests (to accept and reject). */
+  requestIds?: string[];
+  /** Ids no case may destroy (the fuzzer's main group: disbanding it would end its coverage). */
+  keep?: string[];
 }
+
+/**
+ * Routes that destroy what their path names: their cases never name a `keep` id. Leaving is one:
+ * a group whose last member leaves is disbanded.
+ */
+const DESTRUCTIVE = new Set(["DELETE /api/groups/:id", "POST /api/groups/:id/leave"]);
 
 /** Characters that found problems before: each must be refused or kept harmless. */
 export const HOSTILE_CHARS = [
@@ -127,6 +137,13 @@ const FIELDS = [
   "action",
   "target",
   "kind",
+  "role",
+  "mutedUntil",
+  "notice",
+  "joinPolicy",
+  "muted",
+  "history",
+  "requestId",
 ];
 
 /** Any JSON value, with the protocol's field names and type confusions likely. */
@@ -148,6 +165,15 @@ function jsonValue(ids: string[]): fc.Arbitrary<unknown> {
       "file",
       "update",
       "recalled",
+      "system",
+      "owner",
+      "admin",
+      "member",
+      "open",
+      "approval",
+      "invite",
+      "all",
+      "since_join",
     ),
     fc.integer(),
     fc.double(),
@@ -262,8 +288,24 @@ function shapedBody(
       return fc.record({ name: t, memberIds: fc.array(id, { maxLength: 2 }) }, {
         requiredKeys: ["name"],
       });
+    // Version 2: the settings of a group, each often of the wrong type or value.
     case "PATCH /api/groups/:id":
-      return fc.record({ name: t, avatar: fc.oneof(id, t) }, partial);
+      return fc.record({
+        name: t,
+        avatar: fc.oneof(id, t, fc.constant(null)),
+        notice: fc.oneof(t, fc.constant("line 1\nline 2"), fc.constant("😀".repeat(1001))),
+        joinPolicy: fc.oneof(fc.constantFrom("open", "approval", "invite", "closed"), t),
+        muted: fc.oneof(fc.boolean(), t, fc.constant(null)),
+        history: fc.oneof(fc.constantFrom("all", "since_join"), t),
+      }, partial);
+    // A member's role and mute: at least one, each in and out of range.
+    case "PATCH /api/groups/:id/members/:userId":
+      return fc.record({
+        role: fc.oneof(fc.constantFrom("admin", "member", "owner", ""), t, fc.integer()),
+        mutedUntil: mutedUntil(),
+      }, partial);
+    case "POST /api/groups/:id/transfer":
+      return fc.record({ userId: fc.oneof(id, t, fc.integer()) }, partial);
     case "POST /api/groups/:id/members":
       return fc.record({ userIds: fc.array(fc.oneof(id, t), { maxLength: 3 }) });
     case "POST /api/messages":
@@ -290,6 +332,17 @@ function shapedBody(
   }
 }
 
+/** A mute's end: soon, past, at and beyond the 366-day limit, fractional, huge, wrong types. */
+function mutedUntil(): fc.Arbitrary<unknown> {
+  const day = 24 * 3600 * 1000;
+  return fc.oneof(
+    fc.integer({ min: 1000, max: 366 * day + day }).map((ahead) => Date.now() + ahead),
+    fc.integer({ min: 0, max: 10 * day }).map((ago) => Date.now() - ago),
+    fc.constantFrom(null, 0, -1, 1.5, 1e300, Number.MAX_SAFE_INTEGER, "tomorrow", true, [], {}),
+    fc.double(),
+  );
+}
+
 /** A request body: the route's shape, JSON of the protocol's shapes, broken JSON or raw bytes. */
 function body(
   route: string,
@@ -314,10 +367,14 @@ function body(
 }
 
 /** An HTTP request against one of the routes, its path, query and headers mangled. */
-export function httpCase({ ids, tokens, messageIds = ids, conversationIds = [] }: FuzzIds) {
+export function httpCase(
+  { ids, tokens, messageIds = ids, conversationIds = [], requestIds = [], keep = [] }: FuzzIds,
+) {
   const routes = ROUTES.filter((r) => r.path !== "/api/auth/logout");
-  // Path parameters: users, groups and media, and the messages and conversations they hold.
-  const pathIds = [...ids, ...messageIds, ...conversationIds];
+  // Path parameters: users, groups and media, the messages and conversations they hold, and
+  // pending join requests.
+  const pathIds = [...ids, ...messageIds, ...conversationIds, ...requestIds];
+  const spareIds = pathIds.filter((id) => !keep.includes(id));
   return fc.constantFrom(...routes).chain((route) =>
     fc.record({
       route: fc.constant(route),
@@ -357,7 +414,15 @@ export function httpCase({ ids, tokens, messageIds = ids, conversationIds = [] }
       ),
       contentType: fc.constantFrom(undefined, "application/json", "text/plain", "image/png", "x/y"),
       body: body(`${route.method} ${route.path}`, ids, messageIds),
-    })
+    }).map((c) =>
+      // A destructive call (by its method, mutated or not) names a spare id instead of a kept one.
+      DESTRUCTIVE.has(`${c.method || route.method} ${route.path}`) && spareIds.length > 0
+        ? {
+          ...c,
+          params: c.params.map((p, i) => keep.includes(p) ? spareIds[i % spareIds.length] : p),
+        }
+        : c
+    )
   );
 }
 

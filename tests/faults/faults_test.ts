@@ -11,6 +11,7 @@ import { infraScript, startIsolatedCluster } from "../infra.ts";
 import type { Cluster } from "../../scripts/cluster.ts";
 import { Traffic, type TrafficReport } from "./traffic.ts";
 import { type UpdatesReport, UpdatesTraffic } from "./updates_scenario.ts";
+import { type MembershipReport, MembershipTraffic } from "./membership_scenario.ts";
 
 const enabled = Deno.env.get("IM_FAULT_TESTS") === "1";
 const RATE = Number(Deno.env.get("IM_FAULT_RATE") ?? "1000");
@@ -21,6 +22,12 @@ const rows: string[] = [];
 const updateRows: string[] = [];
 /** Operations per second of the edit-and-recall scenario (sends, edits and recalls together). */
 const UPDATE_RATE = Number(Deno.env.get("IM_FAULT_UPDATE_RATE") ?? "100");
+const membershipRows: string[] = [];
+/**
+ * Membership changes per second of the membership scenario (one at a time). A constant: an
+ * `IM_` variable the configuration table does not declare stops the server from starting.
+ */
+const MEMBERSHIP_RATE = 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Deployment {
@@ -180,6 +187,72 @@ function updateRow(name: string, r: UpdatesReport, recovery: string): void {
   console.log(line);
 }
 
+/**
+ * Issue 16's scenario: the owner and an admin of a group add, remove, promote, demote, mute and
+ * unmute members (tests/faults/membership_scenario.ts) while the members send and `inject` fails a
+ * process; then the history's system lines, the stored membership, every acknowledged change and
+ * every member's view of the group agree.
+ */
+function membershipFaultTest(
+  name: string,
+  deploy: () => Promise<Deployment>,
+  inject: (d: Deployment) => Promise<void>,
+): void {
+  Deno.test({
+    name: `fault (membership): ${name}`,
+    ignore: !enabled,
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const deployment = await deploy();
+    let traffic: MembershipTraffic | null = null;
+    try {
+      traffic = await MembershipTraffic.setup({
+        url: deployment.url,
+        pool: 12,
+        rate: MEMBERSHIP_RATE,
+      });
+      traffic.start();
+      await sleep(3000);
+      const recovery = await recoveryAfter(
+        () => inject(deployment),
+        () => traffic!.counts.acknowledged,
+        // Changes are one at a time: recovered once they flow at half the rate.
+        MEMBERSHIP_RATE * 5,
+      );
+      await sleep(3000);
+      await traffic.stop();
+      const report = await traffic.check();
+      membershipRow(name, report, recovery);
+      for (const line of report.details.slice(0, 10)) console.log(`  ${line}`);
+      assertEquals(
+        {
+          refused: report.refused,
+          gaps: report.gaps,
+          wrongLines: report.wrongLines,
+          lost: report.lost,
+          replay: report.replayMismatches,
+          views: report.viewMismatches,
+        },
+        { refused: 0, gaps: 0, wrongLines: 0, lost: 0, replay: 0, views: 0 },
+      );
+    } finally {
+      await traffic?.close().catch(() => {});
+      await deployment.stop();
+    }
+  });
+}
+
+function membershipRow(name: string, r: MembershipReport, recovery: string): void {
+  const wrong = r.gaps + r.wrongLines + r.lost + r.replayMismatches;
+  const line =
+    `| ${name} | ${r.adds} | ${r.removals} | ${r.roles} | ${r.mutes} | ${r.messages} | ${r.unknown} | ${wrong} | ${r.viewMismatches} | ${recovery} | ${
+      (r.settleMs / 1000).toFixed(1)
+    } s |`;
+  membershipRows.push(line);
+  console.log(line);
+}
+
 const kill = (name: string) => async (d: Deployment) => {
   await d.cluster!.signal(name, "SIGKILL");
   await sleep(2000);
@@ -212,7 +285,24 @@ updatesFaultTest(
   (d) => d.crashAndRestart!(),
 );
 
+membershipFaultTest("kill -9 logic-1", cluster, kill("logic-1"));
+membershipFaultTest("kill -9 task-1", cluster, kill("task-1"));
+membershipFaultTest("kill -9 connect-1", cluster, kill("connect-1"));
+membershipFaultTest(
+  "embedded: kill -9 and restart on the same data",
+  embedded,
+  (d) => d.crashAndRestart!(),
+);
+
 globalThis.addEventListener("unload", () => {
+  if (membershipRows.length > 0) {
+    console.log(
+      `\nMembership changes under faults at ${MEMBERSHIP_RATE} changes/s (a pool of 12):\n` +
+        "| fault | adds | removals | roles | mutes | messages | outcome unknown | stored wrong | views differing | recovery | settled |\n" +
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" +
+        membershipRows.join("\n"),
+    );
+  }
   if (updateRows.length > 0) {
     console.log(
       `\nEdits and recalls under faults at ${UPDATE_RATE} operations/s (5 pairs, a group of 6):\n` +

@@ -362,6 +362,7 @@ export class UpdatesTraffic {
         }
         if (ids.has(m.id)) problem("duplicates", `${conversationId}: ${m.id} stored twice`);
         ids.add(m.id);
+        if (m.content.type === "system") return;
         if (m.content.type !== "update") {
           const key = `${m.from}/${m.clientMsgId}`;
           if (sends.has(key)) problem("duplicates", `${conversationId}: send ${key} stored twice`);
@@ -460,9 +461,15 @@ function allowed(t: Tracked): Content[] {
   ];
 }
 
-/** A conversation as a reader sees it: real messages, edits and recalls applied. */
+/**
+ * A conversation as a reader sees it: real messages, edits and recalls applied. The group's
+ * system lines are from the setup (and under `since_join` each member reads only those from its
+ * own `joined` line on): left out.
+ */
 function applied(messages: readonly Message[]) {
-  return messages.filter((m) => m.content.type !== "update").map((m) => ({
+  return messages.filter((m) => m.content.type !== "update" && m.content.type !== "system").map((
+    m,
+  ) => ({
     id: m.id,
     seq: m.seq,
     content: m.content,
