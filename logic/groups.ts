@@ -8,6 +8,7 @@ import type { Context } from "./context.ts";
 import { findGroup, memberOf } from "./group_access.ts";
 import { groupAdmin } from "./group_admin.ts";
 import { avatarOf, historyOf, memberIdsOf, mustBeFriends } from "./group_input.ts";
+import { groupChanges } from "./group_lock.ts";
 import { groupMembers } from "./group_members.ts";
 import { groupRequests } from "./group_requests.ts";
 import { changeRecords, publish, updateEvents } from "./group_system.ts";
@@ -18,11 +19,35 @@ import { groupView, memberViews } from "./views.ts";
 export function groups(ctx: Context) {
   const { store, limits } = ctx;
   const requests = groupRequests(ctx);
+  const members = groupMembers(ctx, requests);
+  const admin = groupAdmin(ctx);
+  // Every change of a group waits for the one before it (see group_lock.ts).
+  const serialized = groupChanges(ctx);
 
   return {
-    ...groupMembers(ctx, requests),
+    ...members,
     ...requests.rules,
-    ...groupAdmin(ctx),
+    ...admin,
+    joinGroup: (userId: string, groupId: string) =>
+      serialized(groupId, () => members.joinGroup(userId, groupId)),
+    addGroupMembers: (userId: string, groupId: string, input: unknown) =>
+      serialized(groupId, () => members.addGroupMembers(userId, groupId, input)),
+    leaveGroup: (userId: string, groupId: string) =>
+      serialized(groupId, () => members.leaveGroup(userId, groupId)),
+    removeGroupMember: (userId: string, groupId: string, memberId: string) =>
+      serialized(groupId, () => members.removeGroupMember(userId, groupId, memberId)),
+    acceptJoinRequest: (userId: string, groupId: string, requestId: string) =>
+      serialized(groupId, () => requests.rules.acceptJoinRequest(userId, groupId, requestId)),
+    rejectJoinRequest: (userId: string, groupId: string, requestId: string) =>
+      serialized(groupId, () => requests.rules.rejectJoinRequest(userId, groupId, requestId)),
+    updateGroup: (userId: string, groupId: string, input: unknown) =>
+      serialized(groupId, () => admin.updateGroup(userId, groupId, input)),
+    updateGroupMember: (userId: string, groupId: string, memberId: string, input: unknown) =>
+      serialized(groupId, () => admin.updateGroupMember(userId, groupId, memberId, input)),
+    transferGroup: (userId: string, groupId: string, input: unknown) =>
+      serialized(groupId, () => admin.transferGroup(userId, groupId, input)),
+    disbandGroup: (userId: string, groupId: string) =>
+      serialized(groupId, () => admin.disbandGroup(userId, groupId)),
 
     async createGroup(userId: string, input: unknown) {
       const body = object(input, ["name", "avatar", "memberIds", "history"]);
