@@ -40,8 +40,8 @@ export function groupChanges(ctx: Context) {
     try {
       return await change();
     } finally {
-      // Released by a value that lapses at once (the port has no delete).
-      await ctx.dedupe.set(key, "", 1).catch(() => {});
+      // Only our own: a key that lapsed and was taken by another change stays theirs.
+      await ctx.dedupe.release(key, token).catch(() => {});
     }
   }
 

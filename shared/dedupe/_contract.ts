@@ -46,6 +46,21 @@ export function testDedupe(
   );
 
   Deno.test(
+    { name: `${name}: release() deletes a key holding its value, and no other`, ignore },
+    async () => {
+      const { dedupe } = await open();
+      const [mine, theirs] = [crypto.randomUUID(), crypto.randomUUID()];
+      await dedupe.claim(mine, "me", 60_000);
+      await dedupe.claim(theirs, "them", 60_000);
+      await dedupe.release(mine, "me");
+      await dedupe.release(theirs, "me");
+      assertEquals([await dedupe.get(mine), await dedupe.get(theirs)], [null, "them"]);
+      assertEquals(await dedupe.claim(mine, "again", 60_000), null, "claimed anew");
+      await dedupe.close();
+    },
+  );
+
+  Deno.test(
     { name: `${name}: a key set after heldSince() is held`, ignore },
     async () => {
       const { dedupe, advance } = await open();

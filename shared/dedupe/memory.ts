@@ -105,6 +105,12 @@ export class MemoryDedupe implements Dedupe {
     return Promise.resolve(null);
   }
 
+  release(key: string, value: string): Promise<void> {
+    // A deleted key stays in #order until it is evicted or swept, where it is skipped.
+    if (this.#entries.get(key)?.value === value) this.#entries.delete(key);
+    return Promise.resolve();
+  }
+
   heldSince(): number {
     return this.#heldSince;
   }

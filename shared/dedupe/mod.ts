@@ -15,6 +15,8 @@ export interface Dedupe {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets the key only if it holds nothing; returns what it already held (null if this call set it). Atomic. */
   claim(key: string, value: string, ttlMs: number): Promise<string | null>;
+  /** Deletes the key if it holds `value` (a claim's own), else leaves it. Atomic. */
+  release(key: string, value: string): Promise<void>;
   /**
    * Every key set at or after this time (ms since the epoch) is still held, for
    * its ttl; keys set before it may be gone early.

@@ -39,6 +39,18 @@ export class RedisDedupe implements Dedupe {
     });
   }
 
+  release(key: string, value: string): Promise<void> {
+    return redisCall("dedupe release", async () => {
+      // Compare and delete in one step, so a claim that lapsed and was taken by another stays.
+      await this.#redis.eval(
+        'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0',
+        1,
+        this.#prefix + key,
+        value,
+      );
+    });
+  }
+
   /** Never all: Redis may have been flushed or restarted, and keeps keys an hour at most. */
   heldSince(): number {
     return Infinity;
