@@ -40,7 +40,15 @@ import type { ConversationView } from "./view.ts";
 import { Views } from "./views.ts";
 
 export { ImError, ImHttp } from "./http.ts";
-export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
+export type {
+  FriendOnline,
+  GroupPatch,
+  HttpOptions,
+  JoinAnswer,
+  MemberPatch,
+  UserOnline,
+} from "./http.ts";
+export { isSystem, type SystemContent, type SystemMessage } from "./system.ts";
 export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
@@ -190,6 +198,15 @@ export class ImClient extends ImHttp {
         return this.#events.emit("profile", frame.user);
       case "group_update":
         return this.#events.emit("group_update", frame.group);
+      case "group_removed":
+        return this.#events.emit("group_removed", { groupId: frame.groupId, reason: frame.reason });
+      case "group_join_request":
+        return this.#events.emit("group_join_request", frame.request);
+      case "group_join_request_closed":
+        return this.#events.emit("group_join_request_closed", {
+          groupId: frame.groupId,
+          requestId: frame.requestId,
+        });
       case "read":
         this.#views.read(frame.conversationId, [frame]);
         return this.#events.emit("read", {

@@ -220,8 +220,8 @@ Deno.test(
     assertEquals(friendGot[0].conversationId, `g:${group.id}`);
 
     const count = waitFor(owner, "group_online", (e) => e.groupId === group.id && e.count === 3);
-    const joined = await joiner.joinGroup(group.id);
-    assertEquals(joined.memberCount, 3);
+    const { group: joined } = await joiner.joinGroup(group.id);
+    assertEquals(joined?.memberCount, 3);
     await count;
     assertEquals(await errorCode(joiner.joinGroup(group.id)), "conflict");
     const joinerGot = collect(joiner, "message");
