@@ -21,6 +21,9 @@ const group: Group = {
   memberCount: 3,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 const DM = "u:1:2";
 const GROUP = "g:9";

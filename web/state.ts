@@ -8,6 +8,7 @@ import type {
   FriendRequest,
   Group,
   GroupMember,
+  JoinRequest,
   Message,
   ReadMark,
   ReplyPreview,
@@ -22,6 +23,7 @@ import {
   withoutRequest,
 } from "./social_state.ts";
 import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
+import { type GroupAdminEvent, reduceGroupAdmin } from "./group_admin_state.ts";
 
 /** A tab of the side panel. */
 export type Tab = "chats" | "friends" | "groups" | "profile";
@@ -78,6 +80,14 @@ export interface State {
   reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Per conversation, who is typing and until when (ms): a typing event lasts 5 s. */
   typing: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Per group, its pending join requests (for its owner and admins; group_admin_state.ts). */
+  joinRequests: ReadonlyMap<string, JoinRequest[]>;
+  /** The groups this user asked to join and waits for. */
+  joinAsked: ReadonlySet<string>;
+  /** The users this user blocked, latest first (null: not loaded yet). */
+  blocked: User[] | null;
+  /** The person whose screen is open (block, unblock, message), or null. */
+  person: User | null;
 }
 
 /** How long a typing event shows its writer as typing, unless another comes or their message. */
@@ -122,7 +132,8 @@ export type Event =
   | { type: "typing"; conversationId: string; userId: string; at: number }
   /** Time passed: typing older than `TYPING_MS` before `now` ends. */
   | { type: "typing_expired"; now: number }
-  | OutboxEvent;
+  | OutboxEvent
+  | GroupAdminEvent;
 
 /** The state right after signing in. */
 export function initialState(me: User, visible = true): State {
@@ -151,6 +162,10 @@ export function initialState(me: User, visible = true): State {
     noOlder: new Set(),
     reads: new Map(),
     typing: new Map(),
+    joinRequests: new Map(),
+    joinAsked: new Set(),
+    blocked: null,
+    person: null,
   };
 }
 
@@ -191,7 +206,8 @@ function onMessage(state: State, m: Message): State {
   const conv = state.conversations.get(m.conversationId);
   // Unread until the open chat's list shows it (a read event), even in that chat: the list may
   // be scrolled up to older messages, whatever the state last heard of its position.
-  const counts = m.from !== state.me.id;
+  // System messages (changes of a group) never count, whoever made them.
+  const counts = m.from !== state.me.id && m.content.type !== "system";
   const mentioned = counts && mentions(m, state.me.id);
   let next: Conversation | undefined = conv;
   if (!conv) {
@@ -549,6 +565,9 @@ export function reduce(state: State, event: Event): State {
     case "sent":
     case "discard":
       return reduceOutbox(state, event);
+    default:
+      // The rest are group administration and blocks (group_admin_state.ts).
+      return reduceGroupAdmin(state, event);
   }
 }
 
@@ -576,7 +595,9 @@ function onRead(state: State, conversationId: string, seq: number): State {
   const readSeq = Math.max(conv.readSeq, Math.min(seq, conv.lastSeq));
   let after = 0;
   for (const m of state.messages.get(conversationId)?.values() ?? []) {
-    if (m.seq > readSeq && m.from !== state.me.id && !isUpdate(m)) after++;
+    if (m.seq > readSeq && m.from !== state.me.id && !isUpdate(m) && m.content.type !== "system") {
+      after++;
+    }
   }
   const unread = readSeq >= conv.lastSeq ? 0 : Math.min(conv.unread, after);
   // Mentioned while an unread message mentions this user: the page knows only that none is left.
