@@ -9,6 +9,8 @@
 import { Component, createRef } from "preact";
 import type { Message, ReplyPreview } from "../shared/types.ts";
 import { isUpdate } from "../shared/message_view.ts";
+import { isSystem } from "../client/mod.ts";
+import { SystemLine } from "./system_line.tsx";
 import { Bubble, type BubbleInfo, MessageContext, type MessageHandlers } from "./bubble.tsx";
 import { withDays } from "./day_separators.tsx";
 import { LIMITS } from "./errors.ts";
@@ -211,6 +213,10 @@ export class MessageList extends Component<Props, { flash: number | null }> {
             <li class="start muted">This is the start of the conversation.</li>
           )}
           {withDays(stored, (m) => {
+            if (isSystem(m)) {
+              previous = ""; // The next message names its sender again.
+              return <SystemLine key={m.seq} message={m} names={base} />;
+            }
             const showName = conv.type === "group" && m.from !== previous && m.from !== me;
             previous = m.from;
             const sender = showName ? state.users.get(m.from)?.nickname ?? "Someone" : "";
