@@ -181,7 +181,11 @@ export const ROUTES: readonly Route[] = [
     method: "POST",
     path: "/api/groups/:id/join",
     auth: true,
-    handle: async (c) => json({ group: await c.logic.joinGroup(c.userId, c.params.id) }),
+    handle: async (c) => {
+      // Under the approval policy a join is a request, accepted later (202).
+      const joined = await c.logic.joinGroup(c.userId, c.params.id);
+      return joined.group ? json({ group: joined.group }) : json({ request: joined.request }, 202);
+    },
   },
   {
     method: "POST",
@@ -203,6 +207,64 @@ export const ROUTES: readonly Route[] = [
     handle: async (c) =>
       json({ group: await c.logic.updateGroup(c.userId, c.params.id, await c.body()) }),
   },
+  // Version 2, Groups (PROTOCOL.md): members, ownership, disbanding, join requests.
+  {
+    method: "PATCH",
+    path: "/api/groups/:id/members/:userId",
+    auth: true,
+    handle: async (c) =>
+      json({
+        member: await c.logic.updateGroupMember(
+          c.userId,
+          c.params.id,
+          c.params.userId,
+          await c.body(),
+        ),
+      }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/groups/:id/members/:userId",
+    auth: true,
+    handle: async (c) => (
+      await c.logic.removeGroupMember(c.userId, c.params.id, c.params.userId), noContent()
+    ),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/transfer",
+    auth: true,
+    handle: async (c) =>
+      json({ group: await c.logic.transferGroup(c.userId, c.params.id, await c.body()) }),
+  },
+  {
+    method: "DELETE",
+    path: "/api/groups/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.disbandGroup(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "GET",
+    path: "/api/groups/:id/requests",
+    auth: true,
+    handle: async (c) => json({ requests: await c.logic.joinRequests(c.userId, c.params.id) }),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/requests/:rid/accept",
+    auth: true,
+    handle: async (c) =>
+      json({ group: await c.logic.acceptJoinRequest(c.userId, c.params.id, c.params.rid) }),
+  },
+  {
+    method: "POST",
+    path: "/api/groups/:id/requests/:rid/reject",
+    auth: true,
+    handle: async (c) => (
+      await c.logic.rejectJoinRequest(c.userId, c.params.id, c.params.rid), noContent()
+    ),
+  },
+  // End of version 2 groups.
   {
     method: "POST",
     path: "/api/messages",

@@ -1,8 +1,7 @@
 /**
  * A world for tests of messages (version 2) on a real store: users, friends and
  * groups made in the store directly, a log that stores what logic appends as
- * task would, a fake clock for windows and receipts, and group admins (roles
- * arrive in a later issue; the store answers `admin` here for the users named).
+ * task would, and a fake clock for windows and receipts.
  */
 import type { Limits } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
@@ -10,7 +9,7 @@ import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import type { GroupRole, GroupStore, MediaRow, MessageStore, Store } from "../shared/store/mod.ts";
+import type { MediaRow, MessageStore, Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage, GroupHistory, Message } from "../shared/types.ts";
 import { LIMITS, testLogic } from "./_test_logic.ts";
 import type { Logic, Timers } from "./mod.ts";
@@ -88,35 +87,6 @@ export class StoringLog implements MessageLog {
   }
 }
 
-/** The group port with `admins` (group:user) answered as admins. */
-function withAdmins(groups: GroupStore, admins: Set<string>): GroupStore {
-  const role = async (groupId: string, userId: string) =>
-    admins.has(`${groupId}:${userId}`) ? "admin" as GroupRole : await groups.role(groupId, userId);
-  return {
-    create: (row, memberIds) => groups.create(row, memberIds),
-    get: (id) => groups.get(id),
-    role,
-    historyFloor: (groupId, userId) => groups.historyFloor(groupId, userId),
-    memberPairs: (pairs) => groups.memberPairs(pairs),
-    members: async (groupId) =>
-      await Promise.all(
-        (await groups.members(groupId)).map(async (m) => ({
-          ...m,
-          role: await role(groupId, m.userId),
-        } as { userId: string; role: GroupRole })),
-      ),
-    memberIds: (groupId) => groups.memberIds(groupId),
-    floors: (groupId) => groups.floors(groupId),
-    addMembers: (groupId, userIds, maxSize, joinedAt) =>
-      groups.addMembers(groupId, userIds, maxSize, joinedAt),
-    removeMember: (groupId, userId) => groups.removeMember(groupId, userId),
-    update: (id, patch) => groups.update(id, patch),
-    of: (userId) => groups.of(userId),
-    idsOf: (userId) => groups.idsOf(userId),
-    search: (query, limit) => groups.search(query, limit),
-  };
-}
-
 let nextId = 7_000_000;
 /** A fresh snowflake-shaped id. */
 export function freshId(): string {
@@ -131,11 +101,10 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
   const log = new StoringLog(store.messages);
   const dedupe = new MemoryDedupe({ now: () => clock.now });
   const limiter = new MemoryRateLimiter({ now: () => clock.now });
-  const admins = new Set<string>();
   const ports = {
     accounts: store.accounts,
     friends: store.friends,
-    groups: withAdmins(store.groups, admins),
+    groups: store.groups,
     media: store.media,
     messages: store.messages,
     ping: () => store.ping(),
@@ -183,7 +152,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
       await store.friends.add(a, b, clock.now);
     },
 
-    /** A group of `ownerId` and `memberIds`; `admins` answer as admins. */
+    /** A group of `ownerId` and `memberIds`, of whom `adminIds` are admins. */
     async group(
       ownerId: string,
       memberIds: string[],
@@ -195,7 +164,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
         { id, name: `g${id}`, avatarMediaId: null, ownerId, createdAt: clock.now, history },
         [ownerId, ...memberIds],
       );
-      for (const adminId of adminIds) admins.add(`${id}:${adminId}`);
+      for (const adminId of adminIds) await store.groups.setRole(id, adminId, "admin");
       return id;
     },
 

@@ -33,6 +33,7 @@ const NOT_TEXT = {
   file: "a file",
   recalled: "a recalled message",
   update: "an edit or recall entry",
+  system: "a system message",
 } as const;
 
 /** Creates the edit and recall part of the logic service. */
@@ -160,10 +161,12 @@ export function messageUpdates(ctx: Context) {
       if (!await mayRecall(userId, message, now)) {
         throw new AppError("forbidden", `Cannot recall message "${message.id}": not allowed`);
       }
-      if (message.content.type === "update") {
+      if (message.content.type === "update" || message.content.type === "system") {
         throw new AppError(
           "invalid_argument",
-          `Cannot recall message "${message.id}": an edit or recall entry cannot be recalled`,
+          `Cannot recall message "${message.id}": ${
+            NOT_TEXT[message.content.type]
+          } is the server's record and cannot be recalled`,
         );
       }
       const recalled = () =>

@@ -12,7 +12,9 @@ import type {
   Target,
 } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
+import type { SenderState } from "../shared/store/mod.ts";
 import type { Context } from "./context.ts";
+import { isModerator } from "./group_roles.ts";
 import { content, sendEnvelope, target, withOwnMedia } from "./send_input.ts";
 import { checkRefs } from "./send_refs.ts";
 
@@ -182,6 +184,31 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
   }
 
   /**
+   * The conversation of a member's send to a group, if they may send now: a
+   * muted member may not until the mute ends, nor a plain member while the group
+   * is muted. Null for a non-member (asked again one by one).
+   */
+  function maySendNow(groupId: string, state: SenderState | undefined): string | null {
+    if (!state) return null;
+    const { role, mutedUntil, groupMuted } = state;
+    if (mutedUntil !== null && mutedUntil > ctx.now()) {
+      throw new AppError(
+        "forbidden",
+        `Cannot send to group "${groupId}": muted in group until ${
+          new Date(mutedUntil).toISOString()
+        }`,
+      );
+    }
+    if (groupMuted && !isModerator(role)) {
+      throw new AppError(
+        "forbidden",
+        `Cannot send to group "${groupId}": only the owner and admins may send`,
+      );
+    }
+    return groupConversationId(groupId);
+  }
+
+  /**
    * Accepts each send of a batch exactly once per (sender, clientMsgId). A message
    * is claimed under that key before it is appended, so a retry after a failed or
    * unanswered append re-appends the very same message (same id: task stores it
@@ -200,7 +227,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
     const pairs = (type: Target["type"]) =>
       checked.flatMap((c) => c.to?.type === type ? [[c.send.userId, c.to.id] as const] : []);
     // Every lookup at once: one round trip each to the dedupe keys and the store.
-    const [remembered, stored, friends, members] = await Promise.all([
+    const [remembered, stored, friends, senders] = await Promise.all([
       Promise.all(batch.map((send) => ctx.dedupe.get(send.key))),
       storeNeeded().then((needed) =>
         needed
@@ -211,7 +238,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
           : new Map<string, SendResult>()
       ),
       store.friends.pairs(pairs("user")),
-      store.groups.memberPairs(
+      store.groups.senders(
         pairs("group").map(([userId, groupId]) => [groupId, userId] as const),
       ),
     ]);
@@ -228,9 +255,7 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
       try {
         const conversationId = to.type === "user"
           ? friends.has(`${userId}:${to.id}`) ? privateConversationId(userId, to.id) : null
-          : members.has(`${to.id}:${userId}`)
-          ? groupConversationId(to.id)
-          : null;
+          : maySendNow(to.id, senders.get(`${to.id}:${userId}`));
         // Refused: ask again one by one, which also tells which error it is.
         return {
           send,

@@ -87,6 +87,12 @@ export async function checkRefs(
           "Invalid content.replyTo: an edit or recall cannot be answered; answer its message",
         );
       }
+      if (target.content.type === "system") {
+        throw new AppError(
+          "invalid_argument",
+          "Invalid content.replyTo: a system message cannot be answered",
+        );
+      }
       return { ok: true, replyTo: replyPreview(target) };
     } catch (error) {
       return { ok: false, error };

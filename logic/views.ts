@@ -2,9 +2,16 @@
  * What clients see of stored rows: the one place a media id becomes the URL the
  * api serves it at (`GET /api/media/:id`). The store keeps ids only.
  */
-import type { AccountStore, GroupRow, MediaRow, UserRow } from "../shared/store/mod.ts";
+import type {
+  AccountStore,
+  FriendStore,
+  GroupRow,
+  MediaRow,
+  MemberRow,
+  UserRow,
+} from "../shared/store/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
-import type { Group, MediaInfo, User } from "../shared/types.ts";
+import type { Group, GroupMember, MediaInfo, User } from "../shared/types.ts";
 
 /** The URL path of a media id. */
 export function mediaUrl(mediaId: string): string {
@@ -24,8 +31,9 @@ export function isDeleted(user: UserRow): boolean {
 /** A stored group as clients see it. */
 export function groupView(row: GroupRow): Group {
   const { id, name, avatarMediaId, ownerId, memberCount, createdAt, history } = row;
+  const { notice, joinPolicy, muted } = row;
   const avatar = avatarMediaId ? mediaUrl(avatarMediaId) : null;
-  return { id, name, avatar, ownerId, memberCount, createdAt, history };
+  return { id, name, avatar, ownerId, memberCount, createdAt, history, notice, joinPolicy, muted };
 }
 
 /** Stored media metadata as clients see it; a file's `name` only for a file. */
@@ -50,4 +58,37 @@ export async function withLastSeen(
     user: { ...user, lastSeenAt: online.has(user.id) ? null : seen.get(user.id) ?? null },
     online: online.has(user.id),
   }));
+}
+
+/**
+ * Members as `viewerId` sees them: a mute already past shows as none, and
+ * `online` only for the viewer and their friends (presence is for friends).
+ * Members whose account is gone drop out. Three lookups for the whole list.
+ */
+export async function memberViews(
+  { presence, store, now }: {
+    presence: Presence;
+    store: { accounts: AccountStore; friends: FriendStore };
+    now: () => number;
+  },
+  viewerId: string,
+  rows: readonly MemberRow[],
+): Promise<{ members: GroupMember[]; online: Set<string> }> {
+  const ids = rows.map((r) => r.userId);
+  const [users, online, friends] = await Promise.all([
+    store.accounts.users(ids),
+    presence.online(ids),
+    store.friends.idsOf(viewerId),
+  ]);
+  const byId = new Map(users.map((u) => [u.id, userView(u)]));
+  const visible = new Set([viewerId, ...friends]);
+  const at = now();
+  const members = rows.flatMap(({ userId, role, mutedUntil }) => {
+    const user = byId.get(userId);
+    if (!user) return [];
+    const muted = mutedUntil !== null && mutedUntil > at ? mutedUntil : null;
+    const presence = visible.has(userId) ? { online: online.has(userId) } : {};
+    return [{ user, role, mutedUntil: muted, ...presence }];
+  });
+  return { members, online };
 }

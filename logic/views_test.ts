@@ -18,6 +18,9 @@ Deno.test("userView() and groupView() turn the avatar's media id into its URL, o
     memberCount: 1,
     createdAt: 5,
     history: "all" as const,
+    notice: "Be kind",
+    joinPolicy: "approval" as const,
+    muted: true,
   };
   assertEquals(groupView({ ...group, avatarMediaId: MEDIA }), {
     ...group,

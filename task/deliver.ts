@@ -11,7 +11,10 @@ export type Outgoing =
   | (PushItem & { userIds: string[] })
   | (PushItem & { groupId: string });
 
-/** Sends each item to every server holding one of its recipients (group items to every server), in item order. */
+/**
+ * Sends each item to every server holding one of its recipients or of the members
+ * it adds or removes (group items to every server), in item order.
+ */
 export async function deliver(
   presence: Presence,
   connects: ConnectDirectory,
@@ -22,7 +25,7 @@ export async function deliver(
   const everyone = new Set<string>();
   for (const item of items) {
     if ("userIds" in item) {
-      for (const id of item.userIds) everyone.add(id);
+      for (const id of [...item.userIds, ...changed(item)]) everyone.add(id);
     }
   }
   const routes = everyone.size > 0 ? await presence.routes([...everyone]) : new Map();
@@ -40,7 +43,11 @@ export async function deliver(
         batch.push({ groupId: item.groupId, frame: item.frame, ack: item.ack });
       } else {
         const local = item.userIds.filter((id) => here.has(id));
-        if (local.length > 0) batch.push({ ...item, userIds: local });
+        // A membership change goes to every server with a member it adds or removes, so its
+        // group nodes change even where none of the item's recipients is.
+        if (local.length > 0 || changed(item).some((id) => here.has(id))) {
+          batch.push({ ...item, userIds: local });
+        }
       }
     }
     const service = connects.connect(serverId);
@@ -48,4 +55,10 @@ export async function deliver(
     calls.push(service.push(batch).catch((error) => onError(error, serverId)));
   }
   await Promise.all(calls);
+}
+
+/** The users whose group nodes an item changes. */
+function changed(item: Outgoing): string[] {
+  if (!("membership" in item) || !item.membership) return [];
+  return [...item.membership.added, ...item.membership.removed];
 }

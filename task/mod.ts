@@ -83,6 +83,14 @@ export function createTask(
         if (!message) continue;
         if (message.to.type === "group") {
           items.push(...groupPushItems(message, floors.get(message.to.id)));
+          // The group as it was has the message (a removed member sees their "removed" line);
+          // then connect changes its group nodes and the added members get it too.
+          const { membership } = record;
+          if (membership) {
+            const frame = JSON.stringify({ op: "message", message });
+            const ack = { conversationId: message.conversationId, seq: message.seq };
+            items.push({ userIds: membership.added, frame, ack, membership });
+          }
         } else {
           const frame = JSON.stringify({ op: "message", message });
           const ack = { conversationId: message.conversationId, seq: message.seq };

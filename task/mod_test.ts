@@ -32,6 +32,9 @@ const group: Group = {
   memberCount: 3,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 let nextId = 1000;
 function accepted(from: string, to: AcceptedMessage["to"], text: string): AcceptedMessage {
@@ -206,6 +209,66 @@ Deno.test("task", async (t) => {
         assert.deepEqual(hidden.replyTo, { ...preview, preview: null });
         const hiddenEdit = JSON.parse(servers.s1.pushes.at(-1)![1].frame).message;
         assert.deepEqual(hiddenEdit.content.target, { id: first.id, seq: 1 });
+      },
+    );
+
+    await t.step(
+      "a system message with a membership change: the group as it was first, then the change to the added",
+      async () => {
+        // 31 stays on s1; 32, removed, and 33, added, are on s2 (no item names 32 there).
+        for (const id of ["31", "32", "33"]) {
+          await store.accounts.createUser({
+            id,
+            username: `u${id}`,
+            passwordHash: "h",
+            nickname: id,
+            createdAt: 5,
+          });
+          await presence.connect(id, id === "31" ? "s1" : "s2", `c${id}`);
+        }
+        const g = "700";
+        await store.groups.create(
+          { id: g, name: "g", avatarMediaId: null, ownerId: "31", createdAt: 5 },
+          ["31", "32"],
+        );
+        const line = (event: "removed" | "joined", userId: string): AcceptedMessage => ({
+          ...accepted("31", { type: "group", id: g }, ""),
+          clientMsgId: null,
+          content: { type: "system", event, userId, by: "31" },
+        });
+        const s1Before = servers.s1.pushes.length;
+        const s2Before = servers.s2.pushes.length;
+        await log.append([
+          {
+            type: "message",
+            message: line("removed", "32"),
+            membership: { groupId: g, added: [], removed: ["32"] },
+          },
+          {
+            type: "message",
+            message: line("joined", "33"),
+            membership: { groupId: g, added: ["33"], removed: [] },
+          },
+        ]);
+        const seen = (items: PushItem[]) =>
+          items.map((item) => {
+            const { message } = JSON.parse(item.frame);
+            const who = "groupId" in item ? `group ${item.groupId}` : `users [${item.userIds}]`;
+            const change = "membership" in item && item.membership
+              ? ` +[${item.membership.added}] -[${item.membership.removed}]`
+              : "";
+            return `${who} seq ${item.ack?.seq} ${message.content.event}${change}`;
+          });
+        assert.deepEqual(seen(servers.s1.pushes.slice(s1Before).flat()), [
+          `group ${g} seq 1 removed`,
+          `group ${g} seq 2 joined`,
+        ]);
+        assert.deepEqual(seen(servers.s2.pushes.slice(s2Before).flat()), [
+          `group ${g} seq 1 removed`,
+          "users [] seq 1 removed +[] -[32]",
+          `group ${g} seq 2 joined`,
+          "users [33] seq 2 joined +[33] -[]",
+        ]);
       },
     );
 

@@ -62,7 +62,11 @@ export function recordKey(record: LogRecord): string {
 
 function groupOf(frame: ServerFrame): string | undefined {
   if (frame.op === "group_update") return frame.group.id;
-  if (frame.op === "group_online") return frame.groupId;
+  if (frame.op === "group_join_request") return frame.request.groupId;
+  if (
+    frame.op === "group_online" || frame.op === "group_removed" ||
+    frame.op === "group_join_request_closed"
+  ) return frame.groupId;
   return undefined;
 }
 

@@ -10,6 +10,9 @@ const group: Group = {
   memberCount: 2,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 const message: AcceptedMessage = {
   id: "900",
@@ -37,6 +40,18 @@ Deno.test("recordKey() puts a group's membership changes, updates and counts on 
   assertEquals(key, "g:42");
   assertEquals(recordKey(join), key);
   assertEquals(recordKey(count), key);
+});
+
+Deno.test("recordKey() puts a group's removals and join requests on its messages' key", () => {
+  const user = { id: "7", username: "u7", nickname: "7", avatar: null };
+  const frames = [
+    { op: "group_removed", groupId: "42", reason: "removed" },
+    { op: "group_join_request", request: { id: "5", groupId: "42", user, createdAt: 0 } },
+    { op: "group_join_request_closed", groupId: "42", requestId: "5" },
+  ] as const;
+  for (const frame of frames) {
+    assertEquals(recordKey({ type: "event", userIds: ["7"], frame }), "g:42", frame.op);
+  }
 });
 
 Deno.test("recordKey() keys other events by their first recipient", () => {

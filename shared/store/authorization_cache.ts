@@ -1,30 +1,42 @@
 /**
- * Decorators of the friend and group ports that remember the friendships and
- * group memberships they have found, so the send path's authorization does not
- * ask the engine for each batch.
+ * Decorators of the friend and group ports that remember the friendships,
+ * group memberships and members' sender states they have found, so the send
+ * path's authorization does not ask the engine for each batch.
  *
- * They are exact only when every removal goes through the same objects, as in
+ * They are exact only when every change goes through the same objects, as in
  * the embedded mode (one logic, one store). Logic instances of a cluster share
  * the database but not this memory, so they must not use them.
  */
 import type {
+  BlockStore,
   FriendRequestRow,
   FriendStore,
   GroupPatch,
   GroupRole,
   GroupRow,
   GroupStore,
+  JoinRequestRow,
+  MemberRow,
   NewGroup,
+  Removal,
+  SenderState,
   Store,
 } from "./mod.ts";
 
 type Pairs = readonly (readonly [string, string])[];
 
-/** Found pairs of either kind (`friend`, `member`), at most `maxEntries`, forgotten on removal. */
+/** What the cache remembers: friend pairs, group membership pairs, and members' sender states. */
+export type CacheKind = "friend" | "member" | "sender";
+
+/**
+ * Found pairs of each kind (`friend`, `member`, `sender`) with what was found
+ * of them, at most `maxEntries`, forgotten on a change that may take them
+ * away. Only what was found is remembered: a refusal is asked again.
+ */
 export class AuthorizationCache {
-  readonly #known = new Set<string>();
+  readonly #known = new Map<string, unknown>();
   readonly #maxEntries: number;
-  // Bumped around each removal: a lookup that overlapped one does not fill the cache.
+  // Bumped around each change: a lookup that overlapped one does not fill the cache.
   #generation = 0;
 
   constructor(maxEntries = 200_000) {
@@ -33,36 +45,66 @@ export class AuthorizationCache {
 
   /** Answers the pairs it knows and asks `ask` for the others, remembering those found. */
   async lookup(
-    kind: "friend" | "member",
+    kind: CacheKind,
     pairs: Pairs,
     ask: (pairs: Pairs) => Promise<Set<string>>,
   ): Promise<Set<string>> {
-    const result = new Set<string>();
+    const found = await this.lookupValues(kind, pairs, async (missing) => {
+      const set = await ask(missing);
+      return new Map([...set].map((key) => [key, true as const]));
+    });
+    return new Set(found.keys());
+  }
+
+  /** As `lookup()`, for pairs found with a value (`a:b` to its value); the values are kept as they are. */
+  async lookupValues<V>(
+    kind: CacheKind,
+    pairs: Pairs,
+    ask: (pairs: Pairs) => Promise<Map<string, V>>,
+  ): Promise<Map<string, V>> {
+    const result = new Map<string, V>();
     const missing = pairs.filter(([a, b]) => {
-      const hit = this.#known.has(`${kind}:${a}:${b}`);
-      if (hit) result.add(`${a}:${b}`);
-      return !hit;
+      const key = `${a}:${b}`;
+      const hit = this.#known.get(`${kind}:${key}`);
+      if (hit !== undefined) result.set(key, hit as V);
+      return hit === undefined;
     });
     if (missing.length === 0) return result;
     const started = this.#generation;
     const found = await ask(missing);
     if (started === this.#generation) {
       if (this.#known.size + found.size > this.#maxEntries) this.#known.clear();
-      for (const key of found) this.#known.add(`${kind}:${key}`);
+      for (const [key, value] of found) this.#known.set(`${kind}:${key}`, value);
     }
-    for (const key of found) result.add(key);
+    for (const [key, value] of found) result.set(key, value);
     return result;
   }
 
-  /** Runs a removal, forgetting `keys` (`kind:a:b`) before and after it. */
-  async removing<T>(keys: string[], remove: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a change, forgetting `keys` (`kind:a:b`) and every key that begins
+   * with one of `prefixes` (`kind:a:`, every pair of `a`) before and after it.
+   */
+  async removing<T>(
+    keys: readonly string[],
+    remove: () => Promise<T>,
+    prefixes: readonly string[] = [],
+  ): Promise<T> {
     this.#generation++;
-    for (const key of keys) this.#known.delete(key);
+    this.#forget(keys, prefixes);
     try {
       return await remove();
     } finally {
       this.#generation++;
-      for (const key of keys) this.#known.delete(key);
+      this.#forget(keys, prefixes);
+    }
+  }
+
+  #forget(keys: readonly string[], prefixes: readonly string[]): void {
+    for (const key of keys) this.#known.delete(key);
+    if (prefixes.length === 0) return;
+    // A walk of every entry: only for changes of a whole group, which are rare.
+    for (const key of this.#known.keys()) {
+      if (prefixes.some((prefix) => key.startsWith(prefix))) this.#known.delete(key);
     }
   }
 }
@@ -125,7 +167,49 @@ export class CachedFriendStore implements FriendStore {
   }
 }
 
-/** A GroupStore that answers `memberPairs()` from the cache; `removeMember()` forgets the pair. */
+/**
+ * A BlockStore that makes the shared cache forget the friend pairs of a block
+ * it makes (`FriendStore.pairs` leaves out a pair whose friend blocked the
+ * user). An unblock only gives pairs back, which the cache finds when asked.
+ */
+export class CachedBlockStore implements BlockStore {
+  readonly #inner: BlockStore;
+  readonly #cache: AuthorizationCache;
+
+  constructor(inner: BlockStore, cache: AuthorizationCache) {
+    this.#inner = inner;
+    this.#cache = cache;
+  }
+
+  block(userId: string, blockedId: string, at: number): Promise<boolean> {
+    return this.#cache.removing(
+      [`friend:${blockedId}:${userId}`, `friend:${userId}:${blockedId}`],
+      () => this.#inner.block(userId, blockedId, at),
+    );
+  }
+
+  unblock(userId: string, blockedId: string): Promise<boolean> {
+    return this.#inner.unblock(userId, blockedId);
+  }
+
+  blockedBy(userId: string): Promise<string[]> {
+    return this.#inner.blockedBy(userId);
+  }
+
+  blocks(userId: string, otherId: string): Promise<boolean> {
+    return this.#inner.blocks(userId, otherId);
+  }
+}
+
+/**
+ * A GroupStore that answers `memberPairs()` and `senders()` from the cache.
+ * A change of a member's role or mute forgets their sender state; a removal,
+ * transfer, disband or change of the group's `muted` forgets the states of
+ * the whole group (an heir's role changes too); a removal or disband forgets
+ * membership pairs. Additions forget nothing: only found pairs are
+ * remembered, and an accepted request's user, if a member already, stays as
+ * they were.
+ */
 export class CachedGroupStore implements GroupStore {
   readonly #inner: GroupStore;
   readonly #cache: AuthorizationCache;
@@ -139,11 +223,60 @@ export class CachedGroupStore implements GroupStore {
     return this.#cache.lookup("member", pairs, (missing) => this.#inner.memberPairs(missing));
   }
 
-  removeMember(groupId: string, userId: string): Promise<boolean> {
+  senders(pairs: Pairs): Promise<Map<string, SenderState>> {
+    return this.#cache.lookupValues("sender", pairs, (missing) => this.#inner.senders(missing));
+  }
+
+  removeMember(groupId: string, userId: string): Promise<Removal> {
     return this.#cache.removing(
       [`member:${groupId}:${userId}`],
       () => this.#inner.removeMember(groupId, userId),
+      [`sender:${groupId}:`],
     );
+  }
+
+  setRole(groupId: string, userId: string, role: "admin" | "member"): Promise<boolean> {
+    return this.#cache.removing(
+      [`sender:${groupId}:${userId}`],
+      () => this.#inner.setRole(groupId, userId, role),
+    );
+  }
+
+  setMutedUntil(groupId: string, userId: string, until: number | null): Promise<boolean> {
+    return this.#cache.removing(
+      [`sender:${groupId}:${userId}`],
+      () => this.#inner.setMutedUntil(groupId, userId, until),
+    );
+  }
+
+  transfer(groupId: string, fromId: string, toId: string): Promise<boolean> {
+    return this.#cache.removing(
+      [`sender:${groupId}:${fromId}`, `sender:${groupId}:${toId}`],
+      () => this.#inner.transfer(groupId, fromId, toId),
+    );
+  }
+
+  disband(groupId: string): Promise<string[]> {
+    return this.#cache.removing(
+      [],
+      () => this.#inner.disband(groupId),
+      [`member:${groupId}:`, `sender:${groupId}:`],
+    );
+  }
+
+  update(id: string, patch: GroupPatch): Promise<GroupRow> {
+    if (patch.muted === undefined) return this.#inner.update(id, patch);
+    return this.#cache.removing([], () => this.#inner.update(id, patch), [`sender:${id}:`]);
+  }
+
+  decideRequest(
+    groupId: string,
+    requestId: string,
+    accept: boolean,
+    maxSize: number,
+    at: number,
+  ): Promise<JoinRequestRow | null> {
+    return this.#inner.decideRequest(groupId, requestId, accept, maxSize, at);
   }
 
   create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow> {
@@ -162,8 +295,12 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.historyFloor(groupId, userId);
   }
 
-  members(groupId: string): Promise<{ userId: string; role: GroupRole }[]> {
+  members(groupId: string): Promise<MemberRow[]> {
     return this.#inner.members(groupId);
+  }
+
+  member(groupId: string, userId: string): Promise<MemberRow | null> {
+    return this.#inner.member(groupId, userId);
   }
 
   floors(groupId: string): Promise<Map<string, number>> {
@@ -183,8 +320,12 @@ export class CachedGroupStore implements GroupStore {
     return this.#inner.addMembers(groupId, userIds, maxSize, joinedAt);
   }
 
-  update(id: string, patch: GroupPatch): Promise<GroupRow> {
-    return this.#inner.update(id, patch);
+  addRequest(row: JoinRequestRow): Promise<JoinRequestRow> {
+    return this.#inner.addRequest(row);
+  }
+
+  requests(groupId: string): Promise<JoinRequestRow[]> {
+    return this.#inner.requests(groupId);
   }
 
   of(userId: string): Promise<GroupRow[]> {
@@ -200,11 +341,12 @@ export class CachedGroupStore implements GroupStore {
   }
 }
 
-/** The store with its friend and group ports behind one shared authorization cache. */
+/** The store with its friend, block and group ports behind one shared authorization cache. */
 export function withAuthorizationCache(store: Store, maxEntries?: number): Store {
   const cache = new AuthorizationCache(maxEntries);
   return {
     accounts: store.accounts,
+    blocks: new CachedBlockStore(store.blocks, cache),
     friends: new CachedFriendStore(store.friends, cache),
     groups: new CachedGroupStore(store.groups, cache),
     media: store.media,

@@ -44,6 +44,8 @@ const TABLES: readonly { name: string; key: readonly string[]; page?: number }[]
   { name: "messages", key: ["id"] },
   { name: "read_marks", key: ["user_id", "conversation_id"] },
   { name: "mentions", key: ["user_id", "conversation_id", "seq"] },
+  { name: "group_join_requests", key: ["id"] },
+  { name: "blocks", key: ["user_id", "blocked_id"] },
 ];
 
 async function exists(path: string): Promise<boolean> {

@@ -413,4 +413,83 @@ WHERE o.media_id = media.id AND o.n = 1 AND o.sender_id = media.owner_id
   AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.avatar_media_id = media.id);
 `,
     },
+    {
+      version: 6,
+      name: "group administration and blocks",
+      // A group gets its notice (announcement, '' when none), its join policy
+      // and whether only its owner and admins may send (`muted`); a member may
+      // be an admin, and muted until a time (ms; NULL: not muted). Join
+      // requests are pending only (a decision deletes them): one per user and
+      // group, listed by group through the unique key. A block is a row from
+      // the blocker to the blocked user, found from either side. Messages get
+      // a third kind, `system` (a change of a group, made by the server): it
+      // counts in the activity order and may be a conversation's last message,
+      // never in unread; the kind column takes it unchanged.
+      sql: `
+ALTER TABLE groups ADD COLUMN notice text NOT NULL DEFAULT '';
+ALTER TABLE groups ADD COLUMN join_policy text NOT NULL DEFAULT 'open'
+  CHECK (join_policy IN ('open', 'approval', 'invite'));
+ALTER TABLE groups ADD COLUMN muted boolean NOT NULL DEFAULT false;
+
+ALTER TABLE group_members ADD COLUMN muted_until bigint;
+ALTER TABLE group_members DROP CONSTRAINT group_members_role_check;
+ALTER TABLE group_members ADD CONSTRAINT group_members_role_check
+  CHECK (role IN ('owner', 'admin', 'member'));
+
+CREATE TABLE group_join_requests (
+  id bigint PRIMARY KEY,
+  group_id bigint NOT NULL REFERENCES groups (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  UNIQUE (group_id, user_id)
+);
+
+CREATE TABLE blocks (
+  user_id bigint NOT NULL REFERENCES users (id),
+  blocked_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (user_id, blocked_id)
+);
+CREATE INDEX blocks_blocked ON blocks (blocked_id);
+`,
+      // SQLite cannot change a CHECK: group_members is rebuilt (a copy of every
+      // row, once), its columns and index as they were plus muted_until.
+      sqlite: `
+ALTER TABLE groups ADD COLUMN notice text NOT NULL DEFAULT '';
+ALTER TABLE groups ADD COLUMN join_policy text NOT NULL DEFAULT 'open'
+  CHECK (join_policy IN ('open', 'approval', 'invite'));
+ALTER TABLE groups ADD COLUMN muted boolean NOT NULL DEFAULT false;
+
+CREATE TABLE group_members_v6 (
+  group_id bigint NOT NULL REFERENCES groups (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  role text NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+  joined_at bigint NOT NULL,
+  join_seq integer NOT NULL DEFAULT 0,
+  muted_until bigint,
+  PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+INSERT INTO group_members_v6 (group_id, user_id, role, joined_at, join_seq)
+  SELECT group_id, user_id, role, joined_at, join_seq FROM group_members;
+DROP TABLE group_members;
+ALTER TABLE group_members_v6 RENAME TO group_members;
+CREATE INDEX group_members_user ON group_members (user_id);
+
+CREATE TABLE group_join_requests (
+  id INTEGER PRIMARY KEY,
+  group_id bigint NOT NULL REFERENCES groups (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  UNIQUE (group_id, user_id)
+);
+
+CREATE TABLE blocks (
+  user_id bigint NOT NULL REFERENCES users (id),
+  blocked_id bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+CREATE INDEX blocks_blocked ON blocks (blocked_id);
+`,
+    },
   ];

@@ -4,6 +4,7 @@ import type { SqlDriver } from "./driver.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import type { Store } from "./mod.ts";
 import { SqlAccountStore } from "./sql_accounts.ts";
+import { SqlBlockStore } from "./sql_blocks.ts";
 import { SqlFriendStore } from "./sql_friends.ts";
 import { SqlGroupStore } from "./sql_groups.ts";
 import { SqlMediaStore } from "./sql_media.ts";
@@ -73,11 +74,12 @@ function checked(db: SqlDriver): SqlDriver {
   };
 }
 
-/** The five ports over one SQL driver, which they share; call `migrate()` on the driver first. */
+/** The six ports over one SQL driver, which they share; call `migrate()` on the driver first. */
 export function sqlStore(driver: SqlDriver): Store {
   const db = checked(driver);
   return {
     accounts: new SqlAccountStore(db),
+    blocks: new SqlBlockStore(db),
     friends: new SqlFriendStore(db),
     groups: new SqlGroupStore(db),
     media: new SqlMediaStore(db),

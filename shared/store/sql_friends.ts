@@ -1,7 +1,6 @@
 /** The friend port on SQL: friend requests and mutual friendships (a row each way). */
 import type { SqlDriver } from "./driver.ts";
 import type { FriendRequestRow, FriendStore } from "./mod.ts";
-import { pairsIn } from "./sql_rows.ts";
 
 type RequestDbRow = {
   id: string;
@@ -108,8 +107,18 @@ export class SqlFriendStore implements FriendStore {
     return rows.length > 0;
   }
 
-  pairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
-    return pairsIn(this.#db, "friendships", "user_id", "friend_id", pairs);
+  /** A pair whose friend blocked the user is absent: a block keeps the friendship, not the sends. */
+  async pairs(pairs: readonly (readonly [string, string])[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await this.#db.query<{ l: string; r: string }>(
+      // Both columns by ANY, as pairsIn(); the cross pairs this also finds are dropped here.
+      `SELECT f.user_id AS l, f.friend_id AS r FROM friendships f
+       WHERE f.user_id = ANY($1::bigint[]) AND f.friend_id = ANY($2::bigint[])
+         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = f.friend_id AND b.blocked_id = f.user_id)`,
+      [[...new Set(pairs.map((p) => p[0]))], [...new Set(pairs.map((p) => p[1]))]],
+    );
+    const asked = new Set(pairs.map((p) => `${p[0]}:${p[1]}`));
+    return new Set(rows.map((row) => `${row.l}:${row.r}`).filter((key) => asked.has(key)));
   }
 
   async idsOf(userId: string): Promise<string[]> {

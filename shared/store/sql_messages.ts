@@ -95,7 +95,7 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
        GREATEST(COALESCE(r.read_seq, 0), c.floor) AS read_seq,
        (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id
           AND x.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND x.sender_id <> $1
-          AND x.kind = 'message')::int AS unread,
+          AND x.kind = 'message')::int AS unread, -- (update entries and system messages never count)
        CASE WHEN EXISTS (
          SELECT 1 FROM mentions n WHERE n.user_id IN ($1, ${EVERYONE}) AND n.conversation_id = c.id
            AND n.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND n.sender_id <> $1

@@ -1,5 +1,5 @@
 /** What the SQL ports share: row-to-value mapping, LIKE escaping and the pair lookup. */
-import type { Content, GroupHistory, Message } from "../types.ts";
+import type { Content, GroupHistory, JoinPolicy, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { GroupRow, UserRow } from "./mod.ts";
 
@@ -26,7 +26,7 @@ export function toUser(row: UserDbRow): UserRow {
 
 /** Columns selecting a group as `GroupDbRow` (from `groups g`). */
 export const GROUP_COLUMNS =
-  "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, g.history, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
+  "g.id, g.name, g.avatar_media_id, g.owner_id, g.created_at, g.history, g.notice, g.join_policy, g.muted, (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.id)::int AS member_count";
 
 /** A groups row with its member count. */
 export interface GroupDbRow {
@@ -36,6 +36,10 @@ export interface GroupDbRow {
   owner_id: string | null;
   created_at: string;
   history: GroupHistory;
+  notice: string;
+  join_policy: JoinPolicy;
+  /** A boolean on PostgreSQL, 0 or 1 on SQLite. */
+  muted: boolean | number;
   member_count: number;
 }
 
@@ -49,6 +53,9 @@ export function toGroup(row: GroupDbRow): GroupRow {
     memberCount: Number(row.member_count),
     createdAt: Number(row.created_at),
     history: row.history,
+    notice: row.notice,
+    joinPolicy: row.join_policy,
+    muted: Boolean(row.muted),
   };
 }
 
@@ -99,7 +106,7 @@ export function likeEscape(text: string): string {
 /** Which of the (left, right) pairs are rows of a two-key table, as `left:right`. */
 export async function pairsIn(
   db: SqlDriver,
-  table: "friendships" | "group_members",
+  table: "group_members",
   left: string,
   right: string,
   pairs: readonly (readonly [string, string])[],

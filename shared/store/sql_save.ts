@@ -1,7 +1,7 @@
 /**
  * `MessageStore.save()` on SQL: batched, idempotent saves with contiguous seqs,
- * mention rows, media copies of image and file messages, and update entries
- * applied to their targets.
+ * mention rows, media copies of image and file messages, update entries
+ * applied to their targets, and the join seqs `joined` system messages set.
  */
 import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Content, Message } from "../types.ts";
@@ -74,6 +74,22 @@ export async function saveMessages(
   return await resolve(db, stored);
 }
 
+/** The kind column of a message: an update entry, a system message, or a user's message. */
+function kindOf(m: AcceptedMessage): "update" | "system" | "message" {
+  return isUpdate(m) ? "update" : m.content.type === "system" ? "system" : "message";
+}
+
+/**
+ * The member whose join seq a `joined` system message moves up to the seq
+ * before it (`MessageStore.save`), with their group; null for any other message.
+ */
+function joinOf(m: AcceptedMessage): { groupId: string; userId: string } | null {
+  const { content } = m;
+  if (content.type !== "system" || content.event !== "joined" || !content.userId) return null;
+  if (m.to.type !== "group") return null;
+  return { groupId: m.to.id, userId: content.userId };
+}
+
 /** The media of its own an image or file message is to get: its id, and the media it copies. */
 function mediaCopy(m: AcceptedMessage): { mediaId: string; source: string } | null {
   const { content } = m;
@@ -86,8 +102,8 @@ function mediaCopy(m: AcceptedMessage): { mediaId: string; source: string } | nu
 /**
  * The entries of a batch in one statement: each conversation's row is bumped
  * by its count of new entries, which are numbered back from the bumped last seq
- * in batch order, with their mention rows and media copies; its last message
- * and activity move to its last new message from a user (update entries count
+ * in batch order, with their mention rows, media copies and join seqs; its last message
+ * and activity move to its last new message or system message (update entries count
  * in the seqs, not in the activity order). Entries stored before are read back with
  * the seqs they have; `fresh` has the ids of the new ones.
  */
@@ -107,13 +123,17 @@ async function saveInOneStatement(
     param(entries.map((e) => JSON.stringify(e.message.content)), "text"),
     param(unique.map((m) => m.sentAt), "bigint"),
     param(unique.map((m) => m.clientMsgId), "text"),
-    param(unique.map((m) => (isUpdate(m) ? "update" : "message")), "text"),
+    param(unique.map(kindOf), "text"),
     param(entries.map((e) => e.replyToId), "bigint"),
   ].join(", ");
   const mentions = unique.flatMap((m) => mentionRows(m.content).map((user) => [m.id, user]));
   const copies = unique.flatMap((m) => {
     const copy = mediaCopy(m);
     return copy ? [{ id: m.id, ...copy }] : [];
+  });
+  const joins = unique.flatMap((m) => {
+    const join = joinOf(m);
+    return join ? [{ id: m.id, ...join }] : [];
   });
   const rows = await db.query<{ id: string; seq: number }>(
     `WITH b AS (
@@ -124,7 +144,7 @@ async function saveInOneStatement(
      fresh AS (SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = b.id)),
      counts AS (
        SELECT conversation_id, count(*)::integer AS added,
-              COALESCE(max(n) FILTER (WHERE kind = 'message'), max(n)) AS last_n
+              COALESCE(max(n) FILTER (WHERE kind <> 'update'), max(n)) AS last_n
        FROM fresh GROUP BY conversation_id
      ),
      bumped AS (
@@ -138,9 +158,9 @@ async function saveInOneStatement(
        FROM counts c JOIN fresh f ON f.n = c.last_n
        ORDER BY c.conversation_id
        ON CONFLICT (id) DO UPDATE SET last_seq = conversations.last_seq + EXCLUDED.last_seq,
-         last_message_id = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind = 'message')
+         last_message_id = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind <> 'update')
                            THEN EXCLUDED.last_message_id ELSE conversations.last_message_id END,
-         updated_at = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind = 'message')
+         updated_at = CASE WHEN EXCLUDED.last_message_id IN (SELECT id FROM fresh WHERE kind <> 'update')
                       THEN GREATEST(conversations.updated_at, EXCLUDED.updated_at)
                       ELSE conversations.updated_at END
        RETURNING id, last_seq
@@ -176,6 +196,20 @@ async function saveInOneStatement(
       }, ${param(copies.map((x) => x.source), "text")}) AS k(message_id, media_id, source_id)
        JOIN inserted i ON i.id = k.message_id JOIN media s ON s.id = k.source_id
      )`
+    }${
+      joins.length === 0 ? "" : `,
+     joined AS (
+       UPDATE group_members gm SET join_seq = j.seq
+       FROM (
+         SELECT k.group_id, k.user_id, max(i.seq) - 1 AS seq
+         FROM unnest(${param(joins.map((x) => x.id), "bigint")}, ${
+        param(joins.map((x) => x.groupId), "bigint")
+      }, ${param(joins.map((x) => x.userId), "bigint")}) AS k(message_id, group_id, user_id)
+         JOIN inserted i ON i.id = k.message_id
+         GROUP BY k.group_id, k.user_id
+       ) j
+       WHERE gm.group_id = j.group_id AND gm.user_id = j.user_id AND gm.join_seq < j.seq
+     )`
     }
      SELECT id, seq FROM inserted`,
     params,
@@ -204,7 +238,7 @@ function conversationColumns(
 
 /**
  * Bumps a conversation's last seq by its new entries and returns the seq before
- * them. Its last message and activity move only for a user's message: update
+ * them. Its last message and activity move for a message or system message: update
  * entries count in the seqs, not in the activity order.
  */
 async function bump(
@@ -236,7 +270,7 @@ async function bump(
   return Number(bumped.last_seq) - entries.length;
 }
 
-/** Inserts one new message at `seq`, with its mention rows and media copy. */
+/** Inserts one new message at `seq`, with its mention rows, media copy and join seq. */
 async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<StoredMessage> {
   const stored = storedOf(m, seq);
   await tx.query(
@@ -253,7 +287,7 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
       JSON.stringify(stored.message.content),
       m.sentAt,
       m.clientMsgId,
-      isUpdate(m) ? "update" : "message",
+      kindOf(m),
       stored.replyToId,
     ],
   );
@@ -273,6 +307,14 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
        SELECT $1, s.sha256, s.content_type, s.size, s.width, s.height, $2, $3, s.name, $4
        FROM media s WHERE s.id = $5`,
       [copy.mediaId, m.from, m.sentAt, m.id, copy.source],
+    );
+  }
+  const join = joinOf(m);
+  if (join) {
+    await tx.query(
+      `UPDATE group_members SET join_seq = $3
+       WHERE group_id = $1 AND user_id = $2 AND join_seq < $3`,
+      [join.groupId, join.userId, seq - 1],
     );
   }
   return stored;

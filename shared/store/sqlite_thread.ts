@@ -41,6 +41,7 @@ export async function openSqliteStoreOnWorker(
   }
   return {
     accounts: port(thread, "accounts"),
+    blocks: port(thread, "blocks"),
     friends: port(thread, "friends"),
     groups: port(thread, "groups"),
     media: port(thread, "media"),

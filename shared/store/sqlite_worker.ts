@@ -17,7 +17,7 @@ export type SqliteWorkerRequest =
   | { id: number; op: "ping" | "close" };
 
 /** The store's ports, by their field in `Store`. */
-export type PortName = "accounts" | "friends" | "groups" | "media" | "messages";
+export type PortName = "accounts" | "blocks" | "friends" | "groups" | "media" | "messages";
 
 let store: Store | null = null;
 

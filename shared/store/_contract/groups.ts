@@ -3,6 +3,7 @@ import { assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { AppError } from "../../errors.ts";
 import type { Store } from "../mod.ts";
 import { id, type OpenStore, sorted, suite, type SuiteOptions, user } from "./fixtures.ts";
+import { groupAdministrationSteps } from "./group_admin.ts";
 
 function group(store: Store, ownerId: string, memberIds: string[], name = "g", createdAt = 1) {
   return store.groups.create(
@@ -42,7 +43,7 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
       await store.groups.update(g.id, { history: "since_join" });
       assertEquals(await store.groups.historyFloor(g.id, c.id), 3);
       // Leaving and joining again starts from the new join.
-      await store.groups.removeMember(g.id, c.id);
+      assertEquals(await store.groups.removeMember(g.id, c.id), { removed: true });
       await store.messages.save([{
         id: id(),
         conversationId: `g:${g.id}`,
@@ -96,12 +97,15 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
       memberCount: 2,
       createdAt: 7,
       history: "since_join",
+      notice: "",
+      joinPolicy: "open",
+      muted: false,
     });
     assertEquals(await store.groups.get(created.id), created);
     assertEquals(await store.groups.get("999999"), null);
     assertEquals(await store.groups.members(created.id), [
-      { userId: a.id, role: "owner" },
-      { userId: b.id, role: "member" },
+      { userId: a.id, role: "owner", mutedUntil: null },
+      { userId: b.id, role: "member", mutedUntil: null },
     ]);
     assertEquals(await store.groups.role(created.id, b.id), "member");
     assertEquals(await store.groups.role(created.id, "999999"), null);
@@ -113,12 +117,12 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
     const error = await assertRejects(() => store.groups.addMembers(g.id, [c.id], 2, 2), AppError);
     assertEquals((error as AppError).code, "forbidden");
     assertEquals(await store.groups.memberIds(g.id), [a.id, b.id], "a refused add changes nothing");
-    assertEquals(await store.groups.removeMember(g.id, a.id), true);
+    assertEquals(await store.groups.removeMember(g.id, a.id), { removed: true, newOwner: b.id });
     assertEquals((await store.groups.get(g.id))?.ownerId, b.id);
     assertEquals(await store.groups.role(g.id, b.id), "owner");
-    assertEquals(await store.groups.removeMember(g.id, a.id), false);
-    assertEquals(await store.groups.removeMember(g.id, b.id), true);
-    assertEquals(await store.groups.get(g.id), { ...g, ownerId: "", memberCount: 0 });
+    assertEquals(await store.groups.removeMember(g.id, a.id), { removed: false });
+    assertEquals(await store.groups.removeMember(g.id, b.id), { removed: true, disbanded: true });
+    assertEquals(await store.groups.get(g.id), null, "the last member's leaving disbands it");
   });
 
   test("addMembers() skips present members and returns those added", async (store) => {
@@ -140,7 +144,7 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await sorted(store.groups.memberPairs(asked)), members);
     assertEquals(await sorted(store.groups.memberPairs(asked)), members, "asked again");
     assertEquals(await store.groups.memberPairs([]), new Set());
-    assertEquals(await store.groups.removeMember(g.id, b.id), true);
+    assertEquals(await store.groups.removeMember(g.id, b.id), { removed: true });
     assertEquals(await store.groups.memberPairs(asked), new Set([`${g.id}:${a.id}`]));
     await store.groups.addMembers(g.id, [b.id], 10, 2);
     assertEquals(await store.groups.memberPairs([[g.id, b.id]]), new Set([`${g.id}:${b.id}`]));
@@ -173,4 +177,6 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await names("chess"), ["Chess", "chess club"]);
     assertEquals(await names("%"), ["c%s"]);
   });
+
+  groupAdministrationSteps(test);
 }
