@@ -62,7 +62,7 @@ function corsHeaders(origin: string, preflight: boolean): Record<string, string>
     vary: "Origin",
     ...(preflight
       ? {
-        "access-control-allow-methods": "GET, POST, PATCH, DELETE",
+        "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE",
         "access-control-allow-headers": "authorization, content-type",
         "access-control-max-age": "600",
       }

@@ -24,7 +24,7 @@ export interface RouteContext {
 
 /** One route. */
 export interface Route {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   auth: boolean;
   handle(ctx: RouteContext): Promise<Response>;
@@ -333,5 +333,23 @@ export const ROUTES: readonly Route[] = [
     path: "/api/connect",
     auth: false,
     handle: (c) => Promise.resolve(json({ url: c.connectUrl() })),
+  },
+  {
+    method: "PUT",
+    path: "/api/blocks/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.block(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "DELETE",
+    path: "/api/blocks/:id",
+    auth: true,
+    handle: async (c) => (await c.logic.unblock(c.userId, c.params.id), noContent()),
+  },
+  {
+    method: "GET",
+    path: "/api/blocks",
+    auth: true,
+    handle: async (c) => json({ users: await c.logic.blocks(c.userId) }),
   },
 ];

@@ -103,6 +103,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
   const limiter = new MemoryRateLimiter({ now: () => clock.now });
   const ports = {
     accounts: store.accounts,
+    blocks: store.blocks,
     friends: store.friends,
     groups: store.groups,
     media: store.media,

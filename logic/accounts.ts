@@ -2,6 +2,7 @@
 import { AppError } from "../shared/errors.ts";
 import { hashToken } from "../shared/token_hash.ts";
 import type { User } from "../shared/types.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
 import { beginSignIn } from "./sign_in_limits.ts";
@@ -159,11 +160,14 @@ export function accounts(ctx: Context) {
       return (await store.accounts.search(q, max)).map(userView);
     },
 
-    /** A user; presence (`online`, `lastSeenAt`) only for the user themselves and their friends. */
+    /**
+     * A user; presence (`online`, `lastSeenAt`) only for the user themselves and
+     * their friends, except a friend who blocked the caller.
+     */
     async user(userId: string, id: string): Promise<{ user: User; online?: boolean }> {
       const [user] = await store.accounts.users([pathId(id, "user")]);
       if (!user) throw new AppError("not_found", `Cannot find user "${id}"`);
-      if (user.id !== userId && !await store.friends.areFriends(userId, user.id)) {
+      if (!(await presenceShownTo(store, userId, [user.id])).has(user.id)) {
         return { user: userView(user) };
       }
       const [withSeen] = await withLastSeen(ctx, [userView(user)]);

@@ -9,6 +9,7 @@ import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
 import type {
   AccountStore,
+  BlockStore,
   FriendStore,
   GroupStore,
   MediaStore,
@@ -19,6 +20,7 @@ import type { ServerFrame } from "../shared/types.ts";
 /** The store ports logic uses, and the health check of their engine (closing it is the opener's). */
 export interface LogicStore {
   accounts: AccountStore;
+  blocks: BlockStore;
   friends: FriendStore;
   groups: GroupStore;
   media: MediaStore;

@@ -2,6 +2,7 @@
 import { AppError } from "../shared/errors.ts";
 import type { FriendRequestRow } from "../shared/store/mod.ts";
 import type { FriendRequest, User } from "../shared/types.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { checkId, object, optionalString, pathId } from "./validate.ts";
 import { isDeleted, userView, withLastSeen } from "./views.ts";
@@ -52,6 +53,14 @@ export function friends(ctx: Context) {
         throw new AppError(
           "conflict",
           `Cannot send a friend request to "${toId}": already friends`,
+        );
+      }
+      // After "already friends", which a blocked friend knows anyway; before their own
+      // request could be accepted. The text names no block (PROTOCOL.md, Blocking).
+      if (await store.blocks.blocks(toId, userId)) {
+        throw new AppError(
+          "forbidden",
+          `Cannot send a friend request to "${toId}": not accepting your requests`,
         );
       }
       if (await store.friends.requestBetween(toId, userId)) {
@@ -117,8 +126,17 @@ export function friends(ctx: Context) {
     },
 
     async friends(userId: string) {
-      const users = (await store.accounts.users(await store.friends.idsOf(userId))).map(userView);
-      return await withLastSeen(ctx, users);
+      const ids = await store.friends.idsOf(userId);
+      const [rows, shown] = await Promise.all([
+        store.accounts.users(ids),
+        presenceShownTo(store, userId, ids),
+      ]);
+      const users = rows.map(userView);
+      // A friend who blocked the caller looks offline, with no time of their last visit.
+      const seen = new Map(
+        (await withLastSeen(ctx, users.filter((u) => shown.has(u.id)))).map((f) => [f.user.id, f]),
+      );
+      return users.map((user) => seen.get(user.id) ?? { user, online: false });
     },
 
     async removeFriend(userId: string, friendId: string) {

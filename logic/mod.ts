@@ -2,6 +2,7 @@
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { accounts } from "./accounts.ts";
 import { accountSettings } from "./account_settings.ts";
+import { blocks } from "./blocks.ts";
 import { createContext, type LogicOptions } from "./context.ts";
 import { friends } from "./friends.ts";
 import { groups } from "./groups.ts";
@@ -27,6 +28,7 @@ export function createLogic(options: LogicOptions): Logic {
     ...accounts(ctx),
     ...accountSettings(ctx, { leaveGroup: groupRules.leaveGroup }),
     ...friends(ctx),
+    ...blocks(ctx),
     ...groupRules,
     ...sending(ctx),
     ...conversationRules,

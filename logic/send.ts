@@ -168,13 +168,17 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
   async function conversationFor(userId: string, to: Target): Promise<string> {
     if (to.type === "user") {
       // Friendship implies the user exists; only a refusal needs to tell which it is.
-      if (await store.friends.areFriends(userId, to.id)) {
+      if ((await store.friends.pairs([[userId, to.id]])).has(`${userId}:${to.id}`)) {
         return privateConversationId(userId, to.id);
       }
       if (!(await store.accounts.users([to.id])).length) {
         throw new AppError("not_found", `Cannot send to user "${to.id}": no such user`);
       }
-      throw new AppError("forbidden", `Cannot send to user "${to.id}": not a friend`);
+      // Not a friend, or a friend who blocked the sender: one text, so it does not tell which.
+      throw new AppError(
+        "forbidden",
+        `Cannot send to user "${to.id}": not a friend, or not accepting your messages`,
+      );
     }
     if (await store.groups.role(to.id, userId)) return groupConversationId(to.id);
     if (!await store.groups.get(to.id)) {

@@ -29,8 +29,17 @@ export function typing(ctx: Context) {
   const recent = new OncePerWindow(TYPING_WINDOW_MS, () => ctx.now());
   const groupSizes = new Map<string, { count: number; at: number }>();
 
-  /** The other user of a private conversation `userId` may type in; refused otherwise. */
-  async function peerOf(userId: string, conversationId: string, a: string, b: string) {
+  /**
+   * The other user of a private conversation `userId` may type in; refused
+   * otherwise. Null for a friend who blocked `userId`: their typing is dropped as
+   * silently as a relayed one is answered, so it does not tell of the block.
+   */
+  async function peerOf(
+    userId: string,
+    conversationId: string,
+    a: string,
+    b: string,
+  ): Promise<string | null> {
     if (privateConversationId(a, b) !== conversationId || a === b) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
@@ -43,6 +52,7 @@ export function typing(ctx: Context) {
     const peer = a === userId ? b : a;
     // The cached authorization of sends (the friend pairs found before).
     if ((await store.friends.pairs([[userId, peer]])).has(`${userId}:${peer}`)) return peer;
+    if (await store.friends.areFriends(userId, peer)) return null;
     if ((await store.accounts.users([peer])).length === 0) {
       throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
     }
@@ -100,6 +110,7 @@ export function typing(ctx: Context) {
       );
       if (priv) {
         const peer = await peerOf(userId, conversationId, priv[1], priv[2]);
+        if (peer === null) return;
         const routes = await ctx.presence.routes([peer]);
         return await pushTo(
           [...routes].map(([serverId, userIds]) => [serverId, [{ userIds, frame }]]),

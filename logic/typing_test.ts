@@ -21,6 +21,7 @@ const GROUP_MAX = config.logic.limits.typingGroupMax;
 /** The store reads typing may make; any other call to the store fails the test. */
 const READS = new Set([
   "friends.pairs",
+  "friends.areFriends",
   "accounts.users",
   "groups.memberPairs",
   "groups.get",
@@ -35,14 +36,15 @@ function fakeStore(
   },
 ) {
   const calls: string[] = [];
+  const befriended = (a: string, b: string) =>
+    friends.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   const ports: Record<string, Record<string, (...args: never[]) => unknown>> = {
     friends: {
+      areFriends: (a: string, b: string) => Promise.resolve(befriended(a, b)),
       pairs: (pairs: readonly (readonly [string, string])[]) =>
         Promise.resolve(
           new Set(
-            pairs.filter(([a, b]) =>
-              friends.some(([x, y]) => (x === a && y === b) || (x === b && y === a))
-            ).map(([a, b]) => `${a}:${b}`),
+            pairs.filter(([a, b]) => befriended(a, b)).map(([a, b]) => `${a}:${b}`),
           ),
         ),
     },

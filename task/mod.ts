@@ -7,7 +7,13 @@ import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
-import type { AccountStore, FriendStore, GroupStore, MessageStore } from "../shared/store/mod.ts";
+import type {
+  AccountStore,
+  BlockStore,
+  FriendStore,
+  GroupStore,
+  MessageStore,
+} from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
@@ -17,10 +23,14 @@ import { routeSweep } from "./sweep.ts";
 export interface TaskOptions {
   log: MessageLog;
   statusQueue: StatusQueue;
-  /** Messages to save; friends and groups to tell of a user's status; when each was last seen. */
+  /**
+   * Messages to save; friends and groups to tell of a user's status, less those
+   * the user blocked; when each was last seen.
+   */
   store: {
     messages: MessageStore;
     friends: FriendStore;
+    blocks: Pick<BlockStore, "blockedBy">;
     groups: GroupStore;
     accounts: Pick<AccountStore, "recordLastSeen">;
   };
@@ -114,10 +124,14 @@ export function createTask(
     const online = (await presence.online([change.userId])).has(change.userId);
     if (online !== change.online) return; // Stale: a later change will tell the current state.
     const items: Outgoing[] = [];
-    const friendIds = await store.friends.idsOf(change.userId);
+    // Friends the user blocked do not see their presence (PROTOCOL.md, Blocking).
+    const [friendIds, blocked] = await Promise.all([
+      store.friends.idsOf(change.userId),
+      store.blocks.blockedBy(change.userId).then((ids) => new Set(ids)),
+    ]);
     const lastSeen = online ? {} : { lastSeenAt: change.at };
     items.push({
-      userIds: friendIds,
+      userIds: friendIds.filter((id) => !blocked.has(id)),
       frame: JSON.stringify({ op: "presence", userId: change.userId, online, ...lastSeen }),
     });
     for (const groupId of await store.groups.idsOf(change.userId)) {

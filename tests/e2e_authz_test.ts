@@ -201,6 +201,10 @@ const MATRIX: Record<string, () => Case> = {
   // Media is served by unguessable id to anyone who has its URL (as <img> tags need).
   "GET /api/media/:id": () => ({ path: `/api/media/${media.id}`, status: 200 }),
   "GET /api/connect": () => ({ path: "/api/connect", status: 200 }),
+  // Blocks are the caller's own list (these run last, in this order: the block is undone).
+  "PUT /api/blocks/:id": () => ({ path: `/api/blocks/${ids.ann}`, status: 204 }),
+  "DELETE /api/blocks/:id": () => ({ path: `/api/blocks/${ids.ann}`, status: 204 }),
+  "GET /api/blocks": () => ({ path: "/api/blocks", status: 200 }),
 };
 
 /** The WebSocket ops, each refused to the stranger where it touches others' data. */
