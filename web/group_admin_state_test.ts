@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "../tests/assert.ts";
 import type { Group, GroupMember, JoinRequest, Message, User } from "../shared/types.ts";
 import { HOUR_MS, rightsOver, roleOf, sendBlock } from "./group_admin_state.ts";
-import { initialState, reduce, type State } from "./state.ts";
+import { initialState, reduce, type State, title } from "./state.ts";
 
 const me: User = { id: "u1", username: "ann", nickname: "Ann", avatar: null };
 const bob: User = { id: "u2", username: "bob", nickname: "Bob", avatar: null };
@@ -170,4 +170,22 @@ Deno.test("join_asked, blocked and person are kept", () => {
   state = reduce(state, { type: "person", user: cy });
   assertEquals(state.person, cy);
   assertEquals(reduce(state, { type: "person", user: null }).person, null);
+});
+
+Deno.test("a group's first line, pushed before the group is listed, gets its group with the list", () => {
+  let state = reduce(initialState(me), {
+    type: "message",
+    message: groupMessage(1, { type: "system", event: "created", by: bob.id }),
+  });
+  assertEquals(state.conversations.get(GID)?.group, undefined);
+  state = reduce(state, { type: "groups", list: [{ group, onlineCount: 1 }] });
+  assertEquals(state.conversations.get(GID)?.group, group);
+  assertEquals(title(state, state.conversations.get(GID)!), "Weekend");
+});
+
+Deno.test("the removal notice stays when the history steps back to the same tab, goes on another", () => {
+  let state = reduce(inGroup(), { type: "group_removed", groupId: group.id, reason: "disbanded" });
+  state = reduce(state, { type: "tab", tab: "chats" });
+  assertEquals(state.notice, "“Weekend” was disbanded by its owner.");
+  assertEquals(reduce(state, { type: "tab", tab: "groups" }).notice, "");
 });

@@ -379,10 +379,11 @@ function onGroups(state: State, list: { group: Group; onlineCount: number }[]): 
   const groups = new Map(list.map((g) => [g.group.id, g]));
   const conversations = new Map(state.conversations);
   for (const conv of conversations.values()) {
-    if (conv.group) {
-      const group = groups.get(conv.group.id)?.group ?? conv.group;
-      if (group !== conv.group) conversations.set(conv.id, { ...conv, group });
-    }
+    if (conv.type !== "group") continue;
+    // A conversation made by a group's first push (its "created" line) before the group was
+    // listed has no group yet: it takes it here.
+    const group = groups.get(conv.group?.id ?? conv.id.slice(2))?.group ?? conv.group;
+    if (group !== conv.group) conversations.set(conv.id, { ...conv, group });
   }
   return { ...state, groups, conversations };
 }
@@ -515,7 +516,9 @@ export function reduce(state: State, event: Event): State {
       return { ...state, conversations, active };
     }
     case "tab":
-      return { ...state, tab: event.tab, notice: "" };
+      // Moving to another tab dismisses the notice; the history's step back to the same tab (a
+      // chat closed by the server: removed from its group) must not, or nobody reads why.
+      return { ...state, tab: event.tab, notice: event.tab === state.tab ? state.notice : "" };
     case "read":
       return onRead(state, event.conversationId, event.seq);
     case "following":
