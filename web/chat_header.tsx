@@ -73,6 +73,10 @@ export function ChatHeader({ state, conv, session }: {
           aria-controls="group-details"
           onClick={() => {
             if (!state.showMembers) session.dispatch({ type: "toggle_members" });
+            // The requests head the details: bring them into view, drawn or about to be.
+            requestAnimationFrame(() =>
+              document.getElementById("join-requests-title")?.scrollIntoView({ block: "start" })
+            );
           }}
         >
           {`${requests} join request${requests === 1 ? "" : "s"}`}

@@ -390,14 +390,13 @@ function Composer({
         </ul>
       )}
       <Counter length={length} />
-      {!editing && (
+      {!editing && closed === null && (
         <>
           <label for="image-input" class="attach" title="Send an image">
             Image
             <input
               id="image-input"
               type="file"
-              disabled={closed !== null}
               accept={IMAGE_TYPES.join(",")}
               class="visually-hidden"
               onChange={(e) => {
@@ -411,7 +410,6 @@ function Composer({
             <input
               id="file-input"
               type="file"
-              disabled={closed !== null}
               class="visually-hidden"
               onChange={(e) => {
                 onFiles([...(e.currentTarget.files ?? [])]);

@@ -182,8 +182,9 @@ export function JoinRequests({ state, group, session }: {
   useEffect(() => {
     if (may) session.groups.loadRequests(group.id).catch((e) => setError(errorText(e)));
   }, [group.id, may]);
-  if (!may) return null;
   const requests = state.joinRequests.get(group.id) ?? [];
+  // An empty list says something only where people ask to join.
+  if (!may || (requests.length === 0 && group.joinPolicy !== "approval")) return null;
   const decide = async (requestId: string, accept: boolean) => {
     setBusy(requestId);
     setError("");

@@ -115,9 +115,13 @@ function onGroupRemoved(
   const joinRequests = new Map(state.joinRequests);
   joinRequests.delete(groupId);
   const open = state.active === id;
+  // Once out, a request sent before is over too: the search offers to join again.
+  const joinAsked = new Set(state.joinAsked);
+  joinAsked.delete(groupId);
   return {
     ...state,
     groups,
+    joinAsked,
     conversations,
     messages,
     joinRequests,

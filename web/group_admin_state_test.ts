@@ -89,7 +89,9 @@ Deno.test("group_removed closes the open chat, drops the group and its history, 
     type: "message",
     message: groupMessage(1, { type: "text", text: "hi" }),
   });
+  state = reduce(state, { type: "join_asked", groupId: group.id });
   state = reduce(state, { type: "group_removed", groupId: group.id, reason: "removed" });
+  assertEquals(state.joinAsked.size, 0);
   assertEquals(state.active, null);
   assertEquals(state.groups.has(group.id), false);
   assertEquals(state.conversations.has(GID), false);
