@@ -137,7 +137,9 @@ for (const width of WIDTHS) {
       await checkedShot(c.page, `groups-admin-${w}-request-sent`);
       const request = a.page.locator(`#join-requests [data-request="${cyId}"]`);
       await request.waitFor();
-      await a.page.getByRole("button", { name: "1 join request" }).waitFor();
+      // The header counts it; pressing the count brings the requests into view.
+      await a.page.getByRole("button", { name: "1 join request" }).click();
+      await eventually(() => request.isVisible());
       await checkedShot(a.page, `groups-admin-${w}-join-request`);
       await request.getByRole("button", { name: /^Accept Cy/ }).click();
       await request.waitFor({ state: "detached" });
