@@ -58,7 +58,9 @@ export function systemText(
         : `${subject(userId)} ${was(userId)} muted until ${untilText(until, now, clock)}`;
     }
     case "renamed":
-      return `The group was renamed to “${value ?? ""}” by ${object(by)}`;
+      return by === me
+        ? `You renamed the group to “${value ?? ""}”`
+        : `The group was renamed to “${value ?? ""}” by ${nameOf(by)}`;
     case "notice":
       return value
         ? `${subject(by)} changed the group notice`

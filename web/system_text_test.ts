@@ -34,6 +34,10 @@ Deno.test("systemText() says who did what to whom, the reader as you", () => {
     "The group was renamed to “Climbers” by Alice",
   );
   assertEquals(
+    line({ event: "renamed", by: "9", value: "Climbers" }),
+    "You renamed the group to “Climbers”",
+  );
+  assertEquals(
     line({ event: "notice", by: "1", value: "Ropes" }),
     "Alice changed the group notice",
   );
