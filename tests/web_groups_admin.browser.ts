@@ -14,14 +14,14 @@
  * - Leaving asks in a dialog of the page (Cancel keeps the group; Leave closes it, and the owner
  *   sees "Bob left"); disbanding asks too, and closes the chat of every member with a notice.
  * - Ann blocks Bob from his profile screen (asked first), finds him in Profile → Blocked people,
- *   and unblocks him there.
+ *   and unblocks him there; she blocks Cy from his friend request, which ends it.
  *
  * No native dialog (`confirm()`) may appear. Screenshots: results/web/<mode>-groups-admin-<width>-*.png,
  * each checked for sideways overflow, contrast and accessible names.
  */
 import { assert, assertEquals } from "./assert.ts";
 import { browserTestsEnabled, launch, openChat, say, tab } from "./browser.ts";
-import { befriend, eventually, startServer } from "./harness.ts";
+import { befriend, errorCode, eventually, startServer } from "./harness.ts";
 import { details } from "./_social_pages.ts";
 import { checkedShot, pageOf, person, WIDTHS } from "./_web_messages_page.ts";
 import type { Page } from "./browser.ts";
@@ -228,6 +228,21 @@ for (const width of WIDTHS) {
       assertEquals(await ann.blocks(), []);
       // The friendship survived the block.
       assertEquals((await ann.friends()).map((f) => f.user.id), [bobId]);
+
+      // A stranger's friend request: Ann blocks Cy from it; the request ends, and Cy cannot ask again.
+      await cy.requestFriend((await ann.me()).id, "let me back in");
+      await tab(a.page, "Friends");
+      const asking = a.page.locator(".request", { hasText: "let me back in" });
+      await asking.getByRole("button", { name: /^Block Cy/ }).click();
+      const cyProfile = a.page.getByRole("dialog", { name: /^Profile of Cy/ });
+      await cyProfile.getByRole("button", { name: "Block" }).click();
+      await a.page.getByRole("dialog", { name: "Block Cy?" }).getByRole("button", { name: "Block" })
+        .click();
+      await cyProfile.getByText("Blocked by you").waitFor();
+      await asking.waitFor({ state: "detached" });
+      await checkedShot(a.page, `groups-admin-${w}-blocked-from-request`);
+      await cyProfile.getByRole("button", { name: "Close" }).click();
+      assertEquals(await errorCode(cy.requestFriend((await ann.me()).id)), "forbidden");
 
       for (const p of [a, b, c]) assertEquals(p.dialogs, [], "no native dialog");
     } finally {

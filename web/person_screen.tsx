@@ -119,7 +119,11 @@ function PersonDialog({ user, state, session }: { user: User; state: State; sess
           title={`Block ${user.nickname}?`}
           action="Block"
           onClose={() => setAsking(false)}
-          onConfirm={() => session.groups.block(user)}
+          onConfirm={async () => {
+            await session.groups.block(user);
+            // A request of theirs ended with the block.
+            await session.loadRequests();
+          }}
         >
           {`${who} will no longer be able to send you friend requests or private messages, nor see when you are online. They are not told.${
             friend ? " You stay friends, and can unblock them at any time." : ""
