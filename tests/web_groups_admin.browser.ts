@@ -88,6 +88,7 @@ for (const width of WIDTHS) {
       await line(b.page, "Ann changed the group notice").waitFor();
       await line(b.page, /Ann made joining need approval/).waitFor();
       await b.page.locator(".group-notice", { hasText: "Boots on Saturday" }).waitFor();
+      await checkedShot(b.page, `groups-admin-${w}-notice`);
       await details(b.page);
       assertEquals(await b.page.getByLabel("Name of the group").count(), 0);
       await b.page.locator(".settings-list", { hasText: "Anyone can ask" }).waitFor();

@@ -55,7 +55,7 @@ function mentionable(state: State, conv: Conversation): (Mentionable & { usernam
     .filter((m) => m.user.id !== state.me.id && m.user.username !== "")
     .map((m) => ({ id: m.user.id, name: m.user.nickname, username: m.user.username }));
   const owner = conv.group && state.groups.get(conv.group.id)?.group.ownerId === state.me.id;
-  const admin = (state.members.find((m) => m.user.id === state.me.id)?.role as string) === "admin";
+  const admin = state.members.find((m) => m.user.id === state.me.id)?.role === "admin";
   return owner || admin ? [{ id: EVERYONE, name: "everyone" }, ...others] : others;
 }
 

@@ -41,7 +41,7 @@ export function bubbleInfo(
   const group = conv.group ? state.groups.get(conv.group.id)?.group ?? conv.group : undefined;
   const owner = group?.ownerId === me;
   // Admins (protocol v2 roles; the member list says) recall plain members' messages.
-  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role as string;
+  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role;
   const admin = group !== undefined && role(me) === "admin" && role(m.from) === "member";
   const live = m.content.type !== "recalled";
   let receipt: BubbleInfo["receipt"];
