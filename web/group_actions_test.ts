@@ -40,7 +40,10 @@ async function world() {
     client: fakes.client,
     state: () => state,
     dispatch: (event: Event) => void (state = reduce(state, event)),
-    loadGroups: async () => void (state = reduce(state, { type: "groups", list: groups })),
+    loadGroups: () => {
+      state = reduce(state, { type: "groups", list: groups });
+      return Promise.resolve();
+    },
     loadMembers: () => Promise.resolve(),
     openWithGroup: (g) => void opened.push(g.id),
   });
