@@ -11,8 +11,9 @@
  *   "Mute all" closes it for plain members too ("Only the owner and admins can send").
  * - Cy finds the group and asks to join ("Request sent"); Ann sees the request live, accepts it,
  *   and the group appears for Cy; Ann removes Cy, whose open chat closes live with a notice.
- * - Leaving asks in a dialog of the page (Cancel keeps the group; Leave closes it, and the owner
- *   sees "Bob left"); disbanding asks too, and closes the chat of every member with a notice.
+ * - Ann makes Bob the owner of another group (asked first); leaving asks in a dialog of the page
+ *   (Cancel keeps the group; Leave closes it, and Ann sees "Bob left" and gets the group back);
+ *   disbanding asks too, and closes the chat of every member with a notice.
  * - Ann blocks Bob from his profile screen (asked first), finds him in Profile → Blocked people,
  *   and unblocks him there; she blocks Cy from his friend request, which ends it.
  *
@@ -167,8 +168,22 @@ for (const width of WIDTHS) {
       await c.page.getByRole("button", { name: "Search" }).click();
       await c.page.locator('[data-join="Hikers"]', { hasText: "Ask to join" }).waitFor();
 
-      // Leaving asks in the page: Cancel keeps the group, Leave closes it; Ann sees "Bob left".
+      // Ann hands a second group to Bob (asked first); she becomes an admin.
       const second = await ann.createGroup("Climbers", [bobId]);
+      await openChat(a.page, "Climbers");
+      const bobInSecond = await more(a.page, bobId, "Bob");
+      await bobInSecond.getByRole("button", { name: "Make owner" }).click();
+      const transfer = a.page.getByRole("dialog", { name: "Make Bob the owner?" });
+      await transfer.getByRole("button", { name: "Make owner" }).click();
+      await transfer.waitFor({ state: "detached" });
+      await bobInSecond.locator(".role-badge", { hasText: "Owner" }).waitFor();
+      await line(a.page, "You made Bob the owner").waitFor();
+      assertEquals((await ann.group(second.id)).group.ownerId, bobId);
+      // Now an admin, Ann has no "Disband group".
+      assertEquals(await a.page.getByRole("button", { name: "Disband group" }).count(), 0);
+
+      // Leaving asks in the page: Cancel keeps the group, Leave closes it; Ann, the only one
+      // left, sees "Bob left" and gets the group back.
       await openChat(b.page, "Climbers");
       await b.page.getByRole("button", { name: "Leave", exact: true }).click();
       const leaveDialog = b.page.getByRole("dialog", { name: "Leave “Climbers”?" });
@@ -180,9 +195,9 @@ for (const width of WIDTHS) {
       await b.page.getByRole("button", { name: "Leave", exact: true }).click();
       await leaveDialog.getByRole("button", { name: "Leave" }).click();
       await b.page.locator(".chat-title").waitFor({ state: "detached" });
-      await eventually(async () => (await ann.group(second.id)).members.length === 1);
-      await openChat(a.page, "Climbers");
       await line(a.page, "Bob left").waitFor();
+      await line(a.page, "Bob made you the owner").waitFor();
+      assertEquals((await ann.group(second.id)).members.length, 1);
 
       // Disbanding asks too; every member's chat closes with a notice.
       await openChat(b.page, "Hikers");
