@@ -19,6 +19,16 @@
  * applies them, so the application need not: it lists a conversation's
  * messages in their current version with its read marks, and the `view`
  * event says when it changed.
+ *
+ * Version 2 (PROTOCOL.md, Groups and Blocking): the group administration
+ * routes are HTTP calls (`updateGroup()` with notice, join policy, mute and
+ * history; `updateGroupMember()`, `removeGroupMember()`, `transferGroup()`,
+ * `disbandGroup()`, the join requests; `joinGroup()` answers the group, or the
+ * request an `approval` group keeps waiting), and so are `block()`,
+ * `unblock()` and `blocks()`. The changes of a group arrive as system messages
+ * (`isSystem()`), in seq order with the group's other messages; the events
+ * `group_removed`, `group_join_request` and `group_join_request_closed` say
+ * when the user is out of a group and when join requests come and go.
  */
 import type {
   ContentInput,
