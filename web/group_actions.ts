@@ -50,6 +50,13 @@ export class GroupActions {
       client.on("group_join_request_closed", ({ groupId, requestId }) => {
         this.#host.dispatch({ type: "join_request_closed", groupId, requestId });
       }),
+      // Back after a lost connection: requests that came or went meanwhile had no event here.
+      client.on("state", (state) => {
+        if (state !== "open") return;
+        for (const groupId of this.#host.state().joinRequests.keys()) {
+          this.loadRequests(groupId).catch(() => {}); // No longer an admin there: kept as was.
+        }
+      }),
       // A change of the open group (a role, a mute, someone joining or going): its members again.
       client.on("message", (m) => {
         if (m.content.type === "system" && m.conversationId === this.#host.state().active) {

@@ -111,3 +111,19 @@ Deno.test("join requests come and go live; a mute answer replaces the member", a
   assertEquals(w.state().members[1], muted);
   await w.close();
 });
+
+Deno.test("after a reconnect the join requests shown are listed again", async () => {
+  const w = await world();
+  const request: JoinRequest = { id: "r1", groupId: group.id, user: ann, createdAt: 1 };
+  w.socket.push({ op: "group_join_request", request });
+  // Decided elsewhere while this page was offline: no event came.
+  w.server.route("GET", "/api/groups/g9/requests", () => ({ requests: [] }));
+  const listed = w.server.nextRequest("/api/groups/g9/requests");
+  w.socket.drop(1006);
+  w.timers.runNext();
+  await w.accept();
+  await listed;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(w.state().joinRequests.get(group.id), []);
+  await w.close();
+});
