@@ -103,8 +103,18 @@ for (const width of WIDTHS) {
       await bobRow.getByRole("button", { name: "Make admin", exact: true }).click();
       await bobRow.locator(".role-badge", { hasText: "Admin" }).waitFor();
       await line(b.page, "Ann made you an admin").waitFor();
+      // An admin edits the settings too, and may act on nobody here (the owner is above him).
+      await b.page.getByLabel("Name of the group").waitFor();
+      await b.page.getByRole("button", { name: /^More for Ann/ }).click();
+      await b.page.getByRole("group", { name: /^Actions for Ann/ }).getByRole("button", {
+        name: "Profile",
+      }).waitFor();
+      assertEquals(await b.page.getByRole("button", { name: "Mute 1 hour" }).count(), 0);
+      await checkedShot(b.page, `groups-admin-${w}-settings-admin`);
+      await b.page.getByRole("button", { name: /^More for Ann/ }).click();
       await bobRow.getByRole("button", { name: "Remove admin" }).click();
       await line(b.page, "Ann removed you as admin").waitFor();
+      await b.page.getByLabel("Name of the group").waitFor({ state: "detached" });
       await bobRow.locator(".role-badge", { hasText: "Admin" }).waitFor({ state: "detached" });
 
       // Mute for an hour: Bob's composer says until when and is disabled; unmuted, it opens.
