@@ -7,23 +7,11 @@
  * the embedded mode (one logic, one store). Logic instances of a cluster share
  * the database but not this memory, so they must not use them.
  */
-import type {
-  BlockStore,
-  FriendRequestRow,
-  FriendStore,
-  GroupPatch,
-  GroupRole,
-  GroupRow,
-  GroupStore,
-  JoinRequestRow,
-  MemberRow,
-  NewGroup,
-  Removal,
-  SenderState,
-  Store,
-} from "./mod.ts";
+import { CachedGroupStore } from "./cached_group_store.ts";
+import type { BlockStore, FriendRequestRow, FriendStore, Store } from "./mod.ts";
 
-type Pairs = readonly (readonly [string, string])[];
+/** (a, b) pairs as the ports ask them. */
+export type Pairs = readonly (readonly [string, string])[];
 
 /** What the cache remembers: friend pairs, group membership pairs, and members' sender states. */
 export type CacheKind = "friend" | "member" | "sender";
@@ -198,146 +186,6 @@ export class CachedBlockStore implements BlockStore {
 
   blocks(userId: string, otherId: string): Promise<boolean> {
     return this.#inner.blocks(userId, otherId);
-  }
-}
-
-/**
- * A GroupStore that answers `memberPairs()` and `senders()` from the cache.
- * A change of a member's role or mute forgets their sender state; a removal,
- * transfer, disband or change of the group's `muted` forgets the states of
- * the whole group (an heir's role changes too); a removal or disband forgets
- * membership pairs. Additions forget nothing: only found pairs are
- * remembered, and an accepted request's user, if a member already, stays as
- * they were.
- */
-export class CachedGroupStore implements GroupStore {
-  readonly #inner: GroupStore;
-  readonly #cache: AuthorizationCache;
-
-  constructor(inner: GroupStore, cache: AuthorizationCache = new AuthorizationCache()) {
-    this.#inner = inner;
-    this.#cache = cache;
-  }
-
-  memberPairs(pairs: Pairs): Promise<Set<string>> {
-    return this.#cache.lookup("member", pairs, (missing) => this.#inner.memberPairs(missing));
-  }
-
-  senders(pairs: Pairs): Promise<Map<string, SenderState>> {
-    return this.#cache.lookupValues("sender", pairs, (missing) => this.#inner.senders(missing));
-  }
-
-  removeMember(groupId: string, userId: string): Promise<Removal> {
-    return this.#cache.removing(
-      [`member:${groupId}:${userId}`],
-      () => this.#inner.removeMember(groupId, userId),
-      [`sender:${groupId}:`],
-    );
-  }
-
-  setRole(groupId: string, userId: string, role: "admin" | "member"): Promise<boolean> {
-    return this.#cache.removing(
-      [`sender:${groupId}:${userId}`],
-      () => this.#inner.setRole(groupId, userId, role),
-    );
-  }
-
-  setMutedUntil(groupId: string, userId: string, until: number | null): Promise<boolean> {
-    return this.#cache.removing(
-      [`sender:${groupId}:${userId}`],
-      () => this.#inner.setMutedUntil(groupId, userId, until),
-    );
-  }
-
-  transfer(groupId: string, fromId: string, toId: string): Promise<boolean> {
-    return this.#cache.removing(
-      [`sender:${groupId}:${fromId}`, `sender:${groupId}:${toId}`],
-      () => this.#inner.transfer(groupId, fromId, toId),
-    );
-  }
-
-  disband(groupId: string): Promise<string[]> {
-    return this.#cache.removing(
-      [],
-      () => this.#inner.disband(groupId),
-      [`member:${groupId}:`, `sender:${groupId}:`],
-    );
-  }
-
-  update(id: string, patch: GroupPatch): Promise<GroupRow> {
-    if (patch.muted === undefined) return this.#inner.update(id, patch);
-    return this.#cache.removing([], () => this.#inner.update(id, patch), [`sender:${id}:`]);
-  }
-
-  decideRequest(
-    groupId: string,
-    requestId: string,
-    accept: boolean,
-    maxSize: number,
-    at: number,
-  ): Promise<JoinRequestRow | null> {
-    return this.#inner.decideRequest(groupId, requestId, accept, maxSize, at);
-  }
-
-  create(row: NewGroup, memberIds: readonly string[]): Promise<GroupRow> {
-    return this.#inner.create(row, memberIds);
-  }
-
-  get(id: string): Promise<GroupRow | null> {
-    return this.#inner.get(id);
-  }
-
-  role(groupId: string, userId: string): Promise<GroupRole | null> {
-    return this.#inner.role(groupId, userId);
-  }
-
-  historyFloor(groupId: string, userId: string): Promise<number | null> {
-    return this.#inner.historyFloor(groupId, userId);
-  }
-
-  members(groupId: string): Promise<MemberRow[]> {
-    return this.#inner.members(groupId);
-  }
-
-  member(groupId: string, userId: string): Promise<MemberRow | null> {
-    return this.#inner.member(groupId, userId);
-  }
-
-  floors(groupId: string): Promise<Map<string, number>> {
-    return this.#inner.floors(groupId);
-  }
-
-  memberIds(groupId: string): Promise<string[]> {
-    return this.#inner.memberIds(groupId);
-  }
-
-  addMembers(
-    groupId: string,
-    userIds: readonly string[],
-    maxSize: number,
-    joinedAt: number,
-  ): Promise<string[]> {
-    return this.#inner.addMembers(groupId, userIds, maxSize, joinedAt);
-  }
-
-  addRequest(row: JoinRequestRow): Promise<JoinRequestRow> {
-    return this.#inner.addRequest(row);
-  }
-
-  requests(groupId: string): Promise<JoinRequestRow[]> {
-    return this.#inner.requests(groupId);
-  }
-
-  of(userId: string): Promise<GroupRow[]> {
-    return this.#inner.of(userId);
-  }
-
-  idsOf(userId: string): Promise<string[]> {
-    return this.#inner.idsOf(userId);
-  }
-
-  search(query: string, limit: number): Promise<GroupRow[]> {
-    return this.#inner.search(query, limit);
   }
 }
 

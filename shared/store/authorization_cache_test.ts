@@ -1,12 +1,13 @@
 /** The authorization cache: its memory, and its decorators through the friend and group contracts. */
 import { assertEquals } from "../../tests/assert.ts";
-import { testFriendStore, testGroupStore } from "./_contract/mod.ts";
+import { testBlockStore, testFriendStore, testGroupStore } from "./_contract/mod.ts";
 import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
 import { openSqliteStore } from "./sqlite.ts";
 
 const cached = async () => withAuthorizationCache(await openSqliteStore({ dataDir: "memory://" }));
-testFriendStore("CachedFriendStore on PGlite", cached);
-testGroupStore("CachedGroupStore on PGlite", cached);
+testFriendStore("CachedFriendStore on SQLite", cached);
+testGroupStore("CachedGroupStore on SQLite", cached);
+testBlockStore("CachedBlockStore on SQLite", cached);
 
 type Pairs = readonly (readonly [string, string])[];
 
@@ -59,4 +60,44 @@ Deno.test("AuthorizationCache starts over when it would hold more than maxEntrie
   assertEquals(asked.length, 2, "the newest pair is kept");
   await cache.lookup("friend", [["1", "2"]], ask);
   assertEquals(asked.length, 3, "the older ones were dropped");
+});
+
+Deno.test("AuthorizationCache.lookupValues() keeps what was found with each pair, and only that", async () => {
+  const cache = new AuthorizationCache();
+  const asked: string[][] = [];
+  const states = new Map([["g1:1", { role: "member" }]]);
+  const ask = (pairs: Pairs) => {
+    asked.push(pairs.map(([a, b]) => `${a}:${b}`));
+    return Promise.resolve(
+      new Map(asked.at(-1)!.flatMap((k) => {
+        const state = states.get(k);
+        return state ? [[k, state] as const] : [];
+      })),
+    );
+  };
+  const first = await cache.lookupValues("sender", [["g1", "1"], ["g1", "2"]], ask);
+  assertEquals(first, new Map([["g1:1", { role: "member" }]]));
+  states.set("g1:1", { role: "admin" });
+  assertEquals(
+    await cache.lookupValues("sender", [["g1", "1"]], ask),
+    new Map([["g1:1", { role: "member" }]]),
+    "remembered until forgotten",
+  );
+  assertEquals(asked, [["g1:1", "g1:2"]]);
+  await cache.removing(["sender:g1:1"], () => Promise.resolve());
+  assertEquals(
+    await cache.lookupValues("sender", [["g1", "1"]], ask),
+    new Map([["g1:1", { role: "admin" }]]),
+  );
+});
+
+Deno.test("AuthorizationCache.removing() with a prefix forgets every pair of that group only", async () => {
+  const cache = new AuthorizationCache();
+  const { asked, ask } = engine(["1:2", "1:3", "10:2", "1:4"]);
+  await cache.lookup("sender", [["1", "2"], ["1", "3"], ["10", "2"]], ask);
+  await cache.lookup("member", [["1", "4"]], ask);
+  await cache.removing([], () => Promise.resolve(), ["sender:1:"]);
+  await cache.lookup("sender", [["1", "2"], ["1", "3"], ["10", "2"]], ask);
+  await cache.lookup("member", [["1", "4"]], ask);
+  assertEquals(asked.slice(2), [["1:2", "1:3"]], "group 10 and the member pair are kept");
 });

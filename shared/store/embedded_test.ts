@@ -7,6 +7,7 @@ import { SQLITE_FILE } from "./sqlite.ts";
 const A = "7300000000000000001";
 const B = "7300000000000000002";
 const G = "7300000000000000003";
+const C = "7300000000000000004";
 
 Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row kept", async () => {
   const dataDir = await Deno.makeTempDir();
@@ -34,6 +35,19 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       { id: G, name: "Team", avatarMediaId: null, ownerId: A, createdAt: 3 },
       [B],
     );
+    // Version 2 group settings, an admin, a muted member, a join request and a block.
+    await old.groups.update(G, { notice: "Be nice", joinPolicy: "approval", muted: true });
+    await old.groups.setRole(G, B, "admin");
+    await old.groups.setMutedUntil(G, B, 9_000_000_000_000);
+    await old.accounts.createUser({
+      id: C,
+      username: "cat",
+      passwordHash: "h-cat",
+      nickname: "cat",
+      createdAt: 1,
+    });
+    await old.groups.addRequest({ id: "78", groupId: G, userId: C, createdAt: 5 });
+    await old.blocks.block(A, C, 6);
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255, 7]);
     await old.media.put(
       {
@@ -77,16 +91,22 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
     const store = await openEmbeddedStore({ dataDir, onConverted: (s) => summary = s });
     try {
       assertEquals(summary?.rows.messages, 6_000);
-      assertEquals(summary?.rows.users, 2);
+      assertEquals(summary?.rows.users, 3);
       assertEquals((await Deno.stat(`${dataDir}/${SQLITE_FILE}`)).isFile, true);
       assertEquals((await store.accounts.credentials("ann"))?.passwordHash, "h-ann");
       const session = await store.accounts.session("token-hash", 1);
       assertEquals([session?.user.id, session?.id], [A, "77"]);
       assertEquals(await store.friends.areFriends(B, A), true);
-      assertEquals((await store.groups.members(G)).map((m) => [m.userId, m.role]), [[A, "owner"], [
-        B,
-        "member",
-      ]]);
+      assertEquals(await store.groups.members(G), [
+        { userId: A, role: "owner", mutedUntil: null },
+        { userId: B, role: "admin", mutedUntil: 9_000_000_000_000 },
+      ]);
+      const group = await store.groups.get(G);
+      assertEquals([group?.notice, group?.joinPolicy, group?.muted], ["Be nice", "approval", true]);
+      assertEquals(await store.groups.requests(G), [
+        { id: "78", groupId: G, userId: C, createdAt: 5 },
+      ]);
+      assertEquals(await store.blocks.blockedBy(A), [C]);
       assertEquals((await store.media.withBytes("m1"))?.bytes, bytes);
       const history = await store.messages.history(`u:${A}:${B}`, { limit: 3 });
       assertEquals(history.map((m) => [m.seq, m.content.type === "text" && m.content.text]), [
@@ -96,8 +116,8 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       ]);
       assertEquals(history[2].replyTo?.preview, "message 1 你好");
       assertEquals(summary?.rows.mentions, 1);
-      const group = (await store.messages.conversations(B)).find((c) => c.type === "group")!;
-      assertEquals(group.mentioned, true);
+      const inGroup = (await store.messages.conversations(B)).find((c) => c.type === "group")!;
+      assertEquals(inGroup.mentioned, true);
       const mine = (await store.messages.conversations(B)).find((c) => c.type === "user")!;
       assertEquals([mine.lastSeq, mine.readSeq], [4000, 5]);
       // The conversion is done once: new messages continue the seqs, and a reopen converts nothing.

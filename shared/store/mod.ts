@@ -74,7 +74,8 @@ export interface AccountStore {
   /** Replaces the password and revokes every other session; returns their token hashes. */
   setPassword(userId: string, passwordHash: string, keepTokenHash: string): Promise<string[]>;
   /**
-   * Deletes an account at `at`: its sessions, friend requests and read marks go;
+   * Deletes an account at `at`: its sessions, friend requests, join requests,
+   * blocks (made and suffered) and read marks go;
    * the row stays (its messages name it) as `{"username": "", "nickname":
    * "Deleted account"}` with no avatar or password, and it no longer signs in
    * nor is found. Its username stays taken until `releaseUsername()`. Returns
@@ -242,7 +243,8 @@ export interface GroupStore {
   floors(groupId: string): Promise<Map<string, number>>;
   /**
    * Adds members, skipping present ones, each with the conversation's last seq as
-   * their join seq; returns the ids actually added. Fails `forbidden` past maxSize.
+   * their join seq; returns the ids actually added. Fails `forbidden` past maxSize,
+   * `not_found` for an unknown (or disbanded) group.
    */
   addMembers(
     groupId: string,

@@ -1,5 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { testStore } from "./_contract/mod.ts";
+import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
 import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { openPgliteStore } from "./pglite.ts";
 
@@ -20,6 +21,26 @@ Deno.test("PGlite migration 5 keeps old messages as plain messages that take edi
     const store = await openPgliteStore({ dataDir });
     try {
       await assertOldMessagesKept(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("PGlite migration 6 keeps old groups and members, which may then have admins", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const raw = new PGlite(dataDir);
+    try {
+      for (const statement of groupsAtVersion5("sql")) await raw.exec(statement);
+    } finally {
+      await raw.close();
+    }
+    const store = await openPgliteStore({ dataDir });
+    try {
+      await assertOldGroupsKept(store);
     } finally {
       await store.close();
     }

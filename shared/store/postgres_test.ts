@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { clusterTestsEnabled, freshDatabase } from "../../tests/infra.ts";
 import { testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
+import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
 import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { assertOldSessionsKept, sessionsAtVersion3 } from "./_contract/old_sessions.ts";
 import { openPostgresStore } from "./postgres.ts";
@@ -72,6 +73,26 @@ Deno.test({
     const store = await openPostgresStore({ url, poolSize: 1 });
     try {
       await assertOldMessagesKept(store);
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "migration 6 keeps old groups and members, which may then have admins",
+  ignore: !clusterTestsEnabled(),
+  async fn() {
+    const url = await freshDatabase();
+    const db = postgres(url, { onnotice: () => {} });
+    try {
+      for (const statement of groupsAtVersion5("sql")) await db.unsafe(statement);
+    } finally {
+      await db.end();
+    }
+    const store = await openPostgresStore({ url, poolSize: 1 });
+    try {
+      await assertOldGroupsKept(store);
     } finally {
       await store.close();
     }

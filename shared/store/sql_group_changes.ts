@@ -1,10 +1,13 @@
 /**
  * The group port's changes of membership on SQL, each one transaction that
- * first locks the group's row, so that changes of one group take turns
- * (two removals of one member: one removes, the other finds no member; a
- * leaving owner's heir cannot leave at the same moment unnoticed).
+ * first locks the group's row, so that changes of one group take turns:
+ * concurrent joins cannot overshoot the size limit, of two removals of one
+ * member one removes and the other finds no member, and a leaving owner's heir
+ * cannot leave at the same moment unnoticed. (Changes of one member's role or
+ * mute are single conditional updates, which the member's row orders.)
  */
 import { AppError } from "../errors.ts";
+import type { Content } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { JoinRequestRow, Removal } from "./mod.ts";
 
@@ -57,7 +60,9 @@ export function addMembers(
   joinedAt: number,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
-    await lockGroup(tx, groupId);
+    if (!await lockGroup(tx, groupId)) {
+      throw new AppError("not_found", `Cannot add members to group "${groupId}": no such group`);
+    }
     return await insertMembers(tx, groupId, userIds, maxSize, joinedAt);
   });
 }
@@ -69,6 +74,9 @@ export function addMembers(
  */
 async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> {
   const conversationId = `g:${groupId}`;
+  // The conversation's row first: a save locks it before the member rows a joined
+  // line updates, so taking them in the same order cannot deadlock with one.
+  await tx.query("DELETE FROM conversations WHERE id = $1", [conversationId]);
   const members = await tx.query<{ user_id: string }>(
     "SELECT user_id FROM group_members WHERE group_id = $1 ORDER BY joined_at, user_id",
     [groupId],
@@ -76,16 +84,18 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
   await tx.query("DELETE FROM group_members WHERE group_id = $1", [groupId]);
   await tx.query("DELETE FROM group_join_requests WHERE group_id = $1", [groupId]);
   // An image's or file's own media (the copy its save made) goes with it, as on a recall.
-  const media = await tx.query<{ id: string; content: string }>(
-    `SELECT m.id, m.content FROM messages m WHERE m.conversation_id = $1
-       AND (m.content LIKE '{"type":"image"%' OR m.content LIKE '{"type":"file"%')`,
+  const withMedia = await tx.query<{ id: string; content: string }>(
+    `SELECT m.id, m.content FROM messages m
+     WHERE m.conversation_id = $1 AND m.kind = 'message' AND m.content LIKE '%"mediaId":%'`,
     [conversationId],
   );
-  if (media.length > 0) {
-    const owned = media.map((m) => ({
-      messageId: String(m.id),
-      mediaId: (JSON.parse(m.content) as { mediaId: string }).mediaId,
-    }));
+  const owned = withMedia.flatMap((m) => {
+    const content = JSON.parse(m.content) as Content;
+    return content.type === "image" || content.type === "file"
+      ? [{ messageId: String(m.id), mediaId: content.mediaId }]
+      : [];
+  });
+  if (owned.length > 0) {
     const deleted = await tx.query<{ sha256: string }>(
       `DELETE FROM media WHERE id = ANY($1::text[]) AND message_id = ANY($2::bigint[])
        RETURNING sha256`,
@@ -102,7 +112,6 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
   await tx.query("DELETE FROM mentions WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM read_marks WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM messages WHERE conversation_id = $1", [conversationId]);
-  await tx.query("DELETE FROM conversations WHERE id = $1", [conversationId]);
   await tx.query("DELETE FROM groups WHERE id = $1", [groupId]);
   return members.map((m) => String(m.user_id));
 }
@@ -118,21 +127,25 @@ export function disband(db: SqlDriver, groupId: string): Promise<string[]> {
 export function removeMember(db: SqlDriver, groupId: string, userId: string): Promise<Removal> {
   return db.transaction(async (tx) => {
     await lockGroup(tx, groupId);
-    const [removed] = await tx.query<{ role: string }>(
-      "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING role",
+    const [leaving] = await tx.query<{ role: string }>(
+      "SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2",
       [groupId, userId],
     );
-    if (!removed) return { removed: false };
+    if (!leaving) return { removed: false };
     const [heir] = await tx.query<{ user_id: string }>(
-      `SELECT user_id FROM group_members WHERE group_id = $1
+      `SELECT user_id FROM group_members WHERE group_id = $1 AND user_id <> $2
        ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1`,
-      [groupId],
+      [groupId, userId],
     );
     if (!heir) {
       await disbandLocked(tx, groupId);
       return { removed: true, disbanded: true };
     }
-    if (removed.role !== "owner") return { removed: true };
+    await tx.query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [
+      groupId,
+      userId,
+    ]);
+    if (leaving.role !== "owner") return { removed: true };
     const newOwner = String(heir.user_id);
     await tx.query(
       "UPDATE group_members SET role = 'owner' WHERE group_id = $1 AND user_id = $2",
@@ -187,6 +200,8 @@ function toRequest(row: RequestDbRow): JoinRequestRow {
 /** See `GroupStore.addRequest`; fails `not_found` for an unknown group. */
 export async function addRequest(db: SqlDriver, row: JoinRequestRow): Promise<JoinRequestRow> {
   // One statement: of two requests at once, the second finds and returns the first.
+  const missing = () =>
+    new AppError("not_found", `Cannot ask to join group "${row.groupId}": no such group`);
   const rows = await db.query<RequestDbRow>(
     `INSERT INTO group_join_requests (id, group_id, user_id, created_at)
      SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint
@@ -194,10 +209,11 @@ export async function addRequest(db: SqlDriver, row: JoinRequestRow): Promise<Jo
      ON CONFLICT (group_id, user_id) DO UPDATE SET id = group_join_requests.id
      RETURNING id, group_id, user_id, created_at`,
     [row.id, row.groupId, row.userId, row.createdAt],
-  );
-  if (!rows[0]) {
-    throw new AppError("not_found", `Cannot ask to join group "${row.groupId}": no such group`);
-  }
+  ).catch((error) => {
+    // On PostgreSQL a disband between the check and the insert fails the group's foreign key.
+    throw (error as { cause?: { code?: string } }).cause?.code === "23503" ? missing() : error;
+  });
+  if (!rows[0]) throw missing();
   return toRequest(rows[0]);
 }
 

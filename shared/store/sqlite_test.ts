@@ -3,6 +3,7 @@ import type { SqlDriver } from "./driver.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
+import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
 import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { assertOldSessionsKept, sessionsAtVersion3 } from "./_contract/old_sessions.ts";
 import { openPgliteDriver } from "./pglite.ts";
@@ -137,6 +138,25 @@ Deno.test("SQLite migration 5 keeps old messages as plain messages that take edi
     const store = sqlStore(await openSqliteDriver({ dataDir }));
     try {
       await assertOldMessagesKept(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("SQLite migration 6 keeps old groups and members, which may then have admins", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const { DatabaseSync } = await import("node:sqlite");
+    const raw = new DatabaseSync(`${dataDir}/im.sqlite3`);
+    raw.function("username_skeleton", (name) => usernameSkeleton(String(name)));
+    for (const statement of groupsAtVersion5("sqlite")) raw.exec(statement);
+    raw.close();
+    const store = sqlStore(await openSqliteDriver({ dataDir }));
+    try {
+      await assertOldGroupsKept(store);
     } finally {
       await store.close();
     }

@@ -69,6 +69,35 @@ export function testFriendStore(name: string, open: OpenStore, options: SuiteOpt
     assertEquals(await store.friends.request(older.id), null);
   });
 
+  test(
+    "pairs() leaves out a pair whose friend blocked the user, until unblocked; areFriends() does not",
+    async (store) => {
+      const [a, b, c] = [await user(store), await user(store), await user(store)];
+      await store.friends.add(a.id, b.id, 1);
+      await store.friends.add(a.id, c.id, 1);
+      const asked = [[a.id, b.id], [b.id, a.id], [a.id, c.id]] as const;
+      const all = [`${a.id}:${b.id}`, `${b.id}:${a.id}`, `${a.id}:${c.id}`].sort();
+      assertEquals(await sorted(store.friends.pairs(asked)), all, "found (and remembered)");
+      // b blocks a: a may no longer send to b; b may still send to a.
+      assertEquals(await store.blocks.block(b.id, a.id, 2), true);
+      assertEquals(
+        await sorted(store.friends.pairs(asked)),
+        [`${b.id}:${a.id}`, `${a.id}:${c.id}`].sort(),
+      );
+      assertEquals(
+        [await store.friends.areFriends(a.id, b.id), await store.friends.areFriends(b.id, a.id)],
+        [true, true],
+        "the friendship stays",
+      );
+      assertEquals(await store.friends.idsOf(a.id), [b.id, c.id]);
+      assertEquals(await store.blocks.unblock(b.id, a.id), true);
+      assertEquals(await sorted(store.friends.pairs(asked)), all, "unblocked");
+      // A block of a stranger changes nothing of the friends.
+      await store.blocks.block(b.id, c.id, 3);
+      assertEquals(await sorted(store.friends.pairs(asked)), all);
+    },
+  );
+
   test("cancelRequest() deletes a pending request of its sender only, once", async (store) => {
     const [a, b, c] = [await user(store), await user(store), await user(store)];
     const row = { id: id(), fromId: a.id, toId: b.id, note: "a long note", createdAt: 5 };

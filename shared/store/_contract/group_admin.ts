@@ -1,7 +1,8 @@
 /**
  * GroupStore contract, version 2 (PROTOCOL.md, Groups): notice, join policy
- * and mute, roles and member mutes, sender states, owner handoff, transfer,
- * disband and join requests, with the races the database settles.
+ * and mute, roles and member mutes, sender states, owner handoff, transfer and
+ * disband, with the races the database settles; join requests are in
+ * join_requests.ts.
  */
 import { assert, assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { AppError } from "../../errors.ts";
@@ -9,7 +10,14 @@ import type { Store } from "../mod.ts";
 import { id, type Step, user } from "./fixtures.ts";
 import { message, sent } from "./message_fixtures.ts";
 
-function group(store: Store, ownerId: string, memberIds: string[], name = "g", createdAt = 1) {
+/** A group of `ownerId` with `memberIds`, all joining at `createdAt`. */
+export function group(
+  store: Store,
+  ownerId: string,
+  memberIds: string[],
+  name = "g",
+  createdAt = 1,
+) {
   return store.groups.create(
     { id: id(), name, avatarMediaId: null, ownerId, createdAt },
     memberIds,
@@ -17,7 +25,7 @@ function group(store: Store, ownerId: string, memberIds: string[], name = "g", c
 }
 
 /** The code of the AppError a call rejects with. */
-async function codeOf(call: () => Promise<unknown>): Promise<string> {
+export async function codeOf(call: () => Promise<unknown>): Promise<string> {
   return ((await assertRejects(call, AppError)) as AppError).code;
 }
 
@@ -270,88 +278,31 @@ export function groupAdministrationSteps(test: (title: string, step: Step) => vo
         ]);
       }
       assertEquals(await store.groups.disband(g.id), [], "disbanded already");
+      assertEquals(await codeOf(() => store.groups.addMembers(g.id, [c.id], 10, 3)), "not_found");
+      assertEquals(await store.groups.removeMember(g.id, a.id), { removed: false });
       assertEquals(await store.groups.disband(id()), [], "never was");
       assertEquals((await store.groups.get(kept.id))?.memberCount, 2);
     },
   );
 
   test(
-    "addRequest() keeps one pending request per user and group; requests() lists them oldest first",
-    async (store) => {
-      const [a, b, c] = [await user(store), await user(store), await user(store)];
-      const g = await group(store, a.id, []);
-      const first = { id: id(), groupId: g.id, userId: b.id, createdAt: 5 };
-      assertEquals(await store.groups.addRequest(first), first);
-      const again = { id: id(), groupId: g.id, userId: b.id, createdAt: 6 };
-      assertEquals(await store.groups.addRequest(again), first, "the pending one");
-      const other = { id: id(), groupId: g.id, userId: c.id, createdAt: 7 };
-      const [x, y] = await Promise.all([
-        store.groups.addRequest(other),
-        store.groups.addRequest({ ...other, id: id() }),
-      ]);
-      assertEquals([x, y], [other, other], "two at once make one");
-      assertEquals(await store.groups.requests(g.id), [first, other]);
-      assertEquals(await store.groups.requests(id()), []);
-      assertEquals(
-        await codeOf(() => store.groups.addRequest({ ...first, id: id(), groupId: id() })),
-        "not_found",
-      );
-    },
-  );
-
-  test(
-    "decideRequest() deletes a request, adding its user on accept; of two decisions at once one wins",
+    "a disband and a save of a joined line into its conversation at once both succeed (task keeps saving what the log had)",
     async (store, clock) => {
-      const [a, b, c, d, e] = [
-        await user(store),
-        await user(store),
-        await user(store),
-        await user(store),
-        await user(store),
-      ];
-      const g = await group(store, a.id, []);
-      await store.messages.save([message(clock, `g:${g.id}`, a.id, g.id, "before")]);
-      const ask = (userId: string) =>
-        store.groups.addRequest({ id: id(), groupId: g.id, userId, createdAt: 1 });
-      const [rb, rc, rd] = [await ask(b.id), await ask(c.id), await ask(d.id)];
-      assertEquals(await store.groups.decideRequest(g.id, rb.id, true, 10, 3), rb);
-      assertEquals(await store.groups.member(g.id, b.id), {
-        userId: b.id,
-        role: "member",
-        mutedUntil: null,
-      });
-      assertEquals(await store.groups.historyFloor(g.id, b.id), 1, "joins as addMembers does");
-      assertEquals(await store.groups.decideRequest(g.id, rb.id, true, 10, 3), null, "decided");
-      assertEquals(await store.groups.decideRequest(g.id, rc.id, false, 10, 3), rc);
-      assertEquals(await store.groups.member(g.id, c.id), null, "rejected");
-      assertEquals(await store.groups.decideRequest(id(), rd.id, true, 10, 3), null, "other group");
-      assertEquals(await store.groups.decideRequest(g.id, id(), true, 10, 3), null, "unknown");
-      assertEquals(await store.groups.decideRequest(g.id, "x'1", true, 10, 3), null, "not an id");
-      assertEquals(await store.groups.requests(g.id), [rd]);
-
-      // A full group refuses, and the request stays.
-      assertEquals(
-        await codeOf(() => store.groups.decideRequest(g.id, rd.id, true, 2, 4)),
-        "forbidden",
-      );
-      assertEquals(await store.groups.requests(g.id), [rd]);
-      assertEquals(await store.groups.member(g.id, d.id), null);
-
-      // Two decisions at once: exactly one gets the request, and d is a member iff it accepted.
-      const decisions = await Promise.all([
-        store.groups.decideRequest(g.id, rd.id, true, 10, 5),
-        store.groups.decideRequest(g.id, rd.id, false, 10, 5),
-      ]);
-      assertEquals(decisions.filter((r) => r !== null), [rd]);
-      assertEquals((await store.groups.member(g.id, d.id)) !== null, decisions[0] !== null);
-
-      // A requester who became a member meanwhile just has the request closed, even when full.
-      const re = await ask(e.id);
-      await store.groups.addMembers(g.id, [e.id], 10, 6);
-      const size = (await store.groups.get(g.id))!.memberCount;
-      assertEquals(await store.groups.decideRequest(g.id, re.id, true, size, 7), re);
-      assertEquals((await store.groups.get(g.id))?.memberCount, size);
-      assertEquals(await store.groups.requests(g.id), []);
+      const [a, b] = [await user(store), await user(store)];
+      for (let i = 0; i < 10; i++) {
+        const g = await group(store, a.id, [b.id]);
+        const joined = sent(clock, `g:${g.id}`, a.id, g.id, {
+          type: "system",
+          event: "joined",
+          userId: b.id,
+          by: a.id,
+        }, { clientMsgId: null });
+        const [members, saved] = await Promise.all([
+          store.groups.disband(g.id),
+          store.messages.save([message(clock, `g:${g.id}`, a.id, g.id, "hi"), joined]),
+        ]);
+        assertEquals([members, saved.length], [[a.id, b.id], 2]);
+      }
     },
   );
 }

@@ -4,6 +4,7 @@ import { AppError } from "../../errors.ts";
 import type { Store } from "../mod.ts";
 import { id, type OpenStore, sorted, suite, type SuiteOptions, user } from "./fixtures.ts";
 import { groupAdministrationSteps } from "./group_admin.ts";
+import { joinRequestSteps } from "./join_requests.ts";
 
 function group(store: Store, ownerId: string, memberIds: string[], name = "g", createdAt = 1) {
   return store.groups.create(
@@ -179,4 +180,5 @@ export function testGroupStore(name: string, open: OpenStore, options: SuiteOpti
   });
 
   groupAdministrationSteps(test);
+  joinRequestSteps(test);
 }

@@ -3,6 +3,7 @@ import { assertEquals } from "../../../tests/assert.ts";
 import { type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
 import { message, setting, texts } from "./message_fixtures.ts";
 import { readSteps } from "./message_reads.ts";
+import { systemSteps } from "./system_messages.ts";
 import { updateSteps } from "./message_updates.ts";
 
 /** Runs the MessageStore contract against `store.messages` of stores made by `open`. */
@@ -161,4 +162,5 @@ export function testMessageStore(name: string, open: OpenStore, options: SuiteOp
 
   updateSteps(test);
   readSteps(test);
+  systemSteps(test);
 }

@@ -1,5 +1,6 @@
-/** The store's contract suites, one per port; `testStore()` runs all five on one engine. */
+/** The store's contract suites, one per port; `testStore()` runs all six on one engine. */
 import { testAccountStore } from "./accounts.ts";
+import { testBlockStore } from "./blocks.ts";
 import type { OpenStore, SuiteOptions } from "./fixtures.ts";
 import { testFriendStore } from "./friends.ts";
 import { testGroupStore } from "./groups.ts";
@@ -7,11 +8,19 @@ import { testMediaStore } from "./media.ts";
 import { testMessageStore } from "./messages.ts";
 
 export type { OpenStore, SuiteOptions } from "./fixtures.ts";
-export { testAccountStore, testFriendStore, testGroupStore, testMediaStore, testMessageStore };
+export {
+  testAccountStore,
+  testBlockStore,
+  testFriendStore,
+  testGroupStore,
+  testMediaStore,
+  testMessageStore,
+};
 
 /** Runs every port's contract against stores made by `open`, naming each `<Port> on <engine>`. */
 export function testStore(engine: string, open: OpenStore, options: SuiteOptions = {}): void {
   testAccountStore(`AccountStore on ${engine}`, open, options);
+  testBlockStore(`BlockStore on ${engine}`, open, options);
   testFriendStore(`FriendStore on ${engine}`, open, options);
   testGroupStore(`GroupStore on ${engine}`, open, options);
   testMediaStore(`MediaStore on ${engine}`, open, options);
