@@ -182,3 +182,16 @@ test("removeGroupMember(): who may not remove whom", async (store) => {
   assertEquals(await code(() => t.logic.removeGroupMember(owner, group, stranger)), "not_found");
   assertEquals(await code(() => t.logic.removeGroupMember(owner, "123456", alice)), "not_found");
 });
+
+test("group(): `online` for the caller and friends only, not for a friend who blocked the caller", async (store) => {
+  const { t, owner, admin, alice, bob, group } = await cast(store);
+  await using _ = t;
+  const shown = async (viewer: string) =>
+    (await t.logic.group(viewer, group)).members.flatMap((m) => "online" in m ? [m.user.id] : []);
+  assertEquals(sorted(await shown(owner)), sorted([owner, admin, alice, bob]));
+  assertEquals(sorted(await shown(alice)), sorted([owner, alice]), "her only friend and herself");
+  await store.blocks.block(alice, owner, t.clock.now);
+  assertEquals(sorted(await shown(owner)), sorted([owner, admin, bob]), "the blocker is hidden");
+  const listed = (await t.logic.group(owner, group)).members.map((m) => m.user.id);
+  assertEquals(sorted(listed), sorted([owner, admin, alice, bob]), "and still listed");
+});

@@ -12,6 +12,7 @@ import type {
 } from "../shared/store/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { Group, GroupMember, MediaInfo, User } from "../shared/types.ts";
+import { presenceShownTo } from "./presence_shown.ts";
 
 /** The URL path of a media id. */
 export function mediaUrl(mediaId: string): string {
@@ -62,7 +63,8 @@ export async function withLastSeen(
 
 /**
  * Members as `viewerId` sees them: a mute already past shows as none, and
- * `online` only for the viewer and their friends (presence is for friends).
+ * `online` only for the viewer and their friends who have not blocked them
+ * (presence is for friends).
  * Members whose account is gone drop out. Three lookups for the whole list.
  */
 export async function memberViews(
@@ -75,13 +77,12 @@ export async function memberViews(
   rows: readonly MemberRow[],
 ): Promise<{ members: GroupMember[]; online: Set<string> }> {
   const ids = rows.map((r) => r.userId);
-  const [users, online, friends] = await Promise.all([
+  const [users, online, visible] = await Promise.all([
     store.accounts.users(ids),
     presence.online(ids),
-    store.friends.idsOf(viewerId),
+    presenceShownTo(store, viewerId, ids),
   ]);
   const byId = new Map(users.map((u) => [u.id, userView(u)]));
-  const visible = new Set([viewerId, ...friends]);
   const at = now();
   const members = rows.flatMap(({ userId, role, mutedUntil }) => {
     const user = byId.get(userId);

@@ -8,6 +8,9 @@ const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 const text = (t: string) => ({ type: "text" as const, text: t });
+/** What members said: the messages that are not the group's system lines. */
+const said = <M extends { content: { type: string } }>(messages: M[]) =>
+  messages.filter((m) => m.content.type !== "system");
 
 Deno.test(
   "since_join (the default): a member reads from the seq at which they joined",
@@ -22,21 +25,24 @@ Deno.test(
       const conversationId = `g:${group.id}`;
       for (const t of ["before 1", "before 2", "before 3"]) await owner.send(to, text(t));
       // Stored (in a cluster the log sits in between) before the join.
-      await eventuallyEquals(async () => (await owner.history(conversationId)).length, 3);
+      // Seq 1 is the `created` line; 2 to 4 what the owner said.
+      await eventuallyEquals(async () => (await owner.history(conversationId)).length, 4);
       await late.joinGroup(group.id);
-      assertEquals(await late.history(conversationId), []);
-      assertEquals(await late.history(conversationId, { before: 3 }), []);
-      assertEquals(await late.history(conversationId, { after: 0 }), []);
+      // The joiner reads from their `joined` line (seq 5) on.
+      const joined = await late.history(conversationId);
+      assertEquals(joined.map((m) => [m.seq, m.content.type]), [[5, "system"]]);
+      assertEquals(await late.history(conversationId, { before: 5 }), []);
+      assertEquals(said(await late.history(conversationId, { after: 0 })), []);
       let summary = (await late.conversations()).find((c) => c.id === conversationId);
-      assertEquals([summary?.readSeq, summary?.unread, summary?.lastMessage], [3, 0, null]);
+      assertEquals([summary?.readSeq, summary?.unread, summary?.lastMessage?.seq], [4, 0, 5]);
       await owner.send(to, text("after"));
-      const seen = await late.history(conversationId, { after: 0 });
-      assertEquals(seen.map((m) => [m.seq, m.content]), [[4, text("after")]]);
-      assertEquals((await late.history(conversationId, { before: 5 })).map((m) => m.seq), [4]);
+      const seen = said(await late.history(conversationId, { after: 0 }));
+      assertEquals(seen.map((m) => [m.seq, m.content]), [[6, text("after")]]);
+      assertEquals((await late.history(conversationId, { before: 7 })).map((m) => m.seq), [5, 6]);
       summary = (await late.conversations()).find((c) => c.id === conversationId);
-      assertEquals([summary?.unread, summary?.lastMessage?.seq], [1, 4]);
+      assertEquals([summary?.unread, summary?.lastMessage?.seq], [1, 6]);
       // The owner and earlier members keep the whole history.
-      assertEquals((await owner.history(conversationId)).length, 4);
+      assertEquals(said(await owner.history(conversationId)).length, 4);
     } finally {
       owner.close();
       late.close();
@@ -53,7 +59,7 @@ Deno.test(
     const group = await owner.createGroup(uniqueName("hist"));
     const conversationId = `g:${group.id}`;
     await owner.postMessage({ type: "group", id: group.id }, text("old"), crypto.randomUUID());
-    await eventuallyEquals(async () => (await owner.history(conversationId)).length, 1);
+    await eventuallyEquals(async () => said(await owner.history(conversationId)).length, 1);
     await member.joinGroup(group.id);
     const patch = (client: typeof owner, body: unknown) =>
       fetch(`${url}/api/groups/${group.id}`, {
@@ -65,10 +71,10 @@ Deno.test(
     assertEquals([refused.status, refused.body.error.code], [403, "forbidden"]);
     const bad = await patch(owner, { history: "everything" });
     assertEquals([bad.status, bad.body.error.code], [400, "invalid_argument"]);
-    assertEquals(await member.history(conversationId), []);
+    assertEquals(said(await member.history(conversationId)), []);
     const opened = await patch(owner, { history: "all" });
     assertEquals([opened.status, opened.body.group.history], [200, "all"]);
-    await eventuallyEquals(async () => (await member.history(conversationId)).length, 1);
+    await eventuallyEquals(async () => said(await member.history(conversationId)).length, 1);
     assertEquals((await member.group(group.id)).group.history, "all");
     // Created open from the start.
     const created = await fetch(`${url}/api/groups`, {

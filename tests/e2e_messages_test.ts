@@ -22,6 +22,9 @@ const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 const text = (t: string) => ({ type: "text" as const, text: t });
+/** What members said: the messages that are not the group's system lines. */
+const said = <M extends { content: { type: string } }>(messages: M[]) =>
+  messages.filter((m) => m.content.type !== "system");
 
 Deno.test(
   "private messages reach both users and every device, with contiguous seqs",
@@ -216,20 +219,21 @@ Deno.test(
     const ownerGot = collect(owner, "message");
     await owner.send(gTo, text("welcome"));
     await eventually(() => friendGot.length === 1 && ownerGot.length === 1);
-    assertEquals(friendGot[0].seq, 1);
+    // Seq 1 is the group's `created` line, which came before the group_update awaited above.
+    assertEquals(friendGot[0].seq, 2);
     assertEquals(friendGot[0].conversationId, `g:${group.id}`);
 
     const count = waitFor(owner, "group_online", (e) => e.groupId === group.id && e.count === 3);
+    const joinerGot = collect(joiner, "message");
     const { group: joined } = await joiner.joinGroup(group.id);
     assertEquals(joined?.memberCount, 3);
     await count;
     assertEquals(await errorCode(joiner.joinGroup(group.id)), "conflict");
-    const joinerGot = collect(joiner, "message");
     await friend.send(gTo, text("hi joiner"));
-    // The SDK sees seq 2 of a conversation it never had and repairs the gap; under the default
-    // `history: since_join` seq 1 came before the join, so the joiner gets seq 2 only.
-    await eventually(() => joinerGot.length === 1);
-    assertEquals(joinerGot.map((m) => m.seq), [2]);
+    // The SDK sees seq 3 of a conversation it never had and repairs the gap; under the default
+    // `history: since_join` the joiner reads from their `joined` line (seq 3) on.
+    await eventually(() => said(joinerGot).length === 1);
+    assertEquals(joinerGot.map((m) => m.seq), [3, 4]);
 
     const detail = await friend.group(group.id);
     assertEquals(detail.members.map((m) => m.role), ["owner", "member", "member"]);
@@ -248,13 +252,17 @@ Deno.test(
     assert((await outsider.searchGroups("renamed")).some((g) => g.id === group.id));
 
     await owner.leaveGroup(group.id);
+    // The one who leaves gets their `left` line, and nothing after it.
+    await eventually(() =>
+      ownerGot.some((m) => m.content.type === "system" && m.content.event === "left")
+    );
     const after = await friend.group(group.id);
     assertEquals(after.group.ownerId, friend.self!.id);
     assertEquals(after.members.length, 2);
     assertEquals(await errorCode(owner.leaveGroup(group.id)), "forbidden");
     const ownerCount = ownerGot.length;
     await friend.send(gTo, text("owner gone"));
-    await eventually(() => joinerGot.length === 2);
+    await eventually(() => said(joinerGot).length === 2);
     assertEquals(ownerGot.length, ownerCount, "a member who left gets no more group messages");
     await Promise.all([owner.close(), friend.close(), joiner.close()]);
   },
