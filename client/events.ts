@@ -1,5 +1,5 @@
 /** The events an ImClient emits, and the small typed emitter that delivers them. */
-import type { Message, ServerFrame, User } from "../shared/types.ts";
+import type { JoinRequest, Message, ServerFrame, User } from "../shared/types.ts";
 
 /** Events an ImClient emits. */
 export interface ClientEvents {
@@ -13,6 +13,15 @@ export interface ClientEvents {
   friend_added: User;
   profile: User;
   group_update: Extract<ServerFrame, { op: "group_update" }>["group"];
+  /**
+   * This user is no longer in a group: they left (on another device too), were removed, or the
+   * group was disbanded. Its history and sends are closed to them from now on.
+   */
+  group_removed: { groupId: string; reason: "left" | "removed" | "disbanded" };
+  /** To a group's owner and admins: someone asked to join (an `approval` group). */
+  group_join_request: JoinRequest;
+  /** To a group's owner and admins: a join request was accepted, rejected, or closed by joining. */
+  group_join_request_closed: { groupId: string; requestId: string };
   /** A participant's read mark advanced (another participant's, or this user's from another device). */
   read: { conversationId: string; userId: string; seq: number };
   /** Another participant is typing (never this user's own devices); lasts a few seconds. */

@@ -4,7 +4,10 @@ import type {
   ConversationSummary,
   FriendRequest,
   Group,
+  GroupHistory,
   GroupMember,
+  JoinPolicy,
+  JoinRequest,
   MediaInfo,
   Message,
   ReadMark,
@@ -40,6 +43,35 @@ export interface UserOnline {
   online?: boolean;
 }
 
+/** The fields of a group its owner or an admin may change (`PATCH /api/groups/<id>`). */
+export interface GroupPatch {
+  name?: string;
+  /** A media id from `uploadMedia()`, or null to remove the picture. */
+  avatar?: string | null;
+  /** 0–1000 code points; `""` removes it. */
+  notice?: string;
+  joinPolicy?: JoinPolicy;
+  /** Only the owner and admins may send while true. */
+  muted?: boolean;
+  history?: GroupHistory;
+}
+
+/** A change of a member (`PATCH /api/groups/<id>/members/<userId>`): at least one field. */
+export interface MemberPatch {
+  /** By the owner only; the owner's own role changes by `transferGroup()`. */
+  role?: "admin" | "member";
+  /** Ms (after now, at most a year on) until which the member may not send; null unmutes. */
+  mutedUntil?: number | null;
+}
+
+/**
+ * What joining a group answers: the group (an `open` group), or the join request that waits for
+ * an owner or admin (an `approval` group; joining again while it waits answers the same one).
+ */
+export type JoinAnswer =
+  | { group: Group; request?: undefined }
+  | { request: JoinRequest; group?: undefined };
+
 /** Options of the HTTP client. */
 export interface HttpOptions {
   /** Where the server is, e.g. `http://localhost:8080`. */
@@ -47,6 +79,11 @@ export interface HttpOptions {
   token?: string;
   /** The fetch to call (default the global one; a fake in tests). */
   fetch?: typeof fetch;
+}
+
+/** The path of a group, its id escaped. */
+function groupPath(id: string): string {
+  return `/api/groups/${encodeURIComponent(id)}`;
 }
 
 /** Typed calls to the HTTP API. */
@@ -222,8 +259,9 @@ export class ImHttp {
     return this.request("GET", `/api/groups/${encodeURIComponent(id)}`);
   }
 
-  async joinGroup(id: string): Promise<Group> {
-    return (await this.request<{ group: Group }>("POST", `/api/groups/${id}/join`)).group;
+  /** Joins an `open` group (`{group}`), or asks to join an `approval` one (`{request}`, 202). */
+  joinGroup(id: string): Promise<JoinAnswer> {
+    return this.request("POST", `${groupPath(id)}/join`);
   }
 
   async leaveGroup(id: string): Promise<void> {
@@ -235,9 +273,76 @@ export class ImHttp {
       .group;
   }
 
-  async updateGroup(id: string, patch: { name?: string; avatar?: string | null }): Promise<Group> {
-    return (await this.request<{ group: Group }>("PATCH", `/api/groups/${id}`, patch)).group;
+  /** Changes a group's settings, as its owner or an admin; each changed field is a system message. */
+  async updateGroup(id: string, patch: GroupPatch): Promise<Group> {
+    return (await this.request<{ group: Group }>("PATCH", groupPath(id), patch)).group;
   }
+
+  // Version 2, Groups: roles, removal, mute, transfer, disband, join requests.
+  /** Makes a member an admin or a plain member (the owner), or mutes or unmutes them. */
+  async updateGroupMember(
+    groupId: string,
+    userId: string,
+    patch: MemberPatch,
+  ): Promise<GroupMember> {
+    const path = `${groupPath(groupId)}/members/${encodeURIComponent(userId)}`;
+    return (await this.request<{ member: GroupMember }>("PATCH", path, patch)).member;
+  }
+
+  /** Removes a member: the owner removes anyone, an admin plain members (oneself: `leaveGroup()`). */
+  async removeGroupMember(groupId: string, userId: string): Promise<void> {
+    await this.request("DELETE", `${groupPath(groupId)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  /** Hands the group to another member; the caller, its owner, becomes an admin. */
+  async transferGroup(groupId: string, userId: string): Promise<Group> {
+    const path = `${groupPath(groupId)}/transfer`;
+    return (await this.request<{ group: Group }>("POST", path, { userId })).group;
+  }
+
+  /** Disbands the group, as its owner: every member gets `group_removed` (`disbanded`). */
+  async disbandGroup(groupId: string): Promise<void> {
+    await this.request("DELETE", groupPath(groupId));
+  }
+
+  /** The pending join requests of an `approval` group, for its owner and admins. */
+  async joinRequests(groupId: string): Promise<JoinRequest[]> {
+    const path = `${groupPath(groupId)}/requests`;
+    return (await this.request<{ requests: JoinRequest[] }>("GET", path)).requests;
+  }
+
+  /** Accepts a join request: the group with its new member. */
+  async acceptJoinRequest(groupId: string, requestId: string): Promise<Group> {
+    const path = `${groupPath(groupId)}/requests/${encodeURIComponent(requestId)}/accept`;
+    return (await this.request<{ group: Group }>("POST", path)).group;
+  }
+
+  /** Rejects a join request (the requester is not told). */
+  async rejectJoinRequest(groupId: string, requestId: string): Promise<void> {
+    const path = `${groupPath(groupId)}/requests/${encodeURIComponent(requestId)}/reject`;
+    await this.request("POST", path);
+  }
+  // End of version 2, Groups.
+
+  // Version 2, Blocking.
+  /**
+   * Blocks a user: they can no longer send this user friend requests or private messages, nor
+   * see their presence (they are not told). A friendship stays. Blocking twice is fine.
+   */
+  async block(userId: string): Promise<void> {
+    await this.request("PUT", `/api/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  /** Unblocks a user (one not blocked is fine): what the block took away comes back. */
+  async unblock(userId: string): Promise<void> {
+    await this.request("DELETE", `/api/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  /** The users this user blocked, latest first. */
+  async blocks(): Promise<User[]> {
+    return (await this.request<{ users: User[] }>("GET", "/api/blocks")).users;
+  }
+  // End of version 2, Blocking.
 
   postMessage(to: Target, content: ContentInput, clientMsgId: string): Promise<SendResult> {
     return this.request("POST", "/api/messages", { to, content, clientMsgId });

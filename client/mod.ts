@@ -19,6 +19,16 @@
  * applies them, so the application need not: it lists a conversation's
  * messages in their current version with its read marks, and the `view`
  * event says when it changed.
+ *
+ * Version 2 (PROTOCOL.md, Groups and Blocking): the group administration
+ * routes are HTTP calls (`updateGroup()` with notice, join policy, mute and
+ * history; `updateGroupMember()`, `removeGroupMember()`, `transferGroup()`,
+ * `disbandGroup()`, the join requests; `joinGroup()` answers the group, or the
+ * request an `approval` group keeps waiting), and so are `block()`,
+ * `unblock()` and `blocks()`. The changes of a group arrive as system messages
+ * (`isSystem()`), in seq order with the group's other messages; the events
+ * `group_removed`, `group_join_request` and `group_join_request_closed` say
+ * when the user is out of a group and when join requests come and go.
  */
 import type {
   ContentInput,
@@ -40,7 +50,15 @@ import type { ConversationView } from "./view.ts";
 import { Views } from "./views.ts";
 
 export { ImError, ImHttp } from "./http.ts";
-export type { FriendOnline, HttpOptions, UserOnline } from "./http.ts";
+export type {
+  FriendOnline,
+  GroupPatch,
+  HttpOptions,
+  JoinAnswer,
+  MemberPatch,
+  UserOnline,
+} from "./http.ts";
+export { isSystem, type SystemContent, type SystemMessage } from "./system.ts";
 export type { ClientEvents } from "./events.ts";
 export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
@@ -190,6 +208,15 @@ export class ImClient extends ImHttp {
         return this.#events.emit("profile", frame.user);
       case "group_update":
         return this.#events.emit("group_update", frame.group);
+      case "group_removed":
+        return this.#events.emit("group_removed", { groupId: frame.groupId, reason: frame.reason });
+      case "group_join_request":
+        return this.#events.emit("group_join_request", frame.request);
+      case "group_join_request_closed":
+        return this.#events.emit("group_join_request_closed", {
+          groupId: frame.groupId,
+          requestId: frame.requestId,
+        });
       case "read":
         this.#views.read(frame.conversationId, [frame]);
         return this.#events.emit("read", {

@@ -225,8 +225,8 @@ Deno.test(
 
     const count = waitFor(owner, "group_online", (e) => e.groupId === group.id && e.count === 3);
     const joinerGot = collect(joiner, "message");
-    const joined = await joiner.joinGroup(group.id);
-    assertEquals(joined.memberCount, 3);
+    const { group: joined } = await joiner.joinGroup(group.id);
+    assertEquals(joined?.memberCount, 3);
     await count;
     assertEquals(await errorCode(joiner.joinGroup(group.id)), "conflict");
     await friend.send(gTo, text("hi joiner"));

@@ -41,6 +41,9 @@ function groupOf(ownerId: string, memberCount = 3): { state: State; conv: Conver
     memberCount,
     createdAt: 0,
     history: "all",
+    notice: "",
+    joinPolicy: "open",
+    muted: false,
   };
   const conv: Conversation = { ...dm, id: "g:9", type: "group", group, peer: undefined };
   let state = reduce(initialState(me), { type: "groups", list: [{ group, onlineCount: 0 }] });
@@ -97,9 +100,9 @@ Deno.test("bubbleInfo(): the group's owner recalls anyone's; Read by N up to 100
 Deno.test("bubbleInfo(): an admin recalls plain members' messages only", () => {
   const { state, conv } = groupOf("u3");
   const members = [
-    { user: me, role: "admin" },
-    { user: bob, role: "member" },
-    { user: { ...bob, id: "u3" }, role: "owner" },
+    { user: me, role: "admin", mutedUntil: null },
+    { user: bob, role: "member", mutedUntil: null },
+    { user: { ...bob, id: "u3" }, role: "owner", mutedUntil: null },
   ] as unknown as GroupMember[];
   const withRoles = reduce(state, { type: "members", groupId: "9", members });
   assertEquals(bubbleInfo(withRoles, conv, msg(bob.id, conv.id, 100 * HOUR), NOW).canRecall, true);

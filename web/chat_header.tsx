@@ -1,5 +1,11 @@
-/** The open chat's header: the way back, the name, presence, and for a group its details. */
+/**
+ * The open chat's header: the way back, the name (a person's opens their profile), presence,
+ * and for a group its notice, waiting join requests, Leave (asked in a dialog) and its details.
+ */
+import { useEffect, useState } from "preact/hooks";
 import { Dot } from "./components.tsx";
+import { LeaveDialog } from "./group_admin.tsx";
+import { mayEdit } from "./group_admin_state.ts";
 import { GroupDetails } from "./group_settings.tsx";
 import { lastSeen } from "./relative_time.ts";
 import type { Session } from "./session.ts";
@@ -11,6 +17,13 @@ export function ChatHeader({ state, conv, session }: {
   conv: Conversation;
   session: Session;
 }) {
+  const [leaving, setLeaving] = useState(false);
+  const groupEntry = conv.type === "group" ? state.groups.get(conv.id.slice(2)) : undefined;
+  const admin = groupEntry !== undefined && mayEdit(groupEntry.group, state.members, state.me.id);
+  // The owner and admins see waiting join requests counted here, before opening the details.
+  useEffect(() => {
+    if (admin) session.groups.loadRequests(groupEntry.group.id).catch(() => {});
+  }, [groupEntry?.group.id, admin]);
   const back = (
     <button
       type="button"
@@ -31,6 +44,7 @@ export function ChatHeader({ state, conv, session }: {
   }
   const groupId = conv.id.slice(2);
   const entry = state.groups.get(groupId);
+  const requests = state.joinRequests.get(groupId)?.length ?? 0;
   const online = entry?.onlineCount ?? 0;
   return (
     <header class="chat-header">
@@ -52,20 +66,44 @@ export function ChatHeader({ state, conv, session }: {
       >
         Members
       </button>
-      {entry && (
+      {requests > 0 && (
         <button
           type="button"
-          class="ghost"
-          onClick={async () => {
-            if (!confirm(`Leave ${entry.group.name}?`)) return;
-            await session.leave(groupId);
+          class="requests-pill"
+          aria-controls="group-details"
+          onClick={() => {
+            if (!state.showMembers) session.dispatch({ type: "toggle_members" });
+            // The requests head the details: bring them into view, drawn or about to be.
+            requestAnimationFrame(() =>
+              document.getElementById("join-requests-title")?.scrollIntoView({ block: "start" })
+            );
           }}
         >
+          {`${requests} join request${requests === 1 ? "" : "s"}`}
+        </button>
+      )}
+      {entry && (
+        <button type="button" class="ghost" onClick={() => setLeaving(true)}>
           Leave
         </button>
       )}
+      {leaving && entry && (
+        <LeaveDialog
+          group={entry.group}
+          owner={entry.group.ownerId === state.me.id}
+          disband={false}
+          session={session}
+          onClose={() => setLeaving(false)}
+        />
+      )}
       {state.showMembers && entry && (
         <GroupDetails state={state} group={entry.group} session={session} />
+      )}
+      {!state.showMembers && entry?.group.notice && (
+        <p class="group-notice" title={entry.group.notice}>
+          <span class="visually-hidden">Notice:</span>
+          {entry.group.notice}
+        </p>
       )}
     </header>
   );
@@ -82,7 +120,24 @@ function PeerHeading({ state, conv, session }: {
   return (
     <>
       <div class="chat-heading">
-        <h2 class="chat-title" title={title(state, conv)}>{title(state, conv)}</h2>
+        <h2 class="chat-title" title={title(state, conv)}>
+          {conv.peer
+            ? (
+              <button
+                type="button"
+                class="title-button"
+                title={`${title(state, conv)}: profile, block`}
+                onClick={() =>
+                  session.dispatch({
+                    type: "person",
+                    user: state.users.get(conv.peer!.id) ?? conv.peer!,
+                  })}
+              >
+                {title(state, conv)}
+              </button>
+            )
+            : title(state, conv)}
+        </h2>
         {friend
           ? (
             <span class="presence">

@@ -13,6 +13,9 @@ import { replyPreview } from "../shared/message_view.ts";
 import { previewText } from "./bubble.tsx";
 import { ChatHeader } from "./chat_header.tsx";
 import { FieldError } from "./components.tsx";
+import { ConfirmDialog } from "./confirm_dialog.tsx";
+import { LONG_MUTE_MS, sendBlock } from "./group_admin_state.ts";
+import { untilText } from "./system_text.ts";
 import {
   EVERYONE,
   insertMention,
@@ -52,7 +55,7 @@ function mentionable(state: State, conv: Conversation): (Mentionable & { usernam
     .filter((m) => m.user.id !== state.me.id && m.user.username !== "")
     .map((m) => ({ id: m.user.id, name: m.user.nickname, username: m.user.username }));
   const owner = conv.group && state.groups.get(conv.group.id)?.group.ownerId === state.me.id;
-  const admin = (state.members.find((m) => m.user.id === state.me.id)?.role as string) === "admin";
+  const admin = state.members.find((m) => m.user.id === state.me.id)?.role === "admin";
   return owner || admin ? [{ id: EVERYONE, name: "everyone" }, ...others] : others;
 }
 
@@ -142,6 +145,7 @@ function OpenChat({ state, conv, session }: {
     await session.sendText(text, extras);
   };
   const typing = typingIn(state, conv.id).map((id) => state.users.get(id)?.nickname ?? "Someone");
+  const closed = useSendBlock(state, conv);
   return (
     <main
       class="chat"
@@ -166,6 +170,7 @@ function OpenChat({ state, conv, session }: {
       <Composer
         text={text}
         area={area}
+        closed={closed}
         members={mentionable(state, conv)}
         onText={(value) => {
           write(value);
@@ -194,7 +199,7 @@ function OpenChat({ state, conv, session }: {
       />
       {recalling && (
         <RecallDialog
-          message={recalling}
+          key={recalling.id}
           whose={recalling.from === state.me.id
             ? "this message"
             : `${state.users.get(recalling.from)?.nickname ?? "this member"}'s message`}
@@ -210,55 +215,47 @@ function OpenChat({ state, conv, session }: {
 }
 
 /** Asks before a recall, inside the page; a refusal shows in it, in plain words. */
-function RecallDialog({ message, whose, onClose, onRecall }: {
-  message: Message;
+function RecallDialog({ whose, onClose, onRecall }: {
   whose: string;
   onClose: () => void;
   onRecall: () => Promise<void>;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    dialog.current?.showModal();
-    return () => dialog.current?.close();
-  }, [message.id]);
   return (
-    <dialog
-      ref={dialog}
-      class="confirm"
-      aria-labelledby="recall-title"
-      aria-describedby="recall-text"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
+    <ConfirmDialog
+      id="recall"
+      title={`Recall ${whose}?`}
+      action="Recall"
+      onClose={onClose}
+      onConfirm={onRecall}
     >
-      <h2 id="recall-title">{`Recall ${whose}?`}</h2>
-      <p id="recall-text">It will be removed for everyone in this chat. This cannot be undone.</p>
-      <FieldError id="recall-error">{error}</FieldError>
-      <div class="confirm-actions">
-        <button type="button" class="ghost" autofocus onClick={onClose}>Cancel</button>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onRecall();
-              onClose();
-            } catch (e) {
-              setError(errorText(e));
-              setBusy(false);
-            }
-          }}
-        >
-          Recall
-        </button>
-      </div>
-    </dialog>
+      It will be removed for everyone in this chat. This cannot be undone.
+    </ConfirmDialog>
   );
+}
+
+/**
+ * Why the user cannot send in a group now, in words for the composer, or null: muted until a
+ * time (the composer opens again by itself then), or the group muted for plain members.
+ */
+function useSendBlock(state: State, conv: Conversation): string | null {
+  const [now, setNow] = useState(Date.now());
+  const group = conv.group ? state.groups.get(conv.group.id)?.group ?? conv.group : undefined;
+  const block = group ? sendBlock(group, state.members, state.me.id, now) : null;
+  const until = block?.kind === "member" ? block.until : 0;
+  useEffect(() => {
+    if (!until) return;
+    // Timers fire at most ~24.8 days ahead; a longer mute is checked again then.
+    const timer = setTimeout(
+      () => setNow(Date.now()),
+      Math.min(until - Date.now() + 50, 2 ** 31 - 1),
+    );
+    return () => clearTimeout(timer);
+  }, [until, now]);
+  if (!block) return null;
+  if (block.kind === "group") return "Only the owner and admins can send in this group now.";
+  return block.until - now > LONG_MUTE_MS
+    ? "You are muted in this group until an owner or admin unmutes you."
+    : `You are muted until ${untilText(block.until, now)}.`;
 }
 
 /** How long the text is, once near the limit, and why Send is off past it. */
@@ -290,6 +287,7 @@ interface Banner {
 function Composer({
   text,
   area,
+  closed,
   members,
   editing,
   banner,
@@ -302,6 +300,8 @@ function Composer({
 }: {
   text: string;
   area: RefObject<HTMLTextAreaElement>;
+  /** Why this user cannot send here now (muted), or null. */
+  closed: string | null;
   members: (Mentionable & { username?: string })[];
   editing: boolean;
   banner: Banner | null;
@@ -348,6 +348,7 @@ function Composer({
         onSubmit();
       }}
     >
+      {closed && <p class="composer-muted" id="composer-muted" role="status">{closed}</p>}
       {banner && (
         <div class="composer-banner" role="status">
           <span class="banner-text">
@@ -389,7 +390,7 @@ function Composer({
         </ul>
       )}
       <Counter length={length} />
-      {!editing && (
+      {!editing && closed === null && (
         <>
           <label for="image-input" class="attach" title="Send an image">
             Image
@@ -423,8 +424,13 @@ function Composer({
         ref={area}
         id="composer"
         rows={1}
-        placeholder={editing ? "Edit your message" : "Write a message"}
-        aria-describedby={described}
+        placeholder={closed
+          ? "You cannot send here now"
+          : editing
+          ? "Edit your message"
+          : "Write a message"}
+        disabled={closed !== null}
+        aria-describedby={closed ? `composer-muted ${described}` : described}
         aria-invalid={over}
         aria-autocomplete={members.length ? "list" : undefined}
         aria-controls={picking ? "mention-picker" : undefined}
@@ -475,7 +481,11 @@ function Composer({
           onPasted(files);
         }}
       />
-      <button type="submit" disabled={over} aria-describedby={over ? "composer-limit" : undefined}>
+      <button
+        type="submit"
+        disabled={over || closed !== null}
+        aria-describedby={over ? "composer-limit" : undefined}
+      >
         {editing ? "Save" : "Send"}
       </button>
     </form>

@@ -1,6 +1,8 @@
 /** The Chats tab: conversations, newest first, with their last message and unread count. */
 import { useEffect } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
+import { isSystem } from "../client/mod.ts";
+import { systemText } from "./system_text.ts";
 import { Avatar, Badge, Names, when } from "./components.tsx";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
@@ -35,12 +37,15 @@ const asked = new Set<string>();
 
 /** Fetches the writers of groups' last messages the state has no name for. */
 function useAuthors(state: State, session: Session, list: Conversation[]): void {
-  const missing = list.flatMap((c) =>
-    c.type === "group" && c.lastMessage && !state.users.has(c.lastMessage.from) &&
-      !asked.has(c.lastMessage.from)
-      ? [c.lastMessage.from]
-      : []
-  );
+  const missing = list.flatMap((c) => {
+    const last = c.type === "group" ? c.lastMessage : null;
+    if (!last) return [];
+    // A system line names the member it concerns too.
+    const named = isSystem(last) && last.content.userId ? [last.from, last.content.userId] : [
+      last.from,
+    ];
+    return named.filter((id) => !state.users.has(id) && !asked.has(id));
+  });
   useEffect(() => {
     for (const id of new Set(missing)) {
       asked.add(id);
@@ -75,7 +80,16 @@ function ConversationItem({ state, conv, session }: {
   session: Session;
 }) {
   const last = conv.lastMessage;
-  const preview = last ? `${author(state, conv, last.from)}${summary(last)}` : "";
+  const names = {
+    me: state.me.id,
+    nameOf: (id: string) => state.users.get(id)?.nickname ?? "Someone",
+  };
+  // A change of the group reads as its line ("Alice made Bob an admin"), with no author before it.
+  const preview = !last
+    ? ""
+    : isSystem(last)
+    ? systemText(last.content, last.sentAt, names)
+    : `${author(state, conv, last.from)}${summary(last)}`;
   const name = title(state, conv);
   const active = conv.id === state.active;
   return (

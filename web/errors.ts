@@ -5,6 +5,7 @@
  * characters at most."). The limits the page checks before sending anything are here too, equal to
  * the server's defaults (a unit test compares them).
  */
+import { fullDateTime } from "./format.ts";
 
 /** The limits the page checks before any byte is sent: the server's defaults. */
 export const LIMITS = {
@@ -81,6 +82,7 @@ const FIELDS: Record<string, [string, string]> = {
   name: ["The group name", "a group name"],
   note: ["The note", "a note"],
   q: ["The search", "a search"],
+  notice: ["The notice", "a notice"],
 };
 
 /** `Invalid <field>: expected <min> to <max> characters, got <n>`. */
@@ -148,6 +150,16 @@ function refusedAdvice(message: string): string {
       : "You can message only your friends. Add them as a friend first.";
   }
   if (/not a member/.test(message)) return "You are not a member of this group.";
+  const muted = /muted in group .* until (\S+)/.exec(message);
+  if (muted) {
+    const until = Date.parse(muted[1]);
+    return Number.isNaN(until)
+      ? "You are muted in this group."
+      : `You are muted in this group until ${fullDateTime(until)}.`;
+  }
+  if (/only the owner and admins may send/.test(message)) {
+    return "Only the group's owner and admins can send in this group now.";
+  }
   if (/only the owner/.test(message)) return "Only the group's owner can do that.";
   const members = /more than (\d+) members/.exec(message);
   if (members) return `A group can have at most ${count(Number(members[1]))} members.`;

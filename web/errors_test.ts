@@ -3,6 +3,7 @@ import { assertEquals } from "../tests/assert.ts";
 import { ImError } from "../client/mod.ts";
 import { loadConfig } from "../shared/config.ts";
 import { fileProblem, IMAGE_TYPES, imageProblem, LIMITS, plainError, sizeText } from "./errors.ts";
+import { fullDateTime } from "./format.ts";
 
 const err = (code: string, message: string, retryAfter?: number) =>
   new ImError(code, message, 400, retryAfter);
@@ -180,5 +181,25 @@ Deno.test("plainError() explains refused edits, recalls, replies and mentions", 
   assertEquals(
     plainError(err("payload_too_large", "File over 26214400 bytes")),
     "This file is larger than 25 MB. Choose a smaller one.",
+  );
+});
+
+Deno.test("plainError() says a member is muted until when, and that a muted group is for admins", () => {
+  const until = Date.UTC(2026, 11, 2, 14, 5);
+  assertEquals(
+    plainError({
+      code: "forbidden",
+      message: `Cannot send to group "7": muted in group "7" until ${
+        new Date(until).toISOString()
+      }`,
+    }),
+    `You are muted in this group until ${fullDateTime(until)}.`,
+  );
+  assertEquals(
+    plainError({
+      code: "forbidden",
+      message: `Cannot send to group "7": only the owner and admins may send`,
+    }),
+    "Only the group's owner and admins can send in this group now.",
   );
 });

@@ -1,40 +1,47 @@
 /**
- * A group's details under its chat header: the members (a friend opens their private chat),
- * adding members from one's friends (any member may), and for the owner only the name and
- * picture of the group.
+ * A group's details under its chat header: its settings (editable by the owner and admins,
+ * group_admin.tsx), the join requests, the members with their roles (a friend opens their
+ * private chat; the "More" button their profile and what the user may do to them), adding
+ * members from one's friends (any member may), and leaving or disbanding.
  */
 import { useState } from "preact/hooks";
 import type { Group, GroupMember, User } from "../shared/types.ts";
-import { Avatar, Dot, FieldError } from "./components.tsx";
-import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
+import { Dot, FieldError } from "./components.tsx";
+import {
+  GroupSettings,
+  JoinRequests,
+  LeaveOrDisband,
+  MemberActions,
+  MemberBadges,
+} from "./group_admin.tsx";
+import { errorText, type Session } from "./session.ts";
 import type { State } from "./state.ts";
 
-/** The longest group name the server takes. */
-const NAME_MAX = 64;
-
-/** Members, adding friends, and the owner's settings. */
+/** Settings, join requests, members, adding friends, leaving. */
 export function GroupDetails({ state, group, session }: {
   state: State;
   group: Group;
   session: Session;
 }) {
-  const owner = group.ownerId === state.me.id;
   return (
     <section class="group-details" id="group-details" aria-label={`About ${group.name}`}>
-      <h3>Members</h3>
+      <JoinRequests state={state} group={group} session={session} />
+      <h3>{`Members (${state.members.length})`}</h3>
       <ul class="members" id="members">
         {state.members.map((m) => (
-          <MemberItem key={m.user.id} member={m} state={state} session={session} />
+          <MemberItem key={m.user.id} member={m} group={group} state={state} session={session} />
         ))}
       </ul>
       <AddMembers state={state} group={group} session={session} />
-      {owner && <OwnerSettings key={group.id} group={group} session={session} />}
+      {state.members.length > 0 && <GroupSettings state={state} group={group} session={session} />}
+      <LeaveOrDisband state={state} group={group} session={session} />
     </section>
   );
 }
 
-function MemberItem({ member: m, state, session }: {
+function MemberItem({ member: m, group, state, session }: {
   member: GroupMember;
+  group: Group;
   state: State;
   session: Session;
 }) {
@@ -45,7 +52,7 @@ function MemberItem({ member: m, state, session }: {
       {m.online !== undefined && <Dot online={m.online} />}
       <span class="member-name">{m.user.nickname}</span>
       <span class="handle">{`@${m.user.username}`}</span>
-      {m.role === "owner" && <span class="muted">(owner)</span>}
+      <MemberBadges member={m} now={Date.now()} />
       {you && <span class="muted">(you)</span>}
     </span>
   );
@@ -68,6 +75,7 @@ function MemberItem({ member: m, state, session }: {
             {!you && <AskFriend user={m.user} state={state} session={session} />}
           </span>
         )}
+      <MemberActions member={m} group={group} state={state} session={session} />
     </li>
   );
 }
@@ -145,69 +153,6 @@ function AddMembers({ state, group, session }: {
       </fieldset>
       <FieldError>{error}</FieldError>
       <button type="submit">Add to group</button>
-    </form>
-  );
-}
-
-/** The owner's form: the group's name and picture (the picture's type checked before upload). */
-function OwnerSettings({ group, session }: { group: Group; session: Session }) {
-  const [error, setError] = useState("");
-  const [saved, setSaved] = useState("");
-  const save = async (form: HTMLFormElement) => {
-    setError("");
-    setSaved("");
-    const data = new FormData(form);
-    const name = String(data.get("name") ?? "").trim();
-    const file = data.get("avatar");
-    const patch: { name?: string; avatar?: string } = {};
-    if (name && name !== group.name) patch.name = name;
-    try {
-      if (file instanceof File && file.size > 0) {
-        if (!IMAGE_TYPES.includes(file.type)) {
-          return setError(`Cannot use "${file.name}": choose a PNG, JPEG, GIF or WebP image`);
-        }
-        const media = await session.client.uploadMedia(
-          new Uint8Array(await file.arrayBuffer()),
-          file.type,
-        );
-        patch.avatar = media.id;
-      }
-      if (Object.keys(patch).length === 0) return setSaved("Nothing to change");
-      session.dispatch({
-        type: "group_update",
-        group: await session.client.updateGroup(group.id, patch),
-      });
-      form.reset();
-      setSaved("Saved");
-    } catch (error) {
-      setError(errorText(error));
-    }
-  };
-  return (
-    <form
-      class="group-settings"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save(e.currentTarget);
-      }}
-    >
-      <h3>Group settings</h3>
-      <div class="group-avatar">
-        <Avatar who={{ name: group.name, avatar: group.avatar }} size="large" />
-      </div>
-      <label for="group-rename">Name of the group</label>
-      <input
-        id="group-rename"
-        name="name"
-        defaultValue={group.name}
-        maxlength={NAME_MAX}
-        required
-      />
-      <label for="group-avatar">Group picture (PNG, JPEG, GIF or WebP)</label>
-      <input id="group-avatar" name="avatar" type="file" accept={IMAGE_TYPES.join(",")} />
-      <FieldError>{error}</FieldError>
-      <button type="submit">Save group</button>
-      <span class="muted" role="status">{saved}</span>
     </form>
   );
 }

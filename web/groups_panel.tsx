@@ -1,10 +1,20 @@
-/** The Groups tab: making a group, finding and joining groups, and the user's groups. */
+/**
+ * The Groups tab: making a group, finding and joining groups (asking to join one under
+ * approval: "Request sent" until an owner or admin accepts), and the user's groups.
+ */
 import { useState } from "preact/hooks";
 import type { Group } from "../shared/types.ts";
 import { Avatar, FieldError, Names } from "./components.tsx";
 import { SearchForm } from "./search_form.tsx";
 import { errorText, type Session } from "./session.ts";
 import type { State } from "./state.ts";
+
+/** What the search results say of a group's join policy (an old server sends none). */
+const POLICY_NOTE: Record<string, string> = {
+  open: "",
+  approval: ", joining needs approval",
+  invite: ", invite only",
+};
 
 /** Create, search, and the list of groups. */
 export function GroupsPanel({ state, session }: { state: State; session: Session }) {
@@ -14,9 +24,7 @@ export function GroupsPanel({ state, session }: { state: State; session: Session
   const join = async (g: Group) => {
     setJoinError("");
     try {
-      const joined = await session.client.joinGroup(g.id);
-      await session.loadGroups();
-      session.openWithGroup(joined);
+      await session.groups.join(g);
     } catch (error) {
       setJoinError(errorText(error));
     }
@@ -41,10 +49,21 @@ export function GroupsPanel({ state, session }: { state: State; session: Session
         {found?.map((g) => (
           <li key={g.id} class="person">
             <Avatar who={{ name: g.name, avatar: g.avatar }} />
-            <Names name={g.name} line={`${g.memberCount} members`} />
+            <Names
+              name={g.name}
+              line={`${g.memberCount} members${POLICY_NOTE[g.joinPolicy] ?? ""}`}
+            />
             {state.groups.has(g.id)
               ? <button type="button" onClick={() => session.openWithGroup(g)}>Open</button>
-              : <button type="button" data-join={g.name} onClick={() => join(g)}>Join</button>}
+              : g.joinPolicy === "invite"
+              ? <span class="muted">Members add people</span>
+              : state.joinAsked.has(g.id)
+              ? <span class="muted" role="status" data-asked={g.name}>Request sent</span>
+              : (
+                <button type="button" data-join={g.name} onClick={() => join(g)}>
+                  {g.joinPolicy === "approval" ? "Ask to join" : "Join"}
+                </button>
+              )}
           </li>
         ))}
       </ul>

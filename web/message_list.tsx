@@ -9,6 +9,8 @@
 import { Component, createRef } from "preact";
 import type { Message, ReplyPreview } from "../shared/types.ts";
 import { isUpdate } from "../shared/message_view.ts";
+import { isSystem } from "../client/mod.ts";
+import { SystemLine } from "./system_line.tsx";
 import { Bubble, type BubbleInfo, MessageContext, type MessageHandlers } from "./bubble.tsx";
 import { withDays } from "./day_separators.tsx";
 import { LIMITS } from "./errors.ts";
@@ -39,7 +41,7 @@ export function bubbleInfo(
   const group = conv.group ? state.groups.get(conv.group.id)?.group ?? conv.group : undefined;
   const owner = group?.ownerId === me;
   // Admins (protocol v2 roles; the member list says) recall plain members' messages.
-  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role as string;
+  const role = (id: string) => state.members.find((x) => x.user.id === id)?.role;
   const admin = group !== undefined && role(me) === "admin" && role(m.from) === "member";
   const live = m.content.type !== "recalled";
   let receipt: BubbleInfo["receipt"];
@@ -211,6 +213,10 @@ export class MessageList extends Component<Props, { flash: number | null }> {
             <li class="start muted">This is the start of the conversation.</li>
           )}
           {withDays(stored, (m) => {
+            if (isSystem(m)) {
+              previous = ""; // The next message names its sender again.
+              return <SystemLine key={m.seq} message={m} names={base} />;
+            }
             const showName = conv.type === "group" && m.from !== previous && m.from !== me;
             previous = m.from;
             const sender = showName ? state.users.get(m.from)?.nickname ?? "Someone" : "";

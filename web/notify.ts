@@ -49,13 +49,15 @@ export function savePrefs(
 }
 
 /**
- * Whether a new message alerts: not one's own, not an update of another, not in
+ * Whether a new message alerts: not one's own, not an update of another nor a
+ * system line, not in
  * a muted chat (`muted: true` on its summary), and not in the chat open in
  * front of the user.
  */
 export function alerts(message: Message, state: State): boolean {
   if (message.from === state.me.id) return false;
-  if (message.content.type === "update") return false;
+  // Changes of a group (system lines) are not news to alert for: they never count as unread.
+  if (message.content.type === "update" || message.content.type === "system") return false;
   const conv = state.conversations.get(message.conversationId) as { muted?: boolean } | undefined;
   if (conv?.muted === true) return false;
   return !reading(state, message.conversationId);

@@ -21,6 +21,9 @@ const group: Group = {
   memberCount: 3,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 const DM = "u:1:2";
 const GROUP = "g:9";
@@ -132,4 +135,13 @@ Deno.test("loadPrefs() keeps each account's choice apart, all off until chosen",
   assertEquals(loadPrefs(storage, "2"), ALL_OFF);
   kept.set("im.notify.2", "{not json");
   assertEquals(loadPrefs(storage, "2"), ALL_OFF);
+});
+
+Deno.test("alerts() never for a system line (a change of the group): it is not unread either", () => {
+  const line: Message = {
+    ...message(2, { to: GROUP }),
+    content: { type: "system", event: "role", userId: me.id, by: bob.id, value: "admin" },
+    clientMsgId: null,
+  };
+  assert(!alerts(line, state()), "a system line");
 });

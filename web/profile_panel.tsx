@@ -1,22 +1,36 @@
-/** The Profile tab: nickname and avatar, with the image type checked before upload. */
+/**
+ * The Profile tab: nickname and avatar, with the image type checked before upload; the
+ * Account section and the blocked people are screens of their own.
+ */
 import { useEffect, useState } from "preact/hooks";
 import { AccountSettings } from "./account_settings.tsx";
 import { Avatar, FieldError } from "./components.tsx";
+import { BlockedList } from "./person_screen.tsx";
 import { imageProblem } from "./errors.ts";
 import { errorText, IMAGE_TYPES, type Session } from "./session.ts";
 import type { State } from "./state.ts";
 
-/** The profile form, and the Account section it leads to. */
+/** The profile form, and the Account and Blocked people screens it leads to. */
 export function ProfilePanel({ state, session }: { state: State; session: Session }) {
-  const [account, setAccount] = useState(false);
-  if (account) return <AccountSettings session={session} onBack={() => setAccount(false)} />;
-  return <ProfileForm state={state} session={session} onAccount={() => setAccount(true)} />;
+  const [screen, setScreen] = useState<"profile" | "account" | "blocked">("profile");
+  const back = () => setScreen("profile");
+  if (screen === "account") return <AccountSettings session={session} onBack={back} />;
+  if (screen === "blocked") return <BlockedList state={state} session={session} onBack={back} />;
+  return (
+    <ProfileForm
+      state={state}
+      session={session}
+      onAccount={() => setScreen("account")}
+      onBlocked={() => setScreen("blocked")}
+    />
+  );
 }
 
-function ProfileForm({ state, session, onAccount }: {
+function ProfileForm({ state, session, onAccount, onBlocked }: {
   state: State;
   session: Session;
   onAccount: () => void;
+  onBlocked: () => void;
 }) {
   const me = state.me;
   const [chosen, setChosen] = useState<{ file: File; url: string } | null>(null);
@@ -102,6 +116,10 @@ function ProfileForm({ state, session, onAccount }: {
       <h2>Account</h2>
       <button type="button" class="secondary" onClick={onAccount}>
         Password, devices and account…
+      </button>
+      <h2>Privacy</h2>
+      <button type="button" class="secondary" onClick={onBlocked}>
+        Blocked people…
       </button>
     </form>
   );

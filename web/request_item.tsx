@@ -1,6 +1,7 @@
 /**
  * One friend request: who (nickname and @username), when, and the whole note, wrapped, never
- * cut. The receiver accepts or rejects; the sender may cancel while it is pending.
+ * cut. The receiver accepts or rejects, or opens the sender's screen to block them (which ends the
+ * request); the sender may cancel while it is pending.
  */
 import { useState } from "preact/hooks";
 import type { FriendRequest } from "../shared/types.ts";
@@ -64,6 +65,14 @@ export function RequestItem({ request: r, session }: { request: FriendRequest; s
               onClick={() => act(() => session.client.rejectFriend(r.id))}
             >
               Reject
+            </button>
+            <button
+              type="button"
+              class="ghost"
+              aria-label={`Block ${who.nickname} (@${who.username})`}
+              onClick={() => session.dispatch({ type: "person", user: who })}
+            >
+              Block…
             </button>
           </span>
         )

@@ -11,6 +11,7 @@ import { fileProblem, imageProblem, LIMITS, plainError } from "./errors.ts";
 import { type Event, initialState, reduce, type State, TYPING_MS, unreadUpTo } from "./state.ts";
 import { prefsKey } from "./notify.ts";
 import { SessionOutbox } from "./session_outbox.ts";
+import { GroupActions } from "./group_actions.ts";
 
 /** Where the token of the signed-in user is kept between visits. */
 export const TOKEN_KEY = "im.token";
@@ -39,6 +40,8 @@ export class Session {
   readonly client: ImClient;
   /** Messages not yet accepted by the server, and drafts, kept in the browser. */
   readonly outbox: SessionOutbox;
+  /** Running groups (settings, roles, mutes, requests) and blocking people. */
+  readonly groups: GroupActions;
   #state: State;
   readonly #listeners = new Set<(state: State) => void>();
   readonly #arrivals = new Set<(message: Message, state: State) => void>();
@@ -100,6 +103,15 @@ export class Session {
       closed: () => this.#closed,
     }, me.id);
     this.#off.push(this.outbox.watch());
+    this.groups = new GroupActions({
+      client,
+      state: () => this.#state,
+      dispatch: (event) => this.dispatch(event),
+      loadGroups: () => this.loadGroups(),
+      loadMembers: () => this.loadMembers(),
+      openWithGroup: (group) => this.openWithGroup(group),
+    });
+    this.#off.push(...this.groups.watch());
     // Back in front, the open chat's list reports what it shows, and that is marked read.
     const visibility = () =>
       this.dispatch({ type: "visibility", visible: document.visibilityState === "visible" });
@@ -404,10 +416,9 @@ export class Session {
     void this.open(groupConversationId(group.id), { type: "group", group });
   }
 
-  async leave(groupId: string): Promise<void> {
-    await this.client.leaveGroup(groupId);
-    this.dispatch({ type: "left", conversationId: groupConversationId(groupId) });
-    await this.loadGroups();
+  /** Leaves a group: its chat closes and it leaves the lists. */
+  leave(groupId: string): Promise<void> {
+    return this.groups.leave(groupId);
   }
 
   async sendText(text: string, extras: TextExtras = {}): Promise<void> {

@@ -7,6 +7,7 @@ import { FriendsPanel } from "./friends_panel.tsx";
 import { GroupsPanel } from "./groups_panel.tsx";
 import { Notice } from "./notice.tsx";
 import { NotifySettings } from "./notify_settings.tsx";
+import { PersonScreen } from "./person_screen.tsx";
 import { ProfilePanel } from "./profile_panel.tsx";
 import type { Session } from "./session.ts";
 import { type State, type Tab, totalUnread } from "./state.ts";
@@ -45,6 +46,7 @@ export function Shell({ session, onLogout }: { session: Session; onLogout: () =>
           <Sidebar state={state} session={session} />
         </nav>
         <ChatView state={state} session={session} />
+        <PersonScreen state={state} session={session} />
       </div>
     </Stale.Provider>
   );

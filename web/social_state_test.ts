@@ -14,6 +14,9 @@ const group: Group = {
   memberCount: 3,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 
 function request(id: string, from: User, to: User): FriendRequest {
@@ -65,7 +68,12 @@ Deno.test("reduce() profile renames a member of the open group's list", () => {
   state = reduce(state, {
     type: "members",
     groupId: group.id,
-    members: [{ user: me, role: "member" }, { user: bob, role: "owner", online: true }],
+    members: [{ user: me, role: "member", mutedUntil: null }, {
+      user: bob,
+      role: "owner",
+      mutedUntil: null,
+      online: true,
+    }],
   });
   state = reduce(state, { type: "profile", user: { ...bob, nickname: "Robert" } });
   assertEquals(state.members.map((m) => m.user.nickname), ["Ann", "Robert"]);

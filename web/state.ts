@@ -8,6 +8,7 @@ import type {
   FriendRequest,
   Group,
   GroupMember,
+  JoinRequest,
   Message,
   ReadMark,
   ReplyPreview,
@@ -22,6 +23,7 @@ import {
   withoutRequest,
 } from "./social_state.ts";
 import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
+import { type GroupAdminEvent, reduceGroupAdmin } from "./group_admin_state.ts";
 
 /** A tab of the side panel. */
 export type Tab = "chats" | "friends" | "groups" | "profile";
@@ -78,6 +80,14 @@ export interface State {
   reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Per conversation, who is typing and until when (ms): a typing event lasts 5 s. */
   typing: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Per group, its pending join requests (for its owner and admins; group_admin_state.ts). */
+  joinRequests: ReadonlyMap<string, JoinRequest[]>;
+  /** The groups this user asked to join and waits for. */
+  joinAsked: ReadonlySet<string>;
+  /** The users this user blocked, latest first (null: not loaded yet). */
+  blocked: User[] | null;
+  /** The person whose screen is open (block, unblock, message), or null. */
+  person: User | null;
 }
 
 /** How long a typing event shows its writer as typing, unless another comes or their message. */
@@ -122,7 +132,8 @@ export type Event =
   | { type: "typing"; conversationId: string; userId: string; at: number }
   /** Time passed: typing older than `TYPING_MS` before `now` ends. */
   | { type: "typing_expired"; now: number }
-  | OutboxEvent;
+  | OutboxEvent
+  | GroupAdminEvent;
 
 /** The state right after signing in. */
 export function initialState(me: User, visible = true): State {
@@ -151,6 +162,10 @@ export function initialState(me: User, visible = true): State {
     noOlder: new Set(),
     reads: new Map(),
     typing: new Map(),
+    joinRequests: new Map(),
+    joinAsked: new Set(),
+    blocked: null,
+    person: null,
   };
 }
 
@@ -191,7 +206,8 @@ function onMessage(state: State, m: Message): State {
   const conv = state.conversations.get(m.conversationId);
   // Unread until the open chat's list shows it (a read event), even in that chat: the list may
   // be scrolled up to older messages, whatever the state last heard of its position.
-  const counts = m.from !== state.me.id;
+  // System messages (changes of a group) never count, whoever made them.
+  const counts = m.from !== state.me.id && m.content.type !== "system";
   const mentioned = counts && mentions(m, state.me.id);
   let next: Conversation | undefined = conv;
   if (!conv) {
@@ -363,10 +379,11 @@ function onGroups(state: State, list: { group: Group; onlineCount: number }[]): 
   const groups = new Map(list.map((g) => [g.group.id, g]));
   const conversations = new Map(state.conversations);
   for (const conv of conversations.values()) {
-    if (conv.group) {
-      const group = groups.get(conv.group.id)?.group ?? conv.group;
-      if (group !== conv.group) conversations.set(conv.id, { ...conv, group });
-    }
+    if (conv.type !== "group") continue;
+    // A conversation made by a group's first push (its "created" line) before the group was
+    // listed has no group yet: it takes it here.
+    const group = groups.get(conv.group?.id ?? conv.id.slice(2))?.group ?? conv.group;
+    if (group !== conv.group) conversations.set(conv.id, { ...conv, group });
   }
   return { ...state, groups, conversations };
 }
@@ -499,7 +516,9 @@ export function reduce(state: State, event: Event): State {
       return { ...state, conversations, active };
     }
     case "tab":
-      return { ...state, tab: event.tab, notice: "" };
+      // Moving to another tab dismisses the notice; the history's step back to the same tab (a
+      // chat closed by the server: removed from its group) must not, or nobody reads why.
+      return { ...state, tab: event.tab, notice: event.tab === state.tab ? state.notice : "" };
     case "read":
       return onRead(state, event.conversationId, event.seq);
     case "following":
@@ -549,6 +568,9 @@ export function reduce(state: State, event: Event): State {
     case "sent":
     case "discard":
       return reduceOutbox(state, event);
+    default:
+      // The rest are group administration and blocks (group_admin_state.ts).
+      return reduceGroupAdmin(state, event);
   }
 }
 
@@ -576,7 +598,9 @@ function onRead(state: State, conversationId: string, seq: number): State {
   const readSeq = Math.max(conv.readSeq, Math.min(seq, conv.lastSeq));
   let after = 0;
   for (const m of state.messages.get(conversationId)?.values() ?? []) {
-    if (m.seq > readSeq && m.from !== state.me.id && !isUpdate(m)) after++;
+    if (m.seq > readSeq && m.from !== state.me.id && !isUpdate(m) && m.content.type !== "system") {
+      after++;
+    }
   }
   const unread = readSeq >= conv.lastSeq ? 0 : Math.min(conv.unread, after);
   // Mentioned while an unread message mentions this user: the page knows only that none is left.

@@ -13,6 +13,9 @@ const group: Group = {
   memberCount: 2,
   createdAt: 0,
   history: "since_join",
+  notice: "",
+  joinPolicy: "open",
+  muted: false,
 };
 const DM = "p:u1:u2";
 
@@ -132,7 +135,7 @@ Deno.test("reduce() presence and group counts change only their entries", () => 
     {
       type: "members",
       groupId: "g9",
-      members: [{ user: bob, role: "member", online: false }],
+      members: [{ user: bob, role: "member", mutedUntil: null, online: false }],
     },
   );
   const conversations = state.conversations;
@@ -215,7 +218,7 @@ Deno.test("reduce() members of a group that is not open are ignored", () => {
   const state = run(initialState(me), {
     type: "members",
     groupId: "g9",
-    members: [{ user: bob, role: "member", online: true }],
+    members: [{ user: bob, role: "member", mutedUntil: null, online: true }],
   });
   assertEquals(state.members, []);
 });
