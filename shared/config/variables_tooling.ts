@@ -103,6 +103,13 @@ export const TOOLING_VARIABLES = {
     meaning: "members of the fault suite's group",
     readBy: ["tests"],
   },
+  IM_FAULT_UPDATE_RATE: {
+    type: "string",
+    default: "100",
+    example: "50",
+    meaning: "sends, edits and recalls per second of the fault suite's edits-and-recalls scenario",
+    readBy: ["tests"],
+  },
   IM_FLOOD_SECONDS: {
     type: "string",
     default: "60",
