@@ -23,6 +23,20 @@ export const NULL_LOG: MessageLog = {
 };
 
 /**
+ * One id generator per worker id for the whole test process: logics made one
+ * after another within a millisecond (the steps of one store) would otherwise
+ * mint the same first ids, and the store refuses a second message with an id.
+ */
+const generators = new Map<number, Snowflake>();
+
+/** The process's generator of `workerId` (see {@link generators}). */
+export function testIds(workerId: number): Snowflake {
+  let ids = generators.get(workerId);
+  if (!ids) generators.set(workerId, ids = new Snowflake({ workerId }));
+  return ids;
+}
+
+/**
  * A logic on `options.store`; what else `options` gives replaces the default. A
  * test that keeps timers alive passes its own dedupe and limiter to close them.
  */
@@ -34,7 +48,7 @@ export function testLogic(
     presence: new MemoryPresence(),
     dedupe: new MemoryDedupe(),
     limiter: new MemoryRateLimiter(),
-    ids: new Snowflake({ workerId: 1 }),
+    ids: testIds(1),
     limits: config.logic.limits,
     auth: config.logic.auth,
     send: { rate: 1e6, burst: 1e6 },

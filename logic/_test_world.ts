@@ -8,10 +8,9 @@ import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
-import { Snowflake } from "../shared/snowflake.ts";
 import type { MediaRow, MessageStore, Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage, GroupHistory, Message } from "../shared/types.ts";
-import { LIMITS, testLogic } from "./_test_logic.ts";
+import { LIMITS, testIds, testLogic } from "./_test_logic.ts";
 import type { Logic, Timers } from "./mod.ts";
 
 /** A clock whose time and timers move only when told. */
@@ -121,7 +120,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
   };
   const logics: Logic[] = [];
   const open = (workerId: number) => {
-    const logic = testLogic({ ...options, ids: new Snowflake({ workerId }) });
+    const logic = testLogic({ ...options, ids: testIds(workerId) });
     logics.push(logic);
     return logic;
   };
