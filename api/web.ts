@@ -50,9 +50,10 @@ export async function loadWebAssets(root: URL = ROOT): Promise<WebAssets | null>
   const [icon, ico] = await Promise.all(
     ["icons/icon.svg", "icons/favicon.ico"].map((path) => Deno.readFile(new URL(path, root))),
   );
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new Uint8Array([...script, ...style, ...icon, ...ico])),
-  );
+  const parts = [script, style, icon, ico];
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
   const version = [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const page = (await Deno.readTextFile(new URL("index.html", root)))
     .replaceAll("%VERSION%", version);
