@@ -53,7 +53,7 @@ for (const device of DEVICES) {
         await openChat(page, "Bob");
         await page.locator(".message .text", { hasText: "old message 75" }).waitFor();
         const id = (await ann.conversations())[0].id;
-        await eventually(async () => (await onServer(ann, id))[0] === 75);
+        await eventually(async () => (await onServer(ann, id))[0] === 75, 15_000);
 
         // Up to the start of the conversation, as someone reading history would.
         await eventually(async () => {

@@ -7,7 +7,7 @@
  * others the user is typing. A recall asks first, in a dialog of the page.
  */
 import type { RefObject } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Message, ReplyPreview } from "../shared/types.ts";
 import { replyPreview } from "../shared/message_view.ts";
 import { previewText } from "./bubble.tsx";
@@ -328,17 +328,25 @@ function Composer({
     over ? "composer-limit" : "",
   ].filter(Boolean).join(" ");
   const track = (el: HTMLTextAreaElement) => setCaret(el.selectionStart ?? el.value.length);
+  // Where the caret goes once the text with a picked mention is in the box: set as that render
+  // commits, before the next key is handled (a frame later, keys typed at once went in after it).
+  const pendingCaret = useRef<{ text: string; caret: number } | null>(null);
+  useLayoutEffect(() => {
+    const pending = pendingCaret.current;
+    const box = area.current;
+    if (!pending || !box || box.value !== pending.text) return;
+    pendingCaret.current = null;
+    box.focus();
+    box.setSelectionRange(pending.caret, pending.caret);
+  });
   const pick = (member: Mentionable) => {
     if (!query) return;
     const next = insertMention(text, query.start, caret, member.name);
+    pendingCaret.current = next;
     onText(next.text);
     onMention(member);
     setCaret(next.caret);
     setActive(0);
-    requestAnimationFrame(() => {
-      area.current?.focus();
-      area.current?.setSelectionRange(next.caret, next.caret);
-    });
   };
   return (
     <form
