@@ -92,8 +92,11 @@ Deno.test(
             Math.round(after / 1024)
           } MiB; others' p99 ${p99} ms`,
       );
-      // Everything offered to the slow client was ~12 MiB; what the server holds for it stays near the bound.
-      assert(after - before < 40 * 1024, `RSS grew by ${after - before} KB`);
+      // Everything offered to the slow client was ~12 MiB; what the server holds for it stays near
+      // the bound. The rest of the growth is heap slack of two threads (the server's and the store
+      // worker's) after 4,000 messages passed through both: 40–45 MiB on the 2-core machine, before
+      // issue 16 as after. Holding everything offered would add another 12 MiB and fail.
+      assert(after - before < 48 * 1024, `RSS grew by ${after - before} KB`);
       assertEquals(
         chat.map((m) => m.content),
         Array.from({ length: 40 }, (_, i) => ({ type: "text" as const, text: `hi ${i}` })),
