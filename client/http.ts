@@ -1,6 +1,7 @@
 /** The HTTP half of the SDK: one typed method per route of the protocol. */
 import type {
   ContentInput,
+  ConversationSettingsPatch,
   ConversationSummary,
   FriendRequest,
   Group,
@@ -380,6 +381,36 @@ export class ImHttp {
   }
 
   /** Every participant's read mark of a conversation (users who never read are absent). */
+  /**
+   * Pins, mutes or hides a conversation for the signed-in user (PROTOCOL.md, Conversations);
+   * the summary as it is now, also sent to every connection as `conversation_update`.
+   */
+  async updateConversation(
+    conversationId: string,
+    patch: ConversationSettingsPatch,
+  ): Promise<ConversationSummary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}`;
+    return (await this.request<{ conversation: ConversationSummary }>("PATCH", path, patch))
+      .conversation;
+  }
+
+  /**
+   * Text messages whose current text contains `q` (2–100 characters) ignoring case, newest
+   * first: in one conversation, or across all of the user's. The next page: `before` = the
+   * last message's id.
+   */
+  async searchMessages(
+    q: string,
+    options: { conversationId?: string; before?: string; limit?: number } = {},
+  ): Promise<Message[]> {
+    const params = new URLSearchParams({ q });
+    if (options.conversationId !== undefined) params.set("conversationId", options.conversationId);
+    if (options.before !== undefined) params.set("before", options.before);
+    if (options.limit !== undefined) params.set("limit", String(options.limit));
+    return (await this.request<{ messages: Message[] }>("GET", `/api/messages/search?${params}`))
+      .messages;
+  }
+
   async reads(conversationId: string): Promise<ReadMark[]> {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/reads`;
     return (await this.request<{ reads: ReadMark[] }>("GET", path)).reads;

@@ -194,6 +194,22 @@ export interface ConversationSummary {
   lastMessage: Message | null;
   /** While an unread message mentions the caller (directly or by `mentionAll`). */
   mentioned?: boolean;
+  /** The caller's own settings (PROTOCOL.md, Conversations): pinned ones come first in the list. */
+  pinned?: boolean;
+  /** The caller wants no notification of it (the web client raises none). */
+  muted?: boolean;
+  /**
+   * Only in the answer to `PATCH /api/conversations/<id>` and in `conversation_update`: the
+   * caller hid it, and no user's message came since. A hidden conversation is not in the list.
+   */
+  hidden?: boolean;
+}
+
+/** The caller's settings of one conversation, as `PATCH /api/conversations/<id>` takes them. */
+export interface ConversationSettingsPatch {
+  pinned?: boolean;
+  muted?: boolean;
+  hidden?: boolean;
 }
 
 /** Stored media metadata. */
@@ -244,6 +260,8 @@ export type ServerFrame =
   /** To a group's owner and admins: a join request was accepted, rejected or withdrawn by joining. */
   | { op: "group_join_request_closed"; groupId: string; requestId: string }
   | { op: "read"; conversationId: string; userId: string; seq: number }
+  /** The caller changed a conversation's settings (on any of their connections). */
+  | { op: "conversation_update"; conversation: ConversationSummary }
   | { op: "typing"; conversationId: string; userId: string }
   | { op: "pong" }
   | { op: "error"; code: string; message: string; ref?: string };

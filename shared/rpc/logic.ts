@@ -143,6 +143,32 @@ export interface LogicService {
   ): Promise<Message[]>;
   read(userId: string, input: unknown): Promise<void>;
 
+  // Version 2, Conversations (PROTOCOL.md).
+  /**
+   * `PATCH /api/conversations/<id>` `{pinned?, muted?, hidden?}` (at least one, booleans):
+   * the caller's settings of a conversation they take part in; the summary with `pinned`,
+   * `muted` and `hidden`, also sent as `conversation_update` to all the caller's connections.
+   */
+  updateConversation(
+    userId: string,
+    conversationId: string,
+    input: unknown,
+  ): Promise<ConversationSummary>;
+  /**
+   * `GET /api/messages/search`: text messages the caller may read (one conversation, or all of
+   * theirs) whose current text contains `q` (2–100 code points, trimmed) ignoring case, newest
+   * first, before the message `before` when given; `limit` 1–50 (20 when absent).
+   */
+  searchMessages(
+    userId: string,
+    query: {
+      q: string | null;
+      conversationId: string | null;
+      before: string | null;
+      limit: string | null;
+    },
+  ): Promise<Message[]>;
+
   // Version 2, Messages (PROTOCOL.md).
   /** `PATCH /api/messages/<id>`: the sender edits a text within the edit window; the edited message. */
   editMessage(userId: string, messageId: string, input: unknown): Promise<Message>;

@@ -80,6 +80,9 @@ const METHODS: Record<keyof LogicService, boolean> = {
   conversations: true,
   history: true,
   read: true,
+  // Setting the same settings again changes nothing; a search only reads.
+  updateConversation: true,
+  searchMessages: true,
   // Not repeated after it may have run: a second edit entry would follow, the same text but
   // one more entry than the client asked for (the fault suite counts them). A recall repeated
   // would answer conflict.

@@ -492,4 +492,67 @@ CREATE TABLE blocks (
 CREATE INDEX blocks_blocked ON blocks (blocked_id);
 `,
     },
+    {
+      version: 7,
+      name: "conversation settings and message search",
+      // A user's settings of a conversation: pinned, muted, and hidden while no
+      // user's message came after `hidden_seq` (the conversation's last seq when
+      // it was hidden; NULL: not hidden). The search index (shared/search_text.ts)
+      // holds a row per text message the store indexed, keyed by message id:
+      // the conversation's id and the message's bigrams with their positions, which
+      // the store computes (no SQL function can), so a migration cannot index the
+      // messages already stored: `search_backlog.below` records which ids are
+      // older than the index (every id below it is indexed by
+      // `MessageStore.indexBacklog`, newest first, lowering it as it goes).
+      // `stale`: a store opened with the index off saved messages it did not
+      // index; the next open with the index on empties the index and backlogs all.
+      sql: `
+CREATE TABLE conversation_settings (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  pinned boolean NOT NULL DEFAULT false,
+  muted boolean NOT NULL DEFAULT false,
+  hidden_seq integer,
+  PRIMARY KEY (user_id, conversation_id)
+);
+
+CREATE TABLE message_search (
+  id bigint PRIMARY KEY,
+  conversation_id text NOT NULL,
+  grams tsvector NOT NULL
+);
+CREATE INDEX message_search_grams ON message_search USING gin (grams);
+CREATE INDEX message_search_conversation ON message_search (conversation_id);
+
+CREATE TABLE search_backlog (
+  below bigint NOT NULL,
+  stale boolean NOT NULL DEFAULT false
+);
+INSERT INTO search_backlog (below) SELECT coalesce(max(id) + 1, 0) FROM messages;
+`,
+      // SQLite's full-text index is FTS5, contentless (the text stays in
+      // messages alone), its row id the message id; the conversation is a token
+      // of its own column, so one MATCH looks up the caller's conversations and
+      // the query's bigrams together.
+      sqlite: `
+CREATE TABLE conversation_settings (
+  user_id bigint NOT NULL,
+  conversation_id text NOT NULL,
+  pinned boolean NOT NULL DEFAULT false,
+  muted boolean NOT NULL DEFAULT false,
+  hidden_seq integer,
+  PRIMARY KEY (user_id, conversation_id)
+) WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE message_search USING fts5(
+  conv, grams, content='', contentless_delete=1, tokenize='ascii'
+);
+
+CREATE TABLE search_backlog (
+  below bigint NOT NULL,
+  stale boolean NOT NULL DEFAULT false
+);
+INSERT INTO search_backlog (below) SELECT coalesce(max(id) + 1, 0) FROM messages;
+`,
+    },
   ];

@@ -332,6 +332,36 @@ export interface ConversationRow {
   mentioned: boolean;
   /** The user's history floor in a group (`GroupStore.historyFloor`); 0 in a private conversation. */
   floor: number;
+  /** The user's settings (`MessageStore.updateSettings`); false when never set. */
+  pinned: boolean;
+  muted: boolean;
+  /** Hidden by the user and no user's message since (never true in `conversations()`). */
+  hidden: boolean;
+}
+
+/** A user's settings of one conversation; absent fields stay as they were. */
+export interface SettingsPatch {
+  pinned?: boolean;
+  muted?: boolean;
+  hidden?: boolean;
+}
+
+/**
+ * One page of a message search (PROTOCOL.md, Conversations: "Search"; what
+ * matches: `shared/search_text.ts`).
+ */
+export interface MessageSearch {
+  userId: string;
+  /** The query as the client gave it, trimmed, 2–100 code points (logic checked); the store folds it. */
+  text: string;
+  /**
+   * One conversation (logic checked the user takes part in it), or null for all of the
+   * user's: their private conversations and the groups they are a member of now.
+   */
+  conversationId: string | null;
+  /** Only messages with a smaller id (the previous page's last); null for the first page. */
+  beforeId: string | null;
+  limit: number;
 }
 
 /** A page request of history. */
@@ -411,6 +441,39 @@ export interface MessageStore {
   reads(conversationId: string): Promise<{ userId: string; seq: number }[]>;
   /** One user's read mark in a conversation; 0 when they never read it. */
   readMark(userId: string, conversationId: string): Promise<number>;
+
+  // Version 2, Conversations (PROTOCOL.md).
+  /**
+   * One conversation from a user's point of view, as `conversations()` gives it but also
+   * when hidden (`hidden: true`) or without any message (`lastSeq` 0, `lastMessage` null).
+   * The caller checked the user takes part in it.
+   */
+  conversation(userId: string, conversationId: string): Promise<ConversationRow>;
+  /**
+   * Changes a user's settings of a conversation. `hidden: true` hides it from
+   * `conversations()` until a user's message (kind `message`, not an update or
+   * system message) is stored after the hide; `hidden: false` shows it again.
+   * `conversations()` lists pinned conversations first, each part newest activity first.
+   */
+  updateSettings(userId: string, conversationId: string, patch: SettingsPatch): Promise<void>;
+  /**
+   * Text messages the user may read whose current text contains the query
+   * (`foldForSearch` of both, substring), newest (largest id) first: in a group
+   * only those above the user's history floor, and only groups they are a member
+   * of now; never a recalled message, an edited one by its latest text only.
+   * Answered from the search index (`shared/search_text.ts`: bigrams in the
+   * engine's full-text index), which `save()` keeps in the same transaction as
+   * the messages (an edit replaces the entry, a recall or disband deletes it),
+   * never by reading every message. Resolved like `get()`.
+   */
+  search(query: MessageSearch): Promise<Message[]>;
+  /**
+   * Indexes up to `limit` of the text messages stored before the search index
+   * existed (newest first, so recent ones are found first), resumable across
+   * restarts and safe to run from several processes at once; how many it indexed,
+   * 0 once none is left. Until then search does not find those older messages.
+   */
+  indexBacklog(limit: number): Promise<number>;
 }
 
 /**
