@@ -13,6 +13,7 @@
 import { ImClient, ImError } from "../../client/mod.ts";
 import type { GroupMember, Message } from "../../shared/types.ts";
 import { befriend, uniqueName } from "../harness.ts";
+import { problemsOf, retried, sleep, wholeHistory } from "./_report.ts";
 import { asReplayed, replay, type Replayed, sorted, systemLines } from "../_groups.ts";
 
 /** Settings of the scenario. */
@@ -55,7 +56,6 @@ export interface MembershipReport {
   details: string[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MUTE_AHEAD_MS = 3600_000;
 
 async function client(url: string): Promise<ImClient> {
@@ -277,7 +277,7 @@ export class MembershipTraffic {
     let history: Message[] = [];
     while (true) {
       stored = (await retried(() => this.#owner.group(this.#groupId))).members;
-      history = await retried(() => everything(this.#owner, `g:${this.#groupId}`));
+      history = await retried(() => wholeHistory(this.#owner, `g:${this.#groupId}`));
       const replayed = replay(systemLines(history)).members;
       if (same(sorted(replayed), sorted(asReplayed(stored))) || Date.now() > deadline) break;
       await sleep(250);
@@ -294,10 +294,7 @@ export class MembershipTraffic {
       settleMs: Date.now() - started,
       details: [...this.#refusals],
     };
-    const problem = (kind: keyof MembershipReport, detail: string) => {
-      (report[kind] as number)++;
-      report.details.push(detail);
-    };
+    const problem = problemsOf(report);
     history.forEach((m, i) => {
       if (m.seq !== i + 1) problem("gaps", `position ${i + 1} holds seq ${m.seq}`);
     });
@@ -352,29 +349,4 @@ function same(a: unknown, b: unknown): boolean {
 function strip(list: readonly GroupMember[]) {
   return list.map((m) => ({ id: m.user.id, role: m.role, mutedUntil: m.mutedUntil }))
     .sort((a, b) => a.id.localeCompare(b.id));
-}
-
-/** Retries a read while the system recovers. */
-async function retried<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (attempt >= 40) throw error;
-      await sleep(500);
-    }
-  }
-}
-
-/** Every stored entry of a conversation, in seq order. */
-async function everything(client: ImClient, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  while (true) {
-    const page = await client.history(conversationId, {
-      after: all.length ? all[all.length - 1].seq : 0,
-      limit: 200,
-    });
-    all.push(...page);
-    if (page.length < 200) return all;
-  }
 }

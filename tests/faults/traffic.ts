@@ -7,6 +7,7 @@
 import { ImClient } from "../../client/mod.ts";
 import type { Message, SendResult, Target } from "../../shared/types.ts";
 import { befriend, uniqueName } from "../harness.ts";
+import { wholeHistory } from "./_report.ts";
 
 /** Settings of the traffic. */
 export interface TrafficOptions {
@@ -202,7 +203,7 @@ export class Traffic {
     const deadline = started + settleMs;
     while (true) {
       for (const [conversationId, participants] of this.#participants) {
-        stored.set(conversationId, await history(participants[0], conversationId));
+        stored.set(conversationId, await wholeHistory(participants[0], conversationId));
       }
       const storedIds = new Set([...stored.values()].flatMap((list) => list.map((m) => m.id)));
       // Settled: everything acknowledged is stored, and every client shows what is stored.
@@ -269,18 +270,6 @@ export class Traffic {
   /** Closes every client. */
   async close(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.close()));
-  }
-}
-
-async function history(client: ImClient, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  while (true) {
-    const page = await client.history(conversationId, {
-      after: all.length ? all[all.length - 1].seq : 0,
-      limit: 200,
-    });
-    all.push(...page);
-    if (page.length < 200) return all;
   }
 }
 

@@ -14,6 +14,7 @@ import type { Content, Message, Target } from "../../shared/types.ts";
 import { isFullTarget } from "../../shared/message_view.ts";
 import { privateConversationId } from "../../shared/types.ts";
 import { befriend, uniqueName } from "../harness.ts";
+import { problemsOf, retried, sleep, wholeHistory } from "./_report.ts";
 
 /** Settings of the scenario. */
 export interface UpdatesOptions {
@@ -83,8 +84,6 @@ interface Actor {
   victim?: Actor;
   mine: Tracked[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function client(url: string): Promise<ImClient> {
   const c = new ImClient({ baseUrl: url, backoffMs: 100, maxBackoffMs: 2000 });
@@ -319,7 +318,7 @@ export class UpdatesTraffic {
       for (const [conversationId, participants] of this.#participants) {
         // History read apart from the clients: what a client fetches feeds its own view.
         const reader = new ImHttp({ baseUrl: this.#options.url, token: participants[0].token });
-        stored.set(conversationId, await everything(reader, conversationId));
+        stored.set(conversationId, await retried(() => wholeHistory(reader, conversationId), 20));
       }
       const settled = [...this.#participants].every(([conversationId, participants]) =>
         participants.every((p) =>
@@ -347,10 +346,7 @@ export class UpdatesTraffic {
       settleMs: Date.now() - started,
       details: [...this.#refusals],
     };
-    const problem = (kind: keyof UpdatesReport, detail: string) => {
-      (report[kind] as number)++;
-      report.details.push(detail);
-    };
+    const problem = problemsOf(report);
     const real = new Map<string, Message>();
     const entries = new Map<string, { edit: number; recall: number }>();
     for (const [conversationId, messages] of stored) {
@@ -475,24 +471,4 @@ function applied(messages: readonly Message[]) {
     content: m.content,
     editedAt: m.editedAt,
   }));
-}
-
-/** Every stored entry of a conversation, in seq order; retried while the system recovers. */
-async function everything(client: ImHttp, conversationId: string): Promise<Message[]> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      const all: Message[] = [];
-      while (true) {
-        const page = await client.history(conversationId, {
-          after: all.length ? all[all.length - 1].seq : 0,
-          limit: 200,
-        });
-        all.push(...page);
-        if (page.length < 200) return all;
-      }
-    } catch (error) {
-      if (attempt >= 20) throw error;
-      await sleep(500);
-    }
-  }
 }
