@@ -9,6 +9,7 @@ import { OncePerWindow } from "../shared/once_per_window.ts";
 import type { PushItem } from "../shared/rpc/connect.ts";
 import { privateConversationId, type ServerFrame } from "../shared/types.ts";
 import type { Context } from "./context.ts";
+import { isModerator } from "./group_roles.ts";
 
 /** A user's typing in one conversation is relayed at most once in this many ms (PROTOCOL.md, Typing). */
 export const TYPING_WINDOW_MS = 2000;
@@ -62,25 +63,38 @@ export function typing(ctx: Context) {
     );
   }
 
-  /** Members of a group `userId` belongs to, as of at most GROUP_SIZE_TTL_MS ago; refused otherwise. */
-  async function groupSize(userId: string, conversationId: string, groupId: string) {
-    const member = (await store.groups.memberPairs([[groupId, userId]])).has(
-      `${groupId}:${userId}`,
-    );
+  /**
+   * Members of a group `userId` belongs to, as of at most GROUP_SIZE_TTL_MS ago; refused
+   * otherwise. Null for a member who may not send now (muted, or the group muted and they are
+   * no owner or admin): their typing is dropped, as no message of theirs can follow it.
+   */
+  async function groupSize(
+    userId: string,
+    conversationId: string,
+    groupId: string,
+  ): Promise<number | null> {
+    // The send path's cached lookup: the member's role and mutes.
+    const state = (await store.groups.senders([[groupId, userId]])).get(`${groupId}:${userId}`);
     const now = ctx.now();
     const known = groupSizes.get(groupId);
-    if (member && known && now - known.at < GROUP_SIZE_TTL_MS) return known.count;
-    const group = await store.groups.get(groupId);
-    if (!group) throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
-    if (!member) {
-      throw new AppError(
-        "forbidden",
-        `Cannot type in conversation "${conversationId}": not a member`,
-      );
+    let count: number;
+    if (state && known && now - known.at < GROUP_SIZE_TTL_MS) count = known.count;
+    else {
+      const group = await store.groups.get(groupId);
+      if (!group) throw new AppError("not_found", `Cannot find conversation "${conversationId}"`);
+      if (!state) {
+        throw new AppError(
+          "forbidden",
+          `Cannot type in conversation "${conversationId}": not a member`,
+        );
+      }
+      if (groupSizes.size >= GROUP_SIZES_KEPT) groupSizes.clear();
+      groupSizes.set(groupId, { count: group.memberCount, at: now });
+      count = group.memberCount;
     }
-    if (groupSizes.size >= GROUP_SIZES_KEPT) groupSizes.clear();
-    groupSizes.set(groupId, { count: group.memberCount, at: now });
-    return group.memberCount;
+    const silenced = (state.mutedUntil !== null && state.mutedUntil > now) ||
+      (state.groupMuted && !isModerator(state.role));
+    return silenced ? null : count;
   }
 
   /** Pushes to the connect servers named, each with its items; a server that fails is skipped. */
@@ -117,7 +131,8 @@ export function typing(ctx: Context) {
         );
       }
       const groupId = group![1];
-      if (await groupSize(userId, conversationId, groupId) > ctx.limits.typingGroupMax) return;
+      const size = await groupSize(userId, conversationId, groupId);
+      if (size === null || size > ctx.limits.typingGroupMax) return;
       // Each connect server knows its online members of the group (its group nodes):
       // one item per server, and no lookup of who is a member or online here.
       const item: PushItem = { groupId, frame, except: userId };

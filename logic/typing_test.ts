@@ -23,7 +23,7 @@ const READS = new Set([
   "friends.pairs",
   "friends.areFriends",
   "accounts.users",
-  "groups.memberPairs",
+  "groups.senders",
   "groups.get",
 ]);
 
@@ -32,7 +32,16 @@ function fakeStore(
   { users, friends, groups }: {
     users: string[];
     friends: [string, string][];
-    groups: Record<string, { members: string[]; count: number }>;
+    groups: Record<
+      string,
+      {
+        members: string[];
+        count: number;
+        muted?: boolean;
+        admins?: string[];
+        mutedUntil?: Record<string, number>;
+      }
+    >;
   },
 ) {
   const calls: string[] = [];
@@ -52,10 +61,17 @@ function fakeStore(
       users: (ids: string[]) => Promise.resolve(ids.filter((id) => users.includes(id))),
     },
     groups: {
-      memberPairs: (pairs: readonly (readonly [string, string])[]) =>
+      senders: (pairs: readonly (readonly [string, string])[]) =>
         Promise.resolve(
-          new Set(
-            pairs.filter(([g, u]) => groups[g]?.members.includes(u)).map(([g, u]) => `${g}:${u}`),
+          new Map(
+            pairs.filter(([g, u]) => groups[g]?.members.includes(u)).map(([g, u]) => [
+              `${g}:${u}`,
+              {
+                role: groups[g].admins?.includes(u) ? "admin" : "member",
+                mutedUntil: groups[g].mutedUntil?.[u] ?? null,
+                groupMuted: groups[g].muted ?? false,
+              },
+            ]),
           ),
         ),
       get: (id: string) =>
@@ -100,6 +116,9 @@ async function setUp() {
       "10": { members: ["1", "2", "3"], count: 3 },
       "11": { members: ["1", "2"], count: GROUP_MAX },
       "12": { members: ["1", "2"], count: GROUP_MAX + 1 },
+      // A muted group where 1 is an admin, and group 14 where 2 is muted until 1 min from the start.
+      "13": { members: ["1", "2"], count: 2, muted: true, admins: ["1"] },
+      "14": { members: ["1", "2"], count: 2, mutedUntil: { "2": now + 60_000 } },
     },
   });
   const pushed = new Map<string, PushItem[][]>([["c1", []], ["c2", []]]);
@@ -203,10 +222,10 @@ Deno.test("typing() in a group goes to every connect server as one group item wi
     const item = { groupId: "10", frame: frame("g:10", "2"), except: "2" };
     assert.deepEqual(env.take(), { c1: [item], c2: [item] });
     const groupCalls = env.calls.filter((call) => call.startsWith("groups."));
-    assert.deepEqual(groupCalls, ["groups.memberPairs", "groups.get"], "no member list read");
+    assert.deepEqual(groupCalls, ["groups.senders", "groups.get"], "no member list read");
     env.calls.length = 0;
     await env.type("3", "g:10");
-    assert.deepEqual(env.calls, ["groups.memberPairs"], "the group's size is remembered");
+    assert.deepEqual(env.calls, ["groups.senders"], "the group's size is remembered");
   } finally {
     await env.close();
   }
@@ -220,6 +239,23 @@ Deno.test("typing() is relayed in a group of typingGroupMax members and not in a
     assert.equal(env.take().c1.length, 1);
     await env.type("1", "g:12");
     assert.deepEqual(env.take(), { c1: [], c2: [] });
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("typing() of a member who may not send is dropped silently: muted, or a plain member of a muted group", async () => {
+  const env = await setUp();
+  try {
+    await env.type("2", "g:13");
+    assert.deepEqual(env.take(), { c1: [], c2: [] }, "a plain member of a muted group");
+    await env.type("1", "g:13");
+    assert.equal(env.take().c1.length, 1, "an admin of a muted group");
+    await env.type("2", "g:14");
+    assert.deepEqual(env.take(), { c1: [], c2: [] }, "a member muted for a minute");
+    env.later(60_000 + TYPING_WINDOW_MS);
+    await env.type("2", "g:14");
+    assert.equal(env.take().c1.length, 1, "once the mute ended");
   } finally {
     await env.close();
   }
