@@ -1,6 +1,7 @@
 /** The store's contract suites, one per port; `testStore()` runs all six on one engine. */
 import { testAccountStore } from "./accounts.ts";
 import { testBlockStore } from "./blocks.ts";
+import { testConversationSettings } from "./conversation_settings.ts";
 import type { OpenStore } from "./fixtures.ts";
 import { testFriendStore } from "./friends.ts";
 import { testGroupStore } from "./groups.ts";
@@ -13,6 +14,7 @@ export { inTempDir, type ReopenableStore, type SearchSuiteOptions } from "./sear
 export {
   testAccountStore,
   testBlockStore,
+  testConversationSettings,
   testFriendStore,
   testGroupStore,
   testMediaStore,
@@ -32,4 +34,5 @@ export function testStore(engine: string, open: OpenStore, options: SearchSuiteO
   testMediaStore(`MediaStore on ${engine}`, open, options);
   testMessageStore(`MessageStore on ${engine}`, open, options);
   testMessageSearch(`MessageStore search on ${engine}`, open, options);
+  testConversationSettings(`MessageStore conversation settings on ${engine}`, open, options);
 }
