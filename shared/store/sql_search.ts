@@ -307,7 +307,7 @@ const MAX_ID = "9223372036854775807";
  * to MAX_ID) in the user's scope, with their message rows. The index is the
  * outer loop, read in descending id order, so the LIMIT stops it early.
  */
-function candidatesSql(dialect: SqlDriver["dialect"], first: boolean): string {
+export function candidatesSql(dialect: SqlDriver["dialect"], first: boolean): string {
   const bound = first ? "<=" : "<";
   return dialect === "sqlite"
     ? `SELECT ${MESSAGE_COLUMNS} FROM message_search s JOIN messages m ON m.id = s.rowid
