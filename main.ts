@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     await openEmbeddedStore({
       dataDir: config.dataDir,
       synchronous: config.sqliteSynchronous,
+      searchIndex: config.searchIndex,
       onConverted: ({ rows, ms, pgliteFiles }) =>
         console.log(
           `im embedded: converted the PGlite data to SQLite in ${ms} ms (${rows.messages} messages, ${rows.users} users); ` +
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     ...config.connect,
   });
   local.connect = connect;
-  const task = createTask({ log, statusQueue, store, presence, connects });
+  const task = createTask({ log, statusQueue, store, presence, connects, searchBacklog: true });
   const api = createApi({
     logic,
     connectUrl: () => "/ws",

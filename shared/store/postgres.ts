@@ -2,7 +2,7 @@
 import postgres from "postgres";
 import type { SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
-import { migrate, sqlStore } from "./sql.ts";
+import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -27,16 +27,20 @@ function driver(sql: Sql, root: postgres.Sql): SqlDriver {
 }
 
 /** Options of the PostgreSQL store. */
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends SqlStoreOptions {
   /** A `postgres://` URL. */
   url: string;
   /** Most connections in the pool. */
   poolSize: number;
 }
 
-/** Opens the PostgreSQL store and runs pending migrations (serialized across instances). */
+/**
+ * Opens the PostgreSQL store and runs pending migrations (serialized across
+ * instances); with `searchIndex` given, applies it to the search index
+ * (`prepareSearchIndex()`).
+ */
 export async function openPostgresStore(
-  { url, poolSize }: PostgresStoreOptions,
+  { url, poolSize, searchIndex }: PostgresStoreOptions,
 ): Promise<Store> {
   const sql = postgres(url, {
     max: poolSize,
@@ -49,5 +53,8 @@ export async function openPostgresStore(
   });
   const db = driver(sql, sql);
   await migrate(db);
-  return sqlStore(db);
+  // Only the writer (task) says whether the index is on: a logic instance, which never saves
+  // messages, opens without it and must not rebuild an index a task keeps off (a benchmark).
+  if (searchIndex !== undefined) await prepareSearchIndex(db, { searchIndex });
+  return sqlStore(db, { searchIndex });
 }
