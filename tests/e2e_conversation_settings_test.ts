@@ -412,7 +412,6 @@ Deno.test(
       const notTheirs = [
         id,
         `g:${group.id}`,
-        privateConversationId(sam.self!.id, ann.self!.id),
         "g:999999999999",
         "u:1:2",
         "u:1",
@@ -428,6 +427,10 @@ Deno.test(
         );
         assert(answer.status >= 400, `${conversationId} answered ${answer.status}`);
       }
+      // A private conversation that is Sam's by its id (with Ann, no word said): as history too.
+      const empty = privateConversationId(sam.self!.id, ann.self!.id);
+      const emptyAnswer = await patch(sam, empty, { pinned: true });
+      assertEquals([emptyAnswer.status, emptyAnswer.code], await historyAnswer(sam, empty));
       assertEquals((await patch(sam, id, { pinned: true })).code, "forbidden");
       assertEquals((await patch(sam, "g:999999999999", { pinned: true })).code, "not_found");
       // A member who left is a stranger to it again.
