@@ -684,3 +684,44 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "search: a user in more than 200 conversations finds theirs, not those they left or never joined",
+  opts,
+  async () => {
+    // Past some number of conversations a store may scope a search another way (say, a join
+    // instead of a list in the full-text query): the answers must be the same.
+    const busy = await newUser(url, { connect: false });
+    const other = await newUser(url, { connect: false });
+    try {
+      const groups: string[] = [];
+      for (let i = 0; i < 205; i++) groups.push((await busy.createGroup(`busy ${i}`)).id);
+      // Busy will leave this one; it stays, with Other in it.
+      await other.joinGroup(groups[150]);
+      const say = async (client: ImClient, groupId: string, words: string) =>
+        (await client.postMessage({ type: "group", id: groupId }, text(words), crypto.randomUUID()))
+          .id;
+      const first = await say(busy, groups[0], "needle in the first");
+      const middle = await say(busy, groups[102], "needle in the middle");
+      const last = await say(busy, groups[204], "needle in the last");
+      const left = await say(busy, groups[150], "needle where busy leaves");
+      // A group Busy was never in.
+      const elsewhere = await say(
+        other,
+        (await other.createGroup(uniqueName("else"))).id,
+        "needle elsewhere",
+      );
+      await settles(busy, "needle", newestFirst([first, middle, last, left]));
+      await busy.leaveGroup(groups[150]);
+      await settles(busy, "needle", newestFirst([first, middle, last]));
+      await settles(busy, "needle", [middle], { conversationId: `g:${groups[102]}` });
+      // Paging works the same way there.
+      const [newest, ...rest] = newestFirst([first, middle, last]);
+      assertEquals(await found(busy, "needle", { limit: 1 }), [newest]);
+      assertEquals(await found(busy, "needle", { before: newest }), rest);
+      await settles(other, "needle", newestFirst([left, elsewhere]));
+    } finally {
+      await closeAll(busy, other);
+    }
+  },
+);
