@@ -400,6 +400,13 @@ export async function fuzz(
     await normal(report.cases);
     for (const s of sockets) s.ws.close();
     report.findings.push(...await storedFields([f1, f2], ctx.conversationIds ?? []));
+    // Whatever the cases changed (friends, groups, settings), the normal pair's words stay theirs.
+    for (const user of [f1, f2]) {
+      const shown = await user.searchMessages("normal", { limit: 50 });
+      if (shown.length > 0) {
+        report.findings.push(`a fuzzer's user found ${shown.length} of the normal pair's messages`);
+      }
+    }
     const rssEnd = await rss();
     rssPeak = Math.max(rssPeak, rssEnd ?? 0);
     report.notes.push(
