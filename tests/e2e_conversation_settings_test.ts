@@ -240,7 +240,8 @@ Deno.test(
       const id = `g:${group.id}`;
       const first = await member.send(to, text("first words"));
       const second = await member.send(to, text("second words"));
-      await listSettles(owner, [id]);
+      // Hidden once both are stored (a hide covers what is stored when it is made).
+      await stored(owner, id, (m) => m.id === second.id);
       await owner.updateConversation(id, { hidden: true });
       await listSettles(owner, []);
       // A system line: someone joins.
