@@ -430,11 +430,21 @@ Deno.test(
       assertEquals(await found(late, "before the"), []);
       // Paging from the top of the group does not reach below the floor either.
       assertEquals(await found(late, "kiwi", { before: after.id }), []);
+      // A reply to what came before the join: found, but its quote shows nothing from below
+      // the floor, exactly as history shows it to the late member.
+      const reply = await owner.send(to, { ...text("kiwi reply"), replyTo: before.id });
+      await settles(late, "kiwi", newestFirst([after, reply]));
+      const [asFound] = await late.searchMessages("kiwi reply");
+      const [inHistory] = (await late.history(conversationId)).filter((m) => m.id === reply.id);
+      assertEquals(asFound, inHistory);
+      assertEquals([asFound.replyTo?.id, asFound.replyTo?.preview], [before.id, null]);
+      const [byOwner] = await owner.searchMessages("kiwi reply");
+      assertEquals(byOwner.replyTo?.preview, "kiwi before the join");
       // A group whose history is `all`: a newcomer finds the past.
       await groupApi(owner).patch(group.id, { history: "all" });
       await reader.joinGroup(group.id);
-      await settles(reader, "kiwi", newestFirst([before, after]), { conversationId });
-      await settles(late, "kiwi", newestFirst([before, after]));
+      await settles(reader, "kiwi", newestFirst([before, after, reply]), { conversationId });
+      await settles(late, "kiwi", newestFirst([before, after, reply]));
     } finally {
       await closeAll(owner, late, reader);
     }
