@@ -324,7 +324,14 @@ function shapedBody(
     case "PATCH /api/conversations/:id":
       return fc.oneof(
         {
-          weight: 4,
+          weight: 3,
+          arbitrary: fc.record(
+            { pinned: fc.boolean(), muted: fc.boolean(), hidden: fc.boolean() },
+            partial,
+          ).filter((body) => Object.keys(body).length > 0),
+        },
+        {
+          weight: 3,
           arbitrary: fc.record({
             pinned: settingValue(),
             muted: settingValue(),
@@ -429,52 +436,55 @@ export function searchQuery(): fc.Arbitrary<string> {
 }
 
 /**
- * The query of a message search: `q`, a conversation (the fuzzer's, others', malformed), a
- * `before` cursor (its messages' ids, ids before and after every message, malformed ones) and a
- * `limit` in and out of 1–50.
+ * The query of a message search: mostly one the server answers (so the query reaches the store:
+ * `q` of any kind, the fuzzer's conversations, its messages' ids as `before`, a limit of 1–50),
+ * else any parameter broken: conversations of others or malformed, cursors at and past the
+ * largest id or malformed, limits out of range or not numbers.
  */
 function searchParams(
   messageIds: string[],
   conversations: string[],
 ): fc.Arbitrary<Record<string, string>> {
-  return fc.record({
+  const answered = fc.record({
+    q: searchQuery(),
+    conversationId: fc.constantFrom(...conversations),
+    before: fc.oneof(
+      fc.constantFrom(...messageIds),
+      fc.bigInt({ min: 1n, max: (1n << 63n) - 1n }).map(String),
+    ),
+    limit: fc.integer({ min: 1, max: 50 }).map(String),
+  }, { requiredKeys: ["q"] });
+  const broken = fc.record({
     q: searchQuery(),
     conversationId: fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom(...conversations) },
-      { weight: 1, arbitrary: text() },
-      { weight: 1, arbitrary: fc.constantFrom("g:999999999999", "u:1:2", "g:", "u:", "", "%") },
+      text(),
+      fc.constantFrom("g:999999999999", "u:1:2", "g:", "u:", "", "%"),
     ),
     before: fc.oneof(
-      { weight: 2, arbitrary: fc.constantFrom(...messageIds) },
-      {
-        weight: 1,
-        arbitrary: fc.bigInt({ min: 1n, max: 10n ** 19n - 1n }).map(String),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.constantFrom(
-          "1",
-          "0",
-          "-1",
-          "01",
-          "1.5",
-          "1e3",
-          "9223372036854775807",
-          "9223372036854775808",
-          "9999999999999999999",
-          "99999999999999999999",
-          "abc",
-          "",
-        ),
-      },
-      { weight: 1, arbitrary: text() },
+      fc.bigInt({ min: 1n, max: 10n ** 19n - 1n }).map(String),
+      fc.constantFrom(
+        "1",
+        "0",
+        "-1",
+        "01",
+        "1.5",
+        "1e3",
+        "9223372036854775807",
+        "9223372036854775808",
+        "9999999999999999999",
+        "99999999999999999999",
+        "abc",
+        "",
+      ),
+      text(),
     ),
     limit: fc.oneof(
       fc.integer({ min: -2, max: 60 }).map(String),
-      fc.constantFrom("", "abc", "1.5", "1e1", "50", "51", "9".repeat(30)),
+      fc.constantFrom("", "abc", "1.5", "1e1", "51", "9".repeat(30)),
       text(),
     ),
   }, { requiredKeys: [] });
+  return fc.oneof({ weight: 3, arbitrary: answered }, { weight: 2, arbitrary: broken });
 }
 
 /** A setting's value: mostly a boolean, else a type confusion. */
