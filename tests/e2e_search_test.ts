@@ -729,3 +729,46 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "search: messages stored without the index are found once the backlog has indexed them (embedded data dir)",
+  opts,
+  async () => {
+    // The index off (as the benchmark runs it) stands for a store from before the index: a
+    // restart with it on rebuilds it in the background, and search finds the older messages.
+    const dataDir = await Deno.makeTempDir({ prefix: "im-e2e-search-" });
+    const before = await startServer({ dataDir, env: { IM_BENCH_SEARCH_INDEX: "off" } });
+    const a = await newUser(before.url);
+    const b = await newUser(before.url);
+    const said: string[] = [];
+    try {
+      await befriend(a, b);
+      for (let i = 0; i < 5; i++) {
+        said.push((await a.send({ type: "user", id: b.self!.id }, text(`lychee ${i} 荔枝`))).id);
+      }
+      const conversationId = privateConversationId(a.self!.id, b.self!.id);
+      const stored = await a.history(conversationId);
+      assertEquals(stored.map((m) => m.id), said);
+      assertEquals(await found(a, "lychee"), [], "not indexed while the index is off");
+    } finally {
+      await closeAll(a, b);
+      await before.stop();
+    }
+    const after = await startServer({ dataDir });
+    const again = new ImClient({ baseUrl: after.url, token: a.token });
+    try {
+      await settles(again, "lychee", newestFirst(said));
+      await settles(again, "荔枝", newestFirst(said));
+      // New messages are indexed as they are saved, beside the rebuilt ones.
+      const newer = await again.postMessage(
+        { type: "user", id: b.self!.id },
+        text("lychee after the restart"),
+        crypto.randomUUID(),
+      );
+      await settles(again, "lychee", newestFirst([...said, newer.id]));
+    } finally {
+      await after.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+);
