@@ -317,6 +317,35 @@ Deno.test(
 );
 
 Deno.test(
+  "search: the end of a 4000-character message is found, after pairs of characters repeated a thousand times",
+  opts,
+  async () => {
+    // An engine may cap how many positions it keeps of one token (PostgreSQL keeps 256 of a
+    // lexeme): the pairs "ab" and "你好" recur here about 2,000 times before the words searched.
+    const [a, b, toB] = await pair();
+    try {
+      const latin = `${"ab".repeat(1990)} tail kiwi`;
+      const cjk = `${"你好".repeat(1990)}世界尽头`;
+      assertEquals([[...latin].length, [...cjk].length], [3990, 3984]);
+      const latinId = (await a.send(toB, text(latin))).id;
+      const cjkId = (await a.send(toB, text(cjk))).id;
+      await settles(a, "tail kiwi", [latinId]);
+      await settles(a, "ab tail", [latinId]);
+      await settles(a, "abab tail", [latinId]);
+      await settles(a, "好世界", [cjkId]);
+      await settles(a, "你好世界尽头", [cjkId]);
+      // And at the start, and across all of it.
+      await settles(a, "abab", [latinId]);
+      await settles(a, "好你好", [cjkId]);
+      assertEquals(await found(a, "ba tail"), []);
+      assertEquals(await found(a, "你世"), []);
+    } finally {
+      await closeAll(a, b);
+    }
+  },
+);
+
+Deno.test(
   "search: a member removed from a group, and one who left, no longer find its messages",
   opts,
   async () => {
