@@ -240,6 +240,15 @@ const MATRIX: Record<string, () => Case> = {
     code: "forbidden",
   }),
   "GET /api/conversations": () => ({ path: "/api/conversations", status: 200 }),
+  // Version 2, Conversations: search covers the caller's own conversations only (a word of both
+  // secrets finds neither); another pair's conversation cannot be pinned, muted or hidden.
+  "GET /api/messages/search": () => ({ path: "/api/messages/search?q=words", status: 200 }),
+  "PATCH /api/conversations/:id": () => ({
+    path: `/api/conversations/${encodeURIComponent(sentPrivate.conversationId)}`,
+    body: { pinned: true },
+    status: 403,
+    code: "forbidden",
+  }),
   "GET /api/conversations/:id/messages": () => ({
     path: `/api/conversations/${encodeURIComponent(sentPrivate.conversationId)}/messages`,
     status: 403,
@@ -637,6 +646,73 @@ Deno.test(
         201,
       );
     }
+  },
+);
+
+Deno.test(
+  "authz v2 conversations: search within and settings of a group by a stranger, a plain member, an admin and the owner; of a private chat by the peer and a stranger",
+  opts,
+  async () => {
+    const [olga, adam, mia, sid] = await Promise.all(
+      Array.from({ length: 4 }, () => newUser(url, { connect: false })),
+    );
+    const club = await olga.createGroup(uniqueName("conv"));
+    for (const c of [adam, mia]) await c.joinGroup(club.id);
+    await groupApi(olga).role(club.id, (await adam.me()).id, "admin");
+    const said = await olga.postMessage(
+      { type: "group", id: club.id },
+      { type: "text", text: "treasure under the club house" },
+      crypto.randomUUID(),
+    );
+    const conversationId = `g:${club.id}`;
+    const by: Record<Role, ImClient> = { stranger: sid, member: mia, admin: adam, owner: olga };
+    const search = (id: string) =>
+      `/api/messages/search?${new URLSearchParams({ q: "treasure", conversationId: id })}`;
+    const settings = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
+    for (const role of ["stranger", "member", "admin", "owner"] as const) {
+      const client = by[role];
+      const expected: [number, string | null] = role === "stranger" ? refused : [200, null];
+      assertEquals(
+        await answer(client.token, "GET", search(conversationId)),
+        expected,
+        `search within the group by the ${role}`,
+      );
+      assertEquals(
+        await answer(client.token, "PATCH", settings(conversationId), { muted: true }),
+        expected,
+        `settings of the group by the ${role}`,
+      );
+      // Across their conversations: every member finds the group's message, the stranger not.
+      const found = await eventually(async () => {
+        const ids = (await client.searchMessages("treasure")).map((m) => m.id);
+        return role === "stranger" || ids.length > 0 ? ids : null;
+      }, 10_000);
+      assertEquals(found, role === "stranger" ? [] : [said.id], `search by the ${role}`);
+    }
+    // A private chat: the peer may, a stranger may not (as history: forbidden).
+    const privateId = sentPrivate.conversationId;
+    assertEquals(await answer(bob.token, "GET", search(privateId)), [200, null], "peer searches");
+    assertEquals(await answer(sam.token, "GET", search(privateId)), refused, "stranger searches");
+    assertEquals(
+      await answer(bob.token, "PATCH", settings(privateId), { muted: true }),
+      [200, null],
+      "peer mutes",
+    );
+    assertEquals(
+      await answer(sam.token, "PATCH", settings(privateId), { muted: true }),
+      refused,
+      "stranger mutes",
+    );
+    const peerFinds = await eventually(async () => {
+      const messages = await bob.searchMessages("private words", { conversationId: privateId });
+      return messages.length > 0 ? messages : null;
+    }, 10_000);
+    assertEquals(peerFinds.map((m) => m.id), [sentPrivate.id]);
+    assertEquals(await sam.searchMessages("private words"), []);
+    // Bob's mute is his own: Ann's summary of the chat is not muted.
+    const annsView = (await ann.conversations()).find((c) => c.id === privateId);
+    assertEquals(annsView?.muted, false);
+    await bob.updateConversation(privateId, { muted: false });
   },
 );
 

@@ -87,6 +87,16 @@ Deno.test(
       ["GET", "/api/conversations/u:1:2/messages?after=-1", undefined, 400, "invalid_argument"],
       ["GET", "/api/conversations/%E0%A4%A/messages", undefined, 404, "not_found"],
       ["PATCH", "/api/me", '{"nickname":5}', 400, "invalid_argument"],
+      // Version 2, Conversations: a search needs q of 2–100 characters, a message id as before
+      // and a limit of 1–50; settings take booleans of a conversation that exists.
+      ["GET", "/api/messages/search", undefined, 400, "invalid_argument"],
+      ["GET", "/api/messages/search?q=%20x%20", undefined, 400, "invalid_argument"],
+      ["GET", `/api/messages/search?q=${"x".repeat(10_000)}`, undefined, 400, "invalid_argument"],
+      ["GET", "/api/messages/search?q=ab&before=-1", undefined, 400, "invalid_argument"],
+      ["GET", "/api/messages/search?q=ab&limit=51", undefined, 400, "invalid_argument"],
+      ["GET", "/api/messages/search?q=ab&conversationId=g:123", undefined, 404, "not_found"],
+      ["PATCH", "/api/conversations/g:123", '{"pinned":true}', 404, "not_found"],
+      ["PATCH", "/api/conversations/%E0%A4%A", '{"pinned":true}', 404, "not_found"],
       ["POST", "/api/groups", '{"name":"x","memberIds":"1"}', 400, "invalid_argument"],
     ];
     for (const [method, path, body, status, code] of cases) {

@@ -7,7 +7,8 @@
  * are all in-process and always up, a finding is: any 5xx (503 included), an `unavailable` or
  * `internal` error frame, a crash, an unhandled error in the server's output, a flood the server
  * does not bound, a NUL stored in any field or an invisible or bidirectional character in a
- * stored name, and a normal client failing to chat.
+ * stored name, a message search by the fuzzer's users that shows another pair's message, and a
+ * normal client failing to chat.
  *   deno task fuzz [--cases 100000] [--seed N]
  */
 import fc from "fast-check";
@@ -54,7 +55,11 @@ const UNACKED_BOUND = 5000;
 /** Growth of the server's resident memory that counts as a finding. */
 const RSS_GROWTH = 300 * 1024 * 1024;
 
-async function runHttp(url: string, c: HttpCase): Promise<number> {
+/**
+ * Runs one HTTP case: its status, and for a message search answered 200 its body (searched for
+ * messages of conversations the fuzzer's users are not in).
+ */
+async function runHttp(url: string, c: HttpCase): Promise<{ status: number; searched?: string }> {
   let p = 0;
   const path = c.route.path.split("/").map((seg) =>
     seg.startsWith(":") ? percentEncode(c.params[p++ % 3]) : seg
@@ -75,9 +80,15 @@ async function runHttp(url: string, c: HttpCase): Promise<number> {
     headers,
     body: method === "GET" ? undefined : (c.body as BodyInit | undefined),
   });
+  if (c.route.path === "/api/messages/search" && method === "GET" && response.status === 200) {
+    return { status: response.status, searched: await response.text() };
+  }
   await response.body?.cancel();
-  return response.status;
+  return { status: response.status };
 }
+
+/** The text of the normal pair's messages, which no search by the fuzzer's users may show. */
+const NORMAL_TEXT = /"text":"normal \d+"/;
 
 /** NUL anywhere, or (in names people are known by) controls, invisible and bidi marks. */
 const NUL = /\0/;
@@ -87,8 +98,11 @@ const NOTICE_BAD = /(?!\n)\p{Cc}/u;
 /** In a file name: a path separator, or a hidden character other than the emoji joiner (U+200D). */
 const FILE_NAME_BAD = /[/\\\p{Cc}\p{Cs}]|(?!\u200d)\p{Cf}/u;
 
-/** Findings in what the fuzzer's users hold: their profiles, groups, requests and messages. */
-async function storedFields(users: ImClient[]): Promise<string[]> {
+/**
+ * Findings in what the fuzzer's users hold: their profiles, groups, requests and messages (of
+ * the conversations they list, and of `known` ones, which a case may have hidden from the list).
+ */
+async function storedFields(users: ImClient[], known: string[]): Promise<string[]> {
   const found: string[] = [];
   const check = (what: string, value: string | undefined, pattern: RegExp) => {
     if (value !== undefined && pattern.test(value)) {
@@ -113,8 +127,11 @@ async function storedFields(users: ImClient[]): Promise<string[]> {
     }
     const { incoming, outgoing } = await user.friendRequests();
     for (const r of [...incoming, ...outgoing]) check("friend request note", r.note, NUL);
-    for (const c of await user.conversations()) {
-      for (const m of await user.history(c.id, { limit: 100 })) {
+    const listed = (await user.conversations()).map((c) => c.id);
+    for (const id of new Set([...listed, ...known])) {
+      // A known conversation the user may have left (a case may leave a group): nothing to read.
+      const history = await user.history(id, { limit: 100 }).catch(() => []);
+      for (const m of history) {
         if (m.content.type === "text") check("message text", m.content.text, NUL);
         if (m.content.type === "file") check("file name", m.content.name, FILE_NAME_BAD);
         if (m.replyTo?.preview) check("reply preview", m.replyTo.preview, NUL);
@@ -197,6 +214,13 @@ export async function fuzz(
       }
       messageIds.push(
         (await from.send({ type: "group", id: group.id }, { type: "text", text: "fuzz" })).id,
+      );
+    }
+    // Text that search queries find (version 2, Conversations): CJK and Latin, and the
+    // characters query languages give meaning to.
+    for (const words of ["你好世界 Hello タワー 하세요", '100% snake_case C:\\x it\'s "q" a & b']) {
+      messageIds.push(
+        (await f1.send({ type: "group", id: group.id }, { type: "text", text: words })).id,
       );
     }
     // Pending requests each way, so accept, reject and cancel reach a real request as either side.
@@ -323,7 +347,14 @@ export async function fuzz(
         try {
           if (item.kind === "http") {
             report.http++;
-            const status = await runHttp(server.url, item.c);
+            const { status, searched } = await runHttp(server.url, item.c);
+            if (searched !== undefined && NORMAL_TEXT.test(searched)) {
+              report.findings.push(
+                `case ${n}: a search by the fuzzer's users showed another pair's message; query ${
+                  describe(JSON.stringify(item.c.query))
+                }`,
+              );
+            }
             report.statuses[status] = (report.statuses[status] ?? 0) + 1;
             if (status >= 500) {
               report.findings.push(
@@ -368,7 +399,14 @@ export async function fuzz(
     }
     await normal(report.cases);
     for (const s of sockets) s.ws.close();
-    report.findings.push(...await storedFields([f1, f2]));
+    report.findings.push(...await storedFields([f1, f2], ctx.conversationIds ?? []));
+    // Whatever the cases changed (friends, groups, settings), the normal pair's words stay theirs.
+    for (const user of [f1, f2]) {
+      const shown = await user.searchMessages("normal", { limit: 50 });
+      if (shown.length > 0) {
+        report.findings.push(`a fuzzer's user found ${shown.length} of the normal pair's messages`);
+      }
+    }
     const rssEnd = await rss();
     rssPeak = Math.max(rssPeak, rssEnd ?? 0);
     report.notes.push(

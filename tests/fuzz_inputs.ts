@@ -144,6 +144,8 @@ const FIELDS = [
   "muted",
   "history",
   "requestId",
+  "pinned",
+  "hidden",
 ];
 
 /** Any JSON value, with the protocol's field names and type confusions likely. */
@@ -317,6 +319,36 @@ function shapedBody(
           content(ids, messageIds),
         ),
       });
+    // Version 2, Conversations: the caller's settings, at least one of three booleans; none, an
+    // unknown field or another type is refused.
+    case "PATCH /api/conversations/:id":
+      return fc.oneof(
+        {
+          weight: 3,
+          arbitrary: fc.record(
+            { pinned: fc.boolean(), muted: fc.boolean(), hidden: fc.boolean() },
+            partial,
+          ).filter((body) => Object.keys(body).length > 0),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            pinned: settingValue(),
+            muted: settingValue(),
+            hidden: settingValue(),
+          }, partial),
+        },
+        fc.record({
+          pinned: fc.boolean(),
+          unread: fc.integer(),
+          lastSeq: fc.integer(),
+          readSeq: fc.integer(),
+          id: id,
+        }, { requiredKeys: ["pinned"] }),
+        fc.dictionary(fc.oneof(fc.constantFrom("pinned", "muted", "hidden"), t), settingValue(), {
+          maxKeys: 4,
+        }),
+      );
     // An edit's body is `{"content":{"type":"text","text"}}`; anything else must be refused.
     case "PATCH /api/messages/:id":
       return fc.oneof(
@@ -330,6 +362,138 @@ function shapedBody(
     default:
       return null;
   }
+}
+
+/**
+ * Query text for message search (`GET /api/messages/search?q`): hostile text; what the engines'
+ * query languages and SQL give meaning to (wildcards, quotes, backslashes, FTS5 and tsquery
+ * operators, column filters); regular-expression bombs; CJK and Latin words the fuzzer's own
+ * messages hold; and lengths at and past the 2–100 code point limits. Each must be searched
+ * literally: an answer, or `invalid_argument`, never a 5xx.
+ */
+export function searchQuery(): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: text() },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "%",
+        "%%",
+        "_",
+        "__",
+        "\\",
+        "\\\\",
+        "'",
+        "''",
+        '"',
+        '""',
+        "a & b",
+        "a | b",
+        "!a",
+        '"x" OR y',
+        "x AND y",
+        "NOT x",
+        "*",
+        "**",
+        "x*",
+        "<->",
+        "a <-> b",
+        "a <2> b",
+        "NEAR(",
+        "NEAR(a b, 2)",
+        "grams:ab",
+        "conv : g1",
+        "{conv grams}: x",
+        "^ab",
+        "(a+)+$",
+        "^(a|aa)*$",
+        "(.*a){20}",
+        ".*",
+        "'; DROP TABLE messages; --",
+        "\x00",
+        "fuzz",
+        "FUZZ 1",
+        "normal",
+        "世界",
+        "你好世界",
+        "タワー",
+        "하세요",
+        "ell",
+        "",
+        " ",
+        "a",
+        "😀",
+        "😀😀",
+        "x".repeat(100),
+        "x".repeat(101),
+        "世".repeat(100),
+        "世".repeat(101),
+        "x".repeat(10_000),
+      ),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: "grapheme", minLength: 2, maxLength: 120 }) },
+  );
+}
+
+/**
+ * The query of a message search: mostly one the server answers (so the query reaches the store:
+ * `q` of any kind, the fuzzer's conversations, its messages' ids as `before`, a limit of 1–50),
+ * else any parameter broken: conversations of others or malformed, cursors at and past the
+ * largest id or malformed, limits out of range or not numbers.
+ */
+function searchParams(
+  messageIds: string[],
+  conversations: string[],
+): fc.Arbitrary<Record<string, string>> {
+  const answered = fc.record({
+    q: searchQuery(),
+    conversationId: fc.constantFrom(...conversations),
+    before: fc.oneof(
+      fc.constantFrom(...messageIds),
+      fc.bigInt({ min: 1n, max: (1n << 63n) - 1n }).map(String),
+    ),
+    limit: fc.integer({ min: 1, max: 50 }).map(String),
+  }, { requiredKeys: ["q"] });
+  const broken = fc.record({
+    q: searchQuery(),
+    conversationId: fc.oneof(
+      text(),
+      fc.constantFrom("g:999999999999", "u:1:2", "g:", "u:", "", "%"),
+    ),
+    before: fc.oneof(
+      fc.bigInt({ min: 1n, max: 10n ** 19n - 1n }).map(String),
+      fc.constantFrom(
+        "1",
+        "0",
+        "-1",
+        "01",
+        "1.5",
+        "1e3",
+        "9223372036854775807",
+        "9223372036854775808",
+        "9999999999999999999",
+        "99999999999999999999",
+        "abc",
+        "",
+      ),
+      text(),
+    ),
+    limit: fc.oneof(
+      fc.integer({ min: -2, max: 60 }).map(String),
+      fc.constantFrom("", "abc", "1.5", "1e1", "51", "9".repeat(30)),
+      text(),
+    ),
+  }, { requiredKeys: [] });
+  return fc.oneof({ weight: 3, arbitrary: answered }, { weight: 2, arbitrary: broken });
+}
+
+/** A setting's value: mostly a boolean, else a type confusion. */
+function settingValue(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.boolean() },
+    { weight: 1, arbitrary: fc.constantFrom(null, 0, 1, "true", "false", "", [], {}, [true]) },
+    { weight: 1, arbitrary: text() },
+  );
 }
 
 /** A mute's end: soon, past, at and beyond the 366-day limit, fractional, huge, wrong types. */
@@ -375,6 +539,12 @@ export function httpCase(
   // pending join requests.
   const pathIds = [...ids, ...messageIds, ...conversationIds, ...requestIds];
   const spareIds = pathIds.filter((id) => !keep.includes(id));
+  const conversations = [...conversationIds, ...ids.map((id) => `g:${id}`)];
+  const anyQuery = fc.dictionary(
+    fc.constantFrom("q", "limit", "after", "before", "x", "kind", "conversationId"),
+    fc.oneof(text(), fc.constantFrom("file", "image", "FILE", "")),
+    { maxKeys: 3 },
+  );
   return fc.constantFrom(...routes).chain((route) =>
     fc.record({
       route: fc.constant(route),
@@ -391,11 +561,14 @@ export function httpCase(
         ),
         { minLength: 3, maxLength: 3 },
       ),
-      query: fc.dictionary(
-        fc.constantFrom("q", "limit", "after", "before", "x", "kind"),
-        fc.oneof(text(), fc.constantFrom("file", "image", "FILE", "")),
-        { maxKeys: 3 },
-      ),
+      // Message search mostly gets its own parameters (they reach the store's query); every
+      // route also gets any of the protocol's parameters, mangled.
+      query: route.path === "/api/messages/search"
+        ? fc.oneof(
+          { weight: 4, arbitrary: searchParams(messageIds, conversations) },
+          { weight: 1, arbitrary: anyQuery },
+        )
+        : anyQuery,
       // X-File-Name: mostly percent-encoded as the protocol says, sometimes raw or broken.
       fileName: fc.oneof(
         { weight: 2, arbitrary: fc.constant(undefined) },
