@@ -1,11 +1,18 @@
-/** The Chats tab: conversations, newest first, with their last message and unread count. */
-import { useEffect } from "preact/hooks";
+/**
+ * The Chats tab: the message search over all chats, then the conversations (pinned first, then
+ * newest; hidden ones left out) with their last message, unread count, pin and mute marks, and
+ * each one's menu (⋯, right click or long press).
+ */
+import { useEffect, useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
 import { isSystem } from "../client/mod.ts";
 import { systemText } from "./system_text.ts";
 import { Avatar, Badge, Names, when } from "./components.tsx";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
+import { listed } from "./conversation_state.ts";
+import { ConversationMenu, MenuButton, useLongPress } from "./conversation_menu.tsx";
+import { SearchPanel } from "./search_panel.tsx";
 
 /** Who wrote a conversation's last message, before it: "You: ", in a group "Ann: ". */
 function author(state: State, conv: Conversation, from: string): string {
@@ -57,28 +64,48 @@ function useAuthors(state: State, session: Session, list: Conversation[]): void 
 
 /** The list of conversations. */
 export function ChatsPanel({ state, session }: { state: State; session: Session }) {
-  const list = [...state.conversations.values()]
-    // A group shows from the moment one is in it, before anyone writes.
-    .filter((c) => c.lastMessage || c.id === state.active || c.type === "group")
-    .sort((a, b) => (b.lastMessage?.sentAt ?? Infinity) - (a.lastMessage?.sentAt ?? Infinity));
+  const list = listed(state);
+  const [searching, setSearching] = useState(false);
+  const [menu, setMenu] = useState<string | null>(null);
   useAuthors(state, session, list);
-  if (list.length === 0) {
-    return <p class="empty">No conversations yet. Add a friend or join a group to start.</p>;
-  }
+  const search = (
+    <SearchPanel state={state} session={session} id="search-all" onQuery={setSearching} />
+  );
+  // One tree whatever shows, so the search box keeps its state as results come and go.
   return (
-    <ul class="conversations">
-      {list.map((conv) => (
-        <ConversationItem key={conv.id} state={state} conv={conv} session={session} />
-      ))}
-    </ul>
+    <>
+      {search}
+      {searching
+        ? null
+        : list.length === 0
+        ? <p class="empty">No conversations yet. Add a friend or join a group to start.</p>
+        : (
+          <ul class="conversations">
+            {list.map((conv) => (
+              <ConversationItem
+                key={conv.id}
+                state={state}
+                conv={conv}
+                session={session}
+                menu={menu === conv.id}
+                onMenu={(open) => setMenu(open ? conv.id : null)}
+              />
+            ))}
+          </ul>
+        )}
+    </>
   );
 }
 
-function ConversationItem({ state, conv, session }: {
+function ConversationItem({ state, conv, session, menu, onMenu }: {
   state: State;
   conv: Conversation;
   session: Session;
+  /** Whether its menu is open. */
+  menu: boolean;
+  onMenu: (open: boolean) => void;
 }) {
+  const press = useLongPress(() => onMenu(true));
   const last = conv.lastMessage;
   const names = {
     me: state.me.id,
@@ -92,14 +119,20 @@ function ConversationItem({ state, conv, session }: {
     : `${author(state, conv, last.from)}${summary(last)}`;
   const name = title(state, conv);
   const active = conv.id === state.active;
+  const { pressed, ...pressHandlers } = press;
   return (
-    <li>
+    <li class="conversation-item">
       <button
         type="button"
         class={`conversation${active ? " active" : ""}`}
         data-conversation={conv.id}
+        data-pinned={conv.pinned ? "true" : undefined}
+        data-muted={conv.muted ? "true" : undefined}
         aria-current={active ? "true" : undefined}
-        onClick={() => void session.open(conv.id)}
+        onClick={() => {
+          if (!pressed()) void session.open(conv.id);
+        }}
+        {...pressHandlers}
       >
         <Avatar
           who={conv.type === "group"
@@ -110,6 +143,12 @@ function ConversationItem({ state, conv, session }: {
         <span class="conv-meta">
           {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
           <span class="badges">
+            {conv.pinned && (
+              <span class="mark pinned" role="img" aria-label="Pinned" title="Pinned">📌</span>
+            )}
+            {conv.muted && (
+              <span class="mark muted-mark" role="img" aria-label="Muted" title="Muted">🔕</span>
+            )}
             {conv.mentioned && conv.unread > 0 && (
               <span
                 class="badge mention"
@@ -123,6 +162,8 @@ function ConversationItem({ state, conv, session }: {
           </span>
         </span>
       </button>
+      <MenuButton conv={conv} name={name} open={menu} onToggle={() => onMenu(!menu)} />
+      {menu && <ConversationMenu conv={conv} session={session} onClose={() => onMenu(false)} />}
     </li>
   );
 }

@@ -85,7 +85,8 @@ function onWindow(state: State, event: Extract<ConversationEvent, { type: "windo
   const detached = new Set(state.detached);
   const conv = state.conversations.get(id);
   const newest = event.messages.at(-1)?.seq ?? 0;
-  if (event.reachesEnd && newest >= (conv?.lastSeq ?? 0)) detached.delete(id);
+  // Reaching the end attaches it: a message stored meanwhile is fetched next (session.ts).
+  if (event.reachesEnd) detached.delete(id);
   else detached.add(id);
   // A conversation opened from a search result may be hidden, so not in the list: its page
   // tells how far it goes.
