@@ -155,7 +155,9 @@ function Result({ state, message, query, onOpen }: {
           </time>
         </span>
         <span class="result-text">
-          {highlight(text, query).map((part) => part.match ? <mark>{part.text}</mark> : part.text)}
+          {highlight(text, query).map((part, i) =>
+            part.match ? <mark key={i}>{part.text}</mark> : part.text
+          )}
         </span>
       </button>
     </li>
