@@ -143,12 +143,8 @@ function ConversationItem({ state, conv, session, menu, onMenu }: {
         <span class="conv-meta">
           {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
           <span class="badges">
-            {conv.pinned && (
-              <span class="mark pinned" role="img" aria-label="Pinned" title="Pinned">📌</span>
-            )}
-            {conv.muted && (
-              <span class="mark muted-mark" role="img" aria-label="Muted" title="Muted">🔕</span>
-            )}
+            {conv.pinned && <PinMark />}
+            {conv.muted && <MutedMark />}
             {conv.mentioned && conv.unread > 0 && (
               <span
                 class="badge mention"
@@ -165,5 +161,35 @@ function ConversationItem({ state, conv, session, menu, onMenu }: {
       <MenuButton conv={conv} name={name} open={menu} onToggle={() => onMenu(!menu)} />
       {menu && <ConversationMenu conv={conv} session={session} onClose={() => onMenu(false)} />}
     </li>
+  );
+}
+
+/** The pin mark of a pinned conversation (drawn: emoji fonts are not everywhere). */
+function PinMark() {
+  return (
+    <svg class="mark" viewBox="0 0 16 16" width="14" height="14" role="img" aria-label="Pinned">
+      <title>Pinned</title>
+      <path
+        d="M10.5 1.5 14.5 5.5 13 6 10.5 8.5 10 12 8.5 13.5 5.5 10.5 2 14 2 14 5.5 10.5 2.5 7.5 4 6 7.5 5.5 10 3Z"
+        fill="currentColor"
+      />
+    </svg>
+  );
+}
+
+/** The mark of a muted conversation: a bell struck through. */
+function MutedMark() {
+  return (
+    <svg class="mark" viewBox="0 0 16 16" width="14" height="14" role="img" aria-label="Muted">
+      <title>Muted</title>
+      <path
+        d="M8 2a4 4 0 0 0-4 4v3L2.5 11.5h11L12 9V6a4 4 0 0 0-4-4Zm-1.5 10.5a1.5 1.5 0 0 0 3 0"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.4"
+        stroke-linejoin="round"
+      />
+      <path d="M2 2 14 14" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />
+    </svg>
   );
 }
