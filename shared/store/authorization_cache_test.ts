@@ -1,6 +1,12 @@
-/** The authorization cache: its memory, and its decorators through the friend and group contracts. */
+/** The authorization cache: its memory, and its decorators through the friend, group and search contracts. */
 import { assertEquals } from "../../tests/assert.ts";
-import { testBlockStore, testFriendStore, testGroupStore } from "./_contract/mod.ts";
+import {
+  inTempDir,
+  testBlockStore,
+  testFriendStore,
+  testGroupStore,
+  testMessageSearch,
+} from "./_contract/mod.ts";
 import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
 import { openSqliteStore } from "./sqlite.ts";
 
@@ -8,6 +14,13 @@ const cached = async () => withAuthorizationCache(await openSqliteStore({ dataDi
 testFriendStore("CachedFriendStore on SQLite", cached);
 testGroupStore("CachedGroupStore on SQLite", cached);
 testBlockStore("CachedBlockStore on SQLite", cached);
+// Search reads memberships in the engine: a removal through the cached group port must show.
+testMessageSearch("MessageStore search behind the authorization cache on SQLite", cached, {
+  reopenable: () =>
+    inTempDir(async (dataDir, searchIndex) =>
+      withAuthorizationCache(await openSqliteStore({ dataDir, searchIndex }))
+    ),
+});
 
 type Pairs = readonly (readonly [string, string])[];
 

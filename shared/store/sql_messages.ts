@@ -1,11 +1,18 @@
 /** The message port on SQL: reads, summaries and read marks; saving is in sql_save.ts. */
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { ConversationRow, HistoryQuery, MessageStore, SettingsPatch } from "./mod.ts";
+import type {
+  ConversationRow,
+  HistoryQuery,
+  MessageSearch,
+  MessageStore,
+  SettingsPatch,
+} from "./mod.ts";
 import { conversation, conversations, updateSettings } from "./sql_conversations.ts";
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
 import { saveMessages } from "./sql_save.ts";
+import { indexBacklog, searchMessages } from "./sql_search.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
@@ -68,17 +75,32 @@ function isMessageId(id: string): boolean {
   return /^\d{1,19}$/.test(id) && BigInt(id) <= 0x7fffffffffffffffn;
 }
 
-/** Messages and read marks over an SQL driver whose failures are already AppErrors. */
+/**
+ * Messages and read marks over an SQL driver whose failures are already
+ * AppErrors. With `searchIndex` false (benchmarks only) saves write no search
+ * index entries and the backlog indexes nothing (sql_search.ts).
+ */
 export class SqlMessageStore implements MessageStore {
   readonly #db: SqlDriver;
+  readonly #searchIndex: boolean;
 
-  constructor(db: SqlDriver) {
+  constructor(db: SqlDriver, { searchIndex = true }: { searchIndex?: boolean } = {}) {
     this.#db = db;
+    this.#searchIndex = searchIndex;
   }
 
   async save(messages: readonly AcceptedMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
-    return await saveMessages(this.#db, messages);
+    return await saveMessages(this.#db, messages, this.#searchIndex);
+  }
+
+  /** From the search index (sql_search.ts); the scope and floors are checked in the same query. */
+  search(query: MessageSearch): Promise<Message[]> {
+    return searchMessages(this.#db, query);
+  }
+
+  async indexBacklog(limit: number): Promise<number> {
+    return this.#searchIndex ? await indexBacklog(this.#db, limit) : 0;
   }
 
   async get(conversationId: string, ids: readonly string[]): Promise<Message[]> {

@@ -1,7 +1,7 @@
 import { assertEquals } from "../../tests/assert.ts";
 import type { SqlDriver } from "./driver.ts";
 import { MIGRATIONS } from "./migrations.ts";
-import { testStore } from "./_contract/mod.ts";
+import { inTempDir, testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
 import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
 import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
@@ -11,8 +11,13 @@ import { sqlStore } from "./sql.ts";
 import { openSqliteDriver, openSqliteStore, toSqlite, usernameSkeleton } from "./sqlite.ts";
 import { openSqliteStoreOnWorker } from "./sqlite_thread.ts";
 
-testStore("SQLite", () => openSqliteStore({ dataDir: "memory://" }));
-testStore("SQLite on a worker thread", () => openSqliteStoreOnWorker({ dataDir: "memory://" }));
+testStore("SQLite", () => openSqliteStore({ dataDir: "memory://" }), {
+  reopenable: () => inTempDir((dataDir, searchIndex) => openSqliteStore({ dataDir, searchIndex })),
+});
+testStore("SQLite on a worker thread", () => openSqliteStoreOnWorker({ dataDir: "memory://" }), {
+  reopenable: () =>
+    inTempDir((dataDir, searchIndex) => openSqliteStoreOnWorker({ dataDir, searchIndex })),
+});
 
 Deno.test("toSqlite() translates the PostgreSQL constructs the ports use", () => {
   assertEquals(
