@@ -15,8 +15,8 @@ function settingsPatch(input: unknown): SettingsPatch {
   const body = object(input, FIELDS);
   const patch: SettingsPatch = {};
   for (const field of FIELDS) {
+    if (!Object.hasOwn(body, field)) continue;
     const value = body[field];
-    if (value === undefined) continue;
     if (typeof value !== "boolean") {
       throw new AppError("invalid_argument", `Invalid ${field}: expected true or false`);
     }
