@@ -93,9 +93,8 @@ function onWindow(state: State, event: Extract<ConversationEvent, { type: "windo
   const conversations = conv && newest > conv.lastSeq
     ? new Map(state.conversations).set(id, { ...conv, lastSeq: newest })
     : state.conversations;
-  const jump = event.seq === null
-    ? null
-    : { conversationId: id, seq: event.seq, n: (state.jump?.n ?? 0) + 1 };
+  // Each opening at a message follows an `open` event, so its count tells the jumps apart.
+  const jump = event.seq === null ? null : { conversationId: id, seq: event.seq, n: state.opened };
   return { ...state, messages, noOlder, detached, conversations, jump };
 }
 

@@ -165,3 +165,25 @@ Deno.test("a window attaches again once newer pages reach the newest, or on open
   assert(!reopened.detached.has(id));
   assertEquals(reopened.messages.get(id), undefined, "the latest page loads instead");
 });
+
+Deno.test("each opening at a message is a new jump, even to the same place after Jump to latest", () => {
+  const id = conversationOf("2");
+  const first = windowed();
+  const latest = run(first, {
+    type: "window",
+    conversationId: id,
+    messages: [text("2", 200)],
+    seq: null,
+    reachesEnd: true,
+  });
+  assertEquals(latest.jump, null);
+  const again = run(latest, { type: "open", conversationId: id }, {
+    type: "window",
+    conversationId: id,
+    messages: [text("2", 80)],
+    seq: 80,
+    reachesEnd: false,
+  });
+  assert(again.jump !== null && again.jump.n !== first.jump!.n, "a new jump");
+  assertEquals(run(again, { type: "open", conversationId: id }).jump, null);
+});

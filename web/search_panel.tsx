@@ -145,7 +145,6 @@ function Result({ state, message, query, onOpen }: {
         onClick={onOpen}
       >
         <span class="result-head">
-          <span class="result-sender">{sender}</span>
           <span class="result-chat">{chat}</span>
           <time
             dateTime={new Date(message.sentAt).toISOString()}
@@ -155,6 +154,8 @@ function Result({ state, message, query, onOpen }: {
           </time>
         </span>
         <span class="result-text">
+          <span class="result-sender">{sender}</span>
+          {": "}
           {highlight(text, query).map((part, i) =>
             part.match ? <mark key={i}>{part.text}</mark> : part.text
           )}

@@ -87,7 +87,10 @@ export interface State {
    * (opened at a search result): messages arriving are not stored (conversation_state.ts).
    */
   detached: ReadonlySet<string>;
-  /** The message last opened at (a search result): brought into view and marked once. */
+  /**
+   * The message the open chat was opened at (a search result), brought into view and marked
+   * once; `n` is the `opened` count of that opening.
+   */
   jump: { conversationId: string; seq: number; n: number } | null;
   /** Per conversation, the other participants' read marks (user id → seq), as far as heard. */
   reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -482,6 +485,8 @@ function onOpen(
     conversations,
     messages,
     detached,
+    // A list opened afresh does not jump to where an earlier one was opened at.
+    jump: null,
     tab,
     active: id,
     opened: state.opened + 1,
