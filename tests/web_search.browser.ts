@@ -159,7 +159,8 @@ for (const device of DEVICES) {
       await look(page, `${device.name}-search-latest`);
 
       // Inside the chat: only its messages.
-      await page.locator(".chat-header").getByRole("button", { name: "Search" }).click();
+      await page.locator(".chat-header").getByRole("button", { name: "Search in this chat" })
+        .click();
       const inChat = page.getByRole("searchbox", { name: "Search messages in this chat" });
       await inChat.fill("北京");
       const found = page.locator("#chat-search .search-result");

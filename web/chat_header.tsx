@@ -27,12 +27,22 @@ export function ChatHeader({ state, conv, session }: {
     <>
       <button
         type="button"
-        class="ghost"
+        class="ghost icon-button"
+        aria-label="Search in this chat"
+        title="Search in this chat"
         aria-expanded={searching}
         aria-controls="chat-search"
         onClick={() => setSearching(!searching)}
       >
-        Search
+        <svg viewBox="0 0 16 16" width="18" height="18" aria-hidden="true">
+          <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.6" />
+          <path
+            d="M10 10 14.5 14.5"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linecap="round"
+          />
+        </svg>
       </button>
       <span class="menu-anchor">
         <MenuButton
