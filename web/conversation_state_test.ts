@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "../tests/assert.ts";
 import type { ConversationSummary, Message, User } from "../shared/types.ts";
-import { type Event, initialState, reduce, type State } from "./state.ts";
+import { type Event, initialState, reduce, type State, totalUnread } from "./state.ts";
 import { listed, newestLoaded } from "./conversation_state.ts";
 
 const me: User = { id: "1", username: "ann", nickname: "Ann", avatar: null };
@@ -78,18 +78,22 @@ Deno.test("listed() puts pinned first, and conversation_update moves and marks t
 });
 
 Deno.test("a hidden conversation leaves the list until a user's message, not an edit", () => {
-  let state = run(three(), {
+  // Hidden with one message unread.
+  let state = run(three(), { type: "message", message: text("4", 6) }, {
     type: "conversation_update",
-    conversation: summary("4", 5, { hidden: true }),
+    conversation: summary("4", 6, { hidden: true }),
   });
   assertEquals(names(state), ["3", "2"]);
+  state = run(state, { type: "message", message: text("3", 6) });
+  assertEquals(totalUnread(state), 1, "a hidden one's unread is not counted");
+  assertEquals(state.conversations.get(conversationOf("4"))?.unread, 1);
   const edit: Message = {
-    ...text("4", 6),
+    ...text("4", 7),
     content: { type: "update", action: "edit", target: { ...text("4", 5), editedAt: 1 } },
   };
   state = run(state, { type: "message", message: edit });
   assertEquals(names(state), ["3", "2"], "an edit does not bring it back");
-  state = run(state, { type: "message", message: text("4", 7) });
+  state = run(state, { type: "message", message: text("4", 8) });
   assertEquals(names(state), ["4", "3", "2"]);
 });
 

@@ -697,7 +697,7 @@ export function title(state: State, conv: Conversation): string {
   return conv.peer ? (state.users.get(conv.peer.id) ?? conv.peer).nickname : "Chat";
 }
 
-/** The total of unread messages over all conversations. */
+/** The total of unread messages over the conversations of the list (hidden ones are not). */
 export function totalUnread(state: State): number {
-  return [...state.conversations.values()].reduce((n, c) => n + c.unread, 0);
+  return [...state.conversations.values()].reduce((n, c) => n + (c.hidden ? 0 : c.unread), 0);
 }
