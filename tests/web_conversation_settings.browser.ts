@@ -68,6 +68,7 @@ for (const device of DEVICES) {
       await openChat(second, "Cara");
       await second.locator(".chat-header").getByRole("button", { name: "Options for Cara" })
         .click();
+      await look(second, `${device.name}-settings-header-menu`);
       await second.getByRole("menuitem", { name: "Mute notifications" }).click();
       await listItem(first, "Cara").getByRole("img", { name: "Muted" }).waitFor();
       await second.locator(".chat-header").getByRole("button", { name: "Options for Cara" })
