@@ -15,7 +15,7 @@ import { listItem, listNames, runDevices, toList } from "./_web_search_page.ts";
 async function itemMenu(page: Page, name: string, how: "button" | "press", touch: boolean) {
   const item = listItem(page, name);
   if (how === "button") {
-    await item.getByRole("button", { name: `Options for ${name}` }).click();
+    await item.getByRole("button", { name: "Chat options" }).click();
   } else if (touch) {
     // A long press of a touch: the pointer rests past LONG_PRESS_MS.
     const row = item.locator(".conversation");
@@ -66,12 +66,12 @@ for (const device of DEVICES) {
 
       // Mute from the other device's chat header: the muted mark shows on the first.
       await openChat(second, "Cara");
-      await second.locator(".chat-header").getByRole("button", { name: "Options for Cara" })
+      await second.locator(".chat-header").getByRole("button", { name: "Chat options" })
         .click();
       await look(second, `${device.name}-settings-header-menu`);
       await second.getByRole("menuitem", { name: "Mute notifications" }).click();
       await listItem(first, "Cara").getByRole("img", { name: "Muted" }).waitFor();
-      await second.locator(".chat-header").getByRole("button", { name: "Options for Cara" })
+      await second.locator(".chat-header").getByRole("button", { name: "Chat options" })
         .click();
       await second.getByRole("menuitem", { name: "Unmute notifications" }).waitFor();
       await second.keyboard.press("Escape");
@@ -100,7 +100,7 @@ for (const device of DEVICES) {
       // Unpin from the chat header: Bob goes back to its place by time.
       await toList(second);
       await openChat(first, "Bob");
-      await first.locator(".chat-header").getByRole("button", { name: "Options for Bob" }).click();
+      await first.locator(".chat-header").getByRole("button", { name: "Chat options" }).click();
       await first.getByRole("menuitem", { name: "Unpin" }).click();
       await toList(first);
       for (const page of [first, second]) {
@@ -110,7 +110,7 @@ for (const device of DEVICES) {
 
       // Hiding the open chat closes it.
       await openChat(first, "Cara");
-      await first.locator(".chat-header").getByRole("button", { name: "Options for Cara" }).click();
+      await first.locator(".chat-header").getByRole("button", { name: "Chat options" }).click();
       await first.getByRole("menuitem", { name: "Hide chat" }).click();
       await first.locator(".chat-title", { hasText: "Cara" }).waitFor({ state: "detached" });
       await eventually(async () => (await listNames(first)).join() === "Dan,Bob");

@@ -125,6 +125,7 @@ function ConversationItem({ state, conv, session, menu, onMenu }: {
       <button
         type="button"
         class={`conversation${active ? " active" : ""}`}
+        id={`conversation-${conv.id}`}
         data-conversation={conv.id}
         data-pinned={conv.pinned ? "true" : undefined}
         data-muted={conv.muted ? "true" : undefined}
@@ -158,7 +159,13 @@ function ConversationItem({ state, conv, session, menu, onMenu }: {
           </span>
         </span>
       </button>
-      <MenuButton conv={conv} name={name} open={menu} onToggle={() => onMenu(!menu)} />
+      <MenuButton
+        conv={conv}
+        name={name}
+        describedBy={`conversation-${conv.id}`}
+        open={menu}
+        onToggle={() => onMenu(!menu)}
+      />
       {menu && <ConversationMenu conv={conv} session={session} onClose={() => onMenu(false)} />}
     </li>
   );

@@ -12,9 +12,11 @@ import type { Conversation } from "./state.ts";
 export const LONG_PRESS_MS = 500;
 
 /** The ⋯ button that opens a conversation's menu. */
-export function MenuButton({ conv, name, open, onToggle }: {
+export function MenuButton({ conv, name, describedBy, open, onToggle }: {
   conv: Conversation;
   name: string;
+  /** The id of what names the chat, for screen readers. */
+  describedBy?: string;
   open: boolean;
   onToggle: () => void;
 }) {
@@ -22,7 +24,12 @@ export function MenuButton({ conv, name, open, onToggle }: {
     <button
       type="button"
       class="ghost menu-button"
-      aria-label={`Options for ${name}`}
+      // Its name stays "Chat options" (a label with the chat's name would also be found as a
+      // label of that person elsewhere, e.g. a group's member checkbox); the title and the
+      // description say which chat.
+      aria-label="Chat options"
+      title={`Options for ${name}`}
+      aria-describedby={describedBy}
       aria-haspopup="menu"
       aria-expanded={open}
       aria-controls={open ? `menu-${conv.id}` : undefined}
