@@ -7,9 +7,9 @@
  * arriving meanwhile is not put after the old window, and "Jump to latest" shows it.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { type Page, signIn, texts } from "./browser.ts";
+import { type Page, say, signIn, texts } from "./browser.ts";
 import { befriend, eventually } from "./harness.ts";
-import { DEVICES, look, person, scrollTo, username } from "./_web_navigation_page.ts";
+import { DEVICES, look, onServer, person, scrollTo, username } from "./_web_navigation_page.ts";
 import { runDevices, toList } from "./_web_search_page.ts";
 
 /** The search box of the Chats tab. */
@@ -131,6 +131,10 @@ for (const device of DEVICES) {
       await bob.send(toAnn, { type: "text", text: "live while reading old" });
       await page.getByRole("button", { name: /Jump to latest \(\d+ new\)/ }).waitFor();
       assert(!(await texts(page)).includes("live while reading old"));
+      // Only what was shown is read: nothing after the window.
+      const id = (await ann.conversations()).find((c) => c.peer?.id === bob.self!.id)!.id;
+      const [readSeq] = await onServer(ann, id);
+      assert(readSeq >= OLD_AT && readSeq <= OLD_AT + 25, `read up to ${readSeq}`);
 
       // Up: older pages, to the start. Down: newer pages after the window.
       await eventually(async () => {
@@ -170,6 +174,11 @@ for (const device of DEVICES) {
       await found.click();
       await page.locator(`.message.flash[data-seq="${OLD_AT}"]`).waitFor();
       assert(await inView(page, `[data-seq="${OLD_AT}"]`));
+      // Sent from the old window: the latest shows, with the new message last.
+      await say(page, "sent from the old window");
+      await page.getByRole("button", { name: /Jump to latest/ }).waitFor({ state: "detached" });
+      assertEquals((await texts(page)).at(-1), "sent from the old window");
+      assert(await inView(page, ".message:last-of-type"), "at the bottom");
       assertEquals(alerts, [], "no markup of a message ran");
       await toList(page);
     } finally {

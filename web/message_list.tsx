@@ -187,7 +187,11 @@ export class MessageList extends Component<Props, { flash: number | null }> {
     const now = extent(this.props);
     if (this.#jumpTo()) {
       // Opened at a message: it is in the middle now.
-    } else if (now.pending > before.pending || (this.#toBottom && !now.detached)) {
+    } else if (
+      now.pending > before.pending || (this.#toBottom && !now.detached) ||
+      // The window was replaced by the latest page (Jump to latest, or a send from it).
+      (before.detached && !now.detached && now.oldest !== before.oldest)
+    ) {
       this.#toBottom = false;
       list.scrollTop = list.scrollHeight; // Sent from here: show it, wherever the view was.
     } else if (before.oldest && now.oldest < before.oldest && now.newest <= before.newest) {
