@@ -114,6 +114,9 @@ for (const device of DEVICES) {
         .waitFor();
       await look(page, `${device.name}-search-error`);
       await page.unroute("**/api/messages/search?*");
+      // Enter asks again: this time the server answers, and nothing matches.
+      await searchAll(page).press("Enter");
+      await page.getByText("No messages found.").waitFor();
 
       // The old message opens its chat at it: in view and marked, with older and newer around.
       await searchAll(page).fill("quarterly");

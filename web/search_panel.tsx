@@ -74,6 +74,11 @@ export function SearchPanel({ state, session, conversationId, id, onQuery, onOpe
         onInput={(e) => dispatch({ type: "typed", query: e.currentTarget.value })}
         onKeyDown={(e) => {
           if (e.key === "Escape") dispatch({ type: "typed", query: "" });
+          // Enter asks at once (again, after an error).
+          if (e.key === "Enter" && !e.isComposing && searchable(search.query) !== null) {
+            dispatch({ type: "typed", query: search.query });
+            void ask(search.query);
+          }
         }}
       />
       <p id={`${id}-status`} class="search-status" role="status">
