@@ -1,8 +1,9 @@
-/** The authorization cache: its memory, and its decorators through the friend, group and search contracts. */
+/** The authorization cache: its memory, and its decorators through the friend, group, search and conversation settings contracts. */
 import { assertEquals } from "../../tests/assert.ts";
 import {
   inTempDir,
   testBlockStore,
+  testConversationSettings,
   testFriendStore,
   testGroupStore,
   testMessageSearch,
@@ -21,6 +22,11 @@ testMessageSearch("MessageStore search behind the authorization cache on SQLite"
       withAuthorizationCache(await openSqliteStore({ dataDir, searchIndex }))
     ),
 });
+// Summaries read memberships in the engine, and a disband through the cached port drops settings.
+testConversationSettings(
+  "MessageStore conversation settings behind the authorization cache",
+  cached,
+);
 
 type Pairs = readonly (readonly [string, string])[];
 

@@ -33,6 +33,6 @@ export function testStore(engine: string, open: OpenStore, options: SearchSuiteO
   testGroupStore(`GroupStore on ${engine}`, open, options);
   testMediaStore(`MediaStore on ${engine}`, open, options);
   testMessageStore(`MessageStore on ${engine}`, open, options);
-  testConversationSettings(`MessageStore conversation settings on ${engine}`, open, options);
   testMessageSearch(`MessageStore search on ${engine}`, open, options);
+  testConversationSettings(`MessageStore conversation settings on ${engine}`, open, options);
 }
