@@ -192,8 +192,9 @@ export class MessageList extends Component<Props, { flash: number | null }> {
       // The window was replaced by the latest page (Jump to latest, or a send from it).
       (before.detached && !now.detached && now.oldest !== before.oldest)
     ) {
+      // Sent from here, or back to the latest: show it, wherever the view was.
       this.#toBottom = false;
-      list.scrollTop = list.scrollHeight; // Sent from here: show it, wherever the view was.
+      list.scrollTop = list.scrollHeight;
     } else if (before.oldest && now.oldest < before.oldest && now.newest <= before.newest) {
       list.scrollTop = list.scrollHeight - snapshot.fromBottom;
     } else if (snapshot.atBottom && !before.detached && !now.detached) {
