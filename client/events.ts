@@ -1,5 +1,11 @@
 /** The events an ImClient emits, and the small typed emitter that delivers them. */
-import type { JoinRequest, Message, ServerFrame, User } from "../shared/types.ts";
+import type {
+  ConversationSummary,
+  JoinRequest,
+  Message,
+  ServerFrame,
+  User,
+} from "../shared/types.ts";
 
 /** Events an ImClient emits. */
 export interface ClientEvents {
@@ -24,6 +30,11 @@ export interface ClientEvents {
   group_join_request_closed: { groupId: string; requestId: string };
   /** A participant's read mark advanced (another participant's, or this user's from another device). */
   read: { conversationId: string; userId: string; seq: number };
+  /**
+   * This user changed a conversation's settings (pinned, muted, hidden), here or on another
+   * device: its summary as it is now (`applyConversationUpdate()` puts it into a kept list).
+   */
+  conversation_update: ConversationSummary;
   /** Another participant is typing (never this user's own devices); lasts a few seconds. */
   typing: { conversationId: string; userId: string };
   /** The applied view of a conversation changed: read it again with `client.view(id)`. */

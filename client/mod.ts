@@ -29,6 +29,12 @@
  * (`isSystem()`), in seq order with the group's other messages; the events
  * `group_removed`, `group_join_request` and `group_join_request_closed` say
  * when the user is out of a group and when join requests come and go.
+ *
+ * Version 2 (PROTOCOL.md, Conversations): `updateConversation()` pins, mutes
+ * or hides a conversation and `searchMessages()` finds text messages; the
+ * `conversation_update` event reports this user's settings changed on any
+ * device, and `summaries.ts` applies it (and a message that brings a hidden
+ * conversation back) to a list the application keeps.
  */
 import type {
   ContentInput,
@@ -64,6 +70,7 @@ export type { Timers } from "./backoff.ts";
 export type { SocketConstructor, SocketLike } from "./socket.ts";
 export type { ConversationView } from "./view.ts";
 export { VIEW_PAGE } from "./views.ts";
+export { applyConversationUpdate, compareSummaries, revealsHidden } from "./summaries.ts";
 export { TYPING_INTERVAL_MS } from "./typing.ts";
 
 /** Options of an ImClient. */
@@ -224,6 +231,8 @@ export class ImClient extends ImHttp {
           userId: frame.userId,
           seq: frame.seq,
         });
+      case "conversation_update":
+        return this.#events.emit("conversation_update", frame.conversation);
       case "typing":
         if (frame.userId === this.self?.id) return;
         return this.#events.emit("typing", {

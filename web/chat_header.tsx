@@ -10,6 +10,8 @@ import { GroupDetails } from "./group_settings.tsx";
 import { lastSeen } from "./relative_time.ts";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
+import { ConversationMenu, MenuButton } from "./conversation_menu.tsx";
+import { SearchPanel } from "./search_panel.tsx";
 
 /** The header of a conversation. */
 export function ChatHeader({ state, conv, session }: {
@@ -18,6 +20,52 @@ export function ChatHeader({ state, conv, session }: {
   session: Session;
 }) {
   const [leaving, setLeaving] = useState(false);
+  const [menu, setMenu] = useState(false);
+  const [searching, setSearching] = useState(false);
+  /** Search in this chat (a toggle) and the chat's menu (pin, mute, hide), in every header. */
+  const tools = (
+    <>
+      <button
+        type="button"
+        class="ghost icon-button"
+        aria-label="Search in this chat"
+        title="Search in this chat"
+        aria-expanded={searching}
+        aria-controls="chat-search"
+        onClick={() => setSearching(!searching)}
+      >
+        <svg viewBox="0 0 16 16" width="18" height="18" aria-hidden="true">
+          <circle cx="6.5" cy="6.5" r="4.5" fill="none" stroke="currentColor" stroke-width="1.6" />
+          <path
+            d="M10 10 14.5 14.5"
+            stroke="currentColor"
+            stroke-width="1.8"
+            stroke-linecap="round"
+          />
+        </svg>
+      </button>
+      <span class="menu-anchor">
+        <MenuButton
+          conv={conv}
+          name={title(state, conv)}
+          open={menu}
+          onToggle={() => setMenu(!menu)}
+        />
+        {menu && <ConversationMenu conv={conv} session={session} onClose={() => setMenu(false)} />}
+      </span>
+      {searching && (
+        <div id="chat-search" class="chat-search">
+          <SearchPanel
+            state={state}
+            session={session}
+            conversationId={conv.id}
+            id="search-chat"
+            onOpened={() => setSearching(false)}
+          />
+        </div>
+      )}
+    </>
+  );
   const groupEntry = conv.type === "group" ? state.groups.get(conv.id.slice(2)) : undefined;
   const admin = groupEntry !== undefined && mayEdit(groupEntry.group, state.members, state.me.id);
   // The owner and admins see waiting join requests counted here, before opening the details.
@@ -39,6 +87,7 @@ export function ChatHeader({ state, conv, session }: {
       <header class="chat-header">
         {back}
         <PeerHeading state={state} conv={conv} session={session} />
+        {tools}
       </header>
     );
   }
@@ -87,6 +136,7 @@ export function ChatHeader({ state, conv, session }: {
           Leave
         </button>
       )}
+      {tools}
       {leaving && entry && (
         <LeaveDialog
           group={entry.group}

@@ -1,11 +1,18 @@
-/** The Chats tab: conversations, newest first, with their last message and unread count. */
-import { useEffect } from "preact/hooks";
+/**
+ * The Chats tab: the message search over all chats, then the conversations (pinned first, then
+ * newest; hidden ones left out) with their last message, unread count, pin and mute marks, and
+ * each one's menu (⋯, right click or long press).
+ */
+import { useEffect, useState } from "preact/hooks";
 import type { Message } from "../shared/types.ts";
 import { isSystem } from "../client/mod.ts";
 import { systemText } from "./system_text.ts";
 import { Avatar, Badge, Names, when } from "./components.tsx";
 import type { Session } from "./session.ts";
 import { type Conversation, type State, title } from "./state.ts";
+import { listed } from "./conversation_state.ts";
+import { ConversationMenu, MenuButton, useLongPress } from "./conversation_menu.tsx";
+import { SearchPanel } from "./search_panel.tsx";
 
 /** Who wrote a conversation's last message, before it: "You: ", in a group "Ann: ". */
 function author(state: State, conv: Conversation, from: string): string {
@@ -57,28 +64,48 @@ function useAuthors(state: State, session: Session, list: Conversation[]): void 
 
 /** The list of conversations. */
 export function ChatsPanel({ state, session }: { state: State; session: Session }) {
-  const list = [...state.conversations.values()]
-    // A group shows from the moment one is in it, before anyone writes.
-    .filter((c) => c.lastMessage || c.id === state.active || c.type === "group")
-    .sort((a, b) => (b.lastMessage?.sentAt ?? Infinity) - (a.lastMessage?.sentAt ?? Infinity));
+  const list = listed(state);
+  const [searching, setSearching] = useState(false);
+  const [menu, setMenu] = useState<string | null>(null);
   useAuthors(state, session, list);
-  if (list.length === 0) {
-    return <p class="empty">No conversations yet. Add a friend or join a group to start.</p>;
-  }
+  const search = (
+    <SearchPanel state={state} session={session} id="search-all" onQuery={setSearching} />
+  );
+  // One tree whatever shows, so the search box keeps its state as results come and go.
   return (
-    <ul class="conversations">
-      {list.map((conv) => (
-        <ConversationItem key={conv.id} state={state} conv={conv} session={session} />
-      ))}
-    </ul>
+    <>
+      {search}
+      {searching
+        ? null
+        : list.length === 0
+        ? <p class="empty">No conversations yet. Add a friend or join a group to start.</p>
+        : (
+          <ul class="conversations">
+            {list.map((conv) => (
+              <ConversationItem
+                key={conv.id}
+                state={state}
+                conv={conv}
+                session={session}
+                menu={menu === conv.id}
+                onMenu={(open) => setMenu(open ? conv.id : null)}
+              />
+            ))}
+          </ul>
+        )}
+    </>
   );
 }
 
-function ConversationItem({ state, conv, session }: {
+function ConversationItem({ state, conv, session, menu, onMenu }: {
   state: State;
   conv: Conversation;
   session: Session;
+  /** Whether its menu is open. */
+  menu: boolean;
+  onMenu: (open: boolean) => void;
 }) {
+  const press = useLongPress(() => onMenu(true));
   const last = conv.lastMessage;
   const names = {
     me: state.me.id,
@@ -92,14 +119,21 @@ function ConversationItem({ state, conv, session }: {
     : `${author(state, conv, last.from)}${summary(last)}`;
   const name = title(state, conv);
   const active = conv.id === state.active;
+  const { pressed, ...pressHandlers } = press;
   return (
-    <li>
+    <li class="conversation-item">
       <button
         type="button"
         class={`conversation${active ? " active" : ""}`}
+        id={`conversation-${conv.id}`}
         data-conversation={conv.id}
+        data-pinned={conv.pinned ? "true" : undefined}
+        data-muted={conv.muted ? "true" : undefined}
         aria-current={active ? "true" : undefined}
-        onClick={() => void session.open(conv.id)}
+        onClick={() => {
+          if (!pressed()) void session.open(conv.id);
+        }}
+        {...pressHandlers}
       >
         <Avatar
           who={conv.type === "group"
@@ -110,6 +144,8 @@ function ConversationItem({ state, conv, session }: {
         <span class="conv-meta">
           {last && <time dateTime={new Date(last.sentAt).toISOString()}>{when(last.sentAt)}</time>}
           <span class="badges">
+            {conv.pinned && <PinMark />}
+            {conv.muted && <MutedMark />}
             {conv.mentioned && conv.unread > 0 && (
               <span
                 class="badge mention"
@@ -123,6 +159,44 @@ function ConversationItem({ state, conv, session }: {
           </span>
         </span>
       </button>
+      <MenuButton
+        conv={conv}
+        name={name}
+        describedBy={`conversation-${conv.id}`}
+        open={menu}
+        onToggle={() => onMenu(!menu)}
+      />
+      {menu && <ConversationMenu conv={conv} session={session} onClose={() => onMenu(false)} />}
     </li>
+  );
+}
+
+/** The pin mark of a pinned conversation (drawn: emoji fonts are not everywhere). */
+function PinMark() {
+  return (
+    <svg class="mark" viewBox="0 0 16 16" width="14" height="14" role="img" aria-label="Pinned">
+      <title>Pinned</title>
+      <path
+        d="M10.5 1.5 14.5 5.5 13 6 10.5 8.5 10 12 8.5 13.5 5.5 10.5 2 14 2 14 5.5 10.5 2.5 7.5 4 6 7.5 5.5 10 3Z"
+        fill="currentColor"
+      />
+    </svg>
+  );
+}
+
+/** The mark of a muted conversation: a bell struck through. */
+function MutedMark() {
+  return (
+    <svg class="mark" viewBox="0 0 16 16" width="14" height="14" role="img" aria-label="Muted">
+      <title>Muted</title>
+      <path
+        d="M8 2a4 4 0 0 0-4 4v3L2.5 11.5h11L12 9V6a4 4 0 0 0-4-4Zm-1.5 10.5a1.5 1.5 0 0 0 3 0"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.4"
+        stroke-linejoin="round"
+      />
+      <path d="M2 2 14 14" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />
+    </svg>
   );
 }

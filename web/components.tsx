@@ -44,7 +44,9 @@ export function Badge({ count, label, unread = false }: {
   unread?: boolean;
 }) {
   if (count <= 0) return null;
-  return <span class={unread ? "badge unread" : "badge"} aria-label={label}>{String(count)}</span>;
+  // Three digits do not fit a tab beside its name: the exact count is in the label.
+  const shown = count > 99 ? "99+" : String(count);
+  return <span class={unread ? "badge unread" : "badge"} aria-label={label}>{shown}</span>;
 }
 
 /** A field's or a form's error, announced when it appears. */

@@ -5,6 +5,10 @@
  * Ours sent from here always bring the view to the bottom; older ones loaded on
  * scrolling up keep it where it was. After each change and scroll, the list
  * tells the session the last message it shows, which is what gets marked read.
+ *
+ * Opened at an old message (a search result), it shows the window around it, brings it to the
+ * middle and marks it; scrolling up loads older pages and down newer ones, and "Jump to latest"
+ * leaves the window while it does not reach the newest message (conversation_state.ts).
  */
 import { Component, createRef } from "preact";
 import type { Message, ReplyPreview } from "../shared/types.ts";
@@ -14,7 +18,7 @@ import { SystemLine } from "./system_line.tsx";
 import { Bubble, type BubbleInfo, MessageContext, type MessageHandlers } from "./bubble.tsx";
 import { withDays } from "./day_separators.tsx";
 import { LIMITS } from "./errors.ts";
-import type { Session } from "./session.ts";
+import { errorText, type Session } from "./session.ts";
 import { type Conversation, readBy, type State } from "./state.ts";
 
 interface Props {
@@ -70,12 +74,19 @@ const NEAR_BOTTOM = 60;
 const SHOWN_PX = 24;
 
 /** What decides the scrolling: the oldest and newest seq, and how many are pending. */
-function extent({ state, conv }: Props): { oldest: number; newest: number; pending: number } {
+function extent(
+  { state, conv }: Props,
+): { oldest: number; newest: number; pending: number; detached: boolean } {
   const seqs = [...(state.messages.get(conv.id)?.keys() ?? [])];
+  const detached = state.detached.has(conv.id);
   return {
     oldest: seqs.length ? Math.min(...seqs) : 0,
     newest: seqs.length ? Math.max(...seqs) : 0,
-    pending: [...state.pending.values()].filter((p) => p.conversationId === conv.id).length,
+    // A window on old messages shows none of ours waiting: they go after the newest.
+    pending: detached
+      ? 0
+      : [...state.pending.values()].filter((p) => p.conversationId === conv.id).length,
+    detached,
   };
 }
 
@@ -136,10 +147,33 @@ export class MessageList extends Component<Props, { flash: number | null }> {
   /** Where the last scroll event left the view: older ones load only when the reader moves up. */
   #lastTop = 0;
 
+  /** The last jump (`State.jump.n`) brought into view. */
+  #jumped = 0;
+  /** "Jump to latest" was chosen: the latest page goes to the bottom once it is in. */
+  #toBottom = false;
+
   override componentDidMount(): void {
     const list = this.#list.current!;
     list.scrollTop = list.scrollHeight;
+    this.#jumpTo();
     this.#report();
+  }
+
+  /** Brings the message opened at (a search result) to the middle and marks it, once. */
+  #jumpTo(): boolean {
+    const jump = this.props.state.jump;
+    if (!jump || jump.n === this.#jumped || jump.conversationId !== this.props.conv.id) {
+      return false;
+    }
+    const li = this.#list.current?.querySelector<HTMLElement>(`li[data-seq="${jump.seq}"]`);
+    if (!li) return false;
+    this.#jumped = jump.n;
+    li.scrollIntoView({ block: "center" });
+    this.#lastTop = this.#list.current!.scrollTop;
+    this.setState({ flash: jump.seq });
+    clearTimeout(this.#flashTimer);
+    this.#flashTimer = setTimeout(() => this.setState({ flash: null }), FLASH_MS);
+    return true;
   }
 
   override getSnapshotBeforeUpdate(): Snapshot {
@@ -151,11 +185,19 @@ export class MessageList extends Component<Props, { flash: number | null }> {
     const list = this.#list.current!;
     const before = extent(previous);
     const now = extent(this.props);
-    if (now.pending > before.pending) {
-      list.scrollTop = list.scrollHeight; // Sent from here: show it, wherever the view was.
-    } else if (before.oldest && now.oldest < before.oldest) {
+    if (this.#jumpTo()) {
+      // Opened at a message: it is in the middle now.
+    } else if (
+      now.pending > before.pending || (this.#toBottom && !now.detached) ||
+      // The window was replaced by the latest page (Jump to latest, or a send from it).
+      (before.detached && !now.detached && now.oldest !== before.oldest)
+    ) {
+      // Sent from here, or back to the latest: show it, wherever the view was.
+      this.#toBottom = false;
+      list.scrollTop = list.scrollHeight;
+    } else if (before.oldest && now.oldest < before.oldest && now.newest <= before.newest) {
       list.scrollTop = list.scrollHeight - snapshot.fromBottom;
-    } else if (snapshot.atBottom) {
+    } else if (snapshot.atBottom && !before.detached && !now.detached) {
       list.scrollTop = list.scrollHeight;
     }
     this.#report();
@@ -171,6 +213,16 @@ export class MessageList extends Component<Props, { flash: number | null }> {
     const shown = lastShownSeq(list);
     if (shown > 0) session.markRead(shown);
   }
+
+  /** Leaves the window on old messages for the latest page, shown at the bottom. */
+  #jumpToLatest = (e: MouseEvent): void => {
+    const { session, conv } = this.props;
+    this.#toBottom = true;
+    void session.toLatest(conv.id).catch((error) =>
+      session.dispatch({ type: "notice", text: errorText(error) })
+    );
+    if (e.detail === 0) document.getElementById("composer")?.focus();
+  };
 
   /** The pill: to the latest; from the keyboard, focus goes on to the composer, as the pill goes. */
   #toLatest = (e: MouseEvent): void => {
@@ -190,8 +242,11 @@ export class MessageList extends Component<Props, { flash: number | null }> {
       id === me ? state.me.nickname : state.users.get(id)?.nickname ?? "Someone";
     const base = { nameOf, me };
     const handlers: MessageHandlers = { ...actions, reveal: (q) => void this.#reveal(q) };
-    const pending = [...state.pending.values()].filter((p) => p.conversationId === conv.id);
-    const unseen = state.following ? 0 : conv.unread;
+    const detached = state.detached.has(conv.id);
+    const pending = detached
+      ? []
+      : [...state.pending.values()].filter((p) => p.conversationId === conv.id);
+    const unseen = state.following || detached ? 0 : conv.unread;
     let previous = "";
     return (
       <MessageContext.Provider value={handlers}>
@@ -203,8 +258,12 @@ export class MessageList extends Component<Props, { flash: number | null }> {
           onScroll={(e) => {
             // Only a move up near the top loads older ones: the view set at the bottom when the
             // first page lands, or kept after one, must not load a second page by itself.
-            const top = e.currentTarget.scrollTop;
+            const list = e.currentTarget;
+            const top = list.scrollTop;
             if (top < 40 && top < this.#lastTop) void session.loadOlder();
+            // A window on old messages: moving down near its end loads the next newer page.
+            const end = list.scrollHeight - top - list.clientHeight < 80;
+            if (detached && end && top > this.#lastTop) void session.loadNewerWindow();
             this.#lastTop = top;
             this.#report();
           }}
@@ -238,6 +297,14 @@ export class MessageList extends Component<Props, { flash: number | null }> {
               info={base}
             />
           ))}
+          {detached && (
+            <li class="new-pill jump-latest">
+              <button type="button" onClick={this.#jumpToLatest}>
+                <span aria-hidden="true">↓</span>
+                {conv.unread > 0 ? ` Jump to latest (${conv.unread} new)` : " Jump to latest"}
+              </button>
+            </li>
+          )}
           {unseen > 0 && (
             <li class="new-pill">
               <button type="button" onClick={this.#toLatest}>

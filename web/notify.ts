@@ -58,8 +58,8 @@ export function alerts(message: Message, state: State): boolean {
   if (message.from === state.me.id) return false;
   // Changes of a group (system lines) are not news to alert for: they never count as unread.
   if (message.content.type === "update" || message.content.type === "system") return false;
-  const conv = state.conversations.get(message.conversationId) as { muted?: boolean } | undefined;
-  if (conv?.muted === true) return false;
+  // Muted here or on another device (conversation_update): no notification, and no tone.
+  if (state.conversations.get(message.conversationId)?.muted === true) return false;
   return !reading(state, message.conversationId);
 }
 

@@ -145,3 +145,18 @@ Deno.test("alerts() never for a system line (a change of the group): it is not u
   };
   assert(!alerts(line, state()), "a system line");
 });
+
+Deno.test("alerts() stops when a chat is muted on any device and comes back when unmuted", () => {
+  const summary = { id: DM, type: "user" as const, peer: bob, lastSeq: 1, readSeq: 1, unread: 0 };
+  const muted = state({
+    type: "conversation_update",
+    conversation: { ...summary, lastMessage: message(1), pinned: false, muted: true },
+  });
+  assert(!alerts(message(2), muted), "muted: no notification and no tone");
+  assert(alerts(message(2, { to: GROUP }), muted), "another chat is not muted");
+  const unmuted = reduce(muted, {
+    type: "conversation_update",
+    conversation: { ...summary, lastMessage: message(1), pinned: false, muted: false },
+  });
+  assert(alerts(message(2), unmuted), "unmuted");
+});

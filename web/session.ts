@@ -5,7 +5,13 @@
  * or the server closes the socket with 4401 (signed out elsewhere, token expired).
  */
 import type { ImClient } from "../client/mod.ts";
-import type { Group, Message, ReplyPreview, User } from "../shared/types.ts";
+import type {
+  ConversationSettingsPatch,
+  Group,
+  Message,
+  ReplyPreview,
+  User,
+} from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import { fileProblem, imageProblem, LIMITS, plainError } from "./errors.ts";
 import { type Event, initialState, reduce, type State, TYPING_MS, unreadUpTo } from "./state.ts";
@@ -17,6 +23,8 @@ import { GroupActions } from "./group_actions.ts";
 export const TOKEN_KEY = "im.token";
 /** Messages fetched per history page when scrolling up. */
 export const PAGE = 30;
+/** Messages of the window a chat opens with at a search result: 25 on either side of it. */
+export const WINDOW = 50;
 /** The image types the server takes. */
 export { IMAGE_TYPES } from "./errors.ts";
 
@@ -47,6 +55,7 @@ export class Session {
   readonly #arrivals = new Set<(message: Message, state: State) => void>();
   readonly #off: (() => void)[] = [];
   #loadingOlder = false;
+  #loadingNewer = false;
   /** Ends the typing shown once its 5 s pass (one timer, for the earliest end). */
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -88,6 +97,10 @@ export class Session {
         if (!this.#closed) onSignedOut(this.#ending);
       }),
       c.on("read", (e) => this.dispatch({ type: "peer_read", ...e })),
+      c.on(
+        "conversation_update",
+        (conversation) => this.dispatch({ type: "conversation_update", conversation }),
+      ),
       c.on("typing", (e) => {
         this.dispatch({ type: "typing", ...e, at: Date.now() });
         this.#expireTyping();
@@ -173,7 +186,96 @@ export class Session {
   }
 
   async loadConversations(): Promise<void> {
-    this.dispatch({ type: "conversations", list: await this.client.conversations() });
+    // What each conversation's last seq was when asked: one missing from the answer that had no
+    // message since was hidden on another device.
+    const before = new Map([...this.#state.conversations.values()].map((c) => [c.id, c.lastSeq]));
+    this.dispatch({ type: "conversations", list: await this.client.conversations(), before });
+  }
+
+  /**
+   * Pins, mutes or hides a conversation for this user (every device hears it); hiding the open
+   * chat closes it. Throws the server's refusal.
+   */
+  async updateConversation(conversationId: string, patch: ConversationSettingsPatch) {
+    const conversation = await this.client.updateConversation(conversationId, patch);
+    this.dispatch({ type: "conversation_update", conversation });
+    if (patch.hidden && this.#state.active === conversationId) {
+      this.dispatch({ type: "close_chat" });
+    }
+  }
+
+  /**
+   * Opens a message's conversation at it (a search result): the window of messages around it
+   * replaces what was loaded, and the list brings it into view and marks it.
+   */
+  async openAt(message: Message): Promise<void> {
+    const id = message.conversationId;
+    const after = Math.max(0, message.seq - WINDOW / 2);
+    const page = await this.client.history(id, { after, limit: WINDOW });
+    const who = this.#who(message);
+    this.dispatch({ type: "open", conversationId: id, ...(who ? { who } : {}) });
+    this.dispatch({
+      type: "window",
+      conversationId: id,
+      messages: page,
+      seq: message.seq,
+      reachesEnd: page.length < WINDOW,
+    });
+    // A message stored between the page and now: fetched, as the list is attached again.
+    const more = page.length < WINDOW ? this.loadNewer(id) : undefined;
+    await Promise.all([
+      more,
+      id.startsWith("g:") ? this.loadMembers() : undefined,
+      this.loadReads(id),
+    ]);
+  }
+
+  /** Who a message's conversation is with, for opening it when the list does not hold it. */
+  #who(message: Message): Extract<Event, { type: "open" }>["who"] | undefined {
+    const state = this.#state;
+    if (state.conversations.has(message.conversationId)) return undefined;
+    if (message.to.type === "group") {
+      const group = state.groups.get(message.to.id)?.group;
+      return group ? { type: "group", group } : undefined;
+    }
+    const peerId = message.from === state.me.id ? message.to.id : message.from;
+    const peer = state.users.get(peerId) ?? state.friends.get(peerId)?.user;
+    return peer ? { type: "user", peer } : undefined;
+  }
+
+  /** The next newer page of a chat opened at an old message; the newest attaches it again. */
+  async loadNewerWindow(): Promise<void> {
+    const id = this.#state.active;
+    if (!id || this.#loadingNewer || !this.#state.detached.has(id)) return;
+    const map = this.#state.messages.get(id);
+    const newest = map && map.size ? Math.max(...map.keys()) : 0;
+    this.#loadingNewer = true;
+    try {
+      const page = await this.client.history(id, { after: newest, limit: WINDOW });
+      this.dispatch({ type: "history", conversationId: id, messages: page });
+      // A message the server stored while the page was read came by push and was not kept.
+      if (page.length < WINDOW && this.#state.detached.has(id)) await this.loadNewer(id);
+    } finally {
+      this.#loadingNewer = false;
+    }
+  }
+
+  /** Leaves a window on old messages for the latest page ("Jump to latest", or a send). */
+  async toLatest(conversationId: string): Promise<void> {
+    const conv = this.#state.conversations.get(conversationId);
+    if (!conv) return;
+    const page = await this.client.history(conversationId, {
+      before: 2 ** 31 - 1,
+      limit: PAGE,
+    });
+    this.dispatch({
+      type: "window",
+      conversationId,
+      messages: page,
+      seq: null,
+      reachesEnd: true,
+    });
+    await this.loadNewer(conversationId);
   }
 
   async loadFriends(): Promise<void> {
@@ -227,7 +329,9 @@ export class Session {
     ]);
     const active = this.#state.active;
     // Read marks too: a read event while away has no replay.
-    if (active) await Promise.all([this.loadNewer(active), this.loadReads(active)]);
+    // A window on old messages stays where it is: scrolling down or "Jump to latest" goes on.
+    const newer = active && !this.#state.detached.has(active) ? this.loadNewer(active) : undefined;
+    if (active) await Promise.all([newer, this.loadReads(active)]);
   }
 
   #onMessage(m: Message): void {
@@ -496,7 +600,10 @@ export class Session {
   }
 
   #send(content: Message["content"], replyTo?: ReplyPreview): Promise<void> {
-    return this.outbox.send(this.#state.active!, content, replyTo);
+    const id = this.#state.active!;
+    // Sent from a window on old messages: the latest shows, and the message after it.
+    if (this.#state.detached.has(id)) void this.toLatest(id).catch(() => {});
+    return this.outbox.send(id, content, replyTo);
   }
 
   /** Logs out on the server (signed out here either way) and forgets the token. */

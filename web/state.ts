@@ -24,6 +24,12 @@ import {
 } from "./social_state.ts";
 import { type OutboxEvent, reduceOutbox, settled } from "./outbox_state.ts";
 import { type GroupAdminEvent, reduceGroupAdmin } from "./group_admin_state.ts";
+import {
+  attachIfComplete,
+  type ConversationEvent,
+  reduceConversation,
+} from "./conversation_state.ts";
+import { revealsHidden } from "../client/summaries.ts";
 
 /** A tab of the side panel. */
 export type Tab = "chats" | "friends" | "groups" | "profile";
@@ -76,6 +82,16 @@ export interface State {
   reconnecting: boolean;
   everOpen: boolean;
   noOlder: ReadonlySet<string>;
+  /**
+   * The conversations whose loaded messages are a window that does not reach the newest
+   * (opened at a search result): messages arriving are not stored (conversation_state.ts).
+   */
+  detached: ReadonlySet<string>;
+  /**
+   * The message the open chat was opened at (a search result), brought into view and marked
+   * once; `n` is the `opened` count of that opening.
+   */
+  jump: { conversationId: string; seq: number; n: number } | null;
   /** Per conversation, the other participants' read marks (user id → seq), as far as heard. */
   reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Per conversation, who is typing and until when (ms): a typing event lasts 5 s. */
@@ -101,7 +117,11 @@ export type Event =
   | { type: "profile"; user: User }
   | { type: "connection"; state: "connecting" | "open" | "closed" }
   | { type: "visibility"; visible: boolean }
-  | { type: "conversations"; list: ConversationSummary[] }
+  /**
+   * The server's list. `before`: each conversation's lastSeq when it was asked for; one that
+   * is missing from the list and had no message since was hidden (on another device).
+   */
+  | { type: "conversations"; list: ConversationSummary[]; before?: ReadonlyMap<string, number> }
   | { type: "friends"; list: { user: User; online: boolean }[] }
   | { type: "groups"; list: { group: Group; onlineCount: number }[] }
   | { type: "requests"; requests: State["requests"] }
@@ -133,6 +153,7 @@ export type Event =
   /** Time passed: typing older than `TYPING_MS` before `now` ends. */
   | { type: "typing_expired"; now: number }
   | OutboxEvent
+  | ConversationEvent
   | GroupAdminEvent;
 
 /** The state right after signing in. */
@@ -160,6 +181,8 @@ export function initialState(me: User, visible = true): State {
     reconnecting: false,
     everOpen: false,
     noOlder: new Set(),
+    detached: new Set(),
+    jump: null,
     reads: new Map(),
     typing: new Map(),
     joinRequests: new Map(),
@@ -210,6 +233,8 @@ function onMessage(state: State, m: Message): State {
   const counts = m.from !== state.me.id && m.content.type !== "system";
   const mentioned = counts && mentions(m, state.me.id);
   let next: Conversation | undefined = conv;
+  // A user's message brings a hidden conversation back into the list (the server's rule too).
+  const shown = conv?.hidden === true && revealsHidden(m) ? { hidden: false } : {};
   if (!conv) {
     const group = m.to.type === "group" ? state.groups.get(m.to.id)?.group : undefined;
     const peerId = m.to.type === "user" ? (m.from === state.me.id ? m.to.id : m.from) : "";
@@ -228,17 +253,20 @@ function onMessage(state: State, m: Message): State {
   } else if (m.seq > conv.lastSeq) {
     next = {
       ...conv,
+      ...shown,
       lastSeq: m.seq,
       lastMessage: m,
       unread: conv.unread + (counts ? 1 : 0),
       ...(mentioned ? { mentioned } : {}),
     };
   }
+  // A window on older messages does not take it: it would sit after the window, out of place.
+  const detached = state.detached.has(m.conversationId);
   const pending = new Map(state.pending);
   if (m.clientMsgId !== null) pending.delete(m.clientMsgId);
   return {
     ...state,
-    messages: stored(state, [m]),
+    messages: detached ? state.messages : stored(state, [m]),
     conversations: next === conv
       ? state.conversations
       : put(state.conversations, m.conversationId, next!),
@@ -255,7 +283,8 @@ function onMessage(state: State, m: Message): State {
  */
 function onUpdateEntry(state: State, m: Message): State {
   const conv = state.conversations.get(m.conversationId);
-  let next: State = { ...state, messages: stored(state, [m]) };
+  const detached = state.detached.has(m.conversationId);
+  let next: State = { ...state, messages: detached ? state.messages : stored(state, [m]) };
   if (conv && m.seq > conv.lastSeq) {
     next = {
       ...next,
@@ -358,8 +387,22 @@ export function typingIn(state: State, conversationId: string): string[] {
   return [...(state.typing.get(conversationId)?.keys() ?? [])];
 }
 
-function onConversations(state: State, list: ConversationSummary[]): State {
+function onConversations(
+  state: State,
+  list: ConversationSummary[],
+  before?: ReadonlyMap<string, number>,
+): State {
   const conversations = new Map(state.conversations);
+  if (before) {
+    // The server lists every conversation with messages but the hidden ones.
+    const listed = new Set(list.map((s) => s.id));
+    for (const conv of conversations.values()) {
+      if (listed.has(conv.id) || conv.lastSeq === 0 || conv.hidden) continue;
+      if (before.get(conv.id) === conv.lastSeq) {
+        conversations.set(conv.id, { ...conv, hidden: true });
+      }
+    }
+  }
   for (const summary of list) {
     // A list fetched before this tab's read mark reached the server must not undo it.
     const readHere = conversations.get(summary.id)?.readSeq ?? 0;
@@ -369,6 +412,7 @@ function onConversations(state: State, list: ConversationSummary[]): State {
     conversations.set(summary.id, {
       ...summary,
       ...read,
+      hidden: false,
       lastMessage: summary.lastMessage ?? null,
     });
   }
@@ -430,9 +474,19 @@ function onOpen(
       });
     }
   }
+  // Opened from the list (not at a message): the latest, not the window left on an old page.
+  let { messages, detached } = state;
+  if (detached.has(id)) {
+    messages = new Map([...messages].filter(([key]) => key !== id));
+    detached = new Set([...detached].filter((key) => key !== id));
+  }
   return {
     ...state,
     conversations,
+    messages,
+    detached,
+    // A list opened afresh does not jump to where an earlier one was opened at.
+    jump: null,
     tab,
     active: id,
     opened: state.opened + 1,
@@ -468,7 +522,7 @@ export function reduce(state: State, event: Event): State {
     case "visibility":
       return { ...state, visible: event.visible };
     case "conversations":
-      return onConversations(state, event.list);
+      return onConversations(state, event.list, event.before);
     case "friends":
       return {
         ...state,
@@ -503,7 +557,7 @@ export function reduce(state: State, event: Event): State {
           next = withCurrent(next, m.content.target);
         }
       }
-      return next;
+      return attachIfComplete(next, event.conversationId);
     }
     case "open":
       return onOpen(state, event);
@@ -568,6 +622,9 @@ export function reduce(state: State, event: Event): State {
     case "sent":
     case "discard":
       return reduceOutbox(state, event);
+    case "conversation_update":
+    case "window":
+      return reduceConversation(state, event);
     default:
       // The rest are group administration and blocks (group_admin_state.ts).
       return reduceGroupAdmin(state, event);
@@ -602,7 +659,19 @@ function onRead(state: State, conversationId: string, seq: number): State {
       after++;
     }
   }
-  const unread = readSeq >= conv.lastSeq ? 0 : Math.min(conv.unread, after);
+  // A window on old messages: what came after it is not loaded, so only what this read passed
+  // leaves the count.
+  const passed = state.detached.has(conversationId)
+    ? [...state.messages.get(conversationId)?.values() ?? []].filter((m) =>
+      m.seq > conv.readSeq && m.seq <= readSeq && m.from !== state.me.id && !isUpdate(m) &&
+      m.content.type !== "system"
+    ).length
+    : 0;
+  const unread = readSeq >= conv.lastSeq
+    ? 0
+    : state.detached.has(conversationId)
+    ? Math.max(0, conv.unread - passed)
+    : Math.min(conv.unread, after);
   // Mentioned while an unread message mentions this user: the page knows only that none is left.
   const mentioned = unread === 0 ? false : conv.mentioned;
   if (readSeq === conv.readSeq && unread === conv.unread && mentioned === conv.mentioned) {
@@ -628,7 +697,7 @@ export function title(state: State, conv: Conversation): string {
   return conv.peer ? (state.users.get(conv.peer.id) ?? conv.peer).nickname : "Chat";
 }
 
-/** The total of unread messages over all conversations. */
+/** The total of unread messages over the conversations of the list (hidden ones are not). */
 export function totalUnread(state: State): number {
-  return [...state.conversations.values()].reduce((n, c) => n + c.unread, 0);
+  return [...state.conversations.values()].reduce((n, c) => n + (c.hidden ? 0 : c.unread), 0);
 }
