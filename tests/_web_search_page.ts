@@ -3,8 +3,13 @@
  * scenario at one width with its own server and browser (two contexts for two devices of one
  * user), and the chats list as the page shows it.
  */
-import type { Browser } from "playwright-core";
-import { type BrowserContext, browserTestsEnabled, launch, type Page } from "./browser.ts";
+import {
+  type Browser,
+  type BrowserContext,
+  browserTestsEnabled,
+  launch,
+  type Page,
+} from "./browser.ts";
 import { startServer } from "./harness.ts";
 import type { Device } from "./_web_navigation_page.ts";
 

@@ -12,7 +12,7 @@ import {
 } from "playwright-core";
 import { e2eMode } from "./harness.ts";
 
-export type { BrowserContext, Locator, Page };
+export type { Browser, BrowserContext, Locator, Page };
 
 /** The chromium binary (IM_BROWSER_PATH overrides). */
 export const CHROMIUM = Deno.env.get("IM_BROWSER_PATH") ?? "/usr/bin/chromium";
