@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     ...config.connect,
   });
   local.connect = connect;
-  const task = createTask({ log, statusQueue, store, presence, connects, searchBacklog: true });
+  const task = createTask({ log, statusQueue, store, presence, connects, searchIndexer: true });
   const api = createApi({
     logic,
     connectUrl: () => "/ws",

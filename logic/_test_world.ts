@@ -51,7 +51,7 @@ export class FakeClock implements Timers {
   }
 }
 
-/** A log that saves the messages it is given, in order (as task does), and keeps every record. */
+/** A log that saves (and indexes) the messages it is given, in order (as task does), and keeps every record. */
 export class StoringLog implements MessageLog {
   readonly records: LogRecord[] = [];
   /** Appends to refuse (`unavailable`) before taking them again. */
@@ -68,8 +68,14 @@ export class StoringLog implements MessageLog {
     // Kept at once, so a record appended by a timer is seen as soon as the timer ran.
     this.records.push(...records);
     const messages = records.flatMap((r) => r.type === "message" ? [r.message] : []);
-    if (this.storeLagMs === 0) return void await this.messages.save(messages);
-    setTimeout(() => this.messages.save(messages), this.storeLagMs);
+    if (this.storeLagMs === 0) return void await this.#store(messages);
+    setTimeout(() => this.#store(messages), this.storeLagMs);
+  }
+
+  /** Stores messages as task does, and indexes them for search as its background indexer soon does. */
+  async #store(messages: AcceptedMessage[]): Promise<void> {
+    await this.messages.save(messages);
+    while (await this.messages.indexPending(1000) > 0);
   }
 
   /** The messages appended, in order. */

@@ -17,7 +17,7 @@ import type {
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
-import { type SearchBacklog, startSearchBacklog } from "./search_backlog.ts";
+import { type SearchIndexer, startSearchIndexer } from "./search_indexer.ts";
 import { routeSweep } from "./sweep.ts";
 
 /** Options of `createTask()`. */
@@ -44,11 +44,11 @@ export interface TaskOptions {
    */
   sweepMs?: number;
   /**
-   * Whether to index the messages stored before the search index, in the
-   * background (`search_backlog.ts`): every task process does, and the embedded
-   * mode; tests of task alone do not.
+   * Whether to keep the message search index up to date in the background
+   * (`search_indexer.ts`): every task process does, and the embedded mode; tests
+   * of task alone do not.
    */
-  searchBacklog?: boolean;
+  searchIndexer?: boolean;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -66,7 +66,7 @@ export function createTask(
     presence,
     connects,
     sweepMs = 0,
-    searchBacklog = false,
+    searchIndexer = false,
     onError = logError,
   }: TaskOptions,
 ): Task {
@@ -196,16 +196,16 @@ export function createTask(
     })
   );
   statusQueue.consume(handleStatus);
-  const backlog: SearchBacklog | null = searchBacklog
-    ? startSearchBacklog({
+  const indexer: SearchIndexer | null = searchIndexer
+    ? startSearchIndexer({
       messages: store.messages,
-      onError: (error) => onError(error, "search backlog batch"),
+      onError: (error) => onError(error, "search index batch"),
     })
     : null;
 
   return {
     async close() {
-      await backlog?.close();
+      await indexer?.close();
       clearInterval(sweeper);
       await log.close();
       await statusQueue.close();

@@ -500,8 +500,10 @@ CREATE INDEX blocks_blocked ON blocks (blocked_id);
       // it was hidden; NULL: not hidden). The search index (shared/search_text.ts)
       // holds a row per text message the store indexed, keyed by message id:
       // the conversation's id and the message's bigrams with their positions, which
-      // the store computes (no SQL function can), so a migration cannot index the
-      // messages already stored: `search_backlog.below` records which ids are
+      // the store computes (no SQL function can). The send path does not write
+      // it: a save queues each new text message's id in `search_pending` (an
+      // edit queues its target again), which a background runner indexes in
+      // larger batches. Nor can a migration index the messages already stored: `search_backlog.below` records which ids are
       // older than the index (every id below it is indexed by
       // `MessageStore.indexBacklog`, newest first, lowering it as it goes).
       // `stale`: a store opened with the index off saved messages it did not
@@ -523,6 +525,8 @@ CREATE TABLE message_search (
 );
 CREATE INDEX message_search_grams ON message_search USING gin (grams);
 CREATE INDEX message_search_conversation ON message_search (conversation_id);
+
+CREATE TABLE search_pending (id bigint PRIMARY KEY);
 
 CREATE TABLE search_backlog (
   below bigint NOT NULL,
@@ -547,6 +551,8 @@ CREATE TABLE conversation_settings (
 CREATE VIRTUAL TABLE message_search USING fts5(
   conv, grams, content='', contentless_delete=1, tokenize='ascii'
 );
+
+CREATE TABLE search_pending (id INTEGER PRIMARY KEY);
 
 CREATE TABLE search_backlog (
   below bigint NOT NULL,

@@ -463,11 +463,24 @@ export interface MessageStore {
    * only those above the user's history floor, and only groups they are a member
    * of now; never a recalled message, an edited one by its latest text only.
    * Answered from the search index (`shared/search_text.ts`: bigrams in the
-   * engine's full-text index), which `save()` keeps in the same transaction as
-   * the messages (an edit replaces the entry, a recall or disband deletes it),
-   * never by reading every message. Resolved like `get()`.
+   * engine's full-text index), never by reading every message, and every
+   * candidate checked against the message's current text (so an entry an edit or
+   * recall left behind finds nothing). Resolved like `get()`.
+   *
+   * The index is written off the send path: `save()` only queues each new text
+   * message (one small row, in its transaction), an edit queues its target again,
+   * and `indexPending()` indexes what is queued, in larger batches, when a
+   * background runner calls it; so a message is found shortly after it is
+   * stored (a recall and a disband delete their entries at once).
    */
   search(query: MessageSearch): Promise<Message[]>;
+  /**
+   * Indexes up to `limit` queued messages (saved or edited since the index was
+   * last brought up to date) by their current text, oldest queued first; how many
+   * it took from the queue, 0 once it is empty. Safe to run from several
+   * processes at once (they take different rows).
+   */
+  indexPending(limit: number): Promise<number>;
   /**
    * Indexes up to `limit` of the text messages stored before the search index
    * existed (newest first, so recent ones are found first), resumable across

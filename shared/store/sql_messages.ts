@@ -12,7 +12,7 @@ import { conversation, conversations, updateSettings } from "./sql_conversations
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
 import { saveMessages } from "./sql_save.ts";
-import { indexBacklog, searchMessages } from "./sql_search.ts";
+import { indexBacklog, indexPending, searchMessages } from "./sql_search.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
@@ -97,6 +97,10 @@ export class SqlMessageStore implements MessageStore {
   /** From the search index (sql_search.ts); the scope and floors are checked in the same query. */
   search(query: MessageSearch): Promise<Message[]> {
     return searchMessages(this.#db, query);
+  }
+
+  async indexPending(limit: number): Promise<number> {
+    return this.#searchIndex ? await indexPending(this.#db, limit) : 0;
   }
 
   async indexBacklog(limit: number): Promise<number> {

@@ -8,7 +8,7 @@ import type { AcceptedMessage, Content, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import { resolve, type StoredMessage, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
-import { indexEntries, pgVector, type SearchEntry, searchEntry } from "./sql_search.ts";
+import { queueForIndex, searchEntry } from "./sql_search.ts";
 import { applyUpdate, mentionRows } from "./sql_updates.ts";
 
 /** What a row stores of a new message: an update's target as `{id, seq}`, the quoted message by id. */
@@ -58,10 +58,11 @@ async function storedMessages(
  * many messages it has. On SQLite (where a statement costs microseconds, not a
  * round trip), any batch takes one transaction of small statements.
  *
- * With `searchIndex`, the new text messages get their search index entries in
- * the same transaction (sql_search.ts): on PostgreSQL in the batch's statement,
- * on SQLite in one more statement for the whole batch; an applied edit replaces
- * its target's entry, a recall drops it.
+ * With `searchIndex`, the new text messages are queued for the search index in
+ * the same transaction (sql_search.ts; `indexPending` indexes them off the send
+ * path): on PostgreSQL in the batch's statement, on SQLite in one more
+ * statement for the whole batch; an applied edit queues its target again, a
+ * recall drops its entry.
  */
 export async function saveMessages(
   db: SqlDriver,
@@ -146,7 +147,7 @@ async function saveInOneStatement(
     const join = joinOf(m);
     return join ? [{ id: m.id, ...join }] : [];
   });
-  const searched = searchIndex ? unique.flatMap((m) => searchEntry(m) ?? []) : [];
+  const searched = searchIndex ? unique.flatMap((m) => searchEntry(m)?.id ?? []) : [];
   const rows = await db.query<{ id: string; seq: number }>(
     `WITH b AS (
        SELECT * FROM unnest(${batch})
@@ -224,14 +225,11 @@ async function saveInOneStatement(
      )`
     }${
       searched.length === 0 ? "" : `,
-     indexed AS (
-       INSERT INTO message_search (id, conversation_id, grams)
-       SELECT i.id, i.conversation_id, k.grams::tsvector
-       FROM unnest(${param(searched.map((e) => e.id), "bigint")}, ${
-        param(searched.map((e) => pgVector(e.conversationId, e.text)), "text")
-      }) AS k(message_id, grams)
+     queued AS (
+       INSERT INTO search_pending (id)
+       SELECT i.id FROM unnest(${param(searched, "bigint")}) AS k(message_id)
        JOIN inserted i ON i.id = k.message_id
-       ON CONFLICT (id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, grams = EXCLUDED.grams
+       ON CONFLICT DO NOTHING
      )`
     }
      SELECT id, seq FROM inserted`,
@@ -347,8 +345,8 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
  * The batch in one transaction (SQLite): messages stored before are read back, each
  * conversation is bumped once by its count of new entries (in id order, so
  * concurrent batches lock rows in one order), the new ones are inserted
- * numbered from there, their search index entries written in one statement (with
- * `searchIndex`), and then each new update entry is applied, in batch order.
+ * numbered from there, the text ones queued for the search index in one statement
+ * (with `searchIndex`), and then each new update entry is applied, in batch order.
  */
 function saveInTransaction(
   db: SqlDriver,
@@ -365,17 +363,17 @@ function saveInTransaction(
       if (list) list.push(m);
       else fresh.set(m.conversationId, [m]);
     }
-    const searched: SearchEntry[] = [];
+    const searched: string[] = [];
     for (const conversationId of [...fresh.keys()].sort()) {
       const entries = fresh.get(conversationId)!;
       let seq = await bump(tx, conversationId, entries);
       for (const m of entries) {
         stored.set(m.id, await insert(tx, m, ++seq));
         const entry = searchIndex ? searchEntry(m) : null;
-        if (entry) searched.push(entry);
+        if (entry) searched.push(entry.id);
       }
     }
-    await indexEntries(tx, searched);
+    await queueForIndex(tx, searched);
     for (const m of unique) {
       if (!isUpdate(m) || fresh.get(m.conversationId)?.includes(m) !== true) continue;
       await applyUpdate(tx, m, searchIndex);

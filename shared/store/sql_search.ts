@@ -185,6 +185,68 @@ export async function indexEntries(db: SqlDriver, entries: readonly SearchEntry[
   );
 }
 
+/**
+ * Queues messages for the index (`MessageStore.indexPending` indexes them by
+ * their text then): the send path's one small write per new text message, and
+ * an edit's. A message queued twice is queued once.
+ */
+export async function queueForIndex(db: SqlDriver, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  // `WHERE true`: SQLite's parser needs it between a SELECT and its ON CONFLICT.
+  await db.query(
+    `INSERT INTO search_pending (id) SELECT k.id FROM unnest($1::bigint[]) AS k(id) WHERE true
+     ON CONFLICT DO NOTHING`,
+    [ids],
+  );
+}
+
+/** Queued messages as they are now (a message gone since, by a disband, has no row). */
+const PENDING = {
+  sqlite: `SELECT p.id, m.conversation_id, m.kind, json_extract(m.content, '$.type') AS type,
+                  json_extract(m.content, '$.text') AS text
+           FROM search_pending p LEFT JOIN messages m ON m.id = p.id
+           ORDER BY p.id LIMIT $1`,
+  // Runners of several task processes take different rows, none waits for another.
+  postgres: `SELECT p.id, m.conversation_id, m.kind, m.content::jsonb ->> 'type' AS type,
+                    m.content::jsonb ->> 'text' AS text
+             FROM search_pending p LEFT JOIN messages m ON m.id = p.id
+             ORDER BY p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED`,
+};
+
+/**
+ * See `MessageStore.indexPending`: one transaction that takes up to `limit`
+ * queued ids, writes the entries of those that are text messages now (by their
+ * current text; a recalled or vanished one gets none), and dequeues them all.
+ */
+export function indexPending(db: SqlDriver, limit: number): Promise<number> {
+  if (limit < 1) return Promise.resolve(0);
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<
+      {
+        id: string | number;
+        conversation_id: string | null;
+        kind: string | null;
+        type: string | null;
+        text: string | null;
+      }
+    >(PENDING[tx.dialect], [limit]);
+    if (rows.length === 0) return 0;
+    await indexEntries(
+      tx,
+      rows.flatMap((r) =>
+        r.kind === "message" && r.type === "text" && r.conversation_id !== null &&
+          r.text !== null
+          ? [{ id: String(r.id), conversationId: r.conversation_id, text: r.text }]
+          : []
+      ),
+    );
+    await tx.query("DELETE FROM search_pending WHERE id = ANY($1::bigint[])", [
+      rows.map((r) => String(r.id)),
+    ]);
+    return rows.length;
+  });
+}
+
 /** Drops a message's index entry (a recall). */
 export async function unindexMessage(db: SqlDriver, id: string): Promise<void> {
   await db.query(
@@ -226,6 +288,7 @@ export async function openSearchIndex(db: SqlDriver, on: boolean): Promise<void>
         ? "INSERT INTO message_search (message_search) VALUES ('delete-all')"
         : "DELETE FROM message_search",
     );
+    await tx.exec("DELETE FROM search_pending");
     await tx.query(
       "UPDATE search_backlog SET below = (SELECT COALESCE(max(id) + 1, 0) FROM messages), stale = false",
     );

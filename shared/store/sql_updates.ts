@@ -5,7 +5,7 @@
 import { isFullTarget } from "../message_view.ts";
 import type { AcceptedMessage, Content } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import { indexEntries, unindexMessage } from "./sql_search.ts";
+import { queueForIndex, unindexMessage } from "./sql_search.ts";
 
 /** The user id of a mention row that mentions everyone (`mentionAll`); snowflakes are never 0. */
 export const EVERYONE = "0";
@@ -27,7 +27,7 @@ export function mentionRows(content: Content): string[] {
  * makes the content `recalled`, deletes its mention rows, and an image's or
  * file's own media (the copy its save made), with the bytes no other media
  * shares. A recall takes the target out of the search index; an edit (with
- * `searchIndex`) replaces its entry by the new text. A recalled target stays as it is.
+ * `searchIndex`) queues it to be indexed by the new text. A recalled target stays as it is.
  */
 export async function applyUpdate(
   tx: SqlDriver,
@@ -54,13 +54,9 @@ export async function applyUpdate(
       "UPDATE messages SET content = $3, edited_at = $4 WHERE conversation_id = $1 AND id = $2",
       [...key, JSON.stringify({ ...current, text: target.content.text }), entry.sentAt],
     );
-    if (searchIndex) {
-      await indexEntries(tx, [{
-        id: update.target.id,
-        conversationId: entry.conversationId,
-        text: target.content.text,
-      }]);
-    }
+    // Indexed again by its new text off the send path; until then the entry of the old
+    // text may stay, and a search's check against the current text drops what it finds.
+    if (searchIndex) await queueForIndex(tx, [update.target.id]);
     return;
   }
   if (current.type === "recalled") return;

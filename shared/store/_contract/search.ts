@@ -50,6 +50,8 @@ async function search(
     limit?: number;
   } = {},
 ): Promise<Message[]> {
+  // What the background indexer does between a save and a search.
+  while (await store.messages.indexPending(1000) > 0);
   return await store.messages.search({ userId, text, conversationId, beforeId, limit });
 }
 
