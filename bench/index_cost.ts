@@ -1,0 +1,88 @@
+/**
+ * What keeping the search index costs the send path: the pairs flow at max against a server with
+ * the index off (IM_BENCH_SEARCH_INDEX=off: `save()` writes no index row) and one with it on,
+ * alternated over `rounds` rounds in one run so that a machine whose speed drifts (other work,
+ * thermal) weighs on both alike.
+ */
+import { type FlowResult, pairs } from "./scenarios.ts";
+import type { Target } from "./targets.ts";
+import { type Row } from "./report.ts";
+
+/** The flows of each side, in the order they ran. */
+export interface IndexCost {
+  off: FlowResult[];
+  on: FlowResult[];
+}
+
+/** Runs the pairs flow at max alternately without and with the search index. */
+export async function indexCost(
+  make: (env: Record<string, string>) => Promise<Target>,
+  { pairs: count, seconds, rounds, progress }: {
+    pairs: number;
+    seconds: number;
+    rounds: number;
+    progress: (line: string) => void;
+  },
+): Promise<IndexCost> {
+  const out: IndexCost = { off: [], on: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const side of ["off", "on"] as const) {
+      const target = await make({ IM_BENCH_SEARCH_INDEX: side });
+      try {
+        progress(`${target.name} pairs, search index ${side}, round ${round + 1} of ${rounds}`);
+        out[side].push(await pairs(target, { pairs: count, seconds, progress }));
+      } finally {
+        await target.stop();
+      }
+    }
+  }
+  return out;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** The deliveries/s of each side (mean of its runs), the p99 (mean), and the change with the index. */
+export function indexCostRows(
+  target: string,
+  cost: IndexCost,
+  relay: FlowResult,
+  relayP99: number,
+): Row[] {
+  const rows: Row[] = [];
+  const runs = cost.on.length;
+  for (const side of ["off", "on"] as const) {
+    const flows = cost[side];
+    const scenario = `pairs, durable, max, search index ${side} (mean of ${runs})`;
+    rows.push({
+      target,
+      scenario,
+      metric: "deliveries/s",
+      value: mean(flows.map((f) => f.deliveriesPerSec)),
+      relay: relay.deliveriesPerSec,
+      unit: "",
+      note: runs > 1
+        ? `${mean(flows.map((f) => f.deliveriesPerSec)).toFixed(0)} (${
+          flows.map((f) => f.deliveriesPerSec.toFixed(0)).join(", ")
+        })`
+        : undefined,
+    });
+    rows.push({
+      target,
+      scenario,
+      metric: "latency p99",
+      value: mean(flows.map((f) => f.latencies[Math.floor(f.latencies.length * 0.99)] ?? NaN)),
+      relay: relayP99,
+      unit: "ms",
+    });
+  }
+  const [off, on] = [cost.off, cost.on].map((f) => mean(f.map((x) => x.deliveriesPerSec)));
+  rows.push({
+    target,
+    scenario: "pairs, durable, max: the search index's cost",
+    metric: "deliveries/s with the index against without (goal ≥ −10 %)",
+    value: (on / off - 1) * 100,
+    relay: NaN,
+    unit: "%",
+  });
+  return rows;
+}
