@@ -7,7 +7,7 @@ import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { WorkerRequest } from "./pglite_worker.ts";
 import { WorkerCalls } from "./worker_calls.ts";
 import type { Store } from "./mod.ts";
-import { migrate, sqlStore } from "./sql.ts";
+import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
 
 /** An engine error carried over from the worker, with its SQLSTATE code. */
 class PgliteError extends Error {
@@ -37,7 +37,7 @@ function session(engine: WorkerCalls<WorkerRequest>): SessionEngine {
 }
 
 /** Options of the PGlite store. */
-export interface PgliteStoreOptions {
+export interface PgliteStoreOptions extends SqlStoreOptions {
   /** A folder for the data; `memory://` keeps it in memory only. */
   dataDir: string;
 }
@@ -62,5 +62,12 @@ export async function openPgliteDriver({ dataDir }: PgliteStoreOptions): Promise
 
 /** Opens (creating and migrating if needed) the PGlite store. */
 export async function openPgliteStore(options: PgliteStoreOptions): Promise<Store> {
-  return sqlStore(await openPgliteDriver(options));
+  const driver = await openPgliteDriver(options);
+  try {
+    await prepareSearchIndex(driver, options);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return sqlStore(driver, options);
 }

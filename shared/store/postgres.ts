@@ -2,7 +2,7 @@
 import postgres from "postgres";
 import type { SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
-import { migrate, sqlStore } from "./sql.ts";
+import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -27,7 +27,7 @@ function driver(sql: Sql, root: postgres.Sql): SqlDriver {
 }
 
 /** Options of the PostgreSQL store. */
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends SqlStoreOptions {
   /** A `postgres://` URL. */
   url: string;
   /** Most connections in the pool. */
@@ -36,7 +36,7 @@ export interface PostgresStoreOptions {
 
 /** Opens the PostgreSQL store and runs pending migrations (serialized across instances). */
 export async function openPostgresStore(
-  { url, poolSize }: PostgresStoreOptions,
+  { url, poolSize, searchIndex }: PostgresStoreOptions,
 ): Promise<Store> {
   const sql = postgres(url, {
     max: poolSize,
@@ -49,5 +49,6 @@ export async function openPostgresStore(
   });
   const db = driver(sql, sql);
   await migrate(db);
-  return sqlStore(db);
+  await prepareSearchIndex(db, { searchIndex });
+  return sqlStore(db, { searchIndex });
 }

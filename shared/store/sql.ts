@@ -9,6 +9,7 @@ import { SqlFriendStore } from "./sql_friends.ts";
 import { SqlGroupStore } from "./sql_groups.ts";
 import { SqlMediaStore } from "./sql_media.ts";
 import { SqlMessageStore } from "./sql_messages.ts";
+import { openSearchIndex } from "./sql_search.ts";
 
 /** Maps a driver failure to an AppError: unique violations are conflicts, the rest unavailable. */
 export function storeError(error: unknown): AppError {
@@ -74,8 +75,30 @@ function checked(db: SqlDriver): SqlDriver {
   };
 }
 
+/** Options of a store on SQL. */
+export interface SqlStoreOptions {
+  /**
+   * Whether saves keep the message search index (true unless a benchmark
+   * measures the store without it: `IM_BENCH_SEARCH_INDEX=off`). Pass the same
+   * to `prepareSearchIndex()` when opening.
+   */
+  searchIndex?: boolean;
+}
+
+/**
+ * What opening a store does to the search index after `migrate()`: off, marks
+ * it stale; on, rebuilds a stale one (emptied, every message stored so far
+ * handed to `MessageStore.indexBacklog`).
+ */
+export async function prepareSearchIndex(
+  driver: SqlDriver,
+  { searchIndex = true }: SqlStoreOptions = {},
+): Promise<void> {
+  await openSearchIndex(checked(driver), searchIndex);
+}
+
 /** The six ports over one SQL driver, which they share; call `migrate()` on the driver first. */
-export function sqlStore(driver: SqlDriver): Store {
+export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
   const db = checked(driver);
   return {
     accounts: new SqlAccountStore(db),
@@ -83,7 +106,7 @@ export function sqlStore(driver: SqlDriver): Store {
     friends: new SqlFriendStore(db),
     groups: new SqlGroupStore(db),
     media: new SqlMediaStore(db),
-    messages: new SqlMessageStore(db),
+    messages: new SqlMessageStore(db, options),
     async ping() {
       await db.query("SELECT 1");
     },

@@ -10,6 +10,7 @@ import { AppError } from "../errors.ts";
 import type { Content } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import type { JoinRequestRow, Removal } from "./mod.ts";
+import { unindexConversation } from "./sql_search.ts";
 
 /** Locks a group's row for the rest of the transaction; whether the group exists. */
 async function lockGroup(tx: SqlDriver, groupId: string): Promise<boolean> {
@@ -111,6 +112,7 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
   }
   await tx.query("DELETE FROM mentions WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM read_marks WHERE conversation_id = $1", [conversationId]);
+  await unindexConversation(tx, conversationId);
   await tx.query("DELETE FROM messages WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM groups WHERE id = $1", [groupId]);
   return members.map((m) => String(m.user_id));

@@ -2,10 +2,11 @@
 import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { ConversationRow, HistoryQuery, MessageStore } from "./mod.ts";
+import type { ConversationRow, HistoryQuery, MessageSearch, MessageStore } from "./mod.ts";
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
 import { saveMessages } from "./sql_save.ts";
+import { indexBacklog, searchMessages } from "./sql_search.ts";
 import { EVERYONE } from "./sql_updates.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
@@ -140,17 +141,32 @@ async function conversations(db: SqlDriver, userId: string): Promise<Conversatio
   }));
 }
 
-/** Messages and read marks over an SQL driver whose failures are already AppErrors. */
+/**
+ * Messages and read marks over an SQL driver whose failures are already
+ * AppErrors. With `searchIndex` false (benchmarks only) saves write no search
+ * index entries and the backlog indexes nothing (sql_search.ts).
+ */
 export class SqlMessageStore implements MessageStore {
   readonly #db: SqlDriver;
+  readonly #searchIndex: boolean;
 
-  constructor(db: SqlDriver) {
+  constructor(db: SqlDriver, { searchIndex = true }: { searchIndex?: boolean } = {}) {
     this.#db = db;
+    this.#searchIndex = searchIndex;
   }
 
   async save(messages: readonly AcceptedMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
-    return await saveMessages(this.#db, messages);
+    return await saveMessages(this.#db, messages, this.#searchIndex);
+  }
+
+  /** From the search index (sql_search.ts); the scope and floors are checked in the same query. */
+  search(query: MessageSearch): Promise<Message[]> {
+    return searchMessages(this.#db, query);
+  }
+
+  async indexBacklog(limit: number): Promise<number> {
+    return this.#searchIndex ? await indexBacklog(this.#db, limit) : 0;
   }
 
   async get(conversationId: string, ids: readonly string[]): Promise<Message[]> {

@@ -8,6 +8,7 @@ import type { AcceptedMessage, Content, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
 import { resolve, type StoredMessage, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
+import { indexEntries, pgVector, type SearchEntry, searchEntry } from "./sql_search.ts";
 import { applyUpdate, mentionRows } from "./sql_updates.ts";
 
 /** What a row stores of a new message: an update's target as `{id, seq}`, the quoted message by id. */
@@ -56,21 +57,29 @@ async function storedMessages(
  * applies nothing). A batch so costs O(1) + O(new updates) statements, however
  * many messages it has. On SQLite (where a statement costs microseconds, not a
  * round trip), any batch takes one transaction of small statements.
+ *
+ * With `searchIndex`, the new text messages get their search index entries in
+ * the same transaction (sql_search.ts): on PostgreSQL in the batch's statement,
+ * on SQLite in one more statement for the whole batch; an applied edit replaces
+ * its target's entry, a recall drops it.
  */
 export async function saveMessages(
   db: SqlDriver,
   batch: readonly AcceptedMessage[],
+  searchIndex: boolean,
 ): Promise<Message[]> {
   const unique = [...new Map(batch.map((m) => [m.id, m])).values()];
   const stored = db.dialect === "sqlite"
-    ? await saveInTransaction(db, unique)
+    ? await saveInTransaction(db, unique, searchIndex)
     : unique.some(isUpdate)
     ? await db.transaction(async (tx) => {
-      const { stored, fresh } = await saveInOneStatement(tx, unique);
-      for (const m of unique) if (isUpdate(m) && fresh.has(m.id)) await applyUpdate(tx, m);
+      const { stored, fresh } = await saveInOneStatement(tx, unique, searchIndex);
+      for (const m of unique) {
+        if (isUpdate(m) && fresh.has(m.id)) await applyUpdate(tx, m, searchIndex);
+      }
       return stored;
     })
-    : (await saveInOneStatement(db, unique)).stored;
+    : (await saveInOneStatement(db, unique, searchIndex)).stored;
   return await resolve(db, stored);
 }
 
@@ -104,12 +113,14 @@ function mediaCopy(m: AcceptedMessage): { mediaId: string; source: string } | nu
  * by its count of new entries, which are numbered back from the bumped last seq
  * in batch order, with their mention rows, media copies and join seqs; its last message
  * and activity move to its last new message or system message (update entries count
- * in the seqs, not in the activity order). Entries stored before are read back with
+ * in the seqs, not in the activity order), and with `searchIndex` the search index
+ * entries of its new text messages. Entries stored before are read back with
  * the seqs they have; `fresh` has the ids of the new ones.
  */
 async function saveInOneStatement(
   db: SqlDriver,
   unique: readonly AcceptedMessage[],
+  searchIndex: boolean,
 ): Promise<{ stored: StoredMessage[]; fresh: Set<string> }> {
   const params: unknown[] = [];
   const param = (values: unknown[], type: string) => `$${params.push(values)}::${type}[]`;
@@ -135,6 +146,7 @@ async function saveInOneStatement(
     const join = joinOf(m);
     return join ? [{ id: m.id, ...join }] : [];
   });
+  const searched = searchIndex ? unique.flatMap((m) => searchEntry(m) ?? []) : [];
   const rows = await db.query<{ id: string; seq: number }>(
     `WITH b AS (
        SELECT * FROM unnest(${batch})
@@ -209,6 +221,17 @@ async function saveInOneStatement(
          GROUP BY k.group_id, k.user_id
        ) j
        WHERE gm.group_id = j.group_id AND gm.user_id = j.user_id AND gm.join_seq < j.seq
+     )`
+    }${
+      searched.length === 0 ? "" : `,
+     indexed AS (
+       INSERT INTO message_search (id, conversation_id, grams)
+       SELECT i.id, i.conversation_id, k.grams::tsvector
+       FROM unnest(${param(searched.map((e) => e.id), "bigint")}, ${
+        param(searched.map((e) => pgVector(e.conversationId, e.text)), "text")
+      }) AS k(message_id, grams)
+       JOIN inserted i ON i.id = k.message_id
+       ON CONFLICT (id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, grams = EXCLUDED.grams
      )`
     }
      SELECT id, seq FROM inserted`,
@@ -324,11 +347,13 @@ async function insert(tx: SqlDriver, m: AcceptedMessage, seq: number): Promise<S
  * The batch in one transaction (SQLite): messages stored before are read back, each
  * conversation is bumped once by its count of new entries (in id order, so
  * concurrent batches lock rows in one order), the new ones are inserted
- * numbered from there, and then each new update entry is applied, in batch order.
+ * numbered from there, their search index entries written in one statement (with
+ * `searchIndex`), and then each new update entry is applied, in batch order.
  */
 function saveInTransaction(
   db: SqlDriver,
   unique: readonly AcceptedMessage[],
+  searchIndex: boolean,
 ): Promise<StoredMessage[]> {
   return db.transaction(async (tx) => {
     const stored = new Map<string, StoredMessage>();
@@ -340,14 +365,20 @@ function saveInTransaction(
       if (list) list.push(m);
       else fresh.set(m.conversationId, [m]);
     }
+    const searched: SearchEntry[] = [];
     for (const conversationId of [...fresh.keys()].sort()) {
       const entries = fresh.get(conversationId)!;
       let seq = await bump(tx, conversationId, entries);
-      for (const m of entries) stored.set(m.id, await insert(tx, m, ++seq));
+      for (const m of entries) {
+        stored.set(m.id, await insert(tx, m, ++seq));
+        const entry = searchIndex ? searchEntry(m) : null;
+        if (entry) searched.push(entry);
+      }
     }
+    await indexEntries(tx, searched);
     for (const m of unique) {
       if (!isUpdate(m) || fresh.get(m.conversationId)?.includes(m) !== true) continue;
-      await applyUpdate(tx, m);
+      await applyUpdate(tx, m, searchIndex);
     }
     return unique.flatMap((m) => stored.get(m.id) ?? []);
   });

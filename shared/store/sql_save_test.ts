@@ -1,4 +1,4 @@
-/** How many statements a save batch costs on the PostgreSQL dialect (PGlite, migrated): its fast path. */
+/** How many statements a save batch costs on the PostgreSQL dialect (PGlite, migrated): its fast path, search index entries included. */
 import { assertEquals } from "../../tests/assert.ts";
 import type { AcceptedMessage, Message } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
@@ -51,7 +51,7 @@ Deno.test("PostgreSQL save: a batch's messages take one statement, with or witho
       );
     const statements = async (batch: AcceptedMessage[]) => {
       count.n = 0;
-      const saved = await saveMessages(db, batch);
+      const saved = await saveMessages(db, batch, true);
       return { saved, n: count.n };
     };
 
@@ -69,11 +69,16 @@ Deno.test("PostgreSQL save: a batch's messages take one statement, with or witho
     const batch = [...plain(), edit];
     const withEdit = await statements(batch);
     const replayed = await statements(batch);
-    // The edit adds its apply (the target locked, then changed) and the read of its target.
+    // The edit adds its apply (the target locked, changed, its search entry replaced) and the
+    // read of its target; the texts' search entries are written by the batch's one statement.
     assertEquals(
       { plain: (await statements(plain())).n, withMedia: withMedia.n, withEdit: withEdit.n },
-      { plain: 1, withMedia: 1, withEdit: 1 + 2 + 1 },
+      { plain: 1, withMedia: 1, withEdit: 1 + 3 + 1 },
     );
+    const [{ n: indexed }] = await raw.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM message_search",
+    );
+    assertEquals(indexed, 50 * 4 * 4, "every text message saved has its search entry");
     assertEquals(replayed.saved, withEdit.saved, "a replay answers the same, applying nothing");
     const [row] = await raw.query<{ owner_id: string; sha256: string }>(
       "SELECT owner_id, sha256 FROM media WHERE id = 'own1'",

@@ -5,6 +5,7 @@
 import { isFullTarget } from "../message_view.ts";
 import type { AcceptedMessage, Content } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
+import { indexEntries, unindexMessage } from "./sql_search.ts";
 
 /** The user id of a mention row that mentions everyone (`mentionAll`); snowflakes are never 0. */
 export const EVERYONE = "0";
@@ -25,9 +26,14 @@ export function mentionRows(content: Content): string[] {
  * clients applying the entries decide, so they converge on the store); a recall
  * makes the content `recalled`, deletes its mention rows, and an image's or
  * file's own media (the copy its save made), with the bytes no other media
- * shares. A recalled target stays as it is.
+ * shares. A recall takes the target out of the search index; an edit (with
+ * `searchIndex`) replaces its entry by the new text. A recalled target stays as it is.
  */
-export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promise<void> {
+export async function applyUpdate(
+  tx: SqlDriver,
+  entry: AcceptedMessage,
+  searchIndex: boolean,
+): Promise<void> {
   const update = entry.content;
   if (update.type !== "update") return;
   const key = [entry.conversationId, update.target.id];
@@ -48,6 +54,13 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
       "UPDATE messages SET content = $3, edited_at = $4 WHERE conversation_id = $1 AND id = $2",
       [...key, JSON.stringify({ ...current, text: target.content.text }), entry.sentAt],
     );
+    if (searchIndex) {
+      await indexEntries(tx, [{
+        id: update.target.id,
+        conversationId: entry.conversationId,
+        text: target.content.text,
+      }]);
+    }
     return;
   }
   if (current.type === "recalled") return;
@@ -56,6 +69,8 @@ export async function applyUpdate(tx: SqlDriver, entry: AcceptedMessage): Promis
     "UPDATE messages SET content = $3 WHERE conversation_id = $1 AND id = $2",
     [...key, JSON.stringify({ type: "recalled", recalledBy })],
   );
+  // Also with the index off: a store that indexed the text before must not keep it.
+  if (current.type === "text") await unindexMessage(tx, update.target.id);
   const users = mentionRows(current);
   if (users.length > 0) {
     await tx.query(

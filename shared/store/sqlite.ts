@@ -13,7 +13,7 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
-import { migrate, sqlStore } from "./sql.ts";
+import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
 
 /** The file of the store in its data folder. */
 export const SQLITE_FILE = "im.sqlite3";
@@ -22,7 +22,7 @@ export const SQLITE_FILE = "im.sqlite3";
 export type SqliteSynchronous = "normal" | "full";
 
 /** Options of the SQLite store. */
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends SqlStoreOptions {
   /** A folder for the data; `memory://` keeps it in memory only. */
   dataDir: string;
   synchronous?: SqliteSynchronous;
@@ -203,5 +203,12 @@ export async function openSqliteDriver(
 
 /** Opens (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  return sqlStore(await openSqliteDriver(options));
+  const driver = await openSqliteDriver(options);
+  try {
+    await prepareSearchIndex(driver, options);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return sqlStore(driver, options);
 }

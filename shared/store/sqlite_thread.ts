@@ -25,7 +25,12 @@ function port<T extends object>(
 
 /** Opens (creating and migrating if needed) the SQLite store of a data folder on a worker thread. */
 export async function openSqliteStoreOnWorker(
-  { dataDir, synchronous = "normal" }: { dataDir: string; synchronous?: SqliteSynchronous },
+  { dataDir, synchronous = "normal", searchIndex = true }: {
+    dataDir: string;
+    synchronous?: SqliteSynchronous;
+    /** See `SqlStoreOptions.searchIndex`. */
+    searchIndex?: boolean;
+  },
 ): Promise<Store> {
   const thread = new WorkerCalls<SqliteWorkerRequest>(
     new URL("./sqlite_worker.ts", import.meta.url),
@@ -34,7 +39,7 @@ export async function openSqliteStoreOnWorker(
       code ? new AppError(code as ErrorCode, message, { retryAfter }) : new Error(message),
   );
   try {
-    await thread.call({ op: "open", dataDir, synchronous });
+    await thread.call({ op: "open", dataDir, synchronous, searchIndex });
   } catch (error) {
     thread.terminate();
     throw error;

@@ -12,7 +12,13 @@ import { answerCalls } from "./worker_calls.ts";
 
 /** A request from the main thread: open, a port's method with its arguments, or close. */
 export type SqliteWorkerRequest =
-  | { id: number; op: "open"; dataDir: string; synchronous: SqliteSynchronous }
+  | {
+    id: number;
+    op: "open";
+    dataDir: string;
+    synchronous: SqliteSynchronous;
+    searchIndex: boolean;
+  }
   | { id: number; op: "call"; port: PortName; method: string; args: unknown[] }
   | { id: number; op: "ping" | "close" };
 
