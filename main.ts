@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     ...config.connect,
   });
   local.connect = connect;
-  const task = createTask({ log, statusQueue, store, presence, connects });
+  const task = createTask({ log, statusQueue, store, presence, connects, searchBacklog: true });
   const api = createApi({
     logic,
     connectUrl: () => "/ws",

@@ -271,6 +271,22 @@ export const ROUTES: readonly Route[] = [
     auth: true,
     handle: async (c) => json(await c.logic.send(c.userId, await c.body()), 202),
   },
+  // Version 2, Conversations (PROTOCOL.md): search. Before `/api/messages/:id`, whose
+  // methods (PATCH, DELETE) a GET never matches, so that a reader of the table sees it first.
+  {
+    method: "GET",
+    path: "/api/messages/search",
+    auth: true,
+    handle: async (c) =>
+      json({
+        messages: await c.logic.searchMessages(c.userId, {
+          q: q(c, "q"),
+          conversationId: q(c, "conversationId"),
+          before: q(c, "before"),
+          limit: q(c, "limit"),
+        }),
+      }),
+  },
   // Version 2, Messages (PROTOCOL.md): edit, recall, read marks.
   {
     method: "PATCH",
@@ -296,6 +312,15 @@ export const ROUTES: readonly Route[] = [
     path: "/api/conversations",
     auth: true,
     handle: async (c) => json({ conversations: await c.logic.conversations(c.userId) }),
+  },
+  {
+    method: "PATCH",
+    path: "/api/conversations/:id",
+    auth: true,
+    handle: async (c) =>
+      json({
+        conversation: await c.logic.updateConversation(c.userId, c.params.id, await c.body()),
+      }),
   },
   {
     method: "GET",

@@ -153,7 +153,7 @@ export function layout(messages: number): SearchLayout {
 
 /** What preparing the scenario's store measured. */
 export interface SearchStoreFigures {
-  /** Messages a second of the fill, when this run filled the store. */
+  /** Messages a second of the fill (its messages, after the users and conversations), when this run filled the store. */
   fillPerSecond?: number;
   indexed: number;
   buildSeconds: number;
@@ -168,7 +168,6 @@ async function fill(
   plan: SearchLayout,
   progress: (line: string) => void,
 ): Promise<number> {
-  const started = performance.now();
   const passwordHash = await hashPassword(PASSWORD, 1024);
   for (let i = 0; i < plan.users; i += 100) {
     progress(`search data: users ${i} / ${plan.users}`);
@@ -202,6 +201,7 @@ async function fill(
   const step = (Date.now() - 60_000 - first) / plan.messages;
   let batch: AcceptedMessage[] = [];
   let n = 0;
+  const started = performance.now();
   const show = () => {
     const rate = n / ((performance.now() - started) / 1000);
     progress(

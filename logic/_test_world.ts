@@ -3,7 +3,7 @@
  * groups made in the store directly, a log that stores what logic appends as
  * task would, and a fake clock for windows and receipts.
  */
-import type { Limits } from "../shared/config.ts";
+import type { Limits, Rates } from "../shared/config.ts";
 import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "../shared/limiter/memory.ts";
 import { AppError } from "../shared/errors.ts";
@@ -94,8 +94,14 @@ export function freshId(): string {
 
 let nextMedia = 0;
 
-/** A world on `store`; dispose it (`await using`) to close its logic, dedupe and limiter. */
-export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> } = {}) {
+/**
+ * A world on `store`; dispose it (`await using`) to close its logic, dedupe and
+ * limiter. No abuse limit applies unless `rates` gives them (on the fake clock).
+ */
+export function world(
+  store: Store,
+  { limits = {}, rates }: { limits?: Partial<Limits>; rates?: Rates } = {},
+) {
   const clock = new FakeClock(Date.now());
   const log = new StoringLog(store.messages);
   const dedupe = new MemoryDedupe({ now: () => clock.now });
@@ -117,6 +123,7 @@ export function world(store: Store, { limits = {} }: { limits?: Partial<Limits> 
     now: () => clock.now,
     timers: clock,
     limits: { ...LIMITS, ...limits },
+    rates,
   };
   const logics: Logic[] = [];
   const open = (workerId: number) => {

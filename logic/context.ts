@@ -91,6 +91,7 @@ const UNLIMITED: Rates = {
   friendRequestPerUser: NONE,
   searchPerUser: NONE,
   readPerUser: NONE,
+  messageSearchPerUser: NONE,
 };
 
 /** Builds the context from options. */

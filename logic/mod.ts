@@ -8,7 +8,9 @@ import { friends } from "./friends.ts";
 import { groups } from "./groups.ts";
 import { media } from "./media.ts";
 import { conversations } from "./conversations.ts";
+import { conversationSettings } from "./conversation_settings.ts";
 import { messageUpdates } from "./message_updates.ts";
+import { search } from "./search.ts";
 import { sending } from "./send.ts";
 import { typing } from "./typing.ts";
 
@@ -32,6 +34,8 @@ export function createLogic(options: LogicOptions): Logic {
     ...groupRules,
     ...sending(ctx),
     ...conversationRules,
+    ...conversationSettings(ctx),
+    ...search(ctx),
     ...messageUpdates(ctx),
     ...media(ctx),
     ...typing(ctx),

@@ -28,6 +28,7 @@ async function setUp(store: Store, { maxKeys = 100_000 } = {}) {
       friendRequestPerUser: NONE,
       searchPerUser: NONE,
       readPerUser: NONE,
+      messageSearchPerUser: NONE,
     },
   });
   const username = `victim${nextName++}`;

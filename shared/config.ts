@@ -49,6 +49,8 @@ export interface Rates {
   searchPerUser: RateLimit;
   /** `read` frames (they move read marks in the database). */
   readPerUser: RateLimit;
+  /** Message searches (each reads the search index). */
+  messageSearchPerUser: RateLimit;
 }
 
 /** What `createLogic()` takes from the configuration. */
@@ -261,6 +263,7 @@ function build(v: Values): Config {
         friendRequestPerUser: v.IM_RATE_FRIEND_REQUEST,
         searchPerUser: v.IM_RATE_SEARCH,
         readPerUser: { rate: v.IM_READ_RATE, burst: v.IM_READ_BURST },
+        messageSearchPerUser: { rate: v.IM_SEARCH_RATE, burst: v.IM_SEARCH_BURST },
       },
     },
     api: {

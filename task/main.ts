@@ -40,6 +40,7 @@ const task = createTask({
   presence,
   connects,
   sweepMs: (cluster.etcd.ttlSeconds + 1) * 1000,
+  searchBacklog: true,
 });
 console.log(`im task ${id}: consuming ${cluster.kafka.topic} as ${cluster.kafka.groupId}`);
 

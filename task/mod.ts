@@ -17,6 +17,7 @@ import type {
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
+import { type SearchBacklog, startSearchBacklog } from "./search_backlog.ts";
 import { routeSweep } from "./sweep.ts";
 
 /** Options of `createTask()`. */
@@ -42,6 +43,12 @@ export interface TaskOptions {
    * registry in two sweeps in a row has its routes dropped and its users go offline.
    */
   sweepMs?: number;
+  /**
+   * Whether to index the messages stored before the search index, in the
+   * background (`search_backlog.ts`): every task process does, and the embedded
+   * mode; tests of task alone do not.
+   */
+  searchBacklog?: boolean;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -52,7 +59,16 @@ export interface Task {
 
 /** Starts consuming the log and the status queue. */
 export function createTask(
-  { log, statusQueue, store, presence, connects, sweepMs = 0, onError = logError }: TaskOptions,
+  {
+    log,
+    statusQueue,
+    store,
+    presence,
+    connects,
+    sweepMs = 0,
+    searchBacklog = false,
+    onError = logError,
+  }: TaskOptions,
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
 
@@ -180,9 +196,16 @@ export function createTask(
     })
   );
   statusQueue.consume(handleStatus);
+  const backlog: SearchBacklog | null = searchBacklog
+    ? startSearchBacklog({
+      messages: store.messages,
+      onError: (error) => onError(error, "search backlog batch"),
+    })
+    : null;
 
   return {
     async close() {
+      await backlog?.close();
       clearInterval(sweeper);
       await log.close();
       await statusQueue.close();

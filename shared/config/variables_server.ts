@@ -241,6 +241,22 @@ export const SERVER_VARIABLES = {
     meaning: "`read` frames a user may send at once",
     readBy: EMBEDDED_LOGIC,
   },
+  IM_SEARCH_RATE: {
+    type: "int",
+    default: 5,
+    min: 1,
+    max: 1_000_000,
+    meaning: "message searches (`GET /api/messages/search`) per second per user",
+    readBy: EMBEDDED_LOGIC,
+  },
+  IM_SEARCH_BURST: {
+    type: "int",
+    default: 20,
+    min: 1,
+    max: 1_000_000,
+    meaning: "message searches a user may make at once",
+    readBy: EMBEDDED_LOGIC,
+  },
   IM_SCRYPT_COST: {
     type: "int",
     default: 16384,

@@ -1,13 +1,18 @@
 /** The message port on SQL: reads, summaries and read marks; saving is in sql_save.ts. */
-import { isUpdate } from "../message_view.ts";
 import type { AcceptedMessage, Message, SendResult } from "../types.ts";
 import type { SqlDriver } from "./driver.ts";
-import type { ConversationRow, HistoryQuery, MessageSearch, MessageStore } from "./mod.ts";
+import type {
+  ConversationRow,
+  HistoryQuery,
+  MessageSearch,
+  MessageStore,
+  SettingsPatch,
+} from "./mod.ts";
+import { conversation, conversations, updateSettings } from "./sql_conversations.ts";
 import { resolve, toStored } from "./sql_resolve.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "./sql_rows.ts";
 import { saveMessages } from "./sql_save.ts";
 import { indexBacklog, searchMessages } from "./sql_search.ts";
-import { EVERYONE } from "./sql_updates.ts";
 
 /** The first answers to (sender, clientMsgId) keys stored since `since`, by `sender:clientMsgId`. */
 async function messagesByClientIds(
@@ -68,77 +73,6 @@ async function history(
 /** Whether an id may name a message: a bigint, which the engine can compare without failing. */
 function isMessageId(id: string): boolean {
   return /^\d{1,19}$/.test(id) && BigInt(id) <= 0x7fffffffffffffffn;
-}
-
-/** A conversation row of `conversations()`, with its last message's columns. */
-type SummaryRow = MessageRow & {
-  c_id: string;
-  kind: "user" | "group";
-  user_a: string | null;
-  user_b: string | null;
-  group_id: string | null;
-  last_seq: number;
-  read_seq: number;
-  unread: number;
-  mentioned: number;
-  floor: number;
-};
-
-/**
- * Every conversation of a user that has a message, newest activity first; see
- * `MessageStore.conversations`. `mentioned` is one lookup of the mention rows'
- * key (the user's own and everyone's, after the read mark); recalled messages
- * have no mention rows left.
- */
-async function conversations(db: SqlDriver, userId: string): Promise<ConversationRow[]> {
-  const rows = await db.query<SummaryRow>(
-    `SELECT c.id AS c_id, c.kind, c.user_a, c.user_b, c.group_id, c.last_seq, c.floor,
-       GREATEST(COALESCE(r.read_seq, 0), c.floor) AS read_seq,
-       (SELECT count(*) FROM messages x WHERE x.conversation_id = c.id
-          AND x.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND x.sender_id <> $1
-          AND x.kind = 'message')::int AS unread, -- (update entries and system messages never count)
-       CASE WHEN EXISTS (
-         SELECT 1 FROM mentions n WHERE n.user_id IN ($1, ${EVERYONE}) AND n.conversation_id = c.id
-           AND n.seq > GREATEST(COALESCE(r.read_seq, 0), c.floor) AND n.sender_id <> $1
-       ) THEN 1 ELSE 0 END AS mentioned,
-       ${MESSAGE_COLUMNS}
-     FROM (
-       SELECT c.*, COALESCE((
-         SELECT CASE WHEN g.history = 'all' THEN 0 ELSE gm.join_seq END
-         FROM group_members gm JOIN groups g ON g.id = gm.group_id
-         WHERE gm.group_id = c.group_id AND gm.user_id = $1
-       ), 0) AS floor
-       FROM conversations c
-       WHERE c.user_a = $1 OR c.user_b = $1
-          OR c.group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)
-     ) c
-     JOIN messages m ON m.conversation_id = c.id AND m.id = c.last_message_id
-     LEFT JOIN read_marks r ON r.user_id = $1 AND r.conversation_id = c.id
-     ORDER BY c.updated_at DESC, c.id`,
-    [userId],
-  );
-  // Update entries count in last_seq, so the floor is compared with the last message's own seq;
-  // and only a batch that begins a conversation with an update makes that its last message.
-  const shown = rows.map((row) => {
-    const stored = Number(row.seq) > Number(row.floor) ? toStored(row) : null;
-    return stored && !isUpdate(stored.message) ? stored : null;
-  });
-  const last = await resolve(db, shown.flatMap((stored) => stored ?? []));
-  const lastById = new Map(last.map((m) => [m.id, m]));
-  return rows.map((row, i) => ({
-    id: row.c_id,
-    type: row.kind,
-    peerId: row.kind === "user"
-      ? (String(row.user_a) === userId ? String(row.user_b) : String(row.user_a))
-      : null,
-    groupId: row.group_id === null ? null : String(row.group_id),
-    lastSeq: Number(row.last_seq),
-    readSeq: Number(row.read_seq),
-    unread: Number(row.unread),
-    lastMessage: shown[i] ? lastById.get(shown[i]!.message.id)! : null,
-    mentioned: Number(row.mentioned) === 1,
-    floor: Number(row.floor),
-  }));
 }
 
 /**
@@ -210,6 +144,14 @@ export class SqlMessageStore implements MessageStore {
 
   conversations(userId: string): Promise<ConversationRow[]> {
     return conversations(this.#db, userId);
+  }
+
+  conversation(userId: string, conversationId: string): Promise<ConversationRow> {
+    return conversation(this.#db, userId, conversationId);
+  }
+
+  updateSettings(userId: string, conversationId: string, patch: SettingsPatch): Promise<void> {
+    return updateSettings(this.#db, userId, conversationId, patch);
   }
 
   async markRead(userId: string, conversationId: string, seq: number): Promise<number | null> {

@@ -1,6 +1,7 @@
 /** The store's contract suites, one per port; `testStore()` runs all six on one engine. */
 import { testAccountStore } from "./accounts.ts";
 import { testBlockStore } from "./blocks.ts";
+import { testConversationSettings } from "./conversation_settings.ts";
 import type { OpenStore, SuiteOptions } from "./fixtures.ts";
 import { testFriendStore } from "./friends.ts";
 import { testGroupStore } from "./groups.ts";
@@ -11,6 +12,7 @@ export type { OpenStore, SuiteOptions } from "./fixtures.ts";
 export {
   testAccountStore,
   testBlockStore,
+  testConversationSettings,
   testFriendStore,
   testGroupStore,
   testMediaStore,
@@ -25,4 +27,5 @@ export function testStore(engine: string, open: OpenStore, options: SuiteOptions
   testGroupStore(`GroupStore on ${engine}`, open, options);
   testMediaStore(`MediaStore on ${engine}`, open, options);
   testMessageStore(`MessageStore on ${engine}`, open, options);
+  testConversationSettings(`MessageStore conversation settings on ${engine}`, open, options);
 }
