@@ -152,8 +152,9 @@ export function searchKindTable(target: string, runs: SearchRun[]): string {
     "| target | scope | at a time | query kind | searches | results (mean, of ≤ 20) | p50 | p99 |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
+  const order = [...new Set(QUERIES.map((q) => q.kind))];
   for (const r of runs) {
-    for (const [kind, k] of r.kinds) {
+    for (const [kind, k] of [...r.kinds].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))) {
       lines.push(
         `| ${target} | ${r.scope} | ${r.concurrency} | ${kind} | ${k.latencies.length} | ${
           formatNumber(k.results)

@@ -18,6 +18,9 @@ export const BENCH_ENV: Record<string, string> = {
   IM_ACK_BURST: "1000000",
   IM_READ_RATE: "1000000",
   IM_READ_BURST: "1000000",
+  // The search scenario's users search far more often than people do.
+  IM_SEARCH_RATE: "1000000",
+  IM_SEARCH_BURST: "1000000",
   // The connections scenario opens every socket as one user, from one address.
   IM_MAX_CONNECTIONS_PER_USER: "1000000",
   IM_MAX_CONNECTIONS_PER_ADDRESS: "10000000",
