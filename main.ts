@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     await openEmbeddedStore({
       dataDir: config.dataDir,
       synchronous: config.sqliteSynchronous,
+      searchIndex: config.searchIndex,
       onConverted: ({ rows, ms, pgliteFiles }) =>
         console.log(
           `im embedded: converted the PGlite data to SQLite in ${ms} ms (${rows.messages} messages, ${rows.users} users); ` +

@@ -45,14 +45,20 @@ export function search(ctx: Context) {
   const { store } = ctx;
 
   /**
-   * Each group's floor for the caller, of the groups of `messages`; null for a
-   * group they are no longer a member of (left between the search and now).
+   * The caller's floor in each group whose found messages quote another: only a
+   * quote can show a message from below a floor (search finds text messages, no
+   * update entries). Null for a group they left since the search read it.
    */
-  async function floors(userId: string, messages: Message[]): Promise<Map<string, number | null>> {
-    const groupIds = [...new Set(messages.flatMap((m) => m.to.type === "group" ? [m.to.id] : []))];
+  async function quotingFloors(
+    userId: string,
+    messages: Message[],
+  ): Promise<Map<string, number | null>> {
+    const groupIds = new Set(
+      messages.flatMap((m) => m.to.type === "group" && m.replyTo ? [m.to.id] : []),
+    );
     return new Map(
       await Promise.all(
-        groupIds.map(async (id) => [id, await store.groups.historyFloor(id, userId)] as const),
+        [...groupIds].map(async (id) => [id, await store.groups.historyFloor(id, userId)] as const),
       ),
     );
   }
@@ -80,13 +86,13 @@ export function search(ctx: Context) {
         beforeId,
         limit,
       });
-      const floor = where?.group
+      const floors = where?.group
         ? new Map([[where.group.id, where.floor]])
-        : await floors(userId, found);
+        : await quotingFloors(userId, found);
       return found.flatMap((message) => {
-        if (message.to.type !== "group") return [message];
-        const at = floor.get(message.to.id);
-        return at === null || at === undefined ? [] : [restrictTo(message, at)];
+        if (message.to.type !== "group" || !message.replyTo) return [message];
+        const floor = floors.get(message.to.id);
+        return floor === null || floor === undefined ? [] : [restrictTo(message, floor)];
       });
     },
   };

@@ -136,6 +136,8 @@ export interface Config {
   dataDir: string;
   /** How the embedded store syncs commits (shared/store/sqlite.ts). */
   sqliteSynchronous: "normal" | "full";
+  /** Whether saves keep the message search index (`IM_BENCH_SEARCH_INDEX`; off only to benchmark it). */
+  searchIndex: boolean;
   workerId: number;
   serverId: string;
   logic: LogicConfig;
@@ -154,7 +156,7 @@ export interface ProcessConfigs {
       "instanceId" | "advertiseHost" | "grpcPort" | "postgres" | "kafka" | "redis" | "etcd"
     >;
   };
-  task: {
+  task: Pick<Config, "searchIndex"> & {
     cluster: Pick<
       ClusterConfig,
       "instanceId" | "rpcTimeoutMs" | "postgres" | "kafka" | "redis" | "etcd"
@@ -189,7 +191,8 @@ const SLICES: { [P in Process]: (config: Config) => ProcessConfigs[P] } = {
       cluster: { instanceId, advertiseHost, grpcPort, postgres, kafka, redis, etcd },
     };
   },
-  task: ({ cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd } }) => ({
+  task: ({ searchIndex, cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd } }) => ({
+    searchIndex,
     cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
   }),
   connect: ({ http, connect, cluster }) => {
@@ -249,6 +252,7 @@ function build(v: Values): Config {
     },
     dataDir: v.IM_DATA_DIR,
     sqliteSynchronous: v.IM_SQLITE_SYNCHRONOUS as "normal" | "full",
+    searchIndex: v.IM_BENCH_SEARCH_INDEX !== "off",
     workerId: v.IM_WORKER_ID,
     serverId: v.IM_SERVER_ID || `connect-${v.IM_WORKER_ID}`,
     logic: {

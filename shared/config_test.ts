@@ -32,7 +32,13 @@ Deno.test("loadConfig() reads variables and fails naming the bad one", () => {
 
 Deno.test("loadConfig() gives each process its slice", () => {
   const env = { IM_HTTP_PORT: "9000", IM_MAX_TEXT: "100", IM_LEASE_TTL_S: "3" };
-  assertEquals(Object.keys(loadConfig(env, "task")), ["cluster"]);
+  assertEquals(Object.keys(loadConfig(env, "task")), ["searchIndex", "cluster"]);
+  assertEquals(loadConfig(env, "task").searchIndex, true);
+  const off = { IM_BENCH_SEARCH_INDEX: "off" };
+  assertEquals([loadConfig(off, "task").searchIndex, loadConfig(off, "embedded").searchIndex], [
+    false,
+    false,
+  ]);
   assertEquals(loadConfig(env, "task").cluster.etcd.ttlSeconds, 3);
   assertEquals(loadConfig(env, "logic").logic.limits.textMax, 100);
   assertEquals(loadConfig(env, "api").http.port, 9000);

@@ -19,7 +19,7 @@ const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
-const store = await openPostgresStore(cluster.postgres);
+const store = await openPostgresStore({ ...cluster.postgres, searchIndex: config.searchIndex });
 const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 
 const connects = new ConnectPool({

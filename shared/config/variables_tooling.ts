@@ -110,6 +110,15 @@ export const TOOLING_VARIABLES = {
     meaning: "sends, edits and recalls per second of the fault suite's edits-and-recalls scenario",
     readBy: ["tests"],
   },
+  IM_BENCH_SEARCH_INDEX: {
+    type: "string",
+    default: "on",
+    pattern: /^(on|off)$/,
+    example: "off",
+    meaning:
+      "`off` (benchmarks only): messages are saved without search index entries, to measure what the index costs; the next start with `on` rebuilds the index",
+    readBy: ["embedded", "task"],
+  },
   IM_FLOOD_SECONDS: {
     type: "string",
     default: "60",

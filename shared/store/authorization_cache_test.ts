@@ -1,6 +1,13 @@
-/** The authorization cache: its memory, and its decorators through the friend and group contracts. */
+/** The authorization cache: its memory, and its decorators through the friend, group, search and conversation settings contracts. */
 import { assertEquals } from "../../tests/assert.ts";
-import { testBlockStore, testFriendStore, testGroupStore } from "./_contract/mod.ts";
+import {
+  inTempDir,
+  testBlockStore,
+  testConversationSettings,
+  testFriendStore,
+  testGroupStore,
+  testMessageSearch,
+} from "./_contract/mod.ts";
 import { AuthorizationCache, withAuthorizationCache } from "./authorization_cache.ts";
 import { openSqliteStore } from "./sqlite.ts";
 
@@ -8,6 +15,18 @@ const cached = async () => withAuthorizationCache(await openSqliteStore({ dataDi
 testFriendStore("CachedFriendStore on SQLite", cached);
 testGroupStore("CachedGroupStore on SQLite", cached);
 testBlockStore("CachedBlockStore on SQLite", cached);
+// Search reads memberships in the engine: a removal through the cached group port must show.
+testMessageSearch("MessageStore search behind the authorization cache on SQLite", cached, {
+  reopenable: () =>
+    inTempDir(async (dataDir, searchIndex) =>
+      withAuthorizationCache(await openSqliteStore({ dataDir, searchIndex }))
+    ),
+});
+// Summaries read memberships in the engine, and a disband through the cached port drops settings.
+testConversationSettings(
+  "MessageStore conversation settings behind the authorization cache",
+  cached,
+);
 
 type Pairs = readonly (readonly [string, string])[];
 

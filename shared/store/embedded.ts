@@ -18,6 +18,8 @@ export interface EmbeddedStoreOptions {
   /** A folder for the data; `memory://` keeps it in memory only. */
   dataDir: string;
   synchronous?: SqliteSynchronous;
+  /** See `SqlStoreOptions.searchIndex` (true unless a benchmark turns it off). */
+  searchIndex?: boolean;
   /** Told what a conversion of PGlite data did. */
   onConverted?: (summary: ConversionSummary) => void;
 }
@@ -123,6 +125,11 @@ async function convertPglite(
           );
         }
       }
+      // The search index is not copied (its SQLite form is another): every message copied
+      // is older than the new file's index, so the search backlog indexes them all.
+      await to.query(
+        "UPDATE search_backlog SET below = (SELECT COALESCE(max(id) + 1, 0) FROM messages), stale = false",
+      );
       // One file to rename: no WAL beside it.
       await to.exec("PRAGMA journal_mode = DELETE");
     } finally {
@@ -158,11 +165,11 @@ function lockDataDir(dataDir: string): DatabaseSync {
 
 /** Opens the embedded store of a data folder, converting PGlite data first if that is what it holds. */
 export async function openEmbeddedStore(
-  { dataDir, synchronous = "normal", onConverted }: EmbeddedStoreOptions,
+  { dataDir, synchronous = "normal", searchIndex = true, onConverted }: EmbeddedStoreOptions,
 ): Promise<Store> {
   const lock = dataDir.startsWith("memory://") ? null : lockDataDir(dataDir);
   try {
-    const store = await openConverted({ dataDir, synchronous, onConverted });
+    const store = await openConverted({ dataDir, synchronous, searchIndex, onConverted });
     return {
       ...store,
       async close() {
@@ -177,7 +184,7 @@ export async function openEmbeddedStore(
 }
 
 async function openConverted(
-  { dataDir, synchronous = "normal", onConverted }: EmbeddedStoreOptions,
+  { dataDir, synchronous = "normal", searchIndex = true, onConverted }: EmbeddedStoreOptions,
 ): Promise<Store> {
   if (
     !dataDir.startsWith("memory://") &&
@@ -186,5 +193,5 @@ async function openConverted(
   ) {
     onConverted?.(await convertPglite(dataDir, synchronous));
   }
-  return await openSqliteStoreOnWorker({ dataDir, synchronous });
+  return await openSqliteStoreOnWorker({ dataDir, synchronous, searchIndex });
 }

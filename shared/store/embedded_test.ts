@@ -120,6 +120,18 @@ Deno.test("a data folder PGlite wrote is converted to SQLite at start, every row
       assertEquals(inGroup.mentioned, true);
       const mine = (await store.messages.conversations(B)).find((c) => c.type === "user")!;
       assertEquals([mine.lastSeq, mine.readSeq], [4000, 5]);
+      // The search index is not copied: every message is the backlog's, which indexes them all.
+      const search = (text: string) =>
+        store.messages.search({ userId: A, text, conversationId: null, beforeId: null, limit: 2 });
+      assertEquals(await search("你好"), []);
+      assertEquals(await store.messages.indexBacklog(5_000), 5_000);
+      assertEquals(await store.messages.indexBacklog(5_000), 1_000);
+      assertEquals(await store.messages.indexBacklog(5_000), 0);
+      assertEquals((await search("你好")).map((m) => m.id), [
+        "7400000000000005999",
+        "7400000000000005998",
+      ]);
+      assertEquals((await search("message 17 你")).map((m) => m.id), ["7400000000000000017"]);
       // The conversion is done once: new messages continue the seqs, and a reopen converts nothing.
       const [next] = await store.messages.save([{
         ...messages[1],

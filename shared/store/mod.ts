@@ -75,7 +75,7 @@ export interface AccountStore {
   setPassword(userId: string, passwordHash: string, keepTokenHash: string): Promise<string[]>;
   /**
    * Deletes an account at `at`: its sessions, friend requests, join requests,
-   * blocks (made and suffered) and read marks go;
+   * blocks (made and suffered), read marks and conversation settings go;
    * the row stays (its messages name it) as `{"username": "", "nickname":
    * "Deleted account"}` with no avatar or password, and it no longer signs in
    * nor is found. Its username stays taken until `releaseUsername()`. Returns
@@ -268,8 +268,9 @@ export interface GroupStore {
    */
   transfer(groupId: string, fromId: string, toId: string): Promise<boolean>;
   /**
-   * Deletes the group, its members, join requests and its conversation's messages
-   * and read marks; the ids of those who were members (empty for an unknown group).
+   * Deletes the group, its members, join requests and its conversation's messages,
+   * read marks and the members' settings of it; the ids of those who were members
+   * (empty for an unknown group).
    */
   disband(groupId: string): Promise<string[]>;
   /** Fails `not_found` for an unknown id. */

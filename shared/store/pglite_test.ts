@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { testStore } from "./_contract/mod.ts";
+import { inTempDir, testStore } from "./_contract/mod.ts";
 import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
 import { assertOldMessagesKept, messagesAtVersion4 } from "./_contract/old_messages.ts";
 import { openPgliteStore } from "./pglite.ts";
@@ -7,6 +7,10 @@ import { openPgliteStore } from "./pglite.ts";
 testStore(
   "PGlite (the engine of data folders before SQLite)",
   () => openPgliteStore({ dataDir: "memory://" }),
+  {
+    reopenable: () =>
+      inTempDir((dataDir, searchIndex) => openPgliteStore({ dataDir, searchIndex })),
+  },
 );
 
 Deno.test("PGlite migration 5 keeps old messages as plain messages that take edits and recalls", async () => {

@@ -15,7 +15,16 @@ import { openPostgresStore } from "./postgres.ts";
 testStore(
   "PostgreSQL",
   async () => openPostgresStore({ url: await freshDatabase(), poolSize: 4 }),
-  { ignore: !clusterTestsEnabled() },
+  {
+    ignore: !clusterTestsEnabled(),
+    async reopenable() {
+      const url = await freshDatabase();
+      return {
+        open: (searchIndex) => openPostgresStore({ url, poolSize: 2, searchIndex }),
+        remove: () => Promise.resolve(),
+      };
+    },
+  },
 );
 
 Deno.test({

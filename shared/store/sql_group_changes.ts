@@ -112,6 +112,12 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
   }
   await tx.query("DELETE FROM mentions WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM read_marks WHERE conversation_id = $1", [conversationId]);
+  // The members' own settings of it, by the primary key (those who left before keep a row no
+  // list shows: group ids are never reused).
+  await tx.query(
+    "DELETE FROM conversation_settings WHERE user_id = ANY($1::bigint[]) AND conversation_id = $2",
+    [members.map((m) => String(m.user_id)), conversationId],
+  );
   await unindexConversation(tx, conversationId);
   await tx.query("DELETE FROM messages WHERE conversation_id = $1", [conversationId]);
   await tx.query("DELETE FROM groups WHERE id = $1", [groupId]);

@@ -88,6 +88,7 @@ export function deleteAccount(db: SqlDriver, userId: string, at: number): Promis
     );
     await tx.query("DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1", [userId]);
     await tx.query("DELETE FROM read_marks WHERE user_id = $1", [userId]);
+    await tx.query("DELETE FROM conversation_settings WHERE user_id = $1", [userId]);
     await tx.query("DELETE FROM group_join_requests WHERE user_id = $1", [userId]);
     await tx.query("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1", [userId]);
     await tx.query(

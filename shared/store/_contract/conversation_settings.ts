@@ -163,4 +163,29 @@ export function testConversationSettings(
       assertEquals([late.floor, late.readSeq, late.unread, late.lastSeq], [1, 1, 1, 2]);
     },
   );
+
+  test(
+    "a deleted account's settings go with it, and a disbanded group's go with the group",
+    async (store, clock) => {
+      const { a, b, conv, gconv, groupId } = await setting(store);
+      await store.messages.save([message(clock, conv, a.id, b.id, "hi")]);
+      for (const id of [conv, gconv]) {
+        await store.messages.updateSettings(a.id, id, { pinned: true, muted: true });
+        await store.messages.updateSettings(b.id, id, { muted: true });
+      }
+      await store.groups.disband(groupId);
+      const off = { pinned: false, muted: false, hidden: false };
+      assertEquals(settings(await store.messages.conversation(b.id, gconv)), off);
+      assertEquals(settings(await store.messages.conversation(b.id, conv)), {
+        ...off,
+        muted: true,
+      });
+      await store.accounts.deleteUser(a.id, clock.now());
+      assertEquals(settings(await store.messages.conversation(a.id, conv)), off);
+      assertEquals(settings(await store.messages.conversation(b.id, conv)), {
+        ...off,
+        muted: true,
+      });
+    },
+  );
 }
