@@ -5,6 +5,7 @@
  * thermal) weighs on both alike.
  */
 import { type FlowResult, pairs } from "./scenarios.ts";
+import { processStats } from "./resident.ts";
 import type { Target } from "./targets.ts";
 import { type Row } from "./report.ts";
 
@@ -30,7 +31,13 @@ export async function indexCost(
       const target = await make({ IM_BENCH_SEARCH_INDEX: side });
       try {
         progress(`${target.name} pairs, search index ${side}, round ${round + 1} of ${rounds}`);
-        out[side].push(await pairs(target, { pairs: count, seconds, progress }));
+        // Of every process of the system (a cluster's layers all work for a send).
+        const serverCpu = async () => {
+          let total = 0;
+          for (const p of target.processes()) total += (await processStats(p.pid)).cpuSeconds;
+          return total;
+        };
+        out[side].push(await pairs(target, { pairs: count, seconds, progress, serverCpu }));
       } finally {
         await target.stop();
       }
@@ -75,7 +82,29 @@ export function indexCostRows(
       unit: "ms",
     });
   }
+  // Throughput on a shared machine moves with the other load; the server's CPU per message less.
+  const cpuPerMessage = (flows: FlowResult[]) =>
+    mean(flows.map((f) => (f.serverCpuSeconds ?? NaN) / (f.sent ?? NaN) * 1e6));
+  const [cpuOff, cpuOn] = [cpuPerMessage(cost.off), cpuPerMessage(cost.on)];
+  for (const [side, value] of [["off", cpuOff], ["on", cpuOn]] as const) {
+    rows.push({
+      target,
+      scenario: `pairs, durable, max, search index ${side} (mean of ${runs})`,
+      metric: "server CPU per message sent",
+      value,
+      relay: NaN,
+      unit: "µs",
+    });
+  }
   const [off, on] = [cost.off, cost.on].map((f) => mean(f.map((x) => x.deliveriesPerSec)));
+  rows.push({
+    target,
+    scenario: "pairs, durable, max: the search index's cost",
+    metric: "server CPU per message with the index against without",
+    value: (cpuOn / cpuOff - 1) * 100,
+    relay: NaN,
+    unit: "%",
+  });
   rows.push({
     target,
     scenario: "pairs, durable, max: the search index's cost",

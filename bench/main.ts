@@ -158,9 +158,9 @@ for (const name of WITH_CLUSTER ? ["embedded", "cluster"] as const : ["embedded"
       ],
     });
     say(
-      `${name}: pairs without / with the search index: ${costRows[0].value.toFixed(0)} / ${
-        costRows[2].value.toFixed(0)
-      } deliveries/s (${costRows[4].value.toFixed(1)} %)`,
+      costRows.filter((r) => r.unit === "%").map((r) =>
+        `${name}: ${r.metric}: ${r.value.toFixed(1)} %`
+      ).join("\n"),
     );
   }
   if (SEARCH > 0) {
