@@ -31,10 +31,13 @@ export async function indexCost(
       const target = await make({ IM_BENCH_SEARCH_INDEX: side });
       try {
         progress(`${target.name} pairs, search index ${side}, round ${round + 1} of ${rounds}`);
-        // Of every process of the system (a cluster's layers all work for a send).
+        // Of every process of the system: a cluster's layers all work for a send, and its index
+        // is kept by PostgreSQL (whose processes on this machine are counted too).
         const serverCpu = async () => {
+          const pids = target.processes().map((p) => p.pid);
+          if (target.name === "cluster") pids.push(...await postgresPids());
           let total = 0;
-          for (const p of target.processes()) total += (await processStats(p.pid)).cpuSeconds;
+          for (const pid of pids) total += (await processStats(pid)).cpuSeconds;
           return total;
         };
         out[side].push(await pairs(target, { pairs: count, seconds, progress, serverCpu }));
@@ -44,6 +47,13 @@ export async function indexCost(
     }
   }
   return out;
+}
+
+/** The processes of the PostgreSQL server (`deno task infra:up`'s) on this machine. */
+async function postgresPids(): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-C", "postgres", "-o", "pid="] })
+    .output();
+  return new TextDecoder().decode(stdout).split(/\s+/).filter(Boolean).map(Number);
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -90,7 +100,9 @@ export function indexCostRows(
     rows.push({
       target,
       scenario: `pairs, durable, max, search index ${side} (mean of ${runs})`,
-      metric: "server CPU per message sent",
+      metric: target === "cluster"
+        ? "server CPU per message sent (all layers and PostgreSQL)"
+        : "server CPU per message sent",
       value,
       relay: NaN,
       unit: "µs",

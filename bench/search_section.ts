@@ -22,7 +22,9 @@ function storeRows(
   scenario: string,
   messages: number,
   f: SearchStoreFigures,
+  engine: "sqlite" | "postgres",
 ): Row[] {
+  const disk = engine === "sqlite" ? "data folder" : "database (pg_database_size)";
   const row = (metric: string, value: number, unit: string, note?: string): Row => ({
     target,
     scenario,
@@ -44,10 +46,16 @@ function storeRows(
         Math.round(f.indexed / f.buildSeconds).toLocaleString("en")
       } msg/s, ${f.indexed.toLocaleString("en")} indexed)`,
     ),
-    row("store on disk before the index", mb(f.bytesBefore), "MB"),
-    row("store on disk after (WAL checkpointed)", mb(f.bytesAfter), "MB"),
+    row(`${disk} without the index`, mb(f.bytesBefore), "MB"),
     row(
-      "the search index",
+      `${disk} with it${engine === "sqlite" ? " (closed: the WAL checkpointed)" : ""}`,
+      mb(f.bytesAfter),
+      "MB",
+    ),
+    row(
+      engine === "sqlite"
+        ? "the search index (its pages, dbstat)"
+        : "the search index (pg_total_relation_size)",
       mb(f.indexBytes),
       "MB",
       `${formatNumber(mb(f.indexBytes))} MB (${
@@ -93,7 +101,7 @@ export async function searchSection(
     await system.stop();
   }
   const rows = [
-    ...storeRows(target, scenario, messages, figures),
+    ...storeRows(target, scenario, messages, figures, engine.kind),
     ...searchRows(target, scenario, runs),
   ];
   for (const r of runs) {
