@@ -70,14 +70,23 @@ export function searchEntry(m: AcceptedMessage): SearchEntry | null {
 
 /** A code point as the FTS5 ascii tokenizer keeps it inside a token (see the module's comment). */
 function ftsPoint(point: string): string {
-  const c = point.codePointAt(0)!;
+  const c = point.charCodeAt(0);
   const kept = c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
-  return kept ? point : String.fromCodePoint(0xe000 + c);
+  return kept ? point : String.fromCharCode(0xe000 + c);
 }
 
-/** A bigram as one FTS5 token. */
-function ftsToken(gram: string): string {
-  return Array.from(gram, ftsPoint).join("");
+/** The code points of a folded text, each as `ftsPoint` gives it. */
+function ftsPoints(folded: string): string[] {
+  const points: string[] = [];
+  for (const point of folded) points.push(ftsPoint(point));
+  return points;
+}
+
+/** The tokens of consecutive pairs of encoded code points, separated by spaces. */
+function ftsPairs(points: readonly string[]): string {
+  const tokens = new Array<string>(Math.max(points.length - 1, 0));
+  for (let i = 0; i < tokens.length; i++) tokens[i] = points[i] + points[i + 1];
+  return tokens.join(" ");
 }
 
 /** A conversation id as one FTS5 token of the `conv` column. */
@@ -85,37 +94,43 @@ function ftsConversation(conversationId: string): string {
   return conversationId.replaceAll(":", "x");
 }
 
-/** The `grams` column of a text for FTS5. */
+/**
+ * The `grams` column of a text for FTS5: its bigrams (`bigrams(foldForSearch(text))`),
+ * encoded, in one pass over the code points (the send path runs it for every text).
+ */
 export function ftsGrams(text: string): string {
-  return bigrams(foldForSearch(text)).map(ftsToken).join(" ");
+  return ftsPairs(ftsPoints(foldForSearch(text)));
 }
+
+const PG_QUOTED = /['\\\0]/;
 
 /**
  * A PostgreSQL tsvector or tsquery lexeme, quoted: a quote doubled, a
  * backslash escaped, NUL (which no PostgreSQL text holds) as U+E000.
  */
 function pgLexeme(text: string): string {
+  if (!PG_QUOTED.test(text)) return `'${text}'`;
   return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "''").replaceAll("\0", "\uE000")}'`;
 }
 
 /** The tsvector literal of a text in a conversation (see the module's comment for the markers). */
 export function pgVector(conversationId: string, text: string): string {
-  const grams = bigrams(foldForSearch(text));
+  const points = Array.from(foldForSearch(text));
   const positions = new Map<string, number[]>();
-  grams.forEach((gram, i) => {
+  let exact = points.length - 1 <= PG_MAX_POSITION;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const gram = points[i] + points[i + 1];
     const list = positions.get(gram);
-    if (list) list.push(i + 1);
-    else positions.set(gram, [i + 1]);
-  });
-  const conversation = pgLexeme(conversationId);
-  if (positions.size > PG_MAX_LEXEMES) return `${conversation} ${pgLexeme(PG_UNINDEXED)}`;
-  const exact = grams.length <= PG_MAX_POSITION &&
-    [...positions.values()].every((list) => list.length <= PG_POSITIONS_PER_LEXEME);
-  const lexemes = [...positions].map(([gram, list]) =>
-    exact ? `${pgLexeme(gram)}:${list.join(",")}` : pgLexeme(gram)
-  );
+    if (list === undefined) positions.set(gram, [i + 1]);
+    else if (list.push(i + 1) > PG_POSITIONS_PER_LEXEME) exact = false;
+  }
+  const lexemes = [pgLexeme(conversationId)];
+  if (positions.size > PG_MAX_LEXEMES) return `${lexemes[0]} ${pgLexeme(PG_UNINDEXED)}`;
+  for (const [gram, list] of positions) {
+    lexemes.push(exact ? `${pgLexeme(gram)}:${list.join(",")}` : pgLexeme(gram));
+  }
   if (!exact) lexemes.push(pgLexeme(PG_UNPOSITIONED));
-  return [conversation, ...lexemes].join(" ");
+  return lexemes.join(" ");
 }
 
 /**
@@ -129,7 +144,7 @@ export function fullTextQuery(
   conversationIds: readonly string[] | null,
 ): string {
   if (dialect === "sqlite") {
-    const phrase = `grams : "${grams.map(ftsToken).join(" ")}"`;
+    const phrase = `grams : "${grams.map((gram) => ftsPairs(ftsPoints(gram))).join(" ")}"`;
     if (!conversationIds) return phrase;
     return `conv : (${conversationIds.map(ftsConversation).join(" OR ")}) AND ${phrase}`;
   }
@@ -292,7 +307,7 @@ const MAX_ID = "9223372036854775807";
  * to MAX_ID) in the user's scope, with their message rows. The index is the
  * outer loop, read in descending id order, so the LIMIT stops it early.
  */
-function candidatesSql(dialect: SqlDriver["dialect"], first: boolean): string {
+export function candidatesSql(dialect: SqlDriver["dialect"], first: boolean): string {
   const bound = first ? "<=" : "<";
   return dialect === "sqlite"
     ? `SELECT ${MESSAGE_COLUMNS} FROM message_search s JOIN messages m ON m.id = s.rowid

@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../../../tests/assert.ts";
 import { foldForSearch, matchesSearch } from "../../search_text.ts";
 import type { AcceptedMessage, Message } from "../../types.ts";
 import type { Store } from "../mod.ts";
+import { CONVERSATIONS_IN_QUERY } from "../sql_search.ts";
 import { FakeClock, id, type OpenStore, suite, type SuiteOptions, user } from "./fixtures.ts";
 import { edit, message, recall, saveOne, sent, setting } from "./message_fixtures.ts";
 
@@ -297,6 +298,35 @@ export function testMessageSearch(
       assertEquals(await found(store, b.id, "delta"), ["scope delta"]);
       await store.groups.addMembers(g.id, [a.id], 10, 2);
       assertEquals(await found(store, a.id, "delta"), [], "since_join: back from the new join");
+    },
+  );
+
+  test(
+    "a user in very many conversations (past CONVERSATIONS_IN_QUERY) still finds only theirs",
+    async (store, clock) => {
+      const { a, b, conv } = await setting(store);
+      const c = await user(store);
+      const groups: string[] = [];
+      for (let i = 0; i < CONVERSATIONS_IN_QUERY + 1; i++) {
+        const g = await store.groups.create(
+          { id: id(), name: `Many ${i}`, avatarMediaId: null, ownerId: a.id, createdAt: 1 },
+          i % 2 ? [c.id] : [],
+        );
+        groups.push(g.id);
+      }
+      const other = await store.groups.create(
+        { id: id(), name: "Not a's", avatarMediaId: null, ownerId: b.id, createdAt: 1 },
+        [c.id],
+      );
+      await store.messages.save([
+        message(clock, conv, b.id, a.id, "many one"),
+        message(clock, `g:${groups[7]}`, c.id, groups[7], "many two"),
+        message(clock, `u:${b.id}:${c.id}`, b.id, c.id, "many three"),
+        message(clock, `g:${other.id}`, c.id, other.id, "many four"),
+        message(clock, `g:${groups[200]}`, a.id, groups[200], "many five"),
+      ]);
+      assertEquals(await found(store, a.id, "many"), ["many five", "many two", "many one"]);
+      assertEquals(await found(store, c.id, "many"), ["many four", "many three", "many two"]);
     },
   );
 
