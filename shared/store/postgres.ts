@@ -34,7 +34,11 @@ export interface PostgresStoreOptions extends SqlStoreOptions {
   poolSize: number;
 }
 
-/** Opens the PostgreSQL store and runs pending migrations (serialized across instances). */
+/**
+ * Opens the PostgreSQL store and runs pending migrations (serialized across
+ * instances); with `searchIndex` given, applies it to the search index
+ * (`prepareSearchIndex()`).
+ */
 export async function openPostgresStore(
   { url, poolSize, searchIndex }: PostgresStoreOptions,
 ): Promise<Store> {
@@ -49,6 +53,8 @@ export async function openPostgresStore(
   });
   const db = driver(sql, sql);
   await migrate(db);
-  await prepareSearchIndex(db, { searchIndex });
+  // Only the writer (task) says whether the index is on: a logic instance, which never saves
+  // messages, opens without it and must not rebuild an index a task keeps off (a benchmark).
+  if (searchIndex !== undefined) await prepareSearchIndex(db, { searchIndex });
   return sqlStore(db, { searchIndex });
 }
