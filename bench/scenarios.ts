@@ -10,6 +10,10 @@ export interface FlowResult {
   stored: number;
   /** Send→receive latencies in milliseconds (sub-millisecond), sorted. */
   latencies: number[];
+  /** CPU time the server's processes spent in the measured window, when asked for (`serverCpu`). */
+  serverCpuSeconds?: number;
+  /** Messages the server answered `sent` in the measured window. */
+  sent?: number;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,22 +123,27 @@ async function measure(
   seconds: number,
   load: { window?: number; rate?: number },
   onTick: (sent: number) => void,
+  serverCpu?: () => Promise<number>,
 ): Promise<FlowResult> {
   const rec = recorder(clients);
   const warmUp = await drive(senders, 1, { window: 1 }, () => {});
   await sleep(300);
+  const cpuBefore = await serverCpu?.();
   rec.start();
   const started = performance.now();
   const sent = await drive(senders, seconds, load, onTick);
   await sleep(500);
   const elapsed = (performance.now() - started) / 1000;
   const { deliveries, latencies } = rec.stop();
+  const serverCpuSeconds = cpuBefore === undefined ? undefined : await serverCpu!() - cpuBefore;
   await Promise.all(clients.map((c) => c.close()));
   return {
     deliveriesPerSec: deliveries / elapsed,
     messagesPerSec: sent / elapsed,
     stored: warmUp + sent,
     latencies,
+    serverCpuSeconds,
+    sent,
   };
 }
 
@@ -157,12 +166,14 @@ export async function friendPairs(target: Target, pairs: number): Promise<{
 /** Friend pairs sending to each other. */
 export async function pairs(
   target: Target,
-  { pairs, seconds, window, rate, progress }: {
+  { pairs, seconds, window, rate, progress, serverCpu }: {
     pairs: number;
     seconds: number;
     window?: number;
     rate?: number;
     progress: (line: string) => void;
+    /** The CPU seconds the server's processes used so far, to report what the window cost. */
+    serverCpu?: () => Promise<number>;
   },
 ): Promise<FlowResult> {
   const { clients, senders } = await friendPairs(target, pairs);
@@ -172,6 +183,7 @@ export async function pairs(
     seconds,
     { window, rate },
     (n) => progress(`${target.name} pairs: ${n} sent`),
+    serverCpu,
   );
 }
 

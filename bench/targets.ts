@@ -18,6 +18,9 @@ export const BENCH_ENV: Record<string, string> = {
   IM_ACK_BURST: "1000000",
   IM_READ_RATE: "1000000",
   IM_READ_BURST: "1000000",
+  // The search scenario's users search far more often than people do.
+  IM_SEARCH_RATE: "1000000",
+  IM_SEARCH_BURST: "1000000",
   // The connections scenario opens every socket as one user, from one address.
   IM_MAX_CONNECTIONS_PER_USER: "1000000",
   IM_MAX_CONNECTIONS_PER_ADDRESS: "10000000",
@@ -98,18 +101,20 @@ function systemTarget(
  * on a given folder stops gracefully (SIGTERM), so the folder is whole for the next run.
  */
 export async function embeddedTarget(
-  { denoFlags = [], dataDir, WebSocket }: {
+  { denoFlags = [], dataDir, WebSocket, env = {} }: {
     denoFlags?: string[];
     dataDir?: string;
     /** The WebSocket the bench's clients use (default the global one). */
     WebSocket?: SocketConstructor;
+    /** Settings beyond BENCH_ENV's. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Target> {
   const dir = dataDir ?? await Deno.makeTempDir({ prefix: "im-bench-" });
   const server = await startServer({
     dataDir: dir,
     // Every loopback address, for the connections scenario.
-    env: { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
+    env: { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0", ...env },
     denoFlags,
   });
   return systemTarget(
@@ -126,17 +131,22 @@ export async function embeddedTarget(
   );
 }
 
-/** A cluster on the infrastructure of `deno task infra:up`, with `instances` of each of logic, connect and task. */
+/**
+ * A cluster on the infrastructure of `deno task infra:up`, with `instances` of each of logic,
+ * connect and task, on a fresh database unless `env` names one (IM_POSTGRES_URL).
+ */
 export async function clusterTarget(
-  { instances = 1, denoFlags = [], WebSocket }: {
+  { instances = 1, denoFlags = [], WebSocket, env = {} }: {
     instances?: number;
     denoFlags?: string[];
     WebSocket?: SocketConstructor;
+    /** Settings beyond BENCH_ENV's. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Target> {
   const { startIsolatedCluster } = await import("../tests/infra.ts");
   const cluster = await startIsolatedCluster(
-    { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0" },
+    { ...BENCH_ENV, IM_HTTP_HOST: "0.0.0.0", ...env },
     { instances, denoFlags },
   );
   // The connect process whose port the URL names.

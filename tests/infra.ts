@@ -35,7 +35,10 @@ export async function freshDatabase(): Promise<string> {
   return `${INFRA.postgres}/${name}`;
 }
 
-/** Starts a cluster with its own database, Kafka topic and group, Redis and etcd prefixes. */
+/**
+ * Starts a cluster with its own database (a fresh one unless `env` names one in IM_POSTGRES_URL),
+ * Kafka topic and group, Redis and etcd prefixes.
+ */
 export async function startIsolatedCluster(
   env: Record<string, string>,
   { instances = 2, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
@@ -46,7 +49,7 @@ export async function startIsolatedCluster(
     denoFlags,
     env: {
       ...env,
-      IM_POSTGRES_URL: await freshDatabase(),
+      IM_POSTGRES_URL: env.IM_POSTGRES_URL ?? await freshDatabase(),
       IM_POSTGRES_POOL: "5",
       IM_KAFKA_BROKERS: INFRA.kafka,
       IM_KAFKA_TOPIC: `im.test.${suffix}`,
