@@ -69,16 +69,16 @@ Deno.test("PostgreSQL save: a batch's messages take one statement, with or witho
     const batch = [...plain(), edit];
     const withEdit = await statements(batch);
     const replayed = await statements(batch);
-    // The edit adds its apply (the target locked, changed, its search entry replaced) and the
-    // read of its target; the texts' search entries are written by the batch's one statement.
+    // The edit adds its apply (the target locked, changed, queued to be indexed again) and the
+    // read of its target; the texts are queued for the search index by the batch's one statement.
     assertEquals(
       { plain: (await statements(plain())).n, withMedia: withMedia.n, withEdit: withEdit.n },
       { plain: 1, withMedia: 1, withEdit: 1 + 3 + 1 },
     );
-    const [{ n: indexed }] = await raw.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM message_search",
+    const [{ n: queued }] = await raw.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM search_pending",
     );
-    assertEquals(indexed, 50 * 4 * 4, "every text message saved has its search entry");
+    assertEquals(queued, 50 * 4 * 4, "every text message saved is queued for the search index");
     assertEquals(replayed.saved, withEdit.saved, "a replay answers the same, applying nothing");
     const [row] = await raw.query<{ owner_id: string; sha256: string }>(
       "SELECT owner_id, sha256 FROM media WHERE id = 'own1'",
