@@ -4,7 +4,7 @@
  * whatever the SDK's own method names), raw answers as `[status, code]`, the frames a client was
  * pushed, and the replay of a group's system messages into the membership they describe.
  */
-import type { ImClient } from "../client/mod.ts";
+import type { ImClient, ImHttp } from "../client/mod.ts";
 import type {
   Content,
   Group,
@@ -150,7 +150,7 @@ export function line(
 }
 
 /** Every stored entry of a conversation the reader may read, in seq order (all pages). */
-export async function everything(client: ImClient, conversationId: string): Promise<Message[]> {
+export async function everything(client: ImHttp, conversationId: string): Promise<Message[]> {
   const all: Message[] = [];
   while (true) {
     const page = await client.history(conversationId, {

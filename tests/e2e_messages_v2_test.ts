@@ -9,6 +9,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import type { Content, Message, ServerFrame, Target } from "../shared/types.ts";
 import { privateConversationId } from "../shared/types.ts";
+import { everything } from "./_groups.ts";
 import {
   befriend,
   collect,
@@ -39,19 +40,6 @@ const text = (t: string, extra: Record<string, unknown> = {}) => ({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const user = (c: ImClient): Target => ({ type: "user", id: c.self!.id });
 const conversationOf = (a: ImClient, b: ImClient) => privateConversationId(a.self!.id, b.self!.id);
-
-/** Every stored entry of a conversation, in seq order (all pages). */
-async function everything(client: ImClient, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  while (true) {
-    const page = await client.history(conversationId, {
-      after: all.length ? all[all.length - 1].seq : 0,
-      limit: 200,
-    });
-    all.push(...page);
-    if (page.length < 200) return all;
-  }
-}
 
 /** Waits until history holds the message `id` and `check` accepts it; returns it. */
 function stored(

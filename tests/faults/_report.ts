@@ -2,8 +2,6 @@
  * What the fault scenarios share when they read back what the system stored: whole histories,
  * reads retried while a killed process comes back, and a report's tally of problems.
  */
-import type { ImHttp } from "../../client/mod.ts";
-import type { Message } from "../../shared/types.ts";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,17 +18,7 @@ export async function retried<T>(read: () => Promise<T>, attempts = 40): Promise
 }
 
 /** Every stored entry of a conversation, in seq order, paged through history. */
-export async function wholeHistory(client: ImHttp, conversationId: string): Promise<Message[]> {
-  const all: Message[] = [];
-  while (true) {
-    const page = await client.history(conversationId, {
-      after: all.length ? all[all.length - 1].seq : 0,
-      limit: 200,
-    });
-    all.push(...page);
-    if (page.length < 200) return all;
-  }
-}
+export { everything as wholeHistory } from "../_groups.ts";
 
 /** The keys of a report that count something. */
 type Counts<R> = { [K in keyof R]: R[K] extends number ? K : never }[keyof R];
