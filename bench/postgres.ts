@@ -42,3 +42,8 @@ export async function searchIndexBytes(url: string): Promise<{ total: number; in
 export async function compactSearchIndex(url: string): Promise<void> {
   await withSql(url, (sql) => sql.unsafe("VACUUM FULL message_search").then(() => {}));
 }
+
+/** Gathers the planner's statistics of the search table, as autovacuum soon would after a build. */
+export async function analyzeSearchIndex(url: string): Promise<void> {
+  await withSql(url, (sql) => sql.unsafe("ANALYZE message_search").then(() => {}));
+}
