@@ -15,10 +15,13 @@ export interface SearchInput {
   limit: string | null;
 }
 
+/** Most code points a query may have once normalized (NFKC), a phrase of as many bigrams less one. */
+const FOLDED_QUERY_MAX = 4 * SEARCH_QUERY_MAX;
+
 /**
  * `q` trimmed, 2–100 code points. Folded (NFKC can join a letter and its accent
  * into one), it must still hold two: the index finds pairs of code points, so
- * one alone could be looked up only by reading every message.
+ * one alone could be looked up only by reading every message; and at most 400.
  */
 function checkQuery(value: string | null): string {
   if (value === null) throw new AppError("invalid_argument", "Invalid q: required");
@@ -31,10 +34,18 @@ function checkQuery(value: string | null): string {
       `Invalid q: expected ${SEARCH_QUERY_MIN} to ${SEARCH_QUERY_MAX} characters (not counting spaces at either end), got ${length}`,
     );
   }
-  if (charLength(foldForSearch(q)) < SEARCH_QUERY_MIN) {
+  const folded = charLength(foldForSearch(q));
+  if (folded < SEARCH_QUERY_MIN) {
     throw new AppError(
       "invalid_argument",
       `Invalid q: expected ${SEARCH_QUERY_MIN} characters or more once normalized`,
+    );
+  }
+  // NFKC may make one character many (U+FDFA is 18): the phrase looked up stays short.
+  if (folded > FOLDED_QUERY_MAX) {
+    throw new AppError(
+      "invalid_argument",
+      `Invalid q: expected at most ${FOLDED_QUERY_MAX} characters once normalized, got ${folded}`,
     );
   }
   return q;

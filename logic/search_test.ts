@@ -22,7 +22,7 @@ const query = (q: string | null, more: Partial<SearchInput> = {}): SearchInput =
 const texts = (messages: Message[]) =>
   messages.map((m) => m.content.type === "text" ? m.content.text : m.content.type);
 
-test("searchMessages(): q is 2 to 100 characters once trimmed, and 2 once normalized", async (store) => {
+test("searchMessages(): q is 2 to 100 characters once trimmed, and 2 to 400 once normalized", async (store) => {
   const t = world(store);
   await using _ = t;
   const a = await t.user();
@@ -38,6 +38,7 @@ test("searchMessages(): q is 2 to 100 characters once trimmed, and 2 once normal
       "x".repeat(10_000),
       "ab\0",
       "A\u0301", // two code points, one once NFKC composes them
+      "\uFDFA".repeat(23), // 23 code points, 414 once NFKC expands each to 18
     ]
   ) {
     assertEquals(
@@ -49,6 +50,11 @@ test("searchMessages(): q is 2 to 100 characters once trimmed, and 2 once normal
   assertEquals(await t.logic.searchMessages(a, query("ab")), []);
   assertEquals(await t.logic.searchMessages(a, query(`  ${"x".repeat(100)}  `)), []);
   assertEquals(await t.logic.searchMessages(a, query("%_\\")), [], "searched literally");
+  assertEquals(
+    await t.logic.searchMessages(a, query("\uFDFA".repeat(22))),
+    [],
+    "396 once normalized",
+  );
 });
 
 test("searchMessages(): before is a message id, limit 1 to 50", async (store) => {

@@ -118,8 +118,11 @@ async function disbandLocked(tx: SqlDriver, groupId: string): Promise<string[]> 
     "DELETE FROM conversation_settings WHERE user_id = ANY($1::bigint[]) AND conversation_id = $2",
     [members.map((m) => String(m.user_id)), conversationId],
   );
-  await unindexConversation(tx, conversationId);
+  // SQLite finds the entries through the messages; PostgreSQL by conversation, after the
+  // messages' delete waited for any indexer batch that holds one of them (sql_search.ts).
+  if (tx.dialect === "sqlite") await unindexConversation(tx, conversationId);
   await tx.query("DELETE FROM messages WHERE conversation_id = $1", [conversationId]);
+  if (tx.dialect !== "sqlite") await unindexConversation(tx, conversationId);
   await tx.query("DELETE FROM groups WHERE id = $1", [groupId]);
   return members.map((m) => String(m.user_id));
 }

@@ -200,18 +200,45 @@ export async function queueForIndex(db: SqlDriver, ids: readonly string[]): Prom
   );
 }
 
-/** Queued messages as they are now (a message gone since, by a disband, has no row). */
+/** Queued ids, oldest first; several task processes' runners take different rows, none waits. */
 const PENDING = {
-  sqlite: `SELECT p.id, m.conversation_id, m.kind, json_extract(m.content, '$.type') AS type,
-                  json_extract(m.content, '$.text') AS text
-           FROM search_pending p LEFT JOIN messages m ON m.id = p.id
-           ORDER BY p.id LIMIT $1`,
-  // Runners of several task processes take different rows, none waits for another.
-  postgres: `SELECT p.id, m.conversation_id, m.kind, m.content::jsonb ->> 'type' AS type,
-                    m.content::jsonb ->> 'text' AS text
-             FROM search_pending p LEFT JOIN messages m ON m.id = p.id
-             ORDER BY p.id LIMIT $1 FOR UPDATE OF p SKIP LOCKED`,
+  sqlite: "SELECT id FROM search_pending ORDER BY id LIMIT $1",
+  postgres: "SELECT id FROM search_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
 };
+
+/**
+ * Messages as they are now, for their index entries. On PostgreSQL the rows are
+ * share-locked until the batch commits: an edit or recall committed before is
+ * read as it left the message, and one that comes later waits for the entry to
+ * be written (so its re-queue, or its deletion of the entry, follows it). Without
+ * the lock an edit between the read and the commit would leave the old text's
+ * entry and its queued id dequeued, and a recall would leave its text in the index.
+ */
+const CURRENT = {
+  sqlite: `SELECT id, conversation_id, kind, json_extract(content, '$.type') AS type,
+                  json_extract(content, '$.text') AS text
+           FROM messages WHERE id = ANY($1::bigint[])`,
+  postgres: `SELECT id, conversation_id, kind, content::jsonb ->> 'type' AS type,
+                    content::jsonb ->> 'text' AS text
+             FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE`,
+};
+
+/** The index entries of messages as CURRENT reads them: user's text messages only. */
+function entriesOf(
+  rows: readonly {
+    id: string | number;
+    conversation_id: string;
+    kind: string;
+    type: string | null;
+    text: string | null;
+  }[],
+): SearchEntry[] {
+  return rows.flatMap((r) =>
+    r.kind === "message" && r.type === "text" && r.text !== null
+      ? [{ id: String(r.id), conversationId: r.conversation_id, text: r.text }]
+      : []
+  );
+}
 
 /**
  * See `MessageStore.indexPending`: one transaction that takes up to `limit`
@@ -221,29 +248,12 @@ const PENDING = {
 export function indexPending(db: SqlDriver, limit: number): Promise<number> {
   if (limit < 1) return Promise.resolve(0);
   return db.transaction(async (tx) => {
-    const rows = await tx.query<
-      {
-        id: string | number;
-        conversation_id: string | null;
-        kind: string | null;
-        type: string | null;
-        text: string | null;
-      }
-    >(PENDING[tx.dialect], [limit]);
-    if (rows.length === 0) return 0;
-    await indexEntries(
-      tx,
-      rows.flatMap((r) =>
-        r.kind === "message" && r.type === "text" && r.conversation_id !== null &&
-          r.text !== null
-          ? [{ id: String(r.id), conversationId: r.conversation_id, text: r.text }]
-          : []
-      ),
-    );
-    await tx.query("DELETE FROM search_pending WHERE id = ANY($1::bigint[])", [
-      rows.map((r) => String(r.id)),
-    ]);
-    return rows.length;
+    const queued = await tx.query<{ id: string | number }>(PENDING[tx.dialect], [limit]);
+    if (queued.length === 0) return 0;
+    const ids = queued.map((r) => String(r.id));
+    await indexEntries(tx, entriesOf(await tx.query(CURRENT[tx.dialect], [ids])));
+    await tx.query("DELETE FROM search_pending WHERE id = ANY($1::bigint[])", [ids]);
+    return ids.length;
   });
 }
 
@@ -300,9 +310,10 @@ const BACKLOG = {
   sqlite: `SELECT id, conversation_id, json_extract(content, '$.text') AS text FROM messages
            WHERE id < $1 AND kind = 'message' AND json_extract(content, '$.type') = 'text'
            ORDER BY id DESC LIMIT $2`,
+  // Share-locked as CURRENT is, for the same reasons.
   postgres: `SELECT id, conversation_id, content::jsonb ->> 'text' AS text FROM messages
              WHERE id < $1 AND kind = 'message' AND content::jsonb ->> 'type' = 'text'
-             ORDER BY id DESC LIMIT $2`,
+             ORDER BY id DESC LIMIT $2 FOR SHARE`,
 };
 
 /**
