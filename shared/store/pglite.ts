@@ -7,7 +7,7 @@ import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { WorkerRequest } from "./pglite_worker.ts";
 import { WorkerCalls } from "./worker_calls.ts";
 import type { Store } from "./mod.ts";
-import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
+import { migrate, openSqlStore, type SqlStoreOptions } from "./sql.ts";
 
 /** An engine error carried over from the worker, with its SQLSTATE code. */
 class PgliteError extends Error {
@@ -62,12 +62,5 @@ export async function openPgliteDriver({ dataDir }: PgliteStoreOptions): Promise
 
 /** Opens (creating and migrating if needed) the PGlite store. */
 export async function openPgliteStore(options: PgliteStoreOptions): Promise<Store> {
-  const driver = await openPgliteDriver(options);
-  try {
-    await prepareSearchIndex(driver, options);
-  } catch (error) {
-    await driver.close();
-    throw error;
-  }
-  return sqlStore(driver, options);
+  return await openSqlStore(await openPgliteDriver(options), options);
 }

@@ -97,6 +97,20 @@ export async function prepareSearchIndex(
   await openSearchIndex(checked(driver), searchIndex);
 }
 
+/**
+ * The store over a migrated driver that it owns, the search index prepared as
+ * `options` ask: the driver is closed when that fails.
+ */
+export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions): Promise<Store> {
+  try {
+    await prepareSearchIndex(driver, options);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  return sqlStore(driver, options);
+}
+
 /** The six ports over one SQL driver, which they share; call `migrate()` on the driver first. */
 export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
   const db = checked(driver);

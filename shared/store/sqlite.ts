@@ -13,7 +13,7 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
-import { migrate, prepareSearchIndex, sqlStore, type SqlStoreOptions } from "./sql.ts";
+import { migrate, openSqlStore, type SqlStoreOptions } from "./sql.ts";
 
 /** The file of the store in its data folder. */
 export const SQLITE_FILE = "im.sqlite3";
@@ -203,12 +203,5 @@ export async function openSqliteDriver(
 
 /** Opens (creating and migrating if needed) the SQLite store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const driver = await openSqliteDriver(options);
-  try {
-    await prepareSearchIndex(driver, options);
-  } catch (error) {
-    await driver.close();
-    throw error;
-  }
-  return sqlStore(driver, options);
+  return await openSqlStore(await openSqliteDriver(options), options);
 }
