@@ -23,6 +23,9 @@ const TECHNOLOGY_FILES: Record<string, RegExp> = {
   // The server of every entry point (node:http) upgrades WebSockets with ws.
   "ws": /^shared\/http_server\.ts$/,
   "@types/ws": /^shared\/http_server\.ts$/,
+  // Metrics are defined in one file; the layers import its counters, never prom-client.
+  "prom-client": /^shared\/metrics\.ts$/,
+  "@opentelemetry/api": /^shared\/trace\.ts$/,
 };
 
 /** The package a specifier names: `preact/hooks` is `preact`, `@grpc/grpc-js` stays whole. */

@@ -130,9 +130,18 @@ export interface HttpConfig {
   keepAliveTimeoutMs: number;
 }
 
+/** How a process writes its log lines (shared/log.ts). */
+export interface OpsConfig {
+  logFormat: "auto" | "json" | "pretty";
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
 /** The whole validated configuration: every process's slice. */
 export interface Config {
   http: HttpConfig;
+  ops: OpsConfig;
+  /** logic and task: the port of `/metrics`, `/healthz`, `/readyz` (0 picks a free one). */
+  metricsPort: number;
   dataDir: string;
   /** How the embedded store syncs commits (shared/store/sqlite.ts). */
   sqliteSynchronous: "normal" | "full";
@@ -148,21 +157,23 @@ export interface Config {
 
 /** The slice of the configuration each process reads. */
 export interface ProcessConfigs {
-  embedded: Omit<Config, "cluster">;
-  api: Pick<Config, "http" | "api"> & { cluster: Pick<ClusterConfig, "rpcTimeoutMs" | "etcd"> };
-  logic: Pick<Config, "logic"> & {
+  embedded: Omit<Config, "cluster" | "metricsPort">;
+  api: Pick<Config, "http" | "api" | "ops"> & {
+    cluster: Pick<ClusterConfig, "rpcTimeoutMs" | "etcd">;
+  };
+  logic: Pick<Config, "logic" | "ops" | "metricsPort"> & {
     cluster: Pick<
       ClusterConfig,
       "instanceId" | "advertiseHost" | "grpcPort" | "postgres" | "kafka" | "redis" | "etcd"
     >;
   };
-  task: Pick<Config, "searchIndex"> & {
+  task: Pick<Config, "searchIndex" | "ops" | "metricsPort"> & {
     cluster: Pick<
       ClusterConfig,
       "instanceId" | "rpcTimeoutMs" | "postgres" | "kafka" | "redis" | "etcd"
     >;
   };
-  connect: Pick<Config, "http" | "connect"> & {
+  connect: Pick<Config, "http" | "connect" | "ops"> & {
     cluster: Pick<
       ClusterConfig,
       | "instanceId"
@@ -178,28 +189,41 @@ export interface ProcessConfigs {
 
 /** Cuts each process's slice out of the whole. */
 const SLICES: { [P in Process]: (config: Config) => ProcessConfigs[P] } = {
-  embedded: ({ cluster: _, ...embedded }) => embedded,
-  api: ({ http, api, cluster: { rpcTimeoutMs, etcd } }) => ({
+  embedded: ({ cluster: _, metricsPort: __, ...embedded }) => embedded,
+  api: ({ http, api, ops, cluster: { rpcTimeoutMs, etcd } }) => ({
     http,
     api,
+    ops,
     cluster: { rpcTimeoutMs, etcd },
   }),
-  logic: ({ logic, cluster }) => {
+  logic: ({ logic, ops, metricsPort, cluster }) => {
     const { instanceId, advertiseHost, grpcPort, postgres, kafka, redis, etcd } = cluster;
     return {
       logic,
+      ops,
+      metricsPort,
       cluster: { instanceId, advertiseHost, grpcPort, postgres, kafka, redis, etcd },
     };
   },
-  task: ({ searchIndex, cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd } }) => ({
+  task: (
+    {
+      searchIndex,
+      ops,
+      metricsPort,
+      cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
+    },
+  ) => ({
     searchIndex,
+    ops,
+    metricsPort,
     cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
   }),
-  connect: ({ http, connect, cluster }) => {
+  connect: ({ http, connect, ops, cluster }) => {
     const { instanceId, advertiseHost, publicWsUrl, grpcPort, rpcTimeoutMs, redis, etcd } = cluster;
     return {
       http,
       connect,
+      ops,
       cluster: { instanceId, advertiseHost, publicWsUrl, grpcPort, rpcTimeoutMs, redis, etcd },
     };
   },
@@ -250,6 +274,11 @@ function build(v: Values): Config {
       headersTimeoutMs: v.IM_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: v.IM_KEEP_ALIVE_TIMEOUT_MS,
     },
+    ops: {
+      logFormat: v.IM_LOG_FORMAT as OpsConfig["logFormat"],
+      logLevel: v.IM_LOG_LEVEL as OpsConfig["logLevel"],
+    },
+    metricsPort: v.IM_METRICS_PORT,
     dataDir: v.IM_DATA_DIR,
     sqliteSynchronous: v.IM_SQLITE_SYNCHRONOUS as "normal" | "full",
     searchIndex: v.IM_BENCH_SEARCH_INDEX !== "off",

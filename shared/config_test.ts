@@ -32,7 +32,14 @@ Deno.test("loadConfig() reads variables and fails naming the bad one", () => {
 
 Deno.test("loadConfig() gives each process its slice", () => {
   const env = { IM_HTTP_PORT: "9000", IM_MAX_TEXT: "100", IM_LEASE_TTL_S: "3" };
-  assertEquals(Object.keys(loadConfig(env, "task")), ["searchIndex", "cluster"]);
+  assertEquals(Object.keys(loadConfig(env, "task")), [
+    "searchIndex",
+    "ops",
+    "metricsPort",
+    "cluster",
+  ]);
+  assertEquals(loadConfig({ IM_LOG_LEVEL: "debug" }, "connect").ops.logLevel, "debug");
+  assertEquals("metricsPort" in loadConfig(env, "embedded"), false);
   assertEquals(loadConfig(env, "task").searchIndex, true);
   const off = { IM_BENCH_SEARCH_INDEX: "off" };
   assertEquals([loadConfig(off, "task").searchIndex, loadConfig(off, "embedded").searchIndex], [

@@ -6,6 +6,7 @@
  */
 import type { RateLimit } from "./declaration.ts";
 import { CLUSTER_VARIABLES } from "./variables_cluster.ts";
+import { OPS_VARIABLES } from "./variables_ops.ts";
 import { SERVER_VARIABLES } from "./variables_server.ts";
 import { TOOLING_VARIABLES } from "./variables_tooling.ts";
 
@@ -13,7 +14,12 @@ export { PROCESSES } from "./declaration.ts";
 export type { Process, RateLimit, Reader, Variable } from "./declaration.ts";
 
 /** Every `IM_*` variable, in the order of the README's tables. */
-export const VARIABLES = { ...SERVER_VARIABLES, ...CLUSTER_VARIABLES, ...TOOLING_VARIABLES };
+export const VARIABLES = {
+  ...SERVER_VARIABLES,
+  ...OPS_VARIABLES,
+  ...CLUSTER_VARIABLES,
+  ...TOOLING_VARIABLES,
+};
 
 /** The name of a declared variable. */
 export type VariableName = keyof typeof VARIABLES;
