@@ -38,7 +38,13 @@ export type LogRecord =
    * applies the change, then pushes it to the members added (PROTOCOL.md: a member
    * removed at seq N receives nothing after N, one added at N everything from N).
    */
-  | { type: "message"; message: AcceptedMessage; membership?: MembershipChange }
+  | {
+    type: "message";
+    message: AcceptedMessage;
+    membership?: MembershipChange;
+    /** The send's trace context (W3C traceparent); a Kafka header, not part of the value. */
+    trace?: string;
+  }
   | { type: "event"; userIds: string[]; frame: ServerFrame; membership?: MembershipChange }
   | { type: "group_event"; groupId: string; frame: ServerFrame }
   | { type: "kick"; tokenHashes: string[] };

@@ -15,8 +15,14 @@ export interface PushAck {
  * leaves one member out (a typist does not hear their own typing).
  */
 export type PushItem =
-  | { userIds: string[]; frame: string; ack?: PushAck; membership?: MembershipChange }
-  | { groupId: string; frame: string; ack?: PushAck; except?: string };
+  & (
+    | { userIds: string[]; frame: string; ack?: PushAck; membership?: MembershipChange }
+    | { groupId: string; frame: string; ack?: PushAck; except?: string }
+  )
+  & {
+    /** The trace context of the message pushed (W3C traceparent, shared/trace.ts), if any. */
+    traceparent?: string;
+  };
 
 /** The connect service. */
 export interface ConnectService {

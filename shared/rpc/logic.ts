@@ -132,9 +132,14 @@ export interface LogicService {
   /**
    * Several sends of one caller, accepted in order, each answered on its own:
    * one refused send does not refuse the others. What connect uses for the
-   * consecutive `send` frames of a connection.
+   * consecutive `send` frames of a connection. `traceparents[i]`, when given, is the trace
+   * context (W3C traceparent, shared/trace.ts) of `inputs[i]`: its record carries it on.
    */
-  sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]>;
+  sendMany(
+    userId: string,
+    inputs: unknown,
+    traceparents?: readonly (string | null)[],
+  ): Promise<SendOutcome[]>;
   conversations(userId: string): Promise<ConversationSummary[]>;
   history(
     userId: string,
