@@ -1,0 +1,374 @@
+/**
+ * Backups of the embedded store, for `deno task backup` and `deno task restore`.
+ *
+ * A backup is SQLite's online backup API on a connection of its own, every
+ * page in one step: in WAL mode that step is one read transaction, so the copy
+ * is one snapshot (every transaction committed before it began, none after)
+ * while the server goes on writing beside it. (`VACUUM INTO` would do the same,
+ * but Deno's node:sqlite refuses it, as every ATTACH, unless the process has
+ * every permission.) The copy is then made one self-contained file (rollback
+ * journal, nothing to replay), checked (integrity, foreign keys, our schema
+ * and its version), synced, and only then renamed to the name asked for, so a
+ * file of that name is always a whole, checked backup. While the copy runs,
+ * checkpoints cannot pass its snapshot: the WAL grows for that time and is
+ * reused afterwards.
+ *
+ * The SQLite file is the whole of the data: media bytes are rows of
+ * `media_blobs`, the search index is its `message_search` tables, sessions and
+ * password hashes are rows too (so a backup is written readable by its owner
+ * only). Presence, dedupe keys, rate limits and pushes awaiting acks live in
+ * the server's memory and are in no backup.
+ */
+import { backup, DatabaseSync } from "node:sqlite";
+import { MIGRATIONS } from "./migrations.ts";
+import { SQLITE_FILE, usernameSkeleton } from "./sqlite.ts";
+
+/** Something the operator asked for that would lose or misplace data, or input that is not ours. */
+export class BackupRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackupRefusal";
+  }
+}
+
+/** What a backup file holds. */
+export interface BackupContents {
+  /** The schema version it was written at (the last migration applied). */
+  version: number;
+  /** Rows of each table (the search index's internal tables aside). */
+  tables: Record<string, number>;
+  bytes: number;
+}
+
+/** What `backupDataDir()` and `restoreBackup()` did. */
+export interface BackupReport extends BackupContents {
+  /** The file written: the backup, or the restored store in its folder. */
+  file: string;
+  ms: number;
+}
+
+/** The latest schema version this build knows (a newer one was written by a newer server). */
+export function latestVersion(): number {
+  return Math.max(...MIGRATIONS.map((m) => m.version));
+}
+
+/** Tables a store of ours has at every version. */
+const OUR_TABLES = ["schema_migrations", "users", "conversations", "messages"];
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** A path as the system resolves it, for comparing two names of one file (the file may not exist yet). */
+async function resolved(path: string): Promise<string> {
+  const slash = path.lastIndexOf("/");
+  const folder = slash < 0 ? "." : path.slice(0, slash) || "/";
+  try {
+    return `${await Deno.realPath(folder)}/${path.slice(slash + 1)}`;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new BackupRefusal(`Cannot write ${path}: the folder ${folder} does not exist`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The server's own SQL functions (sqlite.ts registers the same): an index or a
+ * constraint that ever calls them must compute in the copy what it computes in
+ * the server (SQLite's built-in lower() folds ASCII only).
+ */
+function withServerFunctions(db: DatabaseSync): DatabaseSync {
+  db.function(
+    "lower",
+    { deterministic: true },
+    (s: unknown) => (s === null ? null : String(s).toLowerCase()),
+  );
+  db.function(
+    "username_skeleton",
+    { deterministic: true },
+    (s: unknown) => (s === null ? null : usernameSkeleton(String(s))),
+  );
+  return db;
+}
+
+/**
+ * Checks that `path` is a sound SQLite store of ours and says what it holds;
+ * a file that is not one is refused with the reason.
+ */
+export async function inspectBackup(path: string): Promise<BackupContents> {
+  let bytes: number;
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new BackupRefusal(`${path} is not a file`);
+    bytes = info.size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new BackupRefusal(`${path} does not exist`);
+    throw error;
+  }
+  const notOurs = (why: string) =>
+    new BackupRefusal(`${path} is not a backup of this server's data: ${why}`);
+  if (bytes === 0) throw notOurs("it is empty");
+  const header = new Uint8Array(100);
+  {
+    using handle = await Deno.open(path);
+    await handle.read(header);
+  }
+  if (new TextDecoder().decode(header.subarray(0, 16)) !== "SQLite format 3\0") {
+    throw notOurs("it is not a SQLite database");
+  }
+  // A store in WAL mode has commits in its -wal file that a copy of the file alone would miss.
+  if (header[18] === 2) {
+    throw notOurs(
+      "it is a store in use (WAL mode), not a backup: take one of its folder with deno task backup",
+    );
+  }
+  let db: DatabaseSync;
+  try {
+    db = withServerFunctions(new DatabaseSync(path, { readOnly: true }));
+  } catch (error) {
+    throw notOurs(error instanceof Error ? error.message : String(error));
+  }
+  try {
+    const names = new Set(
+      db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main'").all()
+        .map((r) => String(r.name)),
+    );
+    const missing = OUR_TABLES.filter((t) => !names.has(t));
+    if (missing.length > 0) throw notOurs(`it has no table ${missing.join(", ")}`);
+    const problems = db.prepare("PRAGMA integrity_check(20)").all().map((r) =>
+      String(r.integrity_check)
+    );
+    if (problems.join() !== "ok") {
+      throw new BackupRefusal(`${path} is damaged: ${problems.join("; ")}`);
+    }
+    const orphans = db.prepare("PRAGMA foreign_key_check").all();
+    if (orphans.length > 0) {
+      throw new BackupRefusal(
+        `${path} is damaged: ${orphans.length} row(s) refer to rows that are not there, such as one in ${
+          orphans[0].table
+        }`,
+      );
+    }
+    const { version } = db.prepare("SELECT max(version) AS version FROM schema_migrations")
+      .get() as { version: number | bigint | null };
+    if (version === null) throw notOurs("no migration was applied to it");
+    return { version: Number(version), tables: tableRows(db), bytes };
+  } catch (error) {
+    // SQLite answers "file is not a database" only at the first read.
+    if ((error as { code?: string }).code === "ERR_SQLITE_ERROR") {
+      throw notOurs((error as Error).message);
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows of every ordinary table (not the search index's shadow tables, nor SQLite's own). */
+function tableRows(db: DatabaseSync): Record<string, number> {
+  const names = db.prepare(
+    "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  ).all().map((r) => String(r.name));
+  const rows: Record<string, number> = {};
+  for (const name of names) {
+    const { n } = db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number };
+    rows[name] = Number(n);
+  }
+  return rows;
+}
+
+/** Writes the data to disk and the folder's entry for it, so a rename that follows survives a power cut. */
+async function syncFile(path: string, mode: number): Promise<void> {
+  await Deno.chmod(path, mode);
+  using file = await Deno.open(path, { read: true, write: true });
+  await file.sync();
+}
+
+async function syncFolder(path: string): Promise<void> {
+  using folder = await Deno.open(path, { read: true });
+  await folder.sync();
+}
+
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
+/** Removes what a failed run left of a partial file, with its journals. */
+async function removePartial(path: string): Promise<void> {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) {
+    await Deno.remove(`${path}${suffix}`).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+}
+
+/** Options of `backupDataDir()`. */
+export interface BackupOptions {
+  /** The embedded server's data folder (IM_DATA_DIR). */
+  dataDir: string;
+  /** Where the backup goes. */
+  file: string;
+  /** Replace an existing `file`. */
+  force?: boolean;
+  /** How long to wait for a lock the server holds for a moment, in ms. */
+  busyTimeoutMs?: number;
+}
+
+/** The store file of a data folder, or a refusal saying why there is none. */
+async function storeOf(dataDir: string): Promise<string> {
+  const info = await Deno.stat(dataDir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new BackupRefusal(`The data folder ${dataDir} does not exist`);
+    }
+    throw error;
+  });
+  if (!info.isDirectory) throw new BackupRefusal(`The data folder ${dataDir} is not a folder`);
+  const store = `${dataDir.replace(/\/+$/, "")}/${SQLITE_FILE}`;
+  if (await exists(store)) return store;
+  if (await exists(`${dataDir}/PG_VERSION`)) {
+    throw new BackupRefusal(
+      `The data folder ${dataDir} holds PGlite data from an older version: start the server on it once to convert it to SQLite, then take the backup`,
+    );
+  }
+  throw new BackupRefusal(`The data folder ${dataDir} holds no store (no ${SQLITE_FILE})`);
+}
+
+/** Takes a consistent backup of a data folder's store into `file`; see the module's comment. */
+export async function backupDataDir(
+  { dataDir, file, force = false, busyTimeoutMs = 10_000 }: BackupOptions,
+): Promise<BackupReport> {
+  const started = performance.now();
+  const store = await storeOf(dataDir);
+  const target = await resolved(file);
+  const live = await resolved(store);
+  if ([live, `${live}-wal`, `${live}-shm`, `${live}.lock`].includes(target)) {
+    throw new BackupRefusal(`Cannot write the backup over the store itself (${store})`);
+  }
+  if (await exists(file)) {
+    if (!force) {
+      throw new BackupRefusal(`${file} exists: choose another name, or add --force to replace it`);
+    }
+    if (!(await Deno.lstat(file)).isFile) throw new BackupRefusal(`${file} is not a file`);
+  }
+  const partial = `${file}.partial`;
+  await removePartial(partial);
+  try {
+    // Read-write, though it only reads: a read-only connection to a WAL database
+    // that no server has open would leave an empty -wal and -shm behind.
+    const source = new DatabaseSync(store);
+    try {
+      source.exec(`PRAGMA busy_timeout = ${Math.round(busyTimeoutMs)}`);
+      // Every page in one step (rate -1), so in one read transaction: one snapshot.
+      await backup(source, partial, { rate: -1 });
+    } finally {
+      source.close();
+    }
+    // The copy has the store's WAL mode; as a backup it is one file with nothing to replay.
+    const copy = new DatabaseSync(partial);
+    try {
+      copy.exec("PRAGMA journal_mode = DELETE");
+    } finally {
+      copy.close();
+    }
+    const contents = await inspectBackup(partial);
+    // Passwords' and sessions' hashes and every message: for its owner's eyes only.
+    await syncFile(partial, 0o600);
+    await Deno.rename(partial, file);
+    await syncFolder(folderOf(file));
+    return { ...contents, file, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    await removePartial(partial);
+    throw error;
+  }
+}
+
+/** Options of `restoreBackup()`. */
+export interface RestoreOptions {
+  /** A backup `backupDataDir()` wrote. */
+  file: string;
+  /** The new data folder: absent or empty. */
+  dataDir: string;
+}
+
+/** Refuses a folder that holds anything: a restore never overwrites data. */
+async function emptyFolder(dataDir: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dataDir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (!info.isDirectory) throw new BackupRefusal(`${dataDir} exists and is not a folder`);
+  for await (const entry of Deno.readDir(dataDir)) {
+    throw new BackupRefusal(
+      `The folder ${dataDir} is not empty (it holds ${entry.name}): restore into a new or empty folder`,
+    );
+  }
+}
+
+/**
+ * The data folder's lock, as the server takes it (embedded.ts): held while the
+ * restore writes, so a server started on the folder meanwhile refuses to open it.
+ */
+function lockFolder(dataDir: string): DatabaseSync {
+  const lock = new DatabaseSync(`${dataDir}/${SQLITE_FILE}.lock`);
+  try {
+    lock.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+  } catch (error) {
+    lock.close();
+    throw new BackupRefusal(
+      `Cannot restore into ${dataDir}: a server is using it (${(error as Error).message})`,
+    );
+  }
+  return lock;
+}
+
+/**
+ * Restores a backup into a new data folder: the file is checked (ours, sound,
+ * not from a newer server), copied in under a partial name and renamed to the
+ * store's name. The server started on the folder applies newer migrations.
+ */
+export async function restoreBackup({ file, dataDir }: RestoreOptions): Promise<BackupReport> {
+  const started = performance.now();
+  const contents = await inspectBackup(file);
+  if (contents.version > latestVersion()) {
+    throw new BackupRefusal(
+      `${file} was written by a newer server (schema version ${contents.version}; this one knows up to ${latestVersion()}): restore it with that version`,
+    );
+  }
+  await emptyFolder(dataDir);
+  await Deno.mkdir(dataDir, { recursive: true });
+  const lock = lockFolder(dataDir);
+  const store = `${dataDir.replace(/\/+$/, "")}/${SQLITE_FILE}`;
+  const partial = `${store}.partial`;
+  try {
+    await Deno.copyFile(file, partial);
+    await syncFile(partial, 0o600);
+    await Deno.rename(partial, store);
+    await syncFolder(dataDir);
+    return { ...contents, file: store, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    await removePartial(partial);
+    throw error;
+  } finally {
+    lock.close();
+  }
+}
+
+/** The lines the scripts print about a backup: its version, bytes and time, then rows by table. */
+export function describe(report: BackupReport): string[] {
+  const width = Math.max(...Object.keys(report.tables).map((t) => t.length));
+  return [
+    `${report.file}: schema version ${report.version}, ${report.bytes} bytes, ${report.ms} ms`,
+    ...Object.entries(report.tables).map(([table, rows]) => `  ${table.padEnd(width)} ${rows}`),
+  ];
+}
