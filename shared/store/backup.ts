@@ -161,6 +161,10 @@ export async function inspectBackup(path: string): Promise<BackupContents> {
     if (version === null) throw notOurs("no migration was applied to it");
     return { version: Number(version), tables: tableRows(db), bytes };
   } catch (error) {
+    // SQLITE_CORRUPT: a page the checks could not even read.
+    if ((error as { errcode?: number }).errcode === 11) {
+      throw new BackupRefusal(`${path} is damaged: ${(error as Error).message}`);
+    }
     // SQLite answers "file is not a database" only at the first read.
     if ((error as { code?: string }).code === "ERR_SQLITE_ERROR") {
       throw notOurs((error as Error).message);

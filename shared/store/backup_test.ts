@@ -1,0 +1,235 @@
+import { DatabaseSync } from "node:sqlite";
+import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
+import { user } from "./_contract/fixtures.ts";
+import {
+  backupDataDir,
+  BackupRefusal,
+  describe,
+  inspectBackup,
+  latestVersion,
+  restoreBackup,
+} from "./backup.ts";
+import { openEmbeddedStore } from "./embedded.ts";
+import type { Store } from "./mod.ts";
+import { SQLITE_FILE } from "./sqlite.ts";
+
+/** A folder for one test, removed after it. */
+async function inTemp(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "im-backup-" });
+  try {
+    await run(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A data folder with a store open on it (as a running server holds it), two users and an image. */
+async function serving(dataDir: string): Promise<Store> {
+  await Deno.mkdir(dataDir);
+  const store = await openEmbeddedStore({ dataDir });
+  const a = await user(store, "elodie");
+  await store.accounts.updateUser(a.id, { nickname: "Élodie" });
+  await user(store);
+  await store.media.put({
+    id: "m".repeat(24),
+    sha256: "abc",
+    contentType: "image/png",
+    size: 3,
+    width: 1,
+    height: 1,
+    ownerId: a.id,
+    createdAt: 1,
+  }, new Uint8Array([1, 2, 3]));
+  return store;
+}
+
+/** The message of a refusal the call must end with. */
+async function refusal(call: () => Promise<unknown>): Promise<string> {
+  return (await assertRejects(call, BackupRefusal)).message;
+}
+
+Deno.test("backupDataDir() copies a store a server holds open; restoreBackup() brings it back", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    try {
+      const report = await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+      assertEquals([report.tables.users, report.tables.media_blobs], [2, 1]);
+      assertEquals(report.version, latestVersion());
+      assertEquals(report.bytes, (await Deno.stat(`${dir}/b.sqlite3`)).size);
+      // Readable by its owner only; no partial file or journal left beside it.
+      assertEquals((await Deno.stat(`${dir}/b.sqlite3`)).mode! & 0o777, 0o600);
+      assertEquals((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+        "b.sqlite3",
+        "data",
+      ]);
+    } finally {
+      await store.close();
+    }
+    const restored = await restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/new` });
+    assertEquals(restored.file, `${dir}/new/${SQLITE_FILE}`);
+    const again = await openEmbeddedStore({ dataDir: `${dir}/new` });
+    try {
+      const found = await again.accounts.search("élodie", 10);
+      assertEquals(found.map((u) => u.nickname), ["Élodie"]);
+      const media = await again.media.withBytes("m".repeat(24));
+      assertEquals(media?.bytes, new Uint8Array([1, 2, 3]));
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+Deno.test("backupDataDir() replaces an existing file only with force", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    try {
+      await Deno.writeTextFile(`${dir}/b.sqlite3`, "an older backup");
+      const message = await refusal(() =>
+        backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` })
+      );
+      assert(message.includes("--force"), message);
+      assertEquals(await Deno.readTextFile(`${dir}/b.sqlite3`), "an older backup");
+      await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3`, force: true });
+      assertEquals((await inspectBackup(`${dir}/b.sqlite3`)).tables.users, 2);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+Deno.test("backupDataDir() refuses to write over the store itself, even with force", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    try {
+      for (const name of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}.lock`]) {
+        const message = await refusal(() =>
+          backupDataDir({
+            dataDir: `${dir}/data`,
+            file: `${dir}/data/../data/${name}`,
+            force: true,
+          })
+        );
+        assert(message.includes("over the store itself"), message);
+      }
+      assertEquals((await store.accounts.search("élodie", 10)).length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+Deno.test("backupDataDir() refuses a folder with no store, saying why", async () => {
+  await inTemp(async (dir) => {
+    const cases: [string, string][] = [
+      [`${dir}/missing`, "does not exist"],
+      [dir, `holds no store (no ${SQLITE_FILE})`],
+    ];
+    await Deno.mkdir(`${dir}/pglite`);
+    await Deno.writeTextFile(`${dir}/pglite/PG_VERSION`, "17\n");
+    cases.push([`${dir}/pglite`, "start the server on it once to convert it"]);
+    for (const [dataDir, why] of cases) {
+      const message = await refusal(() => backupDataDir({ dataDir, file: `${dir}/b.sqlite3` }));
+      assert(message.includes(why), message);
+    }
+    const store = await serving(`${dir}/data`);
+    try {
+      const message = await refusal(() =>
+        backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/nowhere/b.sqlite3` })
+      );
+      assert(message.includes("does not exist"), message);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+Deno.test("restoreBackup() refuses a folder that holds anything", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+    await store.close();
+    await Deno.mkdir(`${dir}/used`);
+    await Deno.writeTextFile(`${dir}/used/notes.txt`, "mine");
+    const message = await refusal(() =>
+      restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/used` })
+    );
+    assert(message.includes("is not empty (it holds notes.txt)"), message);
+    assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/used`))).length, 1);
+    // The live data folder is refused the same way.
+    await refusal(() => restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/data` }));
+    // An empty folder is fine.
+    await Deno.mkdir(`${dir}/empty`);
+    await restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/empty` });
+  });
+});
+
+Deno.test("restoreBackup() refuses what is not a sound backup of ours, saying why", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    try {
+      await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+      // The live store (WAL mode): a copy of the file alone would miss what its -wal holds.
+      const live = await refusal(() =>
+        restoreBackup({ file: `${dir}/data/${SQLITE_FILE}`, dataDir: `${dir}/x` })
+      );
+      assert(live.includes("deno task backup"), live);
+    } finally {
+      await store.close();
+    }
+    await Deno.writeTextFile(`${dir}/text`, "SQLite? no.".repeat(100));
+    await Deno.writeFile(`${dir}/empty`, new Uint8Array());
+    const other = new DatabaseSync(`${dir}/other`);
+    other.exec("CREATE TABLE notes (body text); INSERT INTO notes VALUES ('x')");
+    other.close();
+    await Deno.copyFile(`${dir}/b.sqlite3`, `${dir}/newer`);
+    const newer = new DatabaseSync(`${dir}/newer`);
+    newer.prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'later', 0)",
+    )
+      .run(latestVersion() + 1);
+    newer.close();
+    const cases: [string, string][] = [
+      [`${dir}/absent`, "does not exist"],
+      [`${dir}/text`, "is not a SQLite database"],
+      [`${dir}/empty`, "it is empty"],
+      [`${dir}/other`, "it has no table schema_migrations, users, conversations, messages"],
+      [`${dir}/newer`, `schema version ${latestVersion() + 1}`],
+    ];
+    for (const [file, why] of cases) {
+      const message = await refusal(() => restoreBackup({ file, dataDir: `${dir}/x` }));
+      assert(message.includes(why), `${file}: ${message}`);
+    }
+    // Nothing was written for any of them.
+    await assertRejects(() => Deno.stat(`${dir}/x`), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("inspectBackup() finds a damaged backup", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+    await store.close();
+    // Row counts that disagree with an index: the kind of damage only a full check sees.
+    const db = new DatabaseSync(`${dir}/b.sqlite3`);
+    db.exec("PRAGMA writable_schema = ON");
+    const { rootpage } = db.prepare(
+      "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_users_1'",
+    ).get() as { rootpage: number };
+    db.close();
+    const bytes = await Deno.readFile(`${dir}/b.sqlite3`);
+    const pageSize = new DataView(bytes.buffer).getUint16(16);
+    // The index's page claims no cells.
+    bytes[(Number(rootpage) - 1) * pageSize + 3] = 0;
+    bytes[(Number(rootpage) - 1) * pageSize + 4] = 0;
+    await Deno.writeFile(`${dir}/b.sqlite3`, bytes);
+    const message = await refusal(() => inspectBackup(`${dir}/b.sqlite3`));
+    assert(message.includes("is damaged"), message);
+  });
+});
+
+Deno.test("describe() lists the version, bytes and time, then rows by table", () => {
+  assertEquals(
+    describe({ file: "b", version: 7, bytes: 10, ms: 3, tables: { messages: 12, users: 2 } }),
+    ["b: schema version 7, 10 bytes, 3 ms", "  messages 12", "  users    2"],
+  );
+});
