@@ -7,7 +7,7 @@
  * --force, no store in DIR, bad arguments), 1 when the copy failed.
  */
 import { parseArgs } from "node:util";
-import { backupDataDir, BackupRefusal, describe } from "../shared/store/backup.ts";
+import { backupDataDir, BackupRefusal, summaryLines } from "../shared/store/backup.ts";
 
 const USAGE = "usage: deno task backup FILE [--data DIR] [--force]";
 
@@ -37,7 +37,7 @@ try {
   const { file, dataDir, force } = options();
   const report = await backupDataDir({ dataDir, file, force });
   console.log(`im backup: ${dataDir} backed up`);
-  for (const line of describe(report)) console.log(line);
+  for (const line of summaryLines(report)) console.log(line);
 } catch (error) {
   // parseArgs throws a TypeError with a code for an unknown or malformed option.
   const usage = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");

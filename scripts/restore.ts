@@ -8,7 +8,7 @@
  * backup or from a newer server, bad arguments), 1 when the copy failed.
  */
 import { parseArgs } from "node:util";
-import { BackupRefusal, describe, restoreBackup } from "../shared/store/backup.ts";
+import { BackupRefusal, restoreBackup, summaryLines } from "../shared/store/backup.ts";
 
 const USAGE = "usage: deno task restore FILE DIR";
 
@@ -30,7 +30,7 @@ try {
   const { file, dataDir } = options();
   const report = await restoreBackup({ file, dataDir });
   console.log(`im restore: ${file} restored into ${dataDir}`);
-  for (const line of describe(report)) console.log(line);
+  for (const line of summaryLines(report)) console.log(line);
   console.log(`Start the server with IM_DATA_DIR=${dataDir} (it applies newer migrations itself).`);
 } catch (error) {
   // parseArgs throws a TypeError with a code for an unknown or malformed option.

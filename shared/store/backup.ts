@@ -369,7 +369,7 @@ export async function restoreBackup({ file, dataDir }: RestoreOptions): Promise<
 }
 
 /** The lines the scripts print about a backup: its version, bytes and time, then rows by table. */
-export function describe(report: BackupReport): string[] {
+export function summaryLines(report: BackupReport): string[] {
   const width = Math.max(...Object.keys(report.tables).map((t) => t.length));
   return [
     `${report.file}: schema version ${report.version}, ${report.bytes} bytes, ${report.ms} ms`,

@@ -4,10 +4,10 @@ import { user } from "./_contract/fixtures.ts";
 import {
   backupDataDir,
   BackupRefusal,
-  describe,
   inspectBackup,
   latestVersion,
   restoreBackup,
+  summaryLines,
 } from "./backup.ts";
 import { openEmbeddedStore } from "./embedded.ts";
 import type { Store } from "./mod.ts";
@@ -65,6 +65,12 @@ Deno.test("backupDataDir() copies a store a server holds open; restoreBackup() b
     } finally {
       await store.close();
     }
+    // With the server stopped too, and the folder left as it was: one file (and the lock's).
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/stopped.sqlite3` });
+    assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/data`))).map((e) => e.name).sort(), [
+      SQLITE_FILE,
+      `${SQLITE_FILE}.lock`,
+    ]);
     const restored = await restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/new` });
     assertEquals(restored.file, `${dir}/new/${SQLITE_FILE}`);
     const again = await openEmbeddedStore({ dataDir: `${dir}/new` });
@@ -227,9 +233,9 @@ Deno.test("inspectBackup() finds a damaged backup", async () => {
   });
 });
 
-Deno.test("describe() lists the version, bytes and time, then rows by table", () => {
+Deno.test("summaryLines() lists the version, bytes and time, then rows by table", () => {
   assertEquals(
-    describe({ file: "b", version: 7, bytes: 10, ms: 3, tables: { messages: 12, users: 2 } }),
+    summaryLines({ file: "b", version: 7, bytes: 10, ms: 3, tables: { messages: 12, users: 2 } }),
     ["b: schema version 7, 10 bytes, 3 ms", "  messages 12", "  users    2"],
   );
 });
