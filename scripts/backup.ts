@@ -7,7 +7,8 @@
  * --force, no store in DIR, bad arguments), 1 when the copy failed.
  */
 import { parseArgs } from "node:util";
-import { backupDataDir, BackupRefusal, summaryLines } from "../shared/store/backup.ts";
+import { backupDataDir, summaryLines } from "../shared/store/backup.ts";
+import { BackupRefusal } from "../shared/store/backup_file.ts";
 
 const USAGE = "usage: deno task backup FILE [--data DIR] [--force]";
 

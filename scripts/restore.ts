@@ -8,7 +8,8 @@
  * backup or from a newer server, bad arguments), 1 when the copy failed.
  */
 import { parseArgs } from "node:util";
-import { BackupRefusal, restoreBackup, summaryLines } from "../shared/store/backup.ts";
+import { restoreBackup, summaryLines } from "../shared/store/backup.ts";
+import { BackupRefusal } from "../shared/store/backup_file.ts";
 
 const USAGE = "usage: deno task restore FILE DIR";
 

@@ -1,14 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { user } from "./_contract/fixtures.ts";
-import {
-  backupDataDir,
-  BackupRefusal,
-  inspectBackup,
-  latestVersion,
-  restoreBackup,
-  summaryLines,
-} from "./backup.ts";
+import { backupDataDir, restoreBackup, summaryLines } from "./backup.ts";
+import { BackupRefusal, inspectBackup, latestVersion } from "./backup_file.ts";
 import { openEmbeddedStore } from "./embedded.ts";
 import type { Store } from "./mod.ts";
 import { SQLITE_FILE } from "./sqlite.ts";
@@ -207,29 +201,6 @@ Deno.test("restoreBackup() refuses what is not a sound backup of ours, saying wh
     }
     // Nothing was written for any of them.
     await assertRejects(() => Deno.stat(`${dir}/x`), Deno.errors.NotFound);
-  });
-});
-
-Deno.test("inspectBackup() finds a damaged backup", async () => {
-  await inTemp(async (dir) => {
-    const store = await serving(`${dir}/data`);
-    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
-    await store.close();
-    // Row counts that disagree with an index: the kind of damage only a full check sees.
-    const db = new DatabaseSync(`${dir}/b.sqlite3`);
-    db.exec("PRAGMA writable_schema = ON");
-    const { rootpage } = db.prepare(
-      "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_users_1'",
-    ).get() as { rootpage: number };
-    db.close();
-    const bytes = await Deno.readFile(`${dir}/b.sqlite3`);
-    const pageSize = new DataView(bytes.buffer).getUint16(16);
-    // The index's page claims no cells.
-    bytes[(Number(rootpage) - 1) * pageSize + 3] = 0;
-    bytes[(Number(rootpage) - 1) * pageSize + 4] = 0;
-    await Deno.writeFile(`${dir}/b.sqlite3`, bytes);
-    const message = await refusal(() => inspectBackup(`${dir}/b.sqlite3`));
-    assert(message.includes("is damaged"), message);
   });
 });
 
