@@ -42,10 +42,9 @@ async function exists(path: string): Promise<boolean> {
 
 /** A path as the system resolves it, for comparing two names of one file (the file may not exist yet). */
 async function resolved(path: string): Promise<string> {
-  const slash = path.lastIndexOf("/");
-  const folder = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const folder = folderOf(path);
   try {
-    return `${await Deno.realPath(folder)}/${path.slice(slash + 1)}`;
+    return `${await Deno.realPath(folder)}/${path.slice(path.lastIndexOf("/") + 1)}`;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new BackupRefusal(`Cannot write ${path}: the folder ${folder} does not exist`);
@@ -54,18 +53,20 @@ async function resolved(path: string): Promise<string> {
   }
 }
 
-/** Writes the data to disk and the folder's entry for it, so a rename that follows survives a power cut. */
+/** Sets a file's mode and writes its data to disk, before a rename gives it its final name. */
 async function syncFile(path: string, mode: number): Promise<void> {
   await Deno.chmod(path, mode);
   using file = await Deno.open(path, { read: true, write: true });
   await file.sync();
 }
 
+/** Writes a folder's entries to disk, so a rename in it survives a power cut. */
 async function syncFolder(path: string): Promise<void> {
   using folder = await Deno.open(path, { read: true });
   await folder.sync();
 }
 
+/** The folder a path names a file in. */
 function folderOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "." : path.slice(0, slash) || "/";
