@@ -1,6 +1,6 @@
 /** ConnectService over gRPC: the server on each connect instance, and task's client per instance. */
 import { toAppError } from "../errors.ts";
-import { logErrors, logger } from "../log.ts";
+import { logger } from "../log.ts";
 import { rpcCalls, rpcSeconds, secondsSince } from "../metrics.ts";
 import {
   deadline,
@@ -80,7 +80,7 @@ function fromWire(item: WireItem): PushItem {
 /** Serves a connect instance's ConnectService over gRPC. */
 export async function serveConnect(
   service: ConnectService,
-  { host, port, onError = logErrors(logger("connect_grpc")) }: {
+  { host, port, onError = (error) => logger("connect_grpc").error("call failed", { error }) }: {
     host: string;
     port: number;
     onError?: (error: unknown) => void;

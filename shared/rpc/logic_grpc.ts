@@ -5,7 +5,7 @@
  */
 import { SERVER_VARIABLES } from "../config/variables_server.ts";
 import { AppError, toAppError } from "../errors.ts";
-import { logErrors, logger } from "../log.ts";
+import { logger } from "../log.ts";
 import { rpcCalls, rpcSeconds, secondsSince } from "../metrics.ts";
 import { currentTrace, parseTraceparent, withTrace } from "../trace.ts";
 import {
@@ -142,7 +142,8 @@ export interface LogicServerOptions {
  */
 export async function serveLogic(
   logic: LogicService,
-  { host, port, onError = logErrors(logger("logic_grpc")) }: LogicServerOptions,
+  { host, port, onError = (error) => logger("logic_grpc").error("call failed", { error }) }:
+    LogicServerOptions,
 ): Promise<RpcServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   const service = definition().service;
