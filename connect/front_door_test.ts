@@ -121,6 +121,7 @@ Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets 
 
 Deno.test("frontDoor() hands the socket over and counts it against its address until it closes", async () => {
   const { handle, addresses, accepted } = door();
+  const upgrades = await snapshot({ accepted: ["im_http_requests_total", { status: "1xx" }] });
   const serverClosed = Promise.withResolvers<void>();
   const server = await serveHttp({
     host: "127.0.0.1",
@@ -151,6 +152,7 @@ Deno.test("frontDoor() hands the socket over and counts it against its address u
   await new Promise((resolve) => client.onopen = resolve);
   assert.equal(accepted.length, 1);
   assert.equal(addresses.count("127.0.0.1"), 1);
+  assert.deepEqual(await upgrades.delta(), { accepted: 1 }, "counted as 101");
   client.close();
   await Promise.all([serverClosed.promise, clientClosed]);
   assert.equal(addresses.count("127.0.0.1"), 0);
