@@ -1,0 +1,185 @@
+/**
+ * The operations kit (ops/): the Grafana dashboard is a dashboard, every metric the dashboard
+ * and the alert rules name exists in shared/metrics.ts, and Prometheus itself loads the rules
+ * (promtool checks them; a real Prometheus evaluates each and shows its labels and annotations).
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { registry } from "../shared/metrics.ts";
+import {
+  ignoreWithout,
+  prometheusBinary,
+  promtoolBinary,
+  required,
+  startPrometheus,
+} from "./prometheus.ts";
+
+const OPS = new URL("../ops/", import.meta.url).pathname;
+const ALERTS = `${OPS}prometheus/alerts.yml`;
+const SCRAPE_CONFIG = `${OPS}prometheus/prometheus.yml`;
+const DASHBOARD = `${OPS}grafana/dashboard.json`;
+
+/** A metric name as PromQL and the texts write it: our own and prom-client's defaults. */
+const METRIC_NAME = /\b(?:im|process|nodejs)_[a-z0-9_]*[a-z0-9]\b/g;
+
+/** The names a query may use: each metric's, and a histogram's series. */
+async function knownNames(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const metric of await registry.getMetricsAsJSON()) {
+    names.add(metric.name);
+    if (String(metric.type) === "histogram") {
+      for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
+    }
+  }
+  return names;
+}
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { uid: string };
+  targets?: { expr: string; refId: string }[];
+}
+
+async function dashboard() {
+  return JSON.parse(await Deno.readTextFile(DASHBOARD)) as {
+    schemaVersion: number;
+    uid: string;
+    __inputs: { name: string; type: string; pluginId: string }[];
+    templating: { list: { name: string }[] };
+    panels: Panel[];
+  };
+}
+
+Deno.test("dashboard.json is a Grafana dashboard whose panels have unique ids and queries", async () => {
+  const board = await dashboard();
+  assert(board.schemaVersion >= 36, `schemaVersion ${board.schemaVersion}`);
+  assert(board.uid, "a stable uid, so an import replaces the old copy");
+  assertEquals(
+    board.__inputs.map((input) => [input.name, input.type, input.pluginId]),
+    [["DS_PROMETHEUS", "datasource", "prometheus"]],
+  );
+  assert(board.templating.list.some((variable) => variable.name === "DS_PROMETHEUS"));
+  const ids = board.panels.map((panel) => panel.id);
+  assertEquals(new Set(ids).size, ids.length, "panel ids are unique");
+  const graphs = board.panels.filter((panel) => panel.type !== "row");
+  assert(graphs.length >= 20, `${graphs.length} panels`);
+  for (const panel of graphs) {
+    assert(panel.targets && panel.targets.length > 0, `${panel.title} has no query`);
+    assertEquals(panel.datasource?.uid, "${DS_PROMETHEUS}", panel.title);
+    const refIds = panel.targets.map((t) => t.refId);
+    assertEquals(new Set(refIds).size, refIds.length, `${panel.title}: refIds are unique`);
+    for (const { expr } of panel.targets) assert(expr.trim(), `${panel.title}: empty query`);
+  }
+});
+
+Deno.test("dashboard.json charts every metric of shared/metrics.ts and names no other", async () => {
+  const known = await knownNames();
+  const text = await Deno.readTextFile(DASHBOARD);
+  const used = new Set(text.match(METRIC_NAME));
+  const unknown = [...used].filter((name) => !known.has(name));
+  assertEquals(unknown, [], "metric names the dashboard uses that no process exposes");
+  const queries = (await dashboard()).panels.flatMap((panel) =>
+    (panel.targets ?? []).map((t) => t.expr)
+  ).join("\n");
+  const ours = (await registry.getMetricsAsJSON()).map((m) => m.name).filter((name) =>
+    name.startsWith("im_")
+  );
+  const missing = ours.filter((name) =>
+    !new RegExp(`\\b${name}(_bucket|_sum|_count)?\\b`).test(queries)
+  );
+  assertEquals(missing, [], "metrics of shared/metrics.ts without a panel");
+  for (
+    const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "nodejs_eventloop_lag_p99_seconds",
+      "nodejs_heap_size_used_bytes",
+    ]
+  ) {
+    assert(queries.includes(name), `${name} has a panel`);
+  }
+});
+
+Deno.test("alerts.yml names only metrics the processes expose", async () => {
+  const known = await knownNames();
+  const used = new Set((await Deno.readTextFile(ALERTS)).match(METRIC_NAME));
+  assert(used.size >= 8, `${used.size} metric names`);
+  const unknown = [...used].filter((name) => !known.has(name));
+  assertEquals(unknown, [], "metric names the alerts use that no process exposes");
+});
+
+const promtool = promtoolBinary();
+
+Deno.test({
+  name: `promtool checks alerts.yml and prometheus.yml${promtool ? "" : " (ignored: no promtool)"}`,
+  ignore: ignoreWithout(promtool),
+}, async () => {
+  const tool = required(promtool, "promtool");
+  for (const args of [["check", "rules", ALERTS], ["check", "config", SCRAPE_CONFIG]]) {
+    const { code, stdout, stderr } = await new Deno.Command(tool, { args }).output();
+    const printed = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+    assertEquals(code, 0, `promtool ${args.join(" ")}:\n${printed}`);
+  }
+});
+
+const prometheus = prometheusBinary();
+
+interface Rule {
+  name: string;
+  type: string;
+  query: string;
+  duration: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  health: string;
+  lastError?: string;
+  lastEvaluation: string;
+}
+
+Deno.test({
+  name: `Prometheus evaluates every alert of alerts.yml, each with a delay, a severity and advice${
+    prometheus ? "" : " (ignored: no prometheus)"
+  }`,
+  ignore: ignoreWithout(prometheus),
+}, async () => {
+  const server = await startPrometheus({ ruleFiles: [ALERTS], interval: "1s" });
+  try {
+    const rules = async () =>
+      (await server.api<{ groups: { rules: Rule[] }[] }>("/api/v1/rules")).groups.flatMap((
+        group,
+      ) => group.rules);
+    const deadline = Date.now() + 15_000;
+    // Until every rule has been evaluated once (its first evaluation is within one interval).
+    while ((await rules()).some((rule) => rule.lastEvaluation.startsWith("0001"))) {
+      assert(Date.now() < deadline, "rules were not evaluated in 15 s");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const all = await rules();
+    const names = all.map((rule) => rule.name);
+    for (
+      const name of [
+        "ImLayerUnavailable",
+        "ImSendErrors",
+        "ImHttpServerErrors",
+        "ImRedeliveriesRising",
+        "ImSendAcceptSlow",
+        "ImStoreDelaySlow",
+        "ImConsumerLagGrowing",
+        "ImEventLoopDelayHigh",
+      ]
+    ) assert(names.includes(name), `alert ${name}`);
+    assertEquals(new Set(names).size, names.length, "alert names are unique");
+    for (const rule of all) {
+      assertEquals(rule.type, "alerting", rule.name);
+      assertEquals(rule.health, "ok", `${rule.name}: ${rule.lastError}`);
+      assert(rule.duration >= 60, `${rule.name} waits at least a minute (for:)`);
+      assert(["warning", "critical"].includes(rule.labels.severity), `${rule.name} severity`);
+      assert(rule.annotations.summary?.length > 10, `${rule.name} summary`);
+      assert(rule.annotations.description?.length > 80, `${rule.name} says what to check`);
+    }
+    console.log(`alerts.yml: ${all.length} alerts evaluated: ${names.join(", ")}`);
+  } finally {
+    await server.stop();
+  }
+});
