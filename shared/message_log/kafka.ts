@@ -2,11 +2,35 @@
  * The message log on Kafka: one topic partitioned by record key (conversation
  * id), an idempotent producer with acks=all, and a consumer group whose offsets
  * are committed only after the handler (task's store) has succeeded.
+ *
+ * A message record's trace context travels as the `traceparent` header, not in
+ * the value. One admin client, connected on first use and kept, answers `ping()`
+ * and, in the consuming process, measures the consumer lag every few seconds.
  */
-import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import {
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import { AppError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
 import { within } from "../timeout.ts";
 import { type LogHandler, type LogRecord, type MessageLog, recordKey } from "./mod.ts";
+
+const log = logger("kafka");
+
+/** How long a `ping()` answer is reused: a readiness probe per second costs one request. */
+const PING_CACHE_MS = 1000;
+/** How long a `ping()` waits for the cluster. */
+const PING_TIMEOUT_MS = 2000;
+/** How often the consuming process measures its lag. */
+const LAG_INTERVAL_MS = 5000;
 
 /** Options of the Kafka log. */
 export interface KafkaLogOptions {
@@ -21,6 +45,8 @@ export interface KafkaLogOptions {
   lingerMs?: number;
   /** Partitions a consumer handles at once (each still in order). */
   concurrency?: number;
+  /** How often the consumer's lag is measured, in milliseconds. */
+  lagIntervalMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -40,6 +66,12 @@ export class KafkaLog implements MessageLog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = new Set<Promise<void>>();
   #closed = false;
+  /** The one admin client (ping, lag), connected on first use; dropped after a failure. */
+  #admin: Promise<Admin> | null = null;
+  #lastPing: { at: number; error: AppError | null } | null = null;
+  #pinging: Promise<void> | null = null;
+  #lagTimer: ReturnType<typeof setInterval> | undefined;
+  #lagFailing = false;
 
   private constructor(kafka: Kafka, producer: Producer, options: Required<KafkaLogOptions>) {
     this.#kafka = kafka;
@@ -52,16 +84,17 @@ export class KafkaLog implements MessageLog {
     const full: Required<KafkaLogOptions> = {
       lingerMs: 2,
       concurrency: 4,
-      onError: console.error,
+      lagIntervalMs: LAG_INTERVAL_MS,
+      onError: (error) => log.error("consumer failed", { error }),
       ...options,
     };
     const kafka = new Kafka({
       clientId: full.clientId,
       brokers: full.brokers,
       logLevel: logLevel.ERROR,
-      logCreator: () => ({ namespace, log }) => {
-        const error = (log as { error?: string }).error;
-        console.error(`kafkajs ${namespace}: ${log.message}${error ? ` (${error})` : ""}`);
+      logCreator: () => ({ namespace, log: entry }) => {
+        const { message, error } = entry as { message: string; error?: string };
+        log.error(message, { namespace, error });
       },
       retry: { initialRetryTime: 100, retries: 8 },
     });
@@ -96,10 +129,11 @@ export class KafkaLog implements MessageLog {
       return Promise.reject(new AppError("unavailable", "The message log is closed"));
     }
     if (records.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    const started = performance.now();
+    return new Promise<void>((resolve, reject) => {
       this.#pending.push({ records, resolve, reject });
       this.#timer ??= setTimeout(() => this.#flush(), this.#options.lingerMs);
-    });
+    }).then(() => logAppendSeconds.observe({ log: "kafka" }, secondsSince(started)));
   }
 
   #flush(): void {
@@ -114,9 +148,7 @@ export class KafkaLog implements MessageLog {
     const sending = this.#producer.send({
       topic: this.#options.topic,
       acks: -1,
-      messages: batch.flatMap((p) =>
-        p.records.map((r) => ({ key: recordKey(r), value: JSON.stringify(r) }))
-      ),
+      messages: batch.flatMap((p) => p.records.map(toMessage)),
     }).then(
       () => batch.forEach((p) => p.resolve()),
       (error) => {
@@ -156,7 +188,7 @@ export class KafkaLog implements MessageLog {
         partitionsConsumedConcurrently: this.#options.concurrency,
         eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat }) => {
           if (batch.messages.length === 0) return;
-          const records = batch.messages.map((m) => JSON.parse(m.value!.toString()) as LogRecord);
+          const records = batch.messages.map(fromMessage);
           // A throw here leaves the offsets where they were: kafkajs hands the batch over again.
           await handler(records);
           resolveOffset(batch.messages[batch.messages.length - 1].offset);
@@ -166,18 +198,91 @@ export class KafkaLog implements MessageLog {
       });
     };
     start().catch((error) => this.#options.onError(error));
+    this.#lagTimer = setInterval(() => void this.#measureLag(), this.#options.lagIntervalMs);
+    Deno.unrefTimer(this.#lagTimer);
   }
 
-  /** Asks the cluster for its metadata, with a short timeout. */
+  /**
+   * Sets `im_consumer_lag` per partition: the log-end offset less the group's committed offset
+   * (all of the partition while the group has committed nothing). Failures are logged once per
+   * run of them (Kafka down would otherwise write a line every interval).
+   */
+  async #measureLag(): Promise<void> {
+    const { topic, groupId } = this.#options;
+    const client = this.#adminClient();
+    try {
+      const admin = await client;
+      const [ends, [committed]] = await within(
+        Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId, topics: [topic] }),
+        ]),
+        PING_TIMEOUT_MS,
+      );
+      const done = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+      for (const { partition, high, low } of ends) {
+        const at = done.get(partition) ?? -1;
+        consumerLag.set(
+          { partition: String(partition) },
+          Math.max(0, Number(high) - (at < 0 ? Number(low) : at)),
+        );
+      }
+      this.#lagFailing = false;
+    } catch (error) {
+      this.#dropAdmin(client);
+      if (!this.#lagFailing && !this.#closed) {
+        log.warn("cannot measure the consumer lag", { error });
+      }
+      this.#lagFailing = true;
+    }
+  }
+
+  /** The admin client, connected on first use. */
+  #adminClient(): Promise<Admin> {
+    if (!this.#admin) {
+      const admin = this.#kafka.admin({ retry: { retries: 0 } });
+      const connected = admin.connect().then(() => admin);
+      this.#admin = connected;
+      // A failed connect is forgotten, so the next use tries again.
+      connected.catch(() => this.#dropAdmin(connected));
+    }
+    return this.#admin;
+  }
+
+  /**
+   * Forgets `client` after a failure (unless a newer one replaced it already) and disconnects
+   * it: the next use connects a new one, so a broker restart or a dropped connection heals.
+   */
+  #dropAdmin(client: Promise<Admin>): void {
+    if (this.#admin === client) this.#admin = null;
+    client.then((admin) => admin.disconnect()).catch(() => {});
+  }
+
+  /**
+   * Asks the cluster for its metadata through the one admin client, at most once a second
+   * (calls in between get the last answer) and for at most 2 s.
+   */
   async ping(): Promise<void> {
     if (this.#closed) throw new AppError("unavailable", "The message log is closed");
-    const admin = this.#kafka.admin({ retry: { retries: 0 } });
+    const last = this.#lastPing;
+    if (last && performance.now() - last.at < PING_CACHE_MS) {
+      if (last.error) throw last.error;
+      return;
+    }
+    this.#pinging ??= this.#askCluster().finally(() => this.#pinging = null);
+    await this.#pinging;
+  }
+
+  async #askCluster(): Promise<void> {
+    const client = this.#adminClient();
     try {
-      await within(admin.connect().then(() => admin.describeCluster()), 2000);
+      await within(client.then((admin) => admin.describeCluster()), PING_TIMEOUT_MS);
+      this.#lastPing = { at: performance.now(), error: null };
     } catch (error) {
-      throw new AppError("unavailable", "Kafka is unavailable", { cause: error });
-    } finally {
-      await admin.disconnect().catch(() => {});
+      this.#dropAdmin(client);
+      const unavailable = new AppError("unavailable", "Kafka is unavailable", { cause: error });
+      this.#lastPing = { at: performance.now(), error: unavailable };
+      throw unavailable;
     }
   }
 
@@ -185,13 +290,36 @@ export class KafkaLog implements MessageLog {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#lagTimer);
     this.#flush();
     await Promise.allSettled([...this.#inFlight]);
     await this.#consumer?.disconnect().catch(() => {});
     await this.#producer.disconnect().catch(() => {});
+    const admin = this.#admin;
+    this.#admin = null;
+    await admin?.then((a) => a.disconnect()).catch(() => {});
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A record as a Kafka message: its trace context in the `traceparent` header, not the value. */
+export function toMessage(record: LogRecord): { key: string; value: string; headers?: IHeaders } {
+  const key = recordKey(record);
+  if (record.type !== "message" || record.trace === undefined) {
+    return { key, value: JSON.stringify(record) };
+  }
+  const { trace, ...rest } = record;
+  return { key, value: JSON.stringify(rest), headers: { traceparent: trace } };
+}
+
+/** The record a Kafka message holds, with its trace context back from the header. */
+export function fromMessage(message: Pick<KafkaMessage, "value" | "headers">): LogRecord {
+  const record = JSON.parse(message.value!.toString()) as LogRecord;
+  const header = message.headers?.traceparent;
+  const trace = Array.isArray(header) ? header[0] : header;
+  if (record.type === "message" && trace !== undefined) record.trace = trace.toString();
+  return record;
 }

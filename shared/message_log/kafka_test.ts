@@ -1,20 +1,127 @@
-/** The message log contract on Kafka (`deno task infra:up`; runs when IM_CLUSTER_TESTS=1). */
+/**
+ * The message log on Kafka: the record ↔ message mapping (always), and the contract, the trace
+ * header, `ping()` and the lag on a real broker (`deno task infra:up`; runs when IM_CLUSTER_TESTS=1).
+ */
+import { Buffer } from "node:buffer";
+import { Kafka } from "kafkajs";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { eventually } from "../../tests/harness.ts";
+import { consumerLag } from "../metrics.ts";
+import type { AcceptedMessage } from "../types.ts";
 import { testMessageLog } from "./_contract.ts";
-import { KafkaLog } from "./kafka.ts";
+import { fromMessage, KafkaLog, type KafkaLogOptions, toMessage } from "./kafka.ts";
+import type { LogRecord } from "./mod.ts";
 
-testMessageLog(
-  "KafkaLog",
-  () => {
-    const suffix = uniqueSuffix();
-    return KafkaLog.open({
-      brokers: [INFRA.kafka],
-      topic: `test.${suffix}`,
-      partitions: 3,
-      clientId: `test-${suffix}`,
-      groupId: `test-${suffix}`,
-      onError: () => {},
+const ignore = !clusterTestsEnabled();
+const TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+function open(options: Partial<KafkaLogOptions> = {}): Promise<KafkaLog> {
+  const suffix = uniqueSuffix();
+  return KafkaLog.open({
+    brokers: [INFRA.kafka],
+    topic: `test.${suffix}`,
+    partitions: 3,
+    clientId: `test-${suffix}`,
+    groupId: `test-${suffix}`,
+    onError: () => {},
+    ...options,
+  });
+}
+
+function message(id: string): AcceptedMessage {
+  return {
+    id,
+    conversationId: "u:1:2",
+    from: "1",
+    to: { type: "user", id: "2" },
+    content: { type: "text", text: "hi" },
+    sentAt: 1,
+    clientMsgId: `c${id}`,
+  };
+}
+
+testMessageLog("KafkaLog", () => open(), { ignore });
+
+Deno.test("A message record's trace rides in the traceparent header, not the value, and comes back", () => {
+  const record: LogRecord = { type: "message", message: message("9"), trace: TRACE };
+  const wire = toMessage(record);
+  assertEquals(wire.key, "u:1:2");
+  assertEquals(wire.headers, { traceparent: TRACE });
+  assert(!wire.value.includes(TRACE), "the trace is not in the value");
+  const back = fromMessage({
+    value: Buffer.from(wire.value),
+    headers: { traceparent: Buffer.from(TRACE) },
+  });
+  assertEquals(back, record);
+  // Without a trace: no header, and none made up on the way back.
+  const plain: LogRecord = { type: "message", message: message("10") };
+  assertEquals(toMessage(plain).headers, undefined);
+  assertEquals(fromMessage({ value: Buffer.from(toMessage(plain).value), headers: {} }), plain);
+});
+
+Deno.test({
+  name: "KafkaLog hands a message record over with its trace, through a real broker",
+  ignore,
+  async fn() {
+    const log = await open();
+    const seen: LogRecord[] = [];
+    log.consume((batch) => {
+      seen.push(...batch);
+      return Promise.resolve();
     });
+    await log.append([
+      { type: "message", message: message("1"), trace: TRACE },
+      { type: "message", message: message("2") },
+    ]);
+    await eventually(() => seen.length === 2, 20_000);
+    assertEquals(seen.map((r) => r.type === "message" ? r.trace : "?"), [TRACE, undefined]);
+    await log.close();
   },
-  { ignore: !clusterTestsEnabled() },
-);
+});
+
+Deno.test({
+  name: "KafkaLog.ping() keeps one admin client and answers from a result a second old",
+  ignore,
+  async fn() {
+    const admin = Kafka.prototype.admin;
+    let admins = 0;
+    Kafka.prototype.admin = function (...args) {
+      admins++;
+      return admin.apply(this, args);
+    };
+    try {
+      const log = await open();
+      const afterOpen = admins;
+      await Promise.all([log.ping(), log.ping(), log.ping()]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await log.ping();
+      await log.ping();
+      assertEquals(admins - afterOpen, 1, "admin clients made by four pings");
+      await log.close();
+      // Closed: refused at once.
+      let code = "";
+      await log.ping().catch((error) => code = error.code);
+      assertEquals(code, "unavailable");
+    } finally {
+      Kafka.prototype.admin = admin;
+    }
+  },
+});
+
+Deno.test({
+  name: "KafkaLog's consumer sets im_consumer_lag per partition: appended less committed",
+  ignore,
+  async fn() {
+    const log = await open({ lagIntervalMs: 200 });
+    const total = async () => (await consumerLag.get()).values.reduce((sum, v) => sum + v.value, 0);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    log.consume(() => held);
+    await log.append([1, 2, 3, 4].map((n) => ({ type: "message", message: message(String(n)) })));
+    await eventually(async () => await total() === 4, 20_000);
+    release();
+    await eventually(async () => await total() === 0, 20_000);
+    await log.close();
+  },
+});

@@ -1,5 +1,7 @@
 /** The in-process message log: one ordered queue, consumed in batches, acked once processed. */
 import { AppError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
 import type { LogHandler, LogRecord, MessageLog } from "./mod.ts";
 
 interface Entry {
@@ -38,8 +40,12 @@ export class MemoryLog implements MessageLog {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    { maxBatch = 2000, retryMs = 200, onError = console.error, appendTimeoutMs = 10_000 }:
-      MemoryLogOptions = {},
+    {
+      maxBatch = 2000,
+      retryMs = 200,
+      onError = (error) => logger("memory_log").error("a batch failed", { error }),
+      appendTimeoutMs = 10_000,
+    }: MemoryLogOptions = {},
   ) {
     this.#appendTimeoutMs = appendTimeoutMs;
     this.#maxBatch = maxBatch;
@@ -54,7 +60,8 @@ export class MemoryLog implements MessageLog {
     if (records.length === 0) return Promise.resolve();
     let pending = records.length;
     const deadline = Date.now() + this.#appendTimeoutMs;
-    return new Promise((resolve, reject) => {
+    const started = performance.now();
+    return new Promise<void>((resolve, reject) => {
       for (const record of records) {
         this.#queue.push({
           record,
@@ -63,14 +70,24 @@ export class MemoryLog implements MessageLog {
           reject,
         });
       }
+      this.#measureLag();
       this.#kick();
-    });
+    }).then(() => logAppendSeconds.observe({ log: "memory" }, secondsSince(started)));
   }
 
   consume(handler: LogHandler): void {
     if (this.#handler) throw new Error("Cannot consume the in-process log twice");
     this.#handler = handler;
+    this.#measureLag();
     this.#kick();
+  }
+
+  /**
+   * Sets `im_consumer_lag` (partition `0`): the records appended and not yet consumed. Only
+   * the consuming log sets it, as only task's process reports lag in a cluster.
+   */
+  #measureLag(): void {
+    if (this.#handler) consumerLag.set({ partition: "0" }, this.#queue.length);
   }
 
   #kick(): void {
@@ -100,6 +117,7 @@ export class MemoryLog implements MessageLog {
         return;
       }
       this.#queue.splice(0, batch.length);
+      this.#measureLag();
       for (const entry of batch) entry.resolve();
     }
   }
@@ -109,6 +127,7 @@ export class MemoryLog implements MessageLog {
     if (this.#queue[0].deadline > now) return;
     const expired = this.#queue.filter((e) => e.deadline <= now);
     this.#queue = this.#queue.filter((e) => e.deadline > now);
+    this.#measureLag();
     for (const entry of expired) {
       entry.reject(
         new AppError("unavailable", "The message log could not store the record in time"),
@@ -129,6 +148,7 @@ export class MemoryLog implements MessageLog {
     await this.#running;
     const left = this.#queue;
     this.#queue = [];
+    this.#measureLag();
     for (const entry of left) entry.reject(new AppError("unavailable", "The message log closed"));
   }
 

@@ -2,6 +2,7 @@ import { assertEquals, assertRejects } from "../../tests/assert.ts";
 import { AppError } from "../errors.ts";
 import { testMessageLog } from "./_contract.ts";
 import { MemoryLog } from "./memory.ts";
+import { consumerLag, logAppendSeconds } from "../metrics.ts";
 
 testMessageLog(
   "MemoryLog",
@@ -23,5 +24,27 @@ Deno.test("MemoryLog.append() rejects with unavailable, and never hands the reco
   failing = false;
   await log.append([record]);
   assertEquals(handed, [1]);
+  await log.close();
+});
+
+Deno.test("MemoryLog sets im_consumer_lag to the records appended and not yet consumed, and times appends", async () => {
+  const lag = () => consumerLag.get().then((m) => m.values.find((v) => v.labels.partition === "0"));
+  const appends = async () =>
+    (await logAppendSeconds.get()).values.find((v) =>
+      v.metricName === "im_log_append_seconds_count" && v.labels.log === "memory"
+    )?.value ?? 0;
+  const before = await appends();
+  const log = new MemoryLog({ retryMs: 10, onError: () => {} });
+  let release = () => {};
+  const held = new Promise<void>((resolve) => release = resolve);
+  log.consume(() => held);
+  const record = { type: "kick" as const, tokenHashes: ["x"] };
+  const first = log.append([record, record]);
+  const second = log.append([record]);
+  assertEquals((await lag())?.value, 3);
+  release();
+  await Promise.all([first, second]);
+  assertEquals((await lag())?.value, 0);
+  assertEquals(await appends(), before + 2);
   await log.close();
 });
