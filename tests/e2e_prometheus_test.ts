@@ -1,0 +1,133 @@
+/**
+ * A real Prometheus (Debian's package) scrapes an embedded server every second while messages
+ * flow between a few pairs, and its HTTP API shows what an operator would chart: the accepted
+ * send rate near the rate the clients measured, the p99 of send→accepted and accepted→stored,
+ * the consumer lag back at zero once the flow stops, and the target up. The answers are printed
+ * so a run can be quoted.
+ */
+import { assert, assertEquals } from "./assert.ts";
+import { eventually, friendPair, startServer } from "./harness.ts";
+import type { ImClient } from "../client/mod.ts";
+import {
+  ignoreWithout,
+  type Prometheus,
+  prometheusBinary,
+  type Sample,
+  startPrometheus,
+  target,
+  waitForTargetsUp,
+} from "./prometheus.ts";
+
+const binary = prometheusBinary();
+
+/** Sends from `from` to `to` at `perSecond` until `until`; resolves to the sends accepted. */
+export async function steadySends(
+  from: ImClient,
+  to: ImClient,
+  perSecond: number,
+  until: number,
+): Promise<number> {
+  let accepted = 0;
+  const started = Date.now();
+  while (Date.now() < until) {
+    await from.send({ type: "user", id: to.self!.id }, { type: "text", text: `m${accepted}` });
+    accepted++;
+    const due = started + (accepted * 1000) / perSecond;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+  }
+  return accepted;
+}
+
+/** Evaluates `expr` and prints it with its answer, so the test output can be quoted. */
+export async function show(prometheus: Prometheus, expr: string): Promise<Sample[]> {
+  const samples = await prometheus.query(expr);
+  const shown = samples.length === 0 ? "(no samples)" : samples.map(({ metric, value }) => {
+    const labels = Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(", ");
+    return `{${labels}} ${value}`;
+  }).join("; ");
+  console.log(`PromQL ${expr}\n  => ${shown}`);
+  return samples;
+}
+
+/** The single value of a query that sums to one sample. */
+export async function scalar(prometheus: Prometheus, expr: string): Promise<number> {
+  const samples = await show(prometheus, expr);
+  assertEquals(samples.length, 1, `one sample of ${expr}`);
+  return samples[0].value;
+}
+
+Deno.test({
+  name: `Prometheus scraping an embedded server shows the send rate, latencies and consumer lag${
+    binary ? "" : " (ignored: no prometheus binary; apt-get install prometheus)"
+  }`,
+  ignore: ignoreWithout(binary),
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServer();
+  const prometheus = await startPrometheus({ jobs: { im: [target(server.url)] }, interval: "1s" });
+  const clients: ImClient[] = [];
+  try {
+    await waitForTargetsUp(prometheus);
+    const pairs = [];
+    for (let i = 0; i < 3; i++) pairs.push(await friendPair(server.url));
+    clients.push(...pairs.flat());
+
+    const perSecond = 15;
+    const seconds = 12;
+    const started = Date.now();
+    const until = started + seconds * 1000;
+    const flow = Promise.all(pairs.map(([a, b]) => steadySends(a, b, perSecond, until)));
+    // Mid-flow, after 8 s: the rate of the last 5 s against the clients' own.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    const midRate = await scalar(
+      prometheus,
+      'sum(rate(im_sends_total{result="accepted"}[5s]))',
+    );
+    const sent = (await flow).reduce((sum, n) => sum + n, 0);
+    const measured = sent / ((Date.now() - started) / 1000);
+    console.log(`clients: ${sent} sends accepted in ${seconds} s, ${measured.toFixed(1)}/s`);
+    assert(
+      midRate > measured / 2 && midRate < measured * 2,
+      `rate ${midRate}/s is near the measured ${measured}/s`,
+    );
+
+    // Once the flow stops and a scrape follows: the counter holds every accepted send.
+    await eventually(
+      async () =>
+        (await prometheus.query('sum(im_sends_total{result="accepted"})'))[0]?.value === sent,
+      10_000,
+    );
+    assertEquals(await scalar(prometheus, 'sum(im_sends_total{result="accepted"})'), sent);
+
+    const acceptP99 = await scalar(
+      prometheus,
+      "histogram_quantile(0.99, sum by (le) (rate(im_send_accept_seconds_bucket[20s])))",
+    );
+    assert(acceptP99 > 0 && acceptP99 < 2, `send→accepted p99 ${acceptP99} s`);
+    assertEquals(
+      await scalar(prometheus, "sum(im_send_accept_seconds_count)"),
+      sent,
+      "one send→accepted observation a send",
+    );
+    const storeP99 = await scalar(
+      prometheus,
+      "histogram_quantile(0.99, sum by (le) (rate(im_message_store_delay_seconds_bucket[20s])))",
+    );
+    assert(storeP99 > 0 && storeP99 < 5, `accepted→stored p99 ${storeP99} s`);
+
+    const lag = await show(prometheus, "im_consumer_lag");
+    assert(lag.length > 0, "im_consumer_lag is exposed");
+    assert(lag.every((sample) => sample.value >= 0), "lag is never negative");
+    await eventually(
+      async () => (await prometheus.query("max(im_consumer_lag)"))[0]?.value === 0,
+      15_000,
+    );
+    assertEquals(await scalar(prometheus, "max(im_consumer_lag)"), 0, "the log is drained");
+    assertEquals(await scalar(prometheus, 'up{job="im"}'), 1);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await prometheus.stop();
+    await server.stop();
+  }
+});
