@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { registry } from "../shared/metrics.ts";
+import { probe } from "../scripts/healthcheck.ts";
 import {
   ignoreWithout,
   prometheusBinary,
@@ -182,4 +183,27 @@ Deno.test({
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("healthcheck probe() passes a 2xx and fails a 503 or a closed port, saying why", async () => {
+  let status = 200;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      status === 200
+        ? Response.json({ status: "ok" })
+        : Response.json({ error: { code: "unavailable", message: "kafka is unavailable" } }, {
+          status,
+        }),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/readyz`;
+  try {
+    assertEquals(await probe(url), null);
+    status = 503;
+    const failure = await probe(url);
+    assert(failure?.includes("answered 503") && failure.includes("kafka is unavailable"), failure!);
+  } finally {
+    await server.shutdown();
+  }
+  assert((await probe(url, 1_000))?.includes("did not answer"));
 });
