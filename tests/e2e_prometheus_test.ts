@@ -64,7 +64,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
 }, async () => {
-  const server = await startServer();
+  // A data folder of its own keeps it embedded under IM_E2E_MODE=cluster too: the cluster has
+  // its own test (cluster_prometheus_test.ts), scraping every process.
+  const server = await startServer({ dataDir: await Deno.makeTempDir({ prefix: "im-e2e-" }) });
   const prometheus = await startPrometheus({ jobs: { im: [target(server.url)] }, interval: "1s" });
   const clients: ImClient[] = [];
   try {
