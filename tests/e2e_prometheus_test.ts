@@ -10,51 +10,16 @@ import { eventually, friendPair, startServer } from "./harness.ts";
 import type { ImClient } from "../client/mod.ts";
 import {
   ignoreWithout,
-  type Prometheus,
   prometheusBinary,
-  type Sample,
+  scalar,
+  show,
   startPrometheus,
+  steadySends,
   target,
   waitForTargetsUp,
 } from "./prometheus.ts";
 
 const binary = prometheusBinary();
-
-/** Sends from `from` to `to` at `perSecond` until `until`; resolves to the sends accepted. */
-export async function steadySends(
-  from: ImClient,
-  to: ImClient,
-  perSecond: number,
-  until: number,
-): Promise<number> {
-  let accepted = 0;
-  const started = Date.now();
-  while (Date.now() < until) {
-    await from.send({ type: "user", id: to.self!.id }, { type: "text", text: `m${accepted}` });
-    accepted++;
-    const due = started + (accepted * 1000) / perSecond;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-  }
-  return accepted;
-}
-
-/** Evaluates `expr` and prints it with its answer, so the test output can be quoted. */
-export async function show(prometheus: Prometheus, expr: string): Promise<Sample[]> {
-  const samples = await prometheus.query(expr);
-  const shown = samples.length === 0 ? "(no samples)" : samples.map(({ metric, value }) => {
-    const labels = Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(", ");
-    return `{${labels}} ${value}`;
-  }).join("; ");
-  console.log(`PromQL ${expr}\n  => ${shown}`);
-  return samples;
-}
-
-/** The single value of a query that sums to one sample. */
-export async function scalar(prometheus: Prometheus, expr: string): Promise<number> {
-  const samples = await show(prometheus, expr);
-  assertEquals(samples.length, 1, `one sample of ${expr}`);
-  return samples[0].value;
-}
 
 Deno.test({
   name: `Prometheus scraping an embedded server shows the send rate, latencies and consumer lag${

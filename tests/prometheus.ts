@@ -6,6 +6,9 @@
  * fail in CI (CI=true) and when the cluster tests are asked for (IM_CLUSTER_TESTS=1): .ci/run
  * installs the package, so a missing binary there is a broken CI, not a reason to skip.
  */
+import { assertEquals } from "./assert.ts";
+import type { ImClient } from "../client/mod.ts";
+
 
 /** The `prometheus` binary (PROMETHEUS_BIN, else the one on PATH), or null when absent. */
 export function prometheusBinary(): string | null {
@@ -196,4 +199,40 @@ export async function waitForTargetsUp(prometheus: Prometheus, timeoutMs = 20_00
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`targets not up:\n${last}`);
+}
+
+/** Sends from `from` to `to` at `perSecond` until `until`; resolves to the sends accepted. */
+export async function steadySends(
+  from: ImClient,
+  to: ImClient,
+  perSecond: number,
+  until: number,
+): Promise<number> {
+  let accepted = 0;
+  const started = Date.now();
+  while (Date.now() < until) {
+    await from.send({ type: "user", id: to.self!.id }, { type: "text", text: `m${accepted}` });
+    accepted++;
+    const due = started + (accepted * 1000) / perSecond;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+  }
+  return accepted;
+}
+
+/** Evaluates `expr` and prints it with its answer, so the test output can be quoted. */
+export async function show(prometheus: Prometheus, expr: string): Promise<Sample[]> {
+  const samples = await prometheus.query(expr);
+  const shown = samples.length === 0 ? "(no samples)" : samples.map(({ metric, value }) => {
+    const labels = Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(", ");
+    return `{${labels}} ${value}`;
+  }).join("; ");
+  console.log(`PromQL ${expr}\n  => ${shown}`);
+  return samples;
+}
+
+/** The single value of a query that sums to one sample. */
+export async function scalar(prometheus: Prometheus, expr: string): Promise<number> {
+  const samples = await show(prometheus, expr);
+  assertEquals(samples.length, 1, `one sample of ${expr}`);
+  return samples[0].value;
 }
