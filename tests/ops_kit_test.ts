@@ -4,6 +4,7 @@
  * (promtool checks them; a real Prometheus evaluates each and shows its labels and annotations).
  */
 import { assert, assertEquals } from "./assert.ts";
+import { eventually } from "./harness.ts";
 import { registry } from "../shared/metrics.ts";
 import { probe } from "../scripts/healthcheck.ts";
 import {
@@ -206,4 +207,93 @@ Deno.test("healthcheck probe() passes a 2xx and fails a 503 or a closed port, sa
     await server.shutdown();
   }
   assert((await probe(url, 1_000))?.includes("did not answer"));
+});
+
+/**
+ * The exposition of one process after `n` scrapes, sick or healthy: counters grow at a fixed
+ * step a scrape, so rates are what the scenario says from the second scrape on.
+ */
+function exposition(n: number, sick: boolean): string {
+  const histogram = (name: string, slowBucket: string) => {
+    // Healthy: every observation under 10 ms; sick: all in the bucket ending at slowBucket.
+    const le = sick ? slowBucket : "0.01";
+    return [
+      `# TYPE ${name} histogram`,
+      `${name}_bucket{le="0.005"} 0`,
+      `${name}_bucket{le="${le}"} ${10 * n}`,
+      `${name}_bucket{le="+Inf"} ${10 * n}`,
+      `${name}_sum ${Number(le) * 10 * n}`,
+      `${name}_count ${10 * n}`,
+    ];
+  };
+  return [
+    `im_ready ${sick ? 0 : 1}`,
+    `im_sends_total{result="accepted",code="ok"} ${100 * n}`,
+    `im_sends_total{result="refused",code="internal"} ${sick ? 10 * n : 0}`,
+    `im_sends_total{result="refused",code="rate_limited"} ${10 * n}`,
+    `im_http_requests_total{method="GET",status="2xx"} ${100 * n}`,
+    `im_http_requests_total{method="GET",status="5xx"} ${sick ? 10 * n : 0}`,
+    // Large steps: rate() divides by the whole 5 m window, of which the test fills seconds.
+    `im_frames_sent_total{op="message"} ${10_000 * n}`,
+    `im_redeliveries_total ${sick ? 1000 * n : 0}`,
+    ...histogram("im_send_accept_seconds", "0.25"),
+    ...histogram("im_message_store_delay_seconds", "1"),
+    ...histogram("im_message_push_delay_seconds", "0.5"),
+    `im_consumer_lag{partition="0"} ${sick ? 60_000 + 1000 * n : 0}`,
+    `im_consumer_lag{partition="1"} ${sick ? 500 : 0}`,
+    `nodejs_eventloop_lag_p99_seconds ${sick ? 0.3 : 0.02}`,
+    "",
+  ].join("\n");
+}
+
+/** The alerts (pending or firing) Prometheus shows after scraping a process `sick` or not. */
+async function alertsFor(sick: boolean): Promise<Map<string, string[]>> {
+  let scrapes = 0;
+  const exporter = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(exposition(++scrapes, sick), { headers: { "content-type": "text/plain" } }),
+  );
+  // A sick cluster also has a layer whose only instance is gone (nothing listens there).
+  const gone = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const goneAddress = `127.0.0.1:${(gone.addr as Deno.NetAddr).port}`;
+  gone.close();
+  const jobs: Record<string, string[]> = { im: [`127.0.0.1:${exporter.addr.port}`] };
+  if (sick) jobs.gone = [goneAddress];
+  const server = await startPrometheus({ jobs, ruleFiles: [ALERTS], interval: "1s" });
+  try {
+    // Rates and deltas need two scrapes, then one evaluation: wait for five scrapes (the first
+    // comes some 5 s after the start, when target discovery first reports).
+    await eventually(() => scrapes >= 5, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const { alerts } = await server.api<{ alerts: { labels: Record<string, string> }[] }>(
+      "/api/v1/alerts",
+    );
+    const byName = new Map<string, string[]>();
+    for (const { labels } of alerts) {
+      const list = byName.get(labels.alertname) ?? [];
+      list.push(labels.job ?? "");
+      byName.set(labels.alertname, list);
+    }
+    return byName;
+  } finally {
+    await server.stop();
+    await exporter.shutdown();
+  }
+}
+
+Deno.test({
+  name: `alerts.yml: a sick system's metrics set off every alert, a healthy one's none${
+    prometheus ? "" : " (ignored: no prometheus)"
+  }`,
+  ignore: ignoreWithout(prometheus),
+}, async () => {
+  const [healthy, sick] = await Promise.all([alertsFor(false), alertsFor(true)]);
+  assertEquals([...healthy.keys()], [], "no alert for a healthy process");
+  console.log(
+    `alerts of a sick system: ${[...sick].map(([name, jobs]) => `${name}(${jobs})`).join(", ")}`,
+  );
+  const names = (await Deno.readTextFile(ALERTS)).match(/(?<=- alert: )\w+/g)!;
+  assertEquals([...sick.keys()].sort(), [...names].sort(), "every alert goes off");
+  assertEquals(sick.get("ImLayerUnavailable")?.sort(), ["gone", "im"]);
+  assertEquals(sick.get("ImInstanceDown"), ["gone"]);
 });
