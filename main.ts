@@ -7,6 +7,7 @@ import { createApi, loadWebAssets } from "./api/mod.ts";
 import { type Connect, createConnect } from "./connect/mod.ts";
 import { createLogic } from "./logic/mod.ts";
 import { serveHttp } from "./shared/http_server.ts";
+import { configureLogging, logger } from "./shared/log.ts";
 import { configOrExit, stopOnSignal } from "./shared/process.ts";
 import { MemoryDedupe } from "./shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
@@ -20,6 +21,8 @@ import { createTask } from "./task/mod.ts";
 
 async function main(): Promise<void> {
   const config = configOrExit("embedded");
+  configureLogging({ instance: config.serverId });
+  const log = logger();
 
   if (!config.dataDir.startsWith("memory://")) {
     await Deno.mkdir(config.dataDir, { recursive: true });
@@ -31,13 +34,15 @@ async function main(): Promise<void> {
       synchronous: config.sqliteSynchronous,
       searchIndex: config.searchIndex,
       onConverted: ({ rows, ms, pgliteFiles }) =>
-        console.log(
-          `im embedded: converted the PGlite data to SQLite in ${ms} ms (${rows.messages} messages, ${rows.users} users); ` +
-            `the PGlite files in ${pgliteFiles} are no longer read and may be removed`,
-        ),
+        log.info("converted the PGlite data to SQLite; the PGlite files may be removed", {
+          ms,
+          messages: rows.messages,
+          users: rows.users,
+          pgliteFiles,
+        }),
     }),
   );
-  const log = new MemoryLog();
+  const messageLog = new MemoryLog();
   const statusQueue = new MemoryStatusQueue();
   const presence = new MemoryPresence();
   const dedupe = new MemoryDedupe();
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
   };
   const logic = createLogic({
     store,
-    log,
+    log: messageLog,
     presence,
     dedupe,
     limiter,
@@ -70,12 +75,21 @@ async function main(): Promise<void> {
     ...config.connect,
   });
   local.connect = connect;
-  const task = createTask({ log, statusQueue, store, presence, connects, searchIndexer: true });
+  const task = createTask({
+    log: messageLog,
+    statusQueue,
+    store,
+    presence,
+    connects,
+    searchIndexer: true,
+  });
   const api = createApi({
     logic,
     connectUrl: () => "/ws",
     ...config.api,
     web: await loadWebAssets(),
+    // Every layer is in this process: only the store can fail to answer.
+    ready: [{ name: "the store", check: () => store.ping() }],
   });
 
   const server = await serveHttp({
@@ -93,13 +107,13 @@ async function main(): Promise<void> {
           ? connect.upgrade(request, address)
           : { refuse: new Response("No WebSocket here", { status: 404 }) },
     },
-    onListen: ({ hostname, port }) =>
-      console.log(
-        `im embedded: listening on http://${hostname}:${port} (data in ${config.dataDir})`,
-      ),
+    onListen: ({ hostname, port }) => {
+      log.info(`listening on http://${hostname}:${port}`, { dataDir: config.dataDir });
+      log.info(`metrics on http://${hostname}:${port}/metrics`);
+    },
   });
 
-  stopOnSignal("embedded", async () => {
+  stopOnSignal(async () => {
     await connect.close();
     await server.shutdown();
     await task.close();

@@ -1,12 +1,16 @@
 /** An api process of a cluster: the HTTP API, calling logic over gRPC, balancing clients over connect servers. */
 import { AppError } from "../shared/errors.ts";
 import { serveHttp } from "../shared/http_server.ts";
+import { configureLogging, logger } from "../shared/log.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
 import { createApi, loadWebAssets } from "./mod.ts";
 
 const config = configOrExit("api");
+// api instances have no id of their own (nothing names them); the host and process do.
+configureLogging({ instance: `api-${Deno.hostname()}-${Deno.pid}` });
+const log = logger();
 const { cluster } = config;
 const registry = await EtcdRegistry.open(cluster.etcd);
 const logic = createGrpcLogicClient({
@@ -24,7 +28,10 @@ const api = createApi({
   ...config.api,
   web: await loadWebAssets(),
   // Connect servers and logic instances are found through etcd.
-  ready: () => registry.ping(),
+  ready: [
+    { name: "logic", check: () => logic.ready() },
+    { name: "etcd", check: () => registry.ping() },
+  ],
 });
 const server = await serveHttp({
   host: config.http.host,
@@ -32,10 +39,13 @@ const server = await serveHttp({
   // No WebSockets here: every upgrade request gets 404.
   limits: config.http,
   handler: (request, address) => api.handle(request, address),
-  onListen: ({ hostname, port }) => console.log(`im api: listening on http://${hostname}:${port}`),
+  onListen: ({ hostname, port }) => {
+    log.info(`listening on http://${hostname}:${port}`);
+    log.info(`metrics on http://${hostname}:${port}/metrics`);
+  },
 });
 
-stopOnSignal("api", async () => {
+stopOnSignal(async () => {
   await server.shutdown();
   await registry.close();
 });

@@ -1,7 +1,9 @@
 /** The api layer: the HTTP API of the protocol over a LogicService. */
 import { AppError } from "../shared/errors.ts";
+import { logger } from "../shared/log.ts";
+import { type Dependency, opsResponse, Readiness } from "../shared/ops_http.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
-import { bearer, errorResponse, json, readBytes, readJson } from "./http.ts";
+import { bearer, errorResponse, readBytes, readJson } from "./http.ts";
 import { type Route, ROUTES } from "./routes.ts";
 import { type WebAssets, webResponse } from "./web.ts";
 
@@ -25,8 +27,11 @@ export interface ApiOptions {
   web?: WebAssets | null;
   /** Origins of other sites whose pages may call the API (CORS); none by default. */
   corsOrigins?: readonly string[];
-  /** Checks of this process's own dependencies for `/readyz`, besides logic's. */
-  ready?: () => Promise<void>;
+  /**
+   * What `/readyz` asks (each within 2 s): logic by default; the api process adds etcd, the
+   * embedded server asks its store instead.
+   */
+  ready?: readonly Dependency[];
 }
 
 /** An HTTP handler for the API. */
@@ -70,6 +75,8 @@ function corsHeaders(origin: string, preflight: boolean): Record<string, string>
   };
 }
 
+const apiLog = logger("api");
+
 /** Creates the API handler. */
 export function createApi(
   {
@@ -80,24 +87,23 @@ export function createApi(
     bodyTimeoutMs = 10_000,
     imageBytes = 5 * 1024 * 1024,
     fileBytes = 25 * 1024 * 1024,
-    onError = console.error,
+    onError = (error) => apiLog.error("request failed", { error }),
     web = null,
     corsOrigins = [],
-    ready = () => Promise.resolve(),
+    ready = [{ name: "logic", check: () => logic.ready() }],
   }: ApiOptions,
 ): Api {
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
   const log = (error: unknown) => onError(error);
+  const readiness = new Readiness(ready);
 
   async function handle(request: Request, address: string): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/healthz") return json({ status: "ok" });
+    // `/healthz`, `/readyz`, `/metrics`.
+    const ops = opsResponse(url.pathname, readiness);
+    if (ops) return await ops;
     const page = webResponse(web, request, url);
     if (page) return page;
-    if (url.pathname === "/readyz") {
-      await Promise.all([logic.ready(), ready()]);
-      return json({ status: "ready" });
-    }
     const parts = url.pathname.split("/");
     let pathMatched = false;
     for (const { route, segments } of compiled) {

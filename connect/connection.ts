@@ -1,5 +1,8 @@
 /** One client connection: its socket, its user once authenticated, and its pushes pending ack. */
+import { pushesPendingAck } from "../shared/metrics.ts";
+import type { ServerFrame } from "../shared/types.ts";
 import type { BucketConnection } from "./bucket.ts";
+import { countFrameOut } from "./metrics.ts";
 import type { PendingHolder } from "./redelivery.ts";
 
 /** Close codes of the protocol. */
@@ -24,7 +27,13 @@ export class Connection implements BucketConnection, PendingHolder {
   lastSeen: number;
   badFrames = 0;
   rateStrikes = 0;
+  /** True once closed, by either side: nothing more is written, held or handled. */
   closed = false;
+  /**
+   * How it closed: the code the server closed it with, else the peer's (1006 when the peer's
+   * socket went without a close frame); null while open.
+   */
+  closeCode: number | null = null;
   /** conversationId → seq → frame, pending the client's ack. */
   readonly #pending = new Map<string, Map<number, string>>();
   readonly #maxPending: number;
@@ -67,19 +76,23 @@ export class Connection implements BucketConnection, PendingHolder {
     this.tokenHash = tokenHash;
   }
 
-  /** Writes a frame; a client whose buffer stays over the bound is closed instead of growing it. */
-  write(frame: string): void {
+  /**
+   * Writes a frame (counted by `op`, else by the op its text begins with); a client whose buffer
+   * stays over the bound is closed instead of growing it.
+   */
+  write(frame: string, op?: string): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.#sendBufferBytes) {
       this.close(CLOSE.policy, "send buffer full");
       return;
     }
     this.socket.send(frame);
+    countFrameOut(frame, op);
   }
 
   /** Writes a frame object. */
-  send(frame: object): void {
-    this.write(JSON.stringify(frame));
+  send(frame: ServerFrame): void {
+    this.write(JSON.stringify(frame), frame.op);
   }
 
   /**
@@ -98,6 +111,7 @@ export class Connection implements BucketConnection, PendingHolder {
     if (!map) this.#pending.set(conversationId, map = new Map());
     map.set(seq, frame);
     this.#pendingCount++;
+    pushesPendingAck.inc();
     return true;
   }
 
@@ -105,12 +119,15 @@ export class Connection implements BucketConnection, PendingHolder {
   ack(conversationId: string, seq: number): void {
     const map = this.#pending.get(conversationId);
     if (!map) return;
+    let released = 0;
     for (const key of map.keys()) {
       if (key <= seq) {
         map.delete(key);
-        this.#pendingCount--;
+        released++;
       }
     }
+    this.#pendingCount -= released;
+    if (released > 0) pushesPendingAck.dec(released);
     if (map.size === 0) this.#pending.delete(conversationId);
   }
 
@@ -127,11 +144,10 @@ export class Connection implements BucketConnection, PendingHolder {
     return this.#pendingCount;
   }
 
+  /** Closes the socket with `code` (once; later calls do nothing). */
   close(code: number, reason: string): void {
     if (this.closed) return;
-    this.closed = true;
-    this.#pending.clear();
-    this.#pendingCount = 0;
+    this.#end(code);
     try {
       this.socket.close(code, reason);
     } catch {
@@ -140,6 +156,20 @@ export class Connection implements BucketConnection, PendingHolder {
     // A peer that stopped reading never completes the closing handshake: the
     // server forgets the connection now rather than when the socket says so.
     this.#onClosed();
+  }
+
+  /** The peer closed the socket (with `code`, if it sent one): the connection is over. */
+  peerClosed(code = 1006): void {
+    if (!this.closed) this.#end(code);
+  }
+
+  /** Marks the connection closed and drops its pending pushes. */
+  #end(code: number): void {
+    this.closed = true;
+    this.closeCode = code;
+    this.#pending.clear();
+    if (this.#pendingCount > 0) pushesPendingAck.dec(this.#pendingCount);
+    this.#pendingCount = 0;
   }
 
   /** True the first time only: whoever gets it cleans up after this connection. */

@@ -3,7 +3,9 @@
  * over buckets (with their group nodes) and indexed by token, the pushes each
  * holds pending ack, and their redelivery.
  */
+import { logger } from "../shared/log.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import { parseTraceparent, withTrace } from "../shared/trace.ts";
 import { Bucket } from "./bucket.ts";
 import { CLOSE, type Connection } from "./connection.ts";
 import { RedeliveryQueue } from "./redelivery.ts";
@@ -13,6 +15,8 @@ import { RedeliveryQueue } from "./redelivery.ts";
  * this many kicks cannot come within one on a server; the oldest are forgotten first.
  */
 const KICKS_KEPT = 10_000;
+
+const log = logger("connect");
 
 /** Options of a `Fanout`. */
 export interface FanoutOptions {
@@ -52,7 +56,11 @@ export class Fanout {
   /** What task calls. */
   readonly service: ConnectService = {
     push: (items) => {
-      for (const item of items) this.#push(item);
+      for (const item of items) {
+        // The trace is only for the `push delivered` line: without it, nothing here needs it.
+        if (item.traceparent === undefined || !log.enabled("debug")) this.#push(item);
+        else withTrace(parseTraceparent(item.traceparent), () => this.#pushLogged(item));
+      }
       return Promise.resolve();
     },
     kick: (tokenHashes) => {
@@ -120,15 +128,30 @@ export class Fanout {
     return this.#buckets[this.#hash(userId) % this.#buckets.length];
   }
 
-  #push(item: PushItem): void {
+  /** Delivers a push and writes the `push delivered` line (in the push's trace). */
+  #pushLogged(item: PushItem): void {
+    const connections = this.#push(item);
+    log.debug("push delivered", {
+      conversationId: item.ack?.conversationId ??
+        ("groupId" in item ? `g:${item.groupId}` : undefined),
+      seq: item.ack?.seq,
+      connections,
+    });
+  }
+
+  /** Delivers a push to the connections it concerns; returns how many it was queued for. */
+  #push(item: PushItem): number {
+    let delivered = 0;
     if ("groupId" in item) {
       for (const bucket of this.#buckets) {
         for (const userId of bucket.groupMembers(item.groupId)) {
           if (userId === item.except) continue;
-          for (const connection of bucket.connections(userId)) this.#deliver(connection, item);
+          for (const connection of bucket.connections(userId)) {
+            if (this.#deliver(connection, item)) delivered++;
+          }
         }
       }
-      return;
+      return delivered;
     }
     if (item.membership) {
       const { groupId, added, removed } = item.membership;
@@ -136,13 +159,20 @@ export class Fanout {
       for (const userId of removed) this.#bucketOf(userId).leaveGroup(groupId, userId);
     }
     for (const userId of item.userIds) {
-      for (const connection of this.connectionsOf(userId)) this.#deliver(connection, item);
+      for (const connection of this.connectionsOf(userId)) {
+        if (this.#deliver(connection, item)) delivered++;
+      }
     }
+    return delivered;
   }
 
-  #deliver(connection: Connection, item: PushItem): void {
-    if (item.ack && !connection.hold(item.ack.conversationId, item.ack.seq, item.frame)) return;
+  /** Queues a push for a connection, unless it already holds it (or may hold no more). */
+  #deliver(connection: Connection, item: PushItem): boolean {
+    if (item.ack && !connection.hold(item.ack.conversationId, item.ack.seq, item.frame)) {
+      return false;
+    }
     if (item.ack) this.#redelivery.track(connection, item.ack.conversationId, item.ack.seq);
     this.#bucketOf(connection.userId).enqueue(connection, item.frame);
+    return true;
   }
 }

@@ -1,11 +1,17 @@
 /** Reading client frames: anything that is not a valid protocol frame is a ProtocolError. */
 import { nestsDeeperThan } from "../shared/json_depth.ts";
 
-/** A frame that breaks the protocol (counts towards the 4400 close). */
-export class ProtocolError extends Error {}
-
 /** Every op a client may send (the authorization matrix test covers each). */
 export const CLIENT_OPS = ["auth", "send", "ack", "read", "typing", "ping"] as const;
+
+/** An op of the protocol's client frames. */
+export type ClientOp = (typeof CLIENT_OPS)[number];
+
+/** A frame that breaks the protocol (counts towards the 4400 close). */
+export class ProtocolError extends Error {
+  /** The frame's op when it names one the protocol knows (a frame of that op, malformed). */
+  op?: ClientOp;
+}
 
 /** Longest conversation id a typing frame may name (a private id of two 19-digit user ids is 41). */
 export const CONVERSATION_ID_MAX = 64;
@@ -16,8 +22,14 @@ export type ClientFrame =
   | {
     op: "send";
     clientMsgId?: unknown;
-    to?: unknown;
-    content?: unknown;
+    /**
+     * The client's trace context (W3C traceparent), when it sent a string: the server's span
+     * of this send is its child if it is well formed, else a new trace starts. Not in `body`,
+     * which is logic's input.
+     */
+    traceparent?: string;
+    /** `performance.now()` when the frame was read off the socket (readFrame). */
+    receivedAt: number;
     body: Record<string, unknown>;
   }
   | { op: "ack"; conversationId: string; seq: number }
@@ -31,7 +43,10 @@ function fields(obj: Record<string, unknown>, allowed: readonly string[]): void 
   }
 }
 
-/** Parses one text frame; arrays and objects may nest `maxDepth` deep. */
+/**
+ * Parses one text frame; arrays and objects may nest `maxDepth` deep. A ProtocolError names the
+ * frame's op when it is one the protocol knows.
+ */
 export function parseFrame(data: string, maxDepth = 16): ClientFrame {
   if (nestsDeeperThan(data, maxDepth)) {
     throw new ProtocolError(`Invalid frame: JSON nested deeper than ${maxDepth} levels`);
@@ -46,6 +61,18 @@ export function parseFrame(data: string, maxDepth = 16): ClientFrame {
     throw new ProtocolError("Invalid frame: expected a JSON object");
   }
   const obj = value as Record<string, unknown>;
+  try {
+    return frameOf(obj);
+  } catch (error) {
+    if (error instanceof ProtocolError && CLIENT_OPS.includes(obj.op as ClientOp)) {
+      error.op = obj.op as ClientOp;
+    }
+    throw error;
+  }
+}
+
+/** The frame a JSON object is, or a ProtocolError. */
+function frameOf(obj: Record<string, unknown>): ClientFrame {
   switch (obj.op) {
     case "auth":
       fields(obj, ["op", "token"]);
@@ -54,9 +81,16 @@ export function parseFrame(data: string, maxDepth = 16): ClientFrame {
       }
       return { op: "auth", token: obj.token };
     case "send": {
-      fields(obj, ["op", "clientMsgId", "to", "content"]);
-      const { op: _, ...body } = obj;
-      return { op: "send", clientMsgId: obj.clientMsgId, body };
+      fields(obj, ["op", "clientMsgId", "to", "content", "traceparent"]);
+      const { op: _, traceparent, ...body } = obj;
+      return {
+        op: "send",
+        clientMsgId: obj.clientMsgId,
+        // Anything but a string is ignored as a malformed one would be: never an error.
+        ...(typeof traceparent === "string" ? { traceparent } : {}),
+        receivedAt: 0,
+        body,
+      };
     }
     case "ack":
       fields(obj, ["op", "conversationId", "seq"]);
@@ -122,7 +156,10 @@ export function readFrame(data: unknown, { frameBytes, jsonDepth }: FrameLimits)
     return { tooLarge: true };
   }
   try {
-    return { frame: parseFrame(data, jsonDepth) };
+    const frame = parseFrame(data, jsonDepth);
+    // The start of the time to its answer (im_send_accept_seconds), queueing included.
+    if (frame.op === "send") frame.receivedAt = performance.now();
+    return { frame };
   } catch (error) {
     if (error instanceof ProtocolError) return { invalid: error };
     throw error;

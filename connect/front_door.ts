@@ -8,6 +8,7 @@ import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
 import type { UpgradeAnswer } from "../shared/http_server.ts";
 import { type AddressLimit, upgradeRefusal } from "./limits.ts";
+import { countRateLimited } from "./metrics.ts";
 
 /** Answers a WebSocket upgrade request from the client at `address`. */
 export type FrontDoor = (request: Request, address: string) => UpgradeAnswer;
@@ -65,7 +66,7 @@ const refuse = (response: Response): UpgradeAnswer => ({ refuse: response });
 export function notAnUpgrade(onError: (error: unknown, context: string) => void): Response {
   return errorResponse(
     new AppError("invalid_argument", "Expected a WebSocket upgrade"),
-    (error) => onError(error, "upgrade"),
+    (error) => onError(error, "upgrade failed"),
   );
 }
 
@@ -80,19 +81,23 @@ export function frontDoor(
   { addresses, maxUnauthenticatedPerAddress, allowedOrigins, closing, accept, onError }:
     FrontDoorOptions,
 ): FrontDoor {
-  const log = (error: unknown) => onError(error, "upgrade");
+  const log = (error: unknown) => onError(error, "upgrade failed");
   const unauthenticated = new Unauthenticated();
   return (request, address) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(notAnUpgrade(onError));
     }
     if (closing()) return refuse(new Response("shutting down", { status: 503 }));
-    const refusal = upgradeRefusal(request, address, { addresses, allowedOrigins }) ??
-      (address && unauthenticated.count(address) >= maxUnauthenticatedPerAddress
-        ? new AppError("rate_limited", "Too many unauthenticated connections from this address", {
-          retryAfter: 10,
-        })
-        : null);
+    let refusal = upgradeRefusal(request, address, { addresses, allowedOrigins });
+    if (refusal?.code === "rate_limited") countRateLimited("connections_per_address");
+    if (!refusal && address && unauthenticated.count(address) >= maxUnauthenticatedPerAddress) {
+      countRateLimited("unauthenticated_per_address");
+      refusal = new AppError(
+        "rate_limited",
+        "Too many unauthenticated connections from this address",
+        { retryAfter: 10 },
+      );
+    }
     if (refusal) return refuse(errorResponse(refusal, log));
     return {
       accept(socket) {

@@ -4,6 +4,8 @@ import farmhash from "farmhash";
 import { AppError } from "../shared/errors.ts";
 import { errorResponse } from "../shared/http_error.ts";
 import { serveHttp } from "../shared/http_server.ts";
+import { configureLogging, logger } from "../shared/log.ts";
+import { opsResponse, Readiness } from "../shared/ops_http.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal, stopWhenWorkerIdChanges } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
@@ -14,12 +16,14 @@ import { createConnect } from "./mod.ts";
 import { connectRedis } from "../shared/redis.ts";
 
 const config = configOrExit("connect");
+const log = logger();
 const { cluster } = config;
 const registry = await EtcdRegistry.open(cluster.etcd);
 // Without a configured id, a claimed worker id names this server.
 const workerId = cluster.instanceId ? null : await registry.claimWorkerId();
 const id = cluster.instanceId || `connect-${workerId}`;
-if (workerId !== null) stopWhenWorkerIdChanges(registry, workerId, `connect ${id}`);
+configureLogging({ instance: id });
+if (workerId !== null) stopWhenWorkerIdChanges(registry, workerId);
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
@@ -43,28 +47,28 @@ const connect = createConnect({
 // Before serving, so no route of this life is dropped with them.
 await dropServerRoutes(presence, statusQueue, id);
 
+// Routes and the status queue live in this server's own Redis: a PING on its connection.
+const readiness = new Readiness([
+  { name: "logic", check: () => logic.ready() },
+  { name: "Redis", check: async () => void await redis.ping() },
+]);
+const logError = (error: unknown) => log.error("request failed", { error });
 const http = await serveHttp({
   host: config.http.host,
   port: config.http.port,
   limits: config.http,
   handler: (request) => {
     const path = new URL(request.url).pathname;
-    if (path === "/healthz") return Response.json({ status: "ok" });
     if (path === "/ws") return connect.notAnUpgrade();
-    if (path === "/readyz") {
-      return logic.ready().then(
-        () => Response.json({ status: "ready" }),
-        (e) => errorResponse(e, console.error),
-      );
-    }
-    return errorResponse(new AppError("not_found", `No route ${path}`), console.error);
+    return opsResponse(path, readiness) ??
+      errorResponse(new AppError("not_found", `No route ${path}`), logError);
   },
   webSockets: {
     frameBytes: config.connect.frameBytes,
     upgrade: (request, address) =>
       new URL(request.url).pathname === "/ws"
         ? connect.upgrade(request, address)
-        : { refuse: errorResponse(new AppError("not_found", "No WebSocket here"), console.error) },
+        : { refuse: errorResponse(new AppError("not_found", "No WebSocket here"), logError) },
   },
 });
 const rpc = await serveConnect(connect.service, { host: "0.0.0.0", port: cluster.grpcPort });
@@ -76,15 +80,14 @@ await registry.register({ layer: "connect", id, grpc: grpcAddress, url });
 // its sockets stayed open. Record them again, and once more after task has surely seen the lapse.
 registry.watchReRegistered(() => {
   const restore = () =>
-    connect.restoreRoutes().catch((error) =>
-      console.error(`im connect ${id}: restoring routes:`, error)
-    );
+    connect.restoreRoutes().catch((error) => log.error("restoring routes failed", { error }));
   void restore();
   setTimeout(restore, (cluster.etcd.ttlSeconds + 1) * 1000);
 });
-console.log(`im connect ${id}: WebSocket on ${url}, gRPC on ${grpcAddress}`);
+log.info(`WebSocket on ${url}, gRPC on ${grpcAddress}`);
+log.info(`metrics on http://${config.http.host}:${http.port}/metrics`);
 
-stopOnSignal(`connect ${id}`, async () => {
+stopOnSignal(async () => {
   await registry.close();
   await connect.close();
   await rpc.drain();

@@ -5,6 +5,7 @@
  * task fan out over buckets and group nodes, pending ack until acked
  * (fanout.ts).
  */
+import { logger } from "../shared/log.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectService } from "../shared/rpc/connect.ts";
@@ -12,7 +13,9 @@ import type { LogicService } from "../shared/rpc/logic.ts";
 import { Fanout } from "./fanout.ts";
 import { type FrontDoor, frontDoor, notAnUpgrade } from "./front_door.ts";
 import { AddressLimit } from "./limits.ts";
-import { FramePipeline } from "./pipeline.ts";
+import { FramePipeline, type OnError } from "./pipeline.ts";
+
+const log = logger("connect");
 
 export type { FrontDoor } from "./front_door.ts";
 export { originAllowed } from "./limits.ts";
@@ -57,7 +60,8 @@ export interface ConnectOptions {
   maxPendingPushes?: number;
   /** Sockets one client address may hold open before they authenticate; the next upgrade gets 429. */
   maxUnauthenticatedPerAddress?: number;
-  onError?: (error: unknown, context: string) => void;
+  /** Where unexpected errors go (default: error lines of the `connect` logger). */
+  onError?: OnError;
 }
 
 /** A running connect server. */
@@ -109,7 +113,7 @@ export function createConnect(options: ConnectOptions): Connect {
     ackBurst = 2000,
     maxPendingPushes = 1000,
     maxUnauthenticatedPerAddress = 50,
-    onError = (error, context) => console.error(`connect: ${context}:`, error),
+    onError = (error, context, fields) => log.error(context, { ...fields, error }),
   } = options;
   const fanout = new Fanout({ hash, buckets, bucketRate, bucketBurst, redeliverMs });
   const pipeline = new FramePipeline({

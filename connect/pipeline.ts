@@ -8,16 +8,20 @@
  * arrival and the rest go straight to logic, so a flood of them costs little and
  * never holds up, or closes, a connection.
  */
-import { AppError, toAppError } from "../shared/errors.ts";
+import { AppError, type ErrorCode, toAppError } from "../shared/errors.ts";
+import { type Fields, logger } from "../shared/log.ts";
+import { connectionsOpen, onlineUsers } from "../shared/metrics.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusQueue } from "../shared/queue/mod.ts";
 import type { LogicService, SendOutcome } from "../shared/rpc/logic.ts";
 import { OncePerWindow } from "../shared/once_per_window.ts";
 import { hashToken } from "../shared/token_hash.ts";
+import { type Span, startSpan, withTrace } from "../shared/trace.ts";
 import { CLOSE, Connection } from "./connection.ts";
 import { type ClientFrame, type Incoming, ProtocolError, readFrame } from "./frames.ts";
 import { Inbox, type InboxLimits } from "./inbox.ts";
 import { userLimitRefusal } from "./limits.ts";
+import { countClose, countFrameIn, countRateLimited, countSend } from "./metrics.ts";
 import { UserBuckets } from "./user_buckets.ts";
 
 /** Invalid frames in a row that close a connection with 4400. */
@@ -37,6 +41,11 @@ export const TYPING_WINDOW_MS = 2000;
 export const TYPING_RATE = { rate: 32, burst: 64 };
 
 type SendFrame = Extract<ClientFrame, { op: "send" }>;
+
+/** Where an error went wrong (a short phrase, the line's message) and what it concerned. */
+export type OnError = (error: unknown, context: string, fields?: Fields) => void;
+
+const log = logger("connect");
 
 /** Where authenticated connections are registered (the fan-out). */
 export interface SessionIndex {
@@ -68,7 +77,7 @@ export interface PipelineOptions {
   maxPendingPushes: number;
   /** Typing frames per second per user on this server that reach logic, and bursts (default TYPING_RATE). */
   typingRate?: { rate: number; burst: number };
-  onError: (error: unknown, context: string) => void;
+  onError: OnError;
   now?: () => number;
 }
 
@@ -115,7 +124,7 @@ export class FramePipeline {
       this.#options.inbox,
       (inbox) =>
         this.#next(connection, inbox).catch((error) =>
-          this.#options.onError(error, `frame from ${connection.userId || "anonymous"}`)
+          this.#options.onError(error, "frame failed", this.#about(connection))
         ),
     );
     const connection: Connection = new Connection(
@@ -127,10 +136,12 @@ export class FramePipeline {
       this.#options.maxPendingPushes,
     );
     this.#connections.set(connection, inbox);
+    connectionsOpen.inc();
     socket.onmessage = (event) => {
       if (connection.closed) return;
       connection.lastSeen = this.#now();
       const incoming = readFrame(event.data, this.#options);
+      countFrameIn(incoming);
       if ("frame" in incoming && incoming.frame.op === "ping") {
         // Ahead of queued work, so a busy connection still shows it is alive.
         connection.badFrames = 0;
@@ -145,6 +156,7 @@ export class FramePipeline {
       // A refused frame keeps no more than its error; a frame, about its text.
       const size = "frame" in incoming && typeof event.data === "string" ? event.data.length : 0;
       if (!inbox.push(incoming, size)) {
+        countRateLimited("queued_frames");
         connection.send({
           op: "error",
           code: "rate_limited",
@@ -153,7 +165,10 @@ export class FramePipeline {
         connection.close(CLOSE.rateLimited, "too many frames queued");
       }
     };
-    socket.onclose = () => this.#closed(connection, inbox);
+    socket.onclose = (event: { code?: number } | undefined) => {
+      connection.peerClosed(event?.code);
+      this.#closed(connection, inbox);
+    };
     socket.onerror = () => {};
     return connection;
   }
@@ -236,7 +251,7 @@ export class FramePipeline {
       if (error instanceof ProtocolError) return this.#protocolError(connection, error);
       const appError = toAppError(error);
       if (appError.code === "internal") {
-        this.#options.onError(error, `frame from ${connection.userId || "anonymous"}`);
+        this.#options.onError(error, "frame failed", this.#about(connection, frame.op));
       }
       if (appError.code === "rate_limited") return this.#rateLimited(connection, appError);
       connection.send({ op: "error", code: appError.code, message: appError.message });
@@ -255,6 +270,7 @@ export class FramePipeline {
         return await this.#sendAll(connection, [frame]);
       case "ack":
         if (!this.#acks.take(connection.userId)) {
+          countRateLimited("ack");
           throw new AppError("rate_limited", "Too many acks; try again later");
         }
         connection.ack(frame.conversationId, frame.seq);
@@ -280,10 +296,12 @@ export class FramePipeline {
   #typed(connection: Connection, conversationId: string): void {
     const { userId } = connection;
     if (!this.#typing.take(`${userId} ${conversationId}`)) return;
-    if (!this.#typingRate.take(userId)) return;
+    if (!this.#typingRate.take(userId)) return countRateLimited("typing");
     this.#options.logic.typing(userId, conversationId).catch((error) => {
       const appError = toAppError(error);
-      if (appError.code === "internal") this.#options.onError(error, `typing from ${userId}`);
+      if (appError.code === "internal") {
+        this.#options.onError(error, "typing failed", this.#about(connection, "typing"));
+      }
       connection.send({ op: "error", code: appError.code, message: appError.message });
     });
   }
@@ -331,12 +349,14 @@ export class FramePipeline {
     const open = sessions.connectionsOf(user.id).size;
     const refusal = userLimitRefusal(open, this.#options.maxConnectionsPerUser);
     if (refusal) {
+      countRateLimited("connections_per_user");
       connection.send({ op: "error", code: refusal.code, message: refusal.message });
       connection.close(CLOSE.rateLimited, "too many connections");
       return;
     }
     connection.authenticate(user.id, tokenHash);
     sessions.add(connection, groupIds);
+    if (sessions.connectionsOf(user.id).size === 1) onlineUsers.inc();
     if (sessions.kickedSince(tokenHash, mark)) {
       // Signed out while the token was checked: the kick came before this connection was here.
       connection.close(CLOSE.unauthenticated, "logged out");
@@ -348,32 +368,79 @@ export class FramePipeline {
     }
   }
 
-  /** Sends consecutive `send` frames of a connection in one call; each gets its own answer, in order. */
+  /**
+   * Sends consecutive `send` frames of a connection in one call; each gets its own answer, in
+   * order, and its own span (a child of the frame's traceparent, if any), whose traceparent
+   * logic gives the message's record.
+   */
   async #sendAll(connection: Connection, frames: SendFrame[]): Promise<void> {
+    const spans = frames.map((frame) => {
+      const span = startSpan("send", { kind: "server", parent: frame.traceparent });
+      if (log.enabled("debug")) {
+        log.debug("send received", {
+          traceId: span.traceId,
+          clientMsgId: typeof frame.clientMsgId === "string"
+            ? frame.clientMsgId.slice(0, 64)
+            : undefined,
+        });
+      }
+      return span;
+    });
+    const { userId } = connection;
     let outcomes: SendOutcome[];
     try {
-      outcomes = await this.#options.logic.sendMany(connection.userId, frames.map((f) => f.body));
+      const call = () =>
+        this.#options.logic.sendMany(
+          userId,
+          frames.map((f) => f.body),
+          spans.map((span) => span.traceparent),
+        );
+      // One send (the usual case): the call itself is part of its trace (logic's gRPC
+      // metadata); a batch carries each send's trace in `traceparents` only.
+      outcomes = await (spans.length === 1 ? withTrace(spans[0], call) : call());
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === "internal") {
-        this.#options.onError(error, `send from ${connection.userId}`);
+        this.#options.onError(error, "send failed", this.#about(connection, "send"));
       }
       outcomes = frames.map(() => ({
         error: { code: appError.code, message: appError.message },
       }));
     }
-    outcomes.forEach((outcome, i) => {
-      if (outcome.result) {
-        connection.rateStrikes = 0;
-        return connection.send({ op: "sent", ...outcome.result });
-      }
-      const { code, message } = outcome.error;
-      const ref = frames[i].clientMsgId;
+    outcomes.forEach((outcome, i) => this.#answerSend(connection, frames[i], spans[i], outcome));
+  }
+
+  /** Writes a send's answer, and counts, logs and ends its span. */
+  #answerSend(connection: Connection, frame: SendFrame, span: Span, outcome: SendOutcome): void {
+    let code: ErrorCode | null = null;
+    if (outcome.result) {
+      connection.rateStrikes = 0;
+      connection.send({ op: "sent", ...outcome.result });
+    } else {
+      const { message } = outcome.error;
+      code = outcome.error.code;
+      const ref = frame.clientMsgId;
       if (code === "rate_limited") {
-        return this.#rateLimited(connection, new AppError(code, message), ref);
+        this.#rateLimited(connection, new AppError(code, message), ref);
+      } else {
+        connection.send({
+          op: "error",
+          code,
+          message,
+          ...(typeof ref === "string" ? { ref } : {}),
+        });
       }
-      connection.send({ op: "error", code, message, ...(typeof ref === "string" ? { ref } : {}) });
-    });
+    }
+    countSend(code, frame.receivedAt);
+    if (log.enabled("debug")) {
+      log.debug("send answered", {
+        traceId: span.traceId,
+        ...(outcome.result
+          ? { messageId: outcome.result.id, conversationId: outcome.result.conversationId }
+          : { code }),
+      });
+    }
+    span.end(code === "internal" || code === "unavailable" ? outcome.error!.message : undefined);
   }
 
   /** Resolves once no connection has a frame in hand or queued, and every cleanup is done. */
@@ -388,7 +455,7 @@ export class FramePipeline {
   #closed(connection: Connection, inbox: Inbox<Incoming>): void {
     inbox.close();
     const done = inbox.idle().then(() => this.#cleanUp(connection)).catch((error) =>
-      this.#options.onError(error, `cleanup of ${connection.id}`)
+      this.#options.onError(error, "cleanup failed", this.#about(connection))
     );
     this.#closing.add(done);
     done.finally(() => this.#closing.delete(done));
@@ -397,12 +464,15 @@ export class FramePipeline {
   /** Forgets a closed connection, once; its user goes offline with their last connection anywhere. */
   async #cleanUp(connection: Connection): Promise<void> {
     if (!connection.release()) return;
-    connection.closed = true;
+    connection.peerClosed();
     this.#connections.delete(connection);
+    connectionsOpen.dec();
+    countClose(connection.closeCode!);
     if (!connection.authenticated) return;
     const { sessions } = this.#options;
     sessions.remove(connection);
     if (sessions.connectionsOf(connection.userId).size === 0) {
+      onlineUsers.dec();
       this.#acks.forget(connection.userId);
       this.#typingRate.forget(connection.userId);
     }
@@ -412,7 +482,12 @@ export class FramePipeline {
         await statusQueue.push({ userId: connection.userId, online: false, at: this.#now() });
       }
     } catch (error) {
-      onError(error, `offline of ${connection.userId}`);
+      onError(error, "going offline failed", this.#about(connection));
     }
+  }
+
+  /** The fields an error line about a connection carries. */
+  #about(connection: Connection, op?: string): Fields {
+    return { connectionId: connection.id, userId: connection.userId || undefined, op };
   }
 }

@@ -4,6 +4,8 @@
  * its head instead of one timer per message.
  */
 
+import { redeliveries } from "../shared/metrics.ts";
+
 /** Something that holds pushes until they are acked. */
 export interface PendingHolder {
   /** The frame still pending for (conversation, seq), or undefined once acked or closed. */
@@ -65,6 +67,7 @@ export class RedeliveryQueue {
       this.#head = 0;
     }
     this.#entries.push(...again);
+    if (resent > 0) redeliveries.inc(resent);
     return resent;
   }
 

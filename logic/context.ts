@@ -4,6 +4,7 @@ import type { Limits, RateLimit, Rates } from "../shared/config.ts";
 import { AppError } from "../shared/errors.ts";
 import type { RateLimiter } from "../shared/limiter/mod.ts";
 import type { MembershipChange, MessageLog } from "../shared/message_log/mod.ts";
+import { rateLimited } from "../shared/metrics.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
@@ -79,6 +80,29 @@ export interface Context extends Required<LogicOptions> {
   ): Promise<void>;
 }
 
+/**
+ * The name of the limit a limiter key belongs to, for `im_rate_limited_total{limit}`: the keys
+ * hold user ids, names and addresses, which must never become label values.
+ */
+const LIMIT_NAMES: [prefix: string, name: string][] = [
+  ["login:addr:", "login_address"],
+  ["login:account", "login_username"],
+  ["register:addr:", "register_address"],
+  ["password:", "password"],
+  ["upload:", "upload"],
+  ["friend-request:", "friend_request"],
+  ["search-messages:", "message_search"],
+  ["search:", "user_search"],
+  ["read:", "read"],
+  ["settings:", "conversation_settings"],
+  ["send:", "send"],
+];
+
+/** The limit a key belongs to; `other` for a key of no known limit. */
+export function limitName(key: string): string {
+  return LIMIT_NAMES.find(([prefix]) => key.startsWith(prefix))?.[1] ?? "other";
+}
+
 /** No connect server at all. */
 const NO_CONNECTS: ConnectDirectory = { connectServers: () => [], connect: () => undefined };
 
@@ -105,6 +129,7 @@ export function createContext(options: LogicOptions): Context {
     async limit(key, limit, what) {
       const wait = await options.limiter.take(key, limit);
       if (wait > 0) {
+        rateLimited.inc({ limit: limitName(key) });
         throw new AppError("rate_limited", `Too many ${what}; try again later`, {
           retryAfter: Math.ceil(wait / 1000),
         });

@@ -6,6 +6,7 @@
  */
 import { AppError } from "../shared/errors.ts";
 import type { LogRecord } from "../shared/message_log/mod.ts";
+import { rateLimited } from "../shared/metrics.ts";
 import type { GroupRow, JoinRequestRow } from "../shared/store/mod.ts";
 import type { Group, JoinRequest } from "../shared/types.ts";
 import type { Context } from "./context.ts";
@@ -64,6 +65,7 @@ export function groupRequests(ctx: Context) {
       const own = pending.find((r) => r.userId === userId);
       if (own) return (await views([own]))[0];
       if (pending.length >= limits.joinRequestsMax) {
+        rateLimited.inc({ limit: "join_requests" });
         throw new AppError(
           "rate_limited",
           `Cannot ask to join group "${group.id}": too many pending requests; try again later`,

@@ -1,5 +1,6 @@
 /** Join requests on a real store: asking under `approval`, listing, accepting and rejecting. */
 import { assert, assertEquals } from "../tests/assert.ts";
+import { rateLimited } from "../shared/metrics.ts";
 import type { Store } from "../shared/store/mod.ts";
 import { stepsOnOneStore } from "./_test_logic.ts";
 import { cast, code, since, sorted } from "./_test_groups.ts";
@@ -32,7 +33,15 @@ test("joinGroup() under approval: past joinRequestsMax pending, rate_limited", a
   const { t, stranger, group } = await asking(store, { joinRequestsMax: 1 });
   await using _ = t;
   await t.logic.joinGroup(stranger, group);
+  const refused = async () =>
+    (await rateLimited.get()).values.find((v) => v.labels.limit === "join_requests")?.value ?? 0;
+  const before = await refused();
   assertEquals(await code(async () => t.logic.joinGroup(await t.user(), group)), "rate_limited");
+  assertEquals(
+    await refused(),
+    before + 1,
+    "counted in im_rate_limited_total{limit=join_requests}",
+  );
 });
 
 test("joinRequests(): owner and admins only", async (store) => {

@@ -1,7 +1,9 @@
 /** A logic process of a cluster: business rules behind gRPC, on PostgreSQL, Kafka, Redis and etcd. */
 import { RedisDedupe } from "../shared/dedupe/redis.ts";
 import { RedisRateLimiter } from "../shared/limiter/redis.ts";
+import { configureLogging, logger } from "../shared/log.ts";
 import { KafkaLog } from "../shared/message_log/kafka.ts";
+import { Readiness, serveOps } from "../shared/ops_http.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal, stopWhenWorkerIdChanges } from "../shared/process.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
@@ -14,12 +16,14 @@ import { createLogic } from "./mod.ts";
 import { connectRedis } from "../shared/redis.ts";
 
 const config = configOrExit("logic");
+const log = logger();
 const { cluster } = config;
 const registry = await EtcdRegistry.open(cluster.etcd);
 const workerId = await registry.claimWorkerId();
 const id = cluster.instanceId || `logic-${workerId}`;
+configureLogging({ instance: id });
 const store = await openPostgresStore(cluster.postgres);
-const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
+const messageLog = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 
@@ -32,10 +36,12 @@ const TYPING_PUSH_TIMEOUT_MS = 1000;
 const ids = new Snowflake({ workerId });
 // Never mint on a worker id whose claim may have lapsed; a re-claim may bring another id.
 registry.watchWorkerId((claimed) => {
-  console.error(`im logic ${id}: snowflake worker id ${claimed ?? "withdrawn"}`);
+  log.warn(claimed === null ? "snowflake worker id withdrawn" : "snowflake worker id claimed", {
+    workerId: claimed,
+  });
   ids.setWorkerId(claimed);
 });
-if (!cluster.instanceId) stopWhenWorkerIdChanges(registry, workerId, `logic ${id}`);
+if (!cluster.instanceId) stopWhenWorkerIdChanges(registry, workerId);
 // Typing goes from here straight to the connect servers (never through the log):
 // one client per live connect server, kept in step with the registry as task's are.
 const connects = new ConnectPool({
@@ -45,7 +51,7 @@ const connects = new ConnectPool({
 });
 const logic = createLogic({
   store,
-  log,
+  log: messageLog,
   presence: new RedisPresence({ redis, prefix }),
   dedupe: new RedisDedupe({ redis, prefix }),
   limiter: new RedisRateLimiter({ redis, prefix }),
@@ -53,19 +59,33 @@ const logic = createLogic({
   ...config.logic,
   connects,
 });
+// Each over a connection already open: the pool, the log's admin client, the Redis connection,
+// the etcd client.
+const ops = await serveOps({
+  host: "0.0.0.0",
+  port: config.metricsPort,
+  advertiseHost: cluster.advertiseHost,
+  readiness: new Readiness([
+    { name: "PostgreSQL", check: () => store.ping() },
+    { name: "Kafka", check: () => messageLog.ping() },
+    { name: "Redis", check: async () => void await redis.ping() },
+    { name: "etcd", check: () => registry.ping() },
+  ]),
+});
 const server = await serveLogic(logic, { host: "0.0.0.0", port: cluster.grpcPort });
 const address = `${cluster.advertiseHost}:${server.port}`;
 await registry.register({ layer: "logic", id, grpc: address });
-console.log(`im logic ${id}: gRPC on ${address}, worker id ${workerId}`);
+log.info(`gRPC on ${address}`, { workerId });
 
-stopOnSignal(`logic ${id}`, async () => {
+stopOnSignal(async () => {
   // Leave the registry first so callers stop choosing this instance, then drain calls in flight.
   await registry.close();
   // Drain rather than close: see RpcServer.close() on Deno and HTTP/2 GOAWAY.
   await server.drain();
   logic.close();
   connects.close();
-  await log.close();
+  await messageLog.close();
   await store.close();
   redis.disconnect();
+  await ops.shutdown();
 });

@@ -13,6 +13,7 @@
  * burst always carries the highest mark (receivers keep the highest anyway).
  */
 import type { RateLimit } from "../shared/config.ts";
+import { logger } from "../shared/log.ts";
 import type { ServerFrame } from "../shared/types.ts";
 import type { Context } from "./context.ts";
 
@@ -33,6 +34,13 @@ interface Waiting {
   seq: number;
   audience: ReceiptAudience;
   timer: unknown;
+}
+
+const log = logger("receipts");
+
+/** A read receipt that could not be sent: its reader's mark is stored, only the event is lost. */
+function receiptFailed(error: unknown, userId: string, conversationId: string): void {
+  log.error("read receipt failed", { error, userId, conversationId });
 }
 
 /** The receipts of a logic instance; `close()` drops the advances still waiting. */
@@ -63,7 +71,7 @@ export function receipts(ctx: Context) {
     return ctx.timers.setTimeout(
       () =>
         void flush(userId, conversationId).catch((error) =>
-          console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+          receiptFailed(error, userId, conversationId)
         ),
       Math.max(1, ms),
     );
@@ -150,11 +158,11 @@ export function receipts(ctx: Context) {
       } catch (error) {
         // The mark is stored: the event is sent once the limiter answers again.
         retry(userId, conversationId, seq, audience);
-        return console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error);
+        return receiptFailed(error, userId, conversationId);
       }
       if (ms === 0) {
         return await send(userId, conversationId, seq, audience).catch((error) =>
-          console.error(`logic: read receipt of ${userId} in ${conversationId}:`, error)
+          receiptFailed(error, userId, conversationId)
         );
       }
       // Another advance may have started waiting while the bucket answered.

@@ -3,6 +3,7 @@
  * and appended to the message log; each is answered once the log has it.
  */
 import { AppError, toAppError } from "../shared/errors.ts";
+import { logger } from "../shared/log.ts";
 import type { SendOutcome } from "../shared/rpc/logic.ts";
 import type {
   AcceptedMessage,
@@ -13,10 +14,13 @@ import type {
 } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import type { SenderState } from "../shared/store/mod.ts";
+import { parseTraceparent, type Span, startSpan, withTrace } from "../shared/trace.ts";
 import type { Context } from "./context.ts";
 import { isModerator } from "./group_roles.ts";
 import { content, sendEnvelope, target, withOwnMedia } from "./send_input.ts";
 import { checkRefs } from "./send_refs.ts";
+
+const log = logger("send");
 
 /** How long a clientMsgId is remembered. */
 export const DEDUPE_MS = 24 * 60 * 60 * 1000;
@@ -42,6 +46,11 @@ interface Pending {
   clientMsgId: string;
   key: string;
   input: Record<string, unknown>;
+  /**
+   * The send's span in logic, a child of the caller's trace (connect's `send` span): its
+   * traceparent goes on the message's record, so task's lines carry the same trace id.
+   */
+  span: Span;
   resolve: (result: SendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -61,14 +70,19 @@ export function sending(ctx: Context) {
   const inFlight = new Map<string, Promise<SendResult>>();
   const batcher = sendBatcher(ctx, store.messages.newestAt().catch(() => Infinity));
 
-  /** Checks a send's envelope and queues it; concurrent retries of one send share its answer. */
+  /**
+   * Checks a send's envelope and queues it, in a span of the current trace (a new trace when
+   * there is none); concurrent retries of one send share its answer.
+   */
   function submit(userId: string, input: unknown): Promise<SendResult> {
     const { clientMsgId, body } = sendEnvelope(input);
     const key = `${userId}:${clientMsgId}`;
     const running = inFlight.get(key);
     if (running) return running;
-    const promise = batcher.enqueue({ userId, clientMsgId, key, input: body });
+    const span = startSpan("accept", { kind: "producer" });
+    const promise = batcher.enqueue({ userId, clientMsgId, key, input: body, span });
     inFlight.set(key, promise);
+    promise.then(() => span.end(), (error) => span.end(error));
     const forget = () => void inFlight.delete(key);
     promise.then(forget, forget);
     return promise;
@@ -79,26 +93,36 @@ export function sending(ctx: Context) {
       return await submit(userId, input);
     },
 
-    async sendMany(userId: string, inputs: unknown): Promise<SendOutcome[]> {
+    async sendMany(
+      userId: string,
+      inputs: unknown,
+      traceparents: readonly (string | null)[] = [],
+    ): Promise<SendOutcome[]> {
       if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > MAX_SENDS_PER_BATCH) {
         throw new AppError(
           "invalid_argument",
           `Invalid sends: expected 1 to ${MAX_SENDS_PER_BATCH} of them`,
         );
       }
+      // Each send in its own trace when the caller gave one (a malformed one is no trace).
+      const traces = (Array.isArray(traceparents) ? traceparents : []).map(parseTraceparent);
       const settled = await Promise.allSettled(
-        inputs.map((input) => {
-          try {
-            return submit(userId, input);
-          } catch (error) {
-            return Promise.reject(error);
-          }
-        }),
+        inputs.map((input, i) =>
+          withTrace(traces[i], () => {
+            try {
+              return submit(userId, input);
+            } catch (error) {
+              return Promise.reject(error);
+            }
+          })
+        ),
       );
-      return settled.map((s) => {
+      return settled.map((s, i) => {
         if (s.status === "fulfilled") return { result: s.value };
         const error = toAppError(s.reason);
-        if (error.code === "internal") console.error(`logic: send from ${userId}:`, s.reason);
+        if (error.code === "internal") {
+          log.error("send failed", { error: s.reason, userId, traceId: traces[i]?.traceId });
+        }
         return {
           error: {
             code: error.code,
@@ -326,7 +350,13 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
   async function finish(claims: { send: Pending; claim: Claim }[]): Promise<void> {
     const todo = claims.flatMap(({ send, claim }) => claim.appended ? [] : [{ send, claim }]);
     try {
-      await ctx.log.append(todo.map(({ claim }) => ({ type: "message", message: claim.message })));
+      await ctx.log.append(
+        todo.map(({ send, claim }) => ({
+          type: "message",
+          message: claim.message,
+          trace: send.span.traceparent,
+        })),
+      );
       await Promise.all(todo.map(({ send, claim: { message } }) => {
         const answer: Claim = {
           appended: true,
@@ -339,8 +369,16 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
       for (const { send } of claims) send.reject(error);
       return;
     }
+    const debug = log.enabled("debug");
     for (const { send, claim } of claims) {
       const { id, conversationId } = claim.appended ? claim : claim.message;
+      if (debug) {
+        log.debug("message accepted", {
+          traceId: send.span.traceId,
+          messageId: id,
+          conversationId,
+        });
+      }
       send.resolve({ id, clientMsgId: send.clientMsgId, conversationId });
     }
   }

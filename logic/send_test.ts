@@ -6,11 +6,14 @@ import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import type { Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage } from "../shared/types.ts";
+import { configureLogging, type Level } from "../shared/log.ts";
+import { parseTraceparent } from "../shared/trace.ts";
 import { stepsOnOneStore, testLogic } from "./_test_logic.ts";
 
 /** A log that stores what it is given (as task would) and can be told to fail appends. */
 class FakeLog implements MessageLog {
   readonly appended: AcceptedMessage[] = [];
+  readonly records: LogRecord[] = [];
   failures = 0;
   constructor(readonly onAppend: (messages: AcceptedMessage[]) => Promise<void>) {}
   async append(records: LogRecord[]): Promise<void> {
@@ -21,6 +24,7 @@ class FakeLog implements MessageLog {
     const messages = records.flatMap((r) => r.type === "message" ? [r.message] : []);
     await this.onAppend(messages);
     this.appended.push(...messages);
+    this.records.push(...records);
   }
   consume(): void {}
   ping(): Promise<void> {
@@ -157,4 +161,38 @@ test("send() finds the first answer in the store once the dedupe let the key go"
   const retry = await t.logic.send(t.sender, t.text("c1"));
   assertEquals(retry.id, first.id);
   assertEquals(t.log.appended.length, 3);
+});
+
+test("sendMany() carries each send's trace onto its record and its `message accepted` line", async (store) => {
+  await using t = await setUp(store);
+  const given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const lines: Record<string, unknown>[] = [];
+  const before = { ...configureLogging({}) };
+  configureLogging({
+    format: "json",
+    level: "debug",
+    write: (_level: Level, line: string) => void lines.push(JSON.parse(line)),
+  });
+  let outcomes;
+  try {
+    outcomes = await t.logic.sendMany(
+      t.sender,
+      [t.text("t1"), t.text("t2"), t.text("t3")],
+      [given, "00-not-a-trace", null],
+    );
+  } finally {
+    configureLogging(before);
+  }
+  const traces = t.log.records.map((r) => parseTraceparent(r.type === "message" ? r.trace : ""));
+  assertEquals(traces.length, 3);
+  // The first is a span of the caller's trace; the malformed and the missing ones start their own.
+  assertEquals(traces[0]?.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+  assert(traces[0]?.spanId !== "00f067aa0ba902b7", "logic's own span, a child of the caller's");
+  assert(traces[1] && traces[2], "every record has a trace");
+  assertEquals(new Set(traces.map((trace) => trace!.traceId)).size, 3);
+  const accepted = lines.filter((line) => line.message === "message accepted");
+  assertEquals(
+    accepted.map((line) => [line.traceId, line.messageId, line.conversationId, line.level]),
+    outcomes.map((o, i) => [traces[i]!.traceId, o.result!.id, o.result!.conversationId, "debug"]),
+  );
 });

@@ -3,6 +3,12 @@
  * api×1, logic×2, task×2, connect×2, each its own process. Run directly
  * (`deno task cluster`) it prints the public URL and stops everything on Ctrl-C;
  * the end-to-end harness imports `startCluster()`.
+ *
+ * Each process says it is up in its log (JSON lines here, as its output is a pipe): its start
+ * line (`gRPC on …`, `WebSocket on …`, `consuming …`, `listening on …`) and
+ * `metrics on http://HOST:PORT/metrics`, the URL of its `/metrics`, `/healthz` and `/readyz`.
+ * With `OTEL_EXPORTER_OTLP_ENDPOINT` set, every process runs with `OTEL_DENO=true` (Deno's
+ * built-in OpenTelemetry reads it at start) and `OTEL_SERVICE_NAME=im-<layer>` unless set.
  */
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -15,6 +21,8 @@ export interface ClusterProcess {
   child: Deno.ChildProcess;
   output: string[];
   env: Record<string, string>;
+  /** Its `/metrics` URL (`/healthz` and `/readyz` beside it), once it has started. */
+  metricsUrl?: string;
 }
 
 /** A running cluster. */
@@ -44,12 +52,21 @@ export interface ClusterOptions {
   denoFlags?: string[];
 }
 
+/** The start line of each layer (the message text: it matches JSON and readable lines alike). */
 const READY: Record<ClusterProcess["layer"], RegExp> = {
-  logic: /im logic \S+: gRPC on/,
-  connect: /im connect \S+: WebSocket on ws:\/\/[^:]+:(\d+)/,
-  task: /im task \S+: consuming/,
-  api: /im api: listening on http:\/\/([\d.]+):(\d+)/,
+  logic: /gRPC on [^\s"]+:\d+/,
+  connect: /WebSocket on ws:\/\/[^:]+:(\d+)/,
+  task: /consuming \S+ as /,
+  api: /listening on http:\/\/([\d.]+):(\d+)/,
 };
+
+/** Every process's line naming its metrics URL. */
+const METRICS = /metrics on (http:\/\/[^\s"/]+:\d+\/metrics)/;
+
+/** A URL a client on this machine can open: a wildcard bind address becomes the loopback. */
+function reachable(url: string): string {
+  return url.replace(/^http:\/\/(?:0\.0\.0\.0|\[::\]|::)(?=:)/, "http://127.0.0.1");
+}
 
 function spawn(
   name: string,
@@ -79,14 +96,20 @@ function spawn(
   return process;
 }
 
-/** Waits for a process's ready line; api and connect keep their port for restarts, as clients hold it. */
+/**
+ * Waits for a process's start line and metrics line; api and connect keep their port for
+ * restarts, as clients hold it.
+ */
 async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   process.child.status.then(() => exited = true);
   while (Date.now() < deadline) {
-    const match = READY[process.layer].exec(process.output.join(""));
-    if (match) {
+    const output = process.output.join("");
+    const match = READY[process.layer].exec(output);
+    const metrics = METRICS.exec(output);
+    if (match && metrics) {
+      process.metricsUrl = reachable(metrics[1]);
       const port = process.layer === "api"
         ? match[2]
         : process.layer === "connect"
@@ -101,6 +124,19 @@ async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegEx
   throw new Error(`${process.name} did not start:\n${process.output.join("")}`);
 }
 
+/**
+ * With an OTLP endpoint set, what a process needs to export its spans: Deno's built-in
+ * OpenTelemetry is on only when `OTEL_DENO=true` at start, and a service name per layer tells
+ * the layers apart in a trace.
+ */
+function otel(
+  base: Record<string, string>,
+  layer: ClusterProcess["layer"],
+): Record<string, string> {
+  if (!base.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
+  return { OTEL_DENO: "true", OTEL_SERVICE_NAME: base.OTEL_SERVICE_NAME ?? `im-${layer}` };
+}
+
 /** Starts the cluster; resolves once every process is ready. */
 export async function startCluster(
   { env = {}, apiPort = 0, echo = false, instances = 2, denoFlags = [] }: ClusterOptions = {},
@@ -111,10 +147,11 @@ export async function startCluster(
     for (let i = 1; i <= instances; i++) {
       const own: Record<string, string> = { IM_INSTANCE_ID: `${layer}-${i}` };
       if (layer === "connect") own.IM_HTTP_PORT = "0";
-      layout.push([`${layer}-${i}`, layer, own]);
+      else own.IM_METRICS_PORT = "0";
+      layout.push([`${layer}-${i}`, layer, { ...own, ...otel(base, layer) }]);
     }
   }
-  layout.push(["api", "api", { IM_HTTP_PORT: String(apiPort) }]);
+  layout.push(["api", "api", { IM_HTTP_PORT: String(apiPort), ...otel(base, "api") }]);
   const processes: ClusterProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map(async (p) => {
@@ -176,8 +213,10 @@ export async function startCluster(
 if (import.meta.main) {
   const port = Number(Deno.env.get("IM_HTTP_PORT") ?? "8080");
   const cluster = await startCluster({ apiPort: port, echo: true });
+  const metrics = cluster.processes.map((p) => `  ${p.name.padEnd(10)} ${p.metricsUrl}`);
   console.log(
-    `\nim cluster: open ${cluster.url} (api×1, logic×2, task×2, connect×2); Ctrl-C stops it\n`,
+    `\nim cluster: open ${cluster.url} (api×1, logic×2, task×2, connect×2); Ctrl-C stops it\n` +
+      `metrics (with /healthz and /readyz beside each):\n${metrics.join("\n")}\n`,
   );
   let stopping = false;
   const onSignal = async () => {

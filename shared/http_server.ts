@@ -11,11 +11,18 @@
  * accepted and closed at once, so descriptors never run out through connections) and per
  * client address, and upgrades WebSockets with `npm:ws`, which refuses a frame longer than
  * `frameBytes` from its header, before reading it (close 1009).
+ *
+ * Every request is counted (`im_http_requests_total` by method and status class) and handled
+ * in a span `http`, the child of the request's `traceparent` header when it has a valid one, so
+ * the handler's log lines carry a trace id.
  */
 import http from "node:http";
 import type { Socket } from "node:net";
 // @ts-types="@types/ws"
 import { WebSocketServer } from "ws";
+import { logErrors, logger } from "./log.ts";
+import { httpRequests, rateLimited } from "./metrics.ts";
+import { startSpan, withTrace } from "./trace.ts";
 
 /** Answers a request; `address` is the client's IP address. */
 export type HttpHandler = (request: Request, address: string) => Response | Promise<Response>;
@@ -63,6 +70,26 @@ export interface HttpServer {
   /** Stops accepting, closes idle connections, waits for the others (WebSockets close themselves). */
   shutdown(): Promise<void>;
 }
+
+/** Methods counted as themselves; any other is `other` (a client may send any token). */
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+type Child = { inc(value?: number): void };
+
+/** `im_http_requests_total`'s children by method (METHODS, then other) and status class, made once. */
+const requestChildren: Child[][] = [...METHODS, "other"].map((method) =>
+  ["1xx", "2xx", "3xx", "4xx", "5xx"].map((status) => httpRequests.labels(method, status))
+);
+
+/** Counts a request answered with `status` (an upgrade accepted is 101). */
+export function countRequest(method: string | undefined, status: number): void {
+  const row = METHODS.indexOf(method ?? "");
+  const byClass = requestChildren[row < 0 ? METHODS.length : row];
+  byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))].inc();
+}
+
+const perAddressRefused = rateLimited.labels("http_connections_per_address");
+const ceilingRefused = rateLimited.labels("open_connections");
 
 /** The most descriptors `spareDescriptors()` counts (opening more takes too long at start). */
 const SPARE_PROBE_MAX = 65_536;
@@ -207,8 +234,7 @@ const NOT_FOUND = () =>
 /** Starts serving; resolves once listening. */
 export async function serveHttp(options: HttpServerOptions): Promise<HttpServer> {
   const { host, port, limits, handler, webSockets, onListen } = options;
-  const onError = options.onError ??
-    ((error: unknown, context: string) => console.error(`http: ${context}:`, error));
+  const onError = options.onError ?? logErrors(logger("http"));
   const spare = spareDescriptors() ?? 1024;
   const ceiling = limits.maxConnections || connectionCeiling(spare);
   // Node's accept loop here (Deno's node:net) takes every queued connection before it closes
@@ -234,26 +260,45 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
   });
   server.maxConnections = ceiling;
   // Beyond maxConnections, node:net closes the socket itself and tells here.
-  server.on("drop", () => {});
+  server.on("drop", () => ceilingRefused.inc());
   server.on("connection", (socket: Socket) => {
     const address = addressOf(socket);
-    if (!plain.take(address)) return void socket.destroy();
+    if (!plain.take(address)) {
+      perAddressRefused.inc();
+      return void socket.destroy();
+    }
     counted.set(socket, address);
     socket.once("close", () => release(socket));
   });
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const body = bodyOf(req);
     const request = toRequest(req, body.stream);
-    if (!request) return void res.writeHead(400).end(body.dump);
-    Promise.resolve()
-      .then(() => handler(request, addressOf(req.socket)))
-      .then((response) => send(res, response))
-      .catch((error) => {
-        onError(error, "request");
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      })
-      .finally(body.dump);
+    if (!request) {
+      countRequest(req.method, 400);
+      return void res.writeHead(400).end(body.dump);
+    }
+    const span = startSpan("http", {
+      kind: "server",
+      parent: request.headers.get("traceparent"),
+      attributes: { "http.request.method": request.method },
+    });
+    withTrace(span, () =>
+      Promise.resolve()
+        .then(() => handler(request, addressOf(req.socket)))
+        .then(async (response) => {
+          await send(res, response);
+          countRequest(req.method, response.status);
+          span.setAttributes({ "http.response.status_code": response.status });
+          span.end(response.status >= 500 ? `status ${response.status}` : undefined);
+        })
+        .catch((error) => {
+          onError(error, "request failed");
+          countRequest(req.method, 500);
+          span.end(error);
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        })
+        .finally(body.dump));
   });
 
   /**
@@ -296,9 +341,11 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
       : { refuse: NOT_FOUND() };
     if ("refuse" in answer || !sockets) {
       const response = "refuse" in answer ? answer.refuse : NOT_FOUND();
+      countRequest(req.method, response.status);
       refuseUpgrade(socket, response).catch(() => socket.destroy());
       return;
     }
+    countRequest(req.method, 101);
     // A WebSocket is no longer a plain HTTP connection of its address (the front door counts it).
     release(socket);
     sockets.handleUpgrade(req, socket, head, (ws) => {
@@ -317,7 +364,7 @@ export async function serveHttp(options: HttpServerOptions): Promise<HttpServer>
       resolve();
     });
   });
-  server.on("error", (error: unknown) => onError(error, "listener"));
+  server.on("error", (error: unknown) => onError(error, "listener failed"));
   const bound = server.address();
   const boundPort = typeof bound === "object" && bound ? bound.port : port;
   onListen?.({ hostname: host, port: boundPort });

@@ -164,14 +164,9 @@ class PortLogger implements Logger {
     const time = new Date().toISOString();
     let line: string;
     if (settings.format === "json") {
-      line = JSON.stringify({
-        time,
-        level,
-        layer: settings.layer,
-        instance: settings.instance,
-        message,
-        ...safe,
-      });
+      // The line's own keys first and last: a field named `message` or `level` cannot hide them.
+      const head = { time, level, layer: settings.layer, instance: settings.instance, message };
+      line = JSON.stringify(Object.assign({ ...head }, safe, head));
     } else {
       const head = `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${settings.layer}${
         settings.instance ? ` ${settings.instance}` : ""

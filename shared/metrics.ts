@@ -18,6 +18,25 @@ import client from "prom-client";
 /** The registry `/metrics` serves. */
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+// prom-client reads these from /proc/self, which Deno opens only with --allow-all: without it they
+// would always read 0. The resident memory comes from Deno instead; the rest are left out.
+for (
+  const name of [
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_heap_bytes",
+    "process_open_fds",
+    "process_max_fds",
+  ]
+) registry.removeSingleMetric(name);
+new client.Gauge({
+  name: "process_resident_memory_bytes",
+  help: "Resident memory size in bytes.",
+  registers: [registry],
+  collect() {
+    this.set(Deno.memoryUsage().rss);
+  },
+});
 
 /** Latency buckets, in seconds: 1 ms to 10 s. */
 export const LATENCY_BUCKETS = [

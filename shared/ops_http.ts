@@ -143,6 +143,8 @@ export interface OpsServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** The host the start line names (logic's advertised host, as in its gRPC line); else `host`. */
+  advertiseHost?: string;
   readiness: Readiness;
   log?: Logger;
 }
@@ -153,7 +155,7 @@ export interface OpsServerOptions {
  * once it serves.
  */
 export async function serveOps(
-  { host, port, readiness, log = logger("ops_http") }: OpsServerOptions,
+  { host, port, advertiseHost, readiness, log = logger("ops_http") }: OpsServerOptions,
 ): Promise<HttpServer & { url: string }> {
   const onError = (error: unknown) => log.error("operations request failed", { error });
   let url = "";
@@ -174,7 +176,7 @@ export async function serveOps(
     },
     onError: (error, context) => log.error(`operations server: ${context}`, { error }),
     onListen: ({ hostname, port }) => {
-      url = `http://${hostname}:${port}/metrics`;
+      url = `http://${advertiseHost ?? hostname}:${port}/metrics`;
       log.info(`metrics on ${url}`);
     },
   });

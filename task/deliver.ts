@@ -13,15 +13,17 @@ export type Outgoing =
 
 /**
  * Sends each item to every server holding one of its recipients or of the members
- * it adds or removes (group items to every server), in item order.
+ * it adds or removes (group items to every server), in item order. Returns, for each
+ * item, the servers that took it.
  */
 export async function deliver(
   presence: Presence,
   connects: ConnectDirectory,
   items: readonly Outgoing[],
   onError: (error: unknown, serverId: string) => void,
-): Promise<void> {
-  if (items.length === 0) return;
+): Promise<string[][]> {
+  const reached: string[][] = items.map(() => []);
+  if (items.length === 0) return reached;
   const everyone = new Set<string>();
   for (const item of items) {
     if ("userIds" in item) {
@@ -38,23 +40,33 @@ export async function deliver(
   for (const [serverId, userIds] of routes) {
     const here = new Set(userIds);
     const batch: PushItem[] = [];
-    for (const item of items) {
+    const indexes: number[] = [];
+    items.forEach((item, i) => {
       if ("groupId" in item) {
-        batch.push({ groupId: item.groupId, frame: item.frame, ack: item.ack });
+        const { groupId, frame, ack, traceparent } = item;
+        batch.push({ groupId, frame, ack, ...(traceparent ? { traceparent } : {}) });
+        indexes.push(i);
       } else {
         const local = item.userIds.filter((id) => here.has(id));
         // A membership change goes to every server with a member it adds or removes, so its
         // group nodes change even where none of the item's recipients is.
         if (local.length > 0 || changed(item).some((id) => here.has(id))) {
           batch.push({ ...item, userIds: local });
+          indexes.push(i);
         }
       }
-    }
+    });
     const service = connects.connect(serverId);
     if (!service || batch.length === 0) continue;
-    calls.push(service.push(batch).catch((error) => onError(error, serverId)));
+    calls.push(
+      service.push(batch).then(
+        () => indexes.forEach((i) => reached[i].push(serverId)),
+        (error) => onError(error, serverId),
+      ),
+    );
   }
   await Promise.all(calls);
+  return reached;
 }
 
 /** The users whose group nodes an item changes. */

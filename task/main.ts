@@ -1,5 +1,7 @@
 /** A task process of a cluster: consumes Kafka and the Redis status queue, stores, pushes over gRPC. */
+import { configureLogging, logger } from "../shared/log.ts";
 import { KafkaLog } from "../shared/message_log/kafka.ts";
+import { Readiness, serveOps } from "../shared/ops_http.ts";
 import { dropServerRoutes } from "../shared/presence/gone.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
@@ -14,13 +16,15 @@ import { connectRedis } from "../shared/redis.ts";
 const config = configOrExit("task");
 const { cluster } = config;
 const id = cluster.instanceId || `task-${Deno.hostname()}-${Deno.pid}`;
+configureLogging({ instance: id });
+const log = logger();
 const registry = await EtcdRegistry.open(cluster.etcd);
 const redis = connectRedis(cluster.redis.url);
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
 const store = await openPostgresStore({ ...cluster.postgres, searchIndex: config.searchIndex });
-const log = await KafkaLog.open({ ...cluster.kafka, clientId: id });
+const messageLog = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 
 const connects = new ConnectPool({
   registry,
@@ -29,12 +33,17 @@ const connects = new ConnectPool({
   // A connect server whose lease expired is gone: its users are offline unless connected elsewhere.
   onRemoved: (serverId) => {
     dropServerRoutes(presence, statusQueue, serverId)
-      .catch((error) => console.error(`im task ${id}: dropping routes of ${serverId}:`, error));
+      .catch((error) =>
+        log.error("dropping the routes of a gone connect server failed", {
+          serverId,
+          error,
+        })
+      );
   },
 });
 // Routes of connect servers that died while no task ran are found by a sweep, a lease apart.
 const task = createTask({
-  log,
+  log: messageLog,
   statusQueue,
   store,
   presence,
@@ -42,13 +51,26 @@ const task = createTask({
   sweepMs: (cluster.etcd.ttlSeconds + 1) * 1000,
   searchIndexer: true,
 });
-console.log(`im task ${id}: consuming ${cluster.kafka.topic} as ${cluster.kafka.groupId}`);
+// Each over a connection already open: the pool, the log's admin client, the Redis connection,
+// the etcd client.
+const ops = await serveOps({
+  host: "0.0.0.0",
+  port: config.metricsPort,
+  readiness: new Readiness([
+    { name: "PostgreSQL", check: () => store.ping() },
+    { name: "Kafka", check: () => messageLog.ping() },
+    { name: "Redis", check: async () => void await redis.ping() },
+    { name: "etcd", check: () => registry.ping() },
+  ]),
+});
+log.info(`consuming ${cluster.kafka.topic} as ${cluster.kafka.groupId}`);
 
-stopOnSignal(`task ${id}`, async () => {
+stopOnSignal(async () => {
   // Finish and commit the batch in progress, then let go of everything.
   await task.close();
   connects.close();
   await registry.close();
   await store.close();
   redis.disconnect();
+  await ops.shutdown();
 });

@@ -3,7 +3,15 @@
  * then pushes messages and events to connect servers; consumes status changes
  * and pushes presence and group online counts.
  */
+import { logger } from "../shared/log.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
+import {
+  acceptToStoreSeconds,
+  secondsSince,
+  storeBatchSeconds,
+  storeBatchSize,
+  storeToPushSeconds,
+} from "../shared/metrics.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
@@ -14,11 +22,16 @@ import type {
   GroupStore,
   MessageStore,
 } from "../shared/store/mod.ts";
+import { snowflakeTime } from "../shared/snowflake.ts";
+import { type Span, startSpan } from "../shared/trace.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, type Outgoing } from "./deliver.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
 import { type SearchIndexer, startSearchIndexer } from "./search_indexer.ts";
 import { routeSweep } from "./sweep.ts";
+
+/** Task's own lines (`log` is the message log). */
+const taskLog = logger("task");
 
 /** Options of `createTask()`. */
 export interface TaskOptions {
@@ -75,7 +88,33 @@ export function createTask(
   async function handleBatch(batch: LogRecord[]): Promise<void> {
     const accepted = batch.flatMap((r) => (r.type === "message" ? [r.message] : []));
     const stored = new Map<string, Message>();
+    const saving = performance.now();
     for (const message of await store.messages.save(accepted)) stored.set(message.id, message);
+    const storedAt = Date.now();
+    if (accepted.length > 0) {
+      storeBatchSize.observe(accepted.length);
+      storeBatchSeconds.observe(secondsSince(saving));
+    }
+    // Each message's `store` span, a child of its send's trace: its push items carry it on.
+    const spans = new Map<string, Span>();
+    const debug = taskLog.enabled("debug");
+    for (const record of batch) {
+      if (record.type !== "message") continue;
+      const message = stored.get(record.message.id);
+      if (!message || spans.has(message.id)) continue;
+      const span = startSpan("store", { parent: record.trace, kind: "consumer" });
+      spans.set(message.id, span);
+      // Since its id was minted, when logic accepted it.
+      acceptToStoreSeconds.observe(Math.max(0, storedAt - snowflakeTime(message.id)) / 1000);
+      if (debug) {
+        taskLog.debug("message stored", {
+          traceId: span.traceId,
+          messageId: message.id,
+          conversationId: message.conversationId,
+          seq: message.seq,
+        });
+      }
+    }
 
     // Floors of the groups whose messages refer to earlier ones: one query per group per batch.
     const referring = new Set(
@@ -92,6 +131,8 @@ export function createTask(
     );
 
     const items: Outgoing[] = [];
+    /** The message of each item that pushes one, by item index. */
+    const messageOf: (string | undefined)[] = [];
     const kicks: string[] = [];
     for (const record of batch) {
       if (record.type === "kick") {
@@ -107,24 +148,51 @@ export function createTask(
       } else {
         const message = stored.get(record.message.id);
         if (!message) continue;
+        const first = items.length;
+        const traceparent = spans.get(message.id)!.traceparent;
         if (message.to.type === "group") {
-          items.push(...groupPushItems(message, floors.get(message.to.id)));
+          for (const item of groupPushItems(message, floors.get(message.to.id))) {
+            items.push({ ...item, traceparent });
+          }
           // The group as it was has the message (a removed member sees their "removed" line);
           // then connect changes its group nodes and the added members get it too.
           const { membership } = record;
           if (membership) {
             const frame = JSON.stringify({ op: "message", message });
             const ack = { conversationId: message.conversationId, seq: message.seq };
-            items.push({ userIds: membership.added, frame, ack, membership });
+            items.push({ userIds: membership.added, frame, ack, membership, traceparent });
           }
         } else {
           const frame = JSON.stringify({ op: "message", message });
           const ack = { conversationId: message.conversationId, seq: message.seq };
-          items.push({ userIds: [message.from, message.to.id], frame, ack });
+          items.push({ userIds: [message.from, message.to.id], frame, ack, traceparent });
         }
+        for (let i = first; i < items.length; i++) messageOf[i] = message.id;
       }
     }
-    await deliver(presence, connects, items, pushFailed);
+    const reached = await deliver(presence, connects, items, pushFailed);
+    // Each message's push is handed over: the servers it reached, the time since it was stored.
+    const servers = new Map<string, Set<string>>();
+    reached.forEach((serverIds, i) => {
+      const messageId = messageOf[i];
+      if (messageId === undefined) return;
+      let set = servers.get(messageId);
+      if (!set) servers.set(messageId, set = new Set());
+      for (const serverId of serverIds) set.add(serverId);
+    });
+    const pushedAt = Date.now();
+    for (const [messageId, span] of spans) {
+      storeToPushSeconds.observe((pushedAt - storedAt) / 1000);
+      if (debug) {
+        taskLog.debug("message pushed", {
+          traceId: span.traceId,
+          messageId,
+          conversationId: stored.get(messageId)!.conversationId,
+          servers: servers.get(messageId)?.size ?? 0,
+        });
+      }
+      span.end();
+    }
     if (kicks.length > 0) {
       await Promise.all(
         connects.connectServers().map((serverId) =>
@@ -214,5 +282,5 @@ export function createTask(
 }
 
 function logError(error: unknown, context: string): void {
-  console.error(`task: ${context} failed:`, error);
+  taskLog.error(`${context} failed`, { error });
 }

@@ -6,7 +6,18 @@ import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
 import type { AcceptedMessage, Group } from "../shared/types.ts";
+import { configureLogging } from "../shared/log.ts";
+import { acceptToStoreSeconds, storeBatchSize } from "../shared/metrics.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import { parseTraceparent } from "../shared/trace.ts";
 import { createTask } from "./mod.ts";
+
+/** Store batches counted so far. */
+async function storeBatches(): Promise<number> {
+  return (await storeBatchSize.get()).values.find((v) =>
+    v.metricName === "im_store_batch_messages_count"
+  )?.value ?? 0;
+}
 
 /** A connect server that records what it is asked. */
 class RecordingConnect implements ConnectService {
@@ -300,6 +311,52 @@ Deno.test("task", async (t) => {
           lastSeenAt: 777,
         });
         assert.deepEqual(await store.accounts.lastSeen(["11"]), new Map([["11", 777]]));
+      },
+    );
+
+    await t.step(
+      "a message's trace goes on: its push items carry a span of it, its lines the trace id",
+      async () => {
+        const given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        const message = {
+          ...accepted("1", { type: "user", id: "2" }, "traced"),
+          id: new Snowflake({ workerId: 3 }).next(),
+        };
+        const batches = await storeBatches();
+        const lines: Record<string, unknown>[] = [];
+        const before = { ...configureLogging({}) };
+        configureLogging({
+          format: "json",
+          level: "debug",
+          write: (_level, line) => void lines.push(JSON.parse(line)),
+        });
+        try {
+          await log.append([{ type: "message", message, trace: given }]);
+        } finally {
+          configureLogging(before);
+        }
+        const items = [...servers.s1.pushes, ...servers.s2.pushes].flat()
+          .filter((i) => JSON.parse(i.frame).message?.id === message.id);
+        assert.equal(items.length, 2, "one item on each server");
+        for (const item of items) {
+          const trace = parseTraceparent(item.traceparent);
+          assert.equal(trace?.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+          assert.notEqual(trace?.spanId, "00f067aa0ba902b7", "task's store span");
+        }
+        const mine = lines.filter((l) => l.messageId === message.id);
+        assert.deepEqual(mine.map((l) => [l.message, l.level, l.traceId, l.conversationId]), [
+          ["message stored", "debug", "4bf92f3577b34da6a3ce929d0e0e4736", message.conversationId],
+          ["message pushed", "debug", "4bf92f3577b34da6a3ce929d0e0e4736", message.conversationId],
+        ]);
+        assert.equal(mine[1].servers, 2);
+        assert.equal(
+          await storeBatches(),
+          batches + 1,
+          "the batch counted in im_store_batch_messages",
+        );
+        const delays = (await acceptToStoreSeconds.get()).values;
+        const fast = delays.find((v) => v.labels.le === 10)!.value;
+        assert.ok(fast >= 1, "the message's id is from now: stored within 10 s of it");
       },
     );
   } finally {

@@ -15,6 +15,7 @@
  * catches up when the load eases. With nothing waiting it looks again every
  * `idleMs`, which bounds how long a new message takes to be found in quiet times.
  */
+import { type Fields, logger } from "../shared/log.ts";
 import type { MessageStore } from "../shared/store/mod.ts";
 
 /** Messages indexed in one batch: one transaction, short enough not to hold up saves. */
@@ -33,6 +34,8 @@ const LOGGED_CATCH_UP = 10_000;
 /** Waits `ms`, or less when `signal` aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
+const indexerLog = logger("search_indexer");
+
 /** Options of `startSearchIndexer()`. */
 export interface SearchIndexerOptions {
   messages: Pick<MessageStore, "indexPending" | "indexBacklog">;
@@ -42,8 +45,8 @@ export interface SearchIndexerOptions {
   retryMs?: number;
   /** A catch-up of at least this many messages gets a line when it ends. */
   loggedCatchUp?: number;
-  /** Where the start line and the catch-up lines go. */
-  log?: (line: string) => void;
+  /** Where the start line and the catch-up lines go (info lines of the logger by default). */
+  log?: (message: string, fields: Fields) => void;
   /** A batch that failed (it is tried again after `retryMs`). */
   onError?: (error: unknown) => void;
   sleep?: Sleep;
@@ -80,8 +83,8 @@ export function startSearchIndexer(
     minPauseMs = MIN_PAUSE_MS,
     retryMs = RETRY_MS,
     loggedCatchUp = LOGGED_CATCH_UP,
-    log = console.log,
-    onError = (error) => console.error("search index: a batch failed:", error),
+    log = (message, fields) => indexerLog.info(message, fields),
+    onError = (error) => indexerLog.error("a batch failed", { error }),
     sleep = platformSleep,
     now = Date.now,
   }: SearchIndexerOptions,
@@ -89,7 +92,7 @@ export function startSearchIndexer(
   const stop = new AbortController();
 
   async function run(): Promise<void> {
-    log(`search index: indexing new messages in the background, ${batch} a batch`);
+    log("indexing new messages in the background", { batch });
     /** The catch-up in progress: since when, and how many so far. */
     let behind: { since: number; indexed: number } | null = null;
     while (!stop.signal.aborted) {
@@ -112,8 +115,8 @@ export function startSearchIndexer(
         continue;
       }
       if (behind && behind.indexed >= loggedCatchUp) {
-        const seconds = ((now() - behind.since) / 1000).toFixed(1);
-        log(`search index: caught up, ${behind.indexed} messages indexed in ${seconds} s`);
+        const seconds = (now() - behind.since) / 1000;
+        log("search index caught up", { messages: behind.indexed, seconds });
       }
       behind = null;
       await sleep(idleMs, stop.signal);

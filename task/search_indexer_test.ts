@@ -55,7 +55,7 @@ function countedSleep(sleeps: number, onSleep: (n: number) => void = () => {}) {
 Deno.test("startSearchIndexer() takes the queue before the backlog, pauses 3× a busy batch, then idles", async () => {
   const messages = storeOf(5, 4);
   const { waits, sleep, onStop } = countedSleep(4);
-  const lines: string[] = [];
+  const lines: [string, Record<string, unknown>][] = [];
   let clock = 0;
   const indexer = startSearchIndexer({
     messages,
@@ -64,7 +64,7 @@ Deno.test("startSearchIndexer() takes the queue before the backlog, pauses 3× a
     minPauseMs: 10,
     loggedCatchUp: 5,
     sleep,
-    log: (line) => lines.push(line),
+    log: (line, fields) => lines.push([line, fields]),
     // Each call to now() advances 2 ms: a batch "takes" 2 ms.
     now: () => (clock += 2),
   });
@@ -83,8 +83,8 @@ Deno.test("startSearchIndexer() takes the queue before the backlog, pauses 3× a
   ]);
   assertEquals(waits, [10, 10, 10, 100], "a short pause while behind (3 × 2 ms < 10), then idle");
   assertEquals(lines, [
-    "search index: indexing new messages in the background, 3 a batch",
-    "search index: caught up, 9 messages indexed in 0.0 s",
+    ["indexing new messages in the background", { batch: 3 }],
+    ["search index caught up", { messages: 9, seconds: 0.014 }],
   ]);
 });
 

@@ -76,7 +76,7 @@ Deno.test(
     const status = await server.stop("SIGTERM");
     assertEquals((await closed).code, 1001);
     assertEquals(status?.code, 0);
-    assertEquals(server.output.join("").includes("im embedded: stopped"), true);
+    assertEquals(/"message":"stopped"/.test(server.output.join("")), true);
     await a.close();
 
     server = await startServer({ dataDir });

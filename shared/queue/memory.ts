@@ -1,4 +1,5 @@
 /** The status queue in this process's memory, for the embedded mode. */
+import { logger } from "../log.ts";
 import type { StatusChange, StatusQueue } from "./mod.ts";
 
 /** An in-memory FIFO of status changes with one consumer. */
@@ -11,7 +12,10 @@ export class MemoryStatusQueue implements StatusQueue {
   #closed = false;
 
   constructor(
-    { onError = console.error, retryMs = 200 }: {
+    {
+      onError = (error) => logger("status_queue").error("status queue failed", { error }),
+      retryMs = 200,
+    }: {
       onError?: (e: unknown) => void;
       retryMs?: number;
     } = {},

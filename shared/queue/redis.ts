@@ -4,6 +4,7 @@
  * puts back whatever its previous life left there, so a crash between pop and
  * processing loses nothing.
  */
+import { logger } from "../log.ts";
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
 import type { StatusChange, StatusQueue } from "./mod.ts";
@@ -30,7 +31,13 @@ export class RedisStatusQueue implements StatusQueue {
   #closed = false;
 
   constructor(
-    { redis, prefix, consumerId, onError = console.error, retryMs = 200 }: RedisStatusQueueOptions,
+    {
+      redis,
+      prefix,
+      consumerId,
+      onError = (error) => logger("status_queue").error("status queue failed", { error }),
+      retryMs = 200,
+    }: RedisStatusQueueOptions,
   ) {
     this.#redis = redis;
     this.#key = `${prefix}status`;

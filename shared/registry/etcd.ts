@@ -4,6 +4,7 @@
  * under `<prefix>workers/<n>`, claimed by a transaction on the same lease, so
  * two live instances never share one. Callers watch the services prefix.
  */
+import { logger } from "../log.ts";
 import { Etcd3, type Lease, type Watcher } from "etcd3";
 import { AppError } from "../errors.ts";
 import { within } from "../timeout.ts";
@@ -53,7 +54,8 @@ export class EtcdRegistry implements Registry {
     this.#client = client;
     this.#prefix = options.prefix;
     this.#ttlSeconds = Math.min(10, options.ttlSeconds);
-    this.#onError = options.onError ?? console.error;
+    this.#onError = options.onError ??
+      ((error) => logger("registry").error("etcd registry failed", { error }));
   }
 
   /** Connects, loads the live instances and watches for changes. */

@@ -1,4 +1,7 @@
 /** ConnectService over gRPC: the server on each connect instance, and task's client per instance. */
+import { toAppError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { rpcCalls, rpcSeconds, secondsSince } from "../metrics.ts";
 import {
   deadline,
   fromServiceError,
@@ -19,6 +22,7 @@ interface WireItem {
   ackSeq: number;
   membership: { groupId: string; added: string[]; removed: string[] } | null;
   exceptUserId: string;
+  traceparent: string;
 }
 
 type ConnectStub = grpc.Client & {
@@ -50,6 +54,7 @@ function toWire(item: PushItem): WireItem {
     ackSeq: item.ack?.seq ?? 0,
     membership: "membership" in item && item.membership ? item.membership : null,
     exceptUserId: "except" in item && item.except ? item.except : "",
+    traceparent: item.traceparent ?? "",
   };
 }
 
@@ -57,23 +62,25 @@ function fromWire(item: WireItem): PushItem {
   const ack = item.ackConversationId
     ? { conversationId: item.ackConversationId, seq: item.ackSeq }
     : undefined;
+  const trace = item.traceparent ? { traceparent: item.traceparent } : {};
   if (item.groupId) {
     return item.exceptUserId
-      ? { groupId: item.groupId, frame: item.frame, ack, except: item.exceptUserId }
-      : { groupId: item.groupId, frame: item.frame, ack };
+      ? { groupId: item.groupId, frame: item.frame, ack, except: item.exceptUserId, ...trace }
+      : { groupId: item.groupId, frame: item.frame, ack, ...trace };
   }
   return {
     userIds: item.userIds,
     frame: item.frame,
     ack,
     membership: item.membership?.groupId ? item.membership : undefined,
+    ...trace,
   };
 }
 
 /** Serves a connect instance's ConnectService over gRPC. */
 export async function serveConnect(
   service: ConnectService,
-  { host, port, onError = console.error }: {
+  { host, port, onError = (error) => logger("connect_grpc").error("call failed", { error }) }: {
     host: string;
     port: number;
     onError?: (error: unknown) => void;
@@ -140,17 +147,34 @@ export class GrpcConnectClient implements ConnectService {
     });
   }
 
-  async push(items: PushItem[]): Promise<void> {
-    const request = { items: items.map(toWire) };
+  /** One call as task sees it (a retry included): counted by outcome and timed. */
+  async #counted(method: "push" | "kick", call: () => Promise<void>): Promise<void> {
+    const started = performance.now();
+    let outcome = "ok";
     try {
-      await this.#call("push", request);
-    } catch {
-      await this.#call("push", request);
+      await call();
+    } catch (error) {
+      outcome = toAppError(error).code;
+      throw error;
+    } finally {
+      rpcCalls.inc({ service: "connect", method, outcome });
+      rpcSeconds.observe({ service: "connect", method }, secondsSince(started));
     }
   }
 
-  async kick(tokenHashes: string[]): Promise<void> {
-    await this.#call("kick", { tokenHashes });
+  push(items: PushItem[]): Promise<void> {
+    const request = { items: items.map(toWire) };
+    return this.#counted("push", async () => {
+      try {
+        await this.#call("push", request);
+      } catch {
+        await this.#call("push", request);
+      }
+    });
+  }
+
+  kick(tokenHashes: string[]): Promise<void> {
+    return this.#counted("kick", () => this.#call("kick", { tokenHashes }));
   }
 
   close(): void {

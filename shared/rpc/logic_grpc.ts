@@ -4,7 +4,10 @@
  * call and a retry on another instance for calls that are safe to repeat.
  */
 import { SERVER_VARIABLES } from "../config/variables_server.ts";
-import { AppError } from "../errors.ts";
+import { AppError, toAppError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { rpcCalls, rpcSeconds, secondsSince } from "../metrics.ts";
+import { currentTrace, parseTraceparent, withTrace } from "../trace.ts";
 import {
   deadline,
   fromServiceError,
@@ -113,6 +116,7 @@ interface CallReply {
 type LogicStub = grpc.Client & {
   call(
     request: CallRequest,
+    metadata: grpc.Metadata,
     options: grpc.CallOptions,
     callback: (error: grpc.ServiceError | null, reply: CallReply) => void,
   ): void;
@@ -132,10 +136,14 @@ export interface LogicServerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Serves a logic instance over gRPC. */
+/**
+ * Serves a logic instance over gRPC. Each call runs in the trace its `traceparent` metadata names
+ * (sendMany's sends also carry one each, in its arguments).
+ */
 export async function serveLogic(
   logic: LogicService,
-  { host, port, onError = console.error }: LogicServerOptions,
+  { host, port, onError = (error) => logger("logic_grpc").error("call failed", { error }) }:
+    LogicServerOptions,
 ): Promise<RpcServer> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   const service = definition().service;
@@ -145,32 +153,38 @@ export async function serveLogic(
       call: grpc.ServerUnaryCall<CallRequest, CallReply>,
       callback: grpc.sendUnaryData<CallReply>,
     ) =>
-      inFlight.run(async () => {
-        try {
-          const { method, args, payload } = call.request;
-          if (!Object.hasOwn(METHODS, method)) {
-            throw new AppError("not_found", `No logic method "${method}"`);
+      inFlight.run(() =>
+        withTrace(parseTraceparent(call.metadata.get("traceparent")[0]), async () => {
+          try {
+            const { method, args, payload } = call.request;
+            if (!Object.hasOwn(METHODS, method)) {
+              throw new AppError("not_found", `No logic method "${method}"`);
+            }
+            const list = JSON.parse(args || "[]") as unknown[];
+            if (method === "uploadMedia") {
+              const options = (list[1] ?? undefined) as Parameters<LogicService["uploadMedia"]>[2];
+              const info = await logic.uploadMedia(
+                String(list[0]),
+                new Uint8Array(payload),
+                options,
+              );
+              return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
+            }
+            if (method === "media") {
+              const { info, bytes } = await logic.media(String(list[0]));
+              return callback(null, { result: JSON.stringify({ info }), payload: bytes });
+            }
+            const fn = logic[method as keyof LogicService] as (...a: unknown[]) => Promise<unknown>;
+            const result = await fn(...list);
+            callback(null, {
+              result: result === undefined ? "" : JSON.stringify(result),
+              payload: new Uint8Array(),
+            });
+          } catch (error) {
+            callback(toServiceError(error, onError));
           }
-          const list = JSON.parse(args || "[]") as unknown[];
-          if (method === "uploadMedia") {
-            const options = (list[1] ?? undefined) as Parameters<LogicService["uploadMedia"]>[2];
-            const info = await logic.uploadMedia(String(list[0]), new Uint8Array(payload), options);
-            return callback(null, { result: JSON.stringify(info), payload: new Uint8Array() });
-          }
-          if (method === "media") {
-            const { info, bytes } = await logic.media(String(list[0]));
-            return callback(null, { result: JSON.stringify({ info }), payload: bytes });
-          }
-          const fn = logic[method as keyof LogicService] as (...a: unknown[]) => Promise<unknown>;
-          const result = await fn(...list);
-          callback(null, {
-            result: result === undefined ? "" : JSON.stringify(result),
-            payload: new Uint8Array(),
-          });
-        } catch (error) {
-          callback(toServiceError(error, onError));
-        }
-      }),
+        })
+      ),
   });
   return await listen(server, host, port, inFlight);
 }
@@ -213,16 +227,42 @@ export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions
     }
   }
 
-  function once(address: string, request: CallRequest): Promise<CallReply> {
+  function once(
+    address: string,
+    request: CallRequest,
+    metadata: grpc.Metadata,
+  ): Promise<CallReply> {
     return new Promise((resolve, reject) => {
-      stub(address).call(request, { deadline: deadline(timeoutMs) }, (error, reply) => {
+      stub(address).call(request, metadata, { deadline: deadline(timeoutMs) }, (error, reply) => {
         if (error) reject(fromServiceError(error, `logic at ${address}`));
         else resolve(reply);
       });
     });
   }
 
+  /**
+   * One call as its caller sees it (retries on other instances included): counted by outcome
+   * (`ok` or the error code) and timed.
+   */
   async function call(
+    method: keyof LogicService,
+    args: unknown[],
+    payload: Uint8Array = new Uint8Array(),
+  ): Promise<CallReply> {
+    const started = performance.now();
+    let outcome = "ok";
+    try {
+      return await attempt(method, args, payload);
+    } catch (error) {
+      outcome = toAppError(error).code;
+      throw error;
+    } finally {
+      rpcCalls.inc({ service: "logic", method, outcome });
+      rpcSeconds.observe({ service: "logic", method }, secondsSince(started));
+    }
+  }
+
+  async function attempt(
     method: keyof LogicService,
     args: unknown[],
     payload: Uint8Array = new Uint8Array(),
@@ -236,10 +276,14 @@ export function createGrpcLogicClient({ targets, timeoutMs }: LogicClientOptions
     const order = live.map((_, i) => live[(start + i) % live.length])
       .sort((a, b) => Number((down.get(a) ?? 0) > now) - Number((down.get(b) ?? 0) > now));
     const request = { method, args: JSON.stringify(args), payload };
+    // The caller's trace goes along, so logic's lines carry its trace id.
+    const metadata = new grpc.Metadata();
+    const trace = currentTrace();
+    if (trace) metadata.set("traceparent", trace.traceparent);
     let last: AppError | null = null;
     for (const address of order) {
       try {
-        const reply = await once(address, request);
+        const reply = await once(address, request, metadata);
         down.delete(address);
         return reply;
       } catch (error) {
