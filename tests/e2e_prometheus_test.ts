@@ -92,6 +92,14 @@ Deno.test({
     );
     assertEquals(await scalar(prometheus, "max(im_consumer_lag)"), 0, "the log is drained");
     assertEquals(await scalar(prometheus, 'up{job="im"}'), 1);
+
+    // The process panels and the event-loop alert have data: prom-client's default metrics.
+    const cpu = await scalar(prometheus, 'rate(process_cpu_seconds_total{job="im"}[20s])');
+    assert(cpu > 0 && cpu < 4, `CPU ${cpu} cores`);
+    const rss = await scalar(prometheus, 'process_resident_memory_bytes{job="im"}');
+    assert(rss > 20e6 && rss < 2e9, `resident memory ${rss} bytes`);
+    const loop = await scalar(prometheus, 'nodejs_eventloop_lag_p99_seconds{job="im"}');
+    assert(loop > 0 && loop < 1, `event-loop delay p99 ${loop} s`);
   } finally {
     await Promise.all(clients.map((client) => client.close()));
     await prometheus.stop();
