@@ -9,7 +9,6 @@
 import { assertEquals } from "./assert.ts";
 import type { ImClient } from "../client/mod.ts";
 
-
 /** The `prometheus` binary (PROMETHEUS_BIN, else the one on PATH), or null when absent. */
 export function prometheusBinary(): string | null {
   return findBinary(Deno.env.get("PROMETHEUS_BIN") ?? "prometheus");
