@@ -11,7 +11,7 @@ export class FakeSocket {
   readyState: number = WebSocket.OPEN;
   bufferedAmount = 0;
   onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
   onerror: (() => void) | null = null;
   /** Resolves once the server closes the socket. */
   readonly closed: Promise<Closed>;
@@ -65,22 +65,23 @@ export class FakeSocket {
     this.readyState = WebSocket.CLOSED;
     this.closedWith = { code, reason };
     this.#resolveClosed({ code, reason });
-    queueMicrotask(() => this.#fireClose());
+    queueMicrotask(() => this.#fireClose(code));
   }
 
-  /** The client goes away. */
-  peerClose(): void {
+  /** The client goes away, with a close frame of `code` (1005: one without a code). */
+  peerClose(code = 1005): void {
     if (this.readyState === WebSocket.CLOSED) return;
     this.readyState = WebSocket.CLOSED;
-    this.#fireClose();
+    this.#fireClose(code);
   }
 
   addEventListener(type: string, listener: () => void): void {
     if (type === "close") this.#closeListeners.push(listener);
   }
 
-  #fireClose(): void {
+  /** The close event, with the code of the close frame that ended the socket. */
+  #fireClose(code: number): void {
     for (const listener of this.#closeListeners) listener();
-    this.onclose?.();
+    this.onclose?.({ code });
   }
 }

@@ -49,8 +49,9 @@ export class Arrivals<T> {
 
 /**
  * A pipeline on a fake clock, with a logic that knows tokens "token-<user>" (and `read` as
- * given); its `typing` records each call and refuses "g:stranger" (forbidden) and "g:gone"
- * (not_found).
+ * given); its `sendMany` records each call's inputs and traceparents, refuses the content
+ * "too fast" (rate_limited) and "nobody" (not_found), and accepts the rest; its `typing`
+ * records each call and refuses "g:stranger" (forbidden) and "g:gone" (not_found).
  */
 export function setup(
   options: Partial<PipelineOptions> = {},
@@ -60,6 +61,7 @@ export function setup(
   const presence = new MemoryPresence();
   const statusChanges = new Arrivals<StatusChange>();
   const sendCalls: unknown[][] = [];
+  const sendTraceparents: (readonly (string | null)[] | undefined)[] = [];
   const typingCalls: [string, string][] = [];
   const fanout = new Fanout({
     hash: () => 0,
@@ -75,13 +77,16 @@ export function setup(
           ? Promise.resolve({ id: token.slice(6), username: "u", nickname: "U", avatar: null })
           : Promise.reject(new AppError("unauthenticated", "Invalid or expired token")),
       groupIdsOf: () => Promise.resolve([]),
-      sendMany: (_userId, inputs) => {
+      sendMany: (_userId, inputs, traceparents) => {
         const bodies = inputs as { clientMsgId: string; content: string }[];
         sendCalls.push(bodies);
+        sendTraceparents.push(traceparents);
         return Promise.resolve(
           bodies.map(({ clientMsgId, content }): SendOutcome =>
             content === "too fast"
               ? { error: { code: "rate_limited", message: "Too many messages" } }
+              : content === "nobody"
+              ? { error: { code: "not_found", message: "No such user" } }
               : { result: { id: "1", clientMsgId, conversationId: "u:1:2" } }
           ),
         );
@@ -127,6 +132,7 @@ export function setup(
     presence,
     statusChanges,
     sendCalls,
+    sendTraceparents,
     typingCalls,
     setNow: (ms: number) => now = ms,
     open(): FakeSocket {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeSocket } from "./_fake_socket.ts";
 import { Connection } from "./connection.ts";
+import { metricValue } from "../shared/_metric_value.ts";
 
 Deno.test("Connection.write() closes with 1008 instead of writing past the send buffer", () => {
   const socket = new FakeSocket();
@@ -48,4 +49,44 @@ Deno.test("Connection.hold() closes with 1008 past maxPending unacked pushes, an
   assert.equal(onClosed, 1);
   assert.equal(connection.pendingCount, 0, "what it held is dropped");
   assert.equal(connection.hold("a", 6, "a6"), false);
+});
+
+Deno.test("Connection keeps im_pushes_pending_ack exact through holds, acks, repeats and either side's close", async () => {
+  const pending = () => metricValue("im_pushes_pending_ack");
+  const start = await pending();
+  const ours = new Connection("c1", new FakeSocket().socket, 0, 100);
+  const theirs = new Connection("c2", new FakeSocket().socket, 0, 100);
+  for (const connection of [ours, theirs]) {
+    connection.hold("c", 1, "m1");
+    connection.hold("c", 1, "m1");
+    connection.hold("c", 2, "m2");
+    connection.hold("d", 1, "m3");
+  }
+  assert.equal(await pending() - start, 6, "a repeat is not held twice");
+  ours.ack("c", 1);
+  ours.ack("c", 1);
+  ours.ack("x", 9);
+  assert.equal(await pending() - start, 5);
+  ours.close(1001, "bye");
+  assert.equal(await pending() - start, 3);
+  theirs.peerClosed(1000);
+  theirs.peerClosed(1000);
+  assert.equal(await pending() - start, 0);
+  assert.equal(theirs.hold("c", 3, "m4"), false, "a closed connection holds nothing");
+  assert.equal(await pending() - start, 0);
+});
+
+Deno.test("Connection.closeCode is the server's close code, else the peer's, else 1006", () => {
+  const server = new Connection("c1", new FakeSocket().socket, 0, 100);
+  server.close(4401, "logged out");
+  server.peerClosed(1000);
+  assert.equal(server.closeCode, 4401);
+  const peer = new Connection("c2", new FakeSocket().socket, 0, 100);
+  peer.peerClosed(1000);
+  peer.close(1001, "too late");
+  assert.equal(peer.closeCode, 1000);
+  const gone = new Connection("c3", new FakeSocket().socket, 0, 100);
+  assert.equal(gone.closeCode, null);
+  gone.peerClosed();
+  assert.equal(gone.closeCode, 1006);
 });

@@ -69,3 +69,34 @@ Deno.test("readFrame() answers binary, malformed and too deep frames as invalid"
   assert.ok("invalid" in binary);
   assert.equal(binary.invalid.message, "Invalid frame: binary frames are not supported");
 });
+
+Deno.test("parseFrame() keeps a send's string traceparent out of its body, and ignores one of another type", () => {
+  const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const frame = parseFrame(JSON.stringify({ op: "send", clientMsgId: "a", traceparent: parent }));
+  assert.ok(frame.op === "send");
+  assert.equal(frame.traceparent, parent);
+  assert.deepEqual(frame.body, { clientMsgId: "a" });
+  for (const traceparent of [42, null, { a: 1 }, [parent], "not one"]) {
+    const other = parseFrame(JSON.stringify({ op: "send", clientMsgId: "a", traceparent }));
+    assert.ok(other.op === "send", JSON.stringify(traceparent));
+    assert.deepEqual(other.body, { clientMsgId: "a" });
+    assert.equal(other.traceparent, typeof traceparent === "string" ? traceparent : undefined);
+  }
+});
+
+Deno.test("readFrame() stamps a send with the time it was read", () => {
+  const before = performance.now();
+  const incoming = readFrame('{"op":"send"}', { frameBytes: 1024, jsonDepth: 4 });
+  assert.ok("frame" in incoming && incoming.frame.op === "send");
+  assert.ok(incoming.frame.receivedAt >= before && incoming.frame.receivedAt <= performance.now());
+});
+
+Deno.test("parseFrame() names the op of a malformed frame of a known op, and no other", () => {
+  const opOf = (data: string) => (assertThrows(() => parseFrame(data)) as ProtocolError).op;
+  assertEquals(opOf('{"op":"auth"}'), "auth");
+  assertEquals(opOf('{"op":"send","x":1}'), "send");
+  assertEquals(opOf('{"op":"ack","conversationId":"c","seq":-1}'), "ack");
+  assertEquals(opOf('{"op":"dance"}'), undefined);
+  assertEquals(opOf('{"op":"toString"}'), undefined);
+  assertEquals(opOf("[]"), undefined);
+});

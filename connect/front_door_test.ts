@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serveHttp, type UpgradeAnswer } from "../shared/http_server.ts";
 import { frontDoor, type Session } from "./front_door.ts";
 import { AddressLimit } from "./limits.ts";
+import { snapshot } from "../shared/_metric_value.ts";
 
 const ADDRESS = "10.0.0.1";
 
@@ -72,22 +73,32 @@ Deno.test("frontDoor() answers 503 while the server shuts down", async () => {
   assert.equal(await response.text(), "shutting down");
 });
 
-Deno.test("frontDoor() refuses an address at its cap with 429 and Retry-After 10", async () => {
+const LIMITS_COUNTED = {
+  perAddress: ["im_rate_limited_total", { limit: "connections_per_address" }],
+  unauthenticated: ["im_rate_limited_total", { limit: "unauthenticated_per_address" }],
+} as const satisfies Record<string, [string, Record<string, string>]>;
+
+Deno.test("frontDoor() refuses an address at its cap with 429 and Retry-After 10, counted as connections_per_address", async () => {
   const { handle, addresses } = door({ max: 1 });
+  const metrics = await snapshot(LIMITS_COUNTED);
   addresses.take(ADDRESS);
   const answer = handle(upgrade(), ADDRESS);
   assert.equal(refused(answer).headers.get("retry-after"), "10");
   assert.deepEqual(await refusal(answer), [429, "rate_limited"]);
+  assert.deepEqual(await metrics.delta(), { perAddress: 1, unauthenticated: 0 });
 });
 
-Deno.test("frontDoor() refuses a page of another origin with 403", async () => {
+Deno.test("frontDoor() refuses a page of another origin with 403, no rate limit", async () => {
   const { handle } = door();
+  const metrics = await snapshot(LIMITS_COUNTED);
   const answer = handle(upgrade({ origin: "https://evil.example" }), ADDRESS);
   assert.deepEqual(await refusal(answer), [403, "forbidden"]);
+  assert.deepEqual(await metrics.delta(), { perAddress: 0, unauthenticated: 0 });
 });
 
 Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets with 429 until one authenticates or closes", async () => {
   const { handle, sessions } = door({ unauthenticated: 2 });
+  const metrics = await snapshot(LIMITS_COUNTED);
   const sockets = [fakeSocket(), fakeSocket()];
   for (const socket of sockets) {
     const answer = handle(upgrade(), ADDRESS);
@@ -97,6 +108,7 @@ Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets 
   const third = handle(upgrade(), ADDRESS);
   assert.equal(refused(third).headers.get("retry-after"), "10");
   assert.deepEqual(await refusal(third), [429, "rate_limited"]);
+  assert.deepEqual(await metrics.delta(), { perAddress: 0, unauthenticated: 1 });
   assert.ok("accept" in handle(upgrade(), "10.0.0.2"), "another address is not concerned");
   sessions[0].authenticated = true;
   const fourth = handle(upgrade(), ADDRESS);
@@ -109,6 +121,7 @@ Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets 
 
 Deno.test("frontDoor() hands the socket over and counts it against its address until it closes", async () => {
   const { handle, addresses, accepted } = door();
+  const upgrades = await snapshot({ accepted: ["im_http_requests_total", { status: "1xx" }] });
   const serverClosed = Promise.withResolvers<void>();
   const server = await serveHttp({
     host: "127.0.0.1",
@@ -139,6 +152,7 @@ Deno.test("frontDoor() hands the socket over and counts it against its address u
   await new Promise((resolve) => client.onopen = resolve);
   assert.equal(accepted.length, 1);
   assert.equal(addresses.count("127.0.0.1"), 1);
+  assert.deepEqual(await upgrades.delta(), { accepted: 1 }, "counted as 101");
   client.close();
   await Promise.all([serverClosed.promise, clientClosed]);
   assert.equal(addresses.count("127.0.0.1"), 0);

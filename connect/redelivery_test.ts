@@ -1,5 +1,6 @@
 import { assertEquals } from "../tests/assert.ts";
 import { RedeliveryQueue } from "./redelivery.ts";
+import { metricValue } from "../shared/_metric_value.ts";
 
 function holder() {
   const pending = new Map<string, string>();
@@ -12,7 +13,8 @@ function holder() {
   };
 }
 
-Deno.test("RedeliveryQueue.tick() resends what is due and unacked, and keeps resending", () => {
+Deno.test("RedeliveryQueue.tick() resends what is due and unacked, and keeps resending", async () => {
+  const redelivered = await metricValue("im_redeliveries_total");
   let now = 0;
   const queue = new RedeliveryQueue({ timeoutMs: 1000, now: () => now });
   const h = holder();
@@ -36,4 +38,5 @@ Deno.test("RedeliveryQueue.tick() resends what is due and unacked, and keeps res
   now = 3000;
   assertEquals(queue.tick(), 0);
   assertEquals(queue.size, 0);
+  assertEquals(await metricValue("im_redeliveries_total") - redelivered, 2);
 });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { connectionCeiling, type HttpServer, serveHttp } from "./http_server.ts";
+import { connectionCeiling, type HttpHandler, type HttpServer, serveHttp } from "./http_server.ts";
+import { snapshot } from "./_metric_value.ts";
+import { currentTrace } from "./trace.ts";
 
 const LIMITS = {
   maxConnections: 100,
@@ -9,9 +11,10 @@ const LIMITS = {
 };
 
 function start(
-  handler: () => Response | Promise<Response> = () => new Response("ok"),
+  handler: HttpHandler = () => new Response("ok"),
+  onError?: (error: unknown) => void,
 ): Promise<HttpServer> {
-  return serveHttp({ host: "127.0.0.1", port: 0, limits: LIMITS, handler });
+  return serveHttp({ host: "127.0.0.1", port: 0, limits: LIMITS, handler, onError });
 }
 
 /** Writes `text` on a new connection and reads until `done` says the answer is complete or it closes. */
@@ -91,6 +94,80 @@ Deno.test("serveHttp() without WebSockets answers an upgrade with 404", async ()
   );
   assert.match(answer, /^HTTP\/1\.1 404/);
   await server.shutdown();
+});
+
+Deno.test("serveHttp() counts requests by method and status class, an unknown method as other", async () => {
+  const server = await start((request: Request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/boom") throw new Error("handler failed on purpose");
+    return new Response(null, { status: path === "/missing" ? 404 : 200 });
+  }, () => {});
+  const metrics = await snapshot({
+    get2xx: ["im_http_requests_total", { method: "GET", status: "2xx" }],
+    get4xx: ["im_http_requests_total", { method: "GET", status: "4xx" }],
+    post2xx: ["im_http_requests_total", { method: "POST", status: "2xx" }],
+    post5xx: ["im_http_requests_total", { method: "POST", status: "5xx" }],
+    other: ["im_http_requests_total", { method: "other" }],
+  });
+  const base = `http://127.0.0.1:${server.port}`;
+  const statuses = [];
+  for (
+    const [method, path] of [
+      ["GET", "/"],
+      ["GET", "/"],
+      ["GET", "/missing"],
+      ["POST", "/"],
+      ["POST", "/boom"],
+      ["PROPFIND", "/"],
+    ]
+  ) {
+    const response = await fetch(`${base}${path}`, { method });
+    await response.body?.cancel();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [200, 200, 404, 200, 500, 200]);
+  assert.deepEqual(await metrics.delta(), {
+    get2xx: 2,
+    get4xx: 1,
+    post2xx: 1,
+    post5xx: 1,
+    other: 1,
+  });
+  const refused = await exchange(
+    server.port,
+    "GET /ws HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n",
+    (text) => text.includes("\r\n\r\n"),
+  );
+  assert.match(refused, /^HTTP\/1\.1 404/);
+  assert.equal((await metrics.delta()).get4xx, 2, "an upgrade refused counts as its status");
+  await server.shutdown();
+});
+
+Deno.test("serveHttp() runs the handler in a span, the child of a valid traceparent header, else of a new trace", async () => {
+  const seen: (string | undefined)[] = [];
+  const server = await start(() => {
+    seen.push(currentTrace()?.traceparent);
+    return new Response("ok");
+  });
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  for (
+    const traceparent of [`00-${traceId}-00f067aa0ba902b7-01`, "00-garbage-01", undefined]
+  ) {
+    const response = await fetch(`http://127.0.0.1:${server.port}/`, {
+      headers: traceparent ? { traceparent } : {},
+    });
+    await response.body?.cancel();
+  }
+  await server.shutdown();
+  const traces = seen.map((traceparent) => traceparent?.split("-"));
+  assert.equal(traces.length, 3);
+  assert.equal(traces[0]?.[1], traceId);
+  assert.notEqual(traces[0]?.[2], "00f067aa0ba902b7", "the server's own span");
+  for (const trace of traces.slice(1)) {
+    assert.match(trace?.[1] ?? "", /^[0-9a-f]{32}$/);
+    assert.notEqual(trace?.[1], traceId);
+  }
+  assert.notEqual(traces[1]?.[1], traces[2]?.[1]);
 });
 
 Deno.test("connectionCeiling() keeps a reserve of at least 64 descriptors, or a tenth", () => {
