@@ -354,13 +354,24 @@ export class ImClient extends ImHttp {
     this.rawSend(JSON.stringify(frame));
   }
 
-  /** Sends a message; retried with the same clientMsgId across reconnects until answered. */
+  /**
+   * Sends a message; retried with the same clientMsgId across reconnects until answered.
+   * `traceparent` (a W3C trace context) makes the server's trace of the message continue the
+   * caller's (PROTOCOL.md, WebSocket).
+   */
   send(
     to: Target,
     content: ContentInput,
     clientMsgId: string = crypto.randomUUID(),
+    { traceparent }: { traceparent?: string } = {},
   ): Promise<SendResult> {
-    const frame = JSON.stringify({ op: "send", clientMsgId, to, content });
+    const frame = JSON.stringify({
+      op: "send",
+      clientMsgId,
+      to,
+      content,
+      ...(traceparent === undefined ? {} : { traceparent }),
+    });
     return this.#outbox.add(clientMsgId, frame, (frame) => {
       if (this.connected) this.#socket.send(frame);
     });

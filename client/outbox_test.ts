@@ -15,6 +15,24 @@ Deno.test("ImClient.send() resolves with the answer of the sent frame", async ()
   assert.deepEqual(await result, { id: "900", clientMsgId: "m-1", conversationId: "u:1:2" });
 });
 
+Deno.test("ImClient.send() puts the caller's traceparent on the frame when it has one", async () => {
+  const { client, accept } = setup();
+  client.connect();
+  const socket = await accept();
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const sending = socket.nextSent("send");
+  const result = client.send(to, hello, "m-1", { traceparent });
+  assert.deepEqual(await sending, {
+    op: "send",
+    clientMsgId: "m-1",
+    to,
+    content: hello,
+    traceparent,
+  });
+  socket.push({ op: "sent", clientMsgId: "m-1", id: "900", conversationId: "u:1:2" });
+  assert.equal((await result).id, "900");
+});
+
 Deno.test("ImClient.send() rejects with the code of an error frame that refers to it", async () => {
   const { client, accept } = setup();
   const errors: unknown[] = [];

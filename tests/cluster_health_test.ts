@@ -1,9 +1,11 @@
 /**
  * Every process of a cluster answers `/healthz`, `/readyz` and `/metrics` at the URL its
  * metrics line names: api and connect on their HTTP port, logic and task on IM_METRICS_PORT.
+ * With an OTLP endpoint set, the cluster script runs every process with OpenTelemetry on.
  * Needs `deno task infra:up`; runs when IM_CLUSTER_TESTS=1.
  */
 import { assert, assertEquals } from "./assert.ts";
+import { collector, otelEnv, tracedMessage } from "./_otel.ts";
 import { TEST_ENV } from "./harness.ts";
 import { clusterTestsEnabled, startIsolatedCluster } from "./infra.ts";
 
@@ -56,5 +58,30 @@ Deno.test({
     }
   } finally {
     await cluster.stop();
+  }
+});
+
+Deno.test({
+  name:
+    "cluster: with OTEL_EXPORTER_OTLP_ENDPOINT set, one message's spans come from connect, logic and task in one trace",
+  ...opts,
+}, async () => {
+  const otlp = collector();
+  // No OTEL_DENO here: the cluster script adds it, and a service name per layer.
+  const cluster = await startIsolatedCluster({ ...TEST_ENV, ...otelEnv(otlp) });
+  try {
+    for (const process of cluster.processes) {
+      assertEquals(
+        [process.env.OTEL_DENO, process.env.OTEL_SERVICE_NAME],
+        ["true", `im-${process.layer}`],
+      );
+    }
+    const { path } = await tracedMessage(cluster.url, otlp);
+    assertEquals(path[0].service, "im-connect");
+    assertEquals(path[path.length - 1].service, "im-task");
+    assert(path.some((span) => span.service === "im-logic"), path.map((s) => s.service).join());
+  } finally {
+    await cluster.stop();
+    await otlp.stop();
   }
 });

@@ -68,6 +68,11 @@ async function runHttp(url: string, c: HttpCase): Promise<{ status: number; sear
   const headers: Record<string, string> = {};
   if (c.auth !== undefined) headers.authorization = c.auth.replace(/[^\x20-\x7e]/g, "");
   if (c.contentType) headers["content-type"] = c.contentType;
+  // Like X-File-Name below: only what an HTTP client can put in a header value.
+  if (c.traceparent !== undefined) {
+    headers.traceparent = String.fromCharCode(...new TextEncoder().encode(c.traceparent))
+      .replace(/[^\t\x20-\x7e\x80-\xff]/g, "");
+  }
   // A raw name outside Latin-1 cannot be a header value: sent as its UTF-8 bytes read as Latin-1,
   // without the controls no HTTP client can send in a header (percent-encoded ones reach the server).
   if (c.fileName !== undefined) {

@@ -4,7 +4,7 @@
  * protocol's shapes, HTTP requests against every route and WebSocket frames of every op.
  */
 import fc from "fast-check";
-import { ROUTES } from "../api/routes.ts";
+import { type Route, ROUTES } from "../api/routes.ts";
 import { PASSWORD, PNG_2x3 } from "./harness.ts";
 
 /** The ids the fuzzer's cases refer to: its users, their group, media and conversation. */
@@ -227,6 +227,53 @@ export function fileName(): fc.Arbitrary<string> {
         "name.txt",
       ),
     },
+  );
+}
+
+/** Lowercase hex digits, `length` of them. */
+function hex(length: number): fc.Arbitrary<string> {
+  return fc.string({
+    unit: fc.constantFrom(..."0123456789abcdef"),
+    minLength: length,
+    maxLength: length,
+  });
+}
+
+/**
+ * A W3C traceparent as a client may send one (on a send frame, or as an HTTP header): mostly
+ * well formed (the server continues its trace), else malformed in each part (the version, an
+ * all-zero id, uppercase, a wrong length, spaces), huge, or hostile text. Never an error.
+ */
+export function traceparent(): fc.Arbitrary<string> {
+  const valid = fc.tuple(hex(32), hex(16), fc.constantFrom("00", "01")).map((
+    [trace, span, flags],
+  ) => `00-${trace}-${span}-${flags}`);
+  return fc.oneof(
+    { weight: 3, arbitrary: valid },
+    {
+      weight: 2,
+      arbitrary: fc.oneof(
+        valid.map((v) => v.toUpperCase()),
+        valid.map((v) => `ff${v.slice(2)}`),
+        valid.map((v) => `${v} `),
+        valid.map((v) => v.slice(0, -1)),
+        valid.map((v) => `${v}-extra`),
+        hex(16).map((span) => `00-${"0".repeat(32)}-${span}-01`),
+        hex(32).map((trace) => `00-${trace}-${"0".repeat(16)}-01`),
+        fc.constantFrom("", "00", "00---", "00-x-y-z", "\u0000"),
+      ),
+    },
+    { weight: 1, arbitrary: fc.constant("0".repeat(8000)) },
+    { weight: 1, arbitrary: text() },
+  );
+}
+
+/** A send frame's `traceparent`: a string as above, or another type (ignored like a malformed one). */
+function frameTraceparent(ids: string[]): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: traceparent() },
+    { weight: 1, arbitrary: fc.constantFrom(null, 0, 1.5, true, [], {}, ["00"], { traceId: "x" }) },
+    { weight: 1, arbitrary: jsonValue(ids) },
   );
 }
 
@@ -530,11 +577,27 @@ function body(
   );
 }
 
-/** An HTTP request against one of the routes, its path, query and headers mangled. */
+/**
+ * What every process serves beside the API (h18: metrics, liveness, readiness): each must answer
+ * whatever comes, never with a 5xx while the server's dependencies are up.
+ */
+const OPS_ROUTES: readonly Pick<Route, "method" | "path">[] = [
+  { method: "GET", path: "/metrics" },
+  { method: "GET", path: "/healthz" },
+  { method: "GET", path: "/readyz" },
+];
+
+/**
+ * An HTTP request against one of the routes (the API's and the operations routes), its path,
+ * query and headers (a `traceparent` among them) mangled.
+ */
 export function httpCase(
   { ids, tokens, messageIds = ids, conversationIds = [], requestIds = [], keep = [] }: FuzzIds,
 ) {
-  const routes = ROUTES.filter((r) => r.path !== "/api/auth/logout");
+  const routes: readonly Pick<Route, "method" | "path">[] = [
+    ...ROUTES.filter((r) => r.path !== "/api/auth/logout"),
+    ...OPS_ROUTES,
+  ];
   // Path parameters: users, groups and media, the messages and conversations they hold, and
   // pending join requests.
   const pathIds = [...ids, ...messageIds, ...conversationIds, ...requestIds];
@@ -586,6 +649,7 @@ export function httpCase(
         { weight: 1, arbitrary: fc.string() },
       ),
       contentType: fc.constantFrom(undefined, "application/json", "text/plain", "image/png", "x/y"),
+      traceparent: fc.option(traceparent(), { nil: undefined }),
       body: body(`${route.method} ${route.path}`, ids, messageIds),
     }).map((c) =>
       // A destructive call (by its method, mutated or not) names a spare id instead of a kept one.
@@ -640,7 +704,16 @@ export function wsCase(
       conversationId: fc.oneof(text(), fc.constantFrom(...conversations)),
       seq: fc.oneof(fc.integer(), json),
       token: fc.oneof(text(), json),
+      traceparent: frameTraceparent(ids),
     }, { requiredKeys: ["op"] }).map((frame) => JSON.stringify(frame)),
+    // A well-formed send with a traceparent of any kind: it must be answered like any send.
+    fc.record({
+      op: fc.constant("send"),
+      clientMsgId: fc.uuid(),
+      to: fc.record({ type: fc.constantFrom("user", "group"), id: fc.constantFrom(...ids) }),
+      content: fc.record({ type: fc.constant("text"), text: text() }),
+      traceparent: frameTraceparent(ids),
+    }).map((frame) => JSON.stringify(frame)),
     json.map((v) => JSON.stringify(v)),
     text(),
     fc.integer({ min: 1, max: 3000 }).map((n) => `{"op":"send","to":${"[".repeat(n)}`),
