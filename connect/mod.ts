@@ -3,7 +3,10 @@
  * front door (front_door.ts, origin and address checks in limits.ts), each
  * socket's frames go through the frame pipeline (pipeline.ts), and pushes from
  * task fan out over buckets and group nodes, pending ack until acked
- * (fanout.ts).
+ * (fanout.ts). What it counts (connections, users online, frames, closes,
+ * sends, pushes pending ack, refusals by its limits) is in metrics.ts; each
+ * send is a span continuing the frame's `traceparent`, and each push is logged
+ * in its item's trace.
  */
 import { logger } from "../shared/log.ts";
 import type { Presence } from "../shared/presence/mod.ts";

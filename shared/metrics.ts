@@ -182,7 +182,12 @@ export const consumerLag = new client.Gauge({
 
 // ---- limits, calls between layers, HTTP ----
 
-/** Requests refused by a rate limit, by the limit's name (`send`, `login`, `search`, …). */
+/**
+ * Requests refused by a rate limit, by the limit's name: logic's `send`, `login_username`,
+ * `login_address`, `register_address`, `password`, `upload`, `friend_request`, `user_search`,
+ * `message_search`, `read`, `conversation_settings`, `join_requests` (a group's pending requests);
+ * connect's and the HTTP server's own (`ack`, `typing`, `connections_per_address`, …).
+ */
 export const rateLimited = new client.Counter({
   name: "im_rate_limited_total",
   help: "Requests refused by a rate limit, by limit",
