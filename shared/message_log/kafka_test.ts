@@ -110,6 +110,50 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "KafkaLog.ping() rejects with unavailable in its timeout, keeps that a second, then connects anew",
+  ignore,
+  async fn() {
+    const log = await open();
+    const admin = Kafka.prototype.admin;
+    // An admin client of a broker nobody listens at, while `down`.
+    const nowhere = new Kafka({
+      brokers: ["127.0.0.1:1"],
+      clientId: "nowhere",
+      logCreator: () => () => {},
+      retry: { retries: 0 },
+    });
+    let down = true;
+    let admins = 0;
+    Kafka.prototype.admin = function (...args) {
+      admins++;
+      return admin.apply(down ? nowhere : this, args);
+    };
+    const code = (promise: Promise<void>) => promise.then(() => "ok", (error) => error.code);
+    try {
+      const before = admins;
+      const started = performance.now();
+      assertEquals(await code(log.ping()), "unavailable");
+      assert(
+        performance.now() - started < 2500,
+        "promptly (a refused connection, well inside the 2 s timeout)",
+      );
+      // The failure is the answer for a second: no new attempt, even once the broker is back.
+      down = false;
+      assertEquals(await code(log.ping()), "unavailable");
+      assertEquals(admins - before, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      // Then a new admin client, which reaches the broker.
+      assertEquals(await code(log.ping()), "ok");
+      assertEquals(admins - before, 2);
+      await log.close();
+    } finally {
+      Kafka.prototype.admin = admin;
+    }
+  },
+});
+
+Deno.test({
   name: "KafkaLog's consumer sets im_consumer_lag per partition: appended less committed",
   ignore,
   async fn() {
