@@ -10,6 +10,7 @@ import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { ImClient, ImError } from "../client/mod.ts";
 import type { AdminActionRow } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
+import { ADMIN_ACTOR, runAdmin } from "./_admin.ts";
 import {
   befriend,
   errorCode,
@@ -22,28 +23,14 @@ import {
   waitFor,
 } from "./harness.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
-const ACTOR = "e2e-operator";
-
 let server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const opts = { sanitizeOps: false, sanitizeResources: false };
+const ACTOR = ADMIN_ACTOR;
 
-/** Runs the admin tool on the server's data (folder or database); its exit code and output. */
-async function admin(
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  const where = server.postgresUrl
-    ? ["--postgres", server.postgresUrl]
-    : ["--data", server.dataDir];
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/admin.ts", ...args, ...where, "--by", ACTOR],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code, out: text(stdout), err: text(stderr) };
+/** Runs the admin tool on the server's data (folder or database). */
+function admin(...args: string[]) {
+  return runAdmin(server, ...args);
 }
 
 /** Runs an action with `--json`; the audit row it printed (failing on any exit but 0). */
