@@ -24,15 +24,10 @@ import type { Dedupe } from "../shared/dedupe/mod.ts";
 import type { MessageLog } from "../shared/message_log/mod.ts";
 import type { Presence } from "../shared/presence/mod.ts";
 import type { AdminActionRow, AdminStore, MessageStore } from "../shared/store/mod.ts";
-import type { AcceptedMessage, Message } from "../shared/types.ts";
+import { type AcceptedMessage, type Message, MODERATOR } from "../shared/types.ts";
 import { RECALL_CLAIM_MS, recallKey, RELEASED } from "./message_updates.ts";
 
-/**
- * `recalledBy` of a message an operator recalled: no user has id 0 (ids are
- * snowflakes, all above it), so a client can tell a moderator's recall from
- * its sender's.
- */
-export const MODERATOR = "0";
+export { MODERATOR };
 
 /** How often a server looks for pending actions. */
 export const ADMIN_POLL_MS = 1000;

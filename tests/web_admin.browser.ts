@@ -2,12 +2,22 @@
  * The web client and the admin tool, at phone and desktop width: a signed-in
  * user whom an operator disables (`deno task admin disable`) lands on the
  * sign-in screen (the server closed the socket with 4401), and signing in
- * again says the account is disabled; once enabled, signing in works.
+ * again says the account is disabled; once enabled, signing in works. A
+ * message an operator recalls (`deno task admin recall`) shows as removed by a
+ * moderator, in the chat and in the list of chats.
  * Screenshots: results/web/<mode>-<width>-admin-*.png.
  */
 import { assert, assertEquals } from "./assert.ts";
-import { browserTestsEnabled, launch, PASSWORD, register, shot } from "./browser.ts";
-import { startServer, uniqueName } from "./harness.ts";
+import {
+  browserTestsEnabled,
+  launch,
+  openChat,
+  PASSWORD,
+  register,
+  shot,
+  signIn,
+} from "./browser.ts";
+import { friendPair, startServer, uniqueName } from "./harness.ts";
 import { runAdmin } from "./_admin.ts";
 
 const WIDTHS = {
@@ -63,6 +73,46 @@ for (const [width, options] of Object.entries(WIDTHS)) {
       await page.locator(".me-name", { hasText: "Disa" }).waitFor({ state: "attached" });
       await context.close();
     } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+}
+
+for (const [width, options] of Object.entries(WIDTHS)) {
+  Deno.test({
+    name: `web (${width}): a message recalled by a moderator shows as removed by a moderator`,
+    ignore: !browserTestsEnabled(),
+    sanitizeOps: false,
+    sanitizeResources: false,
+  }, async () => {
+    const server = await startServer();
+    const browser = await launch();
+    const [writer, reader] = await friendPair(server.url);
+    try {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      await signIn(page, server.url, (await reader.me()).username);
+      const sent = await writer.send({ type: "user", id: reader.self!.id }, {
+        type: "text",
+        text: "an abusive message",
+      });
+      const writerName = (await writer.me()).nickname;
+      await openChat(page, writerName);
+      await page.locator(".message .text", { hasText: "an abusive message" }).waitFor();
+
+      const recalled = await runAdmin(server, "recall", sent.id);
+      assertEquals(recalled.code, 0, recalled.out + recalled.err);
+      await page.locator(".message.is-recalled", { hasText: "Message removed by a moderator" })
+        .waitFor();
+      assert(!(await page.locator(".messages").innerText()).includes("an abusive message"));
+      await shot(page, `${width}-admin-recalled`);
+      const back = page.getByRole("button", { name: "Back to the list" });
+      if (await back.isVisible()) await back.click();
+      await page.locator(".conversation", { hasText: "Message removed by a moderator" }).waitFor();
+      await context.close();
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
       await browser.close();
       await server.stop();
     }
