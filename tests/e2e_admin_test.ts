@@ -4,13 +4,15 @@
  * cluster's PostgreSQL, where a logic process applies each action. Disable,
  * enable, signout, moderator recall, counts, the audit log and bad input; in
  * the embedded mode also a folder no server is running on, where the tool
- * applies the action itself.
+ * applies the action itself, and one held but not polled, where it is queued.
  */
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { ImClient, ImError } from "../client/mod.ts";
 import type { AdminActionRow } from "../shared/store/mod.ts";
 import type { Message } from "../shared/types.ts";
 import { ADMIN_ACTOR, runAdmin } from "./_admin.ts";
+import { lockDataDir } from "../shared/store/embedded.ts";
+import { openSqliteStore } from "../shared/store/sqlite.ts";
 import {
   befriend,
   errorCode,
@@ -247,5 +249,60 @@ Deno.test({
     assertEquals((await loginError(name, PASSWORD)).code, "forbidden");
     const old = new ImClient({ baseUrl: server.url, token: a.token });
     assertEquals(await errorCode(old.me()), "unauthenticated");
+  },
+});
+
+Deno.test({
+  name: "no server applies an action in time: queued (exit 3), and applied later in order",
+  ...opts,
+  ignore: Boolean(server.postgresUrl),
+  async fn() {
+    // A folder whose lock this test holds, as a server would, but which nothing polls.
+    const dataDir = await Deno.makeTempDir({ prefix: "im-admin-" });
+    try {
+      const store = await openSqliteStore({ dataDir });
+      const user = await store.accounts.createUser({
+        id: "4242",
+        username: "queued",
+        passwordHash: "x",
+        nickname: "Q",
+        createdAt: 1,
+      });
+      await store.accounts.createSession({
+        id: "1",
+        tokenHash: "h",
+        userId: user.id,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        userAgent: "",
+      });
+      await store.close();
+      const folder = { dataDir };
+      const lock = lockDataDir(dataDir);
+      let queued;
+      try {
+        queued = await runAdmin(folder, "signout", "queued", "--wait", "1");
+      } finally {
+        lock.close();
+      }
+      assertEquals(queued.code, 3, queued.out + queued.err);
+      assert(
+        /^Queued as action #\d+: no server applied it within 1 s/.test(queued.out),
+        queued.out,
+      );
+      // The next action applied here (no server holds the folder now) applies the queued one first.
+      const counts = await runAdmin(folder, "counts", "--json");
+      assertEquals(counts.code, 0, counts.err);
+      const [latest, first] = JSON.parse((await runAdmin(folder, "audit", "--json")).out)
+        .actions as AdminActionRow[];
+      assertEquals([first.action, first.status, first.result], ["signout", "done", {
+        userId: "4242",
+        sessionsEnded: 1,
+      }]);
+      assertEquals([latest.action, latest.status], ["counts", "done"]);
+      assert(first.appliedAt! <= latest.appliedAt!, "in the order they were asked");
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
   },
 });
