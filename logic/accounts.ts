@@ -118,6 +118,8 @@ export function accounts(ctx: Context) {
       dummyHash ??= hashPassword("not a password", ctx.auth.scryptCost);
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
+      // Said only to whoever knows the password: a guesser learns nothing of the account.
+      if (found.disabled) throw new AppError("forbidden", "This account is disabled");
       await attempt.succeeded();
       return await issueToken(userView(found.user), userAgent);
     },

@@ -10,6 +10,7 @@ import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type { Snowflake } from "../shared/snowflake.ts";
 import type {
   AccountStore,
+  AdminStore,
   BlockStore,
   FriendStore,
   GroupStore,
@@ -26,6 +27,11 @@ export interface LogicStore {
   groups: GroupStore;
   media: MediaStore;
   messages: MessageStore;
+  /**
+   * The admin tool's port: with it, logic applies the pending admin actions
+   * (`logic/admin.ts`) until closed; tests of logic alone leave it out.
+   */
+  admin?: AdminStore;
   ping(): Promise<void>;
 }
 

@@ -21,10 +21,10 @@ import { storedSoon } from "./stored_soon.ts";
 export const RECALL_CLAIM_MS = 2 * 60_000;
 
 /** A recall claim given back (its append failed), for the moment it takes to expire. */
-const RELEASED = "released";
+export const RELEASED = "released";
 
 /** The dedupe key that lets one of two concurrent recalls of a message through. */
-function recallKey(messageId: string): string {
+export function recallKey(messageId: string): string {
   return `recall:${messageId}`;
 }
 

@@ -1,6 +1,7 @@
 /** The logic layer: every business rule, behind the LogicService interface. */
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { accounts } from "./accounts.ts";
+import { pollAdminActions } from "./admin.ts";
 import { accountSettings } from "./account_settings.ts";
 import { blocks } from "./blocks.ts";
 import { createContext, type LogicOptions } from "./context.ts";
@@ -16,7 +17,10 @@ import { typing } from "./typing.ts";
 
 export type { LogicOptions, Timers } from "./context.ts";
 
-/** The logic service of this process; `close()` clears its timers (receipts still waiting are dropped). */
+/**
+ * The logic service of this process; `close()` clears its timers (receipts still
+ * waiting are dropped) and stops applying admin actions.
+ */
 export interface Logic extends LogicService {
   close(): void;
 }
@@ -26,6 +30,8 @@ export function createLogic(options: LogicOptions): Logic {
   const ctx = createContext(options);
   const groupRules = groups(ctx);
   const { close, ...conversationRules } = conversations(ctx);
+  const { admin } = ctx.store;
+  const adminPoll = admin ? pollAdminActions({ ...ctx, store: { ...ctx.store, admin } }) : null;
   return {
     ...accounts(ctx),
     ...accountSettings(ctx, { leaveGroup: groupRules.leaveGroup }),
@@ -42,6 +48,9 @@ export function createLogic(options: LogicOptions): Logic {
     async ready() {
       await Promise.all([ctx.store.ping(), ctx.log.ping(), ctx.dedupe.ping(), ctx.limiter.ping()]);
     },
-    close,
+    close() {
+      adminPoll?.stop();
+      close();
+    },
   };
 }

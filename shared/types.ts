@@ -1,5 +1,11 @@
 /** Value types of the client protocol (docs/PROTOCOL.md), shared by every layer and the SDK. */
 
+/**
+ * `recalledBy` of a message an operator recalled as a moderator (`deno task admin recall`):
+ * no user has id 0 (ids are snowflakes, all above it).
+ */
+export const MODERATOR = "0";
+
 /** A user as clients see it. */
 export interface User {
   id: string;
@@ -111,7 +117,10 @@ export type Content =
     size: number;
     contentType: string;
   }
-  /** A message deleted for everyone: its text or media are gone from storage. */
+  /**
+   * A message deleted for everyone: its text or media are gone from storage. `recalledBy`
+   * is a user, or {@link MODERATOR} when an operator removed it.
+   */
   | { type: "recalled"; recalledBy: string }
   /**
    * An edit or recall, as an entry of the conversation with its own seq. `target`

@@ -2,7 +2,8 @@
  * The authorization matrix, generated from the route table (api/routes.ts) and
  * the WebSocket op list (connect/frames.ts): every route and op must have a case
  * here, so a new one cannot be forgotten. Each authenticated route is called
- * with no token, a forged token and a revoked token (401 each), and every route
+ * with no token, a forged token, a revoked token and the token of an account
+ * an operator disabled (401 each), and every route
  * by a stranger: someone who is neither a friend nor a member, nor the owner of
  * what the path names. Answers to the stranger must hold none of the private
  * data set up here.
@@ -14,6 +15,7 @@ import type { Content } from "../shared/types.ts";
 import { CLIENT_OPS } from "../connect/frames.ts";
 import { befriend, eventually, newUser, PNG_2x3, startServer, uniqueName } from "./harness.ts";
 import { groupApi } from "./_groups.ts";
+import { runAdmin } from "./_admin.ts";
 
 const server = await startServer();
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
@@ -50,6 +52,11 @@ const revoked =
   (await new ImClient({ baseUrl: url }).login((await ann.me()).username, "correct horse battery"))
     .token;
 await new ImClient({ baseUrl: url, token: revoked }).logout();
+// A token of an account an operator then disabled (`deno task admin disable`).
+const dora = await newUser(url, { connect: false });
+const disabledToken = dora.token!;
+const disabling = await runAdmin(server, "disable", (await dora.me()).username);
+if (disabling.code !== 0) throw new Error(`admin disable failed: ${disabling.out}${disabling.err}`);
 // One of Ann's sessions, which the stranger must not see or end.
 const annSession = (await ann.sessions())[0];
 
@@ -324,19 +331,25 @@ Deno.test("authz: every route and op has a case in the matrix", opts, () => {
 });
 
 Deno.test(
-  "authz: authenticated routes refuse no token, a forged token and a revoked token",
+  "authz: authenticated routes refuse no token, a forged token, a revoked token and a disabled account's",
   opts,
   async () => {
     let checked = 0;
     for (const route of ROUTES.filter((r) => r.auth)) {
       const c = MATRIX[key(route)]();
-      for (const token of [undefined, "A".repeat(43), revoked]) {
+      for (const token of [undefined, "A".repeat(43), revoked, disabledToken]) {
         const answer = await call(c, route.method, token);
         assertEquals(
           [answer.status, answer.json?.error?.code],
           [401, "unauthenticated"],
           `${key(route)} with ${
-            token === undefined ? "no" : token === revoked ? "a revoked" : "a forged"
+            token === undefined
+              ? "no"
+              : token === revoked
+              ? "a revoked"
+              : token === disabledToken
+              ? "a disabled account's"
+              : "a forged"
           } token`,
         );
         assert(!answer.text.includes(SECRET.private) && !answer.text.includes(SECRET.group));

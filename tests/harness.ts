@@ -15,6 +15,8 @@ export interface Server {
   dataDir: string;
   process: Deno.ChildProcess | null;
   output: string[];
+  /** A cluster's database (the admin tool's `--postgres`); absent in the embedded mode. */
+  postgresUrl?: string;
   /** Stops the server: SIGTERM (graceful) or SIGKILL. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus | null>;
 }
@@ -72,11 +74,17 @@ export async function startServer(
   } = {},
 ): Promise<Server> {
   if (e2eMode() === "cluster" && !dataDir) {
-    const { startIsolatedCluster } = await import("./infra.ts");
-    const cluster = await startIsolatedCluster({ ...TEST_ENV, ...env });
+    const { freshDatabase, startIsolatedCluster } = await import("./infra.ts");
+    const postgresUrl = env.IM_POSTGRES_URL ?? await freshDatabase();
+    const cluster = await startIsolatedCluster({
+      ...TEST_ENV,
+      ...env,
+      IM_POSTGRES_URL: postgresUrl,
+    });
     return {
       url: cluster.url,
       dataDir: "",
+      postgresUrl,
       process: null,
       output: [],
       async stop() {

@@ -8,7 +8,7 @@
  */
 import { createContext } from "preact";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
-import type { Message, ReplyPreview } from "../shared/types.ts";
+import { type Message, MODERATOR, type ReplyPreview } from "../shared/types.ts";
 import { sizeText } from "./errors.ts";
 import { fullDateTime, timeOfDay } from "./format.ts";
 import { Linkified } from "./linkify.tsx";
@@ -205,7 +205,11 @@ function Body({ content, info }: { content: Message["content"]; info: BubbleInfo
     case "file":
       return <FileBody content={content} />;
     case "recalled":
-      return <p class="text recalled">Message recalled</p>;
+      return (
+        <p class="text recalled">
+          {content.recalledBy === MODERATOR ? "Message removed by a moderator" : "Message recalled"}
+        </p>
+      );
     default:
       return <p class="text muted">This message cannot be shown here.</p>;
   }

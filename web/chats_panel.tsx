@@ -4,7 +4,7 @@
  * each one's menu (⋯, right click or long press).
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Message } from "../shared/types.ts";
+import { type Message, MODERATOR } from "../shared/types.ts";
 import { isSystem } from "../client/mod.ts";
 import { systemText } from "./system_text.ts";
 import { Avatar, Badge, Names, when } from "./components.tsx";
@@ -33,7 +33,7 @@ function summary(message: Message): string {
     case "file":
       return `File: ${c.name}`;
     case "recalled":
-      return "Message recalled";
+      return c.recalledBy === MODERATOR ? "Message removed by a moderator" : "Message recalled";
     default:
       return "Message";
   }

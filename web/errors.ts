@@ -131,6 +131,10 @@ function invalidAdvice(message: string): string {
 }
 
 function refusedAdvice(message: string): string {
+  // Sign-in to an account an operator disabled (`deno task admin disable`).
+  if (/account is disabled/i.test(message)) {
+    return "This account is disabled. Ask the people who run this server if you think it should not be.";
+  }
   if (/window|too late|expired|older than/i.test(message)) {
     return /edit/i.test(message)
       ? "This message can no longer be edited: messages can be edited for 48 hours."

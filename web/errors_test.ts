@@ -203,3 +203,10 @@ Deno.test("plainError() says a member is muted until when, and that a muted grou
     "Only the group's owner and admins can send in this group now.",
   );
 });
+
+Deno.test("plainError() says a disabled account is disabled, not that the form was wrong", () => {
+  assertEquals(
+    plainError({ code: "forbidden", message: "This account is disabled" }),
+    "This account is disabled. Ask the people who run this server if you think it should not be.",
+  );
+});

@@ -17,6 +17,7 @@ export function testPresence(
     assertEquals(await presence.connect("u1", "s2", "c2"), false);
     assertEquals(await presence.connect("u2", "s1", "c3"), true);
     assertEquals([...(await presence.online(["u1", "u2", "u3"]))].sort(), ["u1", "u2"]);
+    assertEquals(await presence.count(), 2);
     assertEquals([...(await presence.routes(["u1", "u2"])).entries()].sort(), [
       ["s1", ["u1", "u2"]],
       ["s2", ["u1"]],
@@ -25,6 +26,7 @@ export function testPresence(
     assertEquals(await presence.disconnect("u1", "s1", "c1"), false, "twice changes nothing");
     assertEquals(await presence.disconnect("u1", "s2", "c2"), true);
     assertEquals((await presence.online(["u1"])).size, 0);
+    assertEquals(await presence.count(), 1);
     await presence.close();
   });
 

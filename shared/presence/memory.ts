@@ -41,6 +41,10 @@ export class MemoryPresence implements Presence {
     return Promise.resolve(new Set(userIds.filter((id) => this.#users.has(id))));
   }
 
+  count(): Promise<number> {
+    return Promise.resolve(this.#users.size);
+  }
+
   dropServer(serverId: string): Promise<string[]> {
     const offline: string[] = [];
     for (const [userId, servers] of this.#users) {

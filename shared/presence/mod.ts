@@ -17,6 +17,8 @@ export interface Presence {
   routes(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Which of these users are online. */
   online(userIds: readonly string[]): Promise<Set<string>>;
+  /** How many users are online (for operators: `deno task admin counts`). */
+  count(): Promise<number>;
   /** Forgets every connection of a server; returns the users who are now offline. */
   dropServer(serverId: string): Promise<string[]>;
   /** The servers that hold any route (to find the routes of servers that died unseen). */

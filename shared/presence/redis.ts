@@ -163,6 +163,20 @@ export class RedisPresence implements Presence {
     });
   }
 
+  /** The users of every server's set (a superset of the routes) that are online, by `online()`. */
+  count(): Promise<number> {
+    return redisCall("presence count", async () => {
+      const servers = await this.#redis.smembers(this.#servers());
+      if (servers.length === 0) return 0;
+      const candidates = await this.#redis.sunion(...servers.map((id) => this.#server(id)));
+      let online = 0;
+      for (let i = 0; i < candidates.length; i += 1000) {
+        online += (await this.online(candidates.slice(i, i + 1000))).size;
+      }
+      return online;
+    });
+  }
+
   dropServer(serverId: string): Promise<string[]> {
     return redisCall("presence drop server", async () => {
       const userIds = await this.#redis.smembers(this.#server(serverId));

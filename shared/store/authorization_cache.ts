@@ -194,6 +194,7 @@ export function withAuthorizationCache(store: Store, maxEntries?: number): Store
   const cache = new AuthorizationCache(maxEntries);
   return {
     accounts: store.accounts,
+    admin: store.admin,
     blocks: new CachedBlockStore(store.blocks, cache),
     friends: new CachedFriendStore(store.friends, cache),
     groups: new CachedGroupStore(store.groups, cache),

@@ -146,9 +146,11 @@ async function convertPglite(
  * Makes this process the only user of a data folder until it exits: two
  * servers on one folder would mint the same ids and seqs. The lock is SQLite's
  * own, on a file of its own (held open, exclusively, by this process; the
- * system lets it go when the process ends, however it ends).
+ * system lets it go when the process ends, however it ends). The admin tool
+ * takes it too, to tell whether a server is running on the folder (close the
+ * returned handle to let it go). Fails `unavailable` while another holds it.
  */
-function lockDataDir(dataDir: string): DatabaseSync {
+export function lockDataDir(dataDir: string): DatabaseSync {
   const lock = new DatabaseSync(`${dataDir}/${SQLITE_FILE}.lock`);
   try {
     lock.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");

@@ -30,6 +30,8 @@ export interface UserRow extends Omit<User, "avatar"> {
 export interface UserCredentials {
   user: UserRow;
   passwordHash: string;
+  /** An operator disabled the account (`AdminStore.disableUser`): it may not sign in. */
+  disabled: boolean;
 }
 
 /** A new user as stored. */
@@ -60,7 +62,10 @@ export interface AccountStore {
   search(query: string, limit: number): Promise<UserRow[]>;
 
   createSession(row: NewSession): Promise<void>;
-  /** The session of a token hash that is neither revoked nor expired at `now`, with its user. */
+  /**
+   * The session of a token hash that is neither revoked nor expired at `now`, with its
+   * user; null as well when the user is deleted or disabled.
+   */
   session(tokenHash: string, now: number): Promise<LiveSession | null>;
   /** Sets a session's `lastSeenAt` to `at`, unless it is already within `minGapMs` of it. */
   touchSession(id: string, at: number, minGapMs: number): Promise<void>;
@@ -507,9 +512,104 @@ export interface BlockStore {
   blocks(userId: string, otherId: string): Promise<boolean>;
 }
 
-/** The opened store: the six ports over one engine. */
+/** What an operator may ask of the admin tool (`deno task admin`). */
+export type AdminActionName = "disable" | "enable" | "signout" | "recall" | "counts";
+
+/** An action of the admin tool as it is recorded, before a server applies it. */
+export interface NewAdminAction {
+  at: number;
+  /** Who asked: the operator's name (`--by`, else `user@host`). */
+  actor: string;
+  action: AdminActionName;
+  /** The user id or message id it is about; "" when none (`counts`). */
+  target: string;
+  /** What else the operator gave (`reason`). */
+  args: Record<string, unknown>;
+}
+
+/** An action of the audit log, pending or applied. */
+export interface AdminActionRow extends NewAdminAction {
+  /** Ascending in the order actions were recorded. */
+  id: string;
+  status: "pending" | "done" | "failed";
+  /** What applying it gave (done), or `{code, message}` (failed); null while pending. */
+  result: unknown;
+  /** When it was applied; while pending, when a server claimed it (null: none has). */
+  appliedAt: number | null;
+  /** The process that applied (or, while pending, claimed) it. */
+  appliedBy: string | null;
+}
+
+/** A user as the admin tool shows one. */
+export interface AdminUserRow extends UserRow {
+  createdAt: number;
+  /** When their last connection closed; null when never. */
+  lastSeenAt: number | null;
+  disabledAt: number | null;
+  disabledReason: string | null;
+  /** Sessions neither revoked nor expired. */
+  sessions: number;
+}
+
+/** Totals for `deno task admin counts`. */
+export interface AdminCounts {
+  /** Accounts not deleted, disabled ones included. */
+  users: number;
+  disabled: number;
+  groups: number;
+  /** Users' messages (not edits, recalls or system lines), recalled ones included. */
+  messages: number;
+}
+
+/**
+ * The admin tool's port: its audit log, which is also the queue of actions a
+ * running server applies (`logic/admin.ts`), and what those actions need of
+ * the store beyond the other ports.
+ */
+export interface AdminStore {
+  /** Writes an action to the audit log, pending; its row. */
+  record(action: NewAdminAction): Promise<AdminActionRow>;
+  /**
+   * Takes the oldest pending action nobody claimed since `staleBefore` (a claim
+   * older than that was a process that died), writing `by` and `at` as its
+   * claim; null when there is none. Two processes claiming at once take
+   * different actions.
+   */
+  claim(by: string, at: number, staleBefore: number): Promise<AdminActionRow | null>;
+  /** Writes an action's outcome; false (nothing changed) when it is not pending any more. */
+  finish(
+    id: string,
+    outcome: { status: "done" | "failed"; result: unknown; at: number; by: string },
+  ): Promise<boolean>;
+  /** One action; null for an unknown id. */
+  action(id: string): Promise<AdminActionRow | null>;
+  /** The latest actions, newest first. */
+  actions(limit: number): Promise<AdminActionRow[]>;
+  /**
+   * Users by exact id, username (ignoring case) or username prefix, the exact
+   * matches first; deleted accounts are not found.
+   */
+  findUsers(query: string, limit: number, now: number): Promise<AdminUserRow[]>;
+  /**
+   * Disables an account at `at` (kept as it was when already disabled) and
+   * deletes every session of it, in one transaction; the token hashes of the
+   * sessions that were not revoked, or null for an unknown or deleted user.
+   */
+  disableUser(userId: string, at: number, reason: string | null): Promise<string[] | null>;
+  /** Lets a disabled account sign in again; false for an unknown or deleted user. */
+  enableUser(userId: string): Promise<boolean>;
+  /**
+   * Deletes every session of a user; the token hashes of those not revoked, or
+   * null for an unknown or deleted user.
+   */
+  endSessions(userId: string): Promise<string[] | null>;
+  counts(): Promise<AdminCounts>;
+}
+
+/** The opened store: the seven ports over one engine. */
 export interface Store {
   readonly accounts: AccountStore;
+  readonly admin: AdminStore;
   readonly blocks: BlockStore;
   readonly friends: FriendStore;
   readonly groups: GroupStore;

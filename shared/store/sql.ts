@@ -4,6 +4,7 @@ import type { SqlDriver } from "./driver.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import type { Store } from "./mod.ts";
 import { SqlAccountStore } from "./sql_accounts.ts";
+import { SqlAdminStore } from "./sql_admin.ts";
 import { SqlBlockStore } from "./sql_blocks.ts";
 import { SqlFriendStore } from "./sql_friends.ts";
 import { SqlGroupStore } from "./sql_groups.ts";
@@ -111,11 +112,12 @@ export async function openSqlStore(driver: SqlDriver, options: SqlStoreOptions):
   return sqlStore(driver, options);
 }
 
-/** The six ports over one SQL driver, which they share; call `migrate()` on the driver first. */
+/** The seven ports over one SQL driver, which they share; call `migrate()` on the driver first. */
 export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): Store {
   const db = checked(driver);
   return {
     accounts: new SqlAccountStore(db),
+    admin: new SqlAdminStore(db),
     blocks: new SqlBlockStore(db),
     friends: new SqlFriendStore(db),
     groups: new SqlGroupStore(db),

@@ -49,12 +49,17 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async credentials(username: string): Promise<UserCredentials | null> {
-    const rows = await this.#db.query<UserDbRow & { password_hash: string }>(
-      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u
+    const rows = await this.#db.query<
+      UserDbRow & { password_hash: string; disabled_at: string | number | null }
+    >(
+      `SELECT ${USER_COLUMNS}, u.password_hash, u.disabled_at FROM users u
        WHERE u.username_lower = $1 AND u.deleted_at IS NULL`,
       [username.toLowerCase()],
     );
-    return rows[0] ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash } : null;
+    const row = rows[0];
+    return row
+      ? { user: toUser(row), passwordHash: row.password_hash, disabled: row.disabled_at !== null }
+      : null;
   }
 
   async users(ids: readonly string[]): Promise<UserRow[]> {

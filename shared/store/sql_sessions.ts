@@ -23,7 +23,7 @@ export async function create(db: SqlDriver, row: NewSession): Promise<void> {
   );
 }
 
-/** The live session of a token hash, with its user (who is not deleted). */
+/** The live session of a token hash, with its user (who is neither deleted nor disabled). */
 export async function live(
   db: SqlDriver,
   tokenHash: string,
@@ -32,7 +32,7 @@ export async function live(
   const rows = await db.query<UserDbRow & { session_id: string; session_seen: string }>(
     `SELECT ${USER_COLUMNS}, s.id AS session_id, s.last_seen_at AS session_seen
      FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.token_hash = $1 AND ${LIVE} AND u.deleted_at IS NULL`,
+     WHERE s.token_hash = $1 AND ${LIVE} AND u.deleted_at IS NULL AND u.disabled_at IS NULL`,
     [tokenHash, now],
   );
   const row = rows[0];

@@ -46,6 +46,7 @@ export async function openSqliteStoreOnWorker(
   }
   return {
     accounts: port(thread, "accounts"),
+    admin: port(thread, "admin"),
     blocks: port(thread, "blocks"),
     friends: port(thread, "friends"),
     groups: port(thread, "groups"),

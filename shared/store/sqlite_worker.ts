@@ -23,7 +23,14 @@ export type SqliteWorkerRequest =
   | { id: number; op: "ping" | "close" };
 
 /** The store's ports, by their field in `Store`. */
-export type PortName = "accounts" | "blocks" | "friends" | "groups" | "media" | "messages";
+export type PortName =
+  | "accounts"
+  | "admin"
+  | "blocks"
+  | "friends"
+  | "groups"
+  | "media"
+  | "messages";
 
 let store: Store | null = null;
 

@@ -1,5 +1,6 @@
-/** The store's contract suites, one per port; `testStore()` runs all six on one engine. */
+/** The store's contract suites, one per port; `testStore()` runs all seven on one engine. */
 import { testAccountStore } from "./accounts.ts";
+import { testAdminStore } from "./admin.ts";
 import { testBlockStore } from "./blocks.ts";
 import { testConversationSettings } from "./conversation_settings.ts";
 import type { OpenStore } from "./fixtures.ts";
@@ -13,6 +14,7 @@ export type { OpenStore, SuiteOptions } from "./fixtures.ts";
 export { inTempDir, type ReopenableStore, type SearchSuiteOptions } from "./search.ts";
 export {
   testAccountStore,
+  testAdminStore,
   testBlockStore,
   testConversationSettings,
   testFriendStore,
@@ -28,6 +30,7 @@ export {
  */
 export function testStore(engine: string, open: OpenStore, options: SearchSuiteOptions = {}): void {
   testAccountStore(`AccountStore on ${engine}`, open, options);
+  testAdminStore(`AdminStore on ${engine}`, open, options);
   testBlockStore(`BlockStore on ${engine}`, open, options);
   testFriendStore(`FriendStore on ${engine}`, open, options);
   testGroupStore(`GroupStore on ${engine}`, open, options);

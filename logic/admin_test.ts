@@ -1,0 +1,188 @@
+/** The admin tool's actions as a server applies them, over a real store. */
+import { assertEquals, assertRejects } from "../tests/assert.ts";
+import { AppError } from "../shared/errors.ts";
+import { MemoryPresence } from "../shared/presence/memory.ts";
+import type { AdminActionName, AdminActionRow, Store } from "../shared/store/mod.ts";
+import { hashToken } from "../shared/token_hash.ts";
+import { LIMITS, stepsOnOneStore, testIds } from "./_test_logic.ts";
+import { world } from "./_test_world.ts";
+import { type AdminDeps, applyPendingAdminActions, MODERATOR, pollAdminActions } from "./admin.ts";
+
+const test = stepsOnOneStore("admin actions");
+const PASSWORD = "correct horse battery";
+
+/** A world whose admin actions apply through `deps`, with a registered user `name`. */
+async function setUp(store: Store) {
+  const t = world(store, { limits: { recallWindowS: 5 } });
+  const presence = new MemoryPresence();
+  const deps: AdminDeps = {
+    store,
+    log: t.log,
+    presence,
+    dedupe: t.dedupe,
+    ids: testIds(1),
+    now: () => t.clock.now,
+  };
+  const name = `adm${crypto.randomUUID().slice(0, 8)}`;
+  const first = await t.logic.register({ username: name, password: PASSWORD });
+  const second = await t.logic.login({ username: name, password: PASSWORD });
+  /** Records an action as the tool does and applies every pending one; the row as it ends. */
+  const run = async (
+    action: AdminActionName,
+    target: string,
+    args: Record<string, unknown> = {},
+  ): Promise<AdminActionRow> => {
+    const row = await store.admin.record({ at: t.clock.now, actor: "ops", action, target, args });
+    await applyPendingAdminActions(deps, "test");
+    return (await store.admin.action(row.id))!;
+  };
+  const kicked = () => t.log.records.flatMap((r) => r.type === "kick" ? r.tokenHashes : []);
+  const login = (password = PASSWORD) => t.logic.login({ username: name, password });
+  return {
+    t,
+    deps,
+    presence,
+    name,
+    user: first.user,
+    tokens: [first.token, second.token],
+    run,
+    kicked,
+    login,
+  };
+}
+
+async function code(call: () => Promise<unknown>): Promise<string> {
+  return ((await assertRejects(call, AppError)) as AppError).code;
+}
+
+test("disable ends every session, kicks its sockets and refuses sign-in to the right password only", async (store) => {
+  const { t, user, tokens, run, kicked, login, name } = await setUp(store);
+  await using _ = t;
+  const row = await run("disable", user.id, { reason: "spam" });
+  assertEquals([row.status, row.result, row.appliedBy], [
+    "done",
+    { userId: user.id, sessionsEnded: 2 },
+    "test",
+  ]);
+  assertEquals(kicked().sort(), (await Promise.all(tokens.map(hashToken))).sort());
+  for (const token of tokens) {
+    assertEquals(await code(() => t.logic.authenticate(token)), "unauthenticated");
+  }
+  const refused = await assertRejects(() => login(), AppError);
+  assertEquals([(refused as AppError).code, refused.message], [
+    "forbidden",
+    "This account is disabled",
+  ]);
+  assertEquals(await code(() => login("wrong password!")), "invalid_credentials");
+  assertEquals(
+    await code(() => t.logic.register({ username: name, password: PASSWORD })),
+    "conflict",
+  );
+});
+
+test("enable lets a disabled account sign in again", async (store) => {
+  const { t, user, run, login } = await setUp(store);
+  await using _ = t;
+  await run("disable", user.id);
+  const row = await run("enable", user.id);
+  assertEquals([row.status, row.result], ["done", { userId: user.id }]);
+  const { token } = await login();
+  assertEquals((await t.logic.authenticate(token)).id, user.id);
+});
+
+test("signout ends and kicks every session and leaves the account as it was", async (store) => {
+  const { t, user, tokens, run, kicked, login } = await setUp(store);
+  await using _ = t;
+  const row = await run("signout", user.id);
+  assertEquals(row.result, { userId: user.id, sessionsEnded: 2 });
+  assertEquals(kicked().length, 2);
+  for (const token of tokens) {
+    assertEquals(await code(() => t.logic.authenticate(token)), "unauthenticated");
+  }
+  await login();
+});
+
+test("an unknown user or a malformed id fails the action with its error", async (store) => {
+  const { t, run } = await setUp(store);
+  await using _ = t;
+  const unknown = await run("disable", "999999999999");
+  assertEquals([unknown.status, unknown.result], [
+    "failed",
+    { code: "not_found", message: 'Cannot find user "999999999999"' },
+  ]);
+  const malformed = await run("signout", "x1");
+  assertEquals([malformed.status, (malformed.result as { code: string }).code], [
+    "failed",
+    "invalid_argument",
+  ]);
+});
+
+test("recall takes any message of any age as a moderator, once", async (store) => {
+  const { t, run } = await setUp(store);
+  await using _ = t;
+  const [a, b] = [await t.user(), await t.user()];
+  const group = await t.group(a, [b]);
+  const sent = await t.say(b, { group }, "something to remove");
+  await t.clock.tick(LIMITS.recallWindowS * 1000 + 60_000);
+  const row = await run("recall", sent.id);
+  assertEquals([row.status, row.result], [
+    "done",
+    { messageId: sent.id, conversationId: sent.conversationId, seq: sent.seq },
+  ]);
+  const entry = t.log.appended.at(-1)!;
+  assertEquals([entry.from, entry.to, entry.conversationId], [b, sent.to, sent.conversationId]);
+  assertEquals(
+    (await store.messages.byId(sent.id))?.content,
+    { type: "recalled", recalledBy: MODERATOR },
+  );
+  const history = await store.messages.history(sent.conversationId, { limit: 10 });
+  assertEquals(
+    history.find((m) => m.id === sent.id)?.content,
+    { type: "recalled", recalledBy: MODERATOR },
+  );
+  const again = await run("recall", sent.id);
+  assertEquals([again.status, (again.result as { code: string }).code], ["failed", "conflict"]);
+  // A private message too, and the sender's own recall finds it recalled.
+  await t.friends(a, b);
+  const dm = await t.say(a, { user: b }, "hi");
+  assertEquals((await run("recall", dm.id)).status, "done");
+  assertEquals(await code(() => t.logic.recallMessage(a, dm.id)), "conflict");
+  const update = t.log.appended.at(-1)!;
+  assertEquals((await run("recall", update.id)).result, {
+    code: "invalid_argument",
+    message: `Cannot recall message "${update.id}": it is the server's record of a change`,
+  });
+  assertEquals((await run("recall", "123456789")).status, "failed");
+});
+
+test("counts counts users, groups, messages and who is online", async (store) => {
+  const { t, presence, user, run } = await setUp(store);
+  await using _ = t;
+  const before = await store.admin.counts();
+  await presence.connect(user.id, "s1", "c1");
+  const row = await run("counts", "");
+  assertEquals(row.result, { ...before, online: 1 });
+});
+
+test("the poll applies pending actions every tick until stopped", async (store) => {
+  const { t, deps, user } = await setUp(store);
+  await using _ = t;
+  const record = () =>
+    store.admin.record({ at: 1, actor: "ops", action: "signout", target: user.id, args: {} });
+  const poll = pollAdminActions(deps, { everyMs: 20, by: "poller" });
+  let row: AdminActionRow | null = null;
+  try {
+    const first = await record();
+    for (let i = 0; i < 100 && row?.status !== "done"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      row = await store.admin.action(first.id);
+    }
+    assertEquals([row?.status, row?.appliedBy], ["done", "poller"]);
+  } finally {
+    poll.stop();
+  }
+  const late = await record();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assertEquals((await store.admin.action(late.id))?.status, "pending");
+  await applyPendingAdminActions(deps, "test");
+});
