@@ -14,6 +14,7 @@ const SUITES = [
   "tests/e2e_blocks_test.ts",
   "tests/e2e_search_test.ts",
   "tests/e2e_conversation_settings_test.ts",
+  "tests/e2e_admin_test.ts",
 ];
 // Every browser suite runs against the cluster too.
 for (const entry of Deno.readDirSync("tests")) {
