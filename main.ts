@@ -2,6 +2,7 @@
  * The embedded mode: every layer in one process, wired through the in-process
  * adapters, with SQLite (node:sqlite) for storage. One port serves the HTTP API and `/ws`.
  */
+import { addressMatcher } from "./shared/address_match.ts";
 import farmhash from "farmhash";
 import { createApi, loadWebAssets } from "./api/mod.ts";
 import { type Connect, createConnect } from "./connect/mod.ts";
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
     web: await loadWebAssets(),
     // Every layer is in this process: only the store can fail to answer.
     ready: [{ name: "the store", check: () => store.ping() }],
+    metricsFrom: addressMatcher(config.http.metricsFrom),
   });
 
   const server = await serveHttp({

@@ -1,4 +1,5 @@
 /** An api process of a cluster: the HTTP API, calling logic over gRPC, balancing clients over connect servers. */
+import { addressMatcher } from "../shared/address_match.ts";
 import { AppError } from "../shared/errors.ts";
 import { serveHttp } from "../shared/http_server.ts";
 import { configureLogging, logger } from "../shared/log.ts";
@@ -28,6 +29,7 @@ const api = createApi({
   ...config.api,
   web: await loadWebAssets(),
   // Connect servers and logic instances are found through etcd.
+  metricsFrom: addressMatcher(config.http.metricsFrom),
   ready: [
     { name: "logic", check: () => logic.ready() },
     { name: "etcd", check: () => registry.ping() },

@@ -1,6 +1,7 @@
 /** The api layer: the HTTP API of the protocol over a LogicService. */
 import { AppError } from "../shared/errors.ts";
 import { logger } from "../shared/log.ts";
+import type { AddressMatcher } from "../shared/address_match.ts";
 import { type Dependency, opsResponse, Readiness } from "../shared/ops_http.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
 import { bearer, errorResponse, readBytes, readJson } from "./http.ts";
@@ -32,6 +33,11 @@ export interface ApiOptions {
    * embedded server asks its store instead.
    */
   ready?: readonly Dependency[];
+  /**
+   * Who may read `/metrics` here, by the client's address (`IM_METRICS_FROM`); anyone when
+   * absent. Others get 404, as for a path that does not exist.
+   */
+  metricsFrom?: AddressMatcher;
 }
 
 /** An HTTP handler for the API. */
@@ -91,6 +97,7 @@ export function createApi(
     web = null,
     corsOrigins = [],
     ready = [{ name: "logic", check: () => logic.ready() }],
+    metricsFrom = () => true,
   }: ApiOptions,
 ): Api {
   const compiled: Compiled[] = ROUTES.map((route) => ({ route, segments: route.path.split("/") }));
@@ -100,7 +107,7 @@ export function createApi(
   async function handle(request: Request, address: string): Promise<Response> {
     const url = new URL(request.url);
     // `/healthz`, `/readyz`, `/metrics`.
-    const ops = opsResponse(url.pathname, readiness);
+    const ops = opsResponse(url.pathname, readiness, metricsFrom(address));
     if (ops) return await ops;
     const page = webResponse(web, request, url);
     if (page) return page;

@@ -3,6 +3,7 @@ import { assert, assertEquals } from "../tests/assert.ts";
 import { AppError } from "../shared/errors.ts";
 import { sends } from "../shared/metrics.ts";
 import type { LogicService } from "../shared/rpc/logic.ts";
+import { addressMatcher } from "../shared/address_match.ts";
 import { createApi } from "./mod.ts";
 
 /** An api whose logic answers `ready()` as `logicReady` says, and that counts the calls. */
@@ -72,4 +73,24 @@ Deno.test("GET /metrics is the Prometheus text of this process's metrics", async
   assert(/^im_ready 1$/m.test(text), "readiness checked before the scrape");
   assert(/^process_resident_memory_bytes \d+/m.test(text), "process metrics come too");
   assert(/^nodejs_eventloop_lag_p99_seconds /m.test(text), "and the event loop's delay");
+});
+
+Deno.test("GET /metrics from an address outside IM_METRICS_FROM is 404, as a path that does not exist", async () => {
+  const logic = { ready: () => Promise.resolve() } as unknown as LogicService;
+  const { handle } = createApi({
+    logic,
+    connectUrl: () => "/ws",
+    metricsFrom: addressMatcher(["127.0.0.0/8", "10.0.0.0/8"]),
+  });
+  const get = (path: string, address: string) =>
+    handle(new Request(`http://im.test${path}`), address);
+  const outside = await get("/metrics", "203.0.113.9");
+  assertEquals([outside.status, (await outside.json()).error.code], [404, "not_found"]);
+  const inside = await get("/metrics", "::ffff:10.2.3.4");
+  assertEquals(inside.status, 200);
+  await inside.body?.cancel();
+  // Health stays open to every address: load balancers probe from anywhere.
+  const health = await get("/healthz", "203.0.113.9");
+  assertEquals(health.status, 200);
+  await health.body?.cancel();
 });

@@ -14,6 +14,7 @@ import { serveConnect } from "../shared/rpc/connect_grpc.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
 import { createConnect } from "./mod.ts";
 import { connectRedis } from "../shared/redis.ts";
+import { addressMatcher } from "../shared/address_match.ts";
 
 const config = configOrExit("connect");
 const log = logger();
@@ -48,6 +49,7 @@ const connect = createConnect({
 await dropServerRoutes(presence, statusQueue, id);
 
 // Routes and the status queue live in this server's own Redis: a PING on its connection.
+const metricsFrom = addressMatcher(config.http.metricsFrom);
 const readiness = new Readiness([
   { name: "logic", check: () => logic.ready() },
   { name: "Redis", check: async () => void await redis.ping() },
@@ -57,10 +59,10 @@ const http = await serveHttp({
   host: config.http.host,
   port: config.http.port,
   limits: config.http,
-  handler: (request) => {
+  handler: (request, address) => {
     const path = new URL(request.url).pathname;
     if (path === "/ws") return connect.notAnUpgrade();
-    return opsResponse(path, readiness) ??
+    return opsResponse(path, readiness, metricsFrom(address)) ??
       errorResponse(new AppError("not_found", `No route ${path}`), logError);
   },
   webSockets: {

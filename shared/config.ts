@@ -3,6 +3,7 @@
  * `config/variables.ts`, validated into one frozen object, and cut into the
  * slice each process reads. Only `main.ts` files call `loadConfig()`.
  */
+import { parseRange } from "./address_match.ts";
 import { ConfigError, type Env, parseEnv } from "./config/parse.ts";
 import type { Process, RateLimit, Values } from "./config/variables.ts";
 
@@ -128,6 +129,8 @@ export interface HttpConfig {
   httpConnectionsPerAddress: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Address ranges that may read `/metrics` on this port (shared/address_match.ts). */
+  metricsFrom: string[];
 }
 
 /** How a process writes its log lines (shared/log.ts). */
@@ -245,6 +248,10 @@ export function loadConfig(
 }
 
 function build(v: Values): Config {
+  const badRange = v.IM_METRICS_FROM.find((range) => parseRange(range) === null);
+  if (badRange !== undefined) {
+    throw new ConfigError(`Invalid IM_METRICS_FROM: "${badRange}" is not an address range`);
+  }
   const limits: Limits = {
     usernameMin: 3,
     usernameMax: 32,
@@ -273,6 +280,7 @@ function build(v: Values): Config {
       httpConnectionsPerAddress: v.IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       headersTimeoutMs: v.IM_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: v.IM_KEEP_ALIVE_TIMEOUT_MS,
+      metricsFrom: v.IM_METRICS_FROM,
     },
     ops: {
       logFormat: v.IM_LOG_FORMAT as OpsConfig["logFormat"],

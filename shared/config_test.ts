@@ -57,6 +57,10 @@ Deno.test("loadConfig() words each refusal as before", () => {
   for (
     const [env, message] of [
       [
+        { IM_METRICS_FROM: "10.0.0.0/40" },
+        'Invalid IM_METRICS_FROM: "10.0.0.0/40" is not an address range',
+      ],
+      [
         { IM_HTTP_PORT: "eighty" },
         'Invalid IM_HTTP_PORT="eighty": expected an integer from 0 to 65535',
       ],

@@ -63,6 +63,12 @@ export class Readiness {
   /** Whether each dependency answered the last check (absent: not checked yet). */
   readonly #up = new Map<string, boolean>();
   #running: Promise<string[]> | null = null;
+  /**
+   * A dependency's check still unanswered: past its timeout it counts as unavailable, but the next
+   * probes wait on the same call rather than start another, so a hanging dependency (a PING queued
+   * on a dead connection, a query waiting for a pool slot) is never asked more than once at a time.
+   */
+  readonly #inFlight = new Map<string, Promise<void>>();
   #checkedAt = -Infinity;
 
   constructor(dependencies: readonly Dependency[], options: ReadinessOptions = {}) {
@@ -95,8 +101,15 @@ export class Readiness {
 
   async #run(): Promise<string[]> {
     const answers = await Promise.all(this.#dependencies.map(async ({ name, check }) => {
+      let call = this.#inFlight.get(name);
+      if (!call) {
+        call = Promise.resolve().then(check);
+        this.#inFlight.set(name, call);
+        const done = () => this.#inFlight.delete(name);
+        call.then(done, done);
+      }
       try {
-        await within(check(), this.#timeoutMs);
+        await within(call, this.#timeoutMs);
         return { name, error: null };
       } catch (error) {
         return { name, error };
@@ -122,16 +135,21 @@ const NO_STORE = { "cache-control": "no-store" };
 
 /**
  * The answer to `/healthz`, `/readyz` or `/metrics`; null for any other path (the caller's own
- * routes then).
+ * routes then), and for `/metrics` when `metricsAllowed` is false (a client outside
+ * `IM_METRICS_FROM` on a public port: it gets the caller's 404, as for any unknown path).
  */
-export function opsResponse(pathname: string, readiness: Readiness): Promise<Response> | null {
+export function opsResponse(
+  pathname: string,
+  readiness: Readiness,
+  metricsAllowed = true,
+): Promise<Response> | null {
   switch (pathname) {
     case "/healthz":
       return Promise.resolve(Response.json({ status: "ok" }, { headers: NO_STORE }));
     case "/readyz":
       return readiness.response();
     case "/metrics":
-      return readiness.refresh().then(metricsResponse);
+      return metricsAllowed ? readiness.refresh().then(metricsResponse) : null;
     default:
       return null;
   }

@@ -217,3 +217,24 @@ const quiet = {
     return quiet;
   },
 };
+
+Deno.test("a check that hangs past its timeout is not asked again until it answers", async () => {
+  let calls = 0;
+  let answer = () => {};
+  let hangs = true;
+  const stuck: Dependency = {
+    name: "Redis",
+    check: () => {
+      calls++;
+      return hangs ? new Promise<void>((resolve) => answer = resolve) : Promise.resolve();
+    },
+  };
+  const readiness = new Readiness([stuck], { timeoutMs: 50, log: quiet });
+  for (let i = 0; i < 4; i++) assertEquals(await readiness.check(), ["Redis"]);
+  assertEquals(calls, 1, "four probes, one call still waiting");
+  hangs = false;
+  answer();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(await readiness.check(), []);
+  assertEquals(calls, 2, "once it answered, the next probe asks again");
+});
