@@ -96,11 +96,22 @@ Deno.test(
             Math.round(after / 1024)
           } MiB; others' p99 ${p99} ms`,
       );
+      // What the server holds for the slow client, by its own count: once it is closed, no push
+      // waits for its ack and its connection is gone (the sender, a and b ack everything).
+      await eventually(async () => {
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        const value = (name: string) =>
+          Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? NaN);
+        return value("im_pushes_pending_ack") === 0 && value("im_connections_open") === 3;
+      }, 10_000);
       // Everything offered to the slow client was ~12 MiB; what the server holds for it stays near
       // the bound. The rest of the growth is heap slack of two threads (the server's and the store
-      // worker's) after 4,000 messages passed through both: 40–45 MiB on the 2-core machine, before
-      // issue 16 as after. Holding everything offered would add another 12 MiB and fail.
-      assert(after - before < 48 * 1024, `RSS grew by ${after - before} KB`);
+      // worker's) after 4,000 messages passed through both: 40–45 MiB on the 2-core machine before
+      // issue 18, 50–64 MiB since (prom-client, the OpenTelemetry API and the logger make the live
+      // heap at the start some 10 MiB larger, and V8 grows its heap in proportion to the live heap;
+      // with 12,000 messages the growth was 94 MiB before and 98 MiB after, so it is slack, not a
+      // leak). The count above is the exact check; this one catches gross retention.
+      assert(after - before < 72 * 1024, `RSS grew by ${after - before} KB`);
       assertEquals(
         chat.map((m) => m.content),
         Array.from({ length: 40 }, (_, i) => ({ type: "text" as const, text: `hi ${i}` })),
