@@ -64,14 +64,22 @@ export class SqlAdminStore implements AdminStore {
   }
 
   async claim(by: string, at: number, staleBefore: number): Promise<AdminActionRow | null> {
-    // PostgreSQL: a claim in progress elsewhere holds its row locked, and this one skips it.
+    // An action waits while an older one on the same target is unfinished (pending,
+    // claimed or not): two instances never apply a disable and the enable after it
+    // out of order. The oldest claimable action goes first, so a stale claim is
+    // taken over before anything newer on its target.
+    // PostgreSQL: a claim in progress elsewhere holds its row locked, and this one skips
+    // it (and, as it is still pending, every newer action on its target).
     // SQLite has one writer at a time: the statement alone is enough.
-    const lock = this.#db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
+    const lock = this.#db.dialect === "postgres" ? "FOR UPDATE OF a SKIP LOCKED" : "";
     const rows = await this.#db.query<ActionDbRow>(
       `UPDATE admin_actions SET applied_by = $1, applied_at = $2
-       WHERE id = (SELECT id FROM admin_actions
-                   WHERE status = 'pending' AND (applied_at IS NULL OR applied_at < $3)
-                   ORDER BY id LIMIT 1 ${lock})
+       WHERE id = (SELECT a.id FROM admin_actions a
+                   WHERE a.status = 'pending' AND (a.applied_at IS NULL OR a.applied_at < $3)
+                     AND NOT EXISTS (SELECT 1 FROM admin_actions o
+                                     WHERE o.status = 'pending' AND o.target = a.target
+                                       AND o.id < a.id)
+                   ORDER BY a.id LIMIT 1 ${lock})
        RETURNING ${ACTION_COLUMNS}`,
       [by, at, staleBefore],
     );

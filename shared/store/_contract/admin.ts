@@ -69,6 +69,29 @@ export function testAdminStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.admin.action("not an id"), null);
   });
 
+  test("claim() waits while an older action on the same target is unfinished", async (store) => {
+    const disable = await store.admin.record(action("31"));
+    const enable = await store.admin.record(action("31", { action: "enable", args: {} }));
+    const elsewhere = await store.admin.record(action("32"));
+    assertEquals((await store.admin.claim("logic-1", 100, 90))?.id, disable.id);
+    // The disable is claimed, not finished: the enable after it waits, the other target does not.
+    assertEquals((await store.admin.claim("logic-2", 101, 91))?.id, elsewhere.id);
+    assertEquals(await store.admin.claim("logic-2", 102, 92), null);
+    await store.admin.finish(elsewhere.id, {
+      status: "done",
+      result: null,
+      at: 103,
+      by: "logic-2",
+    });
+    // The disable's claim went stale: taken over before the enable.
+    assertEquals((await store.admin.claim("logic-2", 200, 150))?.id, disable.id);
+    assertEquals(await store.admin.claim("logic-3", 201, 151), null);
+    await store.admin.finish(disable.id, { status: "done", result: null, at: 202, by: "logic-2" });
+    assertEquals((await store.admin.claim("logic-3", 203, 153))?.id, enable.id);
+    await store.admin.finish(enable.id, { status: "done", result: null, at: 204, by: "logic-3" });
+    assertEquals(await store.admin.claim("logic-3", 300, 299), null);
+  });
+
   test("actions() lists the latest first", async (store) => {
     const rows = [];
     for (const target of ["21", "22", "23"]) rows.push(await store.admin.record(action(target)));
