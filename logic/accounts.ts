@@ -23,6 +23,8 @@ const USERNAME = /^[A-Za-z0-9_.-]+$/;
 export const USERNAME_HOLD_MS = 30 * 24 * 3600 * 1000;
 /** A session's last use is written at most this often. */
 export const SESSION_TOUCH_MS = 60_000;
+/** What a disabled account is told when it signs in, or when its socket is refused. */
+export const ACCOUNT_DISABLED = "This account is disabled";
 /** The longest user agent kept with a session. */
 const USER_AGENT_MAX = 200;
 
@@ -41,7 +43,7 @@ export function accounts(ctx: Context) {
   async function issueToken(user: User, userAgent: string | undefined) {
     const token = newToken();
     const now = ctx.now();
-    await store.accounts.createSession({
+    const created = await store.accounts.createSession({
       id: ctx.ids.next(),
       tokenHash: await hashToken(token),
       userId: user.id,
@@ -49,6 +51,9 @@ export function accounts(ctx: Context) {
       expiresAt: now + ctx.auth.tokenTtlMs,
       userAgent: plainUserAgent(userAgent),
     });
+    // Disabled between the password check and now: no session was made, and the
+    // answer is the one a disabled account gets.
+    if (!created) throw new AppError("forbidden", ACCOUNT_DISABLED);
     return { user, token };
   }
 
@@ -119,7 +124,7 @@ export function accounts(ctx: Context) {
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
       // Said only to whoever knows the password: a guesser learns nothing of the account.
-      if (found.disabled) throw new AppError("forbidden", "This account is disabled");
+      if (found.disabled) throw new AppError("forbidden", ACCOUNT_DISABLED);
       await attempt.succeeded();
       return await issueToken(userView(found.user), userAgent);
     },

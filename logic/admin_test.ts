@@ -98,6 +98,36 @@ test("enable lets a disabled account sign in again", async (store) => {
   assertEquals((await t.logic.authenticate(token)).id, user.id);
 });
 
+test("a sign-in that passed its checks as the account was disabled gets no session", async (store) => {
+  const { t, user, name } = await setUp(store);
+  await using _ = t;
+  // The store as a logic sees it whose password check came just before the disable.
+  const accounts = new Proxy(store.accounts, {
+    get(target, key) {
+      if (key === "credentials") {
+        return async (username: string) => {
+          const found = await target.credentials(username);
+          await store.admin.disableUser(user.id, t.clock.now, null);
+          return found;
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const racing = world({ ...store, accounts, admin: store.admin, messages: store.messages });
+  await using __ = racing;
+  const refused = await assertRejects(
+    () => racing.logic.login({ username: name, password: PASSWORD }),
+    AppError,
+  );
+  assertEquals([(refused as AppError).code, refused.message], [
+    "forbidden",
+    "This account is disabled",
+  ]);
+  assertEquals(await store.accounts.sessions(user.id, t.clock.now), []);
+});
+
 test("signout ends and kicks every session and leaves the account as it was", async (store) => {
   const { t, user, tokens, run, kicked, login } = await setUp(store);
   await using _ = t;

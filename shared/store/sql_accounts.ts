@@ -99,7 +99,7 @@ export class SqlAccountStore implements AccountStore {
     return rows.map(toUser);
   }
 
-  createSession(row: NewSession): Promise<void> {
+  createSession(row: NewSession): Promise<boolean> {
     return sessions.create(this.#db, row);
   }
 

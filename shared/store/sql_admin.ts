@@ -166,13 +166,23 @@ export class SqlAdminStore implements AdminStore {
     });
   }
 
-  async enableUser(userId: string): Promise<boolean> {
-    const rows = await this.#db.query<{ id: string }>(
-      `UPDATE users SET disabled_at = NULL, disabled_reason = NULL
-       WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-      [userId],
-    );
-    return rows.length > 0;
+  enableUser(userId: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ disabled_at: string | number | null }>(
+        "SELECT disabled_at FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+        [userId],
+      );
+      if (rows.length === 0) return false;
+      if (rows[0].disabled_at === null) return true;
+      // The disable deleted every session: one there now was made by a sign-in that
+      // raced it, and must not come back with the account (it never authenticated).
+      await tx.query("DELETE FROM sessions WHERE user_id = $1", [userId]);
+      await tx.query(
+        "UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1",
+        [userId],
+      );
+      return true;
+    });
   }
 
   endSessions(userId: string): Promise<string[] | null> {
