@@ -255,7 +255,17 @@ export class FramePipeline {
       }
       if (appError.code === "rate_limited") return this.#rateLimited(connection, appError);
       connection.send({ op: "error", code: appError.code, message: appError.message });
+      this.#closeIfUnauthenticated(connection, appError.code);
     }
+  }
+
+  /**
+   * Closes with 4401 a connection whose write logic refused as `unauthenticated`:
+   * its user was disabled (or deleted) since it connected, and the kick that
+   * should have closed it never reached this server.
+   */
+  #closeIfUnauthenticated(connection: Connection, code: ErrorCode | null): void {
+    if (code === "unauthenticated") connection.close(CLOSE.unauthenticated, "unauthenticated");
   }
 
   async #handle(connection: Connection, frame: ClientFrame): Promise<void> {
@@ -303,6 +313,7 @@ export class FramePipeline {
         this.#options.onError(error, "typing failed", this.#about(connection, "typing"));
       }
       connection.send({ op: "error", code: appError.code, message: appError.message });
+      this.#closeIfUnauthenticated(connection, appError.code);
     });
   }
 
@@ -408,6 +419,10 @@ export class FramePipeline {
       }));
     }
     outcomes.forEach((outcome, i) => this.#answerSend(connection, frames[i], spans[i], outcome));
+    // Every send answered first, so the client knows what became of each.
+    if (outcomes.some((outcome) => outcome.error?.code === "unauthenticated")) {
+      this.#closeIfUnauthenticated(connection, "unauthenticated");
+    }
   }
 
   /** Writes a send's answer, and counts, logs and ends its span. */

@@ -5,6 +5,7 @@ import type { User } from "../shared/types.ts";
 import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import { ACCOUNT_DISABLED } from "./disabled_users.ts";
 import { beginSignIn } from "./sign_in_limits.ts";
 import { userView, withLastSeen } from "./views.ts";
 import {
@@ -23,8 +24,6 @@ const USERNAME = /^[A-Za-z0-9_.-]+$/;
 export const USERNAME_HOLD_MS = 30 * 24 * 3600 * 1000;
 /** A session's last use is written at most this often. */
 export const SESSION_TOUCH_MS = 60_000;
-/** What a disabled account is told when it signs in, or when its socket is refused. */
-export const ACCOUNT_DISABLED = "This account is disabled";
 /** The longest user agent kept with a session. */
 const USER_AGENT_MAX = 200;
 

@@ -14,10 +14,12 @@ import {
   MODERATOR,
   pollAdminActions,
 } from "./admin.ts";
+import { DISABLED_TTL_MS } from "./disabled_users.ts";
 import { RECALL_CLAIM_MS, recallKey } from "./message_updates.ts";
 
 const test = stepsOnOneStore("admin actions");
 const PASSWORD = "correct horse battery";
+const TEXT = { type: "text", text: "hello" };
 
 /** A world whose admin actions apply through `deps`, with a registered user `name`. */
 async function setUp(store: Store) {
@@ -86,6 +88,40 @@ test("disable ends every session, kicks its sockets and refuses sign-in to the r
     await code(() => t.logic.register({ username: name, password: PASSWORD })),
     "conflict",
   );
+});
+
+test("a disabled user's socket that was not kicked can no longer send, read or type", async (store) => {
+  const { t, user, run } = await setUp(store);
+  await using _ = t;
+  const friend = await t.user();
+  await t.friends(user.id, friend);
+  const to = { type: "user", id: friend };
+  const sent = await t.logic.sendMany(user.id, [{ to, clientMsgId: "a1", content: TEXT }]);
+  assertEquals("result" in sent[0], true);
+  assertEquals((await run("disable", user.id)).status, "done");
+  // Known not disabled a moment ago: taken as such for DISABLED_TTL_MS at most.
+  await t.clock.tick(DISABLED_TTL_MS);
+  const refused = await assertRejects(
+    () => t.logic.sendMany(user.id, [{ to, clientMsgId: "a2", content: TEXT }]),
+    AppError,
+  );
+  assertEquals([(refused as AppError).code, refused.message], [
+    "unauthenticated",
+    "This account is disabled",
+  ]);
+  const conversationId = sent[0].result!.conversationId;
+  for (
+    const write of [
+      () => t.logic.send(user.id, { to, clientMsgId: "a3", content: TEXT }),
+      () => t.logic.read(user.id, { conversationId, seq: 1 }),
+      () => t.logic.typing(user.id, conversationId),
+    ]
+  ) {
+    assertEquals(await code(write), "unauthenticated");
+  }
+  assertEquals((await run("enable", user.id)).status, "done");
+  await t.clock.tick(DISABLED_TTL_MS);
+  await t.logic.read(user.id, { conversationId, seq: 1 });
 });
 
 test("enable lets a disabled account sign in again", async (store) => {

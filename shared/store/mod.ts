@@ -53,6 +53,8 @@ export interface AccountStore {
   credentials(username: string): Promise<UserCredentials | null>;
   /** The users of `ids` that exist, in the order asked. */
   users(ids: readonly string[]): Promise<UserRow[]>;
+  /** Those of `ids` an operator disabled (`AdminStore.disableUser`); one lookup by primary key. */
+  disabledUsers(ids: readonly string[]): Promise<Set<string>>;
   /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
   updateUser(
     id: string,

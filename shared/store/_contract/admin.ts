@@ -120,12 +120,18 @@ export function testAdminStore(name: string, open: OpenStore, options: SuiteOpti
 
   test("enableUser() lets the account sign in again", async (store) => {
     const a = await user(store);
+    const other = await user(store);
     await store.admin.disableUser(a.id, 50, null);
+    assertEquals(
+      await store.accounts.disabledUsers([a.id, other.id, "999999999"]),
+      new Set([a.id]),
+    );
     // A sign-in that raced the disable: no session of it comes back with the account.
     await store.accounts.createSession(session("e0", a.id, 10_000));
     assertEquals(await store.admin.enableUser(a.id), true);
     assertEquals(await store.accounts.session("e0", 1), null);
     assertEquals((await store.accounts.credentials(a.username))?.disabled, false);
+    assertEquals(await store.accounts.disabledUsers([a.id]), new Set());
     assertEquals(await store.accounts.createSession(session("e1", a.id, 10_000)), true);
     assertEquals((await store.accounts.session("e1", 1))?.user.id, a.id);
     const [found] = await store.admin.findUsers(a.id, 5, 1);
