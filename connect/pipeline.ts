@@ -4,9 +4,10 @@
  * together), pings on arrival; the first must be auth, three invalid frames in
  * a row close the connection, a connection that does not authenticate, or
  * falls silent, in time is closed, and one over its queue or its rates is
- * closed with 4429. Typing frames skip the queue: repeats are dropped on
- * arrival and the rest go straight to logic, so a flood of them costs little and
- * never holds up, or closes, a connection.
+ * closed with 4429; one whose send, read or typing logic refuses as
+ * `unauthenticated` (its account disabled since) with 4401. Typing frames skip
+ * the queue: repeats are dropped on arrival and the rest go straight to logic,
+ * so a flood of them costs little and never holds up, or closes, a connection.
  */
 import { AppError, type ErrorCode, toAppError } from "../shared/errors.ts";
 import { type Fields, logger } from "../shared/log.ts";

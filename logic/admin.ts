@@ -9,13 +9,18 @@
  *
  * - disable: the account may no longer sign in (login with the right password
  *   is `forbidden` "This account is disabled"); every session is deleted and
- *   its token hash kicked through the log, so open sockets close with 4401.
+ *   its token hash kicked through the log, so open sockets close with 4401
+ *   (task tries a kick again when a connect server missed it, and logic
+ *   refuses a disabled user's socket writes within seconds whatever became of
+ *   the kick: `disabled_users.ts`).
  * - enable: it may sign in again (old sessions stay gone).
  * - signout: every session deleted and kicked, the account left as it is.
  * - recall: any message, of any age, as a moderator: the same update entry a
  *   user's recall appends (members get it as any recall, history shows the
  *   message recalled), sent in the sender's name (so it reaches the same
- *   participants) with `recalledBy` {@link MODERATOR}.
+ *   participants) with `recalledBy` {@link MODERATOR}. A message a moderator
+ *   recalled already is done again (an action may be applied twice), one its
+ *   sender recalled is a conflict.
  * - counts: users, disabled users, groups, messages, and users online now.
  */
 import { AppError } from "../shared/errors.ts";
