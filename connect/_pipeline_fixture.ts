@@ -50,8 +50,9 @@ export class Arrivals<T> {
 /**
  * A pipeline on a fake clock, with a logic that knows tokens "token-<user>" (and `read` as
  * given); its `sendMany` records each call's inputs and traceparents, refuses the content
- * "too fast" (rate_limited) and "nobody" (not_found), and accepts the rest; its `typing`
- * records each call and refuses "g:stranger" (forbidden) and "g:gone" (not_found).
+ * "too fast" (rate_limited), "nobody" (not_found) and "disabled" (unauthenticated, as for an
+ * account disabled since it connected), and accepts the rest; its `typing` records each call
+ * and refuses "g:stranger" (forbidden), "g:gone" (not_found) and "g:disabled" (unauthenticated).
  */
 export function setup(
   options: Partial<PipelineOptions> = {},
@@ -87,6 +88,8 @@ export function setup(
               ? { error: { code: "rate_limited", message: "Too many messages" } }
               : content === "nobody"
               ? { error: { code: "not_found", message: "No such user" } }
+              : content === "disabled"
+              ? { error: { code: "unauthenticated", message: "This account is disabled" } }
               : { result: { id: "1", clientMsgId, conversationId: "u:1:2" } }
           ),
         );
@@ -99,6 +102,9 @@ export function setup(
         }
         if (conversationId === "g:gone") {
           return Promise.reject(new AppError("not_found", "No such conversation"));
+        }
+        if (conversationId === "g:disabled") {
+          return Promise.reject(new AppError("unauthenticated", "This account is disabled"));
         }
         return Promise.resolve();
       },

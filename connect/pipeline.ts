@@ -4,9 +4,10 @@
  * together), pings on arrival; the first must be auth, three invalid frames in
  * a row close the connection, a connection that does not authenticate, or
  * falls silent, in time is closed, and one over its queue or its rates is
- * closed with 4429. Typing frames skip the queue: repeats are dropped on
- * arrival and the rest go straight to logic, so a flood of them costs little and
- * never holds up, or closes, a connection.
+ * closed with 4429; one whose send, read or typing logic refuses as
+ * `unauthenticated` (its account disabled since) with 4401. Typing frames skip
+ * the queue: repeats are dropped on arrival and the rest go straight to logic,
+ * so a flood of them costs little and never holds up, or closes, a connection.
  */
 import { AppError, type ErrorCode, toAppError } from "../shared/errors.ts";
 import { type Fields, logger } from "../shared/log.ts";
@@ -255,7 +256,17 @@ export class FramePipeline {
       }
       if (appError.code === "rate_limited") return this.#rateLimited(connection, appError);
       connection.send({ op: "error", code: appError.code, message: appError.message });
+      this.#closeIfUnauthenticated(connection, appError.code);
     }
+  }
+
+  /**
+   * Closes with 4401 a connection whose write logic refused as `unauthenticated`:
+   * its user was disabled (or deleted) since it connected, and the kick that
+   * should have closed it never reached this server.
+   */
+  #closeIfUnauthenticated(connection: Connection, code: ErrorCode | null): void {
+    if (code === "unauthenticated") connection.close(CLOSE.unauthenticated, "unauthenticated");
   }
 
   async #handle(connection: Connection, frame: ClientFrame): Promise<void> {
@@ -303,6 +314,7 @@ export class FramePipeline {
         this.#options.onError(error, "typing failed", this.#about(connection, "typing"));
       }
       connection.send({ op: "error", code: appError.code, message: appError.message });
+      this.#closeIfUnauthenticated(connection, appError.code);
     });
   }
 
@@ -408,6 +420,10 @@ export class FramePipeline {
       }));
     }
     outcomes.forEach((outcome, i) => this.#answerSend(connection, frames[i], spans[i], outcome));
+    // Every send answered first, so the client knows what became of each.
+    if (outcomes.some((outcome) => outcome.error?.code === "unauthenticated")) {
+      this.#closeIfUnauthenticated(connection, "unauthenticated");
+    }
   }
 
   /** Writes a send's answer, and counts, logs and ends its span. */

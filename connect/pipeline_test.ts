@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AppError } from "../shared/errors.ts";
 import { AUTH_TIMEOUT_MS, IDLE_TIMEOUT_MS, setup, tick } from "./_pipeline_fixture.ts";
 import { RATE_STRIKES_BEFORE_CLOSE, TYPING_RATE, TYPING_WINDOW_MS } from "./pipeline.ts";
 import { hashToken } from "../shared/token_hash.ts";
@@ -138,6 +139,43 @@ Deno.test("FramePipeline closes with 4401 a connection whose token is signed out
     // A kick of another token, or one before the check began, does not stop a sign-in.
     await env.fanout.service.kick([await hashToken("token-8")]);
     await env.signIn("8");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("FramePipeline closes with 4401 a connection whose send, read or typing logic refuses as unauthenticated", async () => {
+  const refusal = { code: "unauthenticated" as const, message: "This account is disabled" };
+  const env = setup(
+    {},
+    (_userId, body) =>
+      (body as { seq: number }).seq === 9
+        ? Promise.reject(new AppError(refusal.code, refusal.message))
+        : Promise.resolve(),
+  );
+  try {
+    // A send: every send of the call is answered, then the connection is closed.
+    const sender = await env.signIn("1");
+    sender.receiveFrame({ op: "send", clientMsgId: "a", to: "2", content: "disabled" });
+    sender.receiveFrame({ op: "send", clientMsgId: "b", to: "2", content: "disabled" });
+    assert.deepEqual(await sender.next(), { op: "error", ...refusal, ref: "a" });
+    assert.deepEqual(await sender.next(), { op: "error", ...refusal, ref: "b" });
+    assert.deepEqual(await sender.closed, { code: 4401, reason: "unauthenticated" });
+    // Other refusals leave it open.
+    const other = await env.signIn("2");
+    other.receiveFrame({ op: "send", clientMsgId: "c", to: "2", content: "nobody" });
+    other.receiveFrame({ op: "read", conversationId: "u:1:2", seq: 1 });
+    other.receiveFrame({ op: "typing", conversationId: "g:gone" });
+    assert.equal((await other.next()).code, "not_found");
+    assert.equal((await other.next()).code, "not_found");
+    assert.equal(other.closedWith, null);
+    other.receiveFrame({ op: "read", conversationId: "u:1:2", seq: 9 });
+    assert.deepEqual(await other.next(), { op: "error", ...refusal });
+    assert.deepEqual(await other.closed, { code: 4401, reason: "unauthenticated" });
+    const typist = await env.signIn("3");
+    typist.receiveFrame({ op: "typing", conversationId: "g:disabled" });
+    assert.deepEqual(await typist.next(), { op: "error", ...refusal });
+    assert.deepEqual(await typist.closed, { code: 4401, reason: "unauthenticated" });
   } finally {
     await env.close();
   }

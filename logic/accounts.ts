@@ -5,6 +5,7 @@ import type { User } from "../shared/types.ts";
 import { presenceShownTo } from "./presence_shown.ts";
 import type { Context } from "./context.ts";
 import { hashPassword, isTokenShaped, newToken, verifyPassword } from "./credentials.ts";
+import { ACCOUNT_DISABLED } from "./disabled_users.ts";
 import { beginSignIn } from "./sign_in_limits.ts";
 import { userView, withLastSeen } from "./views.ts";
 import {
@@ -41,7 +42,7 @@ export function accounts(ctx: Context) {
   async function issueToken(user: User, userAgent: string | undefined) {
     const token = newToken();
     const now = ctx.now();
-    await store.accounts.createSession({
+    const created = await store.accounts.createSession({
       id: ctx.ids.next(),
       tokenHash: await hashToken(token),
       userId: user.id,
@@ -49,6 +50,9 @@ export function accounts(ctx: Context) {
       expiresAt: now + ctx.auth.tokenTtlMs,
       userAgent: plainUserAgent(userAgent),
     });
+    // Disabled between the password check and now: no session was made, and the
+    // answer is the one a disabled account gets.
+    if (!created) throw new AppError("forbidden", ACCOUNT_DISABLED);
     return { user, token };
   }
 
@@ -119,7 +123,7 @@ export function accounts(ctx: Context) {
       const ok = await verifyPassword(password, found?.passwordHash ?? await dummyHash);
       if (!found || !ok) throw new AppError("invalid_credentials", "Wrong username or password");
       // Said only to whoever knows the password: a guesser learns nothing of the account.
-      if (found.disabled) throw new AppError("forbidden", "This account is disabled");
+      if (found.disabled) throw new AppError("forbidden", ACCOUNT_DISABLED);
       await attempt.succeeded();
       return await issueToken(userView(found.user), userAgent);
     },

@@ -9,13 +9,18 @@
  *
  * - disable: the account may no longer sign in (login with the right password
  *   is `forbidden` "This account is disabled"); every session is deleted and
- *   its token hash kicked through the log, so open sockets close with 4401.
+ *   its token hash kicked through the log, so open sockets close with 4401
+ *   (task tries a kick again when a connect server missed it, and logic
+ *   refuses a disabled user's socket writes within seconds whatever became of
+ *   the kick: `disabled_users.ts`).
  * - enable: it may sign in again (old sessions stay gone).
  * - signout: every session deleted and kicked, the account left as it is.
  * - recall: any message, of any age, as a moderator: the same update entry a
  *   user's recall appends (members get it as any recall, history shows the
  *   message recalled), sent in the sender's name (so it reaches the same
- *   participants) with `recalledBy` {@link MODERATOR}.
+ *   participants) with `recalledBy` {@link MODERATOR}. A message a moderator
+ *   recalled already is done again (an action may be applied twice), one its
+ *   sender recalled is a conflict.
  * - counts: users, disabled users, groups, messages, and users online now.
  */
 import { AppError } from "../shared/errors.ts";
@@ -113,10 +118,26 @@ async function kick(deps: AdminDeps, tokenHashes: string[]): Promise<void> {
   if (tokenHashes.length > 0) await deps.log.append([{ type: "kick", tokenHashes }]);
 }
 
+/** Whether a recall entry (or the claim's copy of it) is a moderator's. */
+function byModerator(entry: AcceptedMessage | undefined): boolean {
+  const content = entry?.content;
+  if (content?.type !== "update" || !("content" in content.target)) return false;
+  const target = content.target.content;
+  return target.type === "recalled" && target.recalledBy === MODERATOR;
+}
+
 /**
  * Recalls a message as a moderator. The same claim as a user's recall
  * (`message_updates.ts`) lets one of two recalls at once through, so a
  * message is recalled once.
+ *
+ * A message a moderator recalled already is done, not a conflict: an action
+ * is applied again when its applier died after the recall but before it wrote
+ * the outcome (its claim went stale), and the audit log must then say done.
+ * The claim says the recall was a moderator's while the store has not caught
+ * up yet (in a cluster the log sits in between); one whose entry was claimed
+ * but maybe never appended appends that very entry again (the store keeps it
+ * once, by its id), as a user's recall does.
  */
 async function moderatorRecall(
   deps: AdminDeps,
@@ -124,8 +145,9 @@ async function moderatorRecall(
 ): Promise<{ messageId: string; conversationId: string; seq: number }> {
   const message = await deps.store.messages.byId(messageId);
   if (!message) throw new AppError("not_found", `Cannot find message "${messageId}"`);
-  const type = message.content.type;
-  if (type === "update" || type === "system") {
+  const done = { messageId, conversationId: message.conversationId, seq: message.seq };
+  const content = message.content;
+  if (content.type === "update" || content.type === "system") {
     throw new AppError(
       "invalid_argument",
       `Cannot recall message "${messageId}": it is the server's record of a change`,
@@ -133,11 +155,14 @@ async function moderatorRecall(
   }
   const recalled = () =>
     new AppError("conflict", `Cannot recall message "${messageId}": already recalled`);
-  if (type === "recalled") throw recalled();
+  if (content.type === "recalled") {
+    if (content.recalledBy === MODERATOR) return done;
+    throw recalled();
+  }
   const now = deps.now();
   const target: Message = { ...message, content: { type: "recalled", recalledBy: MODERATOR } };
   // In the sender's name: the entry goes to the conversation's participants as theirs would.
-  const entry: AcceptedMessage = {
+  const mine: AcceptedMessage = {
     id: deps.ids.next(),
     conversationId: message.conversationId,
     from: message.from,
@@ -149,18 +174,32 @@ async function moderatorRecall(
   const key = recallKey(messageId);
   const claimed = await deps.dedupe.claim(
     key,
-    JSON.stringify({ appended: false, entry }),
+    JSON.stringify({ appended: false, entry: mine }),
     RECALL_CLAIM_MS,
   );
-  if (claimed !== null && claimed !== RELEASED) throw recalled();
+  let entry = mine;
+  if (claimed !== null && claimed !== RELEASED) {
+    const earlier = JSON.parse(claimed) as {
+      appended: boolean;
+      by?: string;
+      entry?: AcceptedMessage;
+    };
+    if (earlier.appended && earlier.by === MODERATOR) return done;
+    if (earlier.appended || !byModerator(earlier.entry)) throw recalled();
+    entry = earlier.entry!;
+  }
   try {
     await deps.log.append([{ type: "message", message: entry }]);
-    await deps.dedupe.set(key, JSON.stringify({ appended: true }), RECALL_CLAIM_MS);
+    await deps.dedupe.set(
+      key,
+      JSON.stringify({ appended: true, by: MODERATOR }),
+      RECALL_CLAIM_MS,
+    );
   } catch (error) {
-    await deps.dedupe.set(key, RELEASED, 1).catch(() => {});
+    if (entry === mine && claimed === null) await deps.dedupe.set(key, RELEASED, 1).catch(() => {});
     throw error;
   }
-  return { messageId, conversationId: message.conversationId, seq: message.seq };
+  return done;
 }
 
 /** An error as the audit log keeps it. */

@@ -18,6 +18,7 @@ import type {
   MessageStore,
 } from "../shared/store/mod.ts";
 import type { ServerFrame } from "../shared/types.ts";
+import { DisabledUsers } from "./disabled_users.ts";
 
 /** The store ports logic uses, and the health check of their engine (closing it is the opener's). */
 export interface LogicStore {
@@ -78,6 +79,12 @@ const PLATFORM_TIMERS: Timers = {
 export interface Context extends Required<LogicOptions> {
   /** Takes a token of a limit; `rate_limited` (with the seconds to wait) when there is none. */
   limit(key: string, limit: RateLimit, what: string): Promise<void>;
+  /**
+   * Fails `unauthenticated` "This account is disabled" for a user an operator
+   * disabled: the check of the writes a socket makes (send, read, typing), whose
+   * user connect authenticated when it connected (`disabled_users.ts`).
+   */
+  refuseDisabled(userId: string): Promise<void>;
   /** Publishes an event to users through the log, so task delivers it in order with messages. */
   emit(
     userIds: readonly string[],
@@ -126,8 +133,10 @@ const UNLIMITED: Rates = {
 
 /** Builds the context from options. */
 export function createContext(options: LogicOptions): Context {
+  const now = options.now ?? Date.now;
+  const disabled = new DisabledUsers((ids) => options.store.accounts.disabledUsers(ids), now);
   const context: Context = {
-    now: Date.now,
+    now,
     ...options,
     rates: options.rates ?? UNLIMITED,
     timers: options.timers ?? PLATFORM_TIMERS,
@@ -141,6 +150,7 @@ export function createContext(options: LogicOptions): Context {
         });
       }
     },
+    refuseDisabled: (userId) => disabled.refuse(userId),
     async emit(userIds, frame, membership) {
       if (userIds.length === 0) return;
       await options.log.append([{

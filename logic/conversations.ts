@@ -82,7 +82,8 @@ export function conversations(ctx: Context) {
     },
 
     async read(userId: string, input: unknown) {
-      // First, so refused reads, valid or not, cost no more than the check.
+      // First, so refused reads, valid or not, cost no more than the checks.
+      await ctx.refuseDisabled(userId);
       await ctx.limit(`read:${userId}`, ctx.rates.readPerUser, "reads");
       const body = object(input, ["conversationId", "seq"]);
       const conversationId = checkString(body.conversationId, "conversationId", {

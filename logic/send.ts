@@ -90,6 +90,7 @@ export function sending(ctx: Context) {
 
   return {
     async send(userId: string, input: unknown): Promise<SendResult> {
+      await ctx.refuseDisabled(userId);
       return await submit(userId, input);
     },
 
@@ -104,6 +105,8 @@ export function sending(ctx: Context) {
           `Invalid sends: expected 1 to ${MAX_SENDS_PER_BATCH} of them`,
         );
       }
+      // A socket whose kick never reached its server: refused here, and connect closes it.
+      await ctx.refuseDisabled(userId);
       // Each send in its own trace when the caller gave one (a malformed one is no trace).
       const traces = (Array.isArray(traceparents) ? traceparents : []).map(parseTraceparent);
       const settled = await Promise.allSettled(

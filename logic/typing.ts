@@ -119,6 +119,7 @@ export function typing(ctx: Context) {
       }
       // Silently, before any lookup: the second of a pair within the window costs nothing.
       if (!recent.take(`${userId} ${conversationId}`)) return;
+      await ctx.refuseDisabled(userId);
       const frame = JSON.stringify(
         { op: "typing", conversationId, userId } satisfies ServerFrame,
       );

@@ -19,7 +19,10 @@
  * audit log (`admin_actions`) first; a running server (every logic process, or
  * the embedded server) applies it within a second and writes its result, which
  * this prints. On an embedded folder no server is using, the tool applies it
- * itself. Reads (find, audit) change nothing and are not recorded.
+ * itself. Reads (find, audit) change nothing and are not recorded. Beside a
+ * running embedded server the tool never migrates the file nor checkpoints it,
+ * and refuses a file at another schema version than its own; reads never take
+ * the folder's lock (see `openAdminTarget()`).
  *
  * Exit codes: 0 done; 1 the action failed (its error is printed and kept in the
  * audit log); 2 bad input (nothing was written); 3 queued: no server applied it
@@ -35,7 +38,7 @@ import { lockDataDir } from "../shared/store/embedded.ts";
 import type { AdminActionName, AdminActionRow, AdminUserRow, Store } from "../shared/store/mod.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { sqlStore } from "../shared/store/sql.ts";
-import { openSqliteDriver, SQLITE_FILE } from "../shared/store/sqlite.ts";
+import { openSqliteDriver, SchemaMismatch, SQLITE_FILE } from "../shared/store/sqlite.ts";
 import { type AdminDeps, applyPendingAdminActions, checkAdminId } from "../logic/admin.ts";
 
 const USAGE = `Usage: deno task admin <subcommand> [options]
@@ -59,7 +62,7 @@ Options:
 3 queued (no server applied it in time; the next one to run will).`;
 
 /** Bad input: the message is printed with the usage, and the tool exits 2 having written nothing. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** The command line, parsed and checked. */
 export interface AdminCommand {
@@ -158,7 +161,7 @@ function whole(text: string, name: string, min: number, max: number): number {
 }
 
 /** The store the command works on, and whether this process may apply actions itself. */
-interface Target {
+export interface AdminTarget {
   store: Store;
   /** Held: no server uses the embedded folder, so the tool applies actions itself. */
   lock: { close(): void } | null;
@@ -175,8 +178,18 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Opens the cluster's database or the embedded folder's store (never creating one). */
-async function openTarget(command: AdminCommand): Promise<Target> {
+/**
+ * Opens the cluster's database or the embedded folder's store (never creating
+ * one). On a folder, an action first tries to take the folder's lock: held, no
+ * server runs there and the tool applies the action itself (migrating the file
+ * first if it must, folding its WAL when done), the lock held no longer than
+ * that. Otherwise a server runs there and owns the file: the tool opens it as
+ * it is (refusing one at another schema version than this build's), writes the
+ * action beside the server, and closes without a checkpoint that would hold up
+ * the server's writes. Reads (find, audit) never take the lock (a server
+ * starting meanwhile must find the folder free), so they open it that way too.
+ */
+export async function openAdminTarget(command: AdminCommand): Promise<AdminTarget> {
   const postgres = command.postgres ??
     (command.data === null ? Deno.env.get("IM_POSTGRES_URL") || null : null);
   if (postgres !== null) {
@@ -192,19 +205,34 @@ async function openTarget(command: AdminCommand): Promise<Target> {
       `No data in ${dataDir} (no ${SQLITE_FILE}; a PGlite folder is converted when the server starts on it)`,
     );
   }
+  const reads = command.subcommand === "find" || command.subcommand === "audit";
   let lock: { close(): void } | null = null;
-  try {
-    lock = lockDataDir(dataDir);
-  } catch (error) {
-    // A server holds the folder: the tool writes beside it (SQLite in WAL mode takes both).
-    if (!(error instanceof AppError && error.code === "unavailable")) throw error;
+  if (!reads) {
+    try {
+      lock = lockDataDir(dataDir);
+    } catch (error) {
+      // A server holds the folder: the tool writes beside it (SQLite in WAL mode takes both).
+      if (!(error instanceof AppError && error.code === "unavailable")) throw error;
+    }
   }
   try {
-    const store = sqlStore(await openSqliteDriver({ dataDir }));
-    return { store, lock, where: dataDir };
+    const driver = await openSqliteDriver(
+      lock ? { dataDir } : { dataDir, migrate: false, checkpointOnClose: false },
+    );
+    return { store: sqlStore(driver), lock, where: dataDir };
   } catch (error) {
     lock?.close();
-    throw error;
+    if (!(error instanceof SchemaMismatch)) throw error;
+    const versions =
+      `its data is at schema version ${error.version}, this tool's is ${error.latest}`;
+    throw new Error(
+      reads
+        ? `Cannot read ${dataDir}: ${versions}. Either the server on this folder runs another ` +
+          "version (use that version's admin tool), or no server of this version has opened " +
+          "it yet (start one once: it upgrades the data)."
+        : `Cannot act on ${dataDir}: the server on this folder runs another version ` +
+          `(${versions}). Use the admin tool of the version it runs.`,
+    );
   }
 }
 
@@ -308,7 +336,7 @@ async function awaitApplied(store: Store, id: string, ms: number): Promise<Admin
 
 /** Runs a parsed command; the exit code. */
 async function run(command: AdminCommand, print: (line: string) => void): Promise<number> {
-  const target = await openTarget(command);
+  const target = await openAdminTarget(command);
   const { store } = target;
   try {
     if (command.subcommand === "find") {

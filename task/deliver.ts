@@ -74,3 +74,71 @@ function changed(item: Outgoing): string[] {
   if (!("membership" in item) || !item.membership) return [];
   return [...item.membership.added, ...item.membership.removed];
 }
+
+/** The delays before each new try of a kick a connect server failed to take. */
+export const KICK_RETRY_MS: readonly number[] = [250, 1000, 4000];
+
+/**
+ * Kicks token hashes (signed-out, disabled or deleted sessions) on every connect
+ * server. A server that fails the kick is tried again in the background after
+ * each delay of `retryMs`, so a socket whose session ended while its server was
+ * unreachable for a moment is still closed; the batch waits for the first try
+ * only. A kick is idempotent (a socket closed is closed), so a try that did
+ * reach the server before failing costs nothing. A server gone from the
+ * registry is not tried again: its sockets went with it.
+ */
+export class Kicker {
+  readonly #connects: ConnectDirectory;
+  readonly #onError: (error: unknown, context: string) => void;
+  readonly #retryMs: readonly number[];
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #closed = false;
+
+  constructor(
+    connects: ConnectDirectory,
+    onError: (error: unknown, context: string) => void,
+    retryMs: readonly number[] = KICK_RETRY_MS,
+  ) {
+    this.#connects = connects;
+    this.#onError = onError;
+    this.#retryMs = retryMs;
+  }
+
+  /** Kicks on every server; resolves after the first try (retries go on in the background). */
+  async kick(tokenHashes: string[]): Promise<void> {
+    if (tokenHashes.length === 0) return;
+    await Promise.all(
+      this.#connects.connectServers().map((serverId) => this.#try(serverId, tokenHashes, 0)),
+    );
+  }
+
+  /** Kicks pending a retry (their timers). */
+  get retrying(): number {
+    return this.#timers.size;
+  }
+
+  /** Drops the retries not made yet. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async #try(serverId: string, tokenHashes: string[], attempt: number): Promise<void> {
+    const service = this.#connects.connect(serverId);
+    if (!service || this.#closed) return;
+    try {
+      await service.kick(tokenHashes);
+    } catch (error) {
+      const tries = this.#retryMs.length + 1;
+      this.#onError(error, `kick to ${serverId} (try ${attempt + 1} of ${tries})`);
+      if (this.#closed || attempt >= this.#retryMs.length) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        void this.#try(serverId, tokenHashes, attempt + 1);
+      }, this.#retryMs[attempt]);
+      Deno.unrefTimer(timer);
+      this.#timers.add(timer);
+    }
+  }
+}

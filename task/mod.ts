@@ -25,7 +25,7 @@ import type {
 import { snowflakeTime } from "../shared/snowflake.ts";
 import { type Span, startSpan } from "../shared/trace.ts";
 import type { Message } from "../shared/types.ts";
-import { deliver, type Outgoing } from "./deliver.ts";
+import { deliver, KICK_RETRY_MS, Kicker, type Outgoing } from "./deliver.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
 import { type SearchIndexer, startSearchIndexer } from "./search_indexer.ts";
 import { routeSweep } from "./sweep.ts";
@@ -62,6 +62,11 @@ export interface TaskOptions {
    * of task alone do not.
    */
   searchIndexer?: boolean;
+  /**
+   * The delays before each new try of a kick a connect server failed to take
+   * (default KICK_RETRY_MS): in the background, the batch does not wait.
+   */
+  kickRetryMs?: readonly number[];
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -80,10 +85,12 @@ export function createTask(
     connects,
     sweepMs = 0,
     searchIndexer = false,
+    kickRetryMs = KICK_RETRY_MS,
     onError = logError,
   }: TaskOptions,
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
+  const kicker = new Kicker(connects, onError, kickRetryMs);
 
   async function handleBatch(batch: LogRecord[]): Promise<void> {
     const accepted = batch.flatMap((r) => (r.type === "message" ? [r.message] : []));
@@ -193,13 +200,7 @@ export function createTask(
       }
       span.end();
     }
-    if (kicks.length > 0) {
-      await Promise.all(
-        connects.connectServers().map((serverId) =>
-          connects.connect(serverId)?.kick(kicks).catch((error) => pushFailed(error, serverId))
-        ),
-      );
-    }
+    await kicker.kick(kicks);
   }
 
   async function handleStatus(change: StatusChange): Promise<void> {
@@ -273,6 +274,7 @@ export function createTask(
 
   return {
     async close() {
+      kicker.close();
       await indexer?.close();
       clearInterval(sweeper);
       await log.close();

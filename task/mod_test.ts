@@ -24,12 +24,18 @@ class RecordingConnect implements ConnectService {
   readonly pushes: PushItem[][] = [];
   readonly kicks: string[][] = [];
   failing = false;
+  /** Kicks to refuse before taking them again. */
+  kickFailures = 0;
   push(items: PushItem[]): Promise<void> {
     if (this.failing) return Promise.reject(new Error("connect is down"));
     this.pushes.push(items);
     return Promise.resolve();
   }
   kick(tokenHashes: string[]): Promise<void> {
+    if (this.kickFailures > 0) {
+      this.kickFailures--;
+      return Promise.reject(new Error("connect is down"));
+    }
     this.kicks.push(tokenHashes);
     return Promise.resolve();
   }
@@ -78,6 +84,7 @@ Deno.test("task", async (t) => {
       connectServers: () => Object.keys(servers),
       connect: (id) => servers[id as keyof typeof servers],
     },
+    kickRetryMs: [5, 5, 5],
     onError: (_error, context) => errors.push(context),
   });
   await presence.connect("1", "s1", "a");
@@ -141,6 +148,33 @@ Deno.test("task", async (t) => {
       assert.equal(JSON.parse(servers.s1.pushes.at(-1)![0].frame).message.id, late.id);
       assert.deepEqual(errors, ["push to s2"]);
     });
+
+    await t.step(
+      "a kick a connect server fails is tried again in the background until it takes it",
+      async () => {
+        errors.length = 0;
+        servers.s2.kickFailures = 2;
+        await log.append([{ type: "kick", tokenHashes: ["h2"] }]);
+        assert.deepEqual(servers.s1.kicks.at(-1), ["h2"]);
+        for (let i = 0; i < 500 && servers.s2.kicks.at(-1)?.[0] !== "h2"; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        assert.deepEqual(servers.s2.kicks.at(-1), ["h2"]);
+        assert.deepEqual(errors, ["kick to s2 (try 1 of 4)", "kick to s2 (try 2 of 4)"]);
+        // A server that never takes it: tried four times in all, then given up.
+        errors.length = 0;
+        servers.s2.kickFailures = 10;
+        await log.append([{ type: "kick", tokenHashes: ["h3"] }]);
+        for (let i = 0; i < 500 && errors.length < 4; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        assert.equal(errors.length, 4);
+        assert.equal(servers.s2.kickFailures, 6);
+        servers.s2.kickFailures = 0;
+        assert.deepEqual(servers.s1.kicks.filter((k) => k[0] === "h3").length, 1);
+      },
+    );
 
     await t.step("a group event is one group push item, without ack", async () => {
       const frame = { op: "read", conversationId: "g:500", userId: "1", seq: 3 } as const;

@@ -53,6 +53,8 @@ export interface AccountStore {
   credentials(username: string): Promise<UserCredentials | null>;
   /** The users of `ids` that exist, in the order asked. */
   users(ids: readonly string[]): Promise<UserRow[]>;
+  /** Those of `ids` an operator disabled (`AdminStore.disableUser`); one lookup by primary key. */
+  disabledUsers(ids: readonly string[]): Promise<Set<string>>;
   /** Fails `not_found` for an unknown id; `avatarMediaId: null` clears the avatar. */
   updateUser(
     id: string,
@@ -61,7 +63,11 @@ export interface AccountStore {
   /** Users whose username or nickname contains `query`: the exact username first, then prefixes. */
   search(query: string, limit: number): Promise<UserRow[]>;
 
-  createSession(row: NewSession): Promise<void>;
+  /**
+   * Stores a new session; false (and no session) when its user is disabled or
+   * deleted by the time it is written, so a sign-in racing a disable leaves none.
+   */
+  createSession(row: NewSession): Promise<boolean>;
   /**
    * The session of a token hash that is neither revoked nor expired at `now`, with its
    * user; null as well when the user is deleted or disabled.

@@ -107,3 +107,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a session written while a disable of its user is under way waits for it and is not made",
+  ignore: !clusterTestsEnabled(),
+  async fn() {
+    const url = await freshDatabase();
+    const store = await openPostgresStore({ url, poolSize: 4 });
+    const db = postgres(url, { onnotice: () => {}, max: 1 });
+    try {
+      const user = await store.accounts.createUser({
+        id: "51",
+        username: "racing",
+        passwordHash: "h",
+        nickname: "R",
+        createdAt: 1,
+      });
+      let updated!: () => void;
+      const locked = new Promise<void>((resolve) => updated = resolve);
+      let commit!: () => void;
+      const committing = new Promise<void>((resolve) => commit = resolve);
+      // The disable's transaction: the user's row updated, not yet committed.
+      const disabling = db.begin(async (tx) => {
+        await tx`UPDATE users SET disabled_at = 2 WHERE id = ${user.id}`;
+        updated();
+        await committing;
+      });
+      await locked;
+      const created = store.accounts.createSession({
+        id: "52",
+        tokenHash: "racing-hash",
+        userId: user.id,
+        createdAt: 3,
+        expiresAt: 9_000_000_000_000,
+        userAgent: "",
+      });
+      // Long enough for a session write that does not wait to be done.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      commit();
+      await disabling;
+      if (await created !== false) throw new Error("a session was made for a disabled account");
+      const [{ n }] = await db`SELECT count(*)::int AS n FROM sessions WHERE user_id = ${user.id}`;
+      if (n !== 0) throw new Error(`${n} session(s) left`);
+    } finally {
+      await db.end();
+      await store.close();
+    }
+  },
+});

@@ -48,6 +48,23 @@ export async function migrate(driver: SqlDriver): Promise<void> {
   });
 }
 
+/** The schema version this build's migrations lead to. */
+export const LATEST_SCHEMA_VERSION: number = Math.max(...MIGRATIONS.map((m) => m.version));
+
+/** The schema version of a database: its latest migration applied; 0 when it has none. */
+export async function schemaVersion(driver: SqlDriver): Promise<number> {
+  const tables = await driver.query<{ n: string | number }>(
+    driver.dialect === "sqlite"
+      ? "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+      : "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations'",
+  );
+  if (Number(tables[0].n) === 0) return 0;
+  const [row] = await driver.query<{ version: string | number | null }>(
+    "SELECT max(version) AS version FROM schema_migrations",
+  );
+  return Number(row.version ?? 0);
+}
+
 /**
  * The driver as the ports see it: a statement or a whole transaction that fails
  * rejects with `storeError()` of the failure. Statements inside a transaction

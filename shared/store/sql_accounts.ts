@@ -72,6 +72,15 @@ export class SqlAccountStore implements AccountStore {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  async disabledUsers(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.#db.query<{ id: string | number }>(
+      "SELECT id FROM users WHERE id = ANY($1::bigint[]) AND disabled_at IS NOT NULL",
+      [ids],
+    );
+    return new Set(rows.map((r) => String(r.id)));
+  }
+
   async updateUser(
     id: string,
     patch: { nickname?: string; avatarMediaId?: string | null },
@@ -99,7 +108,7 @@ export class SqlAccountStore implements AccountStore {
     return rows.map(toUser);
   }
 
-  createSession(row: NewSession): Promise<void> {
+  createSession(row: NewSession): Promise<boolean> {
     return sessions.create(this.#db, row);
   }
 

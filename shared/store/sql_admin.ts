@@ -64,14 +64,22 @@ export class SqlAdminStore implements AdminStore {
   }
 
   async claim(by: string, at: number, staleBefore: number): Promise<AdminActionRow | null> {
-    // PostgreSQL: a claim in progress elsewhere holds its row locked, and this one skips it.
+    // An action waits while an older one on the same target is unfinished (pending,
+    // claimed or not): two instances never apply a disable and the enable after it
+    // out of order. The oldest claimable action goes first, so a stale claim is
+    // taken over before anything newer on its target.
+    // PostgreSQL: a claim in progress elsewhere holds its row locked, and this one skips
+    // it (and, as it is still pending, every newer action on its target).
     // SQLite has one writer at a time: the statement alone is enough.
-    const lock = this.#db.dialect === "postgres" ? "FOR UPDATE SKIP LOCKED" : "";
+    const lock = this.#db.dialect === "postgres" ? "FOR UPDATE OF a SKIP LOCKED" : "";
     const rows = await this.#db.query<ActionDbRow>(
       `UPDATE admin_actions SET applied_by = $1, applied_at = $2
-       WHERE id = (SELECT id FROM admin_actions
-                   WHERE status = 'pending' AND (applied_at IS NULL OR applied_at < $3)
-                   ORDER BY id LIMIT 1 ${lock})
+       WHERE id = (SELECT a.id FROM admin_actions a
+                   WHERE a.status = 'pending' AND (a.applied_at IS NULL OR a.applied_at < $3)
+                     AND NOT EXISTS (SELECT 1 FROM admin_actions o
+                                     WHERE o.status = 'pending' AND o.target = a.target
+                                       AND o.id < a.id)
+                   ORDER BY a.id LIMIT 1 ${lock})
        RETURNING ${ACTION_COLUMNS}`,
       [by, at, staleBefore],
     );
@@ -158,13 +166,23 @@ export class SqlAdminStore implements AdminStore {
     });
   }
 
-  async enableUser(userId: string): Promise<boolean> {
-    const rows = await this.#db.query<{ id: string }>(
-      `UPDATE users SET disabled_at = NULL, disabled_reason = NULL
-       WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-      [userId],
-    );
-    return rows.length > 0;
+  enableUser(userId: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ disabled_at: string | number | null }>(
+        "SELECT disabled_at FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+        [userId],
+      );
+      if (rows.length === 0) return false;
+      if (rows[0].disabled_at === null) return true;
+      // The disable deleted every session: one there now was made by a sign-in that
+      // raced it, and must not come back with the account (it never authenticated).
+      await tx.query("DELETE FROM sessions WHERE user_id = $1", [userId]);
+      await tx.query(
+        "UPDATE users SET disabled_at = NULL, disabled_reason = NULL WHERE id = $1",
+        [userId],
+      );
+      return true;
+    });
   }
 
   endSessions(userId: string): Promise<string[] | null> {

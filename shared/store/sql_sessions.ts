@@ -14,13 +14,25 @@ interface SessionDbRow {
 
 const LIVE = "NOT s.revoked AND s.expires_at > $2";
 
-/** Stores a new session, last seen when it was created. */
-export async function create(db: SqlDriver, row: NewSession): Promise<void> {
-  await db.query(
+/**
+ * Stores a new session, last seen when it was created, unless its user is
+ * disabled or deleted by now; whether it did. A sign-in that passed its checks
+ * just before an operator disabled the account thus leaves no session behind
+ * that `enable` would bring back. On PostgreSQL the user's row is read
+ * `FOR SHARE`: a disable in progress (its UPDATE holds the row) is waited for
+ * and seen, and a disable after it finds this session to delete. SQLite writes
+ * one statement at a time anyway.
+ */
+export async function create(db: SqlDriver, row: NewSession): Promise<boolean> {
+  const lock = db.dialect === "postgres" ? "FOR SHARE" : "";
+  const rows = await db.query<{ id: string }>(
     `INSERT INTO sessions (token_hash, user_id, expires_at, id, created_at, last_seen_at, user_agent)
-     VALUES ($1, $2, $3, $4, $5, $5, $6)`,
+     SELECT $1::text, u.id, $3::bigint, $4::bigint, $5::bigint, $5::bigint, $6::text FROM users u
+     WHERE u.id = $2 AND u.disabled_at IS NULL AND u.deleted_at IS NULL ${lock}
+     RETURNING id`,
     [row.tokenHash, row.userId, row.expiresAt, row.id, row.createdAt, row.userAgent],
   );
+  return rows.length > 0;
 }
 
 /** The live session of a token hash, with its user (who is neither deleted nor disabled). */

@@ -13,7 +13,13 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { oneSession, type SessionEngine, type SqlDriver } from "./driver.ts";
 import type { Store } from "./mod.ts";
-import { migrate, openSqlStore, type SqlStoreOptions } from "./sql.ts";
+import {
+  LATEST_SCHEMA_VERSION,
+  migrate,
+  openSqlStore,
+  schemaVersion,
+  type SqlStoreOptions,
+} from "./sql.ts";
 
 /** The file of the store in its data folder. */
 export const SQLITE_FILE = "im.sqlite3";
@@ -28,6 +34,27 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
   synchronous?: SqliteSynchronous;
   /** The database's file name in the folder (`SQLITE_FILE` unless building a new one aside). */
   file?: string;
+  /**
+   * Whether opening migrates the database (the default). A tool working beside
+   * a running server passes false, for the server owns the schema: opening then
+   * fails with {@link SchemaMismatch} unless the database is at this build's
+   * latest version.
+   */
+  migrate?: boolean;
+  /**
+   * Whether closing folds the WAL back into the database file (the default, so
+   * a stopped server leaves one file). A tool beside a running server passes
+   * false: a truncating checkpoint would wait on, or hold up, the server's writes.
+   */
+  checkpointOnClose?: boolean;
+}
+
+/** A database at another schema version than this build's, opened without migrating it. */
+export class SchemaMismatch extends Error {
+  constructor(readonly version: number, readonly latest: number) {
+    super(`The database is at schema version ${version}; this build's is ${latest}`);
+    this.name = "SchemaMismatch";
+  }
 }
 
 /** A constraint error with PostgreSQL's SQLSTATE for a unique violation, as storeError() expects. */
@@ -118,8 +145,10 @@ class Engine implements SessionEngine {
   readonly begin = "BEGIN IMMEDIATE";
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #checkpointOnClose: boolean;
 
-  constructor(path: string, synchronous: SqliteSynchronous) {
+  constructor(path: string, synchronous: SqliteSynchronous, checkpointOnClose = true) {
+    this.#checkpointOnClose = checkpointOnClose;
     this.#db = new DatabaseSync(path);
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
@@ -175,7 +204,7 @@ class Engine implements SessionEngine {
     this.#statements.clear();
     if (this.#db.isOpen) {
       // Fold the WAL back into the database file, so a stopped server leaves one file.
-      this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      if (this.#checkpointOnClose) this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
       this.#db.close();
     }
     return Promise.resolve();
@@ -187,13 +216,23 @@ export function sqlitePath(dataDir: string, file = SQLITE_FILE): string {
   return dataDir.startsWith("memory://") ? ":memory:" : `${dataDir.replace(/\/+$/, "")}/${file}`;
 }
 
-/** Opens the SQLite database of a data folder (creating it if needed), migrated. */
+/**
+ * Opens the SQLite database of a data folder (creating it if needed), migrated;
+ * with `migrate: false`, as it is, when it is at this build's schema version.
+ */
 export async function openSqliteDriver(
-  { dataDir, synchronous = "normal", file }: SqliteStoreOptions,
+  { dataDir, synchronous = "normal", file, migrate: migrating = true, checkpointOnClose = true }:
+    SqliteStoreOptions,
 ): Promise<SqlDriver> {
-  const sql = oneSession(new Engine(sqlitePath(dataDir, file), synchronous));
+  const sql = oneSession(new Engine(sqlitePath(dataDir, file), synchronous, checkpointOnClose));
   try {
-    await migrate(sql);
+    if (migrating) await migrate(sql);
+    else {
+      const version = await schemaVersion(sql);
+      if (version !== LATEST_SCHEMA_VERSION) {
+        throw new SchemaMismatch(version, LATEST_SCHEMA_VERSION);
+      }
+    }
   } catch (error) {
     await sql.close();
     throw error;

@@ -38,6 +38,31 @@ Deno.test("toSqlite() translates the PostgreSQL constructs the ports use", () =>
   );
 });
 
+Deno.test("enableUser() deletes a session that a sign-in racing the disable left", async () => {
+  const db = await openSqliteDriver({ dataDir: "memory://" });
+  const store = sqlStore(db);
+  try {
+    const user = await store.accounts.createUser({
+      id: "41",
+      username: "raced",
+      passwordHash: "h",
+      nickname: "Raced",
+      createdAt: 1,
+    });
+    assertEquals(await store.admin.disableUser(user.id, 2, null), []);
+    // Written as a sign-in past its checks would have, had it not seen the disable.
+    await db.query(
+      `INSERT INTO sessions (token_hash, user_id, expires_at, id, created_at, last_seen_at, user_agent)
+       VALUES ('raced', 41, 9000000000000, 42, 3, 3, '')`,
+      [],
+    );
+    assertEquals(await store.admin.enableUser(user.id), true);
+    assertEquals(await store.accounts.session("raced", 4), null);
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("the SQL function username_skeleton() and its JavaScript twin agree", async () => {
   const pglite = await openPgliteDriver({ dataDir: "memory://" });
   try {

@@ -69,6 +69,29 @@ export function testAdminStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.admin.action("not an id"), null);
   });
 
+  test("claim() waits while an older action on the same target is unfinished", async (store) => {
+    const disable = await store.admin.record(action("31"));
+    const enable = await store.admin.record(action("31", { action: "enable", args: {} }));
+    const elsewhere = await store.admin.record(action("32"));
+    assertEquals((await store.admin.claim("logic-1", 100, 90))?.id, disable.id);
+    // The disable is claimed, not finished: the enable after it waits, the other target does not.
+    assertEquals((await store.admin.claim("logic-2", 101, 91))?.id, elsewhere.id);
+    assertEquals(await store.admin.claim("logic-2", 102, 92), null);
+    await store.admin.finish(elsewhere.id, {
+      status: "done",
+      result: null,
+      at: 103,
+      by: "logic-2",
+    });
+    // The disable's claim went stale: taken over before the enable.
+    assertEquals((await store.admin.claim("logic-2", 200, 150))?.id, disable.id);
+    assertEquals(await store.admin.claim("logic-3", 201, 151), null);
+    await store.admin.finish(disable.id, { status: "done", result: null, at: 202, by: "logic-2" });
+    assertEquals((await store.admin.claim("logic-3", 203, 153))?.id, enable.id);
+    await store.admin.finish(enable.id, { status: "done", result: null, at: 204, by: "logic-3" });
+    assertEquals(await store.admin.claim("logic-3", 300, 299), null);
+  });
+
   test("actions() lists the latest first", async (store) => {
     const rows = [];
     for (const target of ["21", "22", "23"]) rows.push(await store.admin.record(action(target)));
@@ -85,11 +108,11 @@ export function testAdminStore(name: string, open: OpenStore, options: SuiteOpti
     assertEquals(await store.accounts.session("d1", 1), null);
     assertEquals(await store.accounts.sessions(a.id, 1), []);
     assertEquals((await store.accounts.credentials(a.username))?.disabled, true);
-    // A session made after (a sign-in that was already past its checks) does not authenticate.
-    await store.accounts.createSession(session("d3", a.id, 10_000));
+    // A sign-in that was already past its checks makes no session.
+    assertEquals(await store.accounts.createSession(session("d3", a.id, 10_000)), false);
     assertEquals(await store.accounts.session("d3", 1), null);
     // Disabled again: the first time and reason stay.
-    assertEquals(await store.admin.disableUser(a.id, 60, "other"), ["d3"]);
+    assertEquals(await store.admin.disableUser(a.id, 60, "other"), []);
     const [found] = await store.admin.findUsers(a.username, 5, 1);
     assertEquals([found.disabledAt, found.disabledReason, found.sessions], [50, "spam", 0]);
     assertEquals(await store.admin.disableUser("999999999", 50, null), null);
@@ -97,13 +120,24 @@ export function testAdminStore(name: string, open: OpenStore, options: SuiteOpti
 
   test("enableUser() lets the account sign in again", async (store) => {
     const a = await user(store);
+    const other = await user(store);
     await store.admin.disableUser(a.id, 50, null);
+    assertEquals(
+      await store.accounts.disabledUsers([a.id, other.id, "999999999"]),
+      new Set([a.id]),
+    );
+    // A sign-in that raced the disable: no session of it comes back with the account.
+    await store.accounts.createSession(session("e0", a.id, 10_000));
     assertEquals(await store.admin.enableUser(a.id), true);
+    assertEquals(await store.accounts.session("e0", 1), null);
     assertEquals((await store.accounts.credentials(a.username))?.disabled, false);
-    await store.accounts.createSession(session("e1", a.id, 10_000));
+    assertEquals(await store.accounts.disabledUsers([a.id]), new Set());
+    assertEquals(await store.accounts.createSession(session("e1", a.id, 10_000)), true);
     assertEquals((await store.accounts.session("e1", 1))?.user.id, a.id);
     const [found] = await store.admin.findUsers(a.id, 5, 1);
     assertEquals([found.disabledAt, found.disabledReason, found.sessions], [null, null, 1]);
+    assertEquals(await store.admin.enableUser(a.id), true, "enabled already");
+    assertEquals((await store.accounts.session("e1", 1))?.user.id, a.id);
     assertEquals(await store.admin.enableUser("999999999"), false);
   });
 
