@@ -1,4 +1,5 @@
 /** The in-process message log: one ordered queue, consumed in batches, acked once processed. */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { AppError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
@@ -35,6 +36,12 @@ export class MemoryLog implements MessageLog {
   readonly #appendTimeoutMs: number;
   #queue: Entry[] = [];
   #handler: LogHandler | null = null;
+  /**
+   * Runs a function in the async context `consume()` was called in. A run of the consumer starts
+   * from whichever append finds it idle; without this it would run, with every later batch, in
+   * that append's context: one sender's trace on the lines and spans of everyone's records.
+   */
+  #inConsumerContext: <R>(fn: () => R) => R = (fn) => fn();
   #running: Promise<void> | null = null;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +85,7 @@ export class MemoryLog implements MessageLog {
   consume(handler: LogHandler): void {
     if (this.#handler) throw new Error("Cannot consume the in-process log twice");
     this.#handler = handler;
+    this.#inConsumerContext = AsyncLocalStorage.snapshot();
     this.#measureLag();
     this.#kick();
   }
@@ -94,7 +102,7 @@ export class MemoryLog implements MessageLog {
     if (
       this.#running || !this.#handler || this.#queue.length === 0 || this.#retryTimer !== undefined
     ) return;
-    this.#running = this.#drain().finally(() => {
+    this.#running = this.#inConsumerContext(() => this.#drain()).finally(() => {
       this.#running = null;
       if (!this.#closed) this.#kick();
     });
