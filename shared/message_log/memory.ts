@@ -5,6 +5,10 @@ import { logger } from "../log.ts";
 import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
 import type { LogHandler, LogRecord, MessageLog } from "./mod.ts";
 
+// Each append and batch updates these: the labelled series are looked up once, here.
+const appendSeconds = logAppendSeconds.labels("memory");
+const lag = consumerLag.labels("0");
+
 interface Entry {
   record: LogRecord;
   deadline: number;
@@ -79,7 +83,7 @@ export class MemoryLog implements MessageLog {
       }
       this.#measureLag();
       this.#kick();
-    }).then(() => logAppendSeconds.observe({ log: "memory" }, secondsSince(started)));
+    }).then(() => appendSeconds.observe(secondsSince(started)));
   }
 
   consume(handler: LogHandler): void {
@@ -95,7 +99,7 @@ export class MemoryLog implements MessageLog {
    * the consuming log sets it, as only task's process reports lag in a cluster.
    */
   #measureLag(): void {
-    if (this.#handler) consumerLag.set({ partition: "0" }, this.#queue.length);
+    if (this.#handler) lag.set(this.#queue.length);
   }
 
   #kick(): void {
