@@ -9,11 +9,13 @@
  *   `{"time":"2026-12-02T07:40:01.123Z","level":"info","layer":"logic","instance":"logic-1",
  *   "message":"gRPC on 127.0.0.1:7001","workerId":1}`
  * - `pretty`: `07:40:01.123 INFO  logic logic-1 gRPC on 127.0.0.1:7001 workerId=1`, the default
- *   on a terminal.
+ *   on a terminal. A message or value with a line break or another control character is written
+ *   as a JSON string, so no text can forge a line of its own (or reach the terminal as escapes).
  *
  * Never a secret or a message's text: a field whose name says password, token, secret,
  * authorization, cookie, text, content or body is written as `"[redacted]"`, at any depth. An
- * `error` field is written as its name, code, message (and stack, at level error).
+ * `error` field is written as its name, code, message (and stack, at level error) and its chain of
+ * causes, cut where it loops or runs long.
  *
  * debug and info go to standard output, warn and error to standard error.
  */
@@ -54,6 +56,8 @@ const SECRET_KEY = /password|token|secret|authorization|cookie|^text$|content|^b
 const REDACTED = "[redacted]";
 /** Fields deeper than this are cut (a log line is not a dump). */
 const MAX_DEPTH = 4;
+/** Errors deeper than this are cut: a chain of causes is a few links, never without end. */
+const MAX_ERROR_DEPTH = 10;
 
 function defaultWrite(level: Level, line: string): void {
   // The one place that writes with console: it keeps Deno's OpenTelemetry log export working.
@@ -95,38 +99,85 @@ export function configureLogging(
 
 /** Makes a value safe and small enough for a line: secrets redacted, errors described. */
 export function loggable(value: unknown, depth = 0, level: Level = "info"): unknown {
+  return safeValue(value, depth, level, new Set());
+}
+
+/**
+ * `loggable`, knowing the objects on the way to `value` (`path`): one met again is a cycle (an
+ * error that is its own cause, an object holding itself) and is written `"[circular]"`.
+ */
+function safeValue(value: unknown, depth: number, level: Level, path: Set<object>): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value === "bigint") return value.toString();
   if (typeof value !== "object") return value;
-  if (value instanceof Error) return describeError(value, level);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
-  if (depth >= MAX_DEPTH) return "[…]";
-  if (Array.isArray(value)) {
-    const items = value.slice(0, 50).map((item) => loggable(item, depth + 1, level));
-    if (value.length > 50) items.push(`[… ${value.length - 50} more]`);
-    return items;
+  if (path.has(value)) return "[circular]";
+  const error = value instanceof Error;
+  if (depth >= (error ? MAX_ERROR_DEPTH : MAX_DEPTH)) return "[…]";
+  path.add(value);
+  try {
+    if (error) return describeError(value, depth, level, path);
+    if (Array.isArray(value)) {
+      const items = value.slice(0, 50).map((item) => safeValue(item, depth + 1, level, path));
+      if (value.length > 50) items.push(`[… ${value.length - 50} more]`);
+      return items;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      out[key] = SECRET_KEY.test(key) ? REDACTED : safeValue(item, depth + 1, level, path);
+    }
+    return out;
+  } finally {
+    path.delete(value);
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    out[key] = SECRET_KEY.test(key) ? REDACTED : loggable(item, depth + 1, level);
-  }
-  return out;
 }
 
-function describeError(error: Error, level: Level): Record<string, unknown> {
+function describeError(
+  error: Error,
+  depth: number,
+  level: Level,
+  path: Set<object>,
+): Record<string, unknown> {
   const described: Record<string, unknown> = { name: error.name, message: error.message };
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" || typeof code === "number") described.code = code;
   if (level === "error" && error.stack) described.stack = error.stack;
-  if (error.cause !== undefined) described.cause = loggable(error.cause, MAX_DEPTH - 1, level);
+  if (error.cause !== undefined) {
+    // An error's cause is one link down its chain; any other value is shown shallowly.
+    const next = error.cause instanceof Error ? depth + 1 : Math.max(depth + 1, MAX_DEPTH - 1);
+    described.cause = safeValue(error.cause, next, level, path);
+  }
   return described;
 }
 
+/**
+ * Characters that would break a pretty line or the terminal showing it: line breaks, escapes
+ * (ANSI and C1 controls), and the like.
+ */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** The control characters `JSON.stringify` leaves as they are. */
+const JSON_LEAVES = /[\x7f-\x9f\u2028\u2029]/g;
+
+/** `value` as a JSON string with every control character escaped (JSON leaves some as is). */
+function quoted(value: unknown): string {
+  return JSON.stringify(value).replace(
+    JSON_LEAVES,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** A message as is, unless it holds a control character: then quoted, so it stays one line. */
+function prettyText(text: string): string {
+  return CONTROL.test(text) ? quoted(text) : text;
+}
+
 function pretty(value: unknown): string {
-  if (typeof value === "string") return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value);
+  if (typeof value === "string") {
+    return /^[^\s"=]+$/.test(value) && !CONTROL.test(value) ? value : quoted(value);
+  }
+  return quoted(value);
 }
 
 class PortLogger implements Logger {
@@ -170,8 +221,10 @@ class PortLogger implements Logger {
     } else {
       const head = `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${settings.layer}${
         settings.instance ? ` ${settings.instance}` : ""
-      } ${message}`;
-      const rest = Object.entries(safe).map(([key, value]) => `${key}=${pretty(value)}`);
+      } ${prettyText(message)}`;
+      const rest = Object.entries(safe).map(([key, value]) =>
+        `${prettyText(key)}=${pretty(value)}`
+      );
       line = rest.length ? `${head} ${rest.join(" ")}` : head;
     }
     settings.write(level, line);

@@ -152,6 +152,70 @@ Deno.test("an error is described: name, message, code, cause; its stack at level
   assertEquals([plain.message, plain.error.message], ["failed", "plain"]);
 });
 
+Deno.test("an error chain is cut where it loops or runs long; a repeated error is no loop", async () => {
+  const self = new Error("its own cause");
+  self.cause = self;
+  const a = new Error("a");
+  const b = new Error("b", { cause: a });
+  a.cause = { via: b };
+  let long = new Error("link 0");
+  for (let i = 1; i < 100; i++) long = new Error(`link ${i}`, { cause: long });
+  const shared = new Error("twice");
+  const ring: Record<string, unknown> = { name: "ring" };
+  ring.self = ring;
+  const lines = await capture({}, () => {
+    logger().error("self", { error: self });
+    logger().warn("mutual", { error: b });
+    logger().warn("long", { error: long });
+    logger().warn("shared", { first: shared, second: { again: shared } });
+    logger().info("ring", { ring });
+  });
+  const [own, mutual, chain, twice, looped] = lines.map(({ line }) => JSON.parse(line));
+  assertEquals(own.error.message, "its own cause");
+  assertEquals(own.error.cause, "[circular]");
+  assertEquals(mutual.error.cause, { name: "Error", message: "a", cause: { via: "[circular]" } });
+  let depth = 0;
+  for (let link = chain.error; typeof link === "object"; link = link.cause) depth++;
+  assert(depth >= 5 && depth <= 10, `a chain of ${depth} links`);
+  assertEquals(twice.first, { name: "Error", message: "twice" });
+  assertEquals(twice.second.again, { name: "Error", message: "twice" });
+  assertEquals(looped.ring, { name: "ring", self: "[circular]" });
+});
+
+Deno.test("a pretty line stays one line: control characters are escaped", async () => {
+  const lines = await capture({ format: "pretty" }, () => {
+    logger().warn("no route /a\n07:40:01.123 ERROR logic logic-1 forged", {
+      path: "/b\r\nforged",
+      ansi: "\x1b[31mred",
+      c1: "\x9b31m",
+      separator: "a\u2028b",
+      nested: { note: "x\ny" },
+      "key\nforged": 1,
+      error: new Error("bad\ninput"),
+    });
+    logger().info("a plain message");
+  });
+  assertEquals(lines.length, 2);
+  const [{ line }, plain] = lines;
+  assert(!/[\p{Cc}\u2028\u2029]/u.test(line), `a control character was written: ${line}`);
+  assertMatch(
+    line,
+    / WARN {2}logic logic-1 "no route \/a\\n07:40:01\.123 ERROR logic logic-1 forged" /,
+  );
+  for (
+    const part of [
+      'path="/b\\r\\nforged"',
+      'ansi="\\u001b[31mred"',
+      'c1="\\u009b31m"',
+      'separator="a\\u2028b"',
+      'nested={"note":"x\\ny"}',
+      '"key\\nforged"=1',
+      '"message":"bad\\ninput"',
+    ]
+  ) assert(line.includes(part), `${part} not in ${line}`);
+  assertMatch(plain.line, / INFO {2}logic logic-1 a plain message$/);
+});
+
 Deno.test("the trace id comes from the active trace, unless a line gives its own", async () => {
   const trace = parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   const lines = await capture({}, async () => {

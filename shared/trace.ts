@@ -108,8 +108,11 @@ const KINDS: Record<SpanKindName, SpanKind> = {
 };
 
 /**
- * Starts a span: a child of `parent` (a traceparent or trace), else of the current trace, else
- * the first of a new trace.
+ * Starts a span: a child of `parent` (a traceparent or trace). Without `parent` (undefined) it is
+ * a child of the current trace, else the first of a new trace; `parent: null` always starts a new
+ * trace, for work of its own that happens to run within another's (a record without a trace
+ * stored in a batch with traced ones must not take their trace), and so does a malformed
+ * traceparent.
  */
 export function startSpan(
   name: string,
@@ -119,9 +122,11 @@ export function startSpan(
     attributes?: Record<string, string | number | boolean>;
   } = {},
 ): Span {
-  const parent = typeof options.parent === "string"
+  const parent = options.parent === undefined
+    ? currentTrace() ?? null
+    : typeof options.parent === "string"
     ? parseTraceparent(options.parent)
-    : options.parent ?? currentTrace() ?? null;
+    : options.parent;
   if (!OTEL) {
     const own = traceOf(parent?.traceId ?? hex(16), hex(8));
     return { ...own, setAttributes() {}, end() {} };
@@ -133,7 +138,8 @@ export function startSpan(
       traceFlags: 1,
       isRemote: true,
     })
-    : otelContext.active();
+    // A root: without the active span, which OpenTelemetry would otherwise make the parent.
+    : otelTrace.deleteSpan(otelContext.active());
   const span: OtelSpan = tracer.startSpan(
     name,
     { kind: KINDS[options.kind ?? "internal"], attributes: options.attributes },

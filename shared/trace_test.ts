@@ -57,6 +57,19 @@ Deno.test("startSpan(): a child keeps its parent's trace id with a span id of it
   });
 });
 
+Deno.test("startSpan() with parent null starts a new trace, even within another", () => {
+  const outer = parseTraceparent(PARENT)!;
+  withTrace(outer, () => {
+    const root = startSpan("store", { parent: null, kind: "consumer" });
+    assertMatch(root.traceId, /^[0-9a-f]{32}$/);
+    assertNotEquals(root.traceId, outer.traceId);
+    assertNotEquals(startSpan("store", { parent: null }).traceId, root.traceId, "each its own");
+    // undefined is still "the current trace, else a new one".
+    assertEquals(startSpan("accept", { parent: undefined }).traceId, outer.traceId);
+    root.end();
+  });
+});
+
 Deno.test("withTrace() sets the current trace for everything it runs, across awaits and timers", async () => {
   assertEquals(currentTrace(), undefined);
   const first = parseTraceparent(PARENT)!;

@@ -109,7 +109,7 @@ export function createTask(
       if (record.type !== "message") continue;
       const message = stored.get(record.message.id);
       if (!message || spans.has(message.id)) continue;
-      const span = startSpan("store", { parent: record.trace, kind: "consumer" });
+      const span = startSpan("store", { parent: record.trace ?? null, kind: "consumer" });
       spans.set(message.id, span);
       // Since its id was minted, when logic accepted it.
       acceptToStoreSeconds.observe(Math.max(0, storedAt - snowflakeTime(message.id)) / 1000);

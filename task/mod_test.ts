@@ -1,6 +1,7 @@
 /** task's handling of log batches: stored with seqs, pushed in order per connect server, kicks forwarded. */
 import assert from "node:assert/strict";
 import { MemoryLog } from "../shared/message_log/memory.ts";
+import type { LogHandler, MessageLog } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
@@ -9,7 +10,7 @@ import type { AcceptedMessage, Group } from "../shared/types.ts";
 import { configureLogging } from "../shared/log.ts";
 import { acceptToStoreSeconds, storeBatchSize } from "../shared/metrics.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import { parseTraceparent } from "../shared/trace.ts";
+import { parseTraceparent, withTrace } from "../shared/trace.ts";
 import { createTask } from "./mod.ts";
 
 /** Store batches counted so far. */
@@ -393,6 +394,49 @@ Deno.test("task", async (t) => {
         assert.ok(fast >= 1, "the message's id is from now: stored within 10 s of it");
       },
     );
+  } finally {
+    await task.close();
+    await store.close();
+  }
+});
+
+Deno.test("task: a message without a trace gets a new one, not the trace its batch runs in", async () => {
+  const store = await openSqliteStore({ dataDir: "memory://" });
+  const presence = new MemoryPresence();
+  const server = new RecordingConnect();
+  let handle: LogHandler | undefined;
+  const log: MessageLog = {
+    append: () => Promise.resolve(),
+    consume: (handler) => void (handle = handler),
+    ping: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const task = createTask({
+    log,
+    statusQueue: new MemoryStatusQueue(),
+    store,
+    presence,
+    connects: { connectServers: () => ["s1"], connect: () => server },
+  });
+  try {
+    await presence.connect("1", "s1", "a");
+    const given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const traced = accepted("1", { type: "user", id: "2" }, "traced");
+    // An edit, a recall or a system line: no send's trace of its own.
+    const untraced = accepted("1", { type: "user", id: "2" }, "untraced");
+    // Handled within the traced send's context, as a consumer started by an append would.
+    await withTrace(parseTraceparent(given), () =>
+      handle!([
+        { type: "message", message: traced, trace: given },
+        { type: "message", message: untraced },
+      ]));
+    const traceOf = (id: string) =>
+      parseTraceparent(
+        server.pushes.flat().find((i) => JSON.parse(i.frame).message?.id === id)?.traceparent,
+      )?.traceId;
+    assert.equal(traceOf(traced.id), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.match(traceOf(untraced.id) ?? "", /^[0-9a-f]{32}$/);
+    assert.notEqual(traceOf(untraced.id), "4bf92f3577b34da6a3ce929d0e0e4736");
   } finally {
     await task.close();
     await store.close();

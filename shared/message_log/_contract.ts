@@ -1,6 +1,7 @@
 /** The contract suite of the MessageLog port, run once per implementation. */
 import { assert, assertEquals, assertRejects } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
+import { currentTrace, parseTraceparent, withTrace } from "../trace.ts";
 import type { AcceptedMessage } from "../types.ts";
 import type { LogRecord, MessageLog } from "./mod.ts";
 
@@ -61,6 +62,28 @@ export function testMessageLog(
       await eventually(() => seen.length === 1, 20_000);
       assertEquals(seen, ["1"]);
       assert(calls >= 2);
+      await log.close();
+    },
+  );
+
+  Deno.test(
+    { name: `${name}: the handler runs outside the appenders' traces`, ignore },
+    async () => {
+      const log = await open();
+      const traces: (string | undefined)[] = [];
+      log.consume((batch) => {
+        for (const _ of batch) traces.push(currentTrace()?.traceId);
+        return Promise.resolve();
+      });
+      // A traced append that finds the consumer idle, an untraced one at once, one later.
+      const sender = parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+      await Promise.all([
+        withTrace(sender, () => log.append([record("a", 1)])),
+        log.append([record("b", 2)]),
+      ]);
+      await log.append([record("b", 3)]);
+      await eventually(() => traces.length === 3, 20_000);
+      assertEquals(traces, [undefined, undefined, undefined]);
       await log.close();
     },
   );

@@ -24,6 +24,8 @@ import { within } from "../timeout.ts";
 import { type LogHandler, type LogRecord, type MessageLog, recordKey } from "./mod.ts";
 
 const log = logger("kafka");
+/** Each append updates it: the labelled series is looked up once, here. */
+const appendSeconds = logAppendSeconds.labels("kafka");
 
 /** How long a `ping()` answer is reused: a readiness probe per second costs one request. */
 const PING_CACHE_MS = 1000;
@@ -133,7 +135,7 @@ export class KafkaLog implements MessageLog {
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ records, resolve, reject });
       this.#timer ??= setTimeout(() => this.#flush(), this.#options.lingerMs);
-    }).then(() => logAppendSeconds.observe({ log: "kafka" }, secondsSince(started)));
+    }).then(() => appendSeconds.observe(secondsSince(started)));
   }
 
   #flush(): void {

@@ -1,8 +1,13 @@
 /** The in-process message log: one ordered queue, consumed in batches, acked once processed. */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { AppError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
 import type { LogHandler, LogRecord, MessageLog } from "./mod.ts";
+
+// Each append and batch updates these: the labelled series are looked up once, here.
+const appendSeconds = logAppendSeconds.labels("memory");
+const lag = consumerLag.labels("0");
 
 interface Entry {
   record: LogRecord;
@@ -35,6 +40,12 @@ export class MemoryLog implements MessageLog {
   readonly #appendTimeoutMs: number;
   #queue: Entry[] = [];
   #handler: LogHandler | null = null;
+  /**
+   * Runs a function in the async context `consume()` was called in. A run of the consumer starts
+   * from whichever append finds it idle; without this it would run, with every later batch, in
+   * that append's context: one sender's trace on the lines and spans of everyone's records.
+   */
+  #inConsumerContext: <R>(fn: () => R) => R = (fn) => fn();
   #running: Promise<void> | null = null;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -72,12 +83,13 @@ export class MemoryLog implements MessageLog {
       }
       this.#measureLag();
       this.#kick();
-    }).then(() => logAppendSeconds.observe({ log: "memory" }, secondsSince(started)));
+    }).then(() => appendSeconds.observe(secondsSince(started)));
   }
 
   consume(handler: LogHandler): void {
     if (this.#handler) throw new Error("Cannot consume the in-process log twice");
     this.#handler = handler;
+    this.#inConsumerContext = AsyncLocalStorage.snapshot();
     this.#measureLag();
     this.#kick();
   }
@@ -87,14 +99,14 @@ export class MemoryLog implements MessageLog {
    * the consuming log sets it, as only task's process reports lag in a cluster.
    */
   #measureLag(): void {
-    if (this.#handler) consumerLag.set({ partition: "0" }, this.#queue.length);
+    if (this.#handler) lag.set(this.#queue.length);
   }
 
   #kick(): void {
     if (
       this.#running || !this.#handler || this.#queue.length === 0 || this.#retryTimer !== undefined
     ) return;
-    this.#running = this.#drain().finally(() => {
+    this.#running = this.#inConsumerContext(() => this.#drain()).finally(() => {
       this.#running = null;
       if (!this.#closed) this.#kick();
     });

@@ -48,3 +48,27 @@ Deno.test("MemoryLog sets im_consumer_lag to the records appended and not yet co
   assertEquals(await appends(), before + 2);
   await log.close();
 });
+
+Deno.test("MemoryLog updates its metrics through series labelled once, not a label lookup per append", async () => {
+  const lookups: string[] = [];
+  const { observe } = logAppendSeconds;
+  const { set } = consumerLag;
+  logAppendSeconds.observe = function (this: typeof logAppendSeconds, ...args: unknown[]) {
+    lookups.push("im_log_append_seconds");
+    return (observe as (...args: unknown[]) => void).apply(this, args);
+  } as typeof observe;
+  consumerLag.set = function (this: typeof consumerLag, ...args: unknown[]) {
+    lookups.push("im_consumer_lag");
+    return (set as (...args: unknown[]) => void).apply(this, args);
+  } as typeof set;
+  const log = new MemoryLog({ onError: () => {} });
+  try {
+    log.consume(() => Promise.resolve());
+    for (let i = 0; i < 10; i++) await log.append([{ type: "kick", tokenHashes: ["x"] }]);
+  } finally {
+    logAppendSeconds.observe = observe;
+    consumerLag.set = set;
+    await log.close();
+  }
+  assertEquals(lookups, []);
+});

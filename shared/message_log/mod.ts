@@ -79,7 +79,10 @@ function groupOf(frame: ServerFrame): string | undefined {
 /** The message log port. */
 export interface MessageLog {
   append(records: LogRecord[]): Promise<void>;
-  /** Starts handing batches to `handler`; one consumer per log instance. */
+  /**
+   * Starts handing batches to `handler`; one consumer per log instance. The handler runs in the
+   * async context of this call, never in an appender's (whose trace is not the batch's).
+   */
   consume(handler: LogHandler): void;
   /** Resolves when the log can take appends; rejects with `unavailable` otherwise. */
   ping(): Promise<void>;

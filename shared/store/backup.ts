@@ -53,9 +53,28 @@ async function resolved(path: string): Promise<string> {
   }
 }
 
-/** Sets a file's mode and writes its data to disk, before a rename gives it its final name. */
-async function syncFile(path: string, mode: number): Promise<void> {
-  await Deno.chmod(path, mode);
+/** Owner read and write, nobody else: a store holds password hashes, sessions and every message. */
+const PRIVATE = 0o600;
+
+/**
+ * Creates a new empty file readable by its owner only, before any data goes in: a file that is
+ * made readable by all and narrowed afterwards can be opened by anyone meanwhile (and an open
+ * file stays readable). It must not exist yet (nor a link of that name).
+ */
+async function createPrivate(path: string): Promise<Deno.FsFile> {
+  const file = await Deno.open(path, { write: true, createNew: true, mode: PRIVATE });
+  try {
+    // `mode` passes through the umask, which could leave it narrower than we write with.
+    await Deno.chmod(path, PRIVATE);
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** Writes a file's data to disk, before a rename gives it its final name. */
+async function syncFile(path: string): Promise<void> {
   using file = await Deno.open(path, { read: true, write: true });
   await file.sync();
 }
@@ -132,6 +151,8 @@ export async function backupDataDir(
   const partial = `${file}.partial`;
   await removePartial(partial);
   try {
+    // Private from its first byte; SQLite writes the copy (and its journals) with this mode.
+    (await createPrivate(partial)).close();
     // Read-write, though it only reads: a read-only connection to a WAL database
     // that no server has open would leave an empty -wal and -shm behind.
     const source = new DatabaseSync(store);
@@ -150,8 +171,7 @@ export async function backupDataDir(
       copy.close();
     }
     const contents = await inspectBackup(partial);
-    // Passwords' and sessions' hashes and every message: for its owner's eyes only.
-    await syncFile(partial, 0o600);
+    await syncFile(partial);
     await Deno.rename(partial, file);
     await syncFolder(folderOf(file));
     return { ...contents, file, ms: Math.round(performance.now() - started) };
@@ -169,7 +189,15 @@ export interface RestoreOptions {
   dataDir: string;
 }
 
-/** Refuses a folder that holds anything: a restore never overwrites data. */
+/** The name of a data folder's lock file (embedded.ts). */
+const LOCK_FILE = `${SQLITE_FILE}.lock`;
+/** The lock file and its journal (kept while the lock is held): all a new folder may hold. */
+const LOCK_FILES = new Set([LOCK_FILE, `${LOCK_FILE}-journal`]);
+
+/**
+ * Refuses a folder that holds anything but the lock's files: a restore never overwrites data. (A
+ * lock file alone is what a failed restore, or a server that could not start, leaves.)
+ */
 async function emptyFolder(dataDir: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
@@ -180,10 +208,46 @@ async function emptyFolder(dataDir: string): Promise<void> {
   }
   if (!info.isDirectory) throw new BackupRefusal(`${dataDir} exists and is not a folder`);
   for await (const entry of Deno.readDir(dataDir)) {
+    if (LOCK_FILES.has(entry.name)) continue;
     throw new BackupRefusal(
       `The folder ${dataDir} is not empty (it holds ${entry.name}): restore into a new or empty folder`,
     );
   }
+}
+
+/** Copies `from` into a new private file `to` (see `createPrivate`). */
+async function copyPrivate(from: string, to: string): Promise<void> {
+  const source = await Deno.open(from, { read: true });
+  let target: Deno.FsFile;
+  try {
+    target = await createPrivate(to);
+  } catch (error) {
+    source.close();
+    throw error;
+  }
+  // Closes both, whether it completes or fails.
+  await source.readable.pipeTo(target.writable);
+}
+
+/**
+ * Gives `partial` the name `store` unless a file has that name: a hard link fails where a
+ * rename would replace. (Where the file system has no hard links: a rename, after a check that
+ * the lock makes safe from servers and other restores.)
+ */
+async function renameNew(partial: string, store: string, dataDir: string): Promise<void> {
+  const taken = () =>
+    new BackupRefusal(
+      `The folder ${dataDir} got a store while the backup was copied in: it was left as it is`,
+    );
+  try {
+    await Deno.link(partial, store);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) throw taken();
+    if (await exists(store)) throw taken();
+    await Deno.rename(partial, store);
+    return;
+  }
+  await Deno.remove(partial);
 }
 
 /**
@@ -191,7 +255,7 @@ async function emptyFolder(dataDir: string): Promise<void> {
  * restore writes, so a server started on the folder meanwhile refuses to open it.
  */
 function lockFolder(dataDir: string): DatabaseSync {
-  const lock = new DatabaseSync(`${dataDir}/${SQLITE_FILE}.lock`);
+  const lock = new DatabaseSync(`${dataDir}/${LOCK_FILE}`);
   try {
     lock.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
   } catch (error) {
@@ -216,19 +280,25 @@ export async function restoreBackup({ file, dataDir }: RestoreOptions): Promise<
       `${file} was written by a newer server (schema version ${contents.version}; this one knows up to ${latestVersion()}): restore it with that version`,
     );
   }
+  // Checked before anything is written in it (a lock file in a folder we refuse is litter) and
+  // again once it is ours: a server or another restore may have been at it in between.
   await emptyFolder(dataDir);
   await Deno.mkdir(dataDir, { recursive: true });
   const lock = lockFolder(dataDir);
   const store = `${dataDir.replace(/\/+$/, "")}/${SQLITE_FILE}`;
   const partial = `${store}.partial`;
+  let ours = false;
   try {
-    await Deno.copyFile(file, partial);
-    await syncFile(partial, 0o600);
-    await Deno.rename(partial, store);
+    await emptyFolder(dataDir);
+    ours = true;
+    await copyPrivate(file, partial);
+    await syncFile(partial);
+    await renameNew(partial, store, dataDir);
     await syncFolder(dataDir);
     return { ...contents, file: store, ms: Math.round(performance.now() - started) };
   } catch (error) {
-    await removePartial(partial);
+    // Not what another left in a folder we did not get to claim.
+    if (ours) await removePartial(partial);
     throw error;
   } finally {
     lock.close();

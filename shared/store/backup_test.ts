@@ -79,6 +79,46 @@ Deno.test("backupDataDir() copies a store a server holds open; restoreBackup() b
   });
 });
 
+Deno.test("backupDataDir() writes its partial file private from the start", async () => {
+  await inTemp(async (dir) => {
+    await (await serving(`${dir}/data`)).close();
+    // Another process holds the store's lock, so the copy waits with its partial file open; it
+    // tells the partial file's mode as soon as there is one, then lets the copy go on.
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { DatabaseSync } from "node:sqlite";
+        const db = new DatabaseSync(${JSON.stringify(`${dir}/data/${SQLITE_FILE}`)});
+        db.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE");
+        console.log("locked");
+        const partial = ${JSON.stringify(`${dir}/b.sqlite3.partial`)};
+        for (let i = 0; i < 2000; i++) {
+          try {
+            console.log((Deno.statSync(partial).mode & 0o777).toString(8));
+            break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+        db.exec("COMMIT");
+        db.close();`,
+      ],
+      stdout: "piped",
+    }).spawn();
+    const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assertEquals((await lines.read()).value?.trim(), "locked");
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+    let told = "";
+    for (let chunk = await lines.read(); !chunk.done; chunk = await lines.read()) {
+      told += chunk.value;
+    }
+    assert((await holder.status).success);
+    assertEquals(told.trim(), "600", "the partial file's mode while the copy waited");
+    assertEquals((await Deno.stat(`${dir}/b.sqlite3`)).mode! & 0o777, 0o600);
+    assertEquals((await inspectBackup(`${dir}/b.sqlite3`)).tables.users, 2);
+  });
+});
+
 Deno.test("backupDataDir() replaces an existing file only with force", async () => {
   await inTemp(async (dir) => {
     const store = await serving(`${dir}/data`);
@@ -160,6 +200,46 @@ Deno.test("restoreBackup() refuses a folder that holds anything", async () => {
     // An empty folder is fine.
     await Deno.mkdir(`${dir}/empty`);
     await restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/empty` });
+  });
+});
+
+Deno.test("restoreBackup() takes a folder left with only its lock file, privately", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/b.sqlite3` });
+    await store.close();
+    // A copy of the backup readable by all: the restored store is still its owner's only.
+    await Deno.chmod(`${dir}/b.sqlite3`, 0o644);
+    // What a restore that failed (or a server that could not start) leaves behind.
+    await Deno.mkdir(`${dir}/new`);
+    await Deno.writeFile(`${dir}/new/${SQLITE_FILE}.lock`, new Uint8Array());
+    await restoreBackup({ file: `${dir}/b.sqlite3`, dataDir: `${dir}/new` });
+    assertEquals((await Deno.stat(`${dir}/new/${SQLITE_FILE}`)).mode! & 0o777, 0o600);
+    assertEquals((await Array.fromAsync(Deno.readDir(`${dir}/new`))).map((e) => e.name).sort(), [
+      SQLITE_FILE,
+      `${SQLITE_FILE}.lock`,
+    ]);
+  });
+});
+
+Deno.test("restoreBackup(): of restores into one folder at once, one writes it, the others are refused", async () => {
+  await inTemp(async (dir) => {
+    const store = await serving(`${dir}/data`);
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/two.sqlite3` });
+    await user(store, "third");
+    await backupDataDir({ dataDir: `${dir}/data`, file: `${dir}/three.sqlite3` });
+    await store.close();
+    const files = [`${dir}/two.sqlite3`, `${dir}/three.sqlite3`];
+    const results = await Promise.allSettled(
+      [...files, ...files].map((file) => restoreBackup({ file, dataDir: `${dir}/new` })),
+    );
+    const won = results.flatMap((r, i) => r.status === "fulfilled" ? [i] : []);
+    assertEquals(won.length, 1, "one restore wrote the folder");
+    for (const r of results) {
+      if (r.status === "rejected") assert(r.reason instanceof BackupRefusal, String(r.reason));
+    }
+    const users = (await inspectBackup(`${dir}/new/${SQLITE_FILE}`)).tables.users;
+    assertEquals(users, won[0] % 2 === 0 ? 2 : 3, "the store is the one the winner restored");
   });
 });
 
