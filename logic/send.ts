@@ -14,7 +14,13 @@ import type {
 } from "../shared/types.ts";
 import { groupConversationId, privateConversationId } from "../shared/types.ts";
 import type { SenderState } from "../shared/store/mod.ts";
-import { parseTraceparent, type Span, startSpan, withTrace } from "../shared/trace.ts";
+import {
+  outsideTrace,
+  parseTraceparent,
+  type Span,
+  startSpan,
+  withTrace,
+} from "../shared/trace.ts";
 import type { Context } from "./context.ts";
 import { isModerator } from "./group_roles.ts";
 import { content, sendEnvelope, target, withOwnMedia } from "./send_input.ts";
@@ -172,23 +178,26 @@ export function sendBatcher(ctx: Context, newestAtStart: Promise<number | null>)
     if (scheduled || waiting.length === 0) return;
     if (checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
     scheduled = true;
-    // A microtask later, so the sends of one call (and of one tick) share a batch.
-    queueMicrotask(() => {
-      scheduled = false;
-      if (waiting.length === 0 || checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
-      const batch = waiting.slice(0, MAX_SENDS_PER_BATCH);
-      waiting = waiting.slice(batch.length);
-      checking++;
-      acceptBatch(batch)
-        .catch((error) => {
-          // A failure of the whole batch (a port is down): each send gets it. Settled ones stay settled.
-          for (const send of batch) send.reject(error);
-        })
-        .finally(() => {
-          checking--;
-          schedule();
-        });
-    });
+    // A microtask later, so the sends of one call (and of one tick) share a batch; outside the
+    // trace of the send that scheduled it, since the batch is everyone's.
+    queueMicrotask(() =>
+      outsideTrace(() => {
+        scheduled = false;
+        if (waiting.length === 0 || checking >= MAX_CHECKS || appending >= MAX_APPENDS) return;
+        const batch = waiting.slice(0, MAX_SENDS_PER_BATCH);
+        waiting = waiting.slice(batch.length);
+        checking++;
+        acceptBatch(batch)
+          .catch((error) => {
+            // A failure of the whole batch (a port is down): each send gets it. Settled ones stay settled.
+            for (const send of batch) send.reject(error);
+          })
+          .finally(() => {
+            checking--;
+            schedule();
+          });
+      })
+    );
   }
 
   /** The conversation of a send, if the sender may write there; asked one by one after a refusal. */

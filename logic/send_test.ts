@@ -7,7 +7,7 @@ import { Snowflake } from "../shared/snowflake.ts";
 import type { Store } from "../shared/store/mod.ts";
 import type { AcceptedMessage } from "../shared/types.ts";
 import { configureLogging, type Level } from "../shared/log.ts";
-import { parseTraceparent } from "../shared/trace.ts";
+import { currentTrace, parseTraceparent } from "../shared/trace.ts";
 import { stepsOnOneStore, testLogic } from "./_test_logic.ts";
 
 /** A log that stores what it is given (as task would) and can be told to fail appends. */
@@ -195,4 +195,22 @@ test("sendMany() carries each send's trace onto its record and its `message acce
     accepted.map((line) => [line.traceId, line.messageId, line.conversationId, line.level]),
     outcomes.map((o, i) => [traces[i]!.traceId, o.result!.id, o.result!.conversationId, "debug"]),
   );
+});
+
+test("a batch of sends runs outside the trace of the send that scheduled it", async (store) => {
+  await using t = await setUp(store);
+  const seen: (string | undefined)[] = [];
+  const append = t.log.append.bind(t.log);
+  t.log.append = (records) => {
+    seen.push(currentTrace()?.traceId);
+    return append(records);
+  };
+  await t.logic.sendMany(
+    t.sender,
+    [t.text("o1"), t.text("o2")],
+    ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", null],
+  );
+  assert(seen.length > 0, "appended");
+  // The records carry each send's trace; the batch's own work (and its lines) carries none.
+  assertEquals(seen, seen.map(() => undefined));
 });

@@ -45,7 +45,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZEROS_32 = "0".repeat(32);
 const ZEROS_16 = "0".repeat(16);
 
-const storage = new AsyncLocalStorage<Trace>();
+const storage = new AsyncLocalStorage<Trace | undefined>();
 
 function otelEnabled(): boolean {
   try {
@@ -97,6 +97,20 @@ export function withTrace<T>(trace: Trace | undefined | null, fn: () => T): T {
     isRemote: true,
   });
   return storage.run(trace, () => otelContext.with(parent, fn));
+}
+
+/**
+ * Runs `fn` outside any trace: for work shared by many traced callers that one of them happened to
+ * start (a batch of sends, a produce request), so that its own log lines, spans and the callbacks
+ * it schedules do not take that caller's trace.
+ */
+export function outsideTrace<T>(fn: () => T): T {
+  // Not `storage.exit()`: Deno's keeps the outer store for the callbacks `fn` schedules.
+  if (!OTEL) return storage.run(undefined, fn);
+  return storage.run(
+    undefined,
+    () => otelContext.with(otelTrace.deleteSpan(otelContext.active()), fn),
+  );
 }
 
 const KINDS: Record<SpanKindName, SpanKind> = {

@@ -21,6 +21,7 @@ import { AppError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { consumerLag, logAppendSeconds, secondsSince } from "../metrics.ts";
 import { within } from "../timeout.ts";
+import { outsideTrace } from "../trace.ts";
 import { type LogHandler, type LogRecord, type MessageLog, recordKey } from "./mod.ts";
 
 const log = logger("kafka");
@@ -134,7 +135,8 @@ export class KafkaLog implements MessageLog {
     const started = performance.now();
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ records, resolve, reject });
-      this.#timer ??= setTimeout(() => this.#flush(), this.#options.lingerMs);
+      // The produce request is every pending append's: outside the trace of the one that came first.
+      this.#timer ??= setTimeout(() => outsideTrace(() => this.#flush()), this.#options.lingerMs);
     }).then(() => appendSeconds.observe(secondsSince(started)));
   }
 
