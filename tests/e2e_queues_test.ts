@@ -102,7 +102,11 @@ Deno.test(
       const refusal = code === null ? null : await flooder.next(refused);
       assert(code === 4429 || (code === 1006 && refusal), `closed with ${code}`);
       assert(otherMs < 2000, `another client's ping took ${Math.round(otherMs)} ms`);
-      assert(highest - before < 40 * 1024, `RSS grew by ${highest - before} KiB`);
+      // The peak is the frames read before the 4429 (50,000–70,000 of them, 4–6 MiB) and their
+      // garbage, collected in V8's time: 30–37 MiB before issue 18, up to 48 MiB since (a counter,
+      // a trace and the disabled-account check a frame make more garbage, and the heap starts
+      // larger). Queuing all 200,000 frames as objects would take several times that.
+      assert(highest - before < 64 * 1024, `RSS grew by ${highest - before} KiB`);
       assert(busy < 0.2, `the server kept working after the client left (${busy * 100} % CPU)`);
       await Promise.all([a.close(), b.close()]);
     } finally {
