@@ -3,7 +3,7 @@
  * Pin or Unpin, Mute or Unmute notifications, Hide chat. The change is the server's: every
  * device of the user hears it (`conversation_update`); a refusal shows as the page's notice.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { ConversationSettingsPatch } from "../shared/types.ts";
 import { errorText, type Session } from "./session.ts";
 import type { Conversation } from "./state.ts";
@@ -47,7 +47,10 @@ export function ConversationMenu({ conv, session, onClose }: {
   onClose: () => void;
 }) {
   const menu = useRef<HTMLUListElement>(null);
-  useEffect(() => {
+  // Listening from the moment the menu is on screen (a layout effect runs before the browser
+  // handles the next event): with a plain effect, an Escape pressed right after the menu opened
+  // could come before its listener and leave it open (seen in a cluster browser run).
+  useLayoutEffect(() => {
     menu.current?.querySelector<HTMLButtonElement>("button")?.focus();
     const away = (e: Event) => {
       const target = e.target as Node | null;
