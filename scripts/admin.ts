@@ -34,7 +34,7 @@ import { MemoryDedupe } from "../shared/dedupe/memory.ts";
 import type { LogRecord } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { Snowflake } from "../shared/snowflake.ts";
-import { lockDataDir } from "../shared/store/embedded.ts";
+import { exists, lockDataDir } from "../shared/store/embedded.ts";
 import type { AdminActionName, AdminActionRow, AdminUserRow, Store } from "../shared/store/mod.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { sqlStore } from "../shared/store/sql.ts";
@@ -166,16 +166,6 @@ export interface AdminTarget {
   /** Held: no server uses the embedded folder, so the tool applies actions itself. */
   lock: { close(): void } | null;
   where: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /**

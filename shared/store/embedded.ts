@@ -50,7 +50,8 @@ const TABLES: readonly { name: string; key: readonly string[]; page?: number }[]
   { name: "blocks", key: ["user_id", "blocked_id"] },
 ];
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a path exists (following symlinks); other errors than NotFound are thrown. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
