@@ -1,9 +1,14 @@
 /**
  * Runs the end-to-end suite again, unchanged, against a cluster (IM_E2E_MODE=cluster)
- * when IM_CLUSTER_TESTS=1; the infrastructure of `deno task infra:up` must be up.
- * Without IM_CLUSTER_TESTS it says so and does nothing.
+ * when IM_CLUSTER_TESTS=1 (the infrastructure of `deno task infra:up` must be up) or
+ * IM_HA_TESTS=1 (that of `deno task infra:up --ha`: every engine clustered).
+ * Without either it says so and does nothing.
+ *
+ * IM_CLUSTER_SUITES picks what runs: `api` (the protocol's suites), `browser` (the web client's
+ * suites that exercise the server: sending, receiving, history and search; the others test the
+ * page itself, which is the same in both modes, and run embedded only) or `all` (the default).
  */
-const SUITES = [
+const API_SUITES = [
   "tests/e2e_accounts_test.ts",
   "tests/e2e_messages_test.ts",
   "tests/e2e_messages_v2_test.ts",
@@ -16,17 +21,35 @@ const SUITES = [
   "tests/e2e_conversation_settings_test.ts",
   "tests/e2e_admin_test.ts",
 ];
-// Every browser suite runs against the cluster too.
-for (const entry of Deno.readDirSync("tests")) {
-  if (entry.name.endsWith(".browser.ts")) SUITES.push(`tests/${entry.name}`);
-}
+const BROWSER_SUITES = [
+  "tests/web_client.browser.ts",
+  "tests/web_messages.browser.ts",
+  "tests/web_search.browser.ts",
+];
 
-if (Deno.env.get("IM_CLUSTER_TESTS") !== "1") {
-  console.log("cluster e2e: not run (run `deno task infra:up`, then set IM_CLUSTER_TESTS=1)");
+const ha = Deno.env.get("IM_HA_TESTS") === "1";
+if (Deno.env.get("IM_CLUSTER_TESTS") !== "1" && !ha) {
+  console.log(
+    "cluster e2e: not run (run `deno task infra:up` and set IM_CLUSTER_TESTS=1, " +
+      "or `deno task infra:up --ha` and set IM_HA_TESTS=1)",
+  );
   Deno.exit(0);
 }
+const which = Deno.env.get("IM_CLUSTER_SUITES") || "all";
+const suites = which === "api"
+  ? API_SUITES
+  : which === "browser"
+  ? BROWSER_SUITES
+  : which === "all"
+  ? [...API_SUITES, ...BROWSER_SUITES]
+  : null;
+if (suites === null) {
+  console.error(`IM_CLUSTER_SUITES must be api, browser or all, not ${JSON.stringify(which)}`);
+  Deno.exit(2);
+}
+console.log(`cluster e2e on the ${ha ? "HA" : "single-node"} engines: ${which} suites`);
 const { code } = await new Deno.Command(Deno.execPath(), {
-  args: ["test", "--allow-all", ...SUITES],
+  args: ["test", "--allow-all", ...suites],
   env: { IM_E2E_MODE: "cluster" },
   stdout: "inherit",
   stderr: "inherit",

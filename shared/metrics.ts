@@ -180,6 +180,18 @@ export const consumerLag = new client.Gauge({
   registers,
 });
 
+/**
+ * Reads that may go to PostgreSQL's streaming replica (history, search), by where they went:
+ * `replica`, `primary_lagging` (the replica had not replayed what the primary had committed when
+ * the read began, within the wait) or `primary_unavailable` (the replica failed or is resting).
+ */
+export const replicaReads = new client.Counter({
+  name: "im_replica_reads_total",
+  help: "Reads that may go to the PostgreSQL replica, by where they were answered",
+  labelNames: ["result"],
+  registers,
+});
+
 // ---- limits, calls between layers, HTTP ----
 
 /**
