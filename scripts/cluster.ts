@@ -9,6 +9,12 @@
  * `metrics on http://HOST:PORT/metrics`, the URL of its `/metrics`, `/healthz` and `/readyz`.
  * With `OTEL_EXPORTER_OTLP_ENDPOINT` set, every process runs with `OTEL_DENO=true` (Deno's
  * built-in OpenTelemetry reads it at start) and `OTEL_SERVICE_NAME=im-<layer>` unless set.
+ *
+ * With `netns` (`deno task cluster --netns`, and the HA tests) every process runs in a network
+ * namespace of its own made by `scripts/netns.sh` (`im-ns-K`, address 10.77.0.(10+K)): no process
+ * shares a host with another, so the addresses they advertise in etcd, the connect URLs clients get
+ * and every connection between layers cross a network for real. The engines must then listen on
+ * the bridge (`deno task infra:up --ha` does).
  */
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -21,6 +27,8 @@ export interface ClusterProcess {
   child: Deno.ChildProcess;
   output: string[];
   env: Record<string, string>;
+  /** The network namespace it runs in, if any. */
+  namespace?: string;
   /** Its `/metrics` URL (`/healthz` and `/readyz` beside it), once it has started. */
   metricsUrl?: string;
 }
@@ -50,6 +58,13 @@ export interface ClusterOptions {
   instances?: number;
   /** Extra flags of `deno run` for every process, such as `--cpu-prof`. */
   denoFlags?: string[];
+  /** Each process in a network namespace of its own (`scripts/netns.sh up` made them). */
+  netns?: boolean;
+}
+
+/** The address of network namespace `im-ns-K` of `scripts/netns.sh`. */
+export function namespaceAddress(k: number): string {
+  return `10.77.0.${10 + k}`;
 }
 
 /** The start line of each layer (the message text: it matches JSON and readable lines alike). */
@@ -63,9 +78,12 @@ const READY: Record<ClusterProcess["layer"], RegExp> = {
 /** Every process's line naming its metrics URL. */
 const METRICS = /metrics on (http:\/\/[^\s"/]+:\d+\/metrics)/;
 
-/** A URL a client on this machine can open: a wildcard bind address becomes the loopback. */
-function reachable(url: string): string {
-  return url.replace(/^http:\/\/(?:0\.0\.0\.0|\[::\]|::)(?=:)/, "http://127.0.0.1");
+/**
+ * A URL a client on this machine can open: a wildcard bind address becomes the process's host
+ * (the loopback, or its namespace's address).
+ */
+function reachable(url: string, host = "127.0.0.1"): string {
+  return url.replace(/^http:\/\/(?:0\.0\.0\.0|\[::\]|::)(?=:)/, `http://${host}`);
 }
 
 function spawn(
@@ -74,15 +92,19 @@ function spawn(
   env: Record<string, string>,
   echo: boolean,
   denoFlags: string[],
+  namespace?: string,
 ): ClusterProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FLAGS, ...denoFlags, `${layer}/main.ts`],
+  const deno = [Deno.execPath(), "run", ...FLAGS, ...denoFlags, `${layer}/main.ts`];
+  // `ip netns exec` enters the namespace and execs deno: the child's pid is deno's own.
+  const [command, ...args] = namespace ? ["ip", "netns", "exec", namespace, ...deno] : deno;
+  const child = new Deno.Command(command, {
+    args,
     cwd: ROOT,
     env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const process: ClusterProcess = { name, layer, child, output: [], env };
+  const process: ClusterProcess = { name, layer, child, output: [], env, namespace };
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       process.output.push(chunk);
@@ -109,7 +131,7 @@ async function ready(process: ClusterProcess, timeoutMs = 60_000): Promise<RegEx
     const match = READY[process.layer].exec(output);
     const metrics = METRICS.exec(output);
     if (match && metrics) {
-      process.metricsUrl = reachable(metrics[1]);
+      process.metricsUrl = reachable(metrics[1], process.env.IM_ADVERTISE_HOST);
       const port = process.layer === "api"
         ? match[2]
         : process.layer === "connect"
@@ -139,19 +161,33 @@ function otel(
 
 /** Starts the cluster; resolves once every process is ready. */
 export async function startCluster(
-  { env = {}, apiPort = 0, echo = false, instances = 2, denoFlags = [] }: ClusterOptions = {},
+  { env = {}, apiPort = 0, echo = false, instances = 2, denoFlags = [], netns = false }:
+    ClusterOptions = {},
 ): Promise<Cluster> {
   const base = { ...Deno.env.toObject(), ...env };
+  const namespaces = new Map<string, string>();
+  /** In a namespace: its address is where the process listens and what it advertises. */
+  const placed = (name: string): Record<string, string> => {
+    if (!netns) return {};
+    const k = namespaces.size + 1;
+    namespaces.set(name, `im-ns-${k}`);
+    return { IM_HTTP_HOST: namespaceAddress(k), IM_ADVERTISE_HOST: namespaceAddress(k) };
+  };
   const layout: [string, ClusterProcess["layer"], Record<string, string>][] = [];
   for (const layer of ["logic", "connect", "task"] as const) {
     for (let i = 1; i <= instances; i++) {
       const own: Record<string, string> = { IM_INSTANCE_ID: `${layer}-${i}` };
       if (layer === "connect") own.IM_HTTP_PORT = "0";
       else own.IM_METRICS_PORT = "0";
-      layout.push([`${layer}-${i}`, layer, { ...own, ...otel(base, layer) }]);
+      const name = `${layer}-${i}`;
+      layout.push([name, layer, { ...own, ...otel(base, layer), ...placed(name) }]);
     }
   }
-  layout.push(["api", "api", { IM_HTTP_PORT: String(apiPort), ...otel(base, "api") }]);
+  layout.push([
+    "api",
+    "api",
+    { IM_HTTP_PORT: String(apiPort), ...otel(base, "api"), ...placed("api") },
+  ]);
   const processes: ClusterProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map(async (p) => {
@@ -173,7 +209,7 @@ export async function startCluster(
     // Layers in dependency order; instances of one layer start together.
     for (const layer of ["logic", "connect", "task", "api"] as const) {
       const started = layout.filter(([, l]) => l === layer).map(([name, l, own]) =>
-        spawn(name, l, { ...base, ...own }, echo, denoFlags)
+        spawn(name, l, { ...base, ...own }, echo, denoFlags, namespaces.get(name))
       );
       processes.push(...started);
       await Promise.all(started.map((p) => ready(p)));
@@ -195,7 +231,7 @@ export async function startCluster(
     processes,
     async restart(name) {
       const old = byName(name);
-      const fresh = spawn(old.name, old.layer, old.env, echo, denoFlags);
+      const fresh = spawn(old.name, old.layer, old.env, echo, denoFlags, old.namespace);
       processes[processes.indexOf(old)] = fresh;
       await ready(fresh);
     },
@@ -212,7 +248,8 @@ export async function startCluster(
 
 if (import.meta.main) {
   const port = Number(Deno.env.get("IM_HTTP_PORT") ?? "8080");
-  const cluster = await startCluster({ apiPort: port, echo: true });
+  const netns = Deno.args.includes("--netns");
+  const cluster = await startCluster({ apiPort: port, echo: true, netns });
   const metrics = cluster.processes.map((p) => `  ${p.name.padEnd(10)} ${p.metricsUrl}`);
   console.log(
     `\nim cluster: open ${cluster.url} (api×1, logic×2, task×2, connect×2); Ctrl-C stops it\n` +
