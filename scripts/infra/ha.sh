@@ -55,7 +55,7 @@ ha_pid() { # member
   local pid="" file="$HA_DIR/$1.pid"
   case "$1" in postgres-*) file="$HA_DIR/$1/data/postmaster.pid" ;; esac
   if [ -f "$file" ]; then pid=$(head -1 "$file"); fi
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if [ -n "$pid" ] && ha_alive "$pid"; then
     echo "$pid"
     return
   fi
@@ -339,8 +339,15 @@ ha_up() {
     "postgres 127.0.0.1:$HA_PG_PRIMARY_PORT (replica :$HA_PG_REPLICA_PORT) (data in $HA_DIR)"
 }
 
+# A process that has exited but is not reaped yet (its parent, init here, does that when it
+# gets to it) counts as gone: it holds no port and no file any more.
+ha_alive() { # pid
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${state:0:1}" != Z ]
+}
+
 ha_wait_gone() { # pid seconds
-  for _ in $(seq 1 $(($2 * 10))); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 1 $(($2 * 10))); do ha_alive "$1" || return 0; sleep 0.1; done
   return 1
 }
 
@@ -354,7 +361,7 @@ ha_kill() { # member
   [ -n "$pid" ] || { say "$member is not running"; return 1; }
   children=$(ps -o pid= --ppid "$pid" || true)
   kill -9 "$pid" $children 2>/dev/null || true
-  ha_wait_gone "$pid" 10
+  ha_wait_gone "$pid" 10 || { say "$member (pid $pid) is still there 10 s after kill -9"; return 1; }
   rm -f "$HA_DIR/$member.pid"
   say "$member killed (kill -9 $pid)"
 }
