@@ -240,6 +240,8 @@ Deno.test({
         configEntries: [{ name: "min.insync.replicas", value: "2" }],
       }],
     });
+    // A broker may answer for a moment that it does not know the new topic yet.
+    await eventually(async () => (await isr().catch(() => [])).length === partitions.length);
     await producer.connect();
     const send = (value: string) =>
       Promise.all(

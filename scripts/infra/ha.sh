@@ -362,6 +362,13 @@ ha_kill() { # member
   children=$(ps -o pid= --ppid "$pid" || true)
   kill -9 "$pid" $children 2>/dev/null || true
   ha_wait_gone "$pid" 10 || { say "$member (pid $pid) is still there 10 s after kill -9"; return 1; }
+  case "$member" in
+    postgres-*)
+      # A postmaster whose pid still exists, even as a zombie, keeps the next one from starting
+      # ("another server might be running"): wait until init has reaped it.
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      ;;
+  esac
   rm -f "$HA_DIR/$member.pid"
   say "$member killed (kill -9 $pid)"
 }
