@@ -144,7 +144,7 @@ stop_pid() { # name
     pid=$(cat "$file")
   else
     # No pid file (an interrupted run removed it): whoever listens on the engine's port.
-    pid=$(ss -ltnpH "sport = :$(port_of "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    pid=$(ss -ltnpH "sport = :$(port_of "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
     [ -n "$pid" ] || return 0
   fi
   if kill "$pid" 2>/dev/null; then

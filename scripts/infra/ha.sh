@@ -60,7 +60,8 @@ ha_pid() { # member
     return
   fi
   # No (live) pid file, e.g. after an interrupted run: whoever listens on the member's port.
-  ss -ltnpH "sport = :$(ha_port "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+  ss -ltnpH "sport = :$(ha_port "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 ||
+    true
 }
 
 # ---- Kafka -------------------------------------------------------------------------------------
