@@ -259,6 +259,9 @@ ha_wait_etcd() {
 # ---- PostgreSQL --------------------------------------------------------------------------------
 
 ha_pg_ctl_start() { # member port
+  local lock="$HA_DIR/$1/data/postmaster.pid"
+  # After a crash the lock file stays; its postmaster is gone, so it is only noise for pg_ctl.
+  if [ -f "$lock" ] && ! kill -0 "$(head -1 "$lock")" 2>/dev/null; then rm -f "$lock"; fi
   ha_pg "$(ha_pg_bin)/pg_ctl" -D "$HA_DIR/$1/data" -l "$HA_DIR/$1/postgres.log" -w -t 120 start \
     -o "-p $2 -k $HA_DIR/$1 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on \
 -c wal_level=replica -c max_wal_senders=10 -c hot_standby=on" >/dev/null || {
@@ -347,8 +350,13 @@ ha_alive() { # pid
   state=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${state:0:1}" != Z ]
 }
 
-ha_wait_gone() { # pid seconds
-  for _ in $(seq 1 $(($2 * 10))); do ha_alive "$1" || return 0; sleep 0.1; done
+# Gone means its port is closed too: a killed JVM's main thread is a zombie while its other
+# threads still exit, and its sockets close only when the last one has.
+ha_wait_gone() { # pid port seconds
+  for _ in $(seq 1 $(($3 * 10))); do
+    ha_alive "$1" || listening "$2" || return 0
+    sleep 0.1
+  done
   return 1
 }
 
@@ -362,7 +370,7 @@ ha_kill() { # member
   [ -n "$pid" ] || { say "$member is not running"; return 1; }
   children=$(ps -o pid= --ppid "$pid" || true)
   kill -9 "$pid" $children 2>/dev/null || true
-  ha_wait_gone "$pid" 10 || { say "$member (pid $pid) is still there 10 s after kill -9"; return 1; }
+  ha_wait_gone "$pid" "$(ha_port "$member")" 10 || { say "$member (pid $pid) is still there 10 s after kill -9"; return 1; }
   case "$member" in
     postgres-*)
       # A postmaster whose pid still exists, even as a zombie, keeps the next one from starting
@@ -389,7 +397,7 @@ ha_stop() { # member
       pid=$(ha_pid "$member")
       if [ -n "$pid" ]; then
         kill "$pid" 2>/dev/null || true
-        ha_wait_gone "$pid" 30 || { say "$member did not stop in 30 s: kill -9"; kill -9 "$pid" 2>/dev/null || true; }
+        ha_wait_gone "$pid" "$(ha_port "$member")" 30 || { say "$member did not stop in 30 s: kill -9"; kill -9 "$pid" 2>/dev/null || true; }
       fi
       rm -f "$HA_DIR/$member.pid"
       ;;
@@ -420,7 +428,9 @@ ha_down() {
   done
   if [ ${#pids[@]} -gt 0 ]; then
     kill -9 "${pids[@]}" 2>/dev/null || true
-    for pid in "${pids[@]}"; do ha_wait_gone "$pid" 10 || true; done
+    for pid in "${pids[@]}"; do
+      for _ in $(seq 1 100); do ha_alive "$pid" || break; sleep 0.1; done
+    done
   fi
   rm -rf "$HA_DIR"
   say "HA down"
