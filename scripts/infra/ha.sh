@@ -6,7 +6,7 @@
 #   etcd        three members: 22379, 22381, 22383 (peer +1)
 #   PostgreSQL  a primary on 25432 and a streaming hot standby on 25433
 # Members are named kafka-1..3, redis-1..6, etcd-1..3, postgres-primary, postgres-replica.
-# Sourced by scripts/infra.sh, which defines say, listening, wait_port_log, as_root,
+# Sourced by scripts/infra.sh, which defines say, wait_port_log, as_root,
 # install_packages and fetch_kafka, and CACHE.
 
 HA_DIR=${IM_INFRA_HA_DIR:-/tmp/im-infra-ha}
@@ -37,6 +37,13 @@ ha_port() { # member
       return 2
       ;;
   esac
+}
+
+# Whether a socket listens on the port. It asks the kernel instead of connecting: a process that
+# is shutting down stops accepting, its backlog fills with probes, and a connect then hangs for
+# minutes (the SYNs are dropped and retried).
+ha_listening() { # port
+  [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]
 }
 
 ha_pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
@@ -104,9 +111,12 @@ auto.create.topics.enable=false
 # partitions it followed stall for less; still far above a GC pause on a busy machine.
 broker.heartbeat.interval.ms=1000
 broker.session.timeout.ms=6000
-# Three brokers share a small machine: fewer threads than the defaults (3 network, 8 I/O).
+# Three brokers share a small machine: fewer threads than the defaults (3 network, 8 I/O), and
+# an idle controller appends its no-op record (which tells brokers their metadata is current)
+# every 5 s instead of every 0.5 s.
 num.network.threads=2
 num.io.threads=4
+metadata.max.idle.interval.ms=5000
 PROPS
 }
 
@@ -137,7 +147,7 @@ PROPS
 
 ha_start_kafka() { # n
   local member=kafka-$1
-  listening "$(ha_port "$member")" && return
+  ha_listening "$(ha_port "$member")" && return
   nohup java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" -cp "$CACHE/kafka/lib/*" \
     kafka.Kafka "$HA_DIR/$member/server.properties" >"$HA_DIR/$member.log" 2>&1 &
@@ -164,7 +174,7 @@ ha_wait_kafka() {
 
 ha_start_redis() { # n
   local member=redis-$1 port=${HA_REDIS_PORTS[$(($1 - 1))]}
-  listening "$port" && return
+  ha_listening "$port" && return
   mkdir -p "$HA_DIR/$member"
   # nodes.conf (the node's identity and its view of the cluster) lives in the node's folder, so
   # a node started again on its data rejoins as the node it was.
@@ -229,7 +239,7 @@ ha_wait_redis() {
 
 ha_start_etcd() { # n
   local member=etcd-$1 port=${HA_ETCD_PORTS[$(($1 - 1))]} cluster="" i
-  listening "$port" && return
+  ha_listening "$port" && return
   for i in 1 2 3; do cluster+="${cluster:+,}etcd-$i=http://127.0.0.1:$((HA_ETCD_PORTS[i - 1] + 1))"; done
   # The --initial-* flags matter only the first time; a member started on its data rejoins.
   nohup etcd --name "$member" --data-dir "$HA_DIR/$member" \
@@ -277,7 +287,7 @@ ha_pg_folder() { # member
 }
 
 ha_start_pg_primary() {
-  listening "$HA_PG_PRIMARY_PORT" && return
+  ha_listening "$HA_PG_PRIMARY_PORT" && return
   ha_pg_folder postgres-primary
   if [ ! -f "$HA_DIR/postgres-primary/data/PG_VERSION" ]; then
     ha_pg "$(ha_pg_bin)/initdb" -D "$HA_DIR/postgres-primary/data" -U im -A trust -E UTF8 \
@@ -288,7 +298,7 @@ ha_start_pg_primary() {
 }
 
 ha_start_pg_replica() {
-  listening "$HA_PG_REPLICA_PORT" && return
+  ha_listening "$HA_PG_REPLICA_PORT" && return
   ha_pg_folder postgres-replica
   if [ ! -f "$HA_DIR/postgres-replica/data/PG_VERSION" ]; then
     rm -rf "$HA_DIR/postgres-replica/data"
@@ -354,7 +364,7 @@ ha_alive() { # pid
 # threads still exit, and its sockets close only when the last one has.
 ha_wait_gone() { # pid port seconds
   for _ in $(seq 1 $(($3 * 10))); do
-    ha_alive "$1" || listening "$2" || return 0
+    ha_alive "$1" || ha_listening "$2" || return 0
     sleep 0.1
   done
   return 1
@@ -440,7 +450,7 @@ ha_status() {
   local member port role
   for member in $(ha_members); do
     port=$(ha_port "$member")
-    if ! listening "$port"; then
+    if ! ha_listening "$port"; then
       say "$member down"
       continue
     fi
