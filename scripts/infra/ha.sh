@@ -6,8 +6,8 @@
 #   etcd        three members: 22379, 22381, 22383 (peer +1)
 #   PostgreSQL  a primary on 25432 and a streaming hot standby on 25433
 # Members are named kafka-1..3, redis-1..6, etcd-1..3, postgres-primary, postgres-replica.
-# Sourced by scripts/infra.sh, which defines say, wait_port_log, as_root,
-# install_packages and fetch_kafka, and CACHE.
+# Sourced by scripts/infra.sh, which defines say, wait_port_log, install_packages, fetch_kafka
+# and CACHE.
 
 HA_DIR=${IM_INFRA_HA_DIR:-/tmp/im-infra-ha}
 HA_KAFKA_PORTS=(29092 29094 29096)
@@ -73,9 +73,9 @@ ha_pid() { # member
 
 # ---- Kafka -------------------------------------------------------------------------------------
 
-ha_kafka_java() {
-  java -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" -cp "$CACHE/kafka/lib/*" "$@"
-}
+# The JVM with the broker's jars (cached by fetch_kafka) and a log4j configuration that logs
+# warnings and worse.
+HA_KAFKA_JAVA=(java -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" -cp "$CACHE/kafka/lib/*")
 
 ha_kafka_bootstrap() {
   local IFS=,
@@ -137,7 +137,7 @@ PROPS
   for n in 1 2 3; do
     ha_kafka_configure "$n"
     if [ ! -f "$HA_DIR/kafka-$n/data/meta.properties" ]; then
-      ha_kafka_java kafka.tools.StorageTool format -t "$cluster_id" \
+      "${HA_KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
         -c "$HA_DIR/kafka-$n/server.properties" >"$HA_DIR/kafka-$n/format.log" 2>&1 &
       pids+=($!)
     fi
@@ -148,25 +148,27 @@ PROPS
 ha_start_kafka() { # n
   local member=kafka-$1
   ha_listening "$(ha_port "$member")" && return
-  nohup java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" -cp "$CACHE/kafka/lib/*" \
-    kafka.Kafka "$HA_DIR/$member/server.properties" >"$HA_DIR/$member.log" 2>&1 &
+  # A small heap each: three brokers share the machine with everything else.
+  nohup "${HA_KAFKA_JAVA[@]}" -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true kafka.Kafka "$HA_DIR/$member/server.properties" \
+    >"$HA_DIR/$member.log" 2>&1 &
   echo $! >"$HA_DIR/$member.pid"
 }
 
 # Up means every broker is registered with the controllers and unfenced: the metadata a client
 # gets lists all three.
 ha_wait_kafka() {
-  local n registered=0
-  for n in 1 2 3; do wait_port_log "${HA_KAFKA_PORTS[$((n - 1))]}" "kafka-$n" 90 "$HA_DIR/kafka-$n.log"; done
-  for _ in $(seq 1 30); do
-    registered=$(timeout 30 java -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" \
-      -cp "$CACHE/kafka/lib/*" kafka.admin.BrokerApiVersionsCommand \
+  local n registered=0 deadline=$((SECONDS + 90))
+  for n in 1 2 3; do
+    wait_port_log "${HA_KAFKA_PORTS[$((n - 1))]}" "kafka-$n" 90 "$HA_DIR/kafka-$n.log"
+  done
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    registered=$(timeout 30 "${HA_KAFKA_JAVA[@]}" kafka.admin.BrokerApiVersionsCommand \
       --bootstrap-server "$(ha_kafka_bootstrap)" 2>/dev/null | grep -c ' (id: ' || true)
     [ "$registered" = 3 ] && return 0
     sleep 1
   done
-  say "Kafka has $registered of 3 brokers registered after a minute"
+  say "Kafka has $registered of 3 brokers registered after 90 s; their logs are $HA_DIR/kafka-*.log"
   return 1
 }
 
@@ -201,10 +203,10 @@ ha_redis_role() { # port: master, replica or nothing when it does not answer
 # Creates the cluster when no node has slots yet (a fresh start); a cluster that exists re-forms
 # by itself from its nodes.conf files.
 ha_redis_create() {
-  local port
-  for port in "${HA_REDIS_PORTS[@]}"; do
-    wait_port_log "$port" "redis-$((port - HA_REDIS_PORTS[0] + 1))" 10 \
-      "$HA_DIR/redis-$((port - HA_REDIS_PORTS[0] + 1)).log"
+  local n port
+  for n in 1 2 3 4 5 6; do
+    port=${HA_REDIS_PORTS[$((n - 1))]}
+    wait_port_log "$port" "redis-$n" 10 "$HA_DIR/redis-$n.log"
     [ "$(ha_redis_field "$port" cluster_slots_assigned)" = 0 ] || return 0
   done
   redis-cli --cluster create "${HA_REDIS_PORTS[@]/#/127.0.0.1:}" --cluster-replicas 1 --cluster-yes \
@@ -224,7 +226,7 @@ ha_wait_redis() {
       if [ "$(ha_redis_field "$port" cluster_state)" = ok ] &&
         [ "$(ha_redis_field "$port" cluster_known_nodes)" = 6 ] &&
         { [ "$(ha_redis_role "$port")" != replica ] ||
-          ha_redis "$port" info replication | grep -q '^master_link_status:up'; }; then
+          [[ "$(ha_redis "$port" info replication)" == *master_link_status:up* ]]; }; then
         continue 2
       fi
       sleep 0.1
@@ -257,7 +259,8 @@ ha_wait_etcd() {
   for n in 1 2 3; do
     port=${HA_ETCD_PORTS[$((n - 1))]}
     for _ in $(seq 1 300); do
-      curl -fsm 2 "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"health":"true"' && continue 2
+      [[ "$(curl -fsm 2 "http://127.0.0.1:$port/health" 2>/dev/null)" == *'"health":"true"'* ]] &&
+        continue 2
       sleep 0.1
     done
     say "etcd-$n is not healthy after 30 s; its log:"
@@ -268,13 +271,16 @@ ha_wait_etcd() {
 
 # ---- PostgreSQL --------------------------------------------------------------------------------
 
+# Both servers get the same settings (a hot standby needs max_connections at least the
+# primary's); a replica whose primary went away tries again every second instead of every 5 s.
 ha_pg_ctl_start() { # member port
   local lock="$HA_DIR/$1/data/postmaster.pid"
   # After a crash the lock file stays; its postmaster is gone, so it is only noise for pg_ctl.
   if [ -f "$lock" ] && ! kill -0 "$(head -1 "$lock")" 2>/dev/null; then rm -f "$lock"; fi
   ha_pg "$(ha_pg_bin)/pg_ctl" -D "$HA_DIR/$1/data" -l "$HA_DIR/$1/postgres.log" -w -t 120 start \
     -o "-p $2 -k $HA_DIR/$1 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on \
--c wal_level=replica -c max_wal_senders=10 -c hot_standby=on" >/dev/null || {
+-c wal_level=replica -c max_wal_senders=10 -c hot_standby=on -c wal_retrieve_retry_interval=1s" \
+    >/dev/null || {
     say "$1 did not start; its log:"
     tail -20 "$HA_DIR/$1/postgres.log" >&2 || true
     return 1
