@@ -7,6 +7,11 @@
 #   scripts/infra.sh restart kafka|redis|etcd|postgres   restart one engine on its data (fault tests)
 #   scripts/infra.sh stop ENGINE / start                 stop one engine; start whatever is not running
 # Ports and folders come from the environment (defaults below).
+# With --ha the same commands work on the HA infrastructure instead, every engine a small cluster
+# (scripts/infra/ha.sh says which members and ports):
+#   scripts/infra.sh up|down|status|start --ha
+#   scripts/infra.sh kill|stop|restart --ha MEMBER   kill -9, stop or restart one member (fault tests)
+#   scripts/infra.sh members --ha redis              the ports of the Redis masters now
 set -euo pipefail
 
 DIR=${IM_INFRA_DIR:-/tmp/im-infra}
@@ -21,10 +26,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 say() { echo "infra: $*"; }
 listening() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # port name seconds
+wait_port_log() { # port name seconds log
   for _ in $(seq 1 $(($3 * 10))); do listening "$1" && return 0; sleep 0.1; done
-  say "$2 did not open port $1 in $3 s; its log:"; tail -20 "$DIR/$2.log" >&2 || true; return 1
+  say "$2 did not open port $1 in $3 s; its log:"; tail -20 "$4" >&2 || true; return 1
 }
+wait_port() { wait_port_log "$1" "$2" "$3" "$DIR/$2.log"; } # port name seconds
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_packages() {
@@ -138,7 +144,7 @@ stop_pid() { # name
     pid=$(cat "$file")
   else
     # No pid file (an interrupted run removed it): whoever listens on the engine's port.
-    pid=$(ss -ltnpH "sport = :$(port_of "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    pid=$(ss -ltnpH "sport = :$(port_of "$1")" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
     [ -n "$pid" ] || return 0
   fi
   if kill "$pid" 2>/dev/null; then
@@ -203,12 +209,31 @@ status() {
   done
 }
 
-case "${1:-}" in
+command=${1:-}
+shift || true
+ha=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --ha) ha=1 ;;
+    -*) echo "infra: unknown option $arg" >&2; exit 2 ;;
+    *) args+=("$arg") ;;
+  esac
+done
+
+if [ "$ha" = 1 ]; then
+  # shellcheck source=infra/ha.sh
+  . "$HERE/infra/ha.sh"
+  ha_main "$command" "${args[@]}"
+  exit
+fi
+
+case "$command" in
   up) up ;;
   down) down ;;
   status) status ;;
-  restart) restart "${2:-}" ;;
-  stop) stop_engine "${2:-}" ;;
+  restart) restart "${args[0]:-}" ;;
+  stop) stop_engine "${args[0]:-}" ;;
   start) up ;;
-  *) echo "usage: $0 up|down|status|restart ENGINE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|start [--ha]; restart|stop ENGINE; kill|stop|restart --ha MEMBER" >&2; exit 2 ;;
 esac

@@ -5,18 +5,68 @@
 import postgres from "postgres";
 import { type Cluster, startCluster } from "../scripts/cluster.ts";
 
-/** Cluster tests run only when asked (CI asks); then missing infrastructure fails them. */
-export function clusterTestsEnabled(): boolean {
-  return Deno.env.get("IM_CLUSTER_TESTS") === "1";
+/**
+ * Whether the tests run against the HA infrastructure of `deno task infra:up --ha` (every engine a
+ * small cluster) instead of the single-node one.
+ */
+export function haTestsEnabled(): boolean {
+  return Deno.env.get("IM_HA_TESTS") === "1";
 }
 
-/** The loopback endpoints of `scripts/infra.sh`. */
-export const INFRA = {
-  postgres: `postgres://im@127.0.0.1:${Deno.env.get("IM_INFRA_PG_PORT") ?? "15432"}`,
-  kafka: `127.0.0.1:${Deno.env.get("IM_INFRA_KAFKA_PORT") ?? "19092"}`,
-  redis: `redis://127.0.0.1:${Deno.env.get("IM_INFRA_REDIS_PORT") ?? "16379"}`,
-  etcd: `http://127.0.0.1:${Deno.env.get("IM_INFRA_ETCD_PORT") ?? "12379"}`,
+/**
+ * Cluster tests run only when asked (CI asks, and so does IM_HA_TESTS=1); then missing
+ * infrastructure fails them.
+ */
+export function clusterTestsEnabled(): boolean {
+  return Deno.env.get("IM_CLUSTER_TESTS") === "1" || haTestsEnabled();
+}
+
+/** Where the engines of the infrastructure the tests run against listen. */
+export interface Infra {
+  /** The PostgreSQL server to write to, without a database name. */
+  postgres: string;
+  /** The Kafka brokers, comma-separated `host:port`s (one on the single-node infrastructure). */
+  kafka: string;
+  /** The Redis `redis://` URLs, comma-separated: the six nodes of the Redis Cluster with --ha. */
+  redis: string;
+  /** The etcd members' `http://` URLs, comma-separated. */
+  etcd: string;
+  /** The streaming replica of `postgres` (hot standby, read-only); only the HA infrastructure has one. */
+  postgresReplica?: string;
+}
+
+/** The fixed loopback ports of `scripts/infra.sh --ha` (scripts/infra/ha.sh). */
+const HA_PORTS = {
+  postgres: 25432,
+  postgresReplica: 25433,
+  kafka: [29092, 29094, 29096],
+  redis: [26379, 26380, 26381, 26382, 26383, 26384],
+  etcd: [22379, 22381, 22383],
 };
+
+function infraEndpoints(): Infra {
+  if (haTestsEnabled()) {
+    return {
+      postgres: `postgres://im@127.0.0.1:${HA_PORTS.postgres}`,
+      postgresReplica: `postgres://im@127.0.0.1:${HA_PORTS.postgresReplica}`,
+      kafka: HA_PORTS.kafka.map((port) => `127.0.0.1:${port}`).join(","),
+      redis: HA_PORTS.redis.map((port) => `redis://127.0.0.1:${port}`).join(","),
+      etcd: HA_PORTS.etcd.map((port) => `http://127.0.0.1:${port}`).join(","),
+    };
+  }
+  return {
+    postgres: `postgres://im@127.0.0.1:${Deno.env.get("IM_INFRA_PG_PORT") ?? "15432"}`,
+    kafka: `127.0.0.1:${Deno.env.get("IM_INFRA_KAFKA_PORT") ?? "19092"}`,
+    redis: `redis://127.0.0.1:${Deno.env.get("IM_INFRA_REDIS_PORT") ?? "16379"}`,
+    etcd: `http://127.0.0.1:${Deno.env.get("IM_INFRA_ETCD_PORT") ?? "12379"}`,
+  };
+}
+
+/**
+ * The loopback endpoints of `scripts/infra.sh`: the single-node engines, or with IM_HA_TESTS=1
+ * the clusters of `scripts/infra.sh --ha`.
+ */
+export const INFRA: Infra = infraEndpoints();
 
 /** A unique suffix for names of one test's resources. */
 export function uniqueSuffix(): string {
@@ -65,7 +115,10 @@ export async function startIsolatedCluster(
   });
 }
 
-/** Runs `scripts/infra.sh` (`stop redis`, `start`, `restart kafka`, …); throws if it fails. */
+/**
+ * Runs `scripts/infra.sh` (`stop redis`, `start`, `restart kafka`, `kill --ha redis-1`, …); throws
+ * if it fails.
+ */
 export async function infraScript(...args: string[]): Promise<void> {
   const script = new URL("../scripts/infra.sh", import.meta.url).pathname;
   const { code, stderr } = await new Deno.Command("bash", {
