@@ -35,7 +35,12 @@ export interface Infra {
   postgresReplica?: string;
 }
 
-/** The fixed loopback ports of `scripts/infra.sh --ha` (scripts/infra/ha.sh). */
+/**
+ * The bridge address and fixed ports of `scripts/infra.sh --ha` (scripts/infra/ha.sh): the engines
+ * listen on the bridge of `scripts/netns.sh`, where the cluster's processes, each in a network
+ * namespace of its own, reach them.
+ */
+const HA_HOST = "10.77.0.1";
 const HA_PORTS = {
   postgres: 25432,
   postgresReplica: 25433,
@@ -47,11 +52,11 @@ const HA_PORTS = {
 function infraEndpoints(): Infra {
   if (haTestsEnabled()) {
     return {
-      postgres: `postgres://im@127.0.0.1:${HA_PORTS.postgres}`,
-      postgresReplica: `postgres://im@127.0.0.1:${HA_PORTS.postgresReplica}`,
-      kafka: HA_PORTS.kafka.map((port) => `127.0.0.1:${port}`).join(","),
-      redis: HA_PORTS.redis.map((port) => `redis://127.0.0.1:${port}`).join(","),
-      etcd: HA_PORTS.etcd.map((port) => `http://127.0.0.1:${port}`).join(","),
+      postgres: `postgres://im@${HA_HOST}:${HA_PORTS.postgres}`,
+      postgresReplica: `postgres://im@${HA_HOST}:${HA_PORTS.postgresReplica}`,
+      kafka: HA_PORTS.kafka.map((port) => `${HA_HOST}:${port}`).join(","),
+      redis: HA_PORTS.redis.map((port) => `redis://${HA_HOST}:${port}`).join(","),
+      etcd: HA_PORTS.etcd.map((port) => `http://${HA_HOST}:${port}`).join(","),
     };
   }
   return {
@@ -97,6 +102,8 @@ export async function startIsolatedCluster(
   return await startCluster({
     instances,
     denoFlags,
+    // On the HA engines every process is on a host of its own (a network namespace).
+    netns: haTestsEnabled(),
     env: {
       ...env,
       IM_POSTGRES_URL: env.IM_POSTGRES_URL ?? await freshDatabase(),

@@ -1,4 +1,5 @@
-# The HA infrastructure of `scripts/infra.sh … --ha`: every engine as a small cluster on loopback,
+# The HA infrastructure of `scripts/infra.sh … --ha`: every engine as a small cluster on the bridge
+# of scripts/netns.sh (10.77.0.1, made by `up`; the cluster's processes run in its namespaces),
 # beside the single-node one (own ports, own folder), so the fault tests can kill one member and
 # watch the rest carry on:
 #   Kafka       three KRaft nodes, each broker and controller: 29092, 29094, 29096 (controller +1)
@@ -10,6 +11,9 @@
 # and CACHE.
 
 HA_DIR=${IM_INFRA_HA_DIR:-/tmp/im-infra-ha}
+# The engines listen on the bridge of scripts/netns.sh, where the cluster's processes, each in a
+# network namespace of its own, reach them (and this machine too).
+HA_HOST=10.77.0.1
 HA_KAFKA_PORTS=(29092 29094 29096)
 HA_REDIS_PORTS=(26379 26380 26381 26382 26383 26384)
 HA_ETCD_PORTS=(22379 22381 22383)
@@ -54,7 +58,7 @@ ha_pg() {
 }
 
 ha_psql() { # port sql
-  ha_pg "$(ha_pg_bin)/psql" -h 127.0.0.1 -p "$1" -U im -d postgres -XAtqc "$2"
+  ha_pg "$(ha_pg_bin)/psql" -h $HA_HOST -p "$1" -U im -d postgres -XAtqc "$2"
 }
 
 # The pid of a member's (main) process, empty when it is not running.
@@ -79,19 +83,19 @@ HA_KAFKA_JAVA=(java -Dlog4j.configuration="file:$HA_DIR/kafka-log4j.properties" 
 
 ha_kafka_bootstrap() {
   local IFS=,
-  echo "${HA_KAFKA_PORTS[*]/#/127.0.0.1:}"
+  echo "${HA_KAFKA_PORTS[*]/#/$HA_HOST:}"
 }
 
 ha_kafka_configure() { # n
   local n=$1 port=${HA_KAFKA_PORTS[$(($1 - 1))]} voters="" i
-  for i in 1 2 3; do voters+="${voters:+,}$i@127.0.0.1:$((HA_KAFKA_PORTS[i - 1] + 1))"; done
+  for i in 1 2 3; do voters+="${voters:+,}$i@$HA_HOST:$((HA_KAFKA_PORTS[i - 1] + 1))"; done
   mkdir -p "$HA_DIR/kafka-$n"
   cat >"$HA_DIR/kafka-$n/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$((port + 1))
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://$HA_HOST:$port,CONTROLLER://$HA_HOST:$((port + 1))
+advertised.listeners=PLAINTEXT://$HA_HOST:$port
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
@@ -180,7 +184,7 @@ ha_start_redis() { # n
   mkdir -p "$HA_DIR/$member"
   # nodes.conf (the node's identity and its view of the cluster) lives in the node's folder, so
   # a node started again on its data rejoins as the node it was.
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$HA_DIR/$member" \
+  redis-server --port "$port" --bind $HA_HOST --dir "$HA_DIR/$member" \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
     --appendonly yes --appendfsync everysec --save "" \
     --daemonize yes --pidfile "$HA_DIR/$member.pid" --logfile "$HA_DIR/$member.log"
@@ -189,7 +193,7 @@ ha_start_redis() { # n
 ha_redis() { # port command…
   local port=$1
   shift
-  redis-cli -h 127.0.0.1 -p "$port" "$@"
+  redis-cli -h $HA_HOST -p "$port" "$@"
 }
 
 ha_redis_field() { # port field: a field of CLUSTER INFO
@@ -209,7 +213,7 @@ ha_redis_create() {
     wait_port_log "$port" "redis-$n" 10 "$HA_DIR/redis-$n.log"
     [ "$(ha_redis_field "$port" cluster_slots_assigned)" = 0 ] || return 0
   done
-  redis-cli --cluster create "${HA_REDIS_PORTS[@]/#/127.0.0.1:}" --cluster-replicas 1 --cluster-yes \
+  redis-cli --cluster create "${HA_REDIS_PORTS[@]/#/$HA_HOST:}" --cluster-replicas 1 --cluster-yes \
     >"$HA_DIR/redis-create.log" 2>&1 || {
     say "redis-cli --cluster create failed:"
     tail -20 "$HA_DIR/redis-create.log" >&2
@@ -242,12 +246,12 @@ ha_wait_redis() {
 ha_start_etcd() { # n
   local member=etcd-$1 port=${HA_ETCD_PORTS[$(($1 - 1))]} cluster="" i
   ha_listening "$port" && return
-  for i in 1 2 3; do cluster+="${cluster:+,}etcd-$i=http://127.0.0.1:$((HA_ETCD_PORTS[i - 1] + 1))"; done
+  for i in 1 2 3; do cluster+="${cluster:+,}etcd-$i=http://$HA_HOST:$((HA_ETCD_PORTS[i - 1] + 1))"; done
   # The --initial-* flags matter only the first time; a member started on its data rejoins.
   nohup etcd --name "$member" --data-dir "$HA_DIR/$member" \
-    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-    --listen-peer-urls "http://127.0.0.1:$((port + 1))" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
+    --listen-client-urls "http://$HA_HOST:$port" --advertise-client-urls "http://$HA_HOST:$port" \
+    --listen-peer-urls "http://$HA_HOST:$((port + 1))" \
+    --initial-advertise-peer-urls "http://$HA_HOST:$((port + 1))" \
     --initial-cluster "$cluster" --initial-cluster-token im-ha --initial-cluster-state new \
     >"$HA_DIR/$member.log" 2>&1 &
   echo $! >"$HA_DIR/$member.pid"
@@ -259,7 +263,7 @@ ha_wait_etcd() {
   for n in 1 2 3; do
     port=${HA_ETCD_PORTS[$((n - 1))]}
     for _ in $(seq 1 300); do
-      [[ "$(curl -fsm 2 "http://127.0.0.1:$port/health" 2>/dev/null)" == *'"health":"true"'* ]] &&
+      [[ "$(curl -fsm 2 "http://$HA_HOST:$port/health" 2>/dev/null)" == *'"health":"true"'* ]] &&
         continue 2
       sleep 0.1
     done
@@ -278,7 +282,7 @@ ha_pg_ctl_start() { # member port
   # After a crash the lock file stays; its postmaster is gone, so it is only noise for pg_ctl.
   if [ -f "$lock" ] && ! kill -0 "$(head -1 "$lock")" 2>/dev/null; then rm -f "$lock"; fi
   ha_pg "$(ha_pg_bin)/pg_ctl" -D "$HA_DIR/$1/data" -l "$HA_DIR/$1/postgres.log" -w -t 120 start \
-    -o "-p $2 -k $HA_DIR/$1 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on \
+    -o "-p $2 -k $HA_DIR/$1 -c listen_addresses=$HA_HOST -c max_connections=300 -c fsync=on \
 -c wal_level=replica -c max_wal_senders=10 -c hot_standby=on -c wal_retrieve_retry_interval=1s" \
     >/dev/null || {
     say "$1 did not start; its log:"
@@ -298,6 +302,9 @@ ha_start_pg_primary() {
   if [ ! -f "$HA_DIR/postgres-primary/data/PG_VERSION" ]; then
     ha_pg "$(ha_pg_bin)/initdb" -D "$HA_DIR/postgres-primary/data" -U im -A trust -E UTF8 \
       >"$HA_DIR/postgres-primary/initdb.log"
+    # initdb trusts the loopback only; the cluster's processes come from the namespaces' subnet.
+    printf 'host all all %s/24 trust\nhost replication all %s/24 trust\n' \
+      "${HA_HOST%.*}.0" "${HA_HOST%.*}.0" >>"$HA_DIR/postgres-primary/data/pg_hba.conf"
   fi
   ha_pg_ctl_start postgres-primary "$HA_PG_PRIMARY_PORT"
   ha_psql "$HA_PG_PRIMARY_PORT" "CREATE DATABASE im" >/dev/null 2>&1 || true
@@ -311,7 +318,7 @@ ha_start_pg_replica() {
     ha_psql "$HA_PG_PRIMARY_PORT" "SELECT pg_create_physical_replication_slot('$HA_PG_SLOT')
       WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '$HA_PG_SLOT')" >/dev/null
     # -R writes standby.signal and primary_conninfo (and, with -S, primary_slot_name).
-    ha_pg "$(ha_pg_bin)/pg_basebackup" -h 127.0.0.1 -p "$HA_PG_PRIMARY_PORT" -U im \
+    ha_pg "$(ha_pg_bin)/pg_basebackup" -h $HA_HOST -p "$HA_PG_PRIMARY_PORT" -U im \
       -D "$HA_DIR/postgres-replica/data" -R -X stream -S "$HA_PG_SLOT" -c fast
   fi
   ha_pg_ctl_start postgres-replica "$HA_PG_REPLICA_PORT"
@@ -340,6 +347,7 @@ ha_up() {
   chmod 755 "$HA_DIR"
   install_packages
   fetch_kafka
+  bash "$HERE/netns.sh" up >/dev/null
   # Redis and etcd start in the background at once; Kafka's JVMs take longest to start, so
   # they boot while PostgreSQL starts and the Redis Cluster forms.
   for n in 1 2 3 4 5 6; do ha_start_redis "$n"; done
@@ -354,9 +362,9 @@ ha_up() {
   ha_wait_pg
   ha_wait_kafka
   say "HA up in $((SECONDS - start)) s: kafka $(ha_kafka_bootstrap)," \
-    "redis 127.0.0.1:${HA_REDIS_PORTS[0]}..${HA_REDIS_PORTS[5]}," \
-    "etcd $(IFS=,; echo "${HA_ETCD_PORTS[*]/#/127.0.0.1:}")," \
-    "postgres 127.0.0.1:$HA_PG_PRIMARY_PORT (replica :$HA_PG_REPLICA_PORT) (data in $HA_DIR)"
+    "redis $HA_HOST:${HA_REDIS_PORTS[0]}..${HA_REDIS_PORTS[5]}," \
+    "etcd $(IFS=,; echo "${HA_ETCD_PORTS[*]/#/$HA_HOST:}")," \
+    "postgres $HA_HOST:$HA_PG_PRIMARY_PORT (replica :$HA_PG_REPLICA_PORT) (data in $HA_DIR)"
 }
 
 # A process that has exited but is not reaped yet (its parent, init here, does that when it
@@ -449,6 +457,7 @@ ha_down() {
     done
   fi
   rm -rf "$HA_DIR"
+  bash "$HERE/netns.sh" down >/dev/null
   say "HA down"
 }
 
@@ -470,7 +479,7 @@ ha_status() {
         esac
         ;;
     esac
-    say "$member up on 127.0.0.1:$port$role"
+    say "$member up on $HA_HOST:$port$role"
   done
 }
 
