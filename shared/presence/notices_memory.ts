@@ -1,0 +1,77 @@
+/** Presence notices in this process's memory, for the embedded mode. */
+import type { DueOffline, PresenceNotices } from "./notices.ts";
+
+/** In-memory presence notices; see `notices.ts` for the contract. */
+export class MemoryPresenceNotices implements PresenceNotices {
+  /** Users whose friends were told they are online. */
+  readonly #told = new Set<string>();
+  /** Offlines waiting: user → when they went offline, when their friends are due to hear it. */
+  readonly #offline = new Map<string, { at: number; due: number }>();
+  /** Groups with a window open: group → when it ends. */
+  readonly #windows = new Map<string, number>();
+  /** Groups with a change inside their window: group → when it ends. */
+  readonly #due = new Map<string, number>();
+
+  online(userId: string): Promise<boolean> {
+    this.#offline.delete(userId);
+    if (this.#told.has(userId)) return Promise.resolve(false);
+    this.#told.add(userId);
+    return Promise.resolve(true);
+  }
+
+  offline(userId: string, at: number, due: number): Promise<void> {
+    this.#offline.set(userId, { at, due });
+    return Promise.resolve();
+  }
+
+  takeOffline(now: number, limit: number, leaseMs: number): Promise<DueOffline[]> {
+    const due = [...this.#offline].filter(([, waiting]) => waiting.due <= now)
+      .sort(([, a], [, b]) => a.due - b.due)
+      .slice(0, limit);
+    const lease = now + leaseMs;
+    return Promise.resolve(due.map(([userId, { at }]) => {
+      this.#told.delete(userId);
+      this.#offline.set(userId, { at, due: lease });
+      return { userId, at, lease };
+    }));
+  }
+
+  toldOffline(userId: string, lease: number): Promise<void> {
+    if (this.#offline.get(userId)?.due === lease) this.#offline.delete(userId);
+    return Promise.resolve();
+  }
+
+  groupChanged(groupId: string, now: number, windowMs: number): Promise<number> {
+    const end = this.#windows.get(groupId);
+    if (end === undefined || end <= now) {
+      this.#windows.set(groupId, now + windowMs);
+      return Promise.resolve(0);
+    }
+    if (!this.#due.has(groupId)) this.#due.set(groupId, end);
+    return Promise.resolve(end);
+  }
+
+  takeGroups(now: number, windowMs: number, limit: number): Promise<string[]> {
+    // Windows that ended are as good as none: forget them.
+    for (const [groupId, end] of this.#windows) {
+      if (end <= now && !this.#due.has(groupId)) this.#windows.delete(groupId);
+    }
+    const taken = [...this.#due].filter(([, due]) => due <= now)
+      .sort(([, a], [, b]) => a - b)
+      .slice(0, limit)
+      .map(([groupId]) => groupId);
+    for (const groupId of taken) {
+      this.#due.delete(groupId);
+      this.#windows.set(groupId, now + windowMs);
+    }
+    return Promise.resolve(taken);
+  }
+
+  close(): Promise<void> {
+    this.#told.clear();
+    this.#offline.clear();
+    this.#windows.clear();
+    this.#due.clear();
+    return Promise.resolve();
+  }
+}
