@@ -110,7 +110,8 @@ export function createTask(
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
   const kicker = new Kicker(connects, onError, kickRetryMs);
-  const send = async (items: Outgoing[]) => void await deliver(presence, connects, items, pushFailed);
+  const send = async (items: Outgoing[]) =>
+    void await deliver(presence, connects, items, pushFailed);
   const announcer = new PresenceAnnouncer({
     notices,
     presence,

@@ -87,7 +87,8 @@ export function testPresenceNotices(
   });
 
   Deno.test({
-    name: `${name}: a group's count goes out once a window, and once more at its end after a change`,
+    name:
+      `${name}: a group's count goes out once a window, and once more at its end after a change`,
     ignore,
   }, async () => {
     const notices = await open();
