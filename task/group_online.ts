@@ -18,7 +18,7 @@
  * its own online members, so no route is looked up per member.
  */
 import type { Presence } from "../shared/presence/mod.ts";
-import type { PresenceNotices } from "../shared/presence/notices.ts";
+import type { PresenceNotices } from "../shared/presence_notices/mod.ts";
 import type { GroupStore } from "../shared/store/mod.ts";
 import type { Outgoing } from "./deliver.ts";
 

@@ -4,7 +4,7 @@ import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { Readiness, serveOps } from "../shared/ops_http.ts";
 import { dropServerRoutes } from "../shared/presence/gone.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
-import { RedisPresenceNotices } from "../shared/presence/notices_redis.ts";
+import { RedisPresenceNotices } from "../shared/presence_notices/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";

@@ -14,7 +14,7 @@ import {
   storeToPushSeconds,
 } from "../shared/metrics.ts";
 import type { Presence } from "../shared/presence/mod.ts";
-import type { PresenceNotices } from "../shared/presence/notices.ts";
+import type { PresenceNotices } from "../shared/presence_notices/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type {

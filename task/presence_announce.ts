@@ -6,7 +6,7 @@
  * any of them may tell an offline another one recorded, and none tells it twice.
  */
 import type { Presence } from "../shared/presence/mod.ts";
-import type { PresenceNotices } from "../shared/presence/notices.ts";
+import type { PresenceNotices } from "../shared/presence_notices/mod.ts";
 import type { StatusChange } from "../shared/queue/mod.ts";
 import type { BlockStore, FriendStore } from "../shared/store/mod.ts";
 import type { Outgoing } from "./deliver.ts";

@@ -1,7 +1,7 @@
 /** Presence notices in this process's memory, for the embedded mode. */
-import type { DueOffline, PresenceNotices } from "./notices.ts";
+import type { DueOffline, PresenceNotices } from "./mod.ts";
 
-/** In-memory presence notices; see `notices.ts` for the contract. */
+/** In-memory presence notices; see `mod.ts` for the contract. */
 export class MemoryPresenceNotices implements PresenceNotices {
   /** Users whose friends were told they are online. */
   readonly #told = new Set<string>();

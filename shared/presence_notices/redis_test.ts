@@ -1,8 +1,8 @@
 /** The PresenceNotices contract on the Redis of `deno task infra:up` (IM_CLUSTER_TESTS=1). */
 import { Redis } from "ioredis";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
-import { testPresenceNotices } from "./_notices_contract.ts";
-import { RedisPresenceNotices } from "./notices_redis.ts";
+import { testPresenceNotices } from "./_contract.ts";
+import { RedisPresenceNotices } from "./redis.ts";
 
 testPresenceNotices("RedisPresenceNotices", () => {
   const redis = new Redis(INFRA.redis, { maxRetriesPerRequest: 1 });

@@ -12,7 +12,7 @@
  */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
-import type { DueOffline, PresenceNotices } from "./notices.ts";
+import type { DueOffline, PresenceNotices } from "./mod.ts";
 
 /** Cancels a waiting offline; returns 1 when the friends are to be told the user is online. */
 const ONLINE = `

@@ -1,6 +1,6 @@
 /** The contract suite of the PresenceNotices port, run once per implementation. */
 import { assertEquals } from "../../tests/assert.ts";
-import type { PresenceNotices } from "./notices.ts";
+import type { PresenceNotices } from "./mod.ts";
 
 /** Runs the PresenceNotices contract against notices made by `open`. */
 export function testPresenceNotices(
