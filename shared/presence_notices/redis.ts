@@ -71,14 +71,15 @@ return groups`;
 
 /** Options of Redis presence notices. */
 export interface RedisPresenceNoticesOptions {
-  redis: Redis;
+  /** A single Redis or a Redis Cluster: only scripts run, each on one slot. */
+  redis: Pick<Redis, "eval">;
   /** Key prefix, e.g. `im:`. */
   prefix: string;
 }
 
 /** Presence notices in Redis; see the module doc for the keys. */
 export class RedisPresenceNotices implements PresenceNotices {
-  readonly #redis: Redis;
+  readonly #redis: Pick<Redis, "eval">;
   readonly #told: string;
   readonly #offline: string;
   readonly #at: string;

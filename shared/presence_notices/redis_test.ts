@@ -1,11 +1,15 @@
-/** The PresenceNotices contract on the Redis of `deno task infra:up` (IM_CLUSTER_TESTS=1). */
-import { Redis } from "ioredis";
+/**
+ * The PresenceNotices contract on the Redis of `deno task infra:up` (IM_CLUSTER_TESTS=1), and on
+ * a Redis Cluster when IM_TEST_REDIS_CLUSTER names its nodes (comma-separated `redis://` URLs).
+ */
+import { Cluster, Redis } from "ioredis";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
 import { testPresenceNotices } from "./_contract.ts";
+import type { PresenceNotices } from "./mod.ts";
 import { RedisPresenceNotices } from "./redis.ts";
 
-testPresenceNotices("RedisPresenceNotices", () => {
-  const redis = new Redis(INFRA.redis, { maxRetriesPerRequest: 1 });
+/** Notices over `redis` under a fresh prefix; closing them disconnects it. */
+function over(redis: Redis | Cluster): Promise<PresenceNotices> {
   const notices = new RedisPresenceNotices({ redis, prefix: `test:${uniqueSuffix()}:` });
   return Promise.resolve({
     online: (userId) => notices.online(userId),
@@ -19,4 +23,25 @@ testPresenceNotices("RedisPresenceNotices", () => {
       redis.disconnect();
     },
   });
-}, { ignore: !clusterTestsEnabled() });
+}
+
+testPresenceNotices(
+  "RedisPresenceNotices",
+  () => over(new Redis(INFRA.redis, { maxRetriesPerRequest: 1 })),
+  { ignore: !clusterTestsEnabled() },
+);
+
+const clusterNodes = Deno.env.get("IM_TEST_REDIS_CLUSTER") ?? "";
+testPresenceNotices(
+  "RedisPresenceNotices on a Redis Cluster",
+  () =>
+    over(
+      new Cluster(
+        clusterNodes.split(",").map((url) => {
+          const { hostname, port } = new URL(url);
+          return { host: hostname, port: Number(port) };
+        }),
+      ),
+    ),
+  { ignore: clusterNodes === "" },
+);
