@@ -29,6 +29,10 @@ Deno.test("GroupOnline sends one count a window across two task processes, the l
       counted++;
       return Promise.resolve(members);
     },
+    member: (_groupId: string, userId: string) =>
+      Promise.resolve(
+        members.includes(userId) ? { userId, role: "member" as const, mutedUntil: null } : null,
+      ),
   };
   const sent: Outgoing[] = [];
   let now = 0;
@@ -58,7 +62,7 @@ Deno.test("GroupOnline sends one count a window across two task processes, the l
   now = 1000;
   await Promise.all([a.flush(), b.flush()]);
   assert.deepEqual(counts(sent), ["g1: 1", "g1: 100"], "the window's end: the count of now");
-  assert.equal(counted, 2, "counted once per count sent, not per change");
+  assert.equal(counted, 1, "every member counted once; then the count is kept");
   assert.equal("groupId" in sent[1] && sent[1].groupId, "g1", "one group push item");
 
   // A quiet window ends with nothing; the next change goes at once.
@@ -67,6 +71,25 @@ Deno.test("GroupOnline sends one count a window across two task processes, the l
   await presence.disconnect("m0", "s1", "c0");
   await b.memberChanged("m0");
   assert.deepEqual(counts(sent), ["g1: 1", "g1: 100", "g1: 99"]);
+
+  // A member who leaves while online is no longer counted; one who joins online is.
+  now = 4000;
+  members.splice(members.indexOf("m1"), 1);
+  members.push("x1");
+  await presence.connect("x1", "s1", "x");
+  await a.membershipChanged([{ groupId: "g1", userIds: ["m1", "x1"] }]);
+  assert.equal(counts(sent).length, 3, "logic tells a membership change's count");
+  await presence.disconnect("m2", "s1", "c2");
+  await a.memberChanged("m2");
+  assert.deepEqual(counts(sent).at(-1), "g1: 98", "m1 gone, x1 come, m2 gone");
+  assert.equal(counted, 1);
+
+  // A kept count is trusted for 10 minutes: then every member is counted again.
+  now = 600_000;
+  await presence.disconnect("m3", "s1", "c3");
+  await b.memberChanged("m3");
+  assert.deepEqual(counts(sent).at(-1), "g1: 97");
+  assert.equal(counted, 2);
 });
 
 /** A connect server that records what it is pushed. */

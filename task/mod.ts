@@ -213,6 +213,16 @@ export function createTask(
       }
     }
     const reached = await deliver(presence, connects, items, pushFailed);
+    // Members who joined or left change their groups' kept online counts.
+    const memberships = batch.flatMap((r) =>
+      r.type !== "kick" && "membership" in r && r.membership ? [r.membership] : []
+    );
+    await groupOnline.membershipChanged(
+      memberships.map(({ groupId, added, removed }) => ({
+        groupId,
+        userIds: [...added, ...removed],
+      })),
+    ).catch((error) => onError(error, "group online counts"));
     // Each message's push is handed over: the servers it reached, the time since it was stored.
     const servers = new Map<string, Set<string>>();
     reached.forEach((serverIds, i) => {

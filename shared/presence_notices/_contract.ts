@@ -93,18 +93,49 @@ export function testPresenceNotices(
   }, async () => {
     const notices = await open();
     try {
-      assertEquals(await notices.groupChanged("g1", 1000, 1000), 0, "no window: send now");
-      assertEquals(await notices.groupChanged("g1", 1100, 1000), 2000, "due when it ends");
-      assertEquals(await notices.groupChanged("g1", 1900, 1000), 2000);
-      assertEquals(await notices.groupChanged("g2", 1900, 1000), 0, "windows are per group");
+      assertEquals(await notices.groupChanged("g1", ["u"], 1000, 1000), 0, "no window: send now");
+      assertEquals(await notices.groupChanged("g1", ["u"], 1100, 1000), 2000, "due when it ends");
+      assertEquals(await notices.groupChanged("g1", ["u"], 1900, 1000), 2000);
+      assertEquals(await notices.groupChanged("g2", ["u"], 1900, 1000), 0, "windows are per group");
       assertEquals(await notices.takeGroups(1999, 1000, 10), []);
       assertEquals(await notices.takeGroups(2000, 1000, 10), ["g1"]);
       assertEquals(await notices.takeGroups(2000, 1000, 10), [], "handed out once");
-      assertEquals(await notices.groupChanged("g1", 2500, 1000), 3000, "a new window opened");
+      assertEquals(
+        await notices.groupChanged("g1", ["u"], 2500, 1000),
+        3000,
+        "a new window opened",
+      );
       assertEquals(await notices.takeGroups(3000, 1000, 10), ["g1"]);
       // A window with no change ends quietly; the next change is sent at once.
       assertEquals(await notices.takeGroups(4000, 1000, 10), []);
-      assertEquals(await notices.groupChanged("g1", 4000, 1000), 0);
+      assertEquals(await notices.groupChanged("g1", ["u"], 4000, 1000), 0);
+    } finally {
+      await notices.close();
+    }
+  });
+
+  Deno.test({
+    name:
+      `${name}: a group's count is kept from the users changed, until it must be counted afresh`,
+    ignore,
+  }, async () => {
+    const notices = await open();
+    try {
+      await notices.groupChanged("g3", ["u1", "u2"], 1000, 1000);
+      await notices.groupChanged("g3", ["u2", "u3"], 1100, 1000);
+      await notices.markChanged("g3", ["u4"]);
+      assertEquals((await notices.takeChanged("g3")).sort(), ["u1", "u2", "u3", "u4"]);
+      assertEquals(await notices.takeChanged("g3"), [], "handed out once");
+      assertEquals(await notices.updateCount("g3", ["u1"], [], 1100), null, "none kept yet");
+      await notices.resetCount("g3", ["u1", "u2"], Date.now(), 60_000);
+      assertEquals(await notices.updateCount("g3", ["u3", "u1"], ["u2", "u9"], Date.now()), 2);
+      assertEquals(await notices.updateCount("g3", [], ["u1", "u3"], Date.now()), 0);
+      assertEquals(await notices.updateCount("g3", [], [], Date.now()), 0, "a count of 0 is kept");
+      assertEquals(await notices.updateCount("g4", [], [], Date.now()), null, "per group");
+      // Kept for its time only (Redis expires it by its own clock: a short one, waited for).
+      await notices.resetCount("g5", ["u1"], Date.now(), 50);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assertEquals(await notices.updateCount("g5", [], [], Date.now()), null, "to count afresh");
     } finally {
       await notices.close();
     }

@@ -11,6 +11,10 @@ export class MemoryPresenceNotices implements PresenceNotices {
   readonly #windows = new Map<string, number>();
   /** Groups with a change inside their window: group → when it ends. */
   readonly #due = new Map<string, number>();
+  /** Users changed in each group since its last count. */
+  readonly #changed = new Map<string, Set<string>>();
+  /** Each group's online members as counted, and until when the count is kept. */
+  readonly #counts = new Map<string, { online: Set<string>; until: number }>();
 
   online(userId: string): Promise<boolean> {
     this.#offline.delete(userId);
@@ -41,7 +45,13 @@ export class MemoryPresenceNotices implements PresenceNotices {
     return Promise.resolve();
   }
 
-  groupChanged(groupId: string, now: number, windowMs: number): Promise<number> {
+  groupChanged(
+    groupId: string,
+    userIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<number> {
+    this.#mark(groupId, userIds);
     const end = this.#windows.get(groupId);
     if (end === undefined || end <= now) {
       this.#windows.set(groupId, now + windowMs);
@@ -52,9 +62,12 @@ export class MemoryPresenceNotices implements PresenceNotices {
   }
 
   takeGroups(now: number, windowMs: number, limit: number): Promise<string[]> {
-    // Windows that ended are as good as none: forget them.
+    // Windows that ended are as good as none, and counts no longer kept: forget them.
     for (const [groupId, end] of this.#windows) {
       if (end <= now && !this.#due.has(groupId)) this.#windows.delete(groupId);
+    }
+    for (const [groupId, { until }] of this.#counts) {
+      if (until <= now) this.#counts.delete(groupId);
     }
     const taken = [...this.#due].filter(([, due]) => due <= now)
       .sort(([, a], [, b]) => a - b)
@@ -67,7 +80,52 @@ export class MemoryPresenceNotices implements PresenceNotices {
     return Promise.resolve(taken);
   }
 
+  markChanged(groupId: string, userIds: readonly string[]): Promise<void> {
+    this.#mark(groupId, userIds);
+    return Promise.resolve();
+  }
+
+  #mark(groupId: string, userIds: readonly string[]): void {
+    let changed = this.#changed.get(groupId);
+    if (!changed) this.#changed.set(groupId, changed = new Set());
+    for (const userId of userIds) changed.add(userId);
+  }
+
+  takeChanged(groupId: string): Promise<string[]> {
+    const changed = this.#changed.get(groupId);
+    this.#changed.delete(groupId);
+    return Promise.resolve([...changed ?? []]);
+  }
+
+  updateCount(
+    groupId: string,
+    online: readonly string[],
+    offline: readonly string[],
+    now: number,
+  ): Promise<number | null> {
+    const kept = this.#counts.get(groupId);
+    if (!kept || kept.until <= now) {
+      this.#counts.delete(groupId);
+      return Promise.resolve(null);
+    }
+    for (const userId of online) kept.online.add(userId);
+    for (const userId of offline) kept.online.delete(userId);
+    return Promise.resolve(kept.online.size);
+  }
+
+  resetCount(
+    groupId: string,
+    online: readonly string[],
+    now: number,
+    ttlMs: number,
+  ): Promise<void> {
+    this.#counts.set(groupId, { online: new Set(online), until: now + ttlMs });
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
+    this.#changed.clear();
+    this.#counts.clear();
     this.#told.clear();
     this.#offline.clear();
     this.#windows.clear();

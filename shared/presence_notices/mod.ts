@@ -17,6 +17,13 @@
  *   due group to one caller, who sends its count now (a new window opens). So
  *   at most one count goes out per group per window, and a change inside a
  *   window is followed by a count at its end.
+ * - The count itself is kept, not worked out from every member each time:
+ *   `groupChanged()` also records which users changed, `takeChanged()` hands
+ *   them to the one caller counting, who tells `updateCount()` which of them
+ *   are online members now. A count is kept for `ttlMs` from its
+ *   `resetCount()`; after that `updateCount()` answers null and the caller
+ *   counts every member again, so a count a lost change made wrong is right
+ *   again within `ttlMs`.
  */
 
 /** An offline announcement handed to one caller. */
@@ -41,8 +48,32 @@ export interface PresenceNotices {
   takeOffline(now: number, limit: number, leaseMs: number): Promise<DueOffline[]>;
   /** The friends were told of a taken offline: it is done, unless a newer one replaced it. */
   toldOffline(userId: string, lease: number): Promise<void>;
-  /** A member of a group came or went: 0 to send its count now, else when its window ends. */
-  groupChanged(groupId: string, now: number, windowMs: number): Promise<number>;
+  /**
+   * Users of a group came, went, joined or left: 0 to send its count now, else
+   * when its window ends.
+   */
+  groupChanged(
+    groupId: string,
+    userIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<number>;
+  /** Users joined or left a group: its next count (not sooner) reads them again. */
+  markChanged(groupId: string, userIds: readonly string[]): Promise<void>;
+  /** The users named since the last call, for the caller counting the group. */
+  takeChanged(groupId: string): Promise<string[]>;
+  /**
+   * Changes the kept count of a group (`online`: members online now, `offline`:
+   * the others); its new value, or null when none is kept (count every member).
+   */
+  updateCount(
+    groupId: string,
+    online: readonly string[],
+    offline: readonly string[],
+    now: number,
+  ): Promise<number | null>;
+  /** Keeps the count of a group counted afresh (its online members), for `ttlMs`. */
+  resetCount(groupId: string, online: readonly string[], now: number, ttlMs: number): Promise<void>;
   /** Up to `limit` groups whose window ended with a change in it: send their counts now. */
   takeGroups(now: number, windowMs: number, limit: number): Promise<string[]>;
   close(): Promise<void>;

@@ -7,8 +7,12 @@
  * due (a sorted set); `{presence_notices}at` when each went offline (a hash).
  * `{group_online}windows` the groups with a window open, scored by its end;
  * `{group_online}due` the groups with a change inside it, scored the same.
- * Each change is one script of O(log n) on one slot; the scans hand out only
- * what is due.
+ * Each group's own keys share a tag of its id, so they spread over the cluster:
+ * `{go:<groupId>}changed` the users changed since its last count (a set), and
+ * `{go:<groupId>}online` its online members as counted (a set holding also the
+ * empty string, so that a count of 0 is kept too), expiring when the count is
+ * no longer to be trusted. Each change is a script or two of O(log n) per
+ * group; the scans hand out only what is due.
  */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
@@ -58,6 +62,34 @@ end
 redis.call('ZADD', KEYS[2], 'NX', score, ARGV[1])
 return tonumber(score)`;
 
+/** Records users changed; the key goes after a day if no count ever takes it. */
+const MARK_CHANGED = `
+for i = 1, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], 86400000)
+return 0`;
+
+/** Hands out the users changed and forgets them. */
+const TAKE_CHANGED = `
+local users = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return users`;
+
+/** Changes a kept count: ARGV[1] users online, then those, then the others; -1: none kept. */
+const UPDATE_COUNT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local online = tonumber(ARGV[1])
+for i = 2, 1 + online do redis.call('SADD', KEYS[1], ARGV[i]) end
+for i = 2 + online, #ARGV do redis.call('SREM', KEYS[1], ARGV[i]) end
+return redis.call('SCARD', KEYS[1]) - 1`;
+
+/** Replaces a count: ARGV[1] how long it is kept, then the online members. */
+const RESET_COUNT = `
+redis.call('DEL', KEYS[1])
+redis.call('SADD', KEYS[1], '')
+for i = 2, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0`;
+
 /** Hands out the groups due, opening a window for each; forgets windows that ended. */
 const TAKE_GROUPS = `
 local now = tonumber(ARGV[1])
@@ -80,6 +112,7 @@ export interface RedisPresenceNoticesOptions {
 /** Presence notices in Redis; see the module doc for the keys. */
 export class RedisPresenceNotices implements PresenceNotices {
   readonly #redis: Pick<Redis, "eval">;
+  readonly #prefix: string;
   readonly #told: string;
   readonly #offline: string;
   readonly #at: string;
@@ -88,6 +121,7 @@ export class RedisPresenceNotices implements PresenceNotices {
 
   constructor({ redis, prefix }: RedisPresenceNoticesOptions) {
     this.#redis = redis;
+    this.#prefix = prefix;
     this.#told = `${prefix}{presence_notices}told`;
     this.#offline = `${prefix}{presence_notices}due`;
     this.#at = `${prefix}{presence_notices}at`;
@@ -135,8 +169,19 @@ export class RedisPresenceNotices implements PresenceNotices {
     });
   }
 
-  groupChanged(groupId: string, now: number, windowMs: number): Promise<number> {
+  #group(groupId: string, key: "changed" | "online"): string {
+    return `${this.#prefix}{go:${groupId}}${key}`;
+  }
+
+  groupChanged(
+    groupId: string,
+    userIds: readonly string[],
+    now: number,
+    windowMs: number,
+  ): Promise<number> {
     return redisCall("group online window", async () => {
+      // Marked before the window is asked: whoever counts next (now or at its end) sees them.
+      await this.#mark(groupId, userIds);
       const end = await this.#redis.eval(
         GROUP_CHANGED,
         2,
@@ -161,6 +206,49 @@ export class RedisPresenceNotices implements PresenceNotices {
         windowMs,
         limit,
       ) as string[]);
+  }
+
+  markChanged(groupId: string, userIds: readonly string[]): Promise<void> {
+    return redisCall("group online changes", () => this.#mark(groupId, userIds));
+  }
+
+  async #mark(groupId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.#redis.eval(MARK_CHANGED, 1, this.#group(groupId, "changed"), ...userIds);
+  }
+
+  takeChanged(groupId: string): Promise<string[]> {
+    return redisCall(
+      "group online changes",
+      async () =>
+        await this.#redis.eval(TAKE_CHANGED, 1, this.#group(groupId, "changed")) as string[],
+    );
+  }
+
+  updateCount(
+    groupId: string,
+    online: readonly string[],
+    offline: readonly string[],
+    _now: number,
+  ): Promise<number | null> {
+    return redisCall("group online count", async () => {
+      const key = this.#group(groupId, "online");
+      const count = Number(
+        await this.#redis.eval(UPDATE_COUNT, 1, key, online.length, ...online, ...offline),
+      );
+      return count < 0 ? null : count;
+    });
+  }
+
+  resetCount(
+    groupId: string,
+    online: readonly string[],
+    _now: number,
+    ttlMs: number,
+  ): Promise<void> {
+    return redisCall("group online recount", async () => {
+      await this.#redis.eval(RESET_COUNT, 1, this.#group(groupId, "online"), ttlMs, ...online);
+    });
   }
 
   close(): Promise<void> {

@@ -16,7 +16,13 @@ function over(redis: Redis | Cluster): Promise<PresenceNotices> {
     offline: (userId, at, due) => notices.offline(userId, at, due),
     takeOffline: (now, limit, leaseMs) => notices.takeOffline(now, limit, leaseMs),
     toldOffline: (userId, lease) => notices.toldOffline(userId, lease),
-    groupChanged: (groupId, now, windowMs) => notices.groupChanged(groupId, now, windowMs),
+    groupChanged: (groupId, userIds, now, windowMs) =>
+      notices.groupChanged(groupId, userIds, now, windowMs),
+    markChanged: (groupId, userIds) => notices.markChanged(groupId, userIds),
+    takeChanged: (groupId) => notices.takeChanged(groupId),
+    updateCount: (groupId, online, offline, now) =>
+      notices.updateCount(groupId, online, offline, now),
+    resetCount: (groupId, online, now, ttlMs) => notices.resetCount(groupId, online, now, ttlMs),
     takeGroups: (now, windowMs, limit) => notices.takeGroups(now, windowMs, limit),
     close: async () => {
       await notices.close();
