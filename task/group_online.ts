@@ -90,11 +90,15 @@ export class GroupOnline {
 
   async #send(groupIds: readonly string[]): Promise<void> {
     if (groupIds.length === 0) return;
+    const { notices, send, windowMs, now } = this.#options;
     const items = await Promise.all(groupIds.map(async (groupId): Promise<Outgoing> => {
       const count = await this.#count(groupId);
       return { groupId, frame: JSON.stringify({ op: "group_online", groupId, count }) };
     }));
-    await this.#options.send(items);
+    await send(items);
+    // The window began when the count was asked for; the next count is a window after this one.
+    const sent = now();
+    await Promise.all(groupIds.map((groupId) => notices.groupSent(groupId, sent, windowMs)));
   }
 
   /** The group's online members now: the kept count changed by who changed, or counted afresh. */

@@ -92,6 +92,38 @@ Deno.test("GroupOnline sends one count a window across two task processes, the l
   assert.equal(counted, 2);
 });
 
+Deno.test("GroupOnline starts the window when a slow count goes out, not when it was asked for", async () => {
+  const presence = new MemoryPresence();
+  const notices = new MemoryPresenceNotices();
+  let now = 0;
+  const sentAt: number[] = [];
+  const groups = {
+    idsOf: () => Promise.resolve(["g1"]),
+    // Counting every member takes 700 ms of the clock.
+    memberIds: () => Promise.resolve(void (now += 700)).then(() => ["m1", "m2"]),
+    member: () => Promise.resolve({ userId: "m", role: "member" as const, mutedUntil: null }),
+  };
+  const online = new GroupOnline({
+    notices,
+    presence,
+    groups,
+    send: () => Promise.resolve(void sentAt.push(now)),
+    now: () => now,
+  });
+  await presence.connect("m1", "s1", "c1");
+  await online.memberChanged("m1");
+  assert.deepEqual(sentAt, [700]);
+  now = 800;
+  await presence.connect("m2", "s1", "c2");
+  await online.memberChanged("m2");
+  now = 1000;
+  await online.flush();
+  assert.deepEqual(sentAt, [700], "a second after the count went out, not after it was asked");
+  now = 1700;
+  await online.flush();
+  assert.deepEqual(sentAt, [700, 1700]);
+});
+
 /** A connect server that records what it is pushed. */
 class RecordingConnect implements ConnectService {
   readonly pushes: PushItem[][] = [];

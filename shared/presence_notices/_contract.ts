@@ -109,6 +109,11 @@ export function testPresenceNotices(
       // A window with no change ends quietly; the next change is sent at once.
       assertEquals(await notices.takeGroups(4000, 1000, 10), []);
       assertEquals(await notices.groupChanged("g1", ["u"], 4000, 1000), 0);
+      // Its count took 300 ms to work out: the window runs from when it went out.
+      await notices.groupSent("g1", 4300, 1000);
+      assertEquals(await notices.groupChanged("g1", ["u"], 4400, 1000), 5300);
+      assertEquals(await notices.takeGroups(5000, 1000, 10), []);
+      assertEquals(await notices.takeGroups(5300, 1000, 10), ["g1"]);
     } finally {
       await notices.close();
     }

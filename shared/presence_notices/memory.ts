@@ -61,6 +61,14 @@ export class MemoryPresenceNotices implements PresenceNotices {
     return Promise.resolve(end);
   }
 
+  groupSent(groupId: string, now: number, windowMs: number): Promise<void> {
+    const end = now + windowMs;
+    if ((this.#windows.get(groupId) ?? -Infinity) < end) this.#windows.set(groupId, end);
+    const due = this.#due.get(groupId);
+    if (due !== undefined && due < end) this.#due.set(groupId, end);
+    return Promise.resolve();
+  }
+
   takeGroups(now: number, windowMs: number, limit: number): Promise<string[]> {
     // Windows that ended are as good as none, and counts no longer kept: forget them.
     for (const [groupId, end] of this.#windows) {

@@ -74,6 +74,11 @@ export interface PresenceNotices {
   ): Promise<number | null>;
   /** Keeps the count of a group counted afresh (its online members), for `ttlMs`. */
   resetCount(groupId: string, online: readonly string[], now: number, ttlMs: number): Promise<void>;
+  /**
+   * The count of a group went out at `now`: its window runs from then at the
+   * earliest, so a count slow to work out does not bring the next one closer.
+   */
+  groupSent(groupId: string, now: number, windowMs: number): Promise<void>;
   /** Up to `limit` groups whose window ended with a change in it: send their counts now. */
   takeGroups(now: number, windowMs: number, limit: number): Promise<string[]>;
   close(): Promise<void>;

@@ -62,6 +62,14 @@ end
 redis.call('ZADD', KEYS[2], 'NX', score, ARGV[1])
 return tonumber(score)`;
 
+/** A count went out: the window ends a window after now at the earliest, and a due count then. */
+const GROUP_SENT = `
+local ends = tonumber(ARGV[2]) + tonumber(ARGV[3])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) < ends then redis.call('ZADD', KEYS[1], ends, ARGV[1]) end
+redis.call('ZADD', KEYS[2], 'XX', 'GT', ends, ARGV[1])
+return 0`;
+
 /** Records users changed; the key goes after a day if no count ever takes it. */
 const MARK_CHANGED = `
 for i = 1, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
@@ -192,6 +200,12 @@ export class RedisPresenceNotices implements PresenceNotices {
         windowMs,
       );
       return Number(end);
+    });
+  }
+
+  groupSent(groupId: string, now: number, windowMs: number): Promise<void> {
+    return redisCall("group online sent", async () => {
+      await this.#redis.eval(GROUP_SENT, 2, this.#windows, this.#due, groupId, now, windowMs);
     });
   }
 

@@ -18,6 +18,7 @@ function over(redis: Redis | Cluster): Promise<PresenceNotices> {
     toldOffline: (userId, lease) => notices.toldOffline(userId, lease),
     groupChanged: (groupId, userIds, now, windowMs) =>
       notices.groupChanged(groupId, userIds, now, windowMs),
+    groupSent: (groupId, now, windowMs) => notices.groupSent(groupId, now, windowMs),
     markChanged: (groupId, userIds) => notices.markChanged(groupId, userIds),
     takeChanged: (groupId) => notices.takeChanged(groupId),
     updateCount: (groupId, online, offline, now) =>
