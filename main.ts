@@ -14,6 +14,7 @@ import { MemoryDedupe } from "./shared/dedupe/memory.ts";
 import { MemoryRateLimiter } from "./shared/limiter/memory.ts";
 import { MemoryLog } from "./shared/message_log/memory.ts";
 import { MemoryPresence } from "./shared/presence/memory.ts";
+import { MemoryPresenceNotices } from "./shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "./shared/queue/memory.ts";
 import { Snowflake } from "./shared/snowflake.ts";
 import { withAuthorizationCache } from "./shared/store/authorization_cache.ts";
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     statusQueue,
     store,
     presence,
+    notices: new MemoryPresenceNotices(),
+    presenceGraceMs: config.presenceGraceMs,
     connects,
     searchIndexer: true,
   });

@@ -150,6 +150,8 @@ export interface Config {
   sqliteSynchronous: "normal" | "full";
   /** Whether saves keep the message search index (`IM_BENCH_SEARCH_INDEX`; off only to benchmark it). */
   searchIndex: boolean;
+  /** How long an offline waits before friends are told (task; 0: at once). */
+  presenceGraceMs: number;
   workerId: number;
   serverId: string;
   logic: LogicConfig;
@@ -170,7 +172,7 @@ export interface ProcessConfigs {
       "instanceId" | "advertiseHost" | "grpcPort" | "postgres" | "kafka" | "redis" | "etcd"
     >;
   };
-  task: Pick<Config, "searchIndex" | "ops" | "metricsPort"> & {
+  task: Pick<Config, "searchIndex" | "presenceGraceMs" | "ops" | "metricsPort"> & {
     cluster: Pick<
       ClusterConfig,
       "instanceId" | "rpcTimeoutMs" | "postgres" | "kafka" | "redis" | "etcd"
@@ -211,12 +213,14 @@ const SLICES: { [P in Process]: (config: Config) => ProcessConfigs[P] } = {
   task: (
     {
       searchIndex,
+      presenceGraceMs,
       ops,
       metricsPort,
       cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
     },
   ) => ({
     searchIndex,
+    presenceGraceMs,
     ops,
     metricsPort,
     cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
@@ -290,6 +294,7 @@ function build(v: Values): Config {
     dataDir: v.IM_DATA_DIR,
     sqliteSynchronous: v.IM_SQLITE_SYNCHRONOUS as "normal" | "full",
     searchIndex: v.IM_BENCH_SEARCH_INDEX !== "off",
+    presenceGraceMs: v.IM_PRESENCE_GRACE_MS,
     workerId: v.IM_WORKER_ID,
     serverId: v.IM_SERVER_ID || `connect-${v.IM_WORKER_ID}`,
     logic: {

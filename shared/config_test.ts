@@ -34,6 +34,7 @@ Deno.test("loadConfig() gives each process its slice", () => {
   const env = { IM_HTTP_PORT: "9000", IM_MAX_TEXT: "100", IM_LEASE_TTL_S: "3" };
   assertEquals(Object.keys(loadConfig(env, "task")), [
     "searchIndex",
+    "presenceGraceMs",
     "ops",
     "metricsPort",
     "cluster",
@@ -46,6 +47,12 @@ Deno.test("loadConfig() gives each process its slice", () => {
     false,
     false,
   ]);
+  assertEquals(loadConfig(env, "task").presenceGraceMs, 3000);
+  const noGrace = { IM_PRESENCE_GRACE_MS: "0" };
+  assertEquals(
+    [loadConfig(noGrace, "task").presenceGraceMs, loadConfig(noGrace, "embedded").presenceGraceMs],
+    [0, 0],
+  );
   assertEquals(loadConfig(env, "task").cluster.etcd.ttlSeconds, 3);
   assertEquals(loadConfig(env, "logic").logic.limits.textMax, 100);
   assertEquals(loadConfig(env, "api").http.port, 9000);

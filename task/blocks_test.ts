@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
+import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
@@ -30,6 +31,9 @@ Deno.test("task sends a user's presence to their friends, less those the user bl
     statusQueue,
     store,
     presence,
+    notices: new MemoryPresenceNotices(),
+    // What is tested is who is told; the grace before an offline is `presence_announce_test.ts`'s.
+    presenceGraceMs: 0,
     connects: { connectServers: () => ["s1"], connect: (id) => id === "s1" ? server : undefined },
     onError: (_error, context) => errors.push(context),
   });

@@ -4,6 +4,7 @@ import { KafkaLog } from "../shared/message_log/kafka.ts";
 import { Readiness, serveOps } from "../shared/ops_http.ts";
 import { dropServerRoutes } from "../shared/presence/gone.ts";
 import { RedisPresence } from "../shared/presence/redis.ts";
+import { RedisPresenceNotices } from "../shared/presence_notices/redis.ts";
 import { configOrExit, stopOnSignal } from "../shared/process.ts";
 import { RedisStatusQueue } from "../shared/queue/redis.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
@@ -47,6 +48,8 @@ const task = createTask({
   statusQueue,
   store,
   presence,
+  notices: new RedisPresenceNotices({ redis, prefix }),
+  presenceGraceMs: config.presenceGraceMs,
   connects,
   sweepMs: (cluster.etcd.ttlSeconds + 1) * 1000,
   searchIndexer: true,

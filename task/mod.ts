@@ -1,7 +1,8 @@
 /**
  * The task layer: consumes the message log, stores messages with their seqs,
  * then pushes messages and events to connect servers; consumes status changes
- * and pushes presence and group online counts.
+ * and pushes presence (`presence_announce.ts`) and group online counts
+ * (`group_online.ts`), both sparingly.
  */
 import { logger } from "../shared/log.ts";
 import type { LogRecord, MessageLog } from "../shared/message_log/mod.ts";
@@ -13,6 +14,7 @@ import {
   storeToPushSeconds,
 } from "../shared/metrics.ts";
 import type { Presence } from "../shared/presence/mod.ts";
+import type { PresenceNotices } from "../shared/presence_notices/mod.ts";
 import type { StatusChange, StatusQueue } from "../shared/queue/mod.ts";
 import type { ConnectDirectory } from "../shared/rpc/connect.ts";
 import type {
@@ -26,7 +28,9 @@ import { snowflakeTime } from "../shared/snowflake.ts";
 import { type Span, startSpan } from "../shared/trace.ts";
 import type { Message } from "../shared/types.ts";
 import { deliver, KICK_RETRY_MS, Kicker, type Outgoing } from "./deliver.ts";
+import { GroupOnline } from "./group_online.ts";
 import { groupPushItems, referencedSeqs } from "./group_push.ts";
+import { PresenceAnnouncer } from "./presence_announce.ts";
 import { type SearchIndexer, startSearchIndexer } from "./search_indexer.ts";
 import { routeSweep } from "./sweep.ts";
 
@@ -49,6 +53,17 @@ export interface TaskOptions {
     accounts: Pick<AccountStore, "recordLastSeen">;
   };
   presence: Presence;
+  /** What friends were told and the groups' count windows, shared by every task process. */
+  notices: PresenceNotices;
+  /**
+   * How long an offline waits before friends are told (`IM_PRESENCE_GRACE_MS`); a user
+   * back within it was never gone for them. 0: told at once.
+   */
+  presenceGraceMs?: number;
+  /** The least time between two online counts of one group (trailing edge: the last is current). */
+  groupOnlineWindowMs?: number;
+  /** How often to look for offlines and group counts that came due (in any task process). */
+  noticePollMs?: number;
   connects: ConnectDirectory;
   /**
    * How often to look for routes of connect servers that are not registered
@@ -82,6 +97,10 @@ export function createTask(
     statusQueue,
     store,
     presence,
+    notices,
+    presenceGraceMs = 3000,
+    groupOnlineWindowMs = 1000,
+    noticePollMs = 100,
     connects,
     sweepMs = 0,
     searchIndexer = false,
@@ -91,6 +110,22 @@ export function createTask(
 ): Task {
   const pushFailed = (error: unknown, serverId: string) => onError(error, `push to ${serverId}`);
   const kicker = new Kicker(connects, onError, kickRetryMs);
+  const send = async (items: Outgoing[]) =>
+    void await deliver(presence, connects, items, pushFailed);
+  const announcer = new PresenceAnnouncer({
+    notices,
+    presence,
+    store,
+    send,
+    graceMs: presenceGraceMs,
+  });
+  const groupOnline = new GroupOnline({
+    notices,
+    presence,
+    groups: store.groups,
+    send,
+    windowMs: groupOnlineWindowMs,
+  });
 
   async function handleBatch(batch: LogRecord[]): Promise<void> {
     const accepted = batch.flatMap((r) => (r.type === "message" ? [r.message] : []));
@@ -178,6 +213,16 @@ export function createTask(
       }
     }
     const reached = await deliver(presence, connects, items, pushFailed);
+    // Members who joined or left change their groups' kept online counts.
+    const memberships = batch.flatMap((r) =>
+      r.type !== "kick" && "membership" in r && r.membership ? [r.membership] : []
+    );
+    await groupOnline.membershipChanged(
+      memberships.map(({ groupId, added, removed }) => ({
+        groupId,
+        userIds: [...added, ...removed],
+      })),
+    ).catch((error) => onError(error, "group online counts"));
     // Each message's push is handed over: the servers it reached, the time since it was stored.
     const servers = new Map<string, Set<string>>();
     reached.forEach((serverIds, i) => {
@@ -208,26 +253,20 @@ export function createTask(
     if (!change.online) await store.accounts.recordLastSeen(change.userId, change.at);
     const online = (await presence.online([change.userId])).has(change.userId);
     if (online !== change.online) return; // Stale: a later change will tell the current state.
-    const items: Outgoing[] = [];
-    // Friends the user blocked do not see their presence (PROTOCOL.md, Blocking).
-    const [friendIds, blocked] = await Promise.all([
-      store.friends.idsOf(change.userId),
-      store.blocks.blockedBy(change.userId).then((ids) => new Set(ids)),
-    ]);
-    const lastSeen = online ? {} : { lastSeenAt: change.at };
-    items.push({
-      userIds: friendIds.filter((id) => !blocked.has(id)),
-      frame: JSON.stringify({ op: "presence", userId: change.userId, online, ...lastSeen }),
-    });
-    for (const groupId of await store.groups.idsOf(change.userId)) {
-      const onlineMembers = [...await presence.online(await store.groups.memberIds(groupId))];
-      items.push({
-        userIds: onlineMembers,
-        frame: JSON.stringify({ op: "group_online", groupId, count: onlineMembers.length }),
-      });
-    }
-    await deliver(presence, connects, items, pushFailed);
+    // Neither waits for a grace or a window: what is due later goes out from `flushNotices()`.
+    await announcer.changed(change);
+    await groupOnline.memberChanged(change.userId);
   }
+
+  // Offlines whose grace ended and groups whose window ended, whichever task process recorded them.
+  let flushing: Promise<void> | null = null;
+  const flushNotices = async () => {
+    await announcer.flush().catch((error) => onError(error, "presence announcements"));
+    await groupOnline.flush().catch((error) => onError(error, "group online counts"));
+  };
+  const noticePoller = setInterval(() => {
+    flushing ??= flushNotices().finally(() => flushing = null);
+  }, noticePollMs);
 
   // Batches of several partitions that arrive while one is being handled are
   // handled together: one store transaction and one push per connect server for
@@ -275,6 +314,8 @@ export function createTask(
   return {
     async close() {
       kicker.close();
+      clearInterval(noticePoller);
+      await flushing;
       await indexer?.close();
       clearInterval(sweeper);
       await log.close();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { MemoryLog } from "../shared/message_log/memory.ts";
 import type { LogHandler, MessageLog } from "../shared/message_log/mod.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
+import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
@@ -81,6 +82,9 @@ Deno.test("task", async (t) => {
     statusQueue,
     store,
     presence,
+    notices: new MemoryPresenceNotices(),
+    // An offline is told at once here; the grace is `presence_announce_test.ts`'s.
+    presenceGraceMs: 0,
     connects: {
       connectServers: () => Object.keys(servers),
       connect: (id) => servers[id as keyof typeof servers],
@@ -416,6 +420,7 @@ Deno.test("task: a message without a trace gets a new one, not the trace its bat
     statusQueue: new MemoryStatusQueue(),
     store,
     presence,
+    notices: new MemoryPresenceNotices(),
     connects: { connectServers: () => ["s1"], connect: () => server },
   });
   try {

@@ -3,6 +3,7 @@ import { assertEquals } from "../tests/assert.ts";
 import { AppError } from "../shared/errors.ts";
 import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
+import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
 import { createTask, type TaskOptions } from "./mod.ts";
 import { type Sleep, startSearchIndexer } from "./search_indexer.ts";
@@ -197,6 +198,7 @@ Deno.test("createTask() runs the indexer only when asked to, and close() stops i
       statusQueue: new MemoryStatusQueue(),
       store: { messages } as unknown as TaskOptions["store"],
       presence: new MemoryPresence(),
+      notices: new MemoryPresenceNotices(),
       connects: { connectServers: () => [], connect: () => undefined },
       searchIndexer,
     });

@@ -63,7 +63,8 @@ Deno.test({
     const counts = [a, b, c].map((x) =>
       waitFor(x, "group_online", (e) => e.groupId === group.id && e.count === 3)
     );
-    const offline = waitFor(a, "presence", (p) => p.userId === d.self!.id && !p.online);
+    // Told after IM_PRESENCE_GRACE_MS (3 s by default); the counts within a second.
+    const offline = waitFor(a, "presence", (p) => p.userId === d.self!.id && !p.online, 15_000);
     await d.close();
     await Promise.all([...counts, offline]);
     await Promise.all([a, b, c].map((x) => x.close()));
@@ -110,7 +111,8 @@ Deno.test({
     "cluster: users of a killed connect server go offline within the lease and back online on reconnect",
   ...opts,
 }, async () => {
-  const cluster = await startIsolatedCluster(TEST_ENV);
+  // Offlines told at once: the time measured is the lease's.
+  const cluster = await startIsolatedCluster({ ...TEST_ENV, IM_PRESENCE_GRACE_MS: "0" });
   try {
     const clients = await spread(cluster.url, 4);
     const watcher = clients.find((c) => c.serverId === "connect-2")!;
@@ -149,7 +151,12 @@ Deno.test({
     "cluster: a connect server restarted at once under its id clears the routes of its previous life",
   ...opts,
 }, async () => {
-  const cluster = await startIsolatedCluster({ ...TEST_ENV, IM_LEASE_TTL_S: "10" });
+  const cluster = await startIsolatedCluster({
+    ...TEST_ENV,
+    IM_LEASE_TTL_S: "10",
+    // Told at once: the 8 s allowed are for the restart to drop the routes.
+    IM_PRESENCE_GRACE_MS: "0",
+  });
   try {
     const clients = await spread(cluster.url, 4);
     const watcher = clients.find((c) => c.serverId === "connect-2")!;

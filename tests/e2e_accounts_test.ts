@@ -211,7 +211,8 @@ Deno.test(
     assertEquals(await online, { userId: bId, online: true });
     const second = new ImClient({ baseUrl: url, token: b.token });
     await second.connect();
-    const offline = waitFor(a, "presence", (p) => p.userId === bId && !p.online);
+    // Told after IM_PRESENCE_GRACE_MS (3 s by default), if b is not back by then.
+    const offline = waitFor(a, "presence", (p) => p.userId === bId && !p.online, 10_000);
     await second.close();
     await b.close();
     assertEquals((await offline).online, false);
@@ -361,7 +362,8 @@ Deno.test(
     await eventually(async () => (await a.user(bId)).online === true);
     assertEquals((await a.user(bId)).user.lastSeenAt, null);
     const before = Date.now();
-    const offline = waitFor(a, "presence", (p) => p.userId === bId && !p.online);
+    // Told after IM_PRESENCE_GRACE_MS (3 s by default), with when b left.
+    const offline = waitFor(a, "presence", (p) => p.userId === bId && !p.online, 10_000);
     await b.close();
     const event = await offline;
     assert(

@@ -22,7 +22,8 @@ import {
 } from "./harness.ts";
 import { answer, frames, ofOp, sleep } from "./_groups.ts";
 
-const server = await startServer();
+// Offlines told at once: what is tested is who is told, not when (e2e_presence_coalesce_test.ts).
+const server = await startServer({ env: { IM_PRESENCE_GRACE_MS: "0" } });
 globalThis.addEventListener("unload", () => void server.stop("SIGKILL"));
 const url = server.url;
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -85,7 +85,11 @@ Deno.test(
   opts,
   async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "im-idle-" });
-    const server = await startServer({ dataDir, env: { IM_IDLE_TIMEOUT_MS: "1500" } });
+    // The offline is told at once: the time measured is the idle timeout's alone.
+    const server = await startServer({
+      dataDir,
+      env: { IM_IDLE_TIMEOUT_MS: "1500", IM_PRESENCE_GRACE_MS: "0" },
+    });
     try {
       // A pinging SDK client stays; a raw socket that says nothing after auth is dropped.
       const watcher = new ImClient({ baseUrl: server.url, pingMs: 300 });

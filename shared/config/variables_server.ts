@@ -322,6 +322,15 @@ export const SERVER_VARIABLES = {
     meaning: "members of a group up to which read receipts are pushed to members",
     readBy: EMBEDDED_LOGIC,
   },
+  IM_PRESENCE_GRACE_MS: {
+    type: "int",
+    default: 3000,
+    min: 0,
+    max: 600_000,
+    meaning:
+      "friends are told a user went offline only after this, and not at all if the user is back by then (a reconnect); `0`: at once",
+    readBy: ["embedded", "task"],
+  },
   IM_MAX_FRAME_BYTES: {
     type: "int",
     default: 64 * 1024,
