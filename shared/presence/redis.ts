@@ -10,7 +10,7 @@
  * Routes of a server that died are removed by `dropServer()`, called when its
  * etcd lease expires or when it starts again under the same id.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis.ts";
 import { redisCall } from "../redis_errors.ts";
 import type { Presence } from "./mod.ts";
 
@@ -59,14 +59,14 @@ return 0`;
 
 /** Options of Redis presence. */
 export interface RedisPresenceOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix, e.g. `im:`. */
   prefix: string;
 }
 
 /** Presence in Redis; see the module doc for the keys. */
 export class RedisPresence implements Presence {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
 
   constructor({ redis, prefix }: RedisPresenceOptions) {
@@ -131,17 +131,18 @@ export class RedisPresence implements Presence {
     });
   }
 
+  // One command per user key: users' keys lie in many slots (on a Cluster, on many nodes), where a
+  // pipeline may not go; auto-pipelining still sends each node its share in one write.
   routes(userIds: readonly string[]): Promise<Map<string, string[]>> {
     return redisCall("presence routes", async () => {
       const unique = [...new Set(userIds)];
       const routes = new Map<string, string[]>();
       if (unique.length === 0) return routes;
-      const pipeline = this.#redis.pipeline();
-      for (const userId of unique) pipeline.hvals(this.#user(userId));
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error, servers], i) => {
-        if (error) throw error;
-        for (const serverId of new Set(servers as string[])) {
+      const results = await Promise.all(
+        unique.map((userId) => this.#redis.hvals(this.#user(userId))),
+      );
+      results.forEach((servers, i) => {
+        for (const serverId of new Set(servers)) {
           const list = routes.get(serverId);
           if (list) list.push(unique[i]);
           else routes.set(serverId, [unique[i]]);
@@ -156,10 +157,10 @@ export class RedisPresence implements Presence {
     return redisCall("presence online", async () => {
       const unique = [...new Set(userIds)];
       if (unique.length === 0) return new Set();
-      const pipeline = this.#redis.pipeline();
-      for (const userId of unique) pipeline.exists(this.#user(userId));
-      const results = (await pipeline.exec()) ?? [];
-      return new Set(unique.filter((_, i) => results[i]?.[1] === 1));
+      const results = await Promise.all(
+        unique.map((userId) => this.#redis.exists(this.#user(userId))),
+      );
+      return new Set(unique.filter((_, i) => results[i] === 1));
     });
   }
 
@@ -181,18 +182,16 @@ export class RedisPresence implements Presence {
     return redisCall("presence drop server", async () => {
       const userIds = await this.#redis.smembers(this.#server(serverId));
       const offline: string[] = [];
-      // Pipelined in chunks: one script per user, each on that user's key alone.
+      // In chunks, one script per user, each on that user's key alone (auto-pipelined per node).
       for (let i = 0; i < userIds.length; i += 1000) {
         const chunk = userIds.slice(i, i + 1000);
-        const pipeline = this.#redis.pipeline();
-        for (const userId of chunk) {
-          pipeline.eval(DROP_CONNECTIONS, 1, this.#user(userId), `${serverId}|`);
-        }
-        const results = (await pipeline.exec()) ?? [];
+        const results = await Promise.all(
+          chunk.map((userId) =>
+            this.#redis.eval(DROP_CONNECTIONS, 1, this.#user(userId), `${serverId}|`)
+          ),
+        );
         chunk.forEach((userId, j) => {
-          const [error, last] = results[j] ?? [];
-          if (error) throw error;
-          if (last === 1) offline.push(userId);
+          if (results[j] === 1) offline.push(userId);
         });
       }
       // Only the users read: one who connected meanwhile keeps their place in the set.
