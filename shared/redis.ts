@@ -121,21 +121,19 @@ export function connectRedis(
 }
 
 /**
- * Whether Redis serves every key: one Redis answers PING; a Cluster is connected, every master
- * it knows answers PING, and the node asked says the cluster is `ok` (every slot has a master).
- * The readiness probe of each process that holds Redis.
+ * Whether Redis serves every key: one Redis answers PING; on a Cluster the node asked says the
+ * cluster is `ok` (every slot has a master) and every master the client knows answers PING.
+ * The readiness probe of each process that holds Redis: it waits while the client (re)connects,
+ * and the probe's own timeout decides when that is too long.
  */
 export async function pingRedis(redis: RedisClient): Promise<void> {
   if (!(redis instanceof Cluster)) {
     await redis.ping();
     return;
   }
-  if (redis.status !== "ready") throw new Error(`The Redis Cluster connection is ${redis.status}`);
-  const masters = redis.nodes("master");
-  const [info] = await Promise.all([
-    redis.cluster("INFO") as Promise<string>,
-    ...masters.map((master) => master.ping()),
-  ]);
+  // Queued until the client knows the slots; the masters are known from then on.
+  const info = await redis.cluster("INFO") as string;
   const state = /cluster_state:(\w+)/.exec(info)?.[1];
   if (state !== "ok") throw new Error(`The Redis Cluster's state is ${state ?? "unknown"}`);
+  await Promise.all(redis.nodes("master").map((master) => master.ping()));
 }
