@@ -115,8 +115,17 @@ export interface ClusterConfig {
   /** Deadline of every call between layers. */
   rpcTimeoutMs: number;
   postgres: { url: string; poolSize: number };
-  kafka: { brokers: string[]; topic: string; partitions: number; groupId: string };
-  redis: { url: string; prefix: string };
+  kafka: {
+    brokers: string[];
+    topic: string;
+    partitions: number;
+    groupId: string;
+    /** Replication factor and `min.insync.replicas` of the topic when a process creates it. */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+  };
+  /** One Redis URL, or several: the startup nodes of a Redis Cluster (also when `cluster`). */
+  redis: { urls: string[]; cluster: boolean; prefix: string };
   etcd: { endpoints: string[]; prefix: string; ttlSeconds: number };
 }
 
@@ -252,6 +261,12 @@ function build(v: Values): Config {
   if (badRange !== undefined) {
     throw new ConfigError(`Invalid IM_METRICS_FROM: "${badRange}" is not an address range`);
   }
+  if (v.IM_KAFKA_MIN_INSYNC > v.IM_KAFKA_REPLICATION) {
+    throw new ConfigError(
+      `Invalid IM_KAFKA_MIN_INSYNC="${v.IM_KAFKA_MIN_INSYNC}": more than IM_KAFKA_REPLICATION ` +
+        `(${v.IM_KAFKA_REPLICATION}) replicas could never hold a message, and no append would succeed`,
+    );
+  }
   const limits: Limits = {
     usernameMin: 3,
     usernameMax: 32,
@@ -347,8 +362,14 @@ function build(v: Values): Config {
         topic: v.IM_KAFKA_TOPIC,
         partitions: v.IM_KAFKA_PARTITIONS,
         groupId: v.IM_KAFKA_GROUP,
+        replicationFactor: v.IM_KAFKA_REPLICATION,
+        minInsyncReplicas: v.IM_KAFKA_MIN_INSYNC,
       },
-      redis: { url: v.IM_REDIS_URL, prefix: v.IM_REDIS_PREFIX },
+      redis: {
+        urls: v.IM_REDIS_URL,
+        cluster: v.IM_REDIS_CLUSTER === "true",
+        prefix: v.IM_REDIS_PREFIX,
+      },
       etcd: {
         endpoints: v.IM_ETCD_ENDPOINTS,
         prefix: v.IM_ETCD_PREFIX,
