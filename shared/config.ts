@@ -261,12 +261,6 @@ function build(v: Values): Config {
   if (badRange !== undefined) {
     throw new ConfigError(`Invalid IM_METRICS_FROM: "${badRange}" is not an address range`);
   }
-  if (v.IM_KAFKA_MIN_INSYNC > v.IM_KAFKA_REPLICATION) {
-    throw new ConfigError(
-      `Invalid IM_KAFKA_MIN_INSYNC="${v.IM_KAFKA_MIN_INSYNC}": more than IM_KAFKA_REPLICATION ` +
-        `(${v.IM_KAFKA_REPLICATION}) replicas could never hold a message, and no append would succeed`,
-    );
-  }
   const limits: Limits = {
     usernameMin: 3,
     usernameMax: 32,

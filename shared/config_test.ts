@@ -113,7 +113,6 @@ Deno.test("loadConfig() reads the engines' clusters: Redis nodes, Kafka replicat
     const [name, env] of [
       ["IM_REDIS_CLUSTER", { IM_REDIS_CLUSTER: "yes" }],
       ["IM_REDIS_URL", { IM_REDIS_URL: "redis://r1:7000,r2:7001" }],
-      ["IM_KAFKA_MIN_INSYNC", { IM_KAFKA_REPLICATION: "2", IM_KAFKA_MIN_INSYNC: "3" }],
     ] as const
   ) {
     const error = assertThrows(() => loadConfig(env));

@@ -62,8 +62,9 @@ export interface KafkaLogOptions {
 }
 
 /**
- * The topic this log creates when it is missing. An existing topic is left as it is: its
- * replication is changed by Kafka's own tools (kafka-reassign-partitions, kafka-configs).
+ * The topic this log creates when it is missing; refuses a `min.insync.replicas` above the
+ * replication factor. An existing topic is left as it is: its replication is changed by Kafka's
+ * own tools (kafka-reassign-partitions, kafka-configs).
  */
 export function topicSpec(
   options: Pick<
@@ -71,6 +72,14 @@ export function topicSpec(
     "topic" | "partitions" | "replicationFactor" | "minInsyncReplicas"
   >,
 ): ITopicConfig {
+  if (options.minInsyncReplicas > options.replicationFactor) {
+    throw new AppError(
+      "internal",
+      `Cannot create topic "${options.topic}" with min.insync.replicas ${options.minInsyncReplicas} ` +
+        `above its replication factor ${options.replicationFactor}: no append could succeed ` +
+        "(IM_KAFKA_MIN_INSYNC, IM_KAFKA_REPLICATION)",
+    );
+  }
   return {
     topic: options.topic,
     numPartitions: options.partitions,
@@ -129,12 +138,13 @@ export class KafkaLog implements MessageLog {
       },
       retry: { initialRetryTime: 100, retries: 8 },
     });
+    const spec = topicSpec(full);
     const admin = kafka.admin();
     try {
       await admin.connect();
       const topics = await admin.listTopics();
       if (!topics.includes(full.topic)) {
-        await admin.createTopics({ topics: [topicSpec(full)], waitForLeaders: true });
+        await admin.createTopics({ topics: [spec], waitForLeaders: true });
       }
     } catch (error) {
       throw new AppError("unavailable", `Cannot reach Kafka at ${full.brokers.join(",")}`, {

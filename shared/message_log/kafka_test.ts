@@ -5,7 +5,7 @@
 import { Buffer } from "node:buffer";
 import { ConfigResourceTypes, Kafka } from "kafkajs";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
-import { assert, assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
 import { consumerLag } from "../metrics.ts";
 import type { AcceptedMessage } from "../types.ts";
@@ -55,6 +55,10 @@ Deno.test("topicSpec() creates the topic with its replication factor and min.ins
       configEntries: [{ name: "min.insync.replicas", value: "2" }],
     },
   );
+  const error = assertThrows(() =>
+    topicSpec({ topic: "t", partitions: 1, replicationFactor: 1, minInsyncReplicas: 2 })
+  );
+  assert(error.message.includes("min.insync.replicas 2 above its replication factor 1"));
 });
 
 Deno.test({

@@ -160,7 +160,7 @@ export class RedisPresence implements Presence {
       const routes = new Map<string, string[]>();
       if (unique.length === 0) return routes;
       const keys = unique.map((userId) => this.#user(userId));
-      const results = await perKey<string[]>(this.#redis, keys, (key) => ["HVALS", key]);
+      const results = await perKey<string[]>(this.#redis, keys, (key) => ["hvals", key]);
       results.forEach((servers, i) => {
         for (const serverId of new Set(servers)) {
           const list = routes.get(serverId);
@@ -178,7 +178,7 @@ export class RedisPresence implements Presence {
       const unique = [...new Set(userIds)];
       if (unique.length === 0) return new Set();
       const keys = unique.map((userId) => this.#user(userId));
-      const results = await perKey<number>(this.#redis, keys, (key) => ["EXISTS", key]);
+      const results = await perKey<number>(this.#redis, keys, (key) => ["exists", key]);
       return new Set(unique.filter((_, i) => results[i] === 1));
     });
   }
@@ -208,7 +208,7 @@ export class RedisPresence implements Presence {
         const results = await perKey<number>(
           this.#redis,
           keys,
-          (key) => ["EVAL", DROP_CONNECTIONS, 1, key, `${serverId}|`],
+          (key) => ["eval", DROP_CONNECTIONS, 1, key, `${serverId}|`],
         );
         chunk.forEach((userId, j) => {
           if (results[j] === 1) offline.push(userId);
