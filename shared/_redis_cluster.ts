@@ -31,6 +31,12 @@ export function ignoreRedisCluster(): boolean {
   return Deno.env.get("CI") !== "true" && Deno.env.get("IM_CLUSTER_TESTS") !== "1";
 }
 
+/** Whether a test that starts a cluster of its own must be ignored: no redis-server here. */
+export function ignoreOwnRedisCluster(): boolean {
+  if (hasBinary("redis-server") && hasBinary("redis-cli")) return false;
+  return Deno.env.get("CI") !== "true" && Deno.env.get("IM_CLUSTER_TESTS") !== "1";
+}
+
 /** The cluster of this test run: the named one, or a throwaway one started on first use. */
 export function redisCluster(): Promise<RedisClusterNodes> {
   started ??= start();
@@ -69,20 +75,43 @@ async function start(): Promise<RedisClusterNodes & { stop(): void }> {
     const urls = named.split(",").map((url) => url.trim()).filter(Boolean);
     return { urls, cli, ports: urls.map((url) => Number(new URL(url).port)), stop: () => {} };
   }
+  return await startRedisCluster({ masters: MASTERS, replicas: 0 });
+}
+
+/** A throwaway Redis Cluster of its own, for a test that breaks it (kills a master). */
+export interface OwnRedisCluster extends RedisClusterNodes {
+  /** Kills one node at once (SIGKILL), as a crash would. */
+  kill(port: number): void;
+  /** Kills every node and removes the folder (also done when the test process unloads). */
+  stop(): void;
+}
+
+/**
+ * Starts a throwaway Redis Cluster: `masters` masters with `replicas` replicas each
+ * (`cluster-node-timeout` 2000, as the HA infrastructure's), and waits until every slot is served.
+ */
+export async function startRedisCluster(
+  { masters, replicas }: { masters: number; replicas: number },
+): Promise<OwnRedisCluster> {
   const dir = await Deno.makeTempDir({ prefix: "im-redis-cluster-" });
-  const ports = freePorts(MASTERS);
-  const stop = () => {
-    for (const port of ports) {
-      try {
-        const pid = Number(Deno.readTextFileSync(`${dir}/${port}.pid`));
-        if (pid > 0) Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Never started, or gone already.
-      }
+  const ports = freePorts(masters * (1 + replicas));
+  const kill = (port: number) => {
+    try {
+      const pid = Number(Deno.readTextFileSync(`${dir}/${port}.pid`));
+      if (pid > 0) Deno.kill(pid, "SIGKILL");
+    } catch {
+      // Never started, or gone already.
     }
+  };
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    globalThis.removeEventListener("unload", stop);
+    for (const port of ports) kill(port);
     Deno.removeSync(dir, { recursive: true });
   };
-  // Stopped with the test process: synchronously, as `unload` waits for nothing.
+  // Stopped with the test process at the latest: synchronously, as `unload` waits for nothing.
   globalThis.addEventListener("unload", stop);
   try {
     await Promise.all(ports.map((port) => startNode(dir, port)));
@@ -92,16 +121,16 @@ async function start(): Promise<RedisClusterNodes & { stop(): void }> {
       "create",
       ...ports.map((port) => `127.0.0.1:${port}`),
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     );
     await waitForState(ports);
+    await waitForReplicas(ports);
   } catch (error) {
-    globalThis.removeEventListener("unload", stop);
     stop();
     throw error;
   }
-  return { urls: ports.map((port) => `redis://127.0.0.1:${port}`), cli, ports, stop };
+  return { urls: ports.map((port) => `redis://127.0.0.1:${port}`), cli, ports, kill, stop };
 }
 
 async function startNode(dir: string, port: number): Promise<void> {
@@ -147,7 +176,7 @@ async function startNode(dir: string, port: number): Promise<void> {
 }
 
 /** Every node sees every slot covered: until then a command may meet CLUSTERDOWN. */
-async function waitForState(ports: number[]): Promise<void> {
+export async function waitForState(ports: number[]): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const states = await Promise.all(ports.map((port) => cli(port, "cluster", "info")));
@@ -155,6 +184,20 @@ async function waitForState(ports: number[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("the Redis Cluster did not reach cluster_state:ok");
+}
+
+/** Every replica has copied its master: one that never did may not take its master's place. */
+async function waitForReplicas(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const replication = await Promise.all(ports.map((port) => cli(port, "info", "replication")));
+    const synced = replication.every((info) =>
+      !/role:slave/.test(info) || /master_link_status:up/.test(info)
+    );
+    if (synced) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the Redis Cluster's replicas did not copy their masters");
 }
 
 /**

@@ -3,10 +3,15 @@
  * (IM_CLUSTER_TESTS=1), and on a Redis Cluster (IM_TEST_REDIS_CLUSTER, or a throwaway one
  * started by shared/_redis_cluster.ts). Also how `connectRedis()` reads its URLs.
  */
-import { Redis } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
 import { assert, assertEquals, assertThrows } from "../tests/assert.ts";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../tests/infra.ts";
-import { ignoreRedisCluster, redisCluster } from "./_redis_cluster.ts";
+import {
+  ignoreOwnRedisCluster,
+  ignoreRedisCluster,
+  redisCluster,
+  startRedisCluster,
+} from "./_redis_cluster.ts";
 import { testDedupe } from "./dedupe/_contract.ts";
 import { RedisDedupe } from "./dedupe/redis.ts";
 import { testRateLimiter } from "./limiter/_contract.ts";
@@ -149,6 +154,62 @@ Deno.test(
     await new Promise((resolve) => setTimeout(resolve, 300));
     nowhere.disconnect();
     assertEquals(answer, "none");
+  },
+);
+
+Deno.test(
+  {
+    name: "connectRedis() rides out a master's failover on a Redis Cluster: no command fails",
+    ignore: ignoreOwnRedisCluster(),
+  },
+  async () => {
+    const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+    const redis = connectRedis(cluster.urls) as Cluster;
+    const masterOf = async (client: RedisClient, slot: number) => {
+      const [, , [, port]] = (await client.cluster("SLOTS")).find(([from, to]) =>
+        from <= slot && slot <= to
+      )!;
+      return port;
+    };
+    let survivor: Redis | null = null;
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => `failover:${i}`);
+      await Promise.all(keys.map((key) => redis.set(key, "0")));
+      // The master of the first key's slot dies (its replica has copied the keys meanwhile).
+      const slot = await redis.cluster("KEYSLOT", keys[0]) as number;
+      const port = await masterOf(redis, slot);
+      survivor = new Redis(cluster.ports.find((p) => p !== port)!, "127.0.0.1");
+      await survivor.call("WAIT", 1, 1000).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      cluster.kill(port);
+      const killedAt = performance.now();
+      // Every key incremented in rounds, some on the dead master's slots, until its replica has
+      // taken over and two rounds more passed: the client waits instead of failing a command.
+      const failures: string[] = [];
+      let rounds = 0;
+      let longestMs = 0;
+      let after = 0;
+      while (after < 2 && performance.now() - killedAt < 30_000) {
+        const started = performance.now();
+        const results = await Promise.allSettled(keys.map((key) => redis.incr(key)));
+        longestMs = Math.max(longestMs, performance.now() - started);
+        for (const result of results) {
+          if (result.status === "rejected") failures.push(String(result.reason));
+        }
+        rounds++;
+        if (await masterOf(survivor, slot) !== port) after++;
+      }
+      assertEquals(failures, []);
+      assertEquals(
+        await Promise.all(keys.map((key) => redis.get(key))),
+        keys.map(() => `${rounds}`),
+      );
+      console.log(`a master's failover held commands for at most ${Math.round(longestMs)} ms`);
+    } finally {
+      survivor?.disconnect();
+      redis.disconnect();
+      cluster.stop();
+    }
   },
 );
 
