@@ -11,7 +11,8 @@ import { ignoreRedisCluster, redisCluster } from "../_redis_cluster.ts";
 import { connectRedis } from "../redis.ts";
 import { RedisPresence } from "./redis.ts";
 
-const ignore = !clusterTestsEnabled();
+/** The MONITOR test needs one Redis: the infrastructure's, unless it is a Cluster (IM_HA_TESTS). */
+const ignore = !clusterTestsEnabled() || INFRA.redis.includes(",");
 
 Deno.test(
   {
