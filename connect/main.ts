@@ -13,7 +13,7 @@ import { EtcdRegistry } from "../shared/registry/etcd.ts";
 import { serveConnect } from "../shared/rpc/connect_grpc.ts";
 import { createGrpcLogicClient } from "../shared/rpc/logic_grpc.ts";
 import { createConnect } from "./mod.ts";
-import { connectRedis } from "../shared/redis.ts";
+import { connectRedis, pingRedis } from "../shared/redis.ts";
 import { addressMatcher } from "../shared/address_match.ts";
 
 const config = configOrExit("connect");
@@ -25,7 +25,7 @@ const workerId = cluster.instanceId ? null : await registry.claimWorkerId();
 const id = cluster.instanceId || `connect-${workerId}`;
 configureLogging({ instance: id });
 if (workerId !== null) stopWhenWorkerIdChanges(registry, workerId);
-const redis = connectRedis(cluster.redis.url);
+const redis = connectRedis(cluster.redis.urls, { cluster: cluster.redis.cluster });
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
@@ -48,11 +48,11 @@ const connect = createConnect({
 // Before serving, so no route of this life is dropped with them.
 await dropServerRoutes(presence, statusQueue, id);
 
-// Routes and the status queue live in this server's own Redis: a PING on its connection.
+// Routes and the status queue live in Redis: a PING on its connection (every master of a Cluster).
 const metricsFrom = addressMatcher(config.http.metricsFrom);
 const readiness = new Readiness([
   { name: "logic", check: () => logic.ready() },
-  { name: "Redis", check: async () => void await redis.ping() },
+  { name: "Redis", check: () => pingRedis(redis) },
 ]);
 const logError = (error: unknown) => log.error("request failed", { error });
 const http = await serveHttp({

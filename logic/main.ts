@@ -13,7 +13,7 @@ import { serveLogic } from "../shared/rpc/logic_grpc.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { createLogic } from "./mod.ts";
-import { connectRedis } from "../shared/redis.ts";
+import { connectRedis, pingRedis } from "../shared/redis.ts";
 
 const config = configOrExit("logic");
 const log = logger();
@@ -24,7 +24,7 @@ const id = cluster.instanceId || `logic-${workerId}`;
 configureLogging({ instance: id });
 const store = await openPostgresStore(cluster.postgres);
 const messageLog = await KafkaLog.open({ ...cluster.kafka, clientId: id });
-const redis = connectRedis(cluster.redis.url);
+const redis = connectRedis(cluster.redis.urls, { cluster: cluster.redis.cluster });
 const prefix = cluster.redis.prefix;
 
 /**
@@ -68,7 +68,7 @@ const ops = await serveOps({
   readiness: new Readiness([
     { name: "PostgreSQL", check: () => store.ping() },
     { name: "Kafka", check: () => messageLog.ping() },
-    { name: "Redis", check: async () => void await redis.ping() },
+    { name: "Redis", check: () => pingRedis(redis) },
     { name: "etcd", check: () => registry.ping() },
   ]),
 });

@@ -115,8 +115,17 @@ export interface ClusterConfig {
   /** Deadline of every call between layers. */
   rpcTimeoutMs: number;
   postgres: { url: string; poolSize: number };
-  kafka: { brokers: string[]; topic: string; partitions: number; groupId: string };
-  redis: { url: string; prefix: string };
+  kafka: {
+    brokers: string[];
+    topic: string;
+    partitions: number;
+    groupId: string;
+    /** Replication factor and `min.insync.replicas` of the topic when a process creates it. */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+  };
+  /** One Redis URL, or several: the startup nodes of a Redis Cluster (also when `cluster`). */
+  redis: { urls: string[]; cluster: boolean; prefix: string };
   etcd: { endpoints: string[]; prefix: string; ttlSeconds: number };
 }
 
@@ -352,8 +361,14 @@ function build(v: Values): Config {
         topic: v.IM_KAFKA_TOPIC,
         partitions: v.IM_KAFKA_PARTITIONS,
         groupId: v.IM_KAFKA_GROUP,
+        replicationFactor: v.IM_KAFKA_REPLICATION,
+        minInsyncReplicas: v.IM_KAFKA_MIN_INSYNC,
       },
-      redis: { url: v.IM_REDIS_URL, prefix: v.IM_REDIS_PREFIX },
+      redis: {
+        urls: v.IM_REDIS_URL,
+        cluster: v.IM_REDIS_CLUSTER === "true",
+        prefix: v.IM_REDIS_PREFIX,
+      },
       etcd: {
         endpoints: v.IM_ETCD_ENDPOINTS,
         prefix: v.IM_ETCD_PREFIX,

@@ -95,3 +95,34 @@ Deno.test("loadConfig() words each refusal as before", () => {
   }
   assertEquals(loadConfig({ IM_CLUSTER_TESTS: "1", IM_E2E_MODE: "cluster" }).http.port, 8080);
 });
+
+Deno.test("loadConfig() reads the engines' clusters: Redis nodes, Kafka replication, etcd members", () => {
+  const env = {
+    IM_REDIS_URL: " redis://r1:7000, redis://r2:7001 ,redis://r3:7002",
+    IM_ETCD_ENDPOINTS: "http://e1:2379 , http://e2:2379,http://e3:2379 ",
+    IM_KAFKA_REPLICATION: "3",
+    IM_KAFKA_MIN_INSYNC: "2",
+  };
+  const { redis, etcd, kafka } = loadConfig(env, "task").cluster;
+  assertEquals(redis.urls, ["redis://r1:7000", "redis://r2:7001", "redis://r3:7002"]);
+  assertEquals(redis.cluster, false, "several URLs make a Cluster without being told");
+  assertEquals(etcd.endpoints, ["http://e1:2379", "http://e2:2379", "http://e3:2379"]);
+  assertEquals([kafka.replicationFactor, kafka.minInsyncReplicas], [3, 2]);
+  const defaults = loadConfig({}, "logic").cluster;
+  assertEquals(defaults.redis, {
+    urls: ["redis://127.0.0.1:16379"],
+    cluster: false,
+    prefix: "im:",
+  });
+  assertEquals([defaults.kafka.replicationFactor, defaults.kafka.minInsyncReplicas], [1, 1]);
+  assertEquals(loadConfig({ IM_REDIS_CLUSTER: "true" }, "connect").cluster.redis.cluster, true);
+  for (
+    const [name, env] of [
+      ["IM_REDIS_CLUSTER", { IM_REDIS_CLUSTER: "yes" }],
+      ["IM_REDIS_URL", { IM_REDIS_URL: "redis://r1:7000,r2:7001" }],
+    ] as const
+  ) {
+    const error = assertThrows(() => loadConfig(env));
+    assertEquals(error instanceof ConfigError && error.message.includes(name), true, error.message);
+  }
+});

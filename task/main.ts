@@ -12,7 +12,7 @@ import { GrpcConnectClient } from "../shared/rpc/connect_grpc.ts";
 import { ConnectPool } from "../shared/rpc/connect_pool.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { createTask } from "./mod.ts";
-import { connectRedis } from "../shared/redis.ts";
+import { connectRedis, pingRedis } from "../shared/redis.ts";
 
 const config = configOrExit("task");
 const { cluster } = config;
@@ -20,7 +20,7 @@ const id = cluster.instanceId || `task-${Deno.hostname()}-${Deno.pid}`;
 configureLogging({ instance: id });
 const log = logger();
 const registry = await EtcdRegistry.open(cluster.etcd);
-const redis = connectRedis(cluster.redis.url);
+const redis = connectRedis(cluster.redis.urls, { cluster: cluster.redis.cluster });
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
@@ -62,7 +62,7 @@ const ops = await serveOps({
   readiness: new Readiness([
     { name: "PostgreSQL", check: () => store.ping() },
     { name: "Kafka", check: () => messageLog.ping() },
-    { name: "Redis", check: async () => void await redis.ping() },
+    { name: "Redis", check: () => pingRedis(redis) },
     { name: "etcd", check: () => registry.ping() },
   ]),
 });

@@ -86,6 +86,24 @@ export const CLUSTER_VARIABLES = {
     meaning: "partitions when the topic is created",
     readBy: ENGINES,
   },
+  IM_KAFKA_REPLICATION: {
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 16,
+    meaning: "replication factor when the topic is created: with 3 (and `IM_KAFKA_MIN_INSYNC` 2) " +
+      "an acknowledged message survives the loss of a broker",
+    readBy: ENGINES,
+  },
+  IM_KAFKA_MIN_INSYNC: {
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 16,
+    meaning: "`min.insync.replicas` when the topic is created: the replicas that hold a message " +
+      "before it is acknowledged; at most `IM_KAFKA_REPLICATION`",
+    readBy: ENGINES,
+  },
   IM_KAFKA_GROUP: {
     type: "string",
     default: "im-task",
@@ -95,11 +113,21 @@ export const CLUSTER_VARIABLES = {
     readBy: ENGINES,
   },
   IM_REDIS_URL: {
-    type: "string",
+    type: "list",
     default: "redis://127.0.0.1:16379",
-    pattern: /^rediss?:\/\//,
-    example: "redis://redis:6379",
-    meaning: "Redis",
+    pattern: /^rediss?:\/\/\S+$/,
+    example: "redis://redis-1:6379,redis://redis-2:6379",
+    meaning: "Redis; several URLs are nodes of one Redis Cluster (those the process asks first " +
+      "for the others): give the same credentials in each, and no database but 0",
+    readBy: REDIS,
+  },
+  IM_REDIS_CLUSTER: {
+    type: "string",
+    default: "false",
+    pattern: /^(true|false)$/,
+    example: "true",
+    meaning: "`true`: `IM_REDIS_URL` is a Redis Cluster even when it names one node " +
+      "(several URLs always are one)",
     readBy: REDIS,
   },
   IM_REDIS_PREFIX: {

@@ -53,6 +53,15 @@ export const TOOLING_VARIABLES = {
     meaning: "`1`: run the tests that need `infra:up` (missing infrastructure then fails them)",
     readBy: ["scripts", "tests"],
   },
+  IM_TEST_REDIS_CLUSTER: {
+    type: "string",
+    default: "",
+    shown: "a throwaway one",
+    example: "redis://127.0.0.1:26379,redis://127.0.0.1:26380",
+    meaning: "the Redis Cluster (its URLs, comma-separated) the Redis adapters' contract suites " +
+      "also run on; unset, they start a three-master one on free ports (`redis-server`)",
+    readBy: ["tests"],
+  },
   IM_E2E_MODE: {
     type: "string",
     default: "",

@@ -3,18 +3,22 @@
  * at most `maxTtlMs` (an hour by default): Redis keeps the recent keys that
  * concurrent retries race on, and the store answers for older ones.
  */
-import type { Redis } from "ioredis";
+import { pingRedis, type RedisClient } from "../redis.ts";
 import { redisCall } from "../redis_errors.ts";
 import type { Dedupe } from "./mod.ts";
 
 /** Dedupe keys in Redis under a prefix. */
 export class RedisDedupe implements Dedupe {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #maxTtlMs: number;
 
   constructor(
-    { redis, prefix, maxTtlMs = 3_600_000 }: { redis: Redis; prefix: string; maxTtlMs?: number },
+    { redis, prefix, maxTtlMs = 3_600_000 }: {
+      redis: RedisClient;
+      prefix: string;
+      maxTtlMs?: number;
+    },
   ) {
     this.#redis = redis;
     this.#prefix = `${prefix}dedupe:`;
@@ -57,7 +61,7 @@ export class RedisDedupe implements Dedupe {
   }
 
   ping(): Promise<void> {
-    return redisCall("dedupe ping", async () => void await this.#redis.ping());
+    return redisCall("dedupe ping", () => pingRedis(this.#redis));
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 /** Token buckets in Redis, one hash per key, updated atomically by a script on the server's clock. */
-import type { Redis } from "ioredis";
+import { pingRedis, type RedisClient } from "../redis.ts";
 import { redisCall } from "../redis_errors.ts";
 import type { Rate, RateLimiter } from "./mod.ts";
 import { storedKey } from "./stored_key.ts";
@@ -35,10 +35,10 @@ return 0`;
 
 /** Rate limits in Redis under a prefix: buckets under `rate:`, marks under `mark:`. */
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
 
-  constructor({ redis, prefix }: { redis: Redis; prefix: string }) {
+  constructor({ redis, prefix }: { redis: RedisClient; prefix: string }) {
     this.#redis = redis;
     this.#prefix = prefix;
   }
@@ -81,7 +81,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   ping(): Promise<void> {
-    return redisCall("rate limit ping", async () => void await this.#redis.ping());
+    return redisCall("rate limit ping", () => pingRedis(this.#redis));
   }
 
   close(): Promise<void> {

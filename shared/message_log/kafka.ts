@@ -11,6 +11,7 @@ import {
   type Admin,
   type Consumer,
   type IHeaders,
+  type ITopicConfig,
   Kafka,
   type KafkaMessage,
   logLevel,
@@ -41,6 +42,13 @@ export interface KafkaLogOptions {
   topic: string;
   /** Partitions of the topic when this log creates it. */
   partitions: number;
+  /**
+   * Replicas of each partition when this log creates the topic (1: the topic lives on one broker).
+   * With 3 and `minInsyncReplicas` 2, an append acknowledged (acks=all) survives a broker's loss.
+   */
+  replicationFactor?: number;
+  /** The topic's `min.insync.replicas` when this log creates it: replicas an append must reach. */
+  minInsyncReplicas?: number;
   clientId: string;
   /** The consumer group of task instances. */
   groupId: string;
@@ -51,6 +59,33 @@ export interface KafkaLogOptions {
   /** How often the consumer's lag is measured, in milliseconds. */
   lagIntervalMs?: number;
   onError?: (error: unknown) => void;
+}
+
+/**
+ * The topic this log creates when it is missing; refuses a `min.insync.replicas` above the
+ * replication factor. An existing topic is left as it is: its replication is changed by Kafka's
+ * own tools (kafka-reassign-partitions, kafka-configs).
+ */
+export function topicSpec(
+  options: Pick<
+    Required<KafkaLogOptions>,
+    "topic" | "partitions" | "replicationFactor" | "minInsyncReplicas"
+  >,
+): ITopicConfig {
+  if (options.minInsyncReplicas > options.replicationFactor) {
+    throw new AppError(
+      "internal",
+      `Cannot create topic "${options.topic}" with min.insync.replicas ${options.minInsyncReplicas} ` +
+        `above its replication factor ${options.replicationFactor}: no append could succeed ` +
+        "(IM_KAFKA_MIN_INSYNC, IM_KAFKA_REPLICATION)",
+    );
+  }
+  return {
+    topic: options.topic,
+    numPartitions: options.partitions,
+    replicationFactor: options.replicationFactor,
+    configEntries: [{ name: "min.insync.replicas", value: String(options.minInsyncReplicas) }],
+  };
 }
 
 interface Pending {
@@ -87,6 +122,8 @@ export class KafkaLog implements MessageLog {
     const full: Required<KafkaLogOptions> = {
       lingerMs: 2,
       concurrency: 4,
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
       lagIntervalMs: LAG_INTERVAL_MS,
       onError: (error) => log.error("consumer failed", { error }),
       ...options,
@@ -101,15 +138,13 @@ export class KafkaLog implements MessageLog {
       },
       retry: { initialRetryTime: 100, retries: 8 },
     });
+    const spec = topicSpec(full);
     const admin = kafka.admin();
     try {
       await admin.connect();
       const topics = await admin.listTopics();
       if (!topics.includes(full.topic)) {
-        await admin.createTopics({
-          topics: [{ topic: full.topic, numPartitions: full.partitions }],
-          waitForLeaders: true,
-        });
+        await admin.createTopics({ topics: [spec], waitForLeaders: true });
       }
     } catch (error) {
       throw new AppError("unavailable", `Cannot reach Kafka at ${full.brokers.join(",")}`, {

@@ -3,23 +3,25 @@
  * header, `ping()` and the lag on a real broker (`deno task infra:up`; runs when IM_CLUSTER_TESTS=1).
  */
 import { Buffer } from "node:buffer";
-import { Kafka } from "kafkajs";
+import { ConfigResourceTypes, Kafka } from "kafkajs";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
-import { assert, assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals, assertThrows } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
 import { consumerLag } from "../metrics.ts";
 import type { AcceptedMessage } from "../types.ts";
 import { testMessageLog } from "./_contract.ts";
-import { fromMessage, KafkaLog, type KafkaLogOptions, toMessage } from "./kafka.ts";
+import { fromMessage, KafkaLog, type KafkaLogOptions, toMessage, topicSpec } from "./kafka.ts";
 import type { LogRecord } from "./mod.ts";
 
 const ignore = !clusterTestsEnabled();
+/** The brokers of the infrastructure (the HA one lists three). */
+const BROKERS = INFRA.kafka.split(",");
 const TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 function open(options: Partial<KafkaLogOptions> = {}): Promise<KafkaLog> {
   const suffix = uniqueSuffix();
   return KafkaLog.open({
-    brokers: [INFRA.kafka],
+    brokers: BROKERS,
     topic: `test.${suffix}`,
     partitions: 3,
     clientId: `test-${suffix}`,
@@ -42,6 +44,57 @@ function message(id: string): AcceptedMessage {
 }
 
 testMessageLog("KafkaLog", () => open(), { ignore });
+
+Deno.test("topicSpec() creates the topic with its replication factor and min.insync.replicas", () => {
+  assertEquals(
+    topicSpec({ topic: "im.messages", partitions: 12, replicationFactor: 3, minInsyncReplicas: 2 }),
+    {
+      topic: "im.messages",
+      numPartitions: 12,
+      replicationFactor: 3,
+      configEntries: [{ name: "min.insync.replicas", value: "2" }],
+    },
+  );
+  const error = assertThrows(() =>
+    topicSpec({ topic: "t", partitions: 1, replicationFactor: 1, minInsyncReplicas: 2 })
+  );
+  assert(error.message.includes("min.insync.replicas 2 above its replication factor 1"));
+});
+
+Deno.test({
+  name: "KafkaLog.open() creates a missing topic replicated as asked, with its min.insync.replicas",
+  ignore,
+  async fn() {
+    // As many replicas as brokers (three on the HA infrastructure), two of them in sync if there are.
+    const replicationFactor = Math.min(3, BROKERS.length);
+    const minInsyncReplicas = Math.min(2, replicationFactor);
+    const topic = `test.${uniqueSuffix()}`;
+    const log = await open({ topic, replicationFactor, minInsyncReplicas });
+    const admin = new Kafka({ brokers: BROKERS, clientId: "test", logCreator: () => () => {} })
+      .admin();
+    try {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      assertEquals(topics[0].partitions.length, 3);
+      for (const partition of topics[0].partitions) {
+        assertEquals(partition.replicas.length, replicationFactor);
+      }
+      const { resources } = await admin.describeConfigs({
+        resources: [{
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configNames: ["min.insync.replicas"],
+        }],
+        includeSynonyms: false,
+      });
+      const entry = resources[0].configEntries[0];
+      assertEquals([entry.configValue, entry.isDefault], [String(minInsyncReplicas), false]);
+    } finally {
+      await admin.disconnect();
+      await log.close();
+    }
+  },
+});
 
 Deno.test("A message record's trace rides in the traceparent header, not the value, and comes back", () => {
   const record: LogRecord = { type: "message", message: message("9"), trace: TRACE };

@@ -1,11 +1,18 @@
-/** What Redis Cluster asks of RedisPresence, checked on the Redis of `deno task infra:up` (IM_CLUSTER_TESTS=1). */
+/**
+ * What Redis Cluster asks of RedisPresence: checked on the Redis of `deno task infra:up`
+ * (IM_CLUSTER_TESTS=1) by watching its commands, and on a real Redis Cluster
+ * (shared/_redis_cluster.ts).
+ */
 import { Redis } from "ioredis";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
 import { clusterTestsEnabled, INFRA, uniqueSuffix } from "../../tests/infra.ts";
+import { ignoreRedisCluster, redisCluster } from "../_redis_cluster.ts";
+import { connectRedis } from "../redis.ts";
 import { RedisPresence } from "./redis.ts";
 
-const ignore = !clusterTestsEnabled();
+/** The MONITOR test needs one Redis: the infrastructure's, unless it is a Cluster (IM_HA_TESTS). */
+const ignore = !clusterTestsEnabled() || INFRA.redis.includes(",");
 
 Deno.test(
   {
@@ -52,6 +59,49 @@ Deno.test(
       assert(scripts >= 6, `only ${scripts} scripts seen`);
     } finally {
       monitor.disconnect();
+      redis.disconnect();
+    }
+  },
+);
+
+Deno.test(
+  {
+    name: "RedisPresence on a Redis Cluster answers routes() and online() for users on every node",
+    ignore: ignoreRedisCluster(),
+  },
+  async () => {
+    const redis = connectRedis((await redisCluster()).urls);
+    const prefix = `test:${uniqueSuffix()}:`;
+    try {
+      const presence = new RedisPresence({ redis, prefix });
+      const users = Array.from({ length: 300 }, (_, i) => `u${i}`);
+      await Promise.all(users.map((userId, i) => presence.connect(userId, `s${i % 3}`, `c${i}`)));
+      // The users' keys lie in slots of every master: a pipeline over them would be refused.
+      const slots = await redis.cluster("SLOTS");
+      const masters = new Set(slots.map(([, , [host, port]]) => `${host}:${port}`));
+      const nodeOf = async (key: string) => {
+        const slot = await redis.cluster("KEYSLOT", key) as number;
+        const [, , [host, port]] = slots.find(([from, to]) => from <= slot && slot <= to)!;
+        return `${host}:${port}`;
+      };
+      const nodes = new Set(
+        await Promise.all(users.map((userId) => nodeOf(`${prefix}u:${userId}`))),
+      );
+      assertEquals(nodes, masters);
+      assert(nodes.size >= 3, `${nodes.size} nodes`);
+
+      const routes = await presence.routes([...users, "nobody", "u1"]);
+      assertEquals([...routes.keys()].sort(), ["s0", "s1", "s2"]);
+      for (const [serverId, onServer] of routes) {
+        const expected = users.filter((_, i) => `s${i % 3}` === serverId);
+        assertEquals([...onServer].sort(), expected.sort(), serverId);
+      }
+      const offline = ["nobody", "u-gone"];
+      assertEquals(await presence.online([...users, ...offline]), new Set(users));
+      assertEquals(await presence.count(), 300);
+      assertEquals((await presence.dropServer("s1")).length, 100);
+      assertEquals((await presence.online(users)).size, 200);
+    } finally {
       redis.disconnect();
     }
   },

@@ -9,13 +9,33 @@ import { EtcdRegistry } from "./etcd.ts";
 const ignore = !clusterTestsEnabled();
 const open = (namespace: string) =>
   EtcdRegistry.open({
-    endpoints: [INFRA.etcd],
+    endpoints: INFRA.etcd.split(","),
     prefix: `/test/${namespace}/`,
     ttlSeconds: 2,
     onError: (e) => Deno.env.get("DEBUG_ETCD") && console.error("onError", e),
   });
 
 testRegistry("EtcdRegistry", open, { ignore });
+
+Deno.test(
+  { name: "EtcdRegistry is given every endpoint: members that are down around a live one", ignore },
+  async () => {
+    // Nothing listens on ports 1 and 2: only a client given the whole list finds the live member.
+    const registry = await EtcdRegistry.open({
+      endpoints: ["http://127.0.0.1:1", ...INFRA.etcd.split(","), "http://127.0.0.1:2"],
+      prefix: `/test/${crypto.randomUUID()}/`,
+      ttlSeconds: 2,
+      onError: () => {},
+    });
+    try {
+      await registry.register({ layer: "logic", id: "l1", grpc: "127.0.0.1:1" });
+      await eventually(() => registry.instances("logic").length === 1);
+      for (let i = 0; i < 10; i++) await registry.ping();
+    } finally {
+      await registry.close();
+    }
+  },
+);
 
 Deno.test(
   { name: "EtcdRegistry: an instance that closes disappears for the others", ignore },
