@@ -25,8 +25,8 @@ PG_PORT=${IM_INFRA_PG_PORT:-15432}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 say() { echo "infra: $*"; }
-listening() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port_log() { # port name seconds log
+listening() { (echo >"/dev/tcp/${LISTEN_HOST:-127.0.0.1}/$1") 2>/dev/null; }
+wait_port_log() { # port name seconds log (the engine listens on LISTEN_HOST, default the loopback)
   for _ in $(seq 1 $(($3 * 10))); do listening "$1" && return 0; sleep 0.1; done
   say "$2 did not open port $1 in $3 s; its log:"; tail -20 "$4" >&2 || true; return 1
 }

@@ -14,6 +14,7 @@ HA_DIR=${IM_INFRA_HA_DIR:-/tmp/im-infra-ha}
 # The engines listen on the bridge of scripts/netns.sh, where the cluster's processes, each in a
 # network namespace of its own, reach them (and this machine too).
 HA_HOST=10.77.0.1
+LISTEN_HOST=$HA_HOST
 HA_KAFKA_PORTS=(29092 29094 29096)
 HA_REDIS_PORTS=(26379 26380 26381 26382 26383 26384)
 HA_ETCD_PORTS=(22379 22381 22383)
@@ -184,7 +185,8 @@ ha_start_redis() { # n
   mkdir -p "$HA_DIR/$member"
   # nodes.conf (the node's identity and its view of the cluster) lives in the node's folder, so
   # a node started again on its data rejoins as the node it was.
-  redis-server --port "$port" --bind $HA_HOST --dir "$HA_DIR/$member" \
+  # Off the loopback Redis refuses clients unless protected mode is off: the bridge has no uplink.
+  redis-server --port "$port" --bind $HA_HOST --protected-mode no --dir "$HA_DIR/$member" \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
     --appendonly yes --appendfsync everysec --save "" \
     --daemonize yes --pidfile "$HA_DIR/$member.pid" --logfile "$HA_DIR/$member.log"
