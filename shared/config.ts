@@ -114,7 +114,7 @@ export interface ClusterConfig {
   grpcPort: number;
   /** Deadline of every call between layers. */
   rpcTimeoutMs: number;
-  postgres: { url: string; poolSize: number };
+  postgres: { url: string; poolSize: number; replicaUrl?: string };
   kafka: {
     brokers: string[];
     topic: string;
@@ -355,7 +355,11 @@ function build(v: Values): Config {
       publicWsUrl: v.IM_PUBLIC_WS_URL,
       grpcPort: v.IM_GRPC_PORT,
       rpcTimeoutMs: v.IM_RPC_TIMEOUT_MS,
-      postgres: { url: v.IM_POSTGRES_URL, poolSize: v.IM_POSTGRES_POOL },
+      postgres: {
+        url: v.IM_POSTGRES_URL,
+        poolSize: v.IM_POSTGRES_POOL,
+        ...(v.IM_POSTGRES_REPLICA_URL ? { replicaUrl: v.IM_POSTGRES_REPLICA_URL } : {}),
+      },
       kafka: {
         brokers: v.IM_KAFKA_BROKERS,
         topic: v.IM_KAFKA_TOPIC,

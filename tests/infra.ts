@@ -99,6 +99,7 @@ export async function startIsolatedCluster(
   { instances = 2, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
 ): Promise<Cluster> {
   const suffix = uniqueSuffix();
+  const database = env.IM_POSTGRES_URL ?? await freshDatabase();
   return await startCluster({
     instances,
     denoFlags,
@@ -106,12 +107,17 @@ export async function startIsolatedCluster(
     netns: haTestsEnabled(),
     env: {
       ...env,
-      IM_POSTGRES_URL: env.IM_POSTGRES_URL ?? await freshDatabase(),
+      IM_POSTGRES_URL: database,
       IM_POSTGRES_POOL: "5",
       IM_KAFKA_BROKERS: INFRA.kafka,
       IM_KAFKA_TOPIC: `im.test.${suffix}`,
       IM_KAFKA_GROUP: `im-task-${suffix}`,
       IM_KAFKA_PARTITIONS: "6",
+      // On three brokers an acknowledged append is on two of them at least.
+      ...(haTestsEnabled() ? { IM_KAFKA_REPLICATION: "3", IM_KAFKA_MIN_INSYNC: "2" } : {}),
+      ...(INFRA.postgresReplica && !env.IM_POSTGRES_URL
+        ? { IM_POSTGRES_REPLICA_URL: `${INFRA.postgresReplica}/${database.split("/").pop()}` }
+        : {}),
       IM_REDIS_URL: INFRA.redis,
       IM_REDIS_PREFIX: `im:${suffix}:`,
       IM_ETCD_ENDPOINTS: INFRA.etcd,

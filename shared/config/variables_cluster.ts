@@ -54,6 +54,16 @@ export const CLUSTER_VARIABLES = {
     meaning: "PostgreSQL",
     readBy: ENGINES,
   },
+  IM_POSTGRES_REPLICA_URL: {
+    type: "string",
+    default: "",
+    shown: "(none)",
+    pattern: /^(postgres(ql)?:\/\/.*)?$/,
+    example: "postgres://im@db-replica:5432/im",
+    meaning: "a streaming replica of `IM_POSTGRES_URL`: history pages and message searches read " +
+      "it once it has replayed all the primary had committed when they began, else the primary",
+    readBy: ["logic"],
+  },
   IM_POSTGRES_POOL: {
     type: "int",
     default: 10,

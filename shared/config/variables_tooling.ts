@@ -53,6 +53,23 @@ export const TOOLING_VARIABLES = {
     meaning: "`1`: run the tests that need `infra:up` (missing infrastructure then fails them)",
     readBy: ["scripts", "tests"],
   },
+  IM_HA_TESTS: {
+    type: "string",
+    default: "",
+    example: "1",
+    meaning: "`1`: the cluster tests and the fault suite run on the engines of `infra:up --ha`, " +
+      "every cluster process in a network namespace of its own",
+    readBy: ["scripts", "tests"],
+  },
+  IM_CLUSTER_SUITES: {
+    type: "string",
+    default: "",
+    shown: "`all`",
+    example: "api",
+    meaning: "what `test:cluster` runs against a cluster: `api` (the protocol's suites), " +
+      "`browser` (the web client's server-facing suites) or `all`",
+    readBy: ["scripts"],
+  },
   IM_TEST_REDIS_CLUSTER: {
     type: "string",
     default: "",
