@@ -94,6 +94,26 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/**
+ * Waits until the topic's every partition has a leader, as every broker asked sees it. kafkajs's
+ * `waitForLeaders` asks one broker once and gives up when that broker has not yet learnt of a
+ * topic just created (with several brokers it often has not); metadata reaches them all within
+ * moments, so this asks again until then, for at most `timeoutMs`.
+ */
+async function untilLed(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: [found] } = await admin.fetchTopicMetadata({ topics: [topic] });
+      if (found.partitions.length > 0 && found.partitions.every((p) => p.leader >= 0)) return;
+      if (Date.now() > deadline) throw new Error(`Topic ${topic} has partitions without a leader`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** The Kafka message log; `open()` connects and creates the topic if missing. */
 export class KafkaLog implements MessageLog {
   readonly #kafka: Kafka;
@@ -143,9 +163,11 @@ export class KafkaLog implements MessageLog {
     try {
       await admin.connect();
       const topics = await admin.listTopics();
+      // Not kafkajs's waitForLeaders (true unless told): untilLed() waits instead.
       if (!topics.includes(full.topic)) {
-        await admin.createTopics({ topics: [spec], waitForLeaders: true });
+        await admin.createTopics({ topics: [spec], waitForLeaders: false });
       }
+      await untilLed(admin, full.topic);
     } catch (error) {
       throw new AppError("unavailable", `Cannot reach Kafka at ${full.brokers.join(",")}`, {
         cause: error,
