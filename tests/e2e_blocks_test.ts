@@ -87,7 +87,10 @@ Deno.test(
     try {
       await befriend(a, b);
       const conversationId = privateConversationId(idOf(a), idOf(b));
+      // Stored (its push has come back) before the block: history below must show it.
+      const stored = waitFor(b, "message", (m) => m.conversationId === conversationId);
       await b.send({ type: "user", id: idOf(a) }, text("before the block"));
+      await stored;
       assertEquals(await block(a, idOf(b)), [204, null]);
       const expected = `Cannot send to user "${
         idOf(a)

@@ -4,7 +4,9 @@
  * infrastructure fails it).
  */
 import postgres from "postgres";
-import { clusterTestsEnabled, freshDatabase } from "../../tests/infra.ts";
+import { clusterTestsEnabled, freshDatabase, INFRA } from "../../tests/infra.ts";
+import { assert } from "../../tests/assert.ts";
+import { metricValue } from "../_metric_value.ts";
 import { testStore } from "./_contract/mod.ts";
 import { assertLookAlikesKept, lookAlikesAtVersion1 } from "./_contract/look_alikes.ts";
 import { assertOldGroupsKept, groupsAtVersion5 } from "./_contract/old_groups.ts";
@@ -26,6 +28,50 @@ testStore(
     },
   },
 );
+
+/** The same database on the streaming replica of the HA infrastructure. */
+function onReplica(url: string): string {
+  return `${INFRA.postgresReplica}/${new URL(url).pathname.slice(1)}`;
+}
+
+// Every contract again with history and search read from the replica whenever it has caught up:
+// each contract reads right after it writes, so a read the replica answered too early fails one.
+testStore(
+  "PostgreSQL with a streaming replica",
+  async () => {
+    const url = await freshDatabase();
+    return openPostgresStore({ url, poolSize: 4, replicaUrl: onReplica(url) });
+  },
+  { ignore: !INFRA.postgresReplica },
+);
+
+Deno.test({
+  name: "history and search are read from the replica once it has replayed what the primary had",
+  ignore: !INFRA.postgresReplica,
+  async fn() {
+    const url = await freshDatabase();
+    const store = await openPostgresStore({ url, poolSize: 2, replicaUrl: onReplica(url) });
+    try {
+      const before = await replicaReads();
+      for (let i = 0; i < 20; i++) await store.messages.history("u:1:2", { limit: 10 });
+      const after = await replicaReads();
+      assert(
+        after.replica + after.lagging === before.replica + before.lagging + 20,
+        "every read routed",
+      );
+      assert(after.replica > before.replica, "an idle replica answers reads");
+    } finally {
+      await store.close();
+    }
+  },
+});
+
+async function replicaReads(): Promise<{ replica: number; lagging: number }> {
+  return {
+    replica: await metricValue("im_replica_reads_total", { result: "replica" }),
+    lagging: await metricValue("im_replica_reads_total", { result: "primary_lagging" }),
+  };
+}
 
 Deno.test({
   name: "migration 2 gives existing users their skeleton, the oldest of look-alikes only",
