@@ -5,8 +5,8 @@
  * Without either it says so and does nothing.
  *
  * IM_CLUSTER_SUITES picks what runs: `api` (the protocol's suites), `browser` (the web client's
- * suites that exercise the server: sending, receiving, history and search; the others test the
- * page itself, which is the same in both modes, and run embedded only) or `all` (the default).
+ * main flow, and its search, whose index is the engine's own; the other browser suites test the
+ * page itself, the same in both modes, and run embedded only) or `all` (the default).
  */
 const API_SUITES = [
   "tests/e2e_accounts_test.ts",
@@ -23,7 +23,6 @@ const API_SUITES = [
 ];
 const BROWSER_SUITES = [
   "tests/web_client.browser.ts",
-  "tests/web_messages.browser.ts",
   "tests/web_search.browser.ts",
 ];
 
