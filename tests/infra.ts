@@ -134,12 +134,15 @@ export async function startIsolatedCluster(
  */
 export async function infraScript(...args: string[]): Promise<void> {
   const script = new URL("../scripts/infra.sh", import.meta.url).pathname;
-  const { code, stderr } = await new Deno.Command("bash", {
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [script, ...args],
     stderr: "piped",
-    stdout: "null",
+    stdout: "piped",
   }).output();
   if (code !== 0) {
-    throw new Error(`infra.sh ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+    const said = new TextDecoder().decode(stdout).split("\n").slice(-20).join("\n");
+    throw new Error(
+      `infra.sh ${args.join(" ")} failed (${code}): ${new TextDecoder().decode(stderr)}\n${said}`,
+    );
   }
 }

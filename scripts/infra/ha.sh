@@ -163,17 +163,19 @@ ha_start_kafka() { # n
 # Up means every broker is registered with the controllers and unfenced: the metadata a client
 # gets lists all three.
 ha_wait_kafka() {
-  local n registered=0 deadline=$((SECONDS + 90))
+  # Generous: a broker restarted after kill -9 recovers its logs first, and on a loaded two-core
+  # machine (the fault suite's traffic) that took over 90 s. Each probe is a JVM: not too often.
+  local n registered=0 deadline=$((SECONDS + 240))
   for n in 1 2 3; do
-    wait_port_log "${HA_KAFKA_PORTS[$((n - 1))]}" "kafka-$n" 90 "$HA_DIR/kafka-$n.log"
+    wait_port_log "${HA_KAFKA_PORTS[$((n - 1))]}" "kafka-$n" 240 "$HA_DIR/kafka-$n.log"
   done
   while [ "$SECONDS" -lt "$deadline" ]; do
-    registered=$(timeout 30 "${HA_KAFKA_JAVA[@]}" kafka.admin.BrokerApiVersionsCommand \
+    registered=$(timeout 60 "${HA_KAFKA_JAVA[@]}" kafka.admin.BrokerApiVersionsCommand \
       --bootstrap-server "$(ha_kafka_bootstrap)" 2>/dev/null | grep -c ' (id: ' || true)
     [ "$registered" = 3 ] && return 0
-    sleep 1
+    sleep 2
   done
-  say "Kafka has $registered of 3 brokers registered after 90 s; their logs are $HA_DIR/kafka-*.log"
+  say "Kafka has $registered of 3 brokers registered after 240 s; their logs are $HA_DIR/kafka-*.log"
   return 1
 }
 

@@ -5,7 +5,7 @@
  * two live instances never share one. Callers watch the services prefix.
  */
 import { logger } from "../log.ts";
-import { Etcd3, type Lease, type Watcher } from "etcd3";
+import { Etcd3, EtcdLeaseInvalidError, type Lease, type Watcher } from "etcd3";
 import { AppError } from "../errors.ts";
 import { within } from "../timeout.ts";
 import type { Registry, ServiceInstance } from "./mod.ts";
@@ -44,7 +44,7 @@ export class EtcdRegistry implements Registry {
   #leasing: Promise<Lease> | null = null;
   /** The lease the worker id is claimed on: only its keepalives confirm the claim. */
   #claimedOn: Lease | null = null;
-  #reRegistering = false;
+  #reRegistration: Promise<void> | null = null;
   #again = false;
   /** When the last keepalive (or grant) was sent. */
   #askedAt = 0;
@@ -185,13 +185,19 @@ export class EtcdRegistry implements Registry {
     for (const listener of this.#workerListeners) listener(workerId);
   }
 
-  /** One re-registration at a time; a loss while it runs makes it go again. */
-  async #reRegisterUntilDone(): Promise<void> {
-    if (this.#reRegistering) {
+  /**
+   * One re-registration at a time; a loss while it runs makes it go again. Resolves when the
+   * one under way (or this one) is done.
+   */
+  #reRegisterUntilDone(): Promise<void> {
+    if (this.#reRegistration) {
       this.#again = true;
-      return;
+      return this.#reRegistration;
     }
-    this.#reRegistering = true;
+    return this.#reRegistration = this.#reRegisterLoop();
+  }
+
+  async #reRegisterLoop(): Promise<void> {
     try {
       for (let attempt = 0; !this.#closed;) {
         this.#again = false;
@@ -205,7 +211,7 @@ export class EtcdRegistry implements Registry {
         }
       }
     } finally {
-      this.#reRegistering = false;
+      this.#reRegistration = null;
     }
   }
 
@@ -232,7 +238,18 @@ export class EtcdRegistry implements Registry {
   async register(instance: ServiceInstance): Promise<void> {
     const key = `${this.#services}${instance.layer}/${instance.id}`;
     const lease = await this.#ensureLease();
-    await lease.put(key).value(JSON.stringify(instance));
+    try {
+      await lease.put(key).value(JSON.stringify(instance));
+    } catch (error) {
+      // The lease expired before the put (a process that stalled past its TTL while starting):
+      // registering again on a new lease puts this key too, as it does after any loss.
+      if (!(error instanceof EtcdLeaseInvalidError)) throw error;
+      this.#registered.set(key, instance);
+      if (this.#lease === lease) this.#dropLease();
+      this.#onError(new Error(`etcd lease lost; registering again: ${error.message}`));
+      await this.#reRegisterUntilDone();
+      return;
+    }
     this.#registered.set(key, instance);
   }
 
