@@ -232,7 +232,15 @@ const SLICES: { [P in Process]: (config: Config) => ProcessConfigs[P] } = {
     presenceGraceMs,
     ops,
     metricsPort,
-    cluster: { instanceId, rpcTimeoutMs, postgres, kafka, redis, etcd },
+    // The replica is logic's, for history and search: task writes, and reads what it wrote.
+    cluster: {
+      instanceId,
+      rpcTimeoutMs,
+      postgres: { url: postgres.url, poolSize: postgres.poolSize },
+      kafka,
+      redis,
+      etcd,
+    },
   }),
   connect: ({ http, connect, ops, cluster }) => {
     const { instanceId, advertiseHost, publicWsUrl, grpcPort, rpcTimeoutMs, redis, etcd } = cluster;

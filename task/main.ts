@@ -24,12 +24,7 @@ const redis = connectRedis(cluster.redis.urls, { cluster: cluster.redis.cluster 
 const prefix = cluster.redis.prefix;
 const presence = new RedisPresence({ redis, prefix });
 const statusQueue = new RedisStatusQueue({ redis, prefix, consumerId: id });
-// Task writes and reads what it just wrote: the replica is logic's, for history and search.
-const store = await openPostgresStore({
-  url: cluster.postgres.url,
-  poolSize: cluster.postgres.poolSize,
-  searchIndex: config.searchIndex,
-});
+const store = await openPostgresStore({ ...cluster.postgres, searchIndex: config.searchIndex });
 const messageLog = await KafkaLog.open({ ...cluster.kafka, clientId: id });
 
 const connects = new ConnectPool({
