@@ -330,13 +330,14 @@ ha_start_pg_replica() {
 
 # Up means the replica streams from the primary.
 ha_wait_pg() {
-  for _ in $(seq 1 300); do
+  # A replica whose primary restarted reconnects within seconds, more on a loaded machine.
+  for _ in $(seq 1 1200); do
     [ "$(ha_psql "$HA_PG_PRIMARY_PORT" \
       "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" 2>/dev/null)" = 1 ] &&
       return 0
     sleep 0.1
   done
-  say "the PostgreSQL replica does not stream from the primary after 30 s; its log:"
+  say "the PostgreSQL replica does not stream from the primary after 120 s; its log:"
   tail -20 "$HA_DIR/postgres-replica/postgres.log" >&2 || true
   return 1
 }
@@ -435,7 +436,9 @@ ha_stop() { # member
 
 ha_restart() { # member
   ha_stop "${1:-}"
-  ha_up >/dev/null
+  # What went wrong, if anything, is what ha_up says last.
+  ha_up | tail -5
+  [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
   say "$1 restarted"
 }
 
