@@ -3,7 +3,7 @@
  * isolated resources on it (a database, a topic, key prefixes) for each test.
  */
 import postgres from "postgres";
-import { type Cluster, startCluster } from "../scripts/cluster.ts";
+import { type Cluster, type ClusterOptions, startCluster } from "../scripts/cluster.ts";
 
 /** Cluster tests run only when asked (CI asks); then missing infrastructure fails them. */
 export function clusterTestsEnabled(): boolean {
@@ -41,11 +41,16 @@ export async function freshDatabase(): Promise<string> {
  */
 export async function startIsolatedCluster(
   env: Record<string, string>,
-  { instances = 2, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+  { instances = 2, layers, denoFlags = [] }: {
+    instances?: number;
+    layers?: ClusterOptions["layers"];
+    denoFlags?: string[];
+  } = {},
 ): Promise<Cluster> {
   const suffix = uniqueSuffix();
   return await startCluster({
     instances,
+    layers,
     denoFlags,
     env: {
       ...env,
