@@ -180,6 +180,18 @@ async function main(plan: LoadPlan) {
     reconnectLater(h);
   };
 
+  // Pings: each connection once a period, a slice of them every second (from the start: the
+  // server closes a connection silent for a minute, and opening them all may take longer).
+  const slices = Math.max(1, Math.round(plan.pingMs / 1000));
+  let tick = 0;
+  setInterval(() => {
+    const slice = tick++ % slices;
+    for (let i = slice; i < held.length; i += slices) {
+      const h = held[i];
+      if (h.ready && h.socket?.readyState === WebSocket.OPEN) h.socket.send('{"op":"ping"}');
+    }
+  }, 1000);
+
   // The first connections, `concurrency` at a time.
   const started = Date.now();
   let next = 0;
@@ -204,17 +216,6 @@ async function main(plan: LoadPlan) {
     ms: Date.now() - started,
     errors: Object.fromEntries(errors),
   });
-
-  // Pings: each connection once a period, a slice of them every second.
-  const slices = Math.max(1, Math.round(plan.pingMs / 1000));
-  let tick = 0;
-  setInterval(() => {
-    const slice = tick++ % slices;
-    for (let i = slice; i < held.length; i += slices) {
-      const h = held[i];
-      if (h.ready && h.socket?.readyState === WebSocket.OPEN) h.socket.send('{"op":"ping"}');
-    }
-  }, 1000);
 
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffer = "";

@@ -301,8 +301,13 @@ export async function connectionsCluster(
     );
     for (const l of loads) await l.send("report");
     const reports = await Promise.all(loads.map((l) => l.next("report")));
-    const backTimes = reports.flatMap((r) => r.back).map((t) => t - killedAt).sort((a, b) => a - b);
-    const attempts = reports.flatMap((r) => r.attemptsPerReconnect).sort((a, b) => a - b);
+    // Only the connections lost since the kill (a connection closed earlier came back then).
+    const sinceKill = reports.flatMap((r) =>
+      r.lost.map((lost, i) => ({ lost, back: r.back[i], attempts: r.attemptsPerReconnect[i] }))
+    ).filter((r) => r.lost >= killedAt);
+    const backTimes = sinceKill.map((r) => r.back - killedAt).sort((a, b) => a - b);
+    const attempts = sinceKill.map((r) => r.attempts).sort((a, b) => a - b);
+    const lostBefore = reports.reduce((a, r) => a + r.lost.length, 0) - sinceKill.length;
     const down = statuses.reduce((a, s) => a + s.down, 0);
     const perSecond = new Map<number, number>();
     for (const t of backTimes) {
@@ -361,6 +366,9 @@ export async function connectionsCluster(
       } |`,
       "",
       `Back per second after the kill: ${spread.join(", ")}.`,
+      ...(lostBefore > 0
+        ? ["", `${lostBefore} connections were closed by a server before the kill (and came back).`]
+        : []),
     ].join("\n");
     return { table };
   } finally {
