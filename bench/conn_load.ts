@@ -55,6 +55,8 @@ export type LoadReport =
     back: number[];
     /** Reconnect attempts per connection that came back (1 = the first try worked). */
     attemptsPerReconnect: number[];
+    /** Failed attempts since the first connections were open, by why. */
+    errors: Record<string, number>;
   };
 
 const BACKOFF_MS = 250;
@@ -158,8 +160,10 @@ async function main(plan: LoadPlan) {
       const body = await response.json() as { url?: string };
       if (!response.ok || !body.url) throw new Error(`status ${response.status}`);
       url = body.url;
-    } catch {
+    } catch (error) {
       failedAttempts++;
+      const why = `api ${error instanceof Error ? error.message.slice(0, 40) : "error"}`;
+      errors.set(why, (errors.get(why) ?? 0) + 1);
       return reconnectLater(h);
     }
     if (await open(h, local(url), () => onLost(h), errors)) {
@@ -216,6 +220,7 @@ async function main(plan: LoadPlan) {
     ms: Date.now() - started,
     errors: Object.fromEntries(errors),
   });
+  errors.clear();
 
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buffer = "";
@@ -237,7 +242,13 @@ async function main(plan: LoadPlan) {
           heapBytes: memory.heapUsed,
         });
       } else if (command === "report") {
-        say({ event: "report", lost, back, attemptsPerReconnect });
+        say({
+          event: "report",
+          lost,
+          back,
+          attemptsPerReconnect,
+          errors: Object.fromEntries(errors),
+        });
       } else if (command === "quit") {
         Deno.exit(0);
       }

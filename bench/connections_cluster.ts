@@ -253,7 +253,7 @@ export async function connectionsCluster(
     const after = await Promise.all(connects.map((p) => sampleResident(p.child.pid)));
     for (const l of loads) await l.send("status");
     const loadStatus = await Promise.all(loads.map((l) => l.next("status")));
-    const load = await loadAverage();
+    const load = loadAverage();
 
     const rows = connects.map((p, i) => {
       const growth = after[i].median - baseline[i].median;
@@ -308,6 +308,12 @@ export async function connectionsCluster(
     const backTimes = sinceKill.map((r) => r.back - killedAt).sort((a, b) => a - b);
     const attempts = sinceKill.map((r) => r.attempts).sort((a, b) => a - b);
     const lostBefore = reports.reduce((a, r) => a + r.lost.length, 0) - sinceKill.length;
+    const whyFailed = new Map<string, number>();
+    for (const r of reports) {
+      for (const [why, n] of Object.entries(r.errors)) {
+        whyFailed.set(why, (whyFailed.get(why) ?? 0) + n);
+      }
+    }
     const down = statuses.reduce((a, s) => a + s.down, 0);
     const perSecond = new Map<number, number>();
     for (const t of backTimes) {
@@ -364,6 +370,10 @@ export async function connectionsCluster(
       `| CPU of the surviving connect processes during the storm (% of a core, each) | ${
         stormCpu.map((c) => fmt(c, 0)).join(", ")
       } |`,
+      `| failed attempts, by why | ${
+        [...whyFailed].map(([why, n]) => `${n} ${why}`).join(", ") || "none"
+      } |`,
+      `| load average after the storm | ${loadAverage()} |`,
       "",
       `Back per second after the kill: ${spread.join(", ")}.`,
       ...(lostBefore > 0
@@ -414,10 +424,6 @@ async function watchConnectAnswers(
 }
 
 /** The 1, 5 and 15 minute load averages. */
-async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "unknown";
-  }
+function loadAverage(): string {
+  return Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 }
