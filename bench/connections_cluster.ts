@@ -88,7 +88,7 @@ function startLoad(planPath: string): Load {
     child,
     reports,
     send: (command) => writer.write(new TextEncoder().encode(`${command}\n`)),
-    async next(event, timeoutMs = 600_000) {
+    async next(event, timeoutMs = 1_800_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const i = reports.findIndex((r) => r.event === event);
@@ -285,7 +285,7 @@ export async function connectionsCluster(
       connects.slice(1).map((p) => processStats(p.child.pid)),
     );
     let statuses: Extract<LoadReport, { event: "status" }>[] = [];
-    const stormDeadline = Date.now() + 180_000;
+    const stormDeadline = Date.now() + 600_000;
     while (Date.now() < stormDeadline) {
       await sleep(1000);
       for (const l of loads) await l.send("status");
