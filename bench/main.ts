@@ -8,6 +8,9 @@
  *                   [--typing 10000] [--prefill N] [--data-dir DIR] [--cluster [--instances 1]]
  *                   [--search 1000000] [--search-dir DIR] [--index-rounds 2] [--only search]
  *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--data-dir DIR] [--cluster]
+ *   deno task bench --connections-cluster 100000 [--connect-instances 7]
+ * --connections-cluster N: only N idle connections over a cluster's connect processes and a
+ * reconnect storm after one is killed (bench/connections_cluster.ts).
  * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
  * --data-dir DIR fills or reuses that folder, so a folder of millions is made once.
  * --typing N: the embedded pairs flow at half of max, without and then with N typing frames
@@ -21,6 +24,7 @@
 import { type FlowResult, group, pairs, percentile } from "./scenarios.ts";
 import { typing, TYPING_PERIOD_MS } from "./typing.ts";
 import { connections } from "./connections.ts";
+import { connectInstancesFor, connectionsCluster } from "./connections_cluster.ts";
 import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import type { SocketConstructor } from "../client/mod.ts";
@@ -107,6 +111,26 @@ if (Deno.args.includes("--soak")) {
     stamp,
     progress,
   });
+  Deno.exit(0);
+}
+
+if (Deno.args.includes("--connections-cluster")) {
+  // Issue 19: idle connections over a cluster's connect processes, then a reconnect storm.
+  const count = option("connections-cluster", 100_000);
+  const { table } = await connectionsCluster({
+    count,
+    connectInstances: option("connect-instances", connectInstancesFor(count)),
+    progress,
+    say,
+  });
+  say("");
+  console.log(table);
+  await Deno.mkdir("results", { recursive: true });
+  await Deno.writeTextFile(
+    `results/connections-${stamp}.md`,
+    `# Connections ${new Date().toISOString()}\n\n${table}\n`,
+  );
+  say(`\nwrote results/connections-${stamp}.md`);
   Deno.exit(0);
 }
 

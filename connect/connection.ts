@@ -34,27 +34,35 @@ export class Connection implements BucketConnection, PendingHolder {
    * socket went without a close frame); null while open.
    */
   closeCode: number | null = null;
-  /** conversationId → seq → frame, pending the client's ack. */
-  readonly #pending = new Map<string, Map<number, string>>();
+  /**
+   * conversationId → seq → frame, pending the client's ack; made with the first push held (most
+   * connections sit idle: an empty Map each would cost more than the rest of the connection).
+   */
+  #pending: Map<string, Map<number, string>> | null = null;
   readonly #maxPending: number;
   #pendingCount = 0;
 
-  readonly #onClosed: () => void;
+  readonly #onClosed: (connection: Connection) => void;
   #released = false;
+  /** The client's address, as the front door counted the socket ("" when not counted). */
+  readonly address: string;
 
   /**
-   * `onClosed` runs once the server closes this connection itself (it may not
-   * hear back from a stuck peer); past `maxPending` unacked pushes it does so.
+   * `onClosed` runs, given this connection, once the server closes it itself (it may not hear
+   * back from a stuck peer): one function may serve every connection. Past `maxPending`
+   * unacked pushes the server does so.
    */
   constructor(
     id: string,
     socket: WebSocket,
     now: number,
     sendBufferBytes: number,
-    onClosed: () => void = () => {},
+    onClosed: (connection: Connection) => void = () => {},
     maxPending = Infinity,
+    address = "",
   ) {
     this.#onClosed = onClosed;
+    this.address = address;
     this.#maxPending = maxPending;
     this.id = id;
     this.socket = socket;
@@ -102,13 +110,13 @@ export class Connection implements BucketConnection, PendingHolder {
    */
   hold(conversationId: string, seq: number, frame: string): boolean {
     if (this.closed) return false;
-    let map = this.#pending.get(conversationId);
+    let map = this.#pending?.get(conversationId);
     if (map?.has(seq)) return false;
     if (this.#pendingCount >= this.#maxPending) {
       this.close(CLOSE.policy, "too many unacked pushes");
       return false;
     }
-    if (!map) this.#pending.set(conversationId, map = new Map());
+    if (!map) (this.#pending ??= new Map()).set(conversationId, map = new Map());
     map.set(seq, frame);
     this.#pendingCount++;
     pushesPendingAck.inc();
@@ -117,7 +125,7 @@ export class Connection implements BucketConnection, PendingHolder {
 
   /** The client has every message up to `seq` of a conversation. */
   ack(conversationId: string, seq: number): void {
-    const map = this.#pending.get(conversationId);
+    const map = this.#pending?.get(conversationId);
     if (!map) return;
     let released = 0;
     for (const key of map.keys()) {
@@ -128,11 +136,12 @@ export class Connection implements BucketConnection, PendingHolder {
     }
     this.#pendingCount -= released;
     if (released > 0) pushesPendingAck.dec(released);
-    if (map.size === 0) this.#pending.delete(conversationId);
+    if (map.size === 0) this.#pending!.delete(conversationId);
+    if (this.#pending!.size === 0) this.#pending = null;
   }
 
   pendingFrame(conversationId: string, seq: number): string | undefined {
-    return this.closed ? undefined : this.#pending.get(conversationId)?.get(seq);
+    return this.closed ? undefined : this.#pending?.get(conversationId)?.get(seq);
   }
 
   resend(frame: string): void {
@@ -155,7 +164,7 @@ export class Connection implements BucketConnection, PendingHolder {
     }
     // A peer that stopped reading never completes the closing handshake: the
     // server forgets the connection now rather than when the socket says so.
-    this.#onClosed();
+    this.#onClosed(this);
   }
 
   /** The peer closed the socket (with `code`, if it sent one): the connection is over. */
@@ -167,7 +176,7 @@ export class Connection implements BucketConnection, PendingHolder {
   #end(code: number): void {
     this.closed = true;
     this.closeCode = code;
-    this.#pending.clear();
+    this.#pending = null;
     if (this.#pendingCount > 0) pushesPendingAck.dec(this.#pendingCount);
     this.#pendingCount = 0;
   }

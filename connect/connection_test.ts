@@ -90,3 +90,15 @@ Deno.test("Connection.closeCode is the server's close code, else the peer's, els
   gone.peerClosed();
   assert.equal(gone.closeCode, 1006);
 });
+
+Deno.test("Connection.close() hands onClosed the connection, so one function serves every connection", () => {
+  const closed: Connection[] = [];
+  const onClosed = (connection: Connection) => closed.push(connection);
+  const a = new Connection("a", new FakeSocket().socket, 0, 100, onClosed);
+  const b = new Connection("b", new FakeSocket().socket, 0, 100, onClosed, 10, "10.0.0.1");
+  b.close(1001, "bye");
+  a.close(1001, "bye");
+  assert.deepEqual(closed.map((c) => c.id), ["b", "a"]);
+  assert.equal(b.address, "10.0.0.1");
+  assert.equal(a.address, "", "not counted against an address");
+});

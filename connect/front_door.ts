@@ -27,8 +27,16 @@ export interface FrontDoorOptions {
   allowedOrigins: readonly string[];
   /** True once the server is shutting down: upgrades get 503. */
   closing: () => boolean;
-  /** Takes an accepted socket (the frame pipeline). */
-  accept: (socket: WebSocket) => Session;
+  /**
+   * Takes an accepted socket (the frame pipeline), which must call `socketClosed(address,
+   * session)` once when the socket has closed: the front door then stops counting it against
+   * its address. One such function serves every socket, so a socket costs no listener here.
+   */
+  accept: (
+    socket: WebSocket,
+    address: string,
+    socketClosed: (address: string, session: Session) => void,
+  ) => Session;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -75,7 +83,8 @@ export function notAnUpgrade(onError: (error: unknown, context: string) => void)
  * 400, a server shutting down 503, an address at its cap of sockets, or of
  * sockets not yet authenticated, 429 (Retry-After 10), a page of another origin
  * 403; anything else is accepted, its socket counted against its address until
- * it closes (and as unauthenticated until it authenticates).
+ * it closes (and as unauthenticated until it authenticates): the taker of the
+ * socket says when (`FrontDoorOptions.accept`).
  */
 export function frontDoor(
   { addresses, maxUnauthenticatedPerAddress, allowedOrigins, closing, accept, onError }:
@@ -83,6 +92,11 @@ export function frontDoor(
 ): FrontDoor {
   const log = (error: unknown) => onError(error, "upgrade failed");
   const unauthenticated = new Unauthenticated();
+  const socketClosed = (address: string, session: Session) => {
+    if (!address) return;
+    addresses.release(address);
+    unauthenticated.remove(address, session);
+  };
   return (request, address) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return refuse(notAnUpgrade(onError));
@@ -102,13 +116,8 @@ export function frontDoor(
     return {
       accept(socket) {
         if (address) addresses.take(address);
-        const session = accept(socket);
-        if (!address) return;
-        unauthenticated.add(address, session);
-        socket.addEventListener("close", () => {
-          addresses.release(address);
-          unauthenticated.remove(address, session);
-        });
+        const session = accept(socket, address, socketClosed);
+        if (address) unauthenticated.add(address, session);
       },
     };
   };

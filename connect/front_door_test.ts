@@ -12,32 +12,41 @@ function upgrade(headers: Record<string, string> = {}): Request {
   });
 }
 
+/**
+ * A front door whose taker of sockets, as the pipeline does, tells it when each socket closed
+ * (here: on the socket's close event, unless `listen` is false: then the test tells it).
+ */
 function door(
-  { closing = false, max = 10, unauthenticated = 10 }: {
+  { closing = false, max = 10, unauthenticated = 10, listen = true }: {
     closing?: boolean;
     max?: number;
     unauthenticated?: number;
+    listen?: boolean;
   } = {},
 ) {
   const addresses = new AddressLimit(max);
   const accepted: WebSocket[] = [];
   const sessions: { authenticated: boolean; closed: boolean }[] = [];
+  /** Tells the front door that the i-th socket accepted closed. */
+  const closers: (() => void)[] = [];
   const handle = frontDoor({
     addresses,
     maxUnauthenticatedPerAddress: unauthenticated,
     allowedOrigins: [],
     closing: () => closing,
-    accept: (socket): Session => {
+    accept: (socket, address, socketClosed): Session => {
       accepted.push(socket);
       const session = { authenticated: false, closed: false };
       sessions.push(session);
+      closers.push(() => socketClosed(address, session));
+      if (listen) socket.addEventListener("close", () => socketClosed(address, session));
       return session;
     },
     onError: (error) => {
       throw error;
     },
   });
-  return { handle, addresses, accepted, sessions };
+  return { handle, addresses, accepted, sessions, closers };
 }
 
 function refused(answer: UpgradeAnswer): Response {
@@ -51,12 +60,15 @@ async function refusal(answer: UpgradeAnswer): Promise<[number, string]> {
 }
 
 /** A socket stand-in that records its close listeners. */
-function fakeSocket(): WebSocket & { fireClose(): void } {
+function fakeSocket(): WebSocket & { fireClose(): void; listeners: number } {
   const listeners: (() => void)[] = [];
   return {
     addEventListener: (_: string, listener: () => void) => listeners.push(listener),
     fireClose: () => listeners.forEach((listener) => listener()),
-  } as unknown as WebSocket & { fireClose(): void };
+    get listeners() {
+      return listeners.length;
+    },
+  } as unknown as WebSocket & { fireClose(): void; listeners: number };
 }
 
 Deno.test("frontDoor() answers a request that is no WebSocket upgrade with 400", async () => {
@@ -116,6 +128,21 @@ Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets 
   fourth.accept(fakeSocket());
   assert.ok("refuse" in handle(upgrade(), ADDRESS));
   sockets[1].fireClose();
+  assert.ok("accept" in handle(upgrade(), ADDRESS));
+});
+
+Deno.test("frontDoor() adds no listener to a socket it hands over: its taker says when it closed", () => {
+  const { handle, addresses, sessions, closers } = door({ listen: false, unauthenticated: 1 });
+  const socket = fakeSocket();
+  const answer = handle(upgrade(), ADDRESS);
+  assert.ok("accept" in answer);
+  answer.accept(socket);
+  assert.equal(socket.listeners, 0, "no close listener of the front door's own");
+  assert.equal(addresses.count(ADDRESS), 1);
+  assert.ok("refuse" in handle(upgrade(), ADDRESS), "one unauthenticated socket is the cap");
+  sessions[0].closed = true;
+  closers[0]();
+  assert.equal(addresses.count(ADDRESS), 0, "released when the taker says the socket closed");
   assert.ok("accept" in handle(upgrade(), ADDRESS));
 });
 

@@ -18,6 +18,7 @@ export interface InboxLimits {
 export class Inbox<T> {
   readonly #limits: InboxLimits;
   readonly #work: (inbox: Inbox<T>) => Promise<void>;
+  readonly #onIdle: ((inbox: Inbox<T>) => void) | undefined;
   readonly #items: { item: T; size: number }[] = [];
   #bytes = 0;
   #closed = false;
@@ -26,10 +27,18 @@ export class Inbox<T> {
   /**
    * `work` takes one or more items with `shift()` each time it is called; it
    * runs again while items remain, never twice at once, and must not throw.
+   * `onIdle` is told each time the worker stops with nothing left queued (and the
+   * queue not closed): its owner may drop the queue until a frame comes, as an
+   * idle connection then costs no queue.
    */
-  constructor(limits: InboxLimits, work: (inbox: Inbox<T>) => Promise<void>) {
+  constructor(
+    limits: InboxLimits,
+    work: (inbox: Inbox<T>) => Promise<void>,
+    onIdle?: (inbox: Inbox<T>) => void,
+  ) {
     this.#limits = limits;
     this.#work = work;
+    this.#onIdle = onIdle;
   }
 
   /** Whether the worker is at work (an item in hand). */
@@ -89,6 +98,7 @@ export class Inbox<T> {
       while (!this.#closed && this.#items.length > 0) await this.#work(this);
     } finally {
       this.#running = null;
+      if (!this.#closed && this.#items.length === 0) this.#onIdle?.(this);
     }
   }
 }

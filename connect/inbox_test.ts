@@ -40,3 +40,35 @@ Deno.test("Inbox.close() drops what is queued; the item in hand finishes and not
   await inbox.idle();
   assert.deepEqual(seen, ["a"]);
 });
+
+Deno.test("Inbox tells onIdle each time its worker stops with nothing queued, never once closed", async () => {
+  const idle: number[] = [];
+  let handled = 0;
+  const inbox = new Inbox<string>(
+    { frames: 10, bytes: 100 },
+    (inbox) => (inbox.shift(), handled++, Promise.resolve()),
+    () => idle.push(handled),
+  );
+  inbox.push("a", 1);
+  inbox.push("b", 1);
+  await inbox.idle();
+  assert.deepEqual(idle, [2], "once, after both");
+  inbox.push("c", 1);
+  await inbox.idle();
+  assert.deepEqual(idle, [2, 3]);
+  let release!: () => void;
+  const gated = new Inbox<string>(
+    { frames: 10, bytes: 100 },
+    async (inbox) => {
+      inbox.shift();
+      await new Promise<void>((resolve) => release = resolve);
+    },
+    () => idle.push(-1),
+  );
+  gated.push("d", 1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gated.close();
+  release();
+  await gated.idle();
+  assert.deepEqual(idle, [2, 3], "a closed inbox is not idle: it is over");
+});

@@ -144,7 +144,7 @@ export function createConnect(options: ConnectOptions): Connect {
       maxUnauthenticatedPerAddress,
       allowedOrigins,
       closing: () => closing,
-      accept: (socket) => pipeline.open(socket),
+      accept: (socket, address, socketClosed) => pipeline.open(socket, address, socketClosed),
       onError,
     }),
     notAnUpgrade: () => notAnUpgrade(onError),

@@ -86,8 +86,8 @@ export interface PipelineOptions {
 export class FramePipeline {
   readonly #options: PipelineOptions;
   readonly #now: () => number;
-  /** Open connections and their inbound queues. */
-  readonly #connections = new Map<Connection, Inbox<Incoming>>();
+  /** Open connections and their inbound queues (null while idle: nothing queued or in hand). */
+  readonly #connections = new Map<Connection, Inbox<Incoming> | null>();
   /** Cleanups waiting for the frame in hand of a closed connection. */
   readonly #closing = new Set<Promise<void>>();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -115,28 +115,40 @@ export class FramePipeline {
     return this.#connections.size;
   }
 
+  /** Inbound queues in existence: of the connections with a frame queued or in hand. */
+  get queues(): number {
+    let n = 0;
+    for (const inbox of this.#connections.values()) if (inbox) n++;
+    return n;
+  }
+
   /**
    * Takes an upgraded socket: its frames queue (bounded) for their handling in
    * order, pings are answered on arrival, and the cleanup follows the frame in
-   * hand once it closes; what was still queued is dropped.
+   * hand once it closes; what was still queued is dropped. `socketClosed`, given
+   * the connection, is told once its socket has closed (the front door's count of
+   * the client's address: one function serves every socket, so a socket costs no
+   * listener of its own).
+   *
+   * An idle connection costs little: its queue exists only while frames wait or
+   * one is in hand, its two socket handlers share one closure scope, and its
+   * server-side close is told to one function shared by every connection.
    */
-  open(socket: WebSocket): Connection {
-    const inbox: Inbox<Incoming> = new Inbox(
-      this.#options.inbox,
-      (inbox) =>
-        this.#next(connection, inbox).catch((error) =>
-          this.#options.onError(error, "frame failed", this.#about(connection))
-        ),
-    );
+  open(
+    socket: WebSocket,
+    address = "",
+    socketClosed?: (address: string, connection: Connection) => void,
+  ): Connection {
     const connection: Connection = new Connection(
       `${this.#options.serverId}:${++this.#nextId}`,
       socket,
       this.#now(),
       this.#options.sendBufferBytes,
-      () => this.#closed(connection, inbox),
+      this.#serverClosed,
       this.#options.maxPendingPushes,
+      address,
     );
-    this.#connections.set(connection, inbox);
+    this.#connections.set(connection, null);
     connectionsOpen.inc();
     socket.onmessage = (event) => {
       if (connection.closed) return;
@@ -156,7 +168,7 @@ export class FramePipeline {
       }
       // A refused frame keeps no more than its error; a frame, about its text.
       const size = "frame" in incoming && typeof event.data === "string" ? event.data.length : 0;
-      if (!inbox.push(incoming, size)) {
+      if (!this.#inboxOf(connection).push(incoming, size)) {
         countRateLimited("queued_frames");
         connection.send({
           op: "error",
@@ -168,11 +180,35 @@ export class FramePipeline {
     };
     socket.onclose = (event: { code?: number } | undefined) => {
       connection.peerClosed(event?.code);
-      this.#closed(connection, inbox);
+      this.#closed(connection);
+      socketClosed?.(address, connection);
     };
-    socket.onerror = () => {};
+    // No onerror: an error is followed by a close, and the HTTP server listens for errors.
     return connection;
   }
+
+  /** The queue of a connection's frames, made when a frame comes to an idle connection. */
+  #inboxOf(connection: Connection): Inbox<Incoming> {
+    let inbox = this.#connections.get(connection);
+    if (!inbox) {
+      inbox = new Inbox<Incoming>(
+        this.#options.inbox,
+        (inbox) =>
+          this.#next(connection, inbox).catch((error) =>
+            this.#options.onError(error, "frame failed", this.#about(connection))
+          ),
+        // Dropped once idle (a connection opened since takes a new one).
+        (idle) => {
+          if (this.#connections.get(connection) === idle) this.#connections.set(connection, null);
+        },
+      );
+      this.#connections.set(connection, inbox);
+    }
+    return inbox;
+  }
+
+  /** The server closed a connection itself (shared by every connection). */
+  readonly #serverClosed = (connection: Connection) => this.#closed(connection);
 
   /**
    * Records every authenticated connection in presence again, announcing online
@@ -461,17 +497,19 @@ export class FramePipeline {
 
   /** Resolves once no connection has a frame in hand or queued, and every cleanup is done. */
   async idle(): Promise<void> {
-    const inboxes = () => [...this.#connections.values()];
+    const inboxes = () =>
+      [...this.#connections.values()].filter((inbox): inbox is Inbox<Incoming> => inbox !== null);
     while (this.#closing.size > 0 || inboxes().some((inbox) => inbox.busy)) {
       await Promise.all([...inboxes().map((inbox) => inbox.idle()), ...this.#closing]);
     }
   }
 
   /** Drops what a closed connection still had queued, and cleans up after the frame in hand. */
-  #closed(connection: Connection, inbox: Inbox<Incoming>): void {
-    inbox.close();
-    const done = inbox.idle().then(() => this.#cleanUp(connection)).catch((error) =>
-      this.#options.onError(error, "cleanup failed", this.#about(connection))
+  #closed(connection: Connection): void {
+    const inbox = this.#connections.get(connection);
+    inbox?.close();
+    const done = (inbox?.idle() ?? Promise.resolve()).then(() => this.#cleanUp(connection)).catch(
+      (error) => this.#options.onError(error, "cleanup failed", this.#about(connection)),
     );
     this.#closing.add(done);
     done.finally(() => this.#closing.delete(done));

@@ -359,3 +359,29 @@ Deno.test("FramePipeline refuses typing before auth like any frame, and relays o
     await env.close();
   }
 });
+
+Deno.test("FramePipeline keeps no inbound queue for an idle connection: one is made for a frame and dropped once handled", async () => {
+  const env = setup();
+  try {
+    const socket = env.open();
+    assert.equal(env.pipeline.queues, 0, "opened, nothing sent yet");
+    socket.receiveFrame({ op: "auth", token: "token-1" });
+    assert.equal(env.pipeline.queues, 1, "the auth waits in a queue");
+    assert.equal((await socket.next()).op, "ready");
+    await env.pipeline.idle();
+    assert.equal(env.pipeline.queues, 0, "handled: the queue is gone");
+    socket.receiveFrame({ op: "ping" });
+    assert.equal((await socket.next()).op, "pong");
+    assert.equal(env.pipeline.queues, 0, "a ping is answered on arrival, without a queue");
+    socket.receiveFrame({ op: "send", clientMsgId: "c1", to: "2", content: "hi" });
+    socket.receiveFrame({ op: "send", clientMsgId: "c2", to: "2", content: "hi" });
+    assert.equal(env.pipeline.queues, 1);
+    assert.equal((await socket.next()).op, "sent");
+    assert.equal((await socket.next()).op, "sent");
+    await env.pipeline.idle();
+    assert.equal(env.pipeline.queues, 0);
+    assert.deepEqual(env.sendCalls.map((call) => call.length), [2], "both in one call, in order");
+  } finally {
+    await env.close();
+  }
+});

@@ -56,6 +56,8 @@ export interface ClusterOptions {
   echo?: boolean;
   /** Instances of each of logic, connect and task (default 2). */
   instances?: number;
+  /** Instances of a layer other than `instances` (the connections bench: many connect, few logic). */
+  layers?: Partial<Record<"logic" | "connect" | "task", number>>;
   /** Extra flags of `deno run` for every process, such as `--cpu-prof`. */
   denoFlags?: string[];
   /** Each process in a network namespace of its own (`scripts/netns.sh up` made them). */
@@ -161,8 +163,15 @@ function otel(
 
 /** Starts the cluster; resolves once every process is ready. */
 export async function startCluster(
-  { env = {}, apiPort = 0, echo = false, instances = 2, denoFlags = [], netns = false }:
-    ClusterOptions = {},
+  {
+    env = {},
+    apiPort = 0,
+    echo = false,
+    instances = 2,
+    layers = {},
+    denoFlags = [],
+    netns = false,
+  }: ClusterOptions = {},
 ): Promise<Cluster> {
   const base = { ...Deno.env.toObject(), ...env };
   const namespaces = new Map<string, string>();
@@ -175,7 +184,7 @@ export async function startCluster(
   };
   const layout: [string, ClusterProcess["layer"], Record<string, string>][] = [];
   for (const layer of ["logic", "connect", "task"] as const) {
-    for (let i = 1; i <= instances; i++) {
+    for (let i = 1; i <= (layers[layer] ?? instances); i++) {
       const own: Record<string, string> = { IM_INSTANCE_ID: `${layer}-${i}` };
       if (layer === "connect") own.IM_HTTP_PORT = "0";
       else own.IM_METRICS_PORT = "0";

@@ -3,7 +3,7 @@
  * isolated resources on it (a database, a topic, key prefixes) for each test.
  */
 import postgres from "postgres";
-import { type Cluster, startCluster } from "../scripts/cluster.ts";
+import { type Cluster, type ClusterOptions, startCluster } from "../scripts/cluster.ts";
 
 /**
  * Whether the tests run against the HA infrastructure of `deno task infra:up --ha` (every engine a
@@ -96,12 +96,17 @@ export async function freshDatabase(): Promise<string> {
  */
 export async function startIsolatedCluster(
   env: Record<string, string>,
-  { instances = 2, denoFlags = [] }: { instances?: number; denoFlags?: string[] } = {},
+  { instances = 2, layers, denoFlags = [] }: {
+    instances?: number;
+    layers?: ClusterOptions["layers"];
+    denoFlags?: string[];
+  } = {},
 ): Promise<Cluster> {
   const suffix = uniqueSuffix();
   const database = env.IM_POSTGRES_URL ?? await freshDatabase();
   return await startCluster({
     instances,
+    layers,
     denoFlags,
     // On the HA engines every process is on a host of its own (a network namespace).
     netns: haTestsEnabled(),
