@@ -43,7 +43,14 @@ export class PresenceAnnouncer {
   async changed({ userId, online, at }: StatusChange): Promise<void> {
     const { notices, graceMs, now } = this.#options;
     if (online) {
-      if (await notices.online(userId)) await this.#tell(userId, { online: true });
+      if (!await notices.online(userId)) return;
+      try {
+        await this.#tell(userId, { online: true });
+      } catch (error) {
+        // Not told after all: the status change is tried again, and must tell them then.
+        await notices.onlineUntold(userId).catch(() => {});
+        throw error;
+      }
       return;
     }
     await notices.offline(userId, at, now() + graceMs);

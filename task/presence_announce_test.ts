@@ -188,3 +188,29 @@ Deno.test("task does not hold the status queue for the grace, and tells the offl
     await store.close();
   }
 });
+
+Deno.test("PresenceAnnouncer tells an online again when telling it failed the first time", async () => {
+  const presence = new MemoryPresence();
+  const notices = new MemoryPresenceNotices();
+  const sent: Outgoing[] = [];
+  let failing = true;
+  const announcer = new PresenceAnnouncer({
+    notices,
+    presence,
+    store: {
+      friends: { idsOf: () => Promise.resolve(["2"]) },
+      blocks: { blockedBy: () => Promise.resolve([]) },
+    },
+    send: (items) =>
+      failing
+        ? Promise.reject(new Error("store restarting"))
+        : Promise.resolve(void sent.push(...items)),
+    graceMs: 3000,
+  });
+  await presence.connect("1", "s1", "c1");
+  const change = { userId: "1", online: true, at: 0 };
+  await assert.rejects(announcer.changed(change));
+  failing = false;
+  await announcer.changed(change); // the status queue tries the change again
+  assert.deepEqual(told(sent), ["1 online -> 2"]);
+});

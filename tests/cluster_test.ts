@@ -6,11 +6,19 @@
 import { assert, assertEquals } from "./assert.ts";
 import { ImClient } from "../client/mod.ts";
 import { befriend, collect, eventually, newUser, TEST_ENV, waitFor } from "./harness.ts";
-import { clusterTestsEnabled, INFRA, infraScript, startIsolatedCluster } from "./infra.ts";
+import {
+  clusterTestsEnabled,
+  haTestsEnabled,
+  INFRA,
+  infraScript,
+  startIsolatedCluster,
+} from "./infra.ts";
 import { EtcdRegistry } from "../shared/registry/etcd.ts";
 
 const ignore = !clusterTestsEnabled();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+/** Tests that stop a whole single-node engine: the HA engines lose one member at a time instead. */
+const singleNodeOpts = { ...opts, ignore: ignore || haTestsEnabled() };
 const text = (t: string) => ({ type: "text" as const, text: t });
 
 /** Connects users until some sit on each of the two connect servers. */
@@ -181,7 +189,7 @@ Deno.test({
 Deno.test({
   name:
     "cluster: while Redis is down /readyz answers 503 and sends get unavailable, then all recovers",
-  ...opts,
+  ...singleNodeOpts,
 }, async () => {
   const cluster = await startIsolatedCluster(TEST_ENV);
   try {
@@ -240,7 +248,7 @@ Deno.test({
 
 Deno.test({
   name: "cluster: while etcd is down /readyz answers 503, then ready again",
-  ...opts,
+  ...singleNodeOpts,
 }, async () => {
   const cluster = await startIsolatedCluster(TEST_ENV);
   const status = () =>

@@ -419,8 +419,10 @@ ha_stop() { # member
   ha_port "$member" >/dev/null
   case "$member" in
     postgres-*)
-      [ -f "$HA_DIR/$member/data/postmaster.pid" ] &&
+      # Only a running server: after kill --ha its lock file stays, and pg_ctl stop then fails.
+      if [ -n "$(ha_pid "$member")" ]; then
         ha_pg "$(ha_pg_bin)/pg_ctl" -D "$HA_DIR/$member/data" -m fast -w stop >/dev/null
+      fi
       ;;
     *)
       pid=$(ha_pid "$member")

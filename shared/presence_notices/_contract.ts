@@ -16,6 +16,8 @@ export function testPresenceNotices(
     try {
       assertEquals(await notices.online("u1"), true);
       assertEquals(await notices.online("u1"), false, "told already");
+      await notices.onlineUntold("u1");
+      assertEquals(await notices.online("u1"), true, "the telling failed: online is news again");
       await notices.offline("u1", 100, 1100);
       assertEquals(await notices.takeOffline(1099, 10, 5000), [], "not due yet");
       assertEquals(await notices.takeOffline(1100, 10, 5000), [

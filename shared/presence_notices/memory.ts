@@ -40,6 +40,11 @@ export class MemoryPresenceNotices implements PresenceNotices {
     }));
   }
 
+  onlineUntold(userId: string): Promise<void> {
+    this.#told.delete(userId);
+    return Promise.resolve();
+  }
+
   toldOffline(userId: string, lease: number): Promise<void> {
     if (this.#offline.get(userId)?.due === lease) this.#offline.delete(userId);
     return Promise.resolve();

@@ -42,6 +42,11 @@ export interface PresenceNotices {
    * must be told (they were not told the user is online, or were told offline).
    */
   online(userId: string): Promise<boolean>;
+  /**
+   * Telling the friends that the user is online failed after `online()` answered true: the next
+   * `online()` (the status change tried again) answers true again.
+   */
+  onlineUntold(userId: string): Promise<void>;
   /** The user went offline at `at`; their friends are to be told at `due` unless they come back. */
   offline(userId: string, at: number, due: number): Promise<void>;
   /** Up to `limit` offlines due at `now`, each handed to this caller until `now + leaseMs`. */

@@ -171,6 +171,12 @@ export class RedisPresenceNotices implements PresenceNotices {
     });
   }
 
+  onlineUntold(userId: string): Promise<void> {
+    return redisCall("presence notice untold", async () => {
+      await this.#redis.eval("return redis.call('SREM', KEYS[1], ARGV[1])", 1, this.#told, userId);
+    });
+  }
+
   toldOffline(userId: string, lease: number): Promise<void> {
     return redisCall("presence notice told", async () => {
       await this.#redis.eval(TOLD_OFFLINE, 2, this.#offline, this.#at, userId, lease);

@@ -13,6 +13,7 @@ function over(redis: Redis | Cluster): Promise<PresenceNotices> {
   const notices = new RedisPresenceNotices({ redis, prefix: `test:${uniqueSuffix()}:` });
   return Promise.resolve({
     online: (userId) => notices.online(userId),
+    onlineUntold: (userId) => notices.onlineUntold(userId),
     offline: (userId, at, due) => notices.offline(userId, at, due),
     takeOffline: (now, limit, leaseMs) => notices.takeOffline(now, limit, leaseMs),
     toldOffline: (userId, lease) => notices.toldOffline(userId, lease),

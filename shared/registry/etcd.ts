@@ -218,7 +218,8 @@ export class EtcdRegistry implements Registry {
   /** Re-claims the worker id on a new lease (another one if it was taken meanwhile), then the services. */
   async #reRegister(): Promise<void> {
     const lease = await this.#ensureLease();
-    if (this.#workerId !== null) {
+    // A second pass on the same lease (a loss told twice) keeps the id it claimed on it.
+    if (this.#workerId !== null && this.#claimedOn !== lease) {
       const previous = this.#workerId;
       const id = await this.#claim(lease, previous) ? previous : await this.#claimAny(lease);
       if (id !== previous) {
