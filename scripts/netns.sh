@@ -36,6 +36,35 @@ namespace_up() { # K
   as_root ip -n "$ns" route add default via "$HOST_IP"
 }
 
+# Only this machine may reach the subnet: the engines listen on the bridge without passwords, and
+# Linux would otherwise deliver a packet for 10.77.0.1 that arrives on any interface (another host
+# that routes the subnet to this one). Packets from this machine (the loopback) and from the
+# namespaces (the bridge) pass; others are dropped, forwarded ones too.
+GUARD_INPUT=(INPUT -d "$PREFIX.0/24" ! -i "$BRIDGE" -m addrtype ! --src-type LOCAL -j DROP)
+GUARD_FORWARD=(FORWARD -d "$PREFIX.0/24" ! -i "$BRIDGE" -j DROP)
+
+guard() {
+  if ! command -v iptables >/dev/null; then
+    say "no iptables: other hosts that route $PREFIX.0/24 here could reach the engines"
+    return 0
+  fi
+  local rule
+  for rule in GUARD_INPUT GUARD_FORWARD; do
+    local -n spec=$rule
+    as_root iptables -C "${spec[@]}" 2>/dev/null || as_root iptables -I "${spec[@]}" ||
+      say "could not add the iptables rule ${spec[*]}"
+  done
+}
+
+unguard() {
+  command -v iptables >/dev/null || return 0
+  local rule
+  for rule in GUARD_INPUT GUARD_FORWARD; do
+    local -n spec=$rule
+    while as_root iptables -C "${spec[@]}" 2>/dev/null; do as_root iptables -D "${spec[@]}"; done
+  done
+}
+
 up() {
   local n=${1:-12}
   if ! command -v ip >/dev/null; then
@@ -43,6 +72,7 @@ up() {
     as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
   fi
   bridge_up
+  guard
   for k in $(seq 1 "$n"); do namespace_up "$k"; done
   say "up: bridge $BRIDGE at $HOST_IP, namespaces im-ns-1..$n at $PREFIX.11..$PREFIX.$((10 + n))"
 }
@@ -50,6 +80,7 @@ up() {
 down() {
   for ns in $(ip netns list | grep -o '^im-ns-[0-9]*' || true); do as_root ip netns del "$ns"; done
   if ip link show "$BRIDGE" >/dev/null 2>&1; then as_root ip link del "$BRIDGE"; fi
+  unguard
   say "down"
 }
 

@@ -187,7 +187,8 @@ ha_start_redis() { # n
   mkdir -p "$HA_DIR/$member"
   # nodes.conf (the node's identity and its view of the cluster) lives in the node's folder, so
   # a node started again on its data rejoins as the node it was.
-  # Off the loopback Redis refuses clients unless protected mode is off: the bridge has no uplink.
+  # Off the loopback Redis refuses clients unless protected mode is off: only this machine and its
+  # namespaces reach the bridge's subnet (scripts/netns.sh drops packets for it from elsewhere).
   redis-server --port "$port" --bind $HA_HOST --protected-mode no --dir "$HA_DIR/$member" \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
     --appendonly yes --appendfsync everysec --save "" \
