@@ -6,7 +6,7 @@
  *
  * IM_CLUSTER_SUITES picks what runs: `api` (the protocol's suites), `browser` (the web client's
  * main flow, and its search, whose index is the engine's own; the other browser suites test the
- * page itself, the same in both modes, and run embedded only) or `all` (the default).
+ * page itself, the same in both modes, and run embedded only), `all` (the default) or `none`.
  */
 const API_SUITES = [
   "tests/e2e_accounts_test.ts",
@@ -35,6 +35,10 @@ if (Deno.env.get("IM_CLUSTER_TESTS") !== "1" && !ha) {
   Deno.exit(0);
 }
 const which = Deno.env.get("IM_CLUSTER_SUITES") || "all";
+if (which === "none") {
+  console.log("cluster e2e: not run (IM_CLUSTER_SUITES=none)");
+  Deno.exit(0);
+}
 const suites = which === "api"
   ? API_SUITES
   : which === "browser"
@@ -43,7 +47,9 @@ const suites = which === "api"
   ? [...API_SUITES, ...BROWSER_SUITES]
   : null;
 if (suites === null) {
-  console.error(`IM_CLUSTER_SUITES must be api, browser or all, not ${JSON.stringify(which)}`);
+  console.error(
+    `IM_CLUSTER_SUITES must be api, browser, all or none, not ${JSON.stringify(which)}`,
+  );
   Deno.exit(2);
 }
 console.log(`cluster e2e on the ${ha ? "HA" : "single-node"} engines: ${which} suites`);

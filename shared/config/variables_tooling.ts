@@ -67,7 +67,7 @@ export const TOOLING_VARIABLES = {
     shown: "`all`",
     example: "api",
     meaning: "what `test:cluster` runs against a cluster: `api` (the protocol's suites), " +
-      "`browser` (the web client's main flow and search) or `all`",
+      "`browser` (the web client's main flow and search), `all` or `none`",
     readBy: ["scripts"],
   },
   IM_TEST_REDIS_CLUSTER: {
