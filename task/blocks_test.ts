@@ -4,21 +4,11 @@ import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
-import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
 import { createTask } from "./mod.ts";
+import { RecordingConnect } from "./_recording_connect.ts";
 
 /** A connect server that records what it is pushed. */
-class RecordingConnect implements ConnectService {
-  readonly pushes: PushItem[][] = [];
-  push(items: PushItem[]): Promise<void> {
-    this.pushes.push(items);
-    return Promise.resolve();
-  }
-  kick(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 Deno.test("task sends a user's presence to their friends, less those the user blocked", async () => {
   const store = await openSqliteStore({ dataDir: "memory://" });

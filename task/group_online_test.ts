@@ -4,11 +4,12 @@ import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
-import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import type { PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
 import type { Outgoing } from "./deliver.ts";
 import { GroupOnline } from "./group_online.ts";
 import { createTask } from "./mod.ts";
+import { RecordingConnect } from "./_recording_connect.ts";
 
 /** The `group_online` frames of pushed items, as `groupId: count`. */
 function counts(items: readonly (Outgoing | PushItem)[]): string[] {
@@ -125,16 +126,6 @@ Deno.test("GroupOnline starts the window when a slow count goes out, not when it
 });
 
 /** A connect server that records what it is pushed. */
-class RecordingConnect implements ConnectService {
-  readonly pushes: PushItem[][] = [];
-  push(items: PushItem[]): Promise<void> {
-    this.pushes.push(items);
-    return Promise.resolve();
-  }
-  kick(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 Deno.test("task sends at most two counts for 100 status changes of one group's members within a window", async () => {
   const store = await openSqliteStore({ dataDir: "memory://" });

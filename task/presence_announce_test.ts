@@ -4,11 +4,12 @@ import { MemoryLog } from "../shared/message_log/memory.ts";
 import { MemoryPresence } from "../shared/presence/memory.ts";
 import { MemoryPresenceNotices } from "../shared/presence_notices/memory.ts";
 import { MemoryStatusQueue } from "../shared/queue/memory.ts";
-import type { ConnectService, PushItem } from "../shared/rpc/connect.ts";
+import type { PushItem } from "../shared/rpc/connect.ts";
 import { openSqliteStore } from "../shared/store/sqlite.ts";
 import type { Outgoing } from "./deliver.ts";
 import { createTask } from "./mod.ts";
 import { PresenceAnnouncer } from "./presence_announce.ts";
+import { RecordingConnect } from "./_recording_connect.ts";
 
 /** The presence frames of pushed items, as `userId online|offline@lastSeenAt -> recipients`. */
 function told(items: readonly (Outgoing | PushItem)[]): string[] {
@@ -110,16 +111,6 @@ Deno.test("PresenceAnnouncer with no grace tells an offline at once", async () =
 });
 
 /** A connect server that records what it is pushed. */
-class RecordingConnect implements ConnectService {
-  readonly pushes: PushItem[][] = [];
-  push(items: PushItem[]): Promise<void> {
-    this.pushes.push(items);
-    return Promise.resolve();
-  }
-  kick(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 Deno.test("task does not hold the status queue for the grace, and tells the offline that stands after it", async () => {
   const store = await openSqliteStore({ dataDir: "memory://" });
