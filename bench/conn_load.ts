@@ -3,7 +3,7 @@
  * authenticated WebSockets, at most what one process's open-file limit allows, pings each as the
  * SDK does (every 25 s, spread over the period), and when the server drops one, reconnects it as
  * the SDK does: `GET /api/connect` for a live server, then auth, retried after the SDK's backoff
- * (doubling from 250 ms to 5 s, each delay spread over its upper half by a random factor).
+ * (doubling from 250 ms to 5 s, each delay drawn from the whole of its interval, as the SDK does).
  *
  *   deno run -A bench/conn_load.ts PLAN.json
  *
@@ -148,7 +148,7 @@ async function main(plan: LoadPlan) {
 
   /** One reconnect attempt after the backoff's next delay, as client/socket.ts schedules it. */
   const reconnectLater = (h: Held) => {
-    const delay = h.backoff.next() * (0.5 + Math.random() / 2);
+    const delay = h.backoff.nextSpread(Math.random);
     setTimeout(() => void reconnect(h), delay);
   };
   const reconnect = async (h: Held) => {

@@ -29,6 +29,15 @@ export class Backoff {
     return Math.min(this.#maxMs, this.#baseMs * 2 ** this.#attempt++);
   }
 
+  /**
+   * The next attempt's delay with full jitter: drawn from the whole of [0, delay), so that
+   * clients dropped together (a server killed under thousands of them) come back spread over the
+   * interval instead of in a burst at its end. `random` is in [0, 1).
+   */
+  nextSpread(random: () => number): number {
+    return this.next() * random();
+  }
+
   /** Starts again from `baseMs`. */
   reset(): void {
     this.#attempt = 0;

@@ -55,7 +55,7 @@ export interface SocketHooks {
 export interface SocketOptions {
   WebSocket: SocketConstructor;
   timers: Timers;
-  /** In [0, 1): spreads each reconnect delay over its upper half. */
+  /** In [0, 1): spreads each reconnect delay over the whole of its interval (full jitter). */
   random: () => number;
   reconnect: boolean;
   backoffMs: number;
@@ -185,7 +185,7 @@ export class ReconnectingSocket {
 
   #retry(): void {
     if (!this.#wanted) return;
-    const delay = this.#backoff.next() * (0.5 + this.#options.random() / 2);
+    const delay = this.#backoff.nextSpread(this.#options.random);
     this.#timer = this.#options.timers.setTimeout(() => this.#connect(), delay);
   }
 }

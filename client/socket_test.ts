@@ -56,11 +56,14 @@ Deno.test("ImClient doubles the reconnect delay up to maxBackoffMs and starts ag
   assert.deepEqual(timers.delays(), [100]);
 });
 
-Deno.test("ImClient spreads each reconnect delay over its upper half", async () => {
-  const { network, client, timers } = setup({ backoffMs: 100, random: () => 0 });
-  client.connect();
-  (await network.next()).drop(1006);
-  assert.deepEqual(timers.delays(), [50]);
+Deno.test("ImClient spreads each reconnect delay over the whole of its interval", async () => {
+  for (const [random, delay] of [[0, 0], [0.25, 25], [0.999, 99.9]]) {
+    const { network, client, timers } = setup({ backoffMs: 100, random: () => random });
+    client.connect().catch(() => {});
+    (await network.next()).drop(1006);
+    assert.deepEqual(timers.delays(), [delay]);
+    await client.close();
+  }
 });
 
 Deno.test("ImClient retries with backoff while the connect URL cannot be fetched", async () => {
