@@ -109,7 +109,7 @@ async function gauge(metricsUrl: string, name: string): Promise<number> {
 }
 
 /** Users with a session each, straight into the database: one token per user. */
-async function makeUsers(
+export async function makeUsers(
   url: string,
   users: number,
   progress: (line: string) => void,
@@ -181,6 +181,8 @@ export async function connectionsCluster(
     // Every socket comes from the loopback: no per-address cap may count them.
     IM_MAX_UNAUTHENTICATED_PER_ADDRESS: "1000000",
     IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
+    // The default lease (the tests' 3 s is lost by a connect process starved during the opening).
+    IM_LEASE_TTL_S: "5",
   }, { instances: 1, layers: { connect: connectInstances, logic: 2 } });
   const loads: Load[] = [];
   const planDir = await Deno.makeTempDir({ prefix: "im-conns-" });

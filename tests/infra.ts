@@ -127,7 +127,7 @@ export async function startIsolatedCluster(
       IM_REDIS_PREFIX: `im:${suffix}:`,
       IM_ETCD_ENDPOINTS: INFRA.etcd,
       IM_ETCD_PREFIX: `/im-test/${suffix}/`,
-      IM_LEASE_TTL_S: "3",
+      IM_LEASE_TTL_S: env.IM_LEASE_TTL_S ?? "3",
       IM_HTTP_HOST: env.IM_HTTP_HOST ?? "127.0.0.1",
     },
   });
