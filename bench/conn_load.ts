@@ -156,7 +156,11 @@ async function main(plan: LoadPlan) {
     h.attempts++;
     let url: string;
     try {
-      const response = await fetch(`${plan.api}/api/connect`);
+      // The same limit as an open's: an api whose listen queue is full drops the SYN, and the kernel
+      // alone would give up only after about two minutes.
+      const response = await fetch(`${plan.api}/api/connect`, {
+        signal: AbortSignal.timeout(OPEN_TIMEOUT_MS),
+      });
       const body = await response.json() as { url?: string };
       if (!response.ok || !body.url) throw new Error(`status ${response.status}`);
       url = body.url;

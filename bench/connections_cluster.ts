@@ -183,7 +183,7 @@ export async function connectionsCluster(
     IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
     // The default lease (the tests' 3 s is lost by a connect process starved during the opening).
     IM_LEASE_TTL_S: "5",
-  }, { instances: 1, layers: { connect: connectInstances, logic: 2 } });
+  }, { instances: 1, layers: { connect: connectInstances, logic: 2, api: 2 } });
   const loads: Load[] = [];
   const planDir = await Deno.makeTempDir({ prefix: "im-conns-" });
   try {
@@ -211,7 +211,9 @@ export async function connectionsCluster(
     const loadCount = Math.ceil(count / MAX_PER_LOAD);
     for (let k = 0; k < loadCount; k++) {
       const plan: LoadPlan = {
-        api: cluster.url,
+        // The reconnect storm asks `GET /api/connect` of both api processes, as a load balancer
+        // in front of them would spread it.
+        api: cluster.urls[k % cluster.urls.length],
         // Rotated so that load process k's connection j lands on server (k + j·loads) % n.
         servers: servers.map((_, s) => servers[(s * loadCount + k) % servers.length]),
         tokens: tokens.filter((_, i) => i % loadCount === k),
@@ -275,6 +277,24 @@ export async function connectionsCluster(
       } |`
     );
 
+    const idleTable = [
+      `Connections: ${fmt(count, 0)} asked, ${fmt(ready, 0)} ready (${failed} failed) in ${
+        fmt(openSeconds)
+      } s; ${perUser.length} users (1–4 connections each); ${connectInstances} connect, 2 logic, ` +
+      `1 task, ${cluster.urls.length} api; ${loads.length} load processes; load average ${load} at the idle sample.`,
+      "",
+      "| connect process | connections held | RSS before (MB) | RSS held (MB) | RSS per connection (KB) | idle CPU (% of a core) |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...rows,
+      `| all | ${fmt(totalHeld, 0)} | | | ${fmt(perConnection)} (median) | |`,
+      "",
+      "| load process | connections | RSS (MB) | RSS per connection (KB) |",
+      "|---|---:|---:|---:|",
+      ...loadRows,
+    ];
+    // Said now: a storm that goes wrong must not lose the idle figures.
+    say(idleTable.join("\n"));
+
     // The storm: connect-1 killed, its clients back through /api/connect.
     const victim = connects[0];
     const victimUrl = servers[0];
@@ -291,7 +311,17 @@ export async function connectionsCluster(
     while (Date.now() < stormDeadline) {
       await sleep(1000);
       for (const l of loads) await l.send("status");
-      statuses = await Promise.all(loads.map((l) => l.next("status")));
+      // A load process busy with thousands of reconnects may answer late: the storm goes on.
+      const answered = await Promise.all(
+        loads.map((l) => l.next("status", 30_000).catch(() => null)),
+      );
+      if (answered.some((a) => a === null)) {
+        progress(
+          `storm: a load process did not answer in 30 s (${fmt((Date.now() - killedAt) / 1000)} s)`,
+        );
+        continue;
+      }
+      statuses = answered as typeof statuses;
       const down = statuses.reduce((a, s) => a + s.down, 0);
       const back = statuses.reduce((a, s) => a + s.ready, 0);
       progress(`storm: ${back} ready, ${down} down, ${fmt((Date.now() - killedAt) / 1000)} s`);
@@ -335,19 +365,7 @@ export async function connectionsCluster(
         : NaN;
 
     const table = [
-      `Connections: ${fmt(count, 0)} asked, ${fmt(ready, 0)} ready (${failed} failed) in ${
-        fmt(openSeconds)
-      } s; ${perUser.length} users (1–4 connections each); ${connectInstances} connect, 2 logic, ` +
-      `1 task, 1 api; ${loads.length} load processes; load average ${load} at the idle sample.`,
-      "",
-      "| connect process | connections held | RSS before (MB) | RSS held (MB) | RSS per connection (KB) | idle CPU (% of a core) |",
-      "|---|---:|---:|---:|---:|---:|",
-      ...rows,
-      `| all | ${fmt(totalHeld, 0)} | | | ${fmt(perConnection)} (median) | |`,
-      "",
-      "| load process | connections | RSS (MB) | RSS per connection (KB) |",
-      "|---|---:|---:|---:|",
-      ...loadRows,
+      ...idleTable,
       "",
       `Reconnect storm: ${victim.name} killed with SIGKILL holding ${
         fmt(victimHeld, 0)

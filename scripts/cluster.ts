@@ -35,8 +35,10 @@ export interface ClusterProcess {
 
 /** A running cluster. */
 export interface Cluster {
-  /** The api's base URL. */
+  /** The api's base URL (the first api process's, when there are several). */
   url: string;
+  /** Every api process's base URL, the first being `url`. */
+  urls: string[];
   processes: ClusterProcess[];
   /** Starts a stopped process again with the same settings. */
   restart(name: string): Promise<void>;
@@ -57,7 +59,7 @@ export interface ClusterOptions {
   /** Instances of each of logic, connect and task (default 2). */
   instances?: number;
   /** Instances of a layer other than `instances` (the connections bench: many connect, few logic). */
-  layers?: Partial<Record<"logic" | "connect" | "task", number>>;
+  layers?: Partial<Record<"logic" | "connect" | "task" | "api", number>>;
   /** Extra flags of `deno run` for every process, such as `--cpu-prof`. */
   denoFlags?: string[];
   /** Each process in a network namespace of its own (`scripts/netns.sh up` made them). */
@@ -197,6 +199,11 @@ export async function startCluster(
     "api",
     { IM_HTTP_PORT: String(apiPort), ...otel(base, "api"), ...placed("api") },
   ]);
+  // More api processes (the connections bench's reconnect storm), each on a port of its own.
+  for (let i = 2; i <= (layers.api ?? 1); i++) {
+    const name = `api-${i}`;
+    layout.push([name, "api", { IM_HTTP_PORT: "0", ...otel(base, "api"), ...placed(name) }]);
+  }
   const processes: ClusterProcess[] = [];
   const stop = async () => {
     await Promise.all(processes.map(async (p) => {
@@ -227,16 +234,18 @@ export async function startCluster(
     await stop();
     throw error;
   }
-  const api = processes.find((p) => p.layer === "api")!;
-  const match = READY.api.exec(api.output.join(""))!;
-  const host = match[1] === "0.0.0.0" ? "127.0.0.1" : match[1];
+  const urls = processes.filter((p) => p.layer === "api").map((api) => {
+    const match = READY.api.exec(api.output.join(""))!;
+    return `http://${match[1] === "0.0.0.0" ? "127.0.0.1" : match[1]}:${match[2]}`;
+  });
   const byName = (name: string) => {
     const found = processes.find((p) => p.name === name);
     if (!found) throw new Error(`No process ${name}`);
     return found;
   };
   return {
-    url: `http://${host}:${match[2]}`,
+    url: urls[0],
+    urls,
     processes,
     async restart(name) {
       const old = byName(name);
