@@ -24,6 +24,13 @@ export interface FrontDoorOptions {
   addresses: AddressLimit;
   /** Sockets one address may hold open before they authenticate (far below `addresses`' cap). */
   maxUnauthenticatedPerAddress: number;
+  /**
+   * Sockets this server holds open before they authenticate, from every address: past it an
+   * upgrade gets 503 at once. Under a reconnect storm (a connect server killed under thousands of
+   * clients) only this many wait for their `auth` to be checked, each soon, instead of thousands
+   * whose checks queue past the clients' and the server's timeouts so that none gets through.
+   */
+  maxHandshakes: number;
   allowedOrigins: readonly string[];
   /** True once the server is shutting down: upgrades get 503. */
   closing: () => boolean;
@@ -43,6 +50,20 @@ export interface FrontDoorOptions {
 /** Sessions of each address that had not authenticated when last looked at. */
 class Unauthenticated {
   readonly #sessions = new Map<string, Set<Session>>();
+  /** Every address's, for the server's cap. */
+  readonly #all = new Set<Session>();
+
+  /**
+   * Whether `max` sessions are still unauthenticated and open. Those that authenticated or closed
+   * are forgotten only when the count reaches `max`, so a server far below it pays nothing.
+   */
+  atLeast(max: number): boolean {
+    if (this.#all.size < max) return false;
+    for (const session of this.#all) {
+      if (session.authenticated || session.closed) this.#all.delete(session);
+    }
+    return this.#all.size >= max;
+  }
 
   /** Sessions of `address` still unauthenticated and open (forgetting the others). */
   count(address: string): number {
@@ -56,12 +77,15 @@ class Unauthenticated {
   }
 
   add(address: string, session: Session): void {
+    this.#all.add(session);
+    if (!address) return;
     let sessions = this.#sessions.get(address);
     if (!sessions) this.#sessions.set(address, sessions = new Set());
     sessions.add(session);
   }
 
   remove(address: string, session: Session): void {
+    this.#all.delete(session);
     const sessions = this.#sessions.get(address);
     if (!sessions?.delete(session) || sessions.size > 0) return;
     this.#sessions.delete(address);
@@ -82,20 +106,26 @@ export function notAnUpgrade(onError: (error: unknown, context: string) => void)
  * Creates the front door. In order: a request that is no WebSocket upgrade gets
  * 400, a server shutting down 503, an address at its cap of sockets, or of
  * sockets not yet authenticated, 429 (Retry-After 10), a page of another origin
- * 403; anything else is accepted, its socket counted against its address until
+ * 403, a server with `maxHandshakes` sockets not yet authenticated 503; anything else is accepted, its socket counted against its address until
  * it closes (and as unauthenticated until it authenticates): the taker of the
  * socket says when (`FrontDoorOptions.accept`).
  */
 export function frontDoor(
-  { addresses, maxUnauthenticatedPerAddress, allowedOrigins, closing, accept, onError }:
-    FrontDoorOptions,
+  {
+    addresses,
+    maxUnauthenticatedPerAddress,
+    maxHandshakes,
+    allowedOrigins,
+    closing,
+    accept,
+    onError,
+  }: FrontDoorOptions,
 ): FrontDoor {
   const log = (error: unknown) => onError(error, "upgrade failed");
   const unauthenticated = new Unauthenticated();
   const socketClosed = (address: string, session: Session) => {
-    if (!address) return;
-    addresses.release(address);
     unauthenticated.remove(address, session);
+    if (address) addresses.release(address);
   };
   return (request, address) => {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -112,12 +142,19 @@ export function frontDoor(
         { retryAfter: 10 },
       );
     }
+    if (!refusal && unauthenticated.atLeast(maxHandshakes)) {
+      countRateLimited("handshakes");
+      refusal = new AppError(
+        "unavailable",
+        "Too many connections are signing in to this server; retry shortly",
+      );
+    }
     if (refusal) return refuse(errorResponse(refusal, log));
     return {
       accept(socket) {
         if (address) addresses.take(address);
         const session = accept(socket, address, socketClosed);
-        if (address) unauthenticated.add(address, session);
+        unauthenticated.add(address, session);
       },
     };
   };

@@ -17,10 +17,11 @@ function upgrade(headers: Record<string, string> = {}): Request {
  * (here: on the socket's close event, unless `listen` is false: then the test tells it).
  */
 function door(
-  { closing = false, max = 10, unauthenticated = 10, listen = true }: {
+  { closing = false, max = 10, unauthenticated = 10, handshakes = 1000, listen = true }: {
     closing?: boolean;
     max?: number;
     unauthenticated?: number;
+    handshakes?: number;
     listen?: boolean;
   } = {},
 ) {
@@ -32,6 +33,7 @@ function door(
   const handle = frontDoor({
     addresses,
     maxUnauthenticatedPerAddress: unauthenticated,
+    maxHandshakes: handshakes,
     allowedOrigins: [],
     closing: () => closing,
     accept: (socket, address, socketClosed): Session => {
@@ -129,6 +131,29 @@ Deno.test("frontDoor() refuses an address at its cap of unauthenticated sockets 
   assert.ok("refuse" in handle(upgrade(), ADDRESS));
   sockets[1].fireClose();
   assert.ok("accept" in handle(upgrade(), ADDRESS));
+});
+
+Deno.test("frontDoor() refuses every address with 503 once the server holds maxHandshakes unauthenticated sockets, until one authenticates or closes", async () => {
+  const { handle, sessions } = door({ handshakes: 3, unauthenticated: 10 });
+  const handshakes = await snapshot({
+    handshakes: ["im_rate_limited_total", { limit: "handshakes" }],
+  });
+  const sockets = [fakeSocket(), fakeSocket(), fakeSocket()];
+  sockets.forEach((socket, i) => {
+    const answer = handle(upgrade(), `10.0.0.${i + 1}`);
+    assert.ok("accept" in answer);
+    answer.accept(socket);
+  });
+  const refusedAnswer = handle(upgrade(), "10.0.0.9");
+  assert.deepEqual(await refusal(refusedAnswer), [503, "unavailable"]);
+  assert.deepEqual(await handshakes.delta(), { handshakes: 1 });
+  sessions[0].authenticated = true;
+  const next = handle(upgrade(), "10.0.0.9");
+  assert.ok("accept" in next, "an authenticated socket no longer counts");
+  next.accept(fakeSocket());
+  assert.ok("refuse" in handle(upgrade(), "10.0.0.10"));
+  sockets[1].fireClose();
+  assert.ok("accept" in handle(upgrade(), "10.0.0.10"), "a closed socket no longer counts");
 });
 
 Deno.test("frontDoor() adds no listener to a socket it hands over: its taker says when it closed", () => {

@@ -135,6 +135,8 @@ export type ConnectLimit =
   | "connections_per_user"
   /** Sockets per client address; the next upgrade gets 429. */
   | "connections_per_address"
+  /** Sockets of this server not yet authenticated, from every address; the next upgrade gets 503. */
+  | "handshakes"
   /** Sockets per client address not yet authenticated; the next upgrade gets 429. */
   | "unauthenticated_per_address";
 

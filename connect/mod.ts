@@ -63,6 +63,8 @@ export interface ConnectOptions {
   maxPendingPushes?: number;
   /** Sockets one client address may hold open before they authenticate; the next upgrade gets 429. */
   maxUnauthenticatedPerAddress?: number;
+  /** Sockets this server holds open before they authenticate, in all; the next upgrade gets 503. */
+  maxHandshakes?: number;
   /** Where unexpected errors go (default: error lines of the `connect` logger). */
   onError?: OnError;
 }
@@ -116,6 +118,7 @@ export function createConnect(options: ConnectOptions): Connect {
     ackBurst = 2000,
     maxPendingPushes = 1000,
     maxUnauthenticatedPerAddress = 50,
+    maxHandshakes = 1000,
     onError = (error, context, fields) => log.error(context, { ...fields, error }),
   } = options;
   const fanout = new Fanout({ hash, buckets, bucketRate, bucketBurst, redeliverMs });
@@ -142,6 +145,7 @@ export function createConnect(options: ConnectOptions): Connect {
     upgrade: frontDoor({
       addresses: new AddressLimit(maxConnectionsPerAddress),
       maxUnauthenticatedPerAddress,
+      maxHandshakes,
       allowedOrigins,
       closing: () => closing,
       accept: (socket, address, socketClosed) => pipeline.open(socket, address, socketClosed),

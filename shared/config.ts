@@ -88,6 +88,8 @@ export interface ConnectConfig {
   maxConnectionsPerAddress: number;
   /** WebSockets per client address not yet authenticated. */
   maxUnauthenticatedPerAddress: number;
+  /** WebSockets of this server not yet authenticated, from every address. */
+  maxHandshakes: number;
   /** Origins whose pages may open WebSockets; empty: the page's host must be the server's. */
   allowedOrigins: string[];
   /** Frames, and their size, one connection may have waiting to be handled. */
@@ -348,6 +350,7 @@ function build(v: Values): Config {
       maxConnectionsPerUser: v.IM_MAX_CONNECTIONS_PER_USER,
       maxConnectionsPerAddress: v.IM_MAX_CONNECTIONS_PER_ADDRESS,
       maxUnauthenticatedPerAddress: v.IM_MAX_UNAUTHENTICATED_PER_ADDRESS,
+      maxHandshakes: v.IM_MAX_HANDSHAKES,
       allowedOrigins: v.IM_ALLOWED_ORIGINS,
       inboxFrames: v.IM_MAX_QUEUED_FRAMES,
       inboxBytes: v.IM_MAX_QUEUED_BYTES,

@@ -209,6 +209,15 @@ export const SERVER_VARIABLES = {
       "WebSockets per client address that have not sent `auth` yet (the next upgrade gets 429)",
     readBy: EMBEDDED_CONNECT,
   },
+  IM_MAX_HANDSHAKES: {
+    type: "int",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    meaning:
+      "WebSockets one server holds before they authenticate, from every address (the next upgrade gets 503 at once: a reconnect storm is let in as fast as `auth` can be checked)",
+    readBy: EMBEDDED_CONNECT,
+  },
   IM_SEND_RATE: {
     type: "int",
     default: 100,
