@@ -255,6 +255,10 @@ export async function connectionsCluster(
     await sleep(idleSeconds * 1000);
     const cpuAfter = await Promise.all(connects.map((p) => processStats(p.child.pid)));
     const after = await Promise.all(connects.map((p) => sampleResident(p.child.pid)));
+    // The JavaScript heap in use (garbage not yet collected included) and V8's own total.
+    const heapUsed = await Promise.all(
+      connects.map((p) => gauge(p.metricsUrl!, "nodejs_heap_size_used_bytes")),
+    );
     for (const l of loads) await l.send("status");
     const loadStatus = await Promise.all(loads.map((l) => l.next("status")));
     const load = loadAverage();
@@ -263,7 +267,7 @@ export async function connectionsCluster(
       const growth = after[i].median - baseline[i].median;
       return `| ${p.name} | ${fmt(held[i], 0)} | ${fmt(baseline[i].median / 2 ** 20)} | ${
         fmt(after[i].median / 2 ** 20)
-      } | ${fmt(growth / 1024 / held[i])} | ${
+      } | ${fmt(growth / 1024 / held[i])} | ${fmt(heapUsed[i] / 2 ** 20)} | ${
         fmt(((cpuAfter[i].cpuSeconds - cpuBefore[i].cpuSeconds) / idleSeconds) * 100)
       } |`;
     });
@@ -283,10 +287,10 @@ export async function connectionsCluster(
       } s; ${perUser.length} users (1–4 connections each); ${connectInstances} connect, 2 logic, ` +
       `1 task, ${cluster.urls.length} api; ${loads.length} load processes; load average ${load} at the idle sample.`,
       "",
-      "| connect process | connections held | RSS before (MB) | RSS held (MB) | RSS per connection (KB) | idle CPU (% of a core) |",
-      "|---|---:|---:|---:|---:|---:|",
+      "| connect process | connections held | RSS before (MB) | RSS held (MB) | RSS per connection (KB) | JS heap in use (MB) | idle CPU (% of a core) |",
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...rows,
-      `| all | ${fmt(totalHeld, 0)} | | | ${fmt(perConnection)} (median) | |`,
+      `| all | ${fmt(totalHeld, 0)} | | | ${fmt(perConnection)} (median) | | |`,
       "",
       "| load process | connections | RSS (MB) | RSS per connection (KB) |",
       "|---|---:|---:|---:|",

@@ -8,7 +8,7 @@
  *                   [--typing 10000] [--prefill N] [--data-dir DIR] [--cluster [--instances 1]]
  *                   [--search 1000000] [--search-dir DIR] [--index-rounds 2] [--only search]
  *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--data-dir DIR] [--cluster]
- *   deno task bench --connections-cluster 100000 [--connect-instances 7]
+ *   deno task bench --connections-cluster 100000 [--connect-instances 7] [--idle-seconds 10]
  * --connections-cluster N: only N idle connections over a cluster's connect processes and a
  * reconnect storm after one is killed (bench/connections_cluster.ts).
  * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
@@ -120,6 +120,7 @@ if (Deno.args.includes("--connections-cluster")) {
   const { table } = await connectionsCluster({
     count,
     connectInstances: option("connect-instances", connectInstancesFor(count)),
+    idleSeconds: option("idle-seconds", 10),
     progress,
     say,
   });
