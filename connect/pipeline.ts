@@ -24,6 +24,14 @@ import { Inbox, type InboxLimits } from "./inbox.ts";
 import { userLimitRefusal } from "./limits.ts";
 import { countClose, countFrameIn, countRateLimited, countSend } from "./metrics.ts";
 import { UserBuckets } from "./user_buckets.ts";
+import { SignInGate } from "./sign_in_gate.ts";
+
+/**
+ * Sign-ins one server has logic check at once. Each is a session lookup and a list of the user's
+ * groups, a few milliseconds: 32 at once let in thousands a second, and a storm of them never
+ * queues in logic long enough for the calls to time out.
+ */
+const SIGN_INS_AT_ONCE = 32;
 
 /** Invalid frames in a row that close a connection with 4400. */
 export const BAD_FRAMES_BEFORE_CLOSE = 3;
@@ -95,6 +103,8 @@ export class FramePipeline {
   readonly #typingRate: UserBuckets;
   /** `userId conversationId` of typing sent to logic in the last window. */
   readonly #typing: OncePerWindow;
+  /** Sign-ins checked by logic at once (SIGN_INS_AT_ONCE). */
+  readonly #signIns = new SignInGate(SIGN_INS_AT_ONCE);
   #nextId = 0;
 
   constructor(options: PipelineOptions) {
@@ -380,9 +390,15 @@ export class FramePipeline {
     const { logic, sessions, presence, statusQueue, serverId } = this.#options;
     const tokenHash = await hashToken(token);
     const mark = sessions.kickMark();
-    let user;
+    let checked;
     try {
-      user = await logic.authenticate(token);
+      // In turn with the other sign-ins of this server; one whose socket closed meanwhile is not
+      // checked at all.
+      checked = await this.#signIns.run(async () => {
+        if (connection.closed) return null;
+        const user = await logic.authenticate(token);
+        return { user, groupIds: await logic.groupIdsOf(user.id) };
+      });
     } catch (error) {
       const appError = toAppError(error);
       if (appError.code === "unauthenticated") {
@@ -392,8 +408,8 @@ export class FramePipeline {
       }
       throw appError;
     }
-    const groupIds = await logic.groupIdsOf(user.id);
-    if (connection.closed) return;
+    if (!checked || connection.closed) return;
+    const { user, groupIds } = checked;
     const open = sessions.connectionsOf(user.id).size;
     const refusal = userLimitRefusal(open, this.#options.maxConnectionsPerUser);
     if (refusal) {
