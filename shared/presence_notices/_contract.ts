@@ -1,5 +1,5 @@
 /** The contract suite of the PresenceNotices port, run once per implementation. */
-import { assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals } from "../../tests/assert.ts";
 import type { PresenceNotices } from "./mod.ts";
 
 /** Runs the PresenceNotices contract against notices made by `open`. */
@@ -96,26 +96,42 @@ export function testPresenceNotices(
     const notices = await open();
     try {
       assertEquals(await notices.groupChanged("g1", ["u"], 1000, 1000), 0, "no window: send now");
+      assert(await notices.groupChanged("g1", ["u"], 1050, 1000) > 0, "open while in flight");
+      await notices.groupSent("g1", 1000, 1000);
       assertEquals(await notices.groupChanged("g1", ["u"], 1100, 1000), 2000, "due when it ends");
       assertEquals(await notices.groupChanged("g1", ["u"], 1900, 1000), 2000);
       assertEquals(await notices.groupChanged("g2", ["u"], 1900, 1000), 0, "windows are per group");
       assertEquals(await notices.takeGroups(1999, 1000, 10), []);
       assertEquals(await notices.takeGroups(2000, 1000, 10), ["g1"]);
       assertEquals(await notices.takeGroups(2000, 1000, 10), [], "handed out once");
+      await notices.groupSent("g1", 2000, 1000);
       assertEquals(
         await notices.groupChanged("g1", ["u"], 2500, 1000),
         3000,
         "a new window opened",
       );
       assertEquals(await notices.takeGroups(3000, 1000, 10), ["g1"]);
+      await notices.groupSent("g1", 3000, 1000);
       // A window with no change ends quietly; the next change is sent at once.
       assertEquals(await notices.takeGroups(4000, 1000, 10), []);
       assertEquals(await notices.groupChanged("g1", ["u"], 4000, 1000), 0);
-      // Its count took 300 ms to work out: the window runs from when it went out.
-      await notices.groupSent("g1", 4300, 1000);
-      assertEquals(await notices.groupChanged("g1", ["u"], 4400, 1000), 5300);
-      assertEquals(await notices.takeGroups(5000, 1000, 10), []);
-      assertEquals(await notices.takeGroups(5300, 1000, 10), ["g1"]);
+      // Its count took 300 ms to work out: the window runs from when it went out, and a change
+      // past the first window's end, before the count went out, is not sent at once.
+      assert(await notices.groupChanged("g1", ["u"], 5100, 1000) > 0, "still in flight");
+      await notices.groupSent("g1", 5300, 1000);
+      assertEquals(await notices.groupChanged("g1", ["u"], 5400, 1000), 6300);
+      assertEquals(await notices.takeGroups(6000, 1000, 10), []);
+      // Taken late (the poller runs every 100 ms): a change that opens a window meanwhile
+      // sends the count due, which is then handed out no more.
+      assertEquals(await notices.groupChanged("g1", ["u"], 6350, 1000), 0);
+      assertEquals(await notices.takeGroups(6400, 1000, 10), [], "sent with the change");
+      await notices.groupSent("g1", 6360, 1000);
+      // A count that never went out (its task died): the window ends after 10 windows.
+      assertEquals(await notices.takeGroups(7360, 1000, 10), []);
+      assertEquals(await notices.groupChanged("g1", ["u"], 7400, 1000), 0);
+      assert(await notices.groupChanged("g1", ["u"], 8400, 1000) > 0);
+      assertEquals(await notices.takeGroups(17399, 1000, 10), []);
+      assertEquals(await notices.takeGroups(17400, 1000, 10), ["g1"]);
     } finally {
       await notices.close();
     }

@@ -1,5 +1,5 @@
 /** Presence notices in this process's memory, for the embedded mode. */
-import type { DueOffline, PresenceNotices } from "./mod.ts";
+import { type DueOffline, IN_FLIGHT_WINDOWS, type PresenceNotices } from "./mod.ts";
 
 /** In-memory presence notices; see `mod.ts` for the contract. */
 export class MemoryPresenceNotices implements PresenceNotices {
@@ -59,7 +59,9 @@ export class MemoryPresenceNotices implements PresenceNotices {
     this.#mark(groupId, userIds);
     const end = this.#windows.get(groupId);
     if (end === undefined || end <= now) {
-      this.#windows.set(groupId, now + windowMs);
+      // Open until the count is sent (`groupSent`); a count due from the last window goes now.
+      this.#windows.set(groupId, now + windowMs * IN_FLIGHT_WINDOWS);
+      this.#due.delete(groupId);
       return Promise.resolve(0);
     }
     if (!this.#due.has(groupId)) this.#due.set(groupId, end);
@@ -68,9 +70,8 @@ export class MemoryPresenceNotices implements PresenceNotices {
 
   groupSent(groupId: string, now: number, windowMs: number): Promise<void> {
     const end = now + windowMs;
-    if ((this.#windows.get(groupId) ?? -Infinity) < end) this.#windows.set(groupId, end);
-    const due = this.#due.get(groupId);
-    if (due !== undefined && due < end) this.#due.set(groupId, end);
+    this.#windows.set(groupId, end);
+    if (this.#due.has(groupId)) this.#due.set(groupId, end);
     return Promise.resolve();
   }
 
@@ -88,7 +89,7 @@ export class MemoryPresenceNotices implements PresenceNotices {
       .map(([groupId]) => groupId);
     for (const groupId of taken) {
       this.#due.delete(groupId);
-      this.#windows.set(groupId, now + windowMs);
+      this.#windows.set(groupId, now + windowMs * IN_FLIGHT_WINDOWS);
     }
     return Promise.resolve(taken);
   }

@@ -14,9 +14,11 @@
  * - A group's count: `groupChanged()` answers 0 when no window of the group is
  *   open (the caller sends the count now and a window opens), otherwise the end
  *   of the open window, and the group is due then. `takeGroups()` hands each
- *   due group to one caller, who sends its count now (a new window opens). So
- *   at most one count goes out per group per window, and a change inside a
- *   window is followed by a count at its end.
+ *   due group to one caller, who sends its count now (a new window opens). A
+ *   window lasts until its count went out (`groupSent()`) and a window after
+ *   that; a change that opens a window takes a count due from the last one
+ *   with it. So at most one count goes out per group per window, and a change
+ *   inside a window is followed by a count at its end.
  * - The count itself is kept, not worked out from every member each time:
  *   `groupChanged()` also records which users changed, `takeChanged()` hands
  *   them to the one caller counting, who tells `updateCount()` which of them
@@ -25,6 +27,13 @@
  *   counts every member again, so a count a lost change made wrong is right
  *   again within `ttlMs`.
  */
+
+/**
+ * A window opened for a count stays open until the count has gone out (`groupSent()`), so that a
+ * count slow to work out is not followed at once by another; if it never goes out (its task
+ * process died), the window ends this many windows after it opened.
+ */
+export const IN_FLIGHT_WINDOWS = 10;
 
 /** An offline announcement handed to one caller. */
 export interface DueOffline {

@@ -16,7 +16,7 @@
  */
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis_errors.ts";
-import type { DueOffline, PresenceNotices } from "./mod.ts";
+import { type DueOffline, IN_FLIGHT_WINDOWS, type PresenceNotices } from "./mod.ts";
 
 /** Cancels a waiting offline; returns 1 when the friends are to be told the user is online. */
 const ONLINE = `
@@ -51,23 +51,26 @@ if score and tonumber(score) == tonumber(ARGV[2]) then
 end
 return 0`;
 
-/** 0: a window opens, send now; else the end of the open window, when the group is due. */
+/**
+ * 0: a window opens, send now (until the count is sent, ARGV[3] × ARGV[4] at most), and a count
+ * due from the window before goes with it; else the end of the open window, when the group is due.
+ */
 const GROUP_CHANGED = `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local now = tonumber(ARGV[2])
 if not score or tonumber(score) <= now then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]) * tonumber(ARGV[4]), ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
   return 0
 end
 redis.call('ZADD', KEYS[2], 'NX', score, ARGV[1])
 return tonumber(score)`;
 
-/** A count went out: the window ends a window after now at the earliest, and a due count then. */
+/** A count went out: the window ends a window after now, and a count due then. */
 const GROUP_SENT = `
 local ends = tonumber(ARGV[2]) + tonumber(ARGV[3])
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) < ends then redis.call('ZADD', KEYS[1], ends, ARGV[1]) end
-redis.call('ZADD', KEYS[2], 'XX', 'GT', ends, ARGV[1])
+redis.call('ZADD', KEYS[1], ends, ARGV[1])
+redis.call('ZADD', KEYS[2], 'XX', ends, ARGV[1])
 return 0`;
 
 /** Records users changed; the key goes after a day if no count ever takes it. */
@@ -104,7 +107,7 @@ local now = tonumber(ARGV[1])
 local groups = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[3])
 for _, group in ipairs(groups) do
   redis.call('ZREM', KEYS[2], group)
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), group)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) * tonumber(ARGV[4]), group)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
 return groups`;
@@ -204,6 +207,7 @@ export class RedisPresenceNotices implements PresenceNotices {
         groupId,
         now,
         windowMs,
+        IN_FLIGHT_WINDOWS,
       );
       return Number(end);
     });
@@ -225,6 +229,7 @@ export class RedisPresenceNotices implements PresenceNotices {
         now,
         windowMs,
         limit,
+        IN_FLIGHT_WINDOWS,
       ) as string[]);
   }
 
