@@ -1,0 +1,840 @@
+/**
+ * The large-group scenario (issue 19, item 4): a group of `members` (10,000) users on a cluster
+ * (2 connect, 2 logic, 1 task, 1 api on the engines of `deno task infra:up`), `online` (2,000) of
+ * them connected; messages to the group at a fixed rate and as fast as the server takes them; then
+ * `churn` (1,000) presence changes a second among the other members.
+ *
+ *   deno run -A bench/large_group.ts [--members 10000] [--online 2000] [--seconds 10]
+ *                                    [--churn 1000] [--rate 10]
+ *
+ * Users and their sessions go straight into the database (`makeUsers`), and so do the owner's
+ * friendships with every other member (a member adds only friends; 10,000 friend requests and
+ * acceptances through HTTP would be 20,000 requests that measure nothing here). The group is made
+ * as a client makes it: the owner's `POST /api/groups` with the first members and
+ * `POST /api/groups/<id>/members` with the rest, as many ids a request as `IM_MAX_BODY_BYTES`
+ * (64 KiB) takes; `GET /api/groups/<id>` and the store check the count.
+ *
+ * The receivers (`online` less the senders) are held by two load processes
+ * (bench/large_group_load.ts) that ack every push as the SDK does and measure each message's
+ * latency from the send time its clientMsgId carries (the same machine clock); a few senders
+ * (members too) send from this process over npm:ws (TCP_NODELAY, as the SDK's clients get in a
+ * browser). Messages lost: for each receiver, the messages answered `sent` in the phase that it did
+ * not receive. Stored once: the rows of the group's conversation in PostgreSQL.
+ *
+ * Churn: the load processes first open `churn / 2` connections of members who are offline, then
+ * each second close the oldest `churn / 2` of them and open `churn / 2` others (users taken in
+ * turn, none back within the window): `churn` presence changes a second in all, half online and
+ * half offline. CPU of every process and engine is taken over the churn window and over a window
+ * as long with the same connections and no churn (the baseline); the cost is the difference.
+ */
+import postgres from "postgres";
+import { WebSocket as NodeWebSocket } from "ws";
+import { openPostgresStore } from "../shared/store/postgres.ts";
+import { freshDatabase, INFRA, startIsolatedCluster } from "../tests/infra.ts";
+import type { ClusterProcess } from "../scripts/cluster.ts";
+import { BENCH_ENV } from "./targets.ts";
+import { makeUsers } from "./connections_cluster.ts";
+import { processStats } from "./resident.ts";
+import { allEngineStats, type Engine, ENGINES } from "./engines.ts";
+import { TEXT_64 } from "./scenarios.ts";
+import {
+  bucketMs,
+  type GroupLoadPlan,
+  type GroupLoadReport,
+  type Histogram,
+} from "./large_group_load.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+/** Members who send, from this process. */
+const SENDERS = 4;
+/** Sends in flight per sender in the phase as fast as the server takes them. */
+const WINDOW = 8;
+/** Load processes holding the receivers and churning. */
+const LOADS = 2;
+/** Most bytes of a JSON body (IM_MAX_BODY_BYTES's default), less room for the rest of it. */
+const BODY_ROOM = 64 * 1024 - 512;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.timeOrigin + performance.now();
+const fmt = (n: number, digits = 1) =>
+  Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits }) : "–";
+const loadAverage = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+
+/** Options of `largeGroup`. */
+export interface LargeGroupOptions {
+  members: number;
+  online: number;
+  seconds: number;
+  /** Presence changes a second (half online, half offline). */
+  churn: number;
+  /** Messages a second in the fixed-rate phase. */
+  rate?: number;
+  progress: (line: string) => void;
+  say: (line: string) => void;
+}
+
+/** A running load process. */
+interface Load {
+  child: Deno.ChildProcess;
+  send(command: string): Promise<void>;
+  next<E extends GroupLoadReport["event"]>(
+    event: E,
+    timeoutMs?: number,
+  ): Promise<Extract<GroupLoadReport, { event: E }>>;
+}
+
+function startLoad(planPath: string): Load {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}bench/large_group_load.ts`, planPath],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reports: GroupLoadReport[] = [];
+  let exited = false;
+  (async () => {
+    let buffer = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        if (line.startsWith("{")) reports.push(JSON.parse(line));
+      }
+    }
+    exited = true;
+  })();
+  const writer = child.stdin.getWriter();
+  return {
+    child,
+    send: (command) => writer.write(new TextEncoder().encode(`${command}\n`)),
+    async next(event, timeoutMs = 600_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const i = reports.findIndex((r) => r.event === event);
+        if (i >= 0) return reports.splice(i, 1)[0] as never;
+        if (exited) throw new Error(`a load process exited before its ${event} report`);
+        await sleep(20);
+      }
+      throw new Error(`no ${event} report from a load process in ${timeoutMs} ms`);
+    },
+  };
+}
+
+/** Asks every load process and gathers their answers. */
+async function ask<E extends GroupLoadReport["event"]>(
+  loads: Load[],
+  command: string,
+  event: E,
+): Promise<Extract<GroupLoadReport, { event: E }>[]> {
+  for (const l of loads) await l.send(command);
+  return await Promise.all(loads.map((l) => l.next(event)));
+}
+
+/** A member sending to the group over npm:ws, acking what it receives as the SDK does. */
+class Sender {
+  readonly #socket: NodeWebSocket;
+  readonly #waiting = new Map<string, (error?: string) => void>();
+
+  private constructor(socket: NodeWebSocket) {
+    this.#socket = socket;
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(String(event.data));
+      if (frame.op === "message") {
+        const { conversationId, seq } = frame.message;
+        socket.send(JSON.stringify({ op: "ack", conversationId, seq }));
+      } else if (frame.op === "sent") {
+        this.#waiting.get(frame.clientMsgId)?.();
+      } else if (frame.op === "error" && frame.ref) {
+        this.#waiting.get(frame.ref)?.(String(frame.code));
+      }
+    };
+  }
+
+  static open(url: string, token: string): Promise<Sender> {
+    return new Promise((resolve, reject) => {
+      const socket = new NodeWebSocket(url);
+      socket.onopen = () => socket.send(JSON.stringify({ op: "auth", token }));
+      socket.onerror = (event) => reject(new Error(`a sender's socket: ${event.message}`));
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(String(event.data));
+        if (frame.op === "ready") resolve(new Sender(socket));
+        else reject(new Error(`a sender's auth: ${event.data}`));
+      };
+    });
+  }
+
+  /** Sends one message of `phase`, stamped with the time now; rejects on an error or 30 s. */
+  send(groupId: string, phase: string, n: number): Promise<void> {
+    const clientMsgId = `lg-${phase}-${now().toFixed(3)}-${n.toString(36)}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done("timeout"), 30_000);
+      const done = (error?: string) => {
+        clearTimeout(timer);
+        this.#waiting.delete(clientMsgId);
+        if (error) reject(new Error(error));
+        else resolve();
+      };
+      this.#waiting.set(clientMsgId, done);
+      this.#socket.send(JSON.stringify({
+        op: "send",
+        clientMsgId,
+        to: { type: "group", id: groupId },
+        content: { type: "text", text: TEXT_64 },
+      }));
+    });
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}
+
+/** What a send phase did from this side. */
+interface Drive {
+  sent: number;
+  failed: Map<string, number>;
+  startedAt: number;
+  sendSeconds: number;
+}
+
+/** Sends for `seconds`: `rate` a second in all, or `WINDOW` in flight per sender. */
+async function drive(
+  senders: Sender[],
+  groupId: string,
+  phase: string,
+  seconds: number,
+  rate: number | undefined,
+  progress: (line: string) => void,
+): Promise<Drive> {
+  let sent = 0, n = 0, running = true;
+  const failed = new Map<string, number>();
+  const one = (s: Sender) =>
+    s.send(groupId, phase, n++).then(() => void sent++, (error: Error) => {
+      failed.set(error.message, (failed.get(error.message) ?? 0) + 1);
+    });
+  const startedAt = now();
+  const ticker = setInterval(() => progress(`${phase}: ${sent} sent`), 1000);
+  if (rate) {
+    let carry = 0;
+    const inFlight: Promise<void>[] = [];
+    const timer = setInterval(() => {
+      for (carry += rate / 100; carry >= 1; carry--) {
+        inFlight.push(one(senders[n % senders.length]));
+      }
+    }, 10);
+    await sleep(seconds * 1000);
+    clearInterval(timer);
+    const sendSeconds = (now() - startedAt) / 1000;
+    await Promise.all(inFlight);
+    clearInterval(ticker);
+    return { sent, failed, startedAt, sendSeconds };
+  }
+  const loops = senders.flatMap((s) =>
+    Array.from({ length: WINDOW }, async () => {
+      while (running) await one(s);
+    })
+  );
+  await sleep(seconds * 1000);
+  running = false;
+  await Promise.all(loops);
+  clearInterval(ticker);
+  return { sent, failed, startedAt, sendSeconds: (now() - startedAt) / 1000 };
+}
+
+/** CPU seconds of everything measured, at one moment. */
+interface Snapshot {
+  at: number;
+  processes: number[];
+  engines: Partial<Record<Engine, number>>;
+  loads: number[];
+  bench: number;
+}
+
+async function snapshot(processes: ClusterProcess[], loads: Load[]): Promise<Snapshot> {
+  const cpu = async (pid: number) => (await processStats(pid)).cpuSeconds;
+  const [procs, engines, loadCpu, bench] = await Promise.all([
+    Promise.all(processes.map((p) => cpu(p.child.pid))),
+    allEngineStats(),
+    Promise.all(loads.map((l) => cpu(l.child.pid))),
+    cpu(Deno.pid),
+  ]);
+  return {
+    at: now(),
+    processes: procs,
+    engines: Object.fromEntries(Object.entries(engines).map(([e, s]) => [e, s!.cpuSeconds])),
+    loads: loadCpu,
+    bench,
+  };
+}
+
+/** CPU use between two snapshots, in % of a core, by row name. */
+function usage(a: Snapshot, b: Snapshot, processes: ClusterProcess[]): Map<string, number> {
+  const seconds = (b.at - a.at) / 1000;
+  const pct = (x: number, y: number) => (y - x) / seconds * 100;
+  const out = new Map<string, number>();
+  processes.forEach((p, i) => {
+    const value = pct(a.processes[i], b.processes[i]);
+    out.set(p.name, value);
+    out.set(`${p.layer} (all)`, (out.get(`${p.layer} (all)`) ?? 0) + value);
+  });
+  for (const e of ENGINES) {
+    if (a.engines[e] !== undefined && b.engines[e] !== undefined) {
+      out.set(e, pct(a.engines[e]!, b.engines[e]!));
+    }
+  }
+  a.loads.forEach((x, i) => out.set(`load-${i + 1}`, pct(x, b.loads[i])));
+  out.set("bench", pct(a.bench, b.bench));
+  return out;
+}
+
+/** What the receivers got of one phase, once it has drained. */
+interface Received {
+  counts: number[];
+  repeats: number;
+  histogram: Map<number, number>;
+  maxMs: number;
+  lastAt: number;
+}
+
+/** Waits until every receiver has `expected` messages of the phase, or none came for 3 s. */
+async function drain(
+  loads: Load[],
+  phase: string,
+  expected: number,
+  progress: (line: string) => void,
+): Promise<Received> {
+  let last = -1, still = 0;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const reports = await ask(loads, `phase ${phase}`, "phase");
+    const counts = reports.flatMap((r) => r.counts);
+    const total = counts.reduce((a, b) => a + b, 0);
+    progress(`${phase}: ${fmt(total, 0)} / ${fmt(expected * counts.length, 0)} received`);
+    still = total === last ? still + 1 : 0;
+    last = total;
+    if (counts.every((c) => c >= expected) || still >= 3 || Date.now() > deadline) {
+      const histogram = new Map<number, number>();
+      for (const r of reports) {
+        for (const [bucket, n] of r.histogram as Histogram) {
+          histogram.set(bucket, (histogram.get(bucket) ?? 0) + n);
+        }
+      }
+      return {
+        counts,
+        repeats: reports.reduce((a, r) => a + r.repeats, 0),
+        histogram,
+        maxMs: Math.max(...reports.map((r) => r.maxMs)),
+        lastAt: Math.max(...reports.map((r) => r.lastAt)),
+      };
+    }
+    await sleep(1000);
+  }
+}
+
+/** The p-th percentile (0–1) of a histogram, in ms. */
+function quantile(histogram: Map<number, number>, p: number): number {
+  const buckets = [...histogram].sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((a, [, n]) => a + n, 0);
+  let seen = 0;
+  for (const [bucket, n] of buckets) {
+    seen += n;
+    if (seen > total * p) return bucketMs(bucket);
+  }
+  return NaN;
+}
+
+/** One message phase's figures. */
+interface PhaseResult {
+  name: string;
+  drive: Drive;
+  received: Received;
+  cpu: Map<string, number>;
+}
+
+async function messagePhase(
+  name: string,
+  { senders, loads, processes, groupId, seconds, rate, progress }: {
+    senders: Sender[];
+    loads: Load[];
+    processes: ClusterProcess[];
+    groupId: string;
+    seconds: number;
+    rate?: number;
+    progress: (line: string) => void;
+  },
+): Promise<PhaseResult> {
+  const before = await snapshot(processes, loads);
+  const driven = await drive(senders, groupId, name, seconds, rate, progress);
+  const received = await drain(loads, name, driven.sent, progress);
+  const after = await snapshot(processes, loads);
+  return { name, drive: driven, received, cpu: usage(before, after, processes) };
+}
+
+/** The user ids of `makeUsers`' users, in its order (their usernames end in `_<index>`). */
+async function userIds(sql: postgres.Sql, count: number): Promise<string[]> {
+  const rows = await sql<{ id: string; username: string }[]>`
+    SELECT id::text AS id, username FROM users`;
+  const ids: string[] = new Array(count);
+  for (const { id, username } of rows) {
+    ids[Number(username.slice(username.lastIndexOf("_") + 1))] = id;
+  }
+  if (ids.filter(Boolean).length !== count) throw new Error("makeUsers' users not all found");
+  return ids;
+}
+
+/** Makes the owner a friend of every other member, straight into the store. */
+async function befriendAll(database: string, owner: string, others: string[]): Promise<void> {
+  const store = await openPostgresStore({ url: database, poolSize: 8 });
+  try {
+    let next = 0;
+    const at = Date.now();
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (next < others.length) await store.friends.add(owner, others[next++], at);
+    }));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Id lists whose JSON bodies fit the body limit. */
+function batches(ids: string[], field: string): string[][] {
+  const out: string[][] = [[]];
+  let bytes = field.length + 16;
+  for (const id of ids) {
+    if (bytes + id.length + 3 > BODY_ROOM) {
+      out.push([]);
+      bytes = field.length + 16;
+    }
+    out.at(-1)!.push(id);
+    bytes += id.length + 3;
+  }
+  return out;
+}
+
+/** The group made through HTTP as its owner's client would: its id and each request's time. */
+async function makeGroup(
+  api: string,
+  ownerToken: string,
+  memberIds: string[],
+  progress: (line: string) => void,
+): Promise<{ groupId: string; requests: { size: number; added: number; ms: number }[] }> {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ownerToken}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    }
+    return JSON.parse(text);
+  };
+  const [first, ...rest] = batches(memberIds, "memberIds");
+  const requests: { size: number; added: number; ms: number }[] = [];
+  let started = performance.now();
+  const { group } = await call("POST", "/api/groups", { name: "large group", memberIds: first });
+  requests.push({ size: 0, added: first.length + 1, ms: performance.now() - started });
+  let size = first.length + 1;
+  for (const batch of rest) {
+    progress(`large group: ${size} members`);
+    started = performance.now();
+    await call("POST", `/api/groups/${group.id}/members`, { userIds: batch });
+    requests.push({ size, added: batch.length, ms: performance.now() - started });
+    size += batch.length;
+  }
+  return { groupId: group.id, requests };
+}
+
+/** Runs the scenario; `say` gets milestones, `progress` transient lines. */
+export async function largeGroup(
+  { members, online, seconds, churn, rate = 10, progress, say }: LargeGroupOptions,
+): Promise<{ table: string }> {
+  if (online > members - 1 || online <= SENDERS) {
+    throw new Error(`--online must be above ${SENDERS} and below --members`);
+  }
+  const database = await freshDatabase();
+  const sql = postgres(database, { max: 2, onnotice: () => {} });
+  say(`large group: a cluster (2 connect, 2 logic, 1 task, 1 api), groups up to ${members}`);
+  const cluster = await startIsolatedCluster({
+    ...BENCH_ENV,
+    IM_POSTGRES_URL: database,
+    IM_HTTP_HOST: "0.0.0.0",
+    IM_MAX_UNAUTHENTICATED_PER_ADDRESS: "1000000",
+    IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
+    IM_LEASE_TTL_S: "5",
+    IM_MAX_GROUP_SIZE: String(Math.max(2000, members)),
+  }, { instances: 1, layers: { connect: 2, logic: 2 } });
+  const loads: Load[] = [];
+  const senders: Sender[] = [];
+  const planDir = await Deno.makeTempDir({ prefix: "im-large-group-" });
+  try {
+    // Members: 0 the owner (HTTP only), 1..SENDERS the senders, then the receivers, then the
+    // churn pool (offline until the churn).
+    let started = performance.now();
+    const tokens = await makeUsers(database, members, progress);
+    const ids = await userIds(sql, members);
+    const usersSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await befriendAll(database, ids[0], ids.slice(1));
+    const friendsSeconds = (performance.now() - started) / 1000;
+    say(
+      `large group: ${members} users and sessions in ${fmt(usersSeconds)} s, the owner's ` +
+        `friendships in ${fmt(friendsSeconds)} s`,
+    );
+    started = performance.now();
+    const { groupId, requests } = await makeGroup(cluster.url, tokens[0], ids.slice(1), progress);
+    const groupSeconds = (performance.now() - started) / 1000;
+    const conversationId = `g:${groupId}`;
+    const view = await (await fetch(`${cluster.url}/api/groups/${groupId}`, {
+      headers: { authorization: `Bearer ${tokens[0]}` },
+    })).json() as { members: unknown[]; onlineCount: number };
+    const [{ stored }] = await sql<{ stored: number }[]>`
+      SELECT count(*)::int AS stored FROM group_members WHERE group_id = ${groupId}`;
+    say(
+      `large group: made through HTTP in ${fmt(groupSeconds)} s (${requests.length} requests); ` +
+        `GET /api/groups/<id> lists ${view.members.length} members, the store ${stored}`,
+    );
+    if (view.members.length !== members || stored !== members) {
+      throw new Error(
+        `the group has ${view.members.length} members (store ${stored}), not ${members}`,
+      );
+    }
+
+    const connects = cluster.processes.filter((p) => p.layer === "connect");
+    const servers = connects.map((p) => `ws://127.0.0.1:${p.env.IM_HTTP_PORT}/ws`);
+    const receiverTokens = tokens.slice(1 + SENDERS, online + 1);
+    const pool = tokens.slice(online + 1);
+    for (let k = 0; k < LOADS; k++) {
+      const plan: GroupLoadPlan = {
+        servers: servers.map((_, s) => servers[(s + k) % servers.length]),
+        host: `127.0.0.${k + 2}`,
+        conversationId,
+        receivers: receiverTokens.filter((_, i) => i % LOADS === k),
+        churn: pool.filter((_, i) => i % LOADS === k),
+        concurrency: 100,
+      };
+      const path = `${planDir}/load-${k}.json`;
+      await Deno.writeTextFile(path, JSON.stringify(plan));
+      loads.push(startLoad(path));
+    }
+    started = performance.now();
+    const opened = await Promise.all(loads.map((l) => l.next("opened")));
+    const ready = opened.reduce((a, o) => a + o.ready, 0);
+    for (let s = 1; s <= SENDERS; s++) {
+      senders.push(await Sender.open(servers[s % servers.length], tokens[s]));
+    }
+    say(
+      `large group: ${ready} receivers and ${SENDERS} senders online in ${
+        fmt((performance.now() - started) / 1000)
+      } s (${opened.reduce((a, o) => a + o.failed, 0)} failed)`,
+    );
+
+    progress("large group: settling");
+    await sleep(3000);
+    const context = { senders, loads, processes: cluster.processes, groupId, seconds, progress };
+    // A few messages first, so that no phase measures the first use of a path.
+    await drive(senders, groupId, "warm", 1, 20, () => {});
+    await drain(loads, "warm", 1, progress);
+    const fixed = await messagePhase("rate", { ...context, rate });
+    say(`large group: ${fixed.drive.sent} messages at ${rate}/s`);
+    const max = await messagePhase("max", context);
+    say(`large group: ${max.drive.sent} messages as fast as taken`);
+    const storedRows = await storedCounts(sql, conversationId);
+
+    // Churn: the level of churners online first, then the baseline and the churn windows.
+    const perLoad = churn / 2 / LOADS;
+    const warmed = await ask(loads, `churn-warm ${Math.round(perLoad)}`, "warm");
+    progress("large group: settling before the baseline");
+    await sleep(3000);
+    const countsIdle = await ask(loads, "counts", "counts");
+    const idleBefore = await snapshot(cluster.processes, loads);
+    await sleep(seconds * 1000);
+    const idleAfter = await snapshot(cluster.processes, loads);
+    const countsBefore = await ask(loads, "counts", "counts");
+    progress(`large group: churn for ${seconds} s`);
+    const churned = await ask(loads, `churn ${seconds} ${perLoad}`, "churned");
+    const churnAfter = await snapshot(cluster.processes, loads);
+    await sleep(1500);
+    const countsAfter = await ask(loads, "counts", "counts");
+    await ask(loads, "churn-stop", "stopped");
+    const load = loadAverage();
+    say(`large group: churn done`);
+
+    const table = report({
+      members,
+      online,
+      seconds,
+      churn,
+      rate,
+      ready,
+      usersSeconds,
+      friendsSeconds,
+      groupSeconds,
+      requests,
+      phases: [fixed, max],
+      storedRows,
+      idle: usage(idleBefore, idleAfter, cluster.processes),
+      churnCpu: usage(idleAfter, churnAfter, cluster.processes),
+      churnSeconds: (churnAfter.at - idleAfter.at) / 1000,
+      warmed: warmed.reduce((a, w) => a + w.ready, 0),
+      churned,
+      counts: { idle: countsIdle, before: countsBefore, after: countsAfter },
+      receivers: receiverTokens.length,
+      pool: pool.length,
+      load,
+      processes: cluster.processes,
+    });
+    return { table };
+  } finally {
+    for (const s of senders) s.close();
+    for (const l of loads) {
+      try {
+        await l.send("quit");
+      } catch { /* gone */ }
+      await Promise.race([l.child.status, sleep(5000)]);
+      try {
+        l.child.kill("SIGKILL");
+      } catch { /* exited */ }
+    }
+    await cluster.stop();
+    await sql.end();
+    await dropDatabase(database);
+    await Deno.remove(planDir, { recursive: true });
+  }
+}
+
+/** Rows of the group's conversation in PostgreSQL: the bench's messages by phase, and the rest. */
+async function storedCounts(
+  sql: postgres.Sql,
+  conversationId: string,
+): Promise<{ byPhase: Map<string, number>; conversation: number; table: number }> {
+  const rows = await sql<{ phase: string; n: number }[]>`
+    SELECT split_part(client_msg_id, '-', 2) AS phase, count(*)::int AS n FROM messages
+    WHERE conversation_id = ${conversationId} AND client_msg_id LIKE 'lg-%' GROUP BY 1`;
+  const [{ conversation }] = await sql<{ conversation: number }[]>`
+    SELECT count(*)::int AS conversation FROM messages WHERE conversation_id = ${conversationId}`;
+  const [{ table }] = await sql<{ table: number }[]>`SELECT count(*)::int AS table FROM messages`;
+  return { byPhase: new Map(rows.map((r) => [r.phase, r.n])), conversation, table };
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = url.split("/").pop()!;
+  const admin = postgres(`${INFRA.postgres}/postgres`, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } catch {
+    /* left for later */
+  } finally {
+    await admin.end();
+  }
+}
+
+type Counts = Extract<GroupLoadReport, { event: "counts" }>;
+
+/** Everything `report` prints. */
+interface Figures {
+  members: number;
+  online: number;
+  seconds: number;
+  churn: number;
+  rate: number;
+  ready: number;
+  usersSeconds: number;
+  friendsSeconds: number;
+  groupSeconds: number;
+  requests: { size: number; added: number; ms: number }[];
+  phases: PhaseResult[];
+  storedRows: { byPhase: Map<string, number>; conversation: number; table: number };
+  idle: Map<string, number>;
+  churnCpu: Map<string, number>;
+  /** The churn window as measured (the asked seconds and the last opens' settling). */
+  churnSeconds: number;
+  warmed: number;
+  churned: Extract<GroupLoadReport, { event: "churned" }>[];
+  counts: { idle: Counts[]; before: Counts[]; after: Counts[] };
+  receivers: number;
+  pool: number;
+  load: string;
+  processes: ClusterProcess[];
+}
+
+function report(f: Figures): string {
+  return [
+    ...setupLines(f),
+    "",
+    ...messageLines(f),
+    "",
+    ...churnLines(f),
+  ].join("\n");
+}
+
+function setupLines(f: Figures): string[] {
+  const adds = f.requests.map((r) => `${fmt(r.ms / 1000, 2)} s at ${fmt(r.size, 0)}`).join(", ");
+  return [
+    `Large group: ${fmt(f.members, 0)} members, ${fmt(f.ready + SENDERS, 0)} of them online ` +
+    `(${fmt(f.ready, 0)} receivers in ${LOADS} load processes, ${SENDERS} senders in the bench ` +
+    `process); cluster of 2 connect, 2 logic, 1 task, 1 api on the single-node engines; ` +
+    `load average ${f.load} at the end.`,
+    "",
+    `Setup: users and sessions straight into PostgreSQL (${fmt(f.usersSeconds)} s), the owner's ` +
+    `${fmt(f.members - 1, 0)} friendships too (${fmt(f.friendsSeconds)} s); the group through ` +
+    `HTTP as its owner's client (${f.requests.length} requests of at most 64 KiB of ids, ` +
+    `${fmt(f.groupSeconds)} s; each request's time at the size it found: ${adds}).`,
+  ];
+}
+
+function messageLines(f: Figures): string[] {
+  const col = (fn: (p: PhaseResult) => string) => f.phases.map(fn).join(" | ");
+  const stats = (p: PhaseResult) => {
+    const total = p.received.counts.reduce((a, b) => a + b, 0);
+    const lost = p.received.counts.reduce((a, c) => a + Math.max(0, p.drive.sent - c), 0);
+    const short = p.received.counts.filter((c) => c < p.drive.sent).length;
+    const spanSeconds = (p.received.lastAt - p.drive.startedAt) / 1000;
+    return { total, lost, short, spanSeconds };
+  };
+  const failed = (p: PhaseResult) =>
+    [...p.drive.failed].map(([why, n]) => `${n} ${why}`).join(", ") || "0";
+  const q = (p: PhaseResult, x: number) => fmt(quantile(p.received.histogram, x), 1);
+  const cpu = (p: PhaseResult, row: string) => fmt(p.cpu.get(row) ?? NaN, 0);
+  const layers = ["connect (all)", "logic (all)", "task (all)", "api (all)", ...ENGINES];
+  return [
+    `Messages to the group (${SENDERS} senders; ${fmt(f.receivers, 0)} receivers, each acking ` +
+    `every push; ${f.seconds} s each; latency from the send to the receipt, same clock):`,
+    "",
+    `| figure | ${fmt(f.rate, 0)}/s fixed | as fast as taken (${SENDERS * WINDOW} in flight) |`,
+    "|---|---:|---:|",
+    `| messages answered \`sent\` | ${col((p) => fmt(p.drive.sent, 0))} |`,
+    `| messages sent/s | ${col((p) => fmt(p.drive.sent / p.drive.sendSeconds))} |`,
+    `| sends failed | ${col(failed)} |`,
+    `| deliveries (to receivers) | ${col((p) => fmt(stats(p).total, 0))} |`,
+    `| deliveries/s (first send to last receipt) | ${
+      col((p) => fmt(stats(p).total / stats(p).spanSeconds, 0))
+    } |`,
+    `| time to the last receipt (s) | ${col((p) => fmt(stats(p).spanSeconds, 2))} |`,
+    `| latency p50 / p99 / max (ms) | ${
+      col((p) => `${q(p, 0.5)} / ${q(p, 0.99)} / ${fmt(p.received.maxMs, 1)}`)
+    } |`,
+    `| messages lost (receiver × message missing) | ${col((p) => fmt(stats(p).lost, 0))} |`,
+    `| receivers missing any | ${col((p) => fmt(stats(p).short, 0))} |`,
+    `| repeats received | ${col((p) => fmt(p.received.repeats, 0))} |`,
+    `| rows stored in PostgreSQL for the phase | ${
+      col((p) => fmt(f.storedRows.byPhase.get(p.name) ?? 0, 0))
+    } |`,
+    ...layers.map((row) =>
+      `| CPU ${row.replace(" (all)", "")} (% of a core) | ${col((p) => cpu(p, row))} |`
+    ),
+    `| CPU load processes / bench (% of a core) | ${
+      col((p) => `${cpu(p, "load-1")} + ${cpu(p, "load-2")} / ${cpu(p, "bench")}`)
+    } |`,
+    "",
+    `Stored once: the group's conversation holds ${fmt(f.storedRows.conversation, 0)} rows ` +
+    `(${fmt(sumMap(f.storedRows.byPhase), 0)} bench messages, warm-up included, and ` +
+    `${fmt(f.storedRows.conversation - sumMap(f.storedRows.byPhase), 0)} system lines of ` +
+    `the group's making); the whole messages table ${fmt(f.storedRows.table, 0)} rows, for ` +
+    `${fmt(f.members, 0)} members.`,
+  ];
+}
+
+function sumMap(map: Map<string, number>): number {
+  return [...map.values()].reduce((a, b) => a + b, 0);
+}
+
+function churnLines(f: Figures): string[] {
+  const opened = f.churned.reduce((a, c) => a + c.opened, 0);
+  const closed = f.churned.reduce((a, c) => a + c.closed, 0);
+  const failed = f.churned.reduce((a, c) => a + c.failed, 0);
+  const changes = opened + closed;
+  const openMs = f.churned.flatMap((c) => c.openMs).sort((a, b) => a - b);
+  const pick = (p: number) => openMs[Math.min(openMs.length - 1, Math.floor(openMs.length * p))];
+  const sum = (cs: Counts[], key: "groupOnline") => cs.reduce((a, c) => a + c[key], 0);
+  const during = sum(f.counts.after, "groupOnline") - sum(f.counts.before, "groupOnline");
+  const idleEvents = sum(f.counts.before, "groupOnline") - sum(f.counts.idle, "groupOnline");
+  const ready = f.counts.after.reduce((a, c) => a + c.ready, 0);
+  const maxPerSecond = Math.max(...f.counts.after.map((c) => c.groupOnlineMaxPerSecond));
+  const lastCount = f.counts.after[0].lastOnlineCount;
+  const dropped = new Map<string, number>();
+  for (const c of f.counts.after) {
+    for (const [code, n] of Object.entries(c.dropped)) {
+      dropped.set(code, (dropped.get(code) ?? 0) + n);
+    }
+  }
+  const reuse = f.pool < f.warmed + opened
+    ? ` The churn pool (${
+      fmt(f.pool, 0)
+    } members) was smaller than the opens: some users came back.`
+    : "";
+  const rows = [
+    ...f.processes.map((p) => p.name),
+    "connect (all)",
+    "logic (all)",
+    "task (all)",
+    "api (all)",
+    ...ENGINES,
+    "load-1",
+    "load-2",
+    "bench",
+  ];
+  const line = (row: string) => {
+    const idle = f.idle.get(row) ?? NaN;
+    const busy = f.churnCpu.get(row) ?? NaN;
+    const perChange = (busy - idle) / 100 * f.churnSeconds * 1e6 / changes;
+    return `| ${row} | ${fmt(idle, 1)} | ${fmt(busy, 1)} | ${fmt(busy - idle, 1)} | ${
+      fmt(perChange, 0)
+    } |`;
+  };
+  return [
+    `Churn: ${fmt(changes, 0)} presence changes in ${f.seconds} s (${fmt(opened, 0)} members ` +
+    `online, ${fmt(closed, 0)} offline; ${fmt(changes / f.seconds, 0)}/s asked ${
+      fmt(f.churn, 0)
+    }/s; ` +
+    `${
+      fmt(f.warmed, 0)
+    } churners online throughout, users taken in turn; ${failed} opens failed). ` +
+    `A churner's connection ready in p50 ${fmt(pick(0.5), 1)} ms, p99 ${fmt(pick(0.99), 1)} ms.` +
+    reuse,
+    "",
+    "| process | CPU without churn (% of a core) | with churn | difference | CPU µs per presence change |",
+    "|---|---:|---:|---:|---:|",
+    ...rows.map(line),
+    "",
+    "| group_online | value |",
+    "|---|---:|",
+    `| events per online receiver per second, during the churn | ${
+      fmt(during / f.receivers / f.churnSeconds, 2)
+    } |`,
+    `| the same in the baseline window | ${fmt(idleEvents / f.receivers / f.seconds, 2)} |`,
+    `| most one receiver got in one clock second (whole run) | ${maxPerSecond} |`,
+    `| count in the last event (first receiver) vs online now | ${lastCount} vs ${
+      fmt(ready + SENDERS + f.warmed, 0)
+    } |`,
+    `| receivers still connected / dropped by the server | ${fmt(ready, 0)} / ${
+      [...dropped].map(([code, n]) => `${n} (${code})`).join(", ") || "0"
+    } |`,
+  ];
+}
+
+function option(name: string, fallback: number): number {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
+}
+
+if (import.meta.main) {
+  const progress = (line: string) =>
+    Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
+  const say = (line: string) => console.error(`\r\x1b[K${line}`);
+  const { table } = await largeGroup({
+    members: option("members", 10_000),
+    online: option("online", 2_000),
+    seconds: option("seconds", 10),
+    churn: option("churn", 1_000),
+    rate: option("rate", 10),
+    progress,
+    say,
+  });
+  say("");
+  console.log(table);
+  Deno.exit(0);
+}
