@@ -269,24 +269,65 @@ async function snapshot(processes: ClusterProcess[], loads: Load[]): Promise<Sna
   };
 }
 
-/** CPU use between two snapshots, in % of a core, by row name. */
-function usage(a: Snapshot, b: Snapshot, processes: ClusterProcess[]): Map<string, number> {
-  const seconds = (b.at - a.at) / 1000;
-  const pct = (x: number, y: number) => (y - x) / seconds * 100;
+/** CPU seconds used between two snapshots, by row name (a process, a layer, an engine). */
+function cpuSeconds(a: Snapshot, b: Snapshot, processes: ClusterProcess[]): Map<string, number> {
   const out = new Map<string, number>();
   processes.forEach((p, i) => {
-    const value = pct(a.processes[i], b.processes[i]);
-    out.set(p.name, value);
-    out.set(`${p.layer} (all)`, (out.get(`${p.layer} (all)`) ?? 0) + value);
+    const used = b.processes[i] - a.processes[i];
+    out.set(p.name, used);
+    out.set(`${p.layer} (all)`, (out.get(`${p.layer} (all)`) ?? 0) + used);
   });
   for (const e of ENGINES) {
     if (a.engines[e] !== undefined && b.engines[e] !== undefined) {
-      out.set(e, pct(a.engines[e]!, b.engines[e]!));
+      out.set(e, b.engines[e]! - a.engines[e]!);
     }
   }
-  a.loads.forEach((x, i) => out.set(`load-${i + 1}`, pct(x, b.loads[i])));
-  out.set("bench", pct(a.bench, b.bench));
+  a.loads.forEach((x, i) => out.set(`load-${i + 1}`, b.loads[i] - x));
+  out.set("bench", b.bench - a.bench);
   return out;
+}
+
+/** CPU use between two snapshots, in % of a core, by row name. */
+function usage(a: Snapshot, b: Snapshot, processes: ClusterProcess[]): Map<string, number> {
+  const seconds = (b.at - a.at) / 1000;
+  return new Map(
+    [...cpuSeconds(a, b, processes)].map(([row, used]) => [row, used / seconds * 100]),
+  );
+}
+
+/** What one read a client makes costs: its times, and CPU ms per call by row. */
+interface ReadCost {
+  path: string;
+  calls: number;
+  ms: number[];
+  cpuMs: Map<string, number>;
+}
+
+/** `calls` GETs of `path` one after another as one member, timed, with the CPU they took. */
+async function clientRead(
+  api: string,
+  token: string,
+  path: string,
+  calls: number,
+  processes: ClusterProcess[],
+  loads: Load[],
+): Promise<ReadCost> {
+  const ms: number[] = [];
+  const before = await snapshot(processes, loads);
+  for (let i = 0; i < calls; i++) {
+    const started = performance.now();
+    const response = await fetch(`${api}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
+    ms.push(performance.now() - started);
+  }
+  const after = await snapshot(processes, loads);
+  const cpuMs = new Map(
+    [...cpuSeconds(before, after, processes)].map(([row, used]) => [row, used * 1000 / calls]),
+  );
+  return { path, calls, ms: ms.sort((a, b) => a - b), cpuMs };
 }
 
 /** What the receivers got of one phase, once it has drained. */
@@ -543,6 +584,13 @@ export async function largeGroup(
     const max = await messagePhase("max", context);
     say(`large group: ${max.drive.sent} messages as fast as taken`);
     const storedRows = await storedCounts(sql, conversationId);
+    // What a member's client reads: the web client asks GET /api/groups after every (re)connect
+    // and every group_update, and GET /api/groups/<id> for the open group's members.
+    const member = tokens[1 + SENDERS];
+    const reads = [
+      await clientRead(cluster.url, member, "/api/groups", 20, cluster.processes, loads),
+      await clientRead(cluster.url, member, `/api/groups/${groupId}`, 5, cluster.processes, loads),
+    ];
 
     // Churn: the level of churners online first, then the baseline and the churn windows.
     const perLoad = churn / 2 / LOADS;
@@ -576,6 +624,7 @@ export async function largeGroup(
       requests,
       phases: [fixed, max],
       storedRows,
+      reads,
       idle: usage(idleBefore, idleAfter, cluster.processes),
       churnCpu: usage(idleAfter, churnAfter, cluster.processes),
       churnSeconds: (churnAfter.at - idleAfter.at) / 1000,
@@ -648,6 +697,7 @@ interface Figures {
   requests: { size: number; added: number; ms: number }[];
   phases: PhaseResult[];
   storedRows: { byPhase: Map<string, number>; conversation: number; table: number };
+  reads: ReadCost[];
   idle: Map<string, number>;
   churnCpu: Map<string, number>;
   /** The churn window as measured (the asked seconds and the last opens' settling). */
@@ -666,6 +716,8 @@ function report(f: Figures): string {
     ...setupLines(f),
     "",
     ...messageLines(f),
+    "",
+    ...readLines(f),
     "",
     ...churnLines(f),
   ].join("\n");
@@ -735,6 +787,25 @@ function messageLines(f: Figures): string[] {
     `${fmt(f.storedRows.conversation - sumMap(f.storedRows.byPhase), 0)} system lines of ` +
     `the group's making); the whole messages table ${fmt(f.storedRows.table, 0)} rows, for ` +
     `${fmt(f.members, 0)} members.`,
+  ];
+}
+
+function readLines(f: Figures): string[] {
+  const rows = ["api (all)", "logic (all)", "redis", "postgres"];
+  return [
+    `Reads a member's client makes, one after another (${fmt(f.ready + SENDERS, 0)} online):`,
+    "",
+    `| request | calls | ms p50 / max | CPU ms per call: ${
+      rows.map((r) => r.replace(" (all)", "")).join(" / ")
+    } |`,
+    "|---|---:|---:|---:|",
+    ...f.reads.map((r) =>
+      `| GET ${r.path.replace(/\/\d+$/, "/<id>")} | ${r.calls} | ${
+        fmt(r.ms[Math.floor(r.ms.length / 2)], 1)
+      } / ${fmt(r.ms.at(-1)!, 1)} | ${
+        rows.map((row) => fmt(r.cpuMs.get(row) ?? NaN, 1)).join(" / ")
+      } |`
+    ),
   ];
 }
 
