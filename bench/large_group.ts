@@ -47,8 +47,12 @@ import {
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Members who send, from this process. */
 const SENDERS = 4;
-/** Sends in flight per sender in the phase as fast as the server takes them. */
-const WINDOW = 8;
+/**
+ * Messages each sender keeps in flight in the phase as fast as the server takes them, each from
+ * its send until it comes back to the sender (the server answers `sent` once the log has it, long
+ * before a group of thousands has it: bounding only the answers would measure a queue).
+ */
+const WINDOW = 2;
 /** Load processes holding the receivers and churning. */
 const LOADS = 2;
 /** Most bytes of a JSON body (IM_MAX_BODY_BYTES's default), less room for the rest of it. */
@@ -132,22 +136,41 @@ async function ask<E extends GroupLoadReport["event"]>(
   return await Promise.all(loads.map((l) => l.next(event)));
 }
 
-/** A member sending to the group over npm:ws, acking what it receives as the SDK does. */
+/** A send under way: its `sent` answer and its own push coming back to the sender. */
+interface Sending {
+  sent: Promise<void>;
+  back: Promise<void>;
+}
+
+/** How long a send waits for its answer, and then for its push back. */
+const SEND_TIMEOUT_MS = 60_000;
+
+/**
+ * A member sending to the group over npm:ws, acking what it receives as the SDK does. Its own
+ * messages come back to it with the group's fan-out on its connect server, which bounds the
+ * messages in flight end to end in the phase as fast as the server takes them.
+ */
 class Sender {
   readonly #socket: NodeWebSocket;
-  readonly #waiting = new Map<string, (error?: string) => void>();
+  readonly #waiting = new Map<
+    string,
+    { sent: (error?: string) => void; back: (error?: string) => void }
+  >();
 
   private constructor(socket: NodeWebSocket) {
     this.#socket = socket;
     socket.onmessage = (event) => {
       const frame = JSON.parse(String(event.data));
       if (frame.op === "message") {
-        const { conversationId, seq } = frame.message;
+        const { conversationId, seq, clientMsgId } = frame.message;
         socket.send(JSON.stringify({ op: "ack", conversationId, seq }));
+        this.#waiting.get(clientMsgId)?.back();
       } else if (frame.op === "sent") {
-        this.#waiting.get(frame.clientMsgId)?.();
+        this.#waiting.get(frame.clientMsgId)?.sent();
       } else if (frame.op === "error" && frame.ref) {
-        this.#waiting.get(frame.ref)?.(String(frame.code));
+        const waiting = this.#waiting.get(frame.ref);
+        waiting?.sent(String(frame.code));
+        waiting?.back(String(frame.code));
       }
     };
   }
@@ -165,25 +188,31 @@ class Sender {
     });
   }
 
-  /** Sends one message of `phase`, stamped with the time now; rejects on an error or 30 s. */
-  send(groupId: string, phase: string, n: number): Promise<void> {
+  /** Sends one message of `phase`, stamped with the time now. */
+  send(groupId: string, phase: string, n: number): Sending {
     const clientMsgId = `lg-${phase}-${now().toFixed(3)}-${n.toString(36)}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done("timeout"), 30_000);
-      const done = (error?: string) => {
-        clearTimeout(timer);
-        this.#waiting.delete(clientMsgId);
-        if (error) reject(new Error(error));
-        else resolve();
-      };
-      this.#waiting.set(clientMsgId, done);
-      this.#socket.send(JSON.stringify({
-        op: "send",
-        clientMsgId,
-        to: { type: "group", id: groupId },
-        content: { type: "text", text: TEXT_64 },
-      }));
-    });
+    let settled = 0;
+    const waiting = { sent: (_?: string) => {}, back: (_?: string) => {} };
+    const wait = (which: "sent" | "back") =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => waiting[which]("timeout"), SEND_TIMEOUT_MS);
+        waiting[which] = (error?: string) => {
+          clearTimeout(timer);
+          waiting[which] = () => {};
+          if (++settled === 2) this.#waiting.delete(clientMsgId);
+          if (error) reject(new Error(error));
+          else resolve();
+        };
+      });
+    const sending = { sent: wait("sent"), back: wait("back") };
+    this.#waiting.set(clientMsgId, waiting);
+    this.#socket.send(JSON.stringify({
+      op: "send",
+      clientMsgId,
+      to: { type: "group", id: groupId },
+      content: { type: "text", text: TEXT_64 },
+    }));
+    return sending;
   }
 
   close(): void {
@@ -199,7 +228,10 @@ interface Drive {
   sendSeconds: number;
 }
 
-/** Sends for `seconds`: `rate` a second in all, or `WINDOW` in flight per sender. */
+/**
+ * Sends for `seconds`: `rate` a second in all, or as fast as the server takes them, each sender
+ * keeping `WINDOW` messages in flight until they come back to it.
+ */
 async function drive(
   senders: Sender[],
   groupId: string,
@@ -210,10 +242,13 @@ async function drive(
 ): Promise<Drive> {
   let sent = 0, n = 0, running = true;
   const failed = new Map<string, number>();
-  const one = (s: Sender) =>
-    s.send(groupId, phase, n++).then(() => void sent++, (error: Error) => {
-      failed.set(error.message, (failed.get(error.message) ?? 0) + 1);
-    });
+  const fail = (error: Error) =>
+    void failed.set(error.message, (failed.get(error.message) ?? 0) + 1);
+  const one = (s: Sender) => {
+    const sending = s.send(groupId, phase, n++);
+    sending.back.catch(() => {});
+    return { sent: sending.sent.then(() => void sent++, fail), back: sending.back };
+  };
   const startedAt = now();
   const ticker = setInterval(() => progress(`${phase}: ${sent} sent`), 1000);
   if (rate) {
@@ -221,7 +256,7 @@ async function drive(
     const inFlight: Promise<void>[] = [];
     const timer = setInterval(() => {
       for (carry += rate / 100; carry >= 1; carry--) {
-        inFlight.push(one(senders[n % senders.length]));
+        inFlight.push(one(senders[n % senders.length]).sent);
       }
     }, 10);
     await sleep(seconds * 1000);
@@ -233,14 +268,19 @@ async function drive(
   }
   const loops = senders.flatMap((s) =>
     Array.from({ length: WINDOW }, async () => {
-      while (running) await one(s);
+      while (running) {
+        const { sent, back } = one(s);
+        await sent;
+        await back.catch(() => sleep(10));
+      }
     })
   );
   await sleep(seconds * 1000);
   running = false;
+  const sendSeconds = (now() - startedAt) / 1000;
   await Promise.all(loops);
   clearInterval(ticker);
-  return { sent, failed, startedAt, sendSeconds: (now() - startedAt) / 1000 };
+  return { sent, failed, startedAt, sendSeconds };
 }
 
 /** CPU seconds of everything measured, at one moment. */
