@@ -874,6 +874,13 @@ function readLines(f: Figures): string[] {
   ];
 }
 
+function sumOf(
+  counts: Counts[],
+  key: "groupOnlineGaps" | "groupOnlineGapsUnder100Ms" | "groupOnlineGapsUnder1s",
+): string {
+  return fmt(counts.reduce((a, c) => a + c[key], 0), 0);
+}
+
 function sumMap(map: Map<string, number>): number {
   return [...map.values()].reduce((a, b) => a + b, 0);
 }
@@ -943,6 +950,14 @@ function churnLines(f: Figures): string[] {
     } |`,
     `| the same in the baseline window | ${fmt(idleEvents / f.receivers / f.seconds, 2)} |`,
     `| most one receiver got in one clock second (whole run) | ${maxPerSecond} |`,
+    `| intervals between two events at one receiver: under 100 ms / under 1 s / all (whole run) | ${
+      sumOf(f.counts.after, "groupOnlineGapsUnder100Ms")
+    } / ${sumOf(f.counts.after, "groupOnlineGapsUnder1s")} / ${
+      sumOf(f.counts.after, "groupOnlineGaps")
+    } |`,
+    `| least interval between two events at one receiver (ms) | ${
+      fmt(Math.min(...f.counts.after.map((c) => c.groupOnlineMinGapMs)), 1)
+    } |`,
     `| count in the last event (first receiver) vs online now | ${lastCount} vs ${
       fmt(ready + SENDERS + f.warmed, 0)
     } |`,

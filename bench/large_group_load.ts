@@ -63,6 +63,12 @@ export type GroupLoadReport =
     groupOnline: number;
     /** The most `group_online` events one receiver got within one clock second, so far. */
     groupOnlineMaxPerSecond: number;
+    /** Of the intervals between two `group_online` events at one receiver: how many, the least
+     * (ms), and how many were under 100 ms and under 1 s. */
+    groupOnlineGaps: number;
+    groupOnlineMinGapMs: number;
+    groupOnlineGapsUnder100Ms: number;
+    groupOnlineGapsUnder1s: number;
     /** The count the latest `group_online` carried (of the first receiver). */
     lastOnlineCount: number;
     /** Every frame the receivers got, by op. */
@@ -170,6 +176,11 @@ class Receivers {
   lastOnlineCount = -1;
   readonly #onlineSecond: Float64Array;
   readonly #onlineInSecond: Int32Array;
+  readonly #onlineLastAt: Float64Array;
+  gaps = 0;
+  minGapMs = Infinity;
+  gapsUnder100Ms = 0;
+  gapsUnder1s = 0;
 
   constructor(plan: GroupLoadPlan) {
     this.#plan = plan;
@@ -178,6 +189,7 @@ class Receivers {
     this.#lastSeq = new Int32Array(n);
     this.#onlineSecond = new Float64Array(n);
     this.#onlineInSecond = new Int32Array(n);
+    this.#onlineLastAt = new Float64Array(n);
   }
 
   phase(name: string): Phase {
@@ -232,6 +244,15 @@ class Receivers {
   #groupOnline(i: number, frame: Record<string, unknown>): void {
     this.groupOnline++;
     if (i === 0) this.lastOnlineCount = frame.count as number;
+    const at = now();
+    if (this.#onlineLastAt[i] > 0) {
+      const gap = at - this.#onlineLastAt[i];
+      this.gaps++;
+      if (gap < this.minGapMs) this.minGapMs = gap;
+      if (gap < 100) this.gapsUnder100Ms++;
+      if (gap < 1000) this.gapsUnder1s++;
+    }
+    this.#onlineLastAt[i] = at;
     const second = Math.floor(Date.now() / 1000);
     if (this.#onlineSecond[i] !== second) {
       this.#onlineSecond[i] = second;
@@ -264,6 +285,10 @@ class Receivers {
       dropped: Object.fromEntries(this.dropped),
       groupOnline: this.groupOnline,
       groupOnlineMaxPerSecond: this.groupOnlineMaxPerSecond,
+      groupOnlineGaps: this.gaps,
+      groupOnlineMinGapMs: Number.isFinite(this.minGapMs) ? this.minGapMs : -1,
+      groupOnlineGapsUnder100Ms: this.gapsUnder100Ms,
+      groupOnlineGapsUnder1s: this.gapsUnder1s,
       lastOnlineCount: this.lastOnlineCount,
       frames: Object.fromEntries(this.frames),
       rssBytes: Deno.memoryUsage().rss,
