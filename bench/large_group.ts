@@ -913,6 +913,11 @@ function churnLines(f: Figures): string[] {
       dropped.set(code, (dropped.get(code) ?? 0) + n);
     }
   }
+  const errors = new Map<string, number>();
+  for (const c of f.churned) {
+    for (const [why, n] of Object.entries(c.errors)) errors.set(why, (errors.get(why) ?? 0) + n);
+  }
+  const whyFailed = [...errors].map(([why, n]) => `${n} ${why}`).join(", ");
   const reuse = f.pool < f.warmed + opened
     ? ` The churn pool (${
       fmt(f.pool, 0)
@@ -942,9 +947,9 @@ function churnLines(f: Figures): string[] {
     `online, ${fmt(closed, 0)} offline; ${fmt(changes / f.seconds, 0)}/s asked ${
       fmt(f.churn, 0)
     }/s; ` +
-    `${
-      fmt(f.warmed, 0)
-    } churners online throughout, users taken in turn; ${failed} opens failed). ` +
+    `${fmt(f.warmed, 0)} churners online throughout, users taken in turn; ${failed} opens failed${
+      whyFailed ? `: ${whyFailed}` : ""
+    }). ` +
     `A churner's connection ready in p50 ${fmt(pick(0.5), 1)} ms, p99 ${fmt(pick(0.99), 1)} ms.` +
     reuse,
     "",
@@ -968,7 +973,7 @@ function churnLines(f: Figures): string[] {
       fmt(Math.min(...f.counts.after.map((c) => c.groupOnlineMinGapMs)), 1)
     } |`,
     `| count in the last event (first receiver) vs online now | ${lastCount} vs ${
-      fmt(ready + SENDERS + f.warmed, 0)
+      fmt(ready + SENDERS + f.counts.after.reduce((a, c) => a + c.churnLive, 0), 0)
     } |`,
     `| receivers still connected / dropped by the server | ${fmt(ready, 0)} / ${
       [...dropped].map(([code, n]) => `${n} (${code})`).join(", ") || "0"

@@ -73,6 +73,8 @@ export type GroupLoadReport =
     lastOnlineCount: number;
     /** Every frame the receivers got, by op. */
     frames: Record<string, number>;
+    /** Churn connections open now. */
+    churnLive: number;
     rssBytes: number;
   }
   | { event: "warm"; ready: number; failed: number }
@@ -278,8 +280,9 @@ class Receivers {
     };
   }
 
-  counts(): GroupLoadReport {
+  counts(churnLive: number): GroupLoadReport {
     return {
+      churnLive,
       event: "counts",
       ready: this.sockets.filter((s) => s?.readyState === WebSocket.OPEN).length,
       dropped: Object.fromEntries(this.dropped),
@@ -441,7 +444,7 @@ async function main(plan: GroupLoadPlan) {
       const [command, ...args] = buffer.slice(0, end).trim().split(" ");
       buffer = buffer.slice(end + 1);
       if (command === "phase") say(receivers.report(args[0]));
-      else if (command === "counts") say(receivers.counts());
+      else if (command === "counts") say(receivers.counts(churn.live.length));
       else if (command === "churn-warm") churn.warm(Number(args[0])).then(say);
       else if (command === "churn") churn.run(Number(args[0]), Number(args[1])).then(say);
       else if (command === "churn-stop") say(churn.stop());
