@@ -559,6 +559,129 @@ async function makeGroup(
   return { groupId: group.id, requests };
 }
 
+/** The group as made, and what making it took. */
+interface Made {
+  tokens: string[];
+  groupId: string;
+  usersSeconds: number;
+  friendsSeconds: number;
+  groupSeconds: number;
+  requests: { size: number; added: number; ms: number }[];
+}
+
+/** Users, the owner's friendships and the group through HTTP; checks the group's size. */
+async function setUp(
+  database: string,
+  sql: postgres.Sql,
+  api: string,
+  members: number,
+  { progress, say }: Pick<LargeGroupOptions, "progress" | "say">,
+): Promise<Made> {
+  let started = performance.now();
+  const tokens = await makeUsers(database, members, progress);
+  const ids = await userIds(sql, members);
+  const usersSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  await befriendAll(database, ids[0], ids.slice(1));
+  const friendsSeconds = (performance.now() - started) / 1000;
+  say(
+    `large group: ${members} users and sessions in ${fmt(usersSeconds)} s, the owner's ` +
+      `friendships in ${fmt(friendsSeconds)} s`,
+  );
+  started = performance.now();
+  const { groupId, requests } = await makeGroup(api, tokens[0], ids.slice(1), progress);
+  const groupSeconds = (performance.now() - started) / 1000;
+  const view = await (await fetch(`${api}/api/groups/${groupId}`, {
+    headers: { authorization: `Bearer ${tokens[0]}` },
+  })).json() as { members: unknown[]; onlineCount: number };
+  const [{ stored }] = await sql<{ stored: number }[]>`
+    SELECT count(*)::int AS stored FROM group_members WHERE group_id = ${groupId}`;
+  say(
+    `large group: made through HTTP in ${fmt(groupSeconds)} s (${requests.length} requests); ` +
+      `GET /api/groups/<id> lists ${view.members.length} members, the store ${stored}`,
+  );
+  if (view.members.length !== members || stored !== members) {
+    throw new Error(
+      `the group has ${view.members.length} members (store ${stored}), not ${members}`,
+    );
+  }
+  return { tokens, groupId, usersSeconds, friendsSeconds, groupSeconds, requests };
+}
+
+/** Starts the load processes with their receivers and churn pools; resolves once they are open. */
+async function startLoads(
+  servers: string[],
+  conversationId: string,
+  receivers: string[],
+  pool: string[],
+  planDir: string,
+  loads: Load[],
+): Promise<number> {
+  for (let k = 0; k < LOADS; k++) {
+    const plan: GroupLoadPlan = {
+      servers: servers.map((_, s) => servers[(s + k) % servers.length]),
+      host: `127.0.0.${k + 2}`,
+      conversationId,
+      receivers: receivers.filter((_, i) => i % LOADS === k),
+      churn: pool.filter((_, i) => i % LOADS === k),
+      concurrency: 100,
+    };
+    const path = `${planDir}/load-${k}.json`;
+    await Deno.writeTextFile(path, JSON.stringify(plan));
+    loads.push(startLoad(path));
+  }
+  const opened = await Promise.all(loads.map((l) => l.next("opened")));
+  const failed = opened.reduce((a, o) => a + o.failed, 0);
+  if (failed > 0) console.error(`large group: ${failed} receivers failed to open`);
+  return opened.reduce((a, o) => a + o.ready, 0);
+}
+
+/** What the churn windows measured. */
+interface Churned {
+  idle: Map<string, number>;
+  churnCpu: Map<string, number>;
+  churnSeconds: number;
+  warmed: number;
+  churned: Extract<GroupLoadReport, { event: "churned" }>[];
+  counts: { idle: Counts[]; before: Counts[]; after: Counts[] };
+}
+
+/**
+ * The churners' level online first, then a window without churn (the baseline) and one with
+ * `churn` presence changes a second, CPU taken over each.
+ */
+async function churnPhase(
+  loads: Load[],
+  processes: ClusterProcess[],
+  seconds: number,
+  churn: number,
+  progress: (line: string) => void,
+): Promise<Churned> {
+  const perLoad = churn / 2 / LOADS;
+  const warmed = await ask(loads, `churn-warm ${Math.round(perLoad)}`, "warm");
+  progress("large group: settling before the baseline");
+  await sleep(3000);
+  const countsIdle = await ask(loads, "counts", "counts");
+  const idleBefore = await snapshot(processes, loads);
+  await sleep(seconds * 1000);
+  const idleAfter = await snapshot(processes, loads);
+  const countsBefore = await ask(loads, "counts", "counts");
+  progress(`large group: churn for ${seconds} s`);
+  const churned = await ask(loads, `churn ${seconds} ${perLoad}`, "churned");
+  const churnAfter = await snapshot(processes, loads);
+  await sleep(1500);
+  const countsAfter = await ask(loads, "counts", "counts");
+  await ask(loads, "churn-stop", "stopped");
+  return {
+    idle: usage(idleBefore, idleAfter, processes),
+    churnCpu: usage(idleAfter, churnAfter, processes),
+    churnSeconds: (churnAfter.at - idleAfter.at) / 1000,
+    warmed: warmed.reduce((a, w) => a + w.ready, 0),
+    churned,
+    counts: { idle: countsIdle, before: countsBefore, after: countsAfter },
+  };
+}
+
 /** Runs the scenario; `say` gets milestones, `progress` transient lines. */
 export async function largeGroup(
   { members, online, seconds, churn, rate = 10, progress, say }: LargeGroupOptions,
@@ -578,74 +701,33 @@ export async function largeGroup(
     IM_LEASE_TTL_S: "5",
     IM_MAX_GROUP_SIZE: String(Math.max(2000, members)),
   }, { instances: 1, layers: { connect: 2, logic: 2 } });
+  const { processes } = cluster;
   const loads: Load[] = [];
   const senders: Sender[] = [];
   const planDir = await Deno.makeTempDir({ prefix: "im-large-group-" });
   try {
+    const made = await setUp(database, sql, cluster.url, members, { progress, say });
+    const { tokens, groupId } = made;
     // Members: 0 the owner (HTTP only), 1..SENDERS the senders, then the receivers, then the
     // churn pool (offline until the churn).
-    let started = performance.now();
-    const tokens = await makeUsers(database, members, progress);
-    const ids = await userIds(sql, members);
-    const usersSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    await befriendAll(database, ids[0], ids.slice(1));
-    const friendsSeconds = (performance.now() - started) / 1000;
-    say(
-      `large group: ${members} users and sessions in ${fmt(usersSeconds)} s, the owner's ` +
-        `friendships in ${fmt(friendsSeconds)} s`,
-    );
-    started = performance.now();
-    const { groupId, requests } = await makeGroup(cluster.url, tokens[0], ids.slice(1), progress);
-    const groupSeconds = (performance.now() - started) / 1000;
-    const conversationId = `g:${groupId}`;
-    const view = await (await fetch(`${cluster.url}/api/groups/${groupId}`, {
-      headers: { authorization: `Bearer ${tokens[0]}` },
-    })).json() as { members: unknown[]; onlineCount: number };
-    const [{ stored }] = await sql<{ stored: number }[]>`
-      SELECT count(*)::int AS stored FROM group_members WHERE group_id = ${groupId}`;
-    say(
-      `large group: made through HTTP in ${fmt(groupSeconds)} s (${requests.length} requests); ` +
-        `GET /api/groups/<id> lists ${view.members.length} members, the store ${stored}`,
-    );
-    if (view.members.length !== members || stored !== members) {
-      throw new Error(
-        `the group has ${view.members.length} members (store ${stored}), not ${members}`,
-      );
-    }
-
-    const connects = cluster.processes.filter((p) => p.layer === "connect");
-    const servers = connects.map((p) => `ws://127.0.0.1:${p.env.IM_HTTP_PORT}/ws`);
-    const receiverTokens = tokens.slice(1 + SENDERS, online + 1);
+    const servers = processes.filter((p) => p.layer === "connect")
+      .map((p) => `ws://127.0.0.1:${p.env.IM_HTTP_PORT}/ws`);
+    const receivers = tokens.slice(1 + SENDERS, online + 1);
     const pool = tokens.slice(online + 1);
-    for (let k = 0; k < LOADS; k++) {
-      const plan: GroupLoadPlan = {
-        servers: servers.map((_, s) => servers[(s + k) % servers.length]),
-        host: `127.0.0.${k + 2}`,
-        conversationId,
-        receivers: receiverTokens.filter((_, i) => i % LOADS === k),
-        churn: pool.filter((_, i) => i % LOADS === k),
-        concurrency: 100,
-      };
-      const path = `${planDir}/load-${k}.json`;
-      await Deno.writeTextFile(path, JSON.stringify(plan));
-      loads.push(startLoad(path));
-    }
-    started = performance.now();
-    const opened = await Promise.all(loads.map((l) => l.next("opened")));
-    const ready = opened.reduce((a, o) => a + o.ready, 0);
+    const started = performance.now();
+    const ready = await startLoads(servers, `g:${groupId}`, receivers, pool, planDir, loads);
     for (let s = 1; s <= SENDERS; s++) {
       senders.push(await Sender.open(servers[s % servers.length], tokens[s]));
     }
     say(
       `large group: ${ready} receivers and ${SENDERS} senders online in ${
         fmt((performance.now() - started) / 1000)
-      } s (${opened.reduce((a, o) => a + o.failed, 0)} failed)`,
+      } s`,
     );
 
     progress("large group: settling");
     await sleep(3000);
-    const context = { senders, loads, processes: cluster.processes, groupId, seconds, progress };
+    const context = { senders, loads, processes, groupId, seconds, progress };
     // A few messages first, so that no phase measures the first use of a path.
     await drive(senders, groupId, "warm", 1, 20, () => {});
     await drain(loads, "warm", 1, progress);
@@ -653,34 +735,16 @@ export async function largeGroup(
     say(`large group: ${fixed.drive.sent} messages at ${rate}/s`);
     const max = await messagePhase("max", context);
     say(`large group: ${max.drive.sent} messages as fast as taken`);
-    const storedRows = await storedCounts(sql, conversationId);
+    const storedRows = await storedCounts(sql, `g:${groupId}`);
     // What a member's client reads: the web client asks GET /api/groups after every (re)connect
     // and every group_update, and GET /api/groups/<id> for the open group's members.
     const member = tokens[1 + SENDERS];
     const reads = [
-      await clientRead(cluster.url, member, "/api/groups", 20, cluster.processes, loads),
-      await clientRead(cluster.url, member, `/api/groups/${groupId}`, 5, cluster.processes, loads),
+      await clientRead(cluster.url, member, "/api/groups", 20, processes, loads),
+      await clientRead(cluster.url, member, `/api/groups/${groupId}`, 5, processes, loads),
     ];
-
-    // Churn: the level of churners online first, then the baseline and the churn windows.
-    const perLoad = churn / 2 / LOADS;
-    const warmed = await ask(loads, `churn-warm ${Math.round(perLoad)}`, "warm");
-    progress("large group: settling before the baseline");
-    await sleep(3000);
-    const countsIdle = await ask(loads, "counts", "counts");
-    const idleBefore = await snapshot(cluster.processes, loads);
-    await sleep(seconds * 1000);
-    const idleAfter = await snapshot(cluster.processes, loads);
-    const countsBefore = await ask(loads, "counts", "counts");
-    progress(`large group: churn for ${seconds} s`);
-    const churned = await ask(loads, `churn ${seconds} ${perLoad}`, "churned");
-    const churnAfter = await snapshot(cluster.processes, loads);
-    await sleep(1500);
-    const countsAfter = await ask(loads, "counts", "counts");
-    await ask(loads, "churn-stop", "stopped");
-    const load = loadAverage();
+    const churned = await churnPhase(loads, processes, seconds, churn, progress);
     say(`large group: churn done`);
-
     const table = report({
       members,
       online,
@@ -688,23 +752,15 @@ export async function largeGroup(
       churn,
       rate,
       ready,
-      usersSeconds,
-      friendsSeconds,
-      groupSeconds,
-      requests,
+      ...made,
       phases: [fixed, max],
       storedRows,
       reads,
-      idle: usage(idleBefore, idleAfter, cluster.processes),
-      churnCpu: usage(idleAfter, churnAfter, cluster.processes),
-      churnSeconds: (churnAfter.at - idleAfter.at) / 1000,
-      warmed: warmed.reduce((a, w) => a + w.ready, 0),
-      churned,
-      counts: { idle: countsIdle, before: countsBefore, after: countsAfter },
-      receivers: receiverTokens.length,
+      ...churned,
+      receivers: receivers.length,
       pool: pool.length,
-      load,
-      processes: cluster.processes,
+      load: loadAverage(),
+      processes,
     });
     return { table };
   } finally {
