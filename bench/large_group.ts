@@ -643,7 +643,10 @@ interface Churned {
   churnSeconds: number;
   warmed: number;
   churned: Extract<GroupLoadReport, { event: "churned" }>[];
-  counts: { idle: Counts[]; before: Counts[]; after: Counts[] };
+  /** At the start and end of the baseline, at the end of the churn, and 1.5 s later. */
+  counts: { idle: Counts[]; before: Counts[]; end: Counts[]; after: Counts[] };
+  /** Between the `before` and `end` counts. */
+  countingSeconds: number;
 }
 
 /**
@@ -666,9 +669,12 @@ async function churnPhase(
   await sleep(seconds * 1000);
   const idleAfter = await snapshot(processes, loads);
   const countsBefore = await ask(loads, "counts", "counts");
+  const countedAt = now();
   progress(`large group: churn for ${seconds} s`);
   const churned = await ask(loads, `churn ${seconds} ${perLoad}`, "churned");
   const churnAfter = await snapshot(processes, loads);
+  const countsEnd = await ask(loads, "counts", "counts");
+  const countingSeconds = (now() - countedAt) / 1000;
   await sleep(1500);
   const countsAfter = await ask(loads, "counts", "counts");
   await ask(loads, "churn-stop", "stopped");
@@ -678,7 +684,8 @@ async function churnPhase(
     churnSeconds: (churnAfter.at - idleAfter.at) / 1000,
     warmed: warmed.reduce((a, w) => a + w.ready, 0),
     churned,
-    counts: { idle: countsIdle, before: countsBefore, after: countsAfter },
+    counts: { idle: countsIdle, before: countsBefore, end: countsEnd, after: countsAfter },
+    countingSeconds,
   };
 }
 
@@ -830,7 +837,8 @@ interface Figures {
   churnSeconds: number;
   warmed: number;
   churned: Extract<GroupLoadReport, { event: "churned" }>[];
-  counts: { idle: Counts[]; before: Counts[]; after: Counts[] };
+  counts: { idle: Counts[]; before: Counts[]; end: Counts[]; after: Counts[] };
+  countingSeconds: number;
   receivers: number;
   pool: number;
   load: string;
@@ -958,7 +966,7 @@ function churnLines(f: Figures): string[] {
   const openMs = f.churned.flatMap((c) => c.openMs).sort((a, b) => a - b);
   const pick = (p: number) => openMs[Math.min(openMs.length - 1, Math.floor(openMs.length * p))];
   const sum = (cs: Counts[], key: "groupOnline") => cs.reduce((a, c) => a + c[key], 0);
-  const during = sum(f.counts.after, "groupOnline") - sum(f.counts.before, "groupOnline");
+  const during = sum(f.counts.end, "groupOnline") - sum(f.counts.before, "groupOnline");
   const idleEvents = sum(f.counts.before, "groupOnline") - sum(f.counts.idle, "groupOnline");
   const ready = f.counts.after.reduce((a, c) => a + c.ready, 0);
   const maxPerSecond = Math.max(...f.counts.after.map((c) => c.groupOnlineMaxPerSecond));
@@ -1016,7 +1024,7 @@ function churnLines(f: Figures): string[] {
     "| group_online | value |",
     "|---|---:|",
     `| events per online receiver per second, during the churn | ${
-      fmt(during / f.receivers / f.churnSeconds, 2)
+      fmt(during / f.receivers / f.countingSeconds, 2)
     } |`,
     `| the same in the baseline window | ${fmt(idleEvents / f.receivers / f.seconds, 2)} |`,
     `| most one receiver got in one clock second (whole run) | ${maxPerSecond} |`,
