@@ -636,6 +636,53 @@ async function startLoads(
   return opened.reduce((a, o) => a + o.ready, 0);
 }
 
+/**
+ * The length of the status queue (connect's online and offline changes waiting for task), sampled
+ * every 500 ms until `stop()`, and then until it is empty (at most 60 s more).
+ */
+function watchStatusQueue(redisUrl: string, key: string) {
+  const samples: { at: number; length: number }[] = [];
+  let stopped = 0;
+  const length = async () => {
+    const { stdout } = await new Deno.Command("redis-cli", {
+      args: ["-u", redisUrl, "LLEN", key],
+      stderr: "null",
+    }).output();
+    return Number(new TextDecoder().decode(stdout).trim());
+  };
+  const done = (async () => {
+    for (;;) {
+      const at = now();
+      const n = await length();
+      samples.push({ at, length: n });
+      if (stopped && (n === 0 || at - stopped > 60_000)) return;
+      await sleep(500);
+    }
+  })();
+  return {
+    /** From now on, sampling ends once the queue is empty. */
+    async stop(): Promise<StatusQueueFigures> {
+      stopped = now();
+      await done;
+      const atStop = samples.findLast((s) => s.at <= stopped)?.length ?? NaN;
+      const last = samples.at(-1)!;
+      return {
+        max: Math.max(...samples.map((s) => s.length)),
+        atEnd: atStop,
+        emptyAfterSeconds: last.length === 0 ? (last.at - stopped) / 1000 : NaN,
+      };
+    },
+  };
+}
+
+/** The status queue over the churn: its longest, at the churn's end, and when it was empty. */
+interface StatusQueueFigures {
+  max: number;
+  atEnd: number;
+  /** Seconds after the churn's end until task had taken every change (NaN: not in 60 s). */
+  emptyAfterSeconds: number;
+}
+
 /** What the churn windows measured. */
 interface Churned {
   idle: Map<string, number>;
@@ -647,6 +694,7 @@ interface Churned {
   counts: { idle: Counts[]; before: Counts[]; end: Counts[]; after: Counts[] };
   /** Between the `before` and `end` counts. */
   countingSeconds: number;
+  statusQueue: StatusQueueFigures;
 }
 
 /**
@@ -671,10 +719,14 @@ async function churnPhase(
   const countsBefore = await ask(loads, "counts", "counts");
   const countedAt = now();
   progress(`large group: churn for ${seconds} s`);
+  const { IM_REDIS_PREFIX: prefix } = processes[0].env;
+  const queue = watchStatusQueue(INFRA.redis.split(",")[0], `${prefix}{status}`);
   const churned = await ask(loads, `churn ${seconds} ${perLoad}`, "churned");
   const churnAfter = await snapshot(processes, loads);
   const countsEnd = await ask(loads, "counts", "counts");
   const countingSeconds = (now() - countedAt) / 1000;
+  progress("large group: waiting for task to take every status change");
+  const statusQueue = await queue.stop();
   await sleep(1500);
   const countsAfter = await ask(loads, "counts", "counts");
   await ask(loads, "churn-stop", "stopped");
@@ -686,6 +738,7 @@ async function churnPhase(
     churned,
     counts: { idle: countsIdle, before: countsBefore, end: countsEnd, after: countsAfter },
     countingSeconds,
+    statusQueue,
   };
 }
 
@@ -839,6 +892,7 @@ interface Figures {
   churned: Extract<GroupLoadReport, { event: "churned" }>[];
   counts: { idle: Counts[]; before: Counts[]; end: Counts[]; after: Counts[] };
   countingSeconds: number;
+  statusQueue: StatusQueueFigures;
   receivers: number;
   pool: number;
   load: string;
@@ -1021,7 +1075,7 @@ function churnLines(f: Figures): string[] {
     "|---|---:|---:|---:|---:|",
     ...rows.map(line),
     "",
-    "| group_online | value |",
+    "| group_online and the status queue | value |",
     "|---|---:|",
     `| events per online receiver per second, during the churn | ${
       fmt(during / f.receivers / f.countingSeconds, 2)
@@ -1035,6 +1089,12 @@ function churnLines(f: Figures): string[] {
     } |`,
     `| least interval between two events at one receiver (ms) | ${
       fmt(Math.min(...f.counts.after.map((c) => c.groupOnlineMinGapMs)), 1)
+    } |`,
+    `| status changes waiting for task: most / at the churn's end | ${
+      fmt(f.statusQueue.max, 0)
+    } / ${fmt(f.statusQueue.atEnd, 0)} |`,
+    `| seconds after the churn's end until task had taken them all | ${
+      fmt(f.statusQueue.emptyAfterSeconds, 1)
     } |`,
     `| count in the last event (first receiver) vs online now | ${lastCount} vs ${
       fmt(ready + SENDERS + f.counts.after.reduce((a, c) => a + c.churnLive, 0), 0)
