@@ -695,6 +695,9 @@ interface Churned {
   /** Between the `before` and `end` counts. */
   countingSeconds: number;
   statusQueue: StatusQueueFigures;
+  /** CPU seconds from the churn's start until task had taken every change, and that time. */
+  cost: Map<string, number>;
+  costSeconds: number;
 }
 
 /**
@@ -727,6 +730,7 @@ async function churnPhase(
   const countingSeconds = (now() - countedAt) / 1000;
   progress("large group: waiting for task to take every status change");
   const statusQueue = await queue.stop();
+  const drained = await snapshot(processes, loads);
   await sleep(1500);
   const countsAfter = await ask(loads, "counts", "counts");
   await ask(loads, "churn-stop", "stopped");
@@ -739,6 +743,8 @@ async function churnPhase(
     counts: { idle: countsIdle, before: countsBefore, end: countsEnd, after: countsAfter },
     countingSeconds,
     statusQueue,
+    cost: cpuSeconds(idleAfter, drained, processes),
+    costSeconds: (drained.at - idleAfter.at) / 1000,
   };
 }
 
@@ -893,6 +899,8 @@ interface Figures {
   counts: { idle: Counts[]; before: Counts[]; end: Counts[]; after: Counts[] };
   countingSeconds: number;
   statusQueue: StatusQueueFigures;
+  cost: Map<string, number>;
+  costSeconds: number;
   receivers: number;
   pool: number;
   load: string;
@@ -1055,7 +1063,8 @@ function churnLines(f: Figures): string[] {
   const line = (row: string) => {
     const idle = f.idle.get(row) ?? NaN;
     const busy = f.churnCpu.get(row) ?? NaN;
-    const perChange = (busy - idle) / 100 * f.churnSeconds * 1e6 / changes;
+    // Everything the changes cost, task's backlog included, less the baseline over that time.
+    const perChange = ((f.cost.get(row) ?? NaN) - idle / 100 * f.costSeconds) * 1e6 / changes;
     return `| ${row} | ${fmt(idle, 1)} | ${fmt(busy, 1)} | ${fmt(busy - idle, 1)} | ${
       fmt(perChange, 0)
     } |`;
@@ -1071,7 +1080,11 @@ function churnLines(f: Figures): string[] {
     `A churner's connection ready in p50 ${fmt(pick(0.5), 1)} ms, p99 ${fmt(pick(0.99), 1)} ms.` +
     reuse,
     "",
-    "| process | CPU without churn (% of a core) | with churn | difference | CPU µs per presence change |",
+    `| process | CPU without churn (% of a core) | with churn (the ${
+      fmt(f.churnSeconds, 1)
+    } s window) | difference | CPU µs per presence change (the ${
+      fmt(f.costSeconds, 1)
+    } s until task had taken every change, less the baseline) |`,
     "|---|---:|---:|---:|---:|",
     ...rows.map(line),
     "",
