@@ -11,21 +11,30 @@
  * friendships with every other member (a member adds only friends; 10,000 friend requests and
  * acceptances through HTTP would be 20,000 requests that measure nothing here). The group is made
  * as a client makes it: the owner's `POST /api/groups` with the first members and
- * `POST /api/groups/<id>/members` with the rest, as many ids a request as `IM_MAX_BODY_BYTES`
- * (64 KiB) takes; `GET /api/groups/<id>` and the store check the count.
+ * `POST /api/groups/<id>/members` with the rest, 1,000 a request (see `MAX_ADDED`);
+ * `GET /api/groups/<id>` and the store check the count.
  *
  * The receivers (`online` less the senders) are held by two load processes
  * (bench/large_group_load.ts) that ack every push as the SDK does and measure each message's
  * latency from the send time its clientMsgId carries (the same machine clock); a few senders
  * (members too) send from this process over npm:ws (TCP_NODELAY, as the SDK's clients get in a
  * browser). Messages lost: for each receiver, the messages answered `sent` in the phase that it did
- * not receive. Stored once: the rows of the group's conversation in PostgreSQL.
+ * not receive. Stored once: the rows of the group's conversation in PostgreSQL. As fast as the
+ * server takes them: each sender keeps `WINDOW` messages in flight until each comes back to it,
+ * and all wait while the receivers are `MAX_BEHIND` messages behind.
+ *
+ * What a member's client reads of the group is timed too, with its CPU per call:
+ * `GET /api/groups` (the web client's after every connect and every `group_update`) and
+ * `GET /api/groups/<id>`.
  *
  * Churn: the load processes first open `churn / 2` connections of members who are offline, then
  * each second close the oldest `churn / 2` of them and open `churn / 2` others (users taken in
  * turn, none back within the window): `churn` presence changes a second in all, half online and
  * half offline. CPU of every process and engine is taken over the churn window and over a window
- * as long with the same connections and no churn (the baseline); the cost is the difference.
+ * as long with the same connections and no churn (the baseline); the cost per change is the CPU
+ * from the churn's start until task has taken every change off the status queue (its length is
+ * sampled with redis-cli), less the baseline over that time. Each receiver counts its
+ * `group_online` events and the intervals between them.
  */
 import postgres from "postgres";
 import { WebSocket as NodeWebSocket } from "ws";
