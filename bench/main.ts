@@ -9,6 +9,11 @@
  *                   [--search 1000000] [--search-dir DIR] [--index-rounds 2] [--only search]
  *   deno task bench --soak MINUTES [--rate MSG_PER_S] [--pairs 50] [--data-dir DIR] [--cluster]
  *   deno task bench --connections-cluster 100000 [--connect-instances 7] [--idle-seconds 10]
+ *   deno task bench --large-group [--members 10000] [--online 2000] [--seconds 10] [--churn 1000]
+ *                   [--rate 10]
+ * --large-group: only a group of --members over a cluster, --online of them connected: messages
+ * at --rate a second and as fast as taken, then --churn members on and offline a second
+ * (bench/large_group.ts).
  * --connections-cluster N: only N idle connections over a cluster's connect processes and a
  * reconnect storm after one is killed (bench/connections_cluster.ts).
  * --prefill N stores N 64-byte texts first (default 20,000 in a fresh folder; 0 with --data-dir);
@@ -25,6 +30,7 @@ import { type FlowResult, group, pairs, percentile } from "./scenarios.ts";
 import { typing, TYPING_PERIOD_MS } from "./typing.ts";
 import { connections } from "./connections.ts";
 import { connectInstancesFor, connectionsCluster } from "./connections_cluster.ts";
+import { largeGroup } from "./large_group.ts";
 import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import type { SocketConstructor } from "../client/mod.ts";
@@ -111,6 +117,28 @@ if (Deno.args.includes("--soak")) {
     stamp,
     progress,
   });
+  Deno.exit(0);
+}
+
+if (Deno.args.includes("--large-group")) {
+  // Issue 19: a group of 10,000 with 2,000 online; members churning on and offline.
+  const { table } = await largeGroup({
+    members: option("members", 10_000),
+    online: option("online", 2_000),
+    seconds: option("seconds", 10),
+    churn: option("churn", 1_000),
+    rate: option("rate", 10),
+    progress,
+    say,
+  });
+  say("");
+  console.log(table);
+  await Deno.mkdir("results", { recursive: true });
+  await Deno.writeTextFile(
+    `results/large-group-${stamp}.md`,
+    `# Large group ${new Date().toISOString()}\n\n${table}\n`,
+  );
+  say(`\nwrote results/large-group-${stamp}.md`);
   Deno.exit(0);
 }
 
