@@ -17,7 +17,7 @@
  * The receivers (`online` less the senders) are held by two load processes
  * (bench/large_group_load.ts) that ack every push as the SDK does and measure each message's
  * latency from the send time its clientMsgId carries (the same machine clock); a few senders
- * (members too) send from this process over npm:ws (TCP_NODELAY, as the SDK's clients get in a
+ * (members too) send from this process over npm:ws given by bench/main.ts (TCP_NODELAY, as the SDK's clients get in a
  * browser). Messages lost: for each receiver, the messages answered `sent` in the phase that it did
  * not receive. Stored once: the rows of the group's conversation in PostgreSQL. As fast as the
  * server takes them: each sender keeps `WINDOW` messages in flight until each comes back to it,
@@ -36,8 +36,8 @@
  * sampled with redis-cli), less the baseline over that time. Each receiver counts its
  * `group_online` events and the intervals between them.
  */
-import postgres from "postgres";
-import { WebSocket as NodeWebSocket } from "ws";
+import { openSql, type Sql } from "./postgres.ts";
+import type { SocketConstructor, SocketLike } from "../client/socket.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
 import { freshDatabase, INFRA, startIsolatedCluster } from "../tests/infra.ts";
 import type { ClusterProcess } from "../scripts/cluster.ts";
@@ -97,6 +97,11 @@ export interface LargeGroupOptions {
   rate?: number;
   progress: (line: string) => void;
   say: (line: string) => void;
+  /**
+   * The senders' WebSocket class: bench/main.ts gives npm:ws's (TCP_NODELAY, as the SDK's
+   * clients get in a browser); run alone, Deno's own.
+   */
+  WebSocket?: SocketConstructor;
 }
 
 /** A running load process. */
@@ -173,13 +178,13 @@ const SEND_TIMEOUT_MS = 60_000;
  * messages in flight end to end in the phase as fast as the server takes them.
  */
 class Sender {
-  readonly #socket: NodeWebSocket;
+  readonly #socket: SocketLike;
   readonly #waiting = new Map<
     string,
     { sent: (error?: string) => void; back: (error?: string) => void }
   >();
 
-  private constructor(socket: NodeWebSocket) {
+  private constructor(socket: SocketLike) {
     this.#socket = socket;
     socket.onmessage = (event) => {
       const frame = JSON.parse(String(event.data));
@@ -197,11 +202,11 @@ class Sender {
     };
   }
 
-  static open(url: string, token: string): Promise<Sender> {
+  static open(url: string, token: string, Socket: SocketConstructor): Promise<Sender> {
     return new Promise((resolve, reject) => {
-      const socket = new NodeWebSocket(url);
+      const socket = new Socket(url);
       socket.onopen = () => socket.send(JSON.stringify({ op: "auth", token }));
-      socket.onerror = (event) => reject(new Error(`a sender's socket: ${event.message}`));
+      socket.onerror = () => reject(new Error(`a sender's socket to ${url} failed`));
       socket.onmessage = (event) => {
         const frame = JSON.parse(String(event.data));
         if (frame.op === "ready") resolve(new Sender(socket));
@@ -493,7 +498,7 @@ async function messagePhase(
 }
 
 /** The user ids of `makeUsers`' users, in its order (their usernames end in `_<index>`). */
-async function userIds(sql: postgres.Sql, count: number): Promise<string[]> {
+async function userIds(sql: Sql, count: number): Promise<string[]> {
   const rows = await sql<{ id: string; username: string }[]>`
     SELECT id::text AS id, username FROM users`;
   const ids: string[] = new Array(count);
@@ -581,7 +586,7 @@ interface Made {
 /** Users, the owner's friendships and the group through HTTP; checks the group's size. */
 async function setUp(
   database: string,
-  sql: postgres.Sql,
+  sql: Sql,
   api: string,
   members: number,
   { progress, say }: Pick<LargeGroupOptions, "progress" | "say">,
@@ -759,13 +764,22 @@ async function churnPhase(
 
 /** Runs the scenario; `say` gets milestones, `progress` transient lines. */
 export async function largeGroup(
-  { members, online, seconds, churn, rate = 10, progress, say }: LargeGroupOptions,
+  {
+    members,
+    online,
+    seconds,
+    churn,
+    rate = 10,
+    progress,
+    say,
+    WebSocket = globalThis.WebSocket as unknown as SocketConstructor,
+  }: LargeGroupOptions,
 ): Promise<{ table: string }> {
   if (online > members - 1 || online <= SENDERS) {
     throw new Error(`--online must be above ${SENDERS} and below --members`);
   }
   const database = await freshDatabase();
-  const sql = postgres(database, { max: 2, onnotice: () => {} });
+  const sql = openSql(database, 2);
   say(`large group: a cluster (2 connect, 2 logic, 1 task, 1 api), groups up to ${members}`);
   const cluster = await startIsolatedCluster({
     ...BENCH_ENV,
@@ -792,7 +806,7 @@ export async function largeGroup(
     const started = performance.now();
     const ready = await startLoads(servers, `g:${groupId}`, receivers, pool, planDir, loads);
     for (let s = 1; s <= SENDERS; s++) {
-      senders.push(await Sender.open(servers[s % servers.length], tokens[s]));
+      senders.push(await Sender.open(servers[s % servers.length], tokens[s], WebSocket));
     }
     say(
       `large group: ${ready} receivers and ${SENDERS} senders online in ${
@@ -858,7 +872,7 @@ export async function largeGroup(
 
 /** Rows of the group's conversation in PostgreSQL: the bench's messages by phase, and the rest. */
 async function storedCounts(
-  sql: postgres.Sql,
+  sql: Sql,
   conversationId: string,
 ): Promise<{ byPhase: Map<string, number>; conversation: number; table: number }> {
   const rows = await sql<{ phase: string; n: number }[]>`
@@ -872,7 +886,7 @@ async function storedCounts(
 
 async function dropDatabase(url: string): Promise<void> {
   const name = url.split("/").pop()!;
-  const admin = postgres(`${INFRA.postgres}/postgres`, { max: 1, onnotice: () => {} });
+  const admin = openSql(`${INFRA.postgres}/postgres`);
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   } catch {

@@ -130,6 +130,7 @@ if (Deno.args.includes("--large-group")) {
     rate: option("rate", 10),
     progress,
     say,
+    WebSocket: clients.WebSocket,
   });
   say("");
   console.log(table);

@@ -5,6 +5,12 @@
 import postgres from "postgres";
 import { INFRA } from "../tests/infra.ts";
 
+/** A connection pool to `url` for a scenario's own queries (the bench's only door to npm:postgres). */
+export type Sql = postgres.Sql;
+export function openSql(url: string, max = 1): Sql {
+  return postgres(url, { max, onnotice: () => {} });
+}
+
 async function withSql<T>(url: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
