@@ -1,0 +1,737 @@
+/**
+ * The cost scenario (issue 19, item 5): what each layer process and each engine spends per unit of
+ * work, for the capacity model of docs/SCALING.md.
+ *
+ *   deno run -A bench/cost.ts [--seconds 10] [--idle-users 2000] [--churn-users 600]
+ *
+ * A cluster of one process per layer (api, logic, task, connect) on the single-node engines of
+ * `deno task infra:up`. Each cost is the CPU seconds a process (or an engine: bench/engines.ts's
+ * processes, PostgreSQL as its postmaster's tree) used in a window of load, less what it used at
+ * rest over as long just before (the baseline), divided by the units of work done:
+ * - messages between friends in pairs at a fixed rate, each delivered to the online peer;
+ * - messages to a group whose members are all online, and their deliveries;
+ * - idle connections held (pinging every 25 s as the SDK does), per connection and second;
+ * - presence changes: a user's only connection closed, or one opened and authenticated, each a
+ *   change; each churned user has friends online, who are told.
+ * Memory: the resident memory of each process and engine (Redis: `INFO memory` used_memory) before
+ * and after every idle user opened one connection (per online user), then a second (per further
+ * connection).
+ *
+ * The pairs and group clients are the SDK in this process; the idle and churned connections are
+ * held by a load process (bench/cost_load.ts). Neither process's CPU is counted.
+ */
+import { WebSocket as NodeWebSocket } from "ws";
+import { ImClient, type SocketConstructor } from "../client/mod.ts";
+import { Snowflake } from "../shared/snowflake.ts";
+import { openPostgresStore } from "../shared/store/postgres.ts";
+import { hashToken } from "../shared/token_hash.ts";
+import { freshDatabase, INFRA, startIsolatedCluster } from "../tests/infra.ts";
+import type { Cluster } from "../scripts/cluster.ts";
+import { makeUsers } from "./connections_cluster.ts";
+import { engineStats } from "./engines.ts";
+import { median, processStats, sampleResident } from "./resident.ts";
+import { drive, recorder, sleep } from "./scenarios.ts";
+import { BENCH_ENV } from "./targets.ts";
+import type { CostLoadPlan, CostLoadReport } from "./cost_load.ts";
+
+/** The table's columns: the layer processes, then the engines. */
+export const COLUMNS = [
+  "api",
+  "logic",
+  "task",
+  "connect",
+  "kafka",
+  "redis",
+  "etcd",
+  "postgres",
+] as const;
+export type Column = typeof COLUMNS[number];
+type Layer = "api" | "logic" | "task" | "connect";
+const LAYERS: Layer[] = ["api", "logic", "task", "connect"];
+const ENGINES = ["kafka", "redis", "etcd", "postgres"] as const;
+
+/** One cost by column, and their sum. */
+export type Costs = Record<Column | "total", number>;
+
+/** The rows of the table. */
+export const ROWS = {
+  pairMessage: "CPU µs per message in pairs",
+  groupMessage: "CPU µs per message to a group",
+  groupDelivery: "CPU µs per group delivery",
+  idleConnection: "CPU µs per idle connection per second",
+  presenceChange: "CPU µs per presence change",
+  userMemory: "KB per online user (first connection)",
+  connectionMemory: "KB per further connection",
+} as const;
+export type CostRow = keyof typeof ROWS;
+
+/** What the scenario measured. */
+export interface CostFigures {
+  date: string;
+  cores: number;
+  /** The 1, 5, 15 minute load averages at the start and at the end. */
+  loadAverage: { start: number[]; end: number[] };
+  parameters: CostParameters;
+  costs: Record<CostRow, Costs>;
+  counts: {
+    pairMessages: number;
+    pairDeliveries: number;
+    groupMessages: number;
+    groupDeliveries: number;
+    idleConnections: number;
+    presenceChanges: number;
+  };
+  /** Redis growth beside its used_memory (which the table gives): RSS, KB. */
+  redisRssKb: { perUser: number; perConnection: number };
+  /** CPU of this process and of the load process in their busiest windows, % of one core. */
+  benchCpuPercent: { pairs: number; group: number; loadIdle: number; loadChurn: number };
+  /** Seconds each window lasted (its baseline lasted `parameters.seconds`). */
+  windows: Record<"pairs" | "group" | "idle" | "churn", number>;
+}
+
+/** The load the scenario puts on. */
+export interface CostParameters {
+  /** Seconds of each window and of its baseline. */
+  seconds: number;
+  pairs: number;
+  /** Messages per second over all pairs. */
+  pairRate: number;
+  groupSize: number;
+  /** Messages per second to the group. */
+  groupRate: number;
+  /** Users who hold idle connections (two each, in the end). */
+  idleUsers: number;
+  /** Users who go on- and offline, half of them online at a time. */
+  churnUsers: number;
+  /** Presence changes per second (half opens, half closes). */
+  churnRate: number;
+  /** Friends of each churned user among the idle (online) users. */
+  churnFriends: number;
+}
+
+const DEFAULTS: Omit<CostParameters, "seconds"> = {
+  pairs: 50,
+  pairRate: 200,
+  groupSize: 50,
+  groupRate: 20,
+  idleUsers: 2000,
+  churnUsers: 600,
+  churnRate: 50,
+  churnFriends: 4,
+};
+
+/** task's default `IM_PRESENCE_GRACE_MS`: friends hear of an offline this much later. */
+const PRESENCE_GRACE_MS = 3000;
+const ROOT = new URL("../", import.meta.url).pathname;
+const INFRA_DIR = Deno.env.get("IM_INFRA_DIR") ?? "/tmp/im-infra";
+const clientSocket = NodeWebSocket as unknown as SocketConstructor;
+
+// --- CPU, by process id, so that a PostgreSQL backend that comes or goes is counted right ------
+
+/** CPU seconds used so far by each process of each column. */
+interface CpuSample {
+  at: number;
+  byPid: Record<Column, Map<number, number>>;
+}
+
+/** CPU seconds and duration of a window. */
+interface Span {
+  seconds: number;
+  cpu: Record<Column, number>;
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await Deno.readTextFile(path)).split("\n")[0].trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An engine's processes: its pid file's (bench/engines.ts reads the same), PostgreSQL's tree. */
+async function enginePids(engine: typeof ENGINES[number]): Promise<number[]> {
+  if (engine !== "postgres") {
+    const pid = await readPid(`${INFRA_DIR}/${engine}.pid`);
+    return pid ? [pid] : [];
+  }
+  const pid = await readPid(`${INFRA_DIR}/pg/data/postmaster.pid`);
+  if (!pid) return [];
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["--ppid", String(pid), "-o", "pid="],
+    stderr: "null",
+  }).output();
+  const children = new TextDecoder().decode(stdout).split("\n").map((l) => Number(l.trim()));
+  return [pid, ...children.filter((n) => n > 0)];
+}
+
+async function sampleCpu(app: Record<Layer, number>): Promise<CpuSample> {
+  const at = performance.now();
+  const pids: [Column, number[]][] = [
+    ...LAYERS.map((l): [Column, number[]] => [l, [app[l]]]),
+    ...await Promise.all(ENGINES.map(async (e): Promise<[Column, number[]]> => [
+      e,
+      await enginePids(e),
+    ])),
+  ];
+  const byPid = Object.fromEntries(COLUMNS.map((c) => [c, new Map()])) as CpuSample["byPid"];
+  await Promise.all(pids.flatMap(([column, list]) =>
+    list.map(async (pid) => {
+      try {
+        byPid[column].set(pid, (await processStats(pid)).cpuSeconds);
+      } catch { /* a backend that exited meanwhile */ }
+    })
+  ));
+  return { at, byPid };
+}
+
+/** CPU between two samples; a process that appeared in between counts whole. */
+function between(a: CpuSample, b: CpuSample): Span {
+  const cpu = {} as Record<Column, number>;
+  for (const c of COLUMNS) {
+    let sum = 0;
+    for (const [pid, seconds] of b.byPid[c]) sum += seconds - (a.byPid[c].get(pid) ?? 0);
+    cpu[c] = sum;
+  }
+  return { seconds: (b.at - a.at) / 1000, cpu };
+}
+
+/** CPU over `fn`'s run. */
+async function measured<T>(
+  app: Record<Layer, number>,
+  fn: () => Promise<T>,
+): Promise<{ span: Span; value: T }> {
+  const before = await sampleCpu(app);
+  const value = await fn();
+  return { span: between(before, await sampleCpu(app)), value };
+}
+
+/** CPU at rest over `seconds`. */
+async function baseline(app: Record<Layer, number>, seconds: number): Promise<Span> {
+  return (await measured(app, () => sleep(seconds * 1000))).span;
+}
+
+/** CPU µs per unit: the window's CPU less the baseline's rate over as long, over `units`. */
+function perUnit(load: Span, base: Span, units: number): Costs {
+  const out = { total: 0 } as Costs;
+  for (const c of COLUMNS) {
+    out[c] = ((load.cpu[c] - (base.cpu[c] / base.seconds) * load.seconds) / units) * 1e6;
+    out.total += out[c];
+  }
+  return out;
+}
+
+/**
+ * Waits `minMs`, then until the layer processes used under a tenth of a core in a second (a burst
+ * of opens has been handled), at most `maxMs` more.
+ */
+async function settle(app: Record<Layer, number>, minMs: number, maxMs = 30_000) {
+  await sleep(minMs);
+  const deadline = Date.now() + maxMs;
+  let last = await sampleCpu(app);
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    const now = await sampleCpu(app);
+    const span = between(last, now);
+    if (LAYERS.reduce((a, l) => a + span.cpu[l], 0) / span.seconds < 0.1) return;
+    last = now;
+  }
+}
+
+// --- Memory ----------------------------------------------------------------------------------
+
+/** Redis's `INFO memory` used_memory, in bytes, over a plain connection. */
+async function redisUsedMemory(): Promise<number> {
+  const url = new URL(INFRA.redis.split(",")[0]);
+  const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  try {
+    await conn.write(new TextEncoder().encode("INFO memory\r\n"));
+    const buffer = new Uint8Array(1 << 16);
+    let text = "";
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+      const head = /^\$(\d+)\r\n/.exec(text);
+      if (head && text.length >= head[0].length + Number(head[1])) break;
+    }
+    return Number(/^used_memory:(\d+)/m.exec(text)?.[1]);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Resident KB of each column (Redis: used_memory), medians of several samples; Redis RSS too. */
+async function sampleMemory(
+  app: Record<Layer, number>,
+): Promise<Record<Column, number> & { redisRss: number }> {
+  const [layers, engines] = await Promise.all([
+    Promise.all(LAYERS.map(async (l) => (await sampleResident(app[l])).median / 1024)),
+    (async () => {
+      const samples: Record<string, number>[] = [];
+      for (let i = 0; i < 7; i++) {
+        if (i > 0) await sleep(250);
+        const one: Record<string, number> = { redisUsed: (await redisUsedMemory()) / 1024 };
+        for (const e of ENGINES) one[e] = (await engineStats(e))?.rssKb ?? NaN;
+        samples.push(one);
+      }
+      const mid = (key: string) => median(samples.map((s) => s[key]));
+      return {
+        kafka: mid("kafka"),
+        redis: mid("redisUsed"),
+        etcd: mid("etcd"),
+        postgres: mid("postgres"),
+        redisRss: mid("redis"),
+      };
+    })(),
+  ]);
+  return { api: layers[0], logic: layers[1], task: layers[2], connect: layers[3], ...engines };
+}
+
+function growth(a: Record<Column, number>, b: Record<Column, number>, units: number): Costs {
+  const out = { total: 0 } as Costs;
+  for (const c of COLUMNS) {
+    out[c] = (b[c] - a[c]) / units;
+    out.total += out[c];
+  }
+  return out;
+}
+
+// --- The load process ------------------------------------------------------------------------
+
+/** A running bench/cost_load.ts. */
+interface Load {
+  child: Deno.ChildProcess;
+  ask<E extends CostLoadReport["event"]>(
+    command: string,
+    event: E,
+  ): Promise<Extract<CostLoadReport, { event: E }>>;
+  close(): Promise<void>;
+}
+
+async function startLoad(plan: CostLoadPlan): Promise<Load> {
+  const path = await Deno.makeTempFile({ prefix: "im-cost-", suffix: ".json" });
+  await Deno.writeTextFile(path, JSON.stringify(plan));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}bench/cost_load.ts`, path],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const writer = child.stdin.getWriter();
+  let buffer = "";
+  const nextLine = async (): Promise<string> => {
+    while (!buffer.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error("the cost load process exited");
+      buffer += value;
+    }
+    const end = buffer.indexOf("\n");
+    const line = buffer.slice(0, end);
+    buffer = buffer.slice(end + 1);
+    return line;
+  };
+  return {
+    child,
+    async ask(command, event) {
+      await writer.write(new TextEncoder().encode(`${command}\n`));
+      while (true) {
+        const line = await nextLine();
+        if (!line.startsWith("{")) continue;
+        const report = JSON.parse(line) as CostLoadReport;
+        if (report.event === "error") throw new Error(`cost load: ${report.message}`);
+        if (report.event === event) return report as never;
+      }
+    },
+    async close() {
+      try {
+        await writer.write(new TextEncoder().encode("quit\n"));
+      } catch { /* gone */ }
+      await Promise.race([child.status, sleep(5000)]);
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+      await Deno.remove(path).catch(() => {});
+    },
+  };
+}
+
+// --- Users, friends, a group -----------------------------------------------------------------
+
+/** The user id behind each token, through the store's session lookup. */
+async function userIds(url: string, tokens: string[]): Promise<string[]> {
+  const store = await openPostgresStore({ url, poolSize: 8 });
+  try {
+    const now = Date.now();
+    const ids: string[] = new Array(tokens.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < tokens.length) {
+        const i = next++;
+        const session = await store.accounts.session(await hashToken(tokens[i]), now);
+        if (!session) throw new Error(`no session for user ${i}`);
+        ids[i] = session.user.id;
+      }
+    }));
+    return ids;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Friendships (pairs of ids) and one group, straight into the store. */
+async function relate(
+  url: string,
+  friendships: [string, string][],
+  group: string[],
+): Promise<string> {
+  const store = await openPostgresStore({ url, poolSize: 8 });
+  try {
+    const now = Date.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < friendships.length) {
+        const [a, b] = friendships[next++];
+        await store.friends.add(a, b, now);
+      }
+    }));
+    const id = new Snowflake({ workerId: 1022 }).next();
+    await store.groups.create(
+      { id, name: "cost", avatarMediaId: null, ownerId: group[0], createdAt: now },
+      group,
+    );
+    return id;
+  } finally {
+    await store.close();
+  }
+}
+
+/** SDK clients signed in with the tokens, connected 20 at a time. */
+async function connectClients(url: string, tokens: string[]): Promise<ImClient[]> {
+  const out: ImClient[] = [];
+  for (let i = 0; i < tokens.length; i += 20) {
+    out.push(
+      ...await Promise.all(
+        tokens.slice(i, i + 20).map(async (token) => {
+          const client = new ImClient({ baseUrl: url, token, WebSocket: clientSocket });
+          await client.connect();
+          return client;
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
+// --- The scenario ----------------------------------------------------------------------------
+
+const fmt = (n: number) =>
+  !Number.isFinite(n)
+    ? "–"
+    : Math.abs(n) >= 100
+    ? n.toFixed(0)
+    : Math.abs(n) >= 10
+    ? n.toFixed(1)
+    : n.toFixed(2);
+
+/** The Markdown table of the figures. */
+export function costTable(figures: CostFigures): string {
+  const p = figures.parameters;
+  const label: Record<CostRow, string> = {
+    ...ROWS,
+    groupMessage: `${ROWS.groupMessage} of ${p.groupSize}, all online`,
+  };
+  const rows = (Object.keys(ROWS) as CostRow[]).map((row) =>
+    `| ${label[row]} | ${
+      [...COLUMNS, "total" as const].map((c) => fmt(figures.costs[row][c])).join(" | ")
+    } |`
+  );
+  const c = figures.counts;
+  return [
+    `Cost per unit of work, ${figures.date}; ${figures.cores} cores; load average ${
+      figures.loadAverage.start.map((n) => n.toFixed(2)).join(" ")
+    } at the start, ${figures.loadAverage.end.map((n) => n.toFixed(2)).join(" ")} at the end. ` +
+    `One process per layer on the single-node engines; each window ${p.seconds} s against a ` +
+    `baseline of ${p.seconds} s at rest just before it.`,
+    "",
+    `| cost | ${COLUMNS.join(" | ")} | total |`,
+    `| --- | ${COLUMNS.map(() => "---:").join(" | ")} | ---: |`,
+    ...rows,
+    "",
+    `Load: ${p.pairs} pairs at ${p.pairRate} msg/s (${c.pairMessages} sent, ${c.pairDeliveries} ` +
+    `delivered); a group of ${p.groupSize} at ${p.groupRate} msg/s (${c.groupMessages} sent, ` +
+    `${c.groupDeliveries} delivered); ${c.idleConnections} idle connections of ${p.idleUsers} ` +
+    `users pinging every 25 s; ${c.presenceChanges} presence changes at ${p.churnRate}/s among ` +
+    `${p.churnUsers} users with ${p.churnFriends} online friends each. Memory: resident growth ` +
+    `(medians of 7 samples), Redis as its used_memory (its RSS grew ${
+      fmt(figures.redisRssKb.perUser)
+    } KB per user, ${fmt(figures.redisRssKb.perConnection)} KB per further connection); ` +
+    `PostgreSQL's is the sum over its processes. Not counted: the bench process (${
+      fmt(figures.benchCpuPercent.pairs)
+    } % of a core in the pairs window) and the load process (${
+      fmt(figures.benchCpuPercent.loadIdle)
+    } % idle, ${fmt(figures.benchCpuPercent.loadChurn)} % churning).`,
+  ].join("\n");
+}
+
+/** Runs the scenario on a cluster of its own; `say` gets milestones, `progress` transient lines. */
+export async function costScenario(
+  { seconds = 10, progress, say, ...options }: Partial<CostParameters> & {
+    progress: (line: string) => void;
+    say: (line: string) => void;
+  },
+): Promise<{ table: string; figures: CostFigures }> {
+  const p: CostParameters = { ...DEFAULTS, ...options, seconds };
+  const start = Deno.loadavg();
+  const database = await freshDatabase();
+  say("cost: a cluster of one api, logic, task and connect");
+  const cluster = await startIsolatedCluster({
+    ...BENCH_ENV,
+    IM_POSTGRES_URL: database,
+    IM_MAX_UNAUTHENTICATED_PER_ADDRESS: "1000000",
+    IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
+    IM_LEASE_TTL_S: "5",
+    IM_PRESENCE_GRACE_MS: String(PRESENCE_GRACE_MS),
+  }, { instances: 1, layers: { logic: 1, connect: 1, task: 1 } });
+  let load: Load | undefined;
+  try {
+    const run = await phases(cluster, database, p, progress, say, (l) => load = l);
+    const figures: CostFigures = {
+      date: new Date().toISOString(),
+      cores: navigator.hardwareConcurrency,
+      loadAverage: { start, end: Deno.loadavg() },
+      parameters: p,
+      ...run,
+    };
+    return { table: costTable(figures), figures };
+  } finally {
+    await load?.close();
+    await cluster.stop();
+  }
+}
+
+type PhaseResult = Omit<CostFigures, "date" | "cores" | "loadAverage" | "parameters">;
+
+async function phases(
+  cluster: Cluster,
+  database: string,
+  p: CostParameters,
+  progress: (line: string) => void,
+  say: (line: string) => void,
+  started: (load: Load) => void,
+): Promise<PhaseResult> {
+  const app = Object.fromEntries(
+    LAYERS.map((l) => [l, cluster.processes.find((x) => x.layer === l)!.child.pid]),
+  ) as Record<Layer, number>;
+  const connect = cluster.processes.find((x) => x.layer === "connect")!;
+
+  // Users: pairs, then the group, then the idle users, then the churned ones.
+  const total = 2 * p.pairs + p.groupSize + p.idleUsers + p.churnUsers;
+  const tokens = await makeUsers(database, total, progress);
+  const ids = await userIds(database, tokens);
+  const at = { group: 2 * p.pairs, idle: 2 * p.pairs + p.groupSize };
+  const idleAt = at.idle, churnAt = at.idle + p.idleUsers;
+  const friendships: [string, string][] = [];
+  for (let i = 0; i < 2 * p.pairs; i += 2) friendships.push([ids[i], ids[i + 1]]);
+  for (let j = 0; j < p.churnUsers; j++) {
+    for (let k = 0; k < p.churnFriends; k++) {
+      friendships.push([ids[churnAt + j], ids[idleAt + ((j * p.churnFriends + k) % p.idleUsers)]]);
+    }
+  }
+  const groupId = await relate(database, friendships, ids.slice(at.group, at.idle));
+  say(`cost: ${total} users, ${friendships.length} friendships and a group stored`);
+  const bench = () => processStats(Deno.pid).then((s) => s.cpuSeconds);
+
+  // Pairs.
+  const pairClients = await connectClients(cluster.url, tokens.slice(0, 2 * p.pairs));
+  const pairSenders = pairClients.map((client, i) => ({
+    client,
+    to: { type: "user" as const, id: ids[i ^ 1] },
+  }));
+  await drive(pairSenders, 2, { rate: p.pairRate }, () => {}); // warm-up
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  progress("cost: pairs, baseline");
+  const pairBase = await baseline(app, p.seconds);
+  const pairRecorder = recorder(pairClients);
+  pairRecorder.start();
+  const benchBefore = await bench();
+  const pairRun = await measured(app, async () => {
+    const sent = await drive(
+      pairSenders,
+      p.seconds,
+      { rate: p.pairRate },
+      (n) => progress(`cost: pairs, ${n} sent`),
+    );
+    await sleep(1000);
+    return sent;
+  });
+  const pairBench = (await bench()) - benchBefore;
+  const pairDeliveries = pairRecorder.stop().deliveries;
+  await Promise.all(pairClients.map((c) => c.close()));
+  say(`cost: pairs: ${pairRun.value} sent, ${pairDeliveries} delivered`);
+
+  // A group, every member online.
+  const members = await connectClients(cluster.url, tokens.slice(at.group, at.idle));
+  const groupSenders = members.slice(0, 8).map((client) => ({
+    client,
+    to: { type: "group" as const, id: groupId },
+  }));
+  await drive(groupSenders, 2, { rate: p.groupRate }, () => {}); // warm-up
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  progress("cost: group, baseline");
+  const groupBase = await baseline(app, p.seconds);
+  const groupRecorder = recorder(members);
+  groupRecorder.start();
+  const groupBenchBefore = await bench();
+  const groupRun = await measured(app, async () => {
+    const sent = await drive(
+      groupSenders,
+      p.seconds,
+      { rate: p.groupRate },
+      (n) => progress(`cost: group, ${n} sent`),
+    );
+    await sleep(1000);
+    return sent;
+  });
+  const groupBench = (await bench()) - groupBenchBefore;
+  const groupDeliveries = groupRecorder.stop().deliveries;
+  await Promise.all(members.map((c) => c.close()));
+  say(`cost: group: ${groupRun.value} sent, ${groupDeliveries} delivered`);
+
+  // Idle connections: slots [0, U) the idle users' first, [U, 2U) their second, then the churned.
+  const u = p.idleUsers;
+  const load = await startLoad({
+    server: `ws://127.0.0.1:${connect.env.IM_HTTP_PORT}/ws`,
+    tokens: [
+      ...tokens.slice(idleAt, churnAt),
+      ...tokens.slice(idleAt, churnAt),
+      ...tokens.slice(churnAt),
+    ],
+    concurrency: 50,
+    pingMs: 25_000,
+  });
+  started(load);
+  const loadCpu = () => processStats(load.child.pid).then((s) => s.cpuSeconds);
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  progress("cost: idle, baseline without connections");
+  const idleBase = await baseline(app, p.seconds);
+  const memory0 = await sampleMemory(app);
+  const first = await load.ask(`open 0 ${u}`, "opened");
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  const memory1 = await sampleMemory(app);
+  const second = await load.ask(`open ${u} ${2 * u}`, "opened");
+  await settle(app, 2000);
+  const memory2 = await sampleMemory(app);
+  const held = first.ready + second.ready;
+  say(
+    `cost: ${held} idle connections (${first.failed + second.failed} failed) in ${
+      ((first.ms + second.ms) / 1000).toFixed(1)
+    } s`,
+  );
+  progress(`cost: ${held} idle connections held`);
+  const loadIdleBefore = await loadCpu();
+  const idleRun = await measured(app, () => sleep(p.seconds * 1000));
+  const loadIdle = (await loadCpu()) - loadIdleBefore;
+
+  // Presence: half the churned users online, then a close and an open in turn.
+  const churnFrom = 2 * u, churnTo = 2 * u + p.churnUsers;
+  await load.ask(`open ${churnFrom} ${churnFrom + Math.floor(p.churnUsers / 2)}`, "opened");
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  progress("cost: presence, baseline");
+  const churnBase = await baseline(app, p.seconds);
+  const loadChurnBefore = await loadCpu();
+  progress(`cost: presence, ${p.churnRate} changes a second`);
+  const churnRun = await measured(app, async () => {
+    const report = await load.ask(
+      `churn ${churnFrom} ${churnTo} ${p.churnRate} ${p.seconds}`,
+      "churned",
+    );
+    // The last offlines are told after the grace.
+    await sleep(PRESENCE_GRACE_MS + 1000);
+    return report;
+  });
+  const loadChurn = (await loadCpu()) - loadChurnBefore;
+  const changes = churnRun.value.closed + churnRun.value.opened;
+  say(`cost: ${changes} presence changes (${churnRun.value.failed} opens failed)`);
+
+  const perDelivery = groupRun.value > 0 ? groupDeliveries / groupRun.value : NaN;
+  const groupMessage = perUnit(groupRun.span, groupBase, groupRun.value);
+  const groupDelivery = Object.fromEntries(
+    Object.entries(groupMessage).map(([k, v]) => [k, v / perDelivery]),
+  ) as Costs;
+  const userMemory = growth(memory0, memory1, first.ready);
+  const connectionMemory = growth(memory1, memory2, second.ready);
+  return {
+    costs: {
+      pairMessage: perUnit(pairRun.span, pairBase, pairRun.value),
+      groupMessage,
+      groupDelivery,
+      idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
+      presenceChange: perUnit(churnRun.span, churnBase, changes),
+      userMemory,
+      connectionMemory,
+    },
+    counts: {
+      pairMessages: pairRun.value,
+      pairDeliveries,
+      groupMessages: groupRun.value,
+      groupDeliveries,
+      idleConnections: held,
+      presenceChanges: changes,
+    },
+    redisRssKb: {
+      perUser: (memory1.redisRss - memory0.redisRss) / first.ready,
+      perConnection: (memory2.redisRss - memory1.redisRss) / second.ready,
+    },
+    benchCpuPercent: {
+      pairs: (pairBench / pairRun.span.seconds) * 100,
+      group: (groupBench / groupRun.span.seconds) * 100,
+      loadIdle: (loadIdle / idleRun.span.seconds) * 100,
+      loadChurn: (loadChurn / churnRun.span.seconds) * 100,
+    },
+    windows: {
+      pairs: pairRun.span.seconds,
+      group: groupRun.span.seconds,
+      idle: idleRun.span.seconds,
+      churn: churnRun.span.seconds,
+    },
+  };
+}
+
+function option(name: string): number | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Number(Deno.args[i + 1]) : undefined;
+}
+
+if (import.meta.main) {
+  const progress = (line: string) =>
+    Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
+  const say = (line: string) => console.error(`\r\x1b[K${line}`);
+  const given: Partial<CostParameters> = {};
+  for (
+    const [flag, key] of [
+      ["seconds", "seconds"],
+      ["pairs", "pairs"],
+      ["pair-rate", "pairRate"],
+      ["group-size", "groupSize"],
+      ["group-rate", "groupRate"],
+      ["idle-users", "idleUsers"],
+      ["churn-users", "churnUsers"],
+      ["churn-rate", "churnRate"],
+      ["churn-friends", "churnFriends"],
+    ] as const
+  ) {
+    const value = option(flag);
+    if (value !== undefined) given[key] = value;
+  }
+  const { table, figures } = await costScenario({ ...given, progress, say });
+  say("");
+  console.log(table);
+  await Deno.mkdir("results", { recursive: true });
+  const stamp = figures.date.replace(/[:.]/g, "-");
+  await Deno.writeTextFile(`results/cost-${stamp}.json`, JSON.stringify(figures, null, 2));
+  await Deno.writeTextFile(`results/cost-${stamp}.md`, `# Cost ${figures.date}\n\n${table}\n`);
+  say(`\nwrote results/cost-${stamp}.md and .json`);
+  Deno.exit(0);
+}
