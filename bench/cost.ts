@@ -5,7 +5,8 @@
  *   deno run -A bench/cost.ts [--seconds 10] [--idle-users 2000] [--churn-users 600]
  *
  * A cluster of one process per layer (api, logic, task, connect) on the single-node engines of
- * `deno task infra:up`. Each cost is the CPU seconds a process (or an engine: bench/engines.ts's
+ * `deno task infra:up`, and a second connect process that no client uses: a group message goes to
+ * every connect server, and what it costs one with no member there is measured on it. Each cost is the CPU seconds a process (or an engine: bench/engines.ts's
  * processes, PostgreSQL as its postmaster's tree) used in a window of load, less what it used at
  * rest over as long just before (the baseline), divided by the units of work done:
  * - messages between friends in pairs at a fixed rate, each delivered to the online peer;
@@ -31,6 +32,7 @@ import { makeUsers } from "./connections_cluster.ts";
 import { engineStats } from "./engines.ts";
 import { median, processStats, sampleResident } from "./resident.ts";
 import { drive, recorder, sleep } from "./scenarios.ts";
+import { searchIndexBytes } from "./postgres.ts";
 import { BENCH_ENV } from "./targets.ts";
 import type { CostLoadPlan, CostLoadReport } from "./cost_load.ts";
 
@@ -48,6 +50,15 @@ export const COLUMNS = [
 export type Column = typeof COLUMNS[number];
 type Layer = "api" | "logic" | "task" | "connect";
 const LAYERS: Layer[] = ["api", "logic", "task", "connect"];
+/**
+ * The processes measured: one per layer, and a second connect process that holds no client
+ * (`spare`): what a group message costs a connect server where no member is.
+ */
+type Process = Layer | "spare";
+const PROCESSES: Process[] = [...LAYERS, "spare"];
+/** What CPU is kept by: a column, or the spare connect process. */
+type Key = Column | "spare";
+const KEYS: Key[] = [...COLUMNS, "spare"];
 const ENGINES = ["kafka", "redis", "etcd", "postgres"] as const;
 
 /** One cost by column, and their sum. */
@@ -62,6 +73,8 @@ export const ROWS = {
   presenceChange: "CPU µs per presence change",
   userMemory: "KB per online user (first connection)",
   connectionMemory: "KB per further connection",
+  spareGroupMessage: "CPU µs per group message at a connect server with no member",
+  storedPerMessage: "bytes stored per message in pairs",
 } as const;
 export type CostRow = keyof typeof ROWS;
 
@@ -85,6 +98,8 @@ export interface CostFigures {
   redisRssKb: { perUser: number; perConnection: number };
   /** CPU of this process and of the load process in their busiest windows, % of one core. */
   benchCpuPercent: { pairs: number; group: number; loadIdle: number; loadChurn: number };
+  /** What the connect process with no client spent per message in pairs (CPU µs; about 0). */
+  sparePairMessage: number;
   /** Seconds each window lasted (its baseline lasted `parameters.seconds`). */
   windows: Record<"pairs" | "group" | "idle" | "churn", number>;
 }
@@ -122,6 +137,8 @@ const DEFAULTS: Omit<CostParameters, "seconds"> = {
 
 /** task's default `IM_PRESENCE_GRACE_MS`: friends hear of an offline this much later. */
 const PRESENCE_GRACE_MS = 3000;
+/** How long after the last send a message window goes on: deliveries, acks, the search index. */
+const DRAIN_MS = 3000;
 const ROOT = new URL("../", import.meta.url).pathname;
 const INFRA_DIR = Deno.env.get("IM_INFRA_DIR") ?? "/tmp/im-infra";
 const clientSocket = NodeWebSocket as unknown as SocketConstructor;
@@ -131,13 +148,13 @@ const clientSocket = NodeWebSocket as unknown as SocketConstructor;
 /** CPU seconds used so far by each process of each column. */
 interface CpuSample {
   at: number;
-  byPid: Record<Column, Map<number, number>>;
+  byPid: Record<Key, Map<number, number>>;
 }
 
 /** CPU seconds and duration of a window. */
 interface Span {
   seconds: number;
-  cpu: Record<Column, number>;
+  cpu: Record<Key, number>;
 }
 
 async function readPid(path: string): Promise<number | undefined> {
@@ -165,16 +182,16 @@ async function enginePids(engine: typeof ENGINES[number]): Promise<number[]> {
   return [pid, ...children.filter((n) => n > 0)];
 }
 
-async function sampleCpu(app: Record<Layer, number>): Promise<CpuSample> {
+async function sampleCpu(app: Record<Process, number>): Promise<CpuSample> {
   const at = performance.now();
-  const pids: [Column, number[]][] = [
-    ...LAYERS.map((l): [Column, number[]] => [l, [app[l]]]),
-    ...await Promise.all(ENGINES.map(async (e): Promise<[Column, number[]]> => [
+  const pids: [Key, number[]][] = [
+    ...PROCESSES.map((l): [Key, number[]] => [l, [app[l]]]),
+    ...await Promise.all(ENGINES.map(async (e): Promise<[Key, number[]]> => [
       e,
       await enginePids(e),
     ])),
   ];
-  const byPid = Object.fromEntries(COLUMNS.map((c) => [c, new Map()])) as CpuSample["byPid"];
+  const byPid = Object.fromEntries(KEYS.map((c) => [c, new Map()])) as CpuSample["byPid"];
   await Promise.all(pids.flatMap(([column, list]) =>
     list.map(async (pid) => {
       try {
@@ -187,8 +204,8 @@ async function sampleCpu(app: Record<Layer, number>): Promise<CpuSample> {
 
 /** CPU between two samples; a process that appeared in between counts whole. */
 function between(a: CpuSample, b: CpuSample): Span {
-  const cpu = {} as Record<Column, number>;
-  for (const c of COLUMNS) {
+  const cpu = {} as Record<Key, number>;
+  for (const c of KEYS) {
     let sum = 0;
     for (const [pid, seconds] of b.byPid[c]) sum += seconds - (a.byPid[c].get(pid) ?? 0);
     cpu[c] = sum;
@@ -198,7 +215,7 @@ function between(a: CpuSample, b: CpuSample): Span {
 
 /** CPU over `fn`'s run. */
 async function measured<T>(
-  app: Record<Layer, number>,
+  app: Record<Process, number>,
   fn: () => Promise<T>,
 ): Promise<{ span: Span; value: T }> {
   const before = await sampleCpu(app);
@@ -207,15 +224,20 @@ async function measured<T>(
 }
 
 /** CPU at rest over `seconds`. */
-async function baseline(app: Record<Layer, number>, seconds: number): Promise<Span> {
+async function baseline(app: Record<Process, number>, seconds: number): Promise<Span> {
   return (await measured(app, () => sleep(seconds * 1000))).span;
 }
 
 /** CPU µs per unit: the window's CPU less the baseline's rate over as long, over `units`. */
+function cpuPerUnit(load: Span, base: Span, units: number, key: Key): number {
+  return ((load.cpu[key] - (base.cpu[key] / base.seconds) * load.seconds) / units) * 1e6;
+}
+
+/** `cpuPerUnit` of every column, and their sum. */
 function perUnit(load: Span, base: Span, units: number): Costs {
   const out = { total: 0 } as Costs;
   for (const c of COLUMNS) {
-    out[c] = ((load.cpu[c] - (base.cpu[c] / base.seconds) * load.seconds) / units) * 1e6;
+    out[c] = cpuPerUnit(load, base, units, c);
     out.total += out[c];
   }
   return out;
@@ -225,7 +247,7 @@ function perUnit(load: Span, base: Span, units: number): Costs {
  * Waits `minMs`, then until the layer processes used under a tenth of a core in a second (a burst
  * of opens has been handled), at most `maxMs` more.
  */
-async function settle(app: Record<Layer, number>, minMs: number, maxMs = 30_000) {
+async function settle(app: Record<Process, number>, minMs: number, maxMs = 30_000) {
   await sleep(minMs);
   const deadline = Date.now() + maxMs;
   let last = await sampleCpu(app);
@@ -233,7 +255,7 @@ async function settle(app: Record<Layer, number>, minMs: number, maxMs = 30_000)
     await sleep(1000);
     const now = await sampleCpu(app);
     const span = between(last, now);
-    if (LAYERS.reduce((a, l) => a + span.cpu[l], 0) / span.seconds < 0.1) return;
+    if (PROCESSES.reduce((a, l) => a + span.cpu[l], 0) / span.seconds < 0.1) return;
     last = now;
   }
 }
@@ -263,7 +285,7 @@ async function redisUsedMemory(): Promise<number> {
 
 /** Resident KB of each column (Redis: used_memory), medians of several samples; Redis RSS too. */
 async function sampleMemory(
-  app: Record<Layer, number>,
+  app: Record<Process, number>,
 ): Promise<Record<Column, number> & { redisRss: number }> {
   const [layers, engines] = await Promise.all([
     Promise.all(LAYERS.map(async (l) => (await sampleResident(app[l])).median / 1024)),
@@ -288,12 +310,44 @@ async function sampleMemory(
   return { api: layers[0], logic: layers[1], task: layers[2], connect: layers[3], ...engines };
 }
 
+/** Growth per unit; a column not measured (NaN) is left out of the total. */
 function growth(a: Record<Column, number>, b: Record<Column, number>, units: number): Costs {
   const out = { total: 0 } as Costs;
   for (const c of COLUMNS) {
     out[c] = (b[c] - a[c]) / units;
-    out.total += out[c];
+    if (Number.isFinite(out[c])) out.total += out[c];
   }
+  return out;
+}
+
+/** A row with one column only. */
+function only(column: Column, value: number): Costs {
+  const out = Object.fromEntries(COLUMNS.map((c) => [c, NaN])) as Costs;
+  out[column] = value;
+  out.total = value;
+  return out;
+}
+
+/** Bytes of the topic's log segments on the single Kafka broker. */
+async function topicBytes(topic: string): Promise<number> {
+  let sum = 0;
+  for await (const dir of Deno.readDir(`${INFRA_DIR}/kafka/data`)) {
+    if (!dir.isDirectory || !dir.name.startsWith(`${topic}-`)) continue;
+    for await (const file of Deno.readDir(`${INFRA_DIR}/kafka/data/${dir.name}`)) {
+      if (file.name.endsWith(".log")) {
+        sum += (await Deno.stat(`${INFRA_DIR}/kafka/data/${dir.name}/${file.name}`)).size;
+      }
+    }
+  }
+  return sum;
+}
+
+/** What the engines keep: the topic's bytes, Redis's used_memory, the database's size. */
+async function stored(topic: string, database: string): Promise<Record<Column, number>> {
+  const out = Object.fromEntries(COLUMNS.map((c) => [c, NaN])) as Record<Column, number>;
+  out.kafka = await topicBytes(topic);
+  out.redis = await redisUsedMemory();
+  out.postgres = (await searchIndexBytes(database)).total;
   return out;
 }
 
@@ -407,14 +461,28 @@ async function relate(
   }
 }
 
-/** SDK clients signed in with the tokens, connected 20 at a time. */
-async function connectClients(url: string, tokens: string[]): Promise<ImClient[]> {
+/** An SDK client that always connects to one connect server, whatever `/api/connect` says. */
+class PinnedClient extends ImClient {
+  readonly #ws: string;
+
+  constructor(baseUrl: string, ws: string, token: string) {
+    super({ baseUrl, token, WebSocket: clientSocket });
+    this.#ws = ws;
+  }
+
+  override connectUrl(): Promise<string> {
+    return Promise.resolve(this.#ws);
+  }
+}
+
+/** SDK clients signed in with the tokens on connect server `ws`, connected 20 at a time. */
+async function connectClients(url: string, ws: string, tokens: string[]): Promise<ImClient[]> {
   const out: ImClient[] = [];
   for (let i = 0; i < tokens.length; i += 20) {
     out.push(
       ...await Promise.all(
         tokens.slice(i, i + 20).map(async (token) => {
-          const client = new ImClient({ baseUrl: url, token, WebSocket: clientSocket });
+          const client = new PinnedClient(url, ws, token);
           await client.connect();
           return client;
         }),
@@ -452,7 +520,8 @@ export function costTable(figures: CostFigures): string {
     `Cost per unit of work, ${figures.date}; ${figures.cores} cores; load average ${
       figures.loadAverage.start.map((n) => n.toFixed(2)).join(" ")
     } at the start, ${figures.loadAverage.end.map((n) => n.toFixed(2)).join(" ")} at the end. ` +
-    `One process per layer on the single-node engines; each window ${p.seconds} s against a ` +
+    `One api, logic and task process, two connect (every client on the first), on the ` +
+    `single-node engines; each window ${p.seconds} s against a ` +
     `baseline of ${p.seconds} s at rest just before it.`,
     "",
     `| cost | ${COLUMNS.join(" | ")} | total |`,
@@ -467,7 +536,9 @@ export function costTable(figures: CostFigures): string {
     `(medians of 7 samples), Redis as its used_memory (its RSS grew ${
       fmt(figures.redisRssKb.perUser)
     } KB per user, ${fmt(figures.redisRssKb.perConnection)} KB per further connection); ` +
-    `PostgreSQL's is the sum over its processes. Not counted: the bench process (${
+    `PostgreSQL's is the sum over its processes. Stored: the topic's log segments, Redis's ` +
+    `used_memory (mostly the dedupe keys, kept an hour) and the database's size (indexes and ` +
+    `search index included), after the window. Not counted: the bench process (${
       fmt(figures.benchCpuPercent.pairs)
     } % of a core in the pairs window) and the load process (${
       fmt(figures.benchCpuPercent.loadIdle)
@@ -493,7 +564,7 @@ export async function costScenario(
     IM_MAX_HTTP_CONNECTIONS_PER_ADDRESS: "1000000",
     IM_LEASE_TTL_S: "5",
     IM_PRESENCE_GRACE_MS: String(PRESENCE_GRACE_MS),
-  }, { instances: 1, layers: { logic: 1, connect: 1, task: 1 } });
+  }, { instances: 1, layers: { logic: 1, connect: 2, task: 1 } });
   let load: Load | undefined;
   try {
     const run = await phases(cluster, database, p, progress, say, (l) => load = l);
@@ -521,10 +592,14 @@ async function phases(
   say: (line: string) => void,
   started: (load: Load) => void,
 ): Promise<PhaseResult> {
+  const [connect, spare] = cluster.processes.filter((x) => x.layer === "connect");
   const app = Object.fromEntries(
     LAYERS.map((l) => [l, cluster.processes.find((x) => x.layer === l)!.child.pid]),
-  ) as Record<Layer, number>;
-  const connect = cluster.processes.find((x) => x.layer === "connect")!;
+  ) as Record<Process, number>;
+  app.connect = connect.child.pid;
+  app.spare = spare.child.pid;
+  // Every client on connect-1; connect-2 has none.
+  const ws = `ws://127.0.0.1:${connect.env.IM_HTTP_PORT}/ws`;
 
   // Users: pairs, then the group, then the idle users, then the churned ones.
   const total = 2 * p.pairs + p.groupSize + p.idleUsers + p.churnUsers;
@@ -544,7 +619,7 @@ async function phases(
   const bench = () => processStats(Deno.pid).then((s) => s.cpuSeconds);
 
   // Pairs.
-  const pairClients = await connectClients(cluster.url, tokens.slice(0, 2 * p.pairs));
+  const pairClients = await connectClients(cluster.url, ws, tokens.slice(0, 2 * p.pairs));
   const pairSenders = pairClients.map((client, i) => ({
     client,
     to: { type: "user" as const, id: ids[i ^ 1] },
@@ -553,6 +628,8 @@ async function phases(
   await settle(app, PRESENCE_GRACE_MS + 1000);
   progress("cost: pairs, baseline");
   const pairBase = await baseline(app, p.seconds);
+  const topic = connect.env.IM_KAFKA_TOPIC;
+  const stored0 = await stored(topic, database);
   const pairRecorder = recorder(pairClients);
   pairRecorder.start();
   const benchBefore = await bench();
@@ -563,16 +640,18 @@ async function phases(
       { rate: p.pairRate },
       (n) => progress(`cost: pairs, ${n} sent`),
     );
-    await sleep(1000);
+    // What is still in flight, and the search indexer's share of the batch.
+    await sleep(DRAIN_MS);
     return sent;
   });
   const pairBench = (await bench()) - benchBefore;
+  const stored1 = await stored(topic, database);
   const pairDeliveries = pairRecorder.stop().deliveries;
   await Promise.all(pairClients.map((c) => c.close()));
   say(`cost: pairs: ${pairRun.value} sent, ${pairDeliveries} delivered`);
 
   // A group, every member online.
-  const members = await connectClients(cluster.url, tokens.slice(at.group, at.idle));
+  const members = await connectClients(cluster.url, ws, tokens.slice(at.group, at.idle));
   const groupSenders = members.slice(0, 8).map((client) => ({
     client,
     to: { type: "group" as const, id: groupId },
@@ -591,7 +670,7 @@ async function phases(
       { rate: p.groupRate },
       (n) => progress(`cost: group, ${n} sent`),
     );
-    await sleep(1000);
+    await sleep(DRAIN_MS);
     return sent;
   });
   const groupBench = (await bench()) - groupBenchBefore;
@@ -602,7 +681,7 @@ async function phases(
   // Idle connections: slots [0, U) the idle users' first, [U, 2U) their second, then the churned.
   const u = p.idleUsers;
   const load = await startLoad({
-    server: `ws://127.0.0.1:${connect.env.IM_HTTP_PORT}/ws`,
+    server: ws,
     tokens: [
       ...tokens.slice(idleAt, churnAt),
       ...tokens.slice(idleAt, churnAt),
@@ -671,6 +750,11 @@ async function phases(
       presenceChange: perUnit(churnRun.span, churnBase, changes),
       userMemory,
       connectionMemory,
+      spareGroupMessage: only(
+        "connect",
+        cpuPerUnit(groupRun.span, groupBase, groupRun.value, "spare"),
+      ),
+      storedPerMessage: growth(stored0, stored1, pairRun.value),
     },
     counts: {
       pairMessages: pairRun.value,
@@ -690,6 +774,7 @@ async function phases(
       loadIdle: (loadIdle / idleRun.span.seconds) * 100,
       loadChurn: (loadChurn / churnRun.span.seconds) * 100,
     },
+    sparePairMessage: cpuPerUnit(pairRun.span, pairBase, pairRun.value, "spare"),
     windows: {
       pairs: pairRun.span.seconds,
       group: groupRun.span.seconds,
