@@ -94,6 +94,8 @@ export interface CostFigures {
     idleConnections: number;
     presenceChanges: number;
   };
+  /** Resident MB of each process and engine at rest, before the idle connections (Redis: used). */
+  restingMb: Record<Column, number>;
   /** Redis growth beside its used_memory (which the table gives): RSS, KB. */
   redisRssKb: { perUser: number; perConnection: number };
   /** CPU of this process and of the load process in their busiest windows, % of one core. */
@@ -528,8 +530,9 @@ export function costTable(figures: CostFigures): string {
     `| --- | ${COLUMNS.map(() => "---:").join(" | ")} | ---: |`,
     ...rows,
     "",
-    `Load: ${p.pairs} pairs at ${p.pairRate} msg/s (${c.pairMessages} sent, ${c.pairDeliveries} ` +
-    `delivered); a group of ${p.groupSize} at ${p.groupRate} msg/s (${c.groupMessages} sent, ` +
+    `Load: ${p.pairs} pairs asked for ${p.pairRate} msg/s (${c.pairMessages} sent, ` +
+    `${(c.pairMessages / p.seconds).toFixed(0)}/s, ${c.pairDeliveries} delivered); a group of ` +
+    `${p.groupSize} asked for ${p.groupRate} msg/s (${c.groupMessages} sent, ` +
     `${c.groupDeliveries} delivered); ${c.idleConnections} idle connections of ${p.idleUsers} ` +
     `users pinging every 25 s; ${c.presenceChanges} presence changes at ${p.churnRate}/s among ` +
     `${p.churnUsers} users with ${p.churnFriends} online friends each. Memory: resident growth ` +
@@ -774,6 +777,10 @@ async function phases(
       loadIdle: (loadIdle / idleRun.span.seconds) * 100,
       loadChurn: (loadChurn / churnRun.span.seconds) * 100,
     },
+    restingMb: Object.fromEntries(COLUMNS.map((c) => [c, memory0[c] / 1024])) as Record<
+      Column,
+      number
+    >,
     sparePairMessage: cpuPerUnit(pairRun.span, pairBase, pairRun.value, "spare"),
     windows: {
       pairs: pairRun.span.seconds,
