@@ -2,15 +2,20 @@
  * The cost scenario (issue 19, item 5): what each layer process and each engine spends per unit of
  * work, for the capacity model of docs/SCALING.md.
  *
- *   deno run -A bench/cost.ts [--seconds 10] [--idle-users 2000] [--churn-users 600]
+ *   deno run -A bench/cost.ts [--seconds 10] [--pair-rates 100,250,500] [--group-rates 10,30]
+ *                             [--idle-users 2000] [--churn-users 600] [--churn-rate 50]
  *
  * A cluster of one process per layer (api, logic, task, connect) on the single-node engines of
  * `deno task infra:up`, and a second connect process that no client uses: a group message goes to
- * every connect server, and what it costs one with no member there is measured on it. Each cost is the CPU seconds a process (or an engine: bench/engines.ts's
- * processes, PostgreSQL as its postmaster's tree) used in a window of load, less what it used at
- * rest over as long just before (the baseline), divided by the units of work done:
- * - messages between friends in pairs at a fixed rate, each delivered to the online peer;
- * - messages to a group whose members are all online, and their deliveries;
+ * every connect server, and what it costs one with no member there is measured on it. Each cost is
+ * the CPU seconds a process (or an engine: bench/engines.ts's processes, PostgreSQL as its
+ * postmaster's tree) used in a window of load, less what it used at rest over as long just before
+ * (the baseline), divided by the units of work done:
+ * - messages between friends in pairs, each delivered to the online peer, at a few fixed rates;
+ *   the cost of a further message is the difference between the lowest and the highest rate
+ *   (batching makes a message cheaper the busier a process is);
+ * - messages to a group whose members are all online, the same way, and their deliveries (what a
+ *   group message costs beyond a message in pairs, per further delivery);
  * - idle connections held (pinging every 25 s as the SDK does), per connection and second;
  * - presence changes: a user's only connection closed, or one opened and authenticated, each a
  *   change; each churned user has friends online, who are told.
@@ -64,19 +69,39 @@ const ENGINES = ["kafka", "redis", "etcd", "postgres"] as const;
 /** One cost by column, and their sum. */
 export type Costs = Record<Column | "total", number>;
 
-/** The rows of the table. */
+/**
+ * The costs the capacity model uses. Messages: the marginal cost, the extra CPU a further message
+ * takes between the lowest and the highest rate measured (a process that is busy batches more, so
+ * a message costs less the more of them there are; what does not grow with the rate stays out).
+ */
 export const ROWS = {
-  pairMessage: "CPU µs per message in pairs",
-  groupMessage: "CPU µs per message to a group",
-  groupDelivery: "CPU µs per group delivery",
+  pairMessage: "CPU µs per further message in pairs",
+  groupMessage: "CPU µs per further message to a group",
+  groupDelivery: "CPU µs per further group delivery",
+  spareGroupMessage: "CPU µs per further group message at a connect server with no member",
   idleConnection: "CPU µs per idle connection per second",
   presenceChange: "CPU µs per presence change",
   userMemory: "KB per online user (first connection)",
   connectionMemory: "KB per further connection",
-  spareGroupMessage: "CPU µs per group message at a connect server with no member",
   storedPerMessage: "bytes stored per message in pairs",
 } as const;
 export type CostRow = keyof typeof ROWS;
+
+/** Messages at one rate: what was sent and delivered, and its cost per message. */
+export interface RateWindow {
+  /** Messages per second asked for. */
+  asked: number;
+  sent: number;
+  /** Messages per second sent (answered `sent`) over the window. */
+  perSecond: number;
+  deliveries: number;
+  /** CPU µs per message, by column, less the baseline. */
+  costs: Costs;
+  /** CPU µs per message of the connect process with no client. */
+  spare: number;
+  /** CPU of this process over the window, % of one core (not counted). */
+  benchCpuPercent: number;
+}
 
 /** What the scenario measured. */
 export interface CostFigures {
@@ -86,24 +111,16 @@ export interface CostFigures {
   loadAverage: { start: number[]; end: number[] };
   parameters: CostParameters;
   costs: Record<CostRow, Costs>;
-  counts: {
-    pairMessages: number;
-    pairDeliveries: number;
-    groupMessages: number;
-    groupDeliveries: number;
-    idleConnections: number;
-    presenceChanges: number;
-  };
+  /** Each message window, by rate. */
+  pairs: RateWindow[];
+  group: RateWindow[];
+  counts: { idleConnections: number; presenceChanges: number; presenceFailed: number };
   /** Resident MB of each process and engine at rest, before the idle connections (Redis: used). */
   restingMb: Record<Column, number>;
   /** Redis growth beside its used_memory (which the table gives): RSS, KB. */
   redisRssKb: { perUser: number; perConnection: number };
-  /** CPU of this process and of the load process in their busiest windows, % of one core. */
-  benchCpuPercent: { pairs: number; group: number; loadIdle: number; loadChurn: number };
-  /** What the connect process with no client spent per message in pairs (CPU µs; about 0). */
-  sparePairMessage: number;
-  /** Seconds each window lasted (its baseline lasted `parameters.seconds`). */
-  windows: Record<"pairs" | "group" | "idle" | "churn", number>;
+  /** CPU of the load process while idle and while churning, % of one core (not counted). */
+  loadCpuPercent: { idle: number; churn: number };
 }
 
 /** The load the scenario puts on. */
@@ -111,11 +128,11 @@ export interface CostParameters {
   /** Seconds of each window and of its baseline. */
   seconds: number;
   pairs: number;
-  /** Messages per second over all pairs. */
-  pairRate: number;
+  /** Messages per second over all pairs, one window each. */
+  pairRates: number[];
   groupSize: number;
-  /** Messages per second to the group. */
-  groupRate: number;
+  /** Messages per second to the group, one window each. */
+  groupRates: number[];
   /** Users who hold idle connections (two each, in the end). */
   idleUsers: number;
   /** Users who go on- and offline, half of them online at a time. */
@@ -128,9 +145,9 @@ export interface CostParameters {
 
 const DEFAULTS: Omit<CostParameters, "seconds"> = {
   pairs: 50,
-  pairRate: 200,
+  pairRates: [100, 250, 500],
   groupSize: 50,
-  groupRate: 20,
+  groupRates: [10, 30],
   idleUsers: 2000,
   churnUsers: 600,
   churnRate: 50,
@@ -233,6 +250,38 @@ async function baseline(app: Record<Process, number>, seconds: number): Promise<
 /** CPU µs per unit: the window's CPU less the baseline's rate over as long, over `units`. */
 function cpuPerUnit(load: Span, base: Span, units: number, key: Key): number {
   return ((load.cpu[key] - (base.cpu[key] / base.seconds) * load.seconds) / units) * 1e6;
+}
+
+/** CPU seconds a window used above the baseline's rate, by key. */
+function excess(load: Span, base: Span): Record<Key, number> {
+  return Object.fromEntries(
+    KEYS.map((k) => [k, load.cpu[k] - (base.cpu[k] / base.seconds) * load.seconds]),
+  ) as Record<Key, number>;
+}
+
+/** CPU µs per further unit between two windows of as long: their excess over their units. */
+function marginal(
+  low: { span: Span; units: number },
+  high: { span: Span; units: number },
+  base: Span,
+  key: Key,
+): number {
+  const a = excess(low.span, base)[key], b = excess(high.span, base)[key];
+  return ((b - a) / (high.units - low.units)) * 1e6;
+}
+
+/** `marginal` of every column, and their sum. */
+function marginals(
+  low: { span: Span; units: number },
+  high: { span: Span; units: number },
+  base: Span,
+): Costs {
+  const out = { total: 0 } as Costs;
+  for (const c of COLUMNS) {
+    out[c] = marginal(low, high, base, c);
+    out.total += out[c];
+  }
+  return out;
 }
 
 /** `cpuPerUnit` of every column, and their sum. */
@@ -508,44 +557,71 @@ const fmt = (n: number) =>
 /** The Markdown table of the figures. */
 export function costTable(figures: CostFigures): string {
   const p = figures.parameters;
-  const label: Record<CostRow, string> = {
-    ...ROWS,
-    groupMessage: `${ROWS.groupMessage} of ${p.groupSize}, all online`,
-  };
-  const rows = (Object.keys(ROWS) as CostRow[]).map((row) =>
-    `| ${label[row]} | ${
-      [...COLUMNS, "total" as const].map((c) => fmt(figures.costs[row][c])).join(" | ")
-    } |`
-  );
+  const line = (label: string, costs: Costs) =>
+    `| ${label} | ${[...COLUMNS, "total" as const].map((c) => fmt(costs[c])).join(" | ")} |`;
+  const spareOnly = (value: number) => only("connect", value);
+  const range = (w: RateWindow[]) =>
+    `${w[0].perSecond.toFixed(0)} → ${w.at(-1)!.perSecond.toFixed(0)} msg/s`;
+  const g = figures.group;
+  const rows = [
+    ...figures.pairs.map((w) =>
+      line(`CPU µs per message in pairs, at ${w.perSecond.toFixed(0)} msg/s`, w.costs)
+    ),
+    line(`**${ROWS.pairMessage}** (${range(figures.pairs)})`, figures.costs.pairMessage),
+    ...g.map((w) =>
+      line(
+        `CPU µs per message to a group of ${p.groupSize}, at ${w.perSecond.toFixed(1)} msg/s ` +
+          `(${(w.deliveries / p.seconds).toFixed(0)} deliveries/s)`,
+        w.costs,
+      )
+    ),
+    line(`**${ROWS.groupMessage}** of ${p.groupSize} (${range(g)})`, figures.costs.groupMessage),
+    line(`**${ROWS.groupDelivery}**`, figures.costs.groupDelivery),
+    ...g.map((w) =>
+      line(
+        `CPU µs per group message at a connect server with no member, at ${
+          w.perSecond.toFixed(1)
+        } msg/s`,
+        spareOnly(w.spare),
+      )
+    ),
+    line(`**${ROWS.spareGroupMessage}**`, figures.costs.spareGroupMessage),
+    line(`**${ROWS.idleConnection}**`, figures.costs.idleConnection),
+    line(`**${ROWS.presenceChange}**`, figures.costs.presenceChange),
+    line(`**${ROWS.userMemory}**`, figures.costs.userMemory),
+    line(`**${ROWS.connectionMemory}**`, figures.costs.connectionMemory),
+    line(`**${ROWS.storedPerMessage}**`, figures.costs.storedPerMessage),
+  ];
   const c = figures.counts;
+  const sent = (w: RateWindow[]) =>
+    w.map((x) => `${x.sent} at ${x.asked}/s asked (${x.deliveries} delivered)`).join(", ");
+  const bench = [...figures.pairs, ...g].map((w) => fmt(w.benchCpuPercent)).join(", ");
   return [
     `Cost per unit of work, ${figures.date}; ${figures.cores} cores; load average ${
       figures.loadAverage.start.map((n) => n.toFixed(2)).join(" ")
     } at the start, ${figures.loadAverage.end.map((n) => n.toFixed(2)).join(" ")} at the end. ` +
     `One api, logic and task process, two connect (every client on the first), on the ` +
-    `single-node engines; each window ${p.seconds} s against a ` +
-    `baseline of ${p.seconds} s at rest just before it.`,
+    `single-node engines; each window ${p.seconds} s (messages: and ${DRAIN_MS / 1000} s to ` +
+    `drain) against a baseline of ${p.seconds} s at rest just before it. The rows in bold are ` +
+    `what docs/SCALING.md uses.`,
     "",
     `| cost | ${COLUMNS.join(" | ")} | total |`,
     `| --- | ${COLUMNS.map(() => "---:").join(" | ")} | ---: |`,
     ...rows,
     "",
-    `Load: ${p.pairs} pairs asked for ${p.pairRate} msg/s (${c.pairMessages} sent, ` +
-    `${(c.pairMessages / p.seconds).toFixed(0)}/s, ${c.pairDeliveries} delivered); a group of ` +
-    `${p.groupSize} asked for ${p.groupRate} msg/s (${c.groupMessages} sent, ` +
-    `${c.groupDeliveries} delivered); ${c.idleConnections} idle connections of ${p.idleUsers} ` +
-    `users pinging every 25 s; ${c.presenceChanges} presence changes at ${p.churnRate}/s among ` +
-    `${p.churnUsers} users with ${p.churnFriends} online friends each. Memory: resident growth ` +
-    `(medians of 7 samples), Redis as its used_memory (its RSS grew ${
-      fmt(figures.redisRssKb.perUser)
-    } KB per user, ${fmt(figures.redisRssKb.perConnection)} KB per further connection); ` +
-    `PostgreSQL's is the sum over its processes. Stored: the topic's log segments, Redis's ` +
-    `used_memory (mostly the dedupe keys, kept an hour) and the database's size (indexes and ` +
-    `search index included), after the window. Not counted: the bench process (${
-      fmt(figures.benchCpuPercent.pairs)
-    } % of a core in the pairs window) and the load process (${
-      fmt(figures.benchCpuPercent.loadIdle)
-    } % idle, ${fmt(figures.benchCpuPercent.loadChurn)} % churning).`,
+    `Load: ${p.pairs} pairs, messages sent ${sent(figures.pairs)}; a group of ${p.groupSize}, ` +
+    `all online, ${sent(g)}; ${c.idleConnections} idle connections of ${p.idleUsers} users ` +
+    `pinging every 25 s; ${c.presenceChanges} presence changes (${c.presenceFailed} opens ` +
+    `failed) at ${p.churnRate}/s among ${p.churnUsers} users with ${p.churnFriends} online ` +
+    `friends each. Memory: resident growth (medians of 7 samples), Redis as its used_memory ` +
+    `(its RSS grew ${fmt(figures.redisRssKb.perUser)} KB per user, ${
+      fmt(figures.redisRssKb.perConnection)
+    } KB per further connection); PostgreSQL's is the sum over its processes. Stored: the ` +
+    `topic's log segments, Redis's used_memory (mostly the dedupe keys, kept an hour) and the ` +
+    `database's size (indexes and search index included), over the pairs windows. Not counted: ` +
+    `the bench process (${bench} % of a core in the message windows) and the load process (${
+      fmt(figures.loadCpuPercent.idle)
+    } % idle, ${fmt(figures.loadCpuPercent.churn)} % churning).`,
   ].join("\n");
 }
 
@@ -619,7 +695,6 @@ async function phases(
   }
   const groupId = await relate(database, friendships, ids.slice(at.group, at.idle));
   say(`cost: ${total} users, ${friendships.length} friendships and a group stored`);
-  const bench = () => processStats(Deno.pid).then((s) => s.cpuSeconds);
 
   // Pairs.
   const pairClients = await connectClients(cluster.url, ws, tokens.slice(0, 2 * p.pairs));
@@ -627,31 +702,21 @@ async function phases(
     client,
     to: { type: "user" as const, id: ids[i ^ 1] },
   }));
-  await drive(pairSenders, 2, { rate: p.pairRate }, () => {}); // warm-up
+  await drive(pairSenders, 2, { rate: p.pairRates[0] }, () => {}); // warm-up
   await settle(app, PRESENCE_GRACE_MS + 1000);
   progress("cost: pairs, baseline");
   const pairBase = await baseline(app, p.seconds);
   const topic = connect.env.IM_KAFKA_TOPIC;
   const stored0 = await stored(topic, database);
-  const pairRecorder = recorder(pairClients);
-  pairRecorder.start();
-  const benchBefore = await bench();
-  const pairRun = await measured(app, async () => {
-    const sent = await drive(
-      pairSenders,
-      p.seconds,
-      { rate: p.pairRate },
-      (n) => progress(`cost: pairs, ${n} sent`),
-    );
-    // What is still in flight, and the search indexer's share of the batch.
-    await sleep(DRAIN_MS);
-    return sent;
+  const pairRuns = await rateRuns(app, pairClients, pairSenders, p.pairRates, p.seconds, {
+    label: "pairs",
+    progress,
   });
-  const pairBench = (await bench()) - benchBefore;
   const stored1 = await stored(topic, database);
-  const pairDeliveries = pairRecorder.stop().deliveries;
   await Promise.all(pairClients.map((c) => c.close()));
-  say(`cost: pairs: ${pairRun.value} sent, ${pairDeliveries} delivered`);
+  say(
+    `cost: pairs: ${pairRuns.map((r) => `${r.sent} sent, ${r.deliveries} delivered`).join("; ")}`,
+  );
 
   // A group, every member online.
   const members = await connectClients(cluster.url, ws, tokens.slice(at.group, at.idle));
@@ -659,27 +724,18 @@ async function phases(
     client,
     to: { type: "group" as const, id: groupId },
   }));
-  await drive(groupSenders, 2, { rate: p.groupRate }, () => {}); // warm-up
+  await drive(groupSenders, 2, { rate: p.groupRates[0] }, () => {}); // warm-up
   await settle(app, PRESENCE_GRACE_MS + 1000);
   progress("cost: group, baseline");
   const groupBase = await baseline(app, p.seconds);
-  const groupRecorder = recorder(members);
-  groupRecorder.start();
-  const groupBenchBefore = await bench();
-  const groupRun = await measured(app, async () => {
-    const sent = await drive(
-      groupSenders,
-      p.seconds,
-      { rate: p.groupRate },
-      (n) => progress(`cost: group, ${n} sent`),
-    );
-    await sleep(DRAIN_MS);
-    return sent;
+  const groupRuns = await rateRuns(app, members, groupSenders, p.groupRates, p.seconds, {
+    label: "group",
+    progress,
   });
-  const groupBench = (await bench()) - groupBenchBefore;
-  const groupDeliveries = groupRecorder.stop().deliveries;
   await Promise.all(members.map((c) => c.close()));
-  say(`cost: group: ${groupRun.value} sent, ${groupDeliveries} delivered`);
+  say(
+    `cost: group: ${groupRuns.map((r) => `${r.sent} sent, ${r.deliveries} delivered`).join("; ")}`,
+  );
 
   // Idle connections: slots [0, U) the idle users' first, [U, 2U) their second, then the churned.
   const u = p.idleUsers;
@@ -737,63 +793,115 @@ async function phases(
   const changes = churnRun.value.closed + churnRun.value.opened;
   say(`cost: ${changes} presence changes (${churnRun.value.failed} opens failed)`);
 
-  const perDelivery = groupRun.value > 0 ? groupDeliveries / groupRun.value : NaN;
-  const groupMessage = perUnit(groupRun.span, groupBase, groupRun.value);
-  const groupDelivery = Object.fromEntries(
-    Object.entries(groupMessage).map(([k, v]) => [k, v / perDelivery]),
-  ) as Costs;
-  const userMemory = growth(memory0, memory1, first.ready);
-  const connectionMemory = growth(memory1, memory2, second.ready);
+  const units = (r: RateRun) => ({ span: r.span, units: r.sent });
+  const [pairLow, pairHigh] = [pairRuns[0], pairRuns.at(-1)!];
+  const [groupLow, groupHigh] = [groupRuns[0], groupRuns.at(-1)!];
+  const pairMessage = marginals(units(pairLow), units(pairHigh), pairBase);
+  const groupMessage = marginals(units(groupLow), units(groupHigh), groupBase);
+  // A group message is a pair message with more deliveries: the difference, per further one.
+  const perMessage = groupHigh.deliveries / groupHigh.sent;
+  const groupDelivery = { total: 0 } as Costs;
+  for (const c of COLUMNS) {
+    groupDelivery[c] = (groupMessage[c] - pairMessage[c]) / (perMessage - 1);
+    groupDelivery.total += groupDelivery[c];
+  }
+  const window = (r: RateRun, base: Span): RateWindow => ({
+    asked: r.asked,
+    sent: r.sent,
+    perSecond: r.sent / p.seconds,
+    deliveries: r.deliveries,
+    costs: perUnit(r.span, base, r.sent),
+    spare: cpuPerUnit(r.span, base, r.sent, "spare"),
+    benchCpuPercent: (r.benchCpu / r.span.seconds) * 100,
+  });
   return {
     costs: {
-      pairMessage: perUnit(pairRun.span, pairBase, pairRun.value),
+      pairMessage,
       groupMessage,
       groupDelivery,
-      idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
-      presenceChange: perUnit(churnRun.span, churnBase, changes),
-      userMemory,
-      connectionMemory,
       spareGroupMessage: only(
         "connect",
-        cpuPerUnit(groupRun.span, groupBase, groupRun.value, "spare"),
+        marginal(units(groupLow), units(groupHigh), groupBase, "spare"),
       ),
-      storedPerMessage: growth(stored0, stored1, pairRun.value),
+      idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
+      presenceChange: perUnit(churnRun.span, churnBase, changes),
+      userMemory: growth(memory0, memory1, first.ready),
+      connectionMemory: growth(memory1, memory2, second.ready),
+      storedPerMessage: growth(stored0, stored1, pairRuns.reduce((a, r) => a + r.sent, 0)),
     },
+    pairs: pairRuns.map((r) => window(r, pairBase)),
+    group: groupRuns.map((r) => window(r, groupBase)),
     counts: {
-      pairMessages: pairRun.value,
-      pairDeliveries,
-      groupMessages: groupRun.value,
-      groupDeliveries,
       idleConnections: held,
       presenceChanges: changes,
-    },
-    redisRssKb: {
-      perUser: (memory1.redisRss - memory0.redisRss) / first.ready,
-      perConnection: (memory2.redisRss - memory1.redisRss) / second.ready,
-    },
-    benchCpuPercent: {
-      pairs: (pairBench / pairRun.span.seconds) * 100,
-      group: (groupBench / groupRun.span.seconds) * 100,
-      loadIdle: (loadIdle / idleRun.span.seconds) * 100,
-      loadChurn: (loadChurn / churnRun.span.seconds) * 100,
+      presenceFailed: churnRun.value.failed,
     },
     restingMb: Object.fromEntries(COLUMNS.map((c) => [c, memory0[c] / 1024])) as Record<
       Column,
       number
     >,
-    sparePairMessage: cpuPerUnit(pairRun.span, pairBase, pairRun.value, "spare"),
-    windows: {
-      pairs: pairRun.span.seconds,
-      group: groupRun.span.seconds,
-      idle: idleRun.span.seconds,
-      churn: churnRun.span.seconds,
+    redisRssKb: {
+      perUser: (memory1.redisRss - memory0.redisRss) / first.ready,
+      perConnection: (memory2.redisRss - memory1.redisRss) / second.ready,
+    },
+    loadCpuPercent: {
+      idle: (loadIdle / idleRun.span.seconds) * 100,
+      churn: (loadChurn / churnRun.span.seconds) * 100,
     },
   };
 }
 
-function option(name: string): number | undefined {
+/** Messages at one rate, sent and measured. */
+interface RateRun {
+  asked: number;
+  sent: number;
+  deliveries: number;
+  span: Span;
+  /** CPU seconds of this process over the window. */
+  benchCpu: number;
+}
+
+/** One window per rate: the senders send at it for `seconds`, then the system drains. */
+async function rateRuns(
+  app: Record<Process, number>,
+  clients: ImClient[],
+  senders: Parameters<typeof drive>[0],
+  rates: number[],
+  seconds: number,
+  { label, progress }: { label: string; progress: (line: string) => void },
+): Promise<RateRun[]> {
+  const benchCpu = () => processStats(Deno.pid).then((s) => s.cpuSeconds);
+  const runs: RateRun[] = [];
+  for (const rate of rates) {
+    await settle(app, 1000);
+    const counted = recorder(clients);
+    counted.start();
+    const before = await benchCpu();
+    const run = await measured(app, async () => {
+      const sent = await drive(
+        senders,
+        seconds,
+        { rate },
+        (n) => progress(`cost: ${label} at ${rate}/s, ${n} sent`),
+      );
+      // What is still in flight, and the search indexer's share of it.
+      await sleep(DRAIN_MS);
+      return sent;
+    });
+    runs.push({
+      asked: rate,
+      sent: run.value,
+      deliveries: counted.stop().deliveries,
+      span: run.span,
+      benchCpu: (await benchCpu()) - before,
+    });
+  }
+  return runs;
+}
+
+function option(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : undefined;
+  return i >= 0 ? Deno.args[i + 1] : undefined;
 }
 
 if (import.meta.main) {
@@ -805,9 +913,7 @@ if (import.meta.main) {
     const [flag, key] of [
       ["seconds", "seconds"],
       ["pairs", "pairs"],
-      ["pair-rate", "pairRate"],
       ["group-size", "groupSize"],
-      ["group-rate", "groupRate"],
       ["idle-users", "idleUsers"],
       ["churn-users", "churnUsers"],
       ["churn-rate", "churnRate"],
@@ -815,7 +921,11 @@ if (import.meta.main) {
     ] as const
   ) {
     const value = option(flag);
-    if (value !== undefined) given[key] = value;
+    if (value !== undefined) given[key] = Number(value);
+  }
+  for (const [flag, key] of [["pair-rates", "pairRates"], ["group-rates", "groupRates"]] as const) {
+    const value = option(flag);
+    if (value !== undefined) given[key] = value.split(",").map(Number);
   }
   const { table, figures } = await costScenario({ ...given, progress, say });
   say("");
