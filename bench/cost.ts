@@ -11,11 +11,10 @@
  * the CPU seconds a process (or an engine: bench/engines.ts's processes, PostgreSQL as its
  * postmaster's tree) used in a window of load, less what it used at rest over as long just before
  * (the baseline), divided by the units of work done:
- * - messages between friends in pairs, each delivered to the online peer, at a few fixed rates;
- *   the cost of a further message is the difference between the lowest and the highest rate
+ * - messages between friends in pairs, each delivered to the online peer, at a few fixed rates
  *   (batching makes a message cheaper the busier a process is);
- * - messages to a group whose members are all online, the same way, and their deliveries (what a
- *   group message costs beyond a message in pairs, per further delivery);
+ * - messages to a group whose members are all online, at the lowest of those rates: what a group
+ *   message costs beyond a message in pairs, per further delivery;
  * - idle connections held (pinging every 25 s as the SDK does), per connection and second;
  * - presence changes: a user's only connection closed, or one opened and authenticated, each a
  *   change; each churned user has friends online, who are told.
@@ -70,15 +69,16 @@ const ENGINES = ["kafka", "redis", "etcd", "postgres"] as const;
 export type Costs = Record<Column | "total", number>;
 
 /**
- * The costs the capacity model uses. Messages: the marginal cost, the extra CPU a further message
- * takes between the lowest and the highest rate measured (a process that is busy batches more, so
- * a message costs less the more of them there are; what does not grow with the rate stays out).
+ * The costs the capacity model uses. A message costs less the busier the processes are (the sends
+ * that arrive together are checked, appended, stored and pushed as one batch): the model takes a
+ * message in pairs at the highest rate measured. A group message is a message in pairs plus its
+ * further deliveries: what a group message costs beyond a message in pairs at the same rate, per
+ * further delivery.
  */
 export const ROWS = {
-  pairMessage: "CPU µs per further message in pairs",
-  groupMessage: "CPU µs per further message to a group",
-  groupDelivery: "CPU µs per further group delivery",
-  spareGroupMessage: "CPU µs per further group message at a connect server with no member",
+  pairMessage: "CPU µs per message in pairs, at the highest rate",
+  groupDelivery: "CPU µs per further delivery of a group message",
+  spareGroupMessage: "CPU µs per group message at a connect server with no member",
   idleConnection: "CPU µs per idle connection per second",
   presenceChange: "CPU µs per presence change",
   userMemory: "KB per online user (first connection)",
@@ -128,7 +128,10 @@ export interface CostParameters {
   /** Seconds of each window and of its baseline. */
   seconds: number;
   pairs: number;
-  /** Messages per second over all pairs, one window each. */
+  /**
+   * Messages per second over all pairs, one window each, ascending; the first is compared with
+   * the first group rate (make them equal), the last is the one the model uses.
+   */
   pairRates: number[];
   groupSize: number;
   /** Messages per second to the group, one window each. */
@@ -145,9 +148,9 @@ export interface CostParameters {
 
 const DEFAULTS: Omit<CostParameters, "seconds"> = {
   pairs: 50,
-  pairRates: [100, 250, 500],
+  pairRates: [30, 300, 1000, 2000],
   groupSize: 50,
-  groupRates: [10, 30],
+  groupRates: [30],
   idleUsers: 2000,
   churnUsers: 600,
   churnRate: 50,
@@ -250,38 +253,6 @@ async function baseline(app: Record<Process, number>, seconds: number): Promise<
 /** CPU µs per unit: the window's CPU less the baseline's rate over as long, over `units`. */
 function cpuPerUnit(load: Span, base: Span, units: number, key: Key): number {
   return ((load.cpu[key] - (base.cpu[key] / base.seconds) * load.seconds) / units) * 1e6;
-}
-
-/** CPU seconds a window used above the baseline's rate, by key. */
-function excess(load: Span, base: Span): Record<Key, number> {
-  return Object.fromEntries(
-    KEYS.map((k) => [k, load.cpu[k] - (base.cpu[k] / base.seconds) * load.seconds]),
-  ) as Record<Key, number>;
-}
-
-/** CPU µs per further unit between two windows of as long: their excess over their units. */
-function marginal(
-  low: { span: Span; units: number },
-  high: { span: Span; units: number },
-  base: Span,
-  key: Key,
-): number {
-  const a = excess(low.span, base)[key], b = excess(high.span, base)[key];
-  return ((b - a) / (high.units - low.units)) * 1e6;
-}
-
-/** `marginal` of every column, and their sum. */
-function marginals(
-  low: { span: Span; units: number },
-  high: { span: Span; units: number },
-  base: Span,
-): Costs {
-  const out = { total: 0 } as Costs;
-  for (const c of COLUMNS) {
-    out[c] = marginal(low, high, base, c);
-    out.total += out[c];
-  }
-  return out;
 }
 
 /** `cpuPerUnit` of every column, and their sum. */
@@ -559,33 +530,41 @@ export function costTable(figures: CostFigures): string {
   const p = figures.parameters;
   const line = (label: string, costs: Costs) =>
     `| ${label} | ${[...COLUMNS, "total" as const].map((c) => fmt(costs[c])).join(" | ")} |`;
-  const spareOnly = (value: number) => only("connect", value);
-  const range = (w: RateWindow[]) =>
-    `${w[0].perSecond.toFixed(0)} → ${w.at(-1)!.perSecond.toFixed(0)} msg/s`;
   const g = figures.group;
+  const high = figures.pairs.at(-1)!;
   const rows = [
     ...figures.pairs.map((w) =>
       line(`CPU µs per message in pairs, at ${w.perSecond.toFixed(0)} msg/s`, w.costs)
     ),
-    line(`**${ROWS.pairMessage}** (${range(figures.pairs)})`, figures.costs.pairMessage),
     ...g.map((w) =>
       line(
-        `CPU µs per message to a group of ${p.groupSize}, at ${w.perSecond.toFixed(1)} msg/s ` +
+        `CPU µs per message to a group of ${p.groupSize}, at ${w.perSecond.toFixed(0)} msg/s ` +
           `(${(w.deliveries / p.seconds).toFixed(0)} deliveries/s)`,
         w.costs,
       )
     ),
-    line(`**${ROWS.groupMessage}** of ${p.groupSize} (${range(g)})`, figures.costs.groupMessage),
-    line(`**${ROWS.groupDelivery}**`, figures.costs.groupDelivery),
     ...g.map((w) =>
       line(
         `CPU µs per group message at a connect server with no member, at ${
-          w.perSecond.toFixed(1)
+          w.perSecond.toFixed(0)
         } msg/s`,
-        spareOnly(w.spare),
+        only("connect", w.spare),
       )
     ),
-    line(`**${ROWS.spareGroupMessage}**`, figures.costs.spareGroupMessage),
+    line(
+      `**${ROWS.pairMessage}** (${high.perSecond.toFixed(0)} msg/s)`,
+      figures.costs.pairMessage,
+    ),
+    line(
+      `**${ROWS.groupDelivery}** (group less pairs at ${g[0].perSecond.toFixed(0)} and ${
+        figures.pairs[0].perSecond.toFixed(0)
+      } msg/s, over ${(g[0].deliveries / g[0].sent - 1).toFixed(1)})`,
+      figures.costs.groupDelivery,
+    ),
+    line(
+      `**${ROWS.spareGroupMessage}** (${g.at(-1)!.perSecond.toFixed(0)} msg/s)`,
+      figures.costs.spareGroupMessage,
+    ),
     line(`**${ROWS.idleConnection}**`, figures.costs.idleConnection),
     line(`**${ROWS.presenceChange}**`, figures.costs.presenceChange),
     line(`**${ROWS.userMemory}**`, figures.costs.userMemory),
@@ -793,18 +772,6 @@ async function phases(
   const changes = churnRun.value.closed + churnRun.value.opened;
   say(`cost: ${changes} presence changes (${churnRun.value.failed} opens failed)`);
 
-  const units = (r: RateRun) => ({ span: r.span, units: r.sent });
-  const [pairLow, pairHigh] = [pairRuns[0], pairRuns.at(-1)!];
-  const [groupLow, groupHigh] = [groupRuns[0], groupRuns.at(-1)!];
-  const pairMessage = marginals(units(pairLow), units(pairHigh), pairBase);
-  const groupMessage = marginals(units(groupLow), units(groupHigh), groupBase);
-  // A group message is a pair message with more deliveries: the difference, per further one.
-  const perMessage = groupHigh.deliveries / groupHigh.sent;
-  const groupDelivery = { total: 0 } as Costs;
-  for (const c of COLUMNS) {
-    groupDelivery[c] = (groupMessage[c] - pairMessage[c]) / (perMessage - 1);
-    groupDelivery.total += groupDelivery[c];
-  }
   const window = (r: RateRun, base: Span): RateWindow => ({
     asked: r.asked,
     sent: r.sent,
@@ -814,23 +781,29 @@ async function phases(
     spare: cpuPerUnit(r.span, base, r.sent, "spare"),
     benchCpuPercent: (r.benchCpu / r.span.seconds) * 100,
   });
+  const pairs = pairRuns.map((r) => window(r, pairBase));
+  const group = groupRuns.map((r) => window(r, groupBase));
+  // A group message less a message in pairs at (about) the same rate, over its further deliveries.
+  const [g0, p0] = [group[0], pairs[0]];
+  const further = g0.deliveries / g0.sent - 1;
+  const groupDelivery = { total: 0 } as Costs;
+  for (const c of COLUMNS) {
+    groupDelivery[c] = (g0.costs[c] - p0.costs[c]) / further;
+    groupDelivery.total += groupDelivery[c];
+  }
   return {
     costs: {
-      pairMessage,
-      groupMessage,
+      pairMessage: pairs.at(-1)!.costs,
       groupDelivery,
-      spareGroupMessage: only(
-        "connect",
-        marginal(units(groupLow), units(groupHigh), groupBase, "spare"),
-      ),
+      spareGroupMessage: only("connect", group.at(-1)!.spare),
       idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
       presenceChange: perUnit(churnRun.span, churnBase, changes),
       userMemory: growth(memory0, memory1, first.ready),
       connectionMemory: growth(memory1, memory2, second.ready),
       storedPerMessage: growth(stored0, stored1, pairRuns.reduce((a, r) => a + r.sent, 0)),
     },
-    pairs: pairRuns.map((r) => window(r, pairBase)),
-    group: groupRuns.map((r) => window(r, groupBase)),
+    pairs,
+    group,
     counts: {
       idleConnections: held,
       presenceChanges: changes,
