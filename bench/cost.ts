@@ -83,6 +83,7 @@ export const ROWS = {
   presenceChange: "CPU µs per presence change",
   userMemory: "KB per online user (first connection)",
   connectionMemory: "KB per further connection",
+  heldMemory: "KB per connection held (both steps)",
   storedPerMessage: "bytes stored per message in pairs",
 } as const;
 export type CostRow = keyof typeof ROWS;
@@ -151,7 +152,7 @@ const DEFAULTS: Omit<CostParameters, "seconds"> = {
   pairRates: [30, 300, 1000, 2000],
   groupSize: 50,
   groupRates: [30],
-  idleUsers: 2000,
+  idleUsers: 2500,
   churnUsers: 600,
   churnRate: 50,
   churnFriends: 4,
@@ -266,20 +267,29 @@ function perUnit(load: Span, base: Span, units: number): Costs {
 }
 
 /**
- * Waits `minMs`, then until the layer processes used under a tenth of a core in a second (a burst
- * of opens has been handled), at most `maxMs` more.
+ * Waits `minMs`, then until the layer processes used under `cores` in two seconds (a burst of
+ * opens has been handled, the garbage it left collected), at most `maxMs` more.
  */
-async function settle(app: Record<Process, number>, minMs: number, maxMs = 30_000) {
+async function settle(
+  app: Record<Process, number>,
+  minMs: number,
+  { cores = 0.1, maxMs = 30_000 }: { cores?: number; maxMs?: number } = {},
+) {
   await sleep(minMs);
   const deadline = Date.now() + maxMs;
   let last = await sampleCpu(app);
   while (Date.now() < deadline) {
-    await sleep(1000);
+    await sleep(2000);
     const now = await sampleCpu(app);
     const span = between(last, now);
-    if (PROCESSES.reduce((a, l) => a + span.cpu[l], 0) / span.seconds < 0.1) return;
+    if (PROCESSES.reduce((a, l) => a + span.cpu[l], 0) / span.seconds < cores) return;
     last = now;
   }
+}
+
+/** What the layer processes use at rest, in cores, plus `margin`: quiet enough to measure. */
+function quiet(base: Span, margin: number): number {
+  return PROCESSES.reduce((a, l) => a + base.cpu[l], 0) / base.seconds + margin;
 }
 
 // --- Memory ----------------------------------------------------------------------------------
@@ -310,11 +320,15 @@ async function sampleMemory(
   app: Record<Process, number>,
 ): Promise<Record<Column, number> & { redisRss: number }> {
   const [layers, engines] = await Promise.all([
-    Promise.all(LAYERS.map(async (l) => (await sampleResident(app[l])).median / 1024)),
+    Promise.all(
+      LAYERS.map(async (l) =>
+        (await sampleResident(app[l], { count: 13, everyMs: 500 })).median / 1024
+      ),
+    ),
     (async () => {
       const samples: Record<string, number>[] = [];
-      for (let i = 0; i < 7; i++) {
-        if (i > 0) await sleep(250);
+      for (let i = 0; i < 13; i++) {
+        if (i > 0) await sleep(500);
         const one: Record<string, number> = { redisUsed: (await redisUsedMemory()) / 1024 };
         for (const e of ENGINES) one[e] = (await engineStats(e))?.rssKb ?? NaN;
         samples.push(one);
@@ -569,6 +583,7 @@ export function costTable(figures: CostFigures): string {
     line(`**${ROWS.presenceChange}**`, figures.costs.presenceChange),
     line(`**${ROWS.userMemory}**`, figures.costs.userMemory),
     line(`**${ROWS.connectionMemory}**`, figures.costs.connectionMemory),
+    line(`**${ROWS.heldMemory}**`, figures.costs.heldMemory),
     line(`**${ROWS.storedPerMessage}**`, figures.costs.storedPerMessage),
   ];
   const c = figures.counts;
@@ -592,7 +607,7 @@ export function costTable(figures: CostFigures): string {
     `all online, ${sent(g)}; ${c.idleConnections} idle connections of ${p.idleUsers} users ` +
     `pinging every 25 s; ${c.presenceChanges} presence changes (${c.presenceFailed} opens ` +
     `failed) at ${p.churnRate}/s among ${p.churnUsers} users with ${p.churnFriends} online ` +
-    `friends each. Memory: resident growth (medians of 7 samples), Redis as its used_memory ` +
+    `friends each. Memory: resident growth (medians of 13 samples over 6 s), Redis as its used_memory ` +
     `(its RSS grew ${fmt(figures.redisRssKb.perUser)} KB per user, ${
       fmt(figures.redisRssKb.perConnection)
     } KB per further connection); PostgreSQL's is the sum over its processes. Stored: the ` +
@@ -734,11 +749,12 @@ async function phases(
   progress("cost: idle, baseline without connections");
   const idleBase = await baseline(app, p.seconds);
   const memory0 = await sampleMemory(app);
+  const calm = { cores: quiet(idleBase, 0.03) };
   const first = await load.ask(`open 0 ${u}`, "opened");
-  await settle(app, PRESENCE_GRACE_MS + 1000);
+  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
   const memory1 = await sampleMemory(app);
   const second = await load.ask(`open ${u} ${2 * u}`, "opened");
-  await settle(app, 2000);
+  await settle(app, 5000, calm);
   const memory2 = await sampleMemory(app);
   const held = first.ready + second.ready;
   say(
@@ -754,7 +770,7 @@ async function phases(
   // Presence: half the churned users online, then a close and an open in turn.
   const churnFrom = 2 * u, churnTo = 2 * u + p.churnUsers;
   await load.ask(`open ${churnFrom} ${churnFrom + Math.floor(p.churnUsers / 2)}`, "opened");
-  await settle(app, PRESENCE_GRACE_MS + 1000);
+  await settle(app, PRESENCE_GRACE_MS + 1000, { cores: quiet(idleRun.span, 0.03) });
   progress("cost: presence, baseline");
   const churnBase = await baseline(app, p.seconds);
   const loadChurnBefore = await loadCpu();
@@ -800,6 +816,7 @@ async function phases(
       presenceChange: perUnit(churnRun.span, churnBase, changes),
       userMemory: growth(memory0, memory1, first.ready),
       connectionMemory: growth(memory1, memory2, second.ready),
+      heldMemory: growth(memory0, memory2, held),
       storedPerMessage: growth(stored0, stored1, pairRuns.reduce((a, r) => a + r.sent, 0)),
     },
     pairs,
