@@ -2,8 +2,8 @@
  * The cost scenario (issue 19, item 5): what each layer process and each engine spends per unit of
  * work, for the capacity model of docs/SCALING.md.
  *
- *   deno run -A bench/cost.ts [--seconds 10] [--pair-rates 100,250,500] [--group-rates 10,30]
- *                             [--idle-users 2000] [--churn-users 600] [--churn-rate 50]
+ *   deno run -A bench/cost.ts [--seconds 10] [--pair-rates 100,500,2000] [--group-rate 100]
+ *     [--group-online 10] [--idle-users 2500] [--churn-users 3000] [--churn-rates 50,200]
  *
  * A cluster of one process per layer (api, logic, task, connect) on the single-node engines of
  * `deno task infra:up`, and a second connect process that no client uses: a group message goes to
@@ -13,11 +13,12 @@
  * (the baseline), divided by the units of work done:
  * - messages between friends in pairs, each delivered to the online peer, at a few fixed rates
  *   (batching makes a message cheaper the busier a process is);
- * - messages to a group whose members are all online, at the lowest of those rates: what a group
- *   message costs beyond a message in pairs, per further delivery;
+ * - messages to a group at a fixed rate, all members online, then only a few: the difference per
+ *   further delivery;
  * - idle connections held (pinging every 25 s as the SDK does), per connection and second;
- * - presence changes: a user's only connection closed, or one opened and authenticated, each a
- *   change; each churned user has friends online, who are told.
+ * - presence changes at a few rates: a user's only connection closed, or one opened and
+ *   authenticated, each a change; each churned user has friends online, who are told; a user
+ *   stays offline longer than the grace in which a reconnect cancels the offline.
  * Memory: the resident memory of each process and engine (Redis: `INFO memory` used_memory) before
  * and after every idle user opened one connection (per online user), then a second (per further
  * connection).
@@ -72,15 +73,15 @@ export type Costs = Record<Column | "total", number>;
  * The costs the capacity model uses. A message costs less the busier the processes are (the sends
  * that arrive together are checked, appended, stored and pushed as one batch): the model takes a
  * message in pairs at the highest rate measured. A group message is a message in pairs plus its
- * further deliveries: what a group message costs beyond a message in pairs at the same rate, per
- * further delivery.
+ * further deliveries: what a message to the group costs with all members online beyond what it
+ * costs with few online, per further delivery. Presence: at the highest rate measured.
  */
 export const ROWS = {
   pairMessage: "CPU µs per message in pairs, at the highest rate",
   groupDelivery: "CPU µs per further delivery of a group message",
   spareGroupMessage: "CPU µs per group message at a connect server with no member",
   idleConnection: "CPU µs per idle connection per second",
-  presenceChange: "CPU µs per presence change",
+  presenceChange: "CPU µs per presence change, at the highest rate",
   userMemory: "KB per online user (first connection)",
   connectionMemory: "KB per further connection",
   heldMemory: "KB per connection held (both steps)",
@@ -114,8 +115,11 @@ export interface CostFigures {
   costs: Record<CostRow, Costs>;
   /** Each message window, by rate. */
   pairs: RateWindow[];
+  /** The group's windows: all members online, then `groupOnline`. */
   group: RateWindow[];
-  counts: { idleConnections: number; presenceChanges: number; presenceFailed: number };
+  /** Presence changes at each rate: how many, how many opens failed, their cost. */
+  presence: { asked: number; changes: number; failed: number; costs: Costs }[];
+  idleConnections: number;
   /** Resident MB of each process and engine at rest, before the idle connections (Redis: used). */
   restingMb: Record<Column, number>;
   /** Redis growth beside its used_memory (which the table gives): RSS, KB. */
@@ -130,31 +134,34 @@ export interface CostParameters {
   seconds: number;
   pairs: number;
   /**
-   * Messages per second over all pairs, one window each, ascending; the first is compared with
-   * the first group rate (make them equal), the last is the one the model uses.
+   * Messages per second over all pairs, one window each, ascending; the last is the one the
+   * model uses.
    */
   pairRates: number[];
   groupSize: number;
-  /** Messages per second to the group, one window each. */
-  groupRates: number[];
+  /** Messages per second to the group, in both of its windows. */
+  groupRate: number;
+  /** Members online in the group's second window (the first has all). */
+  groupOnline: number;
   /** Users who hold idle connections (two each, in the end). */
   idleUsers: number;
   /** Users who go on- and offline, half of them online at a time. */
   churnUsers: number;
-  /** Presence changes per second (half opens, half closes). */
-  churnRate: number;
+  /** Presence changes per second (half opens, half closes), one window each, ascending. */
+  churnRates: number[];
   /** Friends of each churned user among the idle (online) users. */
   churnFriends: number;
 }
 
 const DEFAULTS: Omit<CostParameters, "seconds"> = {
   pairs: 50,
-  pairRates: [30, 300, 1000, 2000],
+  pairRates: [100, 500, 2000],
   groupSize: 50,
-  groupRates: [30],
+  groupRate: 100,
+  groupOnline: 10,
   idleUsers: 2500,
-  churnUsers: 600,
-  churnRate: 50,
+  churnUsers: 3000,
+  churnRates: [50, 200],
   churnFriends: 4,
 };
 
@@ -545,70 +552,66 @@ export function costTable(figures: CostFigures): string {
   const line = (label: string, costs: Costs) =>
     `| ${label} | ${[...COLUMNS, "total" as const].map((c) => fmt(costs[c])).join(" | ")} |`;
   const g = figures.group;
-  const high = figures.pairs.at(-1)!;
+  const online = (w: RateWindow) => (w.deliveries / w.sent + 1).toFixed(0);
   const rows = [
     ...figures.pairs.map((w) =>
       line(`CPU µs per message in pairs, at ${w.perSecond.toFixed(0)} msg/s`, w.costs)
     ),
     ...g.map((w) =>
       line(
-        `CPU µs per message to a group of ${p.groupSize}, at ${w.perSecond.toFixed(0)} msg/s ` +
-          `(${(w.deliveries / p.seconds).toFixed(0)} deliveries/s)`,
+        `CPU µs per message to a group of ${p.groupSize}, ${online(w)} online, at ${
+          w.perSecond.toFixed(0)
+        } msg/s (${(w.deliveries / p.seconds).toFixed(0)} deliveries/s)`,
         w.costs,
       )
     ),
-    ...g.map((w) =>
-      line(
-        `CPU µs per group message at a connect server with no member, at ${
-          w.perSecond.toFixed(0)
-        } msg/s`,
-        only("connect", w.spare),
-      )
-    ),
+    ...figures.presence.map((x) => line(`CPU µs per presence change, at ${x.asked}/s`, x.costs)),
     line(
-      `**${ROWS.pairMessage}** (${high.perSecond.toFixed(0)} msg/s)`,
+      `**${ROWS.pairMessage}** (${figures.pairs.at(-1)!.perSecond.toFixed(0)} msg/s)`,
       figures.costs.pairMessage,
     ),
     line(
-      `**${ROWS.groupDelivery}** (group less pairs at ${g[0].perSecond.toFixed(0)} and ${
-        figures.pairs[0].perSecond.toFixed(0)
-      } msg/s, over ${(g[0].deliveries / g[0].sent - 1).toFixed(1)})`,
+      `**${ROWS.groupDelivery}** (${online(g[0])} against ${online(g[1])} online)`,
       figures.costs.groupDelivery,
     ),
     line(
-      `**${ROWS.spareGroupMessage}** (${g.at(-1)!.perSecond.toFixed(0)} msg/s)`,
+      `**${ROWS.spareGroupMessage}** (${g[0].perSecond.toFixed(0)} msg/s)`,
       figures.costs.spareGroupMessage,
     ),
     line(`**${ROWS.idleConnection}**`, figures.costs.idleConnection),
-    line(`**${ROWS.presenceChange}**`, figures.costs.presenceChange),
+    line(
+      `**${ROWS.presenceChange}** (${figures.presence.at(-1)!.asked}/s)`,
+      figures.costs.presenceChange,
+    ),
     line(`**${ROWS.userMemory}**`, figures.costs.userMemory),
     line(`**${ROWS.connectionMemory}**`, figures.costs.connectionMemory),
     line(`**${ROWS.heldMemory}**`, figures.costs.heldMemory),
     line(`**${ROWS.storedPerMessage}**`, figures.costs.storedPerMessage),
   ];
-  const c = figures.counts;
   const sent = (w: RateWindow[]) =>
     w.map((x) => `${x.sent} at ${x.asked}/s asked (${x.deliveries} delivered)`).join(", ");
   const bench = [...figures.pairs, ...g].map((w) => fmt(w.benchCpuPercent)).join(", ");
+  const changes = figures.presence.map((x) =>
+    `${x.changes} at ${x.asked}/s (${x.failed} opens failed)`
+  ).join(", ");
   return [
     `Cost per unit of work, ${figures.date}; ${figures.cores} cores; load average ${
       figures.loadAverage.start.map((n) => n.toFixed(2)).join(" ")
     } at the start, ${figures.loadAverage.end.map((n) => n.toFixed(2)).join(" ")} at the end. ` +
     `One api, logic and task process, two connect (every client on the first), on the ` +
     `single-node engines; each window ${p.seconds} s (messages: and ${DRAIN_MS / 1000} s to ` +
-    `drain) against a baseline of ${p.seconds} s at rest just before it. The rows in bold are ` +
-    `what docs/SCALING.md uses.`,
+    `drain; presence: and the grace) against a baseline of ${p.seconds} s at rest just before ` +
+    `it. The rows in bold are what docs/SCALING.md uses.`,
     "",
     `| cost | ${COLUMNS.join(" | ")} | total |`,
     `| --- | ${COLUMNS.map(() => "---:").join(" | ")} | ---: |`,
     ...rows,
     "",
     `Load: ${p.pairs} pairs, messages sent ${sent(figures.pairs)}; a group of ${p.groupSize}, ` +
-    `all online, ${sent(g)}; ${c.idleConnections} idle connections of ${p.idleUsers} users ` +
-    `pinging every 25 s; ${c.presenceChanges} presence changes (${c.presenceFailed} opens ` +
-    `failed) at ${p.churnRate}/s among ${p.churnUsers} users with ${p.churnFriends} online ` +
-    `friends each. Memory: resident growth (medians of 13 samples over 6 s), Redis as its used_memory ` +
-    `(its RSS grew ${fmt(figures.redisRssKb.perUser)} KB per user, ${
+    `${sent(g)}; ${figures.idleConnections} idle connections of ${p.idleUsers} users pinging ` +
+    `every 25 s; presence changes ${changes} among ${p.churnUsers} users with ${p.churnFriends} ` +
+    `online friends each. Memory: resident growth (medians of 13 samples over 6 s), Redis as ` +
+    `its used_memory (its RSS grew ${fmt(figures.redisRssKb.perUser)} KB per user, ${
       fmt(figures.redisRssKb.perConnection)
     } KB per further connection); PostgreSQL's is the sum over its processes. Stored: the ` +
     `topic's log segments, Redis's used_memory (mostly the dedupe keys, kept an hour) and the ` +
@@ -718,15 +721,28 @@ async function phases(
     client,
     to: { type: "group" as const, id: groupId },
   }));
-  await drive(groupSenders, 2, { rate: p.groupRates[0] }, () => {}); // warm-up
+  await drive(groupSenders, 2, { rate: p.groupRate }, () => {}); // warm-up
   await settle(app, PRESENCE_GRACE_MS + 1000);
   progress("cost: group, baseline");
   const groupBase = await baseline(app, p.seconds);
-  const groupRuns = await rateRuns(app, members, groupSenders, p.groupRates, p.seconds, {
-    label: "group",
+  const groupAll = await rateRuns(app, members, groupSenders, [p.groupRate], p.seconds, {
+    label: "group, all online",
     progress,
   });
-  await Promise.all(members.map((c) => c.close()));
+  // The same group and senders with only `groupOnline` members online: fewer deliveries.
+  const staying = Math.max(groupSenders.length, p.groupOnline);
+  await Promise.all(members.slice(staying).map((c) => c.close()));
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  const groupFew = await rateRuns(
+    app,
+    members.slice(0, staying),
+    groupSenders,
+    [p.groupRate],
+    p.seconds,
+    { label: `group, ${staying} online`, progress },
+  );
+  await Promise.all(members.slice(0, staying).map((c) => c.close()));
+  const groupRuns = [...groupAll, ...groupFew];
   say(
     `cost: group: ${groupRuns.map((r) => `${r.sent} sent, ${r.deliveries} delivered`).join("; ")}`,
   );
@@ -774,19 +790,33 @@ async function phases(
   progress("cost: presence, baseline");
   const churnBase = await baseline(app, p.seconds);
   const loadChurnBefore = await loadCpu();
-  progress(`cost: presence, ${p.churnRate} changes a second`);
-  const churnRun = await measured(app, async () => {
-    const report = await load.ask(
-      `churn ${churnFrom} ${churnTo} ${p.churnRate} ${p.seconds}`,
-      "churned",
-    );
-    // The last offlines are told after the grace.
-    await sleep(PRESENCE_GRACE_MS + 1000);
-    return report;
-  });
+  const churnRuns: { asked: number; changes: number; failed: number; span: Span }[] = [];
+  for (const rate of p.churnRates) {
+    await settle(app, 1000, { cores: quiet(churnBase, 0.03) });
+    progress(`cost: presence, ${rate} changes a second`);
+    const run = await measured(app, async () => {
+      const report = await load.ask(
+        `churn ${churnFrom} ${churnTo} ${rate} ${p.seconds}`,
+        "churned",
+      );
+      // The last offlines are told after the grace.
+      await sleep(PRESENCE_GRACE_MS + 1000);
+      return report;
+    });
+    churnRuns.push({
+      asked: rate,
+      changes: run.value.closed + run.value.opened,
+      failed: run.value.failed,
+      span: run.span,
+    });
+  }
+  const churnSeconds = churnRuns.reduce((a, r) => a + r.span.seconds, 0);
   const loadChurn = (await loadCpu()) - loadChurnBefore;
-  const changes = churnRun.value.closed + churnRun.value.opened;
-  say(`cost: ${changes} presence changes (${churnRun.value.failed} opens failed)`);
+  say(
+    `cost: presence changes ${
+      churnRuns.map((r) => `${r.changes} (${r.failed} failed)`).join(", ")
+    }`,
+  );
 
   const window = (r: RateRun, base: Span): RateWindow => ({
     asked: r.asked,
@@ -799,21 +829,27 @@ async function phases(
   });
   const pairs = pairRuns.map((r) => window(r, pairBase));
   const group = groupRuns.map((r) => window(r, groupBase));
-  // A group message less a message in pairs at (about) the same rate, over its further deliveries.
-  const [g0, p0] = [group[0], pairs[0]];
-  const further = g0.deliveries / g0.sent - 1;
+  // A message to the group with all online less one with few online, per further delivery.
+  const [all, few] = group;
+  const further = all.deliveries / all.sent - few.deliveries / few.sent;
   const groupDelivery = { total: 0 } as Costs;
   for (const c of COLUMNS) {
-    groupDelivery[c] = (g0.costs[c] - p0.costs[c]) / further;
+    groupDelivery[c] = (all.costs[c] - few.costs[c]) / further;
     groupDelivery.total += groupDelivery[c];
   }
+  const presence = churnRuns.map((r) => ({
+    asked: r.asked,
+    changes: r.changes,
+    failed: r.failed,
+    costs: perUnit(r.span, churnBase, r.changes),
+  }));
   return {
     costs: {
       pairMessage: pairs.at(-1)!.costs,
       groupDelivery,
-      spareGroupMessage: only("connect", group.at(-1)!.spare),
+      spareGroupMessage: only("connect", all.spare),
       idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
-      presenceChange: perUnit(churnRun.span, churnBase, changes),
+      presenceChange: presence.at(-1)!.costs,
       userMemory: growth(memory0, memory1, first.ready),
       connectionMemory: growth(memory1, memory2, second.ready),
       heldMemory: growth(memory0, memory2, held),
@@ -821,11 +857,8 @@ async function phases(
     },
     pairs,
     group,
-    counts: {
-      idleConnections: held,
-      presenceChanges: changes,
-      presenceFailed: churnRun.value.failed,
-    },
+    presence,
+    idleConnections: held,
     restingMb: Object.fromEntries(COLUMNS.map((c) => [c, memory0[c] / 1024])) as Record<
       Column,
       number
@@ -836,7 +869,7 @@ async function phases(
     },
     loadCpuPercent: {
       idle: (loadIdle / idleRun.span.seconds) * 100,
-      churn: (loadChurn / churnRun.span.seconds) * 100,
+      churn: (loadChurn / churnSeconds) * 100,
     },
   };
 }
@@ -906,14 +939,15 @@ if (import.meta.main) {
       ["group-size", "groupSize"],
       ["idle-users", "idleUsers"],
       ["churn-users", "churnUsers"],
-      ["churn-rate", "churnRate"],
+      ["group-rate", "groupRate"],
+      ["group-online", "groupOnline"],
       ["churn-friends", "churnFriends"],
     ] as const
   ) {
     const value = option(flag);
     if (value !== undefined) given[key] = Number(value);
   }
-  for (const [flag, key] of [["pair-rates", "pairRates"], ["group-rates", "groupRates"]] as const) {
+  for (const [flag, key] of [["pair-rates", "pairRates"], ["churn-rates", "churnRates"]] as const) {
     const value = option(flag);
     if (value !== undefined) given[key] = value.split(",").map(Number);
   }
