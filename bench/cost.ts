@@ -693,7 +693,84 @@ async function phases(
   const groupId = await relate(database, friendships, ids.slice(at.group, at.idle));
   say(`cost: ${total} users, ${friendships.length} friendships and a group stored`);
 
-  // Pairs.
+  // Idle connections first, on a cluster that has done nothing yet (the message windows leave
+  // garbage that the connect process's heap gives back later, which would blur its growth).
+  // Slots [0, U) are the idle users' first connections, [U, 2U) their second, then the churned.
+  const u = p.idleUsers;
+  const churnFrom = 2 * u, churnTo = 2 * u + p.churnUsers;
+  const warm = Math.min(100, Math.floor(p.churnUsers / 2));
+  const load = await startLoad({
+    server: ws,
+    tokens: [
+      ...tokens.slice(idleAt, churnAt),
+      ...tokens.slice(idleAt, churnAt),
+      ...tokens.slice(churnAt),
+    ],
+    concurrency: 50,
+    pingMs: 25_000,
+  });
+  started(load);
+  const loadCpu = () => processStats(load.child.pid).then((s) => s.cpuSeconds);
+  await settle(app, PRESENCE_GRACE_MS + 1000);
+  progress("cost: idle, baseline without connections");
+  const idleBase = await baseline(app, p.seconds);
+  // A few connections (churned users') first, so that what the first ones cost once is not counted.
+  await load.ask(`open ${churnFrom} ${churnFrom + warm}`, "opened");
+  const calm = { cores: quiet(idleBase, 0.03) };
+  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
+  const memory0 = await sampleMemory(app);
+  const first = await load.ask(`open 0 ${u}`, "opened");
+  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
+  const memory1 = await sampleMemory(app);
+  const second = await load.ask(`open ${u} ${2 * u}`, "opened");
+  await settle(app, 5000, calm);
+  const memory2 = await sampleMemory(app);
+  const held = first.ready + second.ready;
+  say(
+    `cost: ${held} idle connections (${first.failed + second.failed} failed) in ${
+      ((first.ms + second.ms) / 1000).toFixed(1)
+    } s`,
+  );
+  progress(`cost: ${held} idle connections held`);
+  const loadIdleBefore = await loadCpu();
+  const idleRun = await measured(app, () => sleep(p.seconds * 1000));
+  const loadIdle = (await loadCpu()) - loadIdleBefore;
+
+  // Presence: half the churned users online, then a close and an open in turn.
+  await load.ask(`open ${churnFrom + warm} ${churnFrom + Math.floor(p.churnUsers / 2)}`, "opened");
+  await settle(app, PRESENCE_GRACE_MS + 1000, { cores: quiet(idleRun.span, 0.03) });
+  progress("cost: presence, baseline");
+  const churnBase = await baseline(app, p.seconds);
+  const loadChurnBefore = await loadCpu();
+  const churnRuns: { asked: number; changes: number; failed: number; span: Span }[] = [];
+  for (const rate of p.churnRates) {
+    await settle(app, 1000, { cores: quiet(churnBase, 0.03) });
+    progress(`cost: presence, ${rate} changes a second`);
+    const run = await measured(app, async () => {
+      const report = await load.ask(
+        `churn ${churnFrom} ${churnTo} ${rate} ${p.seconds}`,
+        "churned",
+      );
+      // The last offlines are told after the grace.
+      await sleep(PRESENCE_GRACE_MS + 1000);
+      return report;
+    });
+    churnRuns.push({
+      asked: rate,
+      changes: run.value.closed + run.value.opened,
+      failed: run.value.failed,
+      span: run.span,
+    });
+  }
+  const churnSeconds = churnRuns.reduce((a, r) => a + r.span.seconds, 0);
+  const loadChurn = (await loadCpu()) - loadChurnBefore;
+  say(
+    `cost: presence changes ${
+      churnRuns.map((r) => `${r.changes} (${r.failed} failed)`).join(", ")
+    }`,
+  );
+
+  // Pairs, with the idle connections still held (they cost the same in baseline and window).
   const pairClients = await connectClients(cluster.url, ws, tokens.slice(0, 2 * p.pairs));
   const pairSenders = pairClients.map((client, i) => ({
     client,
@@ -745,77 +822,6 @@ async function phases(
   const groupRuns = [...groupAll, ...groupFew];
   say(
     `cost: group: ${groupRuns.map((r) => `${r.sent} sent, ${r.deliveries} delivered`).join("; ")}`,
-  );
-
-  // Idle connections: slots [0, U) the idle users' first, [U, 2U) their second, then the churned.
-  const u = p.idleUsers;
-  const load = await startLoad({
-    server: ws,
-    tokens: [
-      ...tokens.slice(idleAt, churnAt),
-      ...tokens.slice(idleAt, churnAt),
-      ...tokens.slice(churnAt),
-    ],
-    concurrency: 50,
-    pingMs: 25_000,
-  });
-  started(load);
-  const loadCpu = () => processStats(load.child.pid).then((s) => s.cpuSeconds);
-  await settle(app, PRESENCE_GRACE_MS + 1000);
-  progress("cost: idle, baseline without connections");
-  const idleBase = await baseline(app, p.seconds);
-  const memory0 = await sampleMemory(app);
-  const calm = { cores: quiet(idleBase, 0.03) };
-  const first = await load.ask(`open 0 ${u}`, "opened");
-  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
-  const memory1 = await sampleMemory(app);
-  const second = await load.ask(`open ${u} ${2 * u}`, "opened");
-  await settle(app, 5000, calm);
-  const memory2 = await sampleMemory(app);
-  const held = first.ready + second.ready;
-  say(
-    `cost: ${held} idle connections (${first.failed + second.failed} failed) in ${
-      ((first.ms + second.ms) / 1000).toFixed(1)
-    } s`,
-  );
-  progress(`cost: ${held} idle connections held`);
-  const loadIdleBefore = await loadCpu();
-  const idleRun = await measured(app, () => sleep(p.seconds * 1000));
-  const loadIdle = (await loadCpu()) - loadIdleBefore;
-
-  // Presence: half the churned users online, then a close and an open in turn.
-  const churnFrom = 2 * u, churnTo = 2 * u + p.churnUsers;
-  await load.ask(`open ${churnFrom} ${churnFrom + Math.floor(p.churnUsers / 2)}`, "opened");
-  await settle(app, PRESENCE_GRACE_MS + 1000, { cores: quiet(idleRun.span, 0.03) });
-  progress("cost: presence, baseline");
-  const churnBase = await baseline(app, p.seconds);
-  const loadChurnBefore = await loadCpu();
-  const churnRuns: { asked: number; changes: number; failed: number; span: Span }[] = [];
-  for (const rate of p.churnRates) {
-    await settle(app, 1000, { cores: quiet(churnBase, 0.03) });
-    progress(`cost: presence, ${rate} changes a second`);
-    const run = await measured(app, async () => {
-      const report = await load.ask(
-        `churn ${churnFrom} ${churnTo} ${rate} ${p.seconds}`,
-        "churned",
-      );
-      // The last offlines are told after the grace.
-      await sleep(PRESENCE_GRACE_MS + 1000);
-      return report;
-    });
-    churnRuns.push({
-      asked: rate,
-      changes: run.value.closed + run.value.opened,
-      failed: run.value.failed,
-      span: run.span,
-    });
-  }
-  const churnSeconds = churnRuns.reduce((a, r) => a + r.span.seconds, 0);
-  const loadChurn = (await loadCpu()) - loadChurnBefore;
-  say(
-    `cost: presence changes ${
-      churnRuns.map((r) => `${r.changes} (${r.failed} failed)`).join(", ")
-    }`,
   );
 
   const window = (r: RateRun, base: Span): RateWindow => ({
