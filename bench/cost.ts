@@ -3,7 +3,8 @@
  * work, for the capacity model of docs/SCALING.md.
  *
  *   deno run -A bench/cost.ts [--seconds 10] [--pair-rates 100,500,2000] [--group-rate 100]
- *     [--group-online 10] [--idle-users 2500] [--churn-users 3000] [--churn-rates 50,200]
+ *     [--group-online 10] [--group-high-rate 500] [--idle-users 2500] [--churn-users 3000]
+ *     [--churn-rates 50,200,500]
  *
  * A cluster of one process per layer (api, logic, task, connect) on the single-node engines of
  * `deno task infra:up`, and a second connect process that no client uses: a group message goes to
@@ -14,7 +15,7 @@
  * - messages between friends in pairs, each delivered to the online peer, at a few fixed rates
  *   (batching makes a message cheaper the busier a process is);
  * - messages to a group at a fixed rate, all members online, then only a few: the difference per
- *   further delivery;
+ *   further delivery; then few online at a higher rate;
  * - idle connections held (pinging every 25 s as the SDK does), per connection and second;
  * - presence changes at a few rates: a user's only connection closed, or one opened and
  *   authenticated, each a change; each churned user has friends online, who are told; a user
@@ -79,7 +80,7 @@ export type Costs = Record<Column | "total", number>;
 export const ROWS = {
   pairMessage: "CPU µs per message in pairs, at the highest rate",
   groupDelivery: "CPU µs per further delivery of a group message",
-  spareGroupMessage: "CPU µs per group message at a connect server with no member",
+  spareGroupMessage: "CPU µs per group message at a connect server with no member, highest rate",
   idleConnection: "CPU µs per idle connection per second",
   presenceChange: "CPU µs per presence change, at the highest rate",
   userMemory: "KB per online user (first connection)",
@@ -143,6 +144,11 @@ export interface CostParameters {
   groupRate: number;
   /** Members online in the group's second window (the first has all). */
   groupOnline: number;
+  /**
+   * Messages per second to the group in a third window, `groupOnline` online: what a group
+   * message costs a connect server with no member when task pushes several at once.
+   */
+  groupHighRate: number;
   /** Users who hold idle connections (two each, in the end). */
   idleUsers: number;
   /** Users who go on- and offline, half of them online at a time. */
@@ -159,9 +165,10 @@ const DEFAULTS: Omit<CostParameters, "seconds"> = {
   groupSize: 50,
   groupRate: 100,
   groupOnline: 10,
+  groupHighRate: 500,
   idleUsers: 2500,
   churnUsers: 3000,
-  churnRates: [50, 200],
+  churnRates: [50, 200, 500],
   churnFriends: 4,
 };
 
@@ -574,8 +581,16 @@ export function costTable(figures: CostFigures): string {
       `**${ROWS.groupDelivery}** (${online(g[0])} against ${online(g[1])} online)`,
       figures.costs.groupDelivery,
     ),
+    ...g.map((w) =>
+      line(
+        `CPU µs per group message at a connect server with no member, at ${
+          w.perSecond.toFixed(0)
+        } msg/s`,
+        only("connect", w.spare),
+      )
+    ),
     line(
-      `**${ROWS.spareGroupMessage}** (${g[0].perSecond.toFixed(0)} msg/s)`,
+      `**${ROWS.spareGroupMessage}** (${g.at(-1)!.perSecond.toFixed(0)} msg/s)`,
       figures.costs.spareGroupMessage,
     ),
     line(`**${ROWS.idleConnection}**`, figures.costs.idleConnection),
@@ -814,7 +829,7 @@ async function phases(
     app,
     members.slice(0, staying),
     groupSenders,
-    [p.groupRate],
+    [p.groupRate, p.groupHighRate],
     p.seconds,
     { label: `group, ${staying} online`, progress },
   );
@@ -853,7 +868,7 @@ async function phases(
     costs: {
       pairMessage: pairs.at(-1)!.costs,
       groupDelivery,
-      spareGroupMessage: only("connect", all.spare),
+      spareGroupMessage: only("connect", group.at(-1)!.spare),
       idleConnection: perUnit(idleRun.span, idleBase, held * idleRun.span.seconds),
       presenceChange: presence.at(-1)!.costs,
       userMemory: growth(memory0, memory1, first.ready),
@@ -947,6 +962,7 @@ if (import.meta.main) {
       ["churn-users", "churnUsers"],
       ["group-rate", "groupRate"],
       ["group-online", "groupOnline"],
+      ["group-high-rate", "groupHighRate"],
       ["churn-friends", "churnFriends"],
     ] as const
   ) {
