@@ -116,7 +116,7 @@ export interface CostFigures {
   costs: Record<CostRow, Costs>;
   /** Each message window, by rate. */
   pairs: RateWindow[];
-  /** The group's windows: all members online, then `groupOnline`. */
+  /** The group's windows: all members online, then `groupOnline`, then those at `groupHighRate`. */
   group: RateWindow[];
   /** Presence changes at each rate: how many, how many opens failed, their cost. */
   presence: { asked: number; changes: number; failed: number; costs: Costs }[];
