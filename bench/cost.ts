@@ -27,7 +27,6 @@
  * The pairs and group clients are the SDK in this process; the idle and churned connections are
  * held by a load process (bench/cost_load.ts). Neither process's CPU is counted.
  */
-import { WebSocket as NodeWebSocket } from "ws";
 import { ImClient, type SocketConstructor } from "../client/mod.ts";
 import { Snowflake } from "../shared/snowflake.ts";
 import { openPostgresStore } from "../shared/store/postgres.ts";
@@ -178,7 +177,6 @@ const PRESENCE_GRACE_MS = 3000;
 const DRAIN_MS = 3000;
 const ROOT = new URL("../", import.meta.url).pathname;
 const INFRA_DIR = Deno.env.get("IM_INFRA_DIR") ?? "/tmp/im-infra";
-const clientSocket = NodeWebSocket as unknown as SocketConstructor;
 
 // --- CPU, by process id, so that a PostgreSQL backend that comes or goes is counted right ------
 
@@ -515,8 +513,8 @@ async function relate(
 class PinnedClient extends ImClient {
   readonly #ws: string;
 
-  constructor(baseUrl: string, ws: string, token: string) {
-    super({ baseUrl, token, WebSocket: clientSocket });
+  constructor(baseUrl: string, ws: string, token: string, Socket: SocketConstructor) {
+    super({ baseUrl, token, WebSocket: Socket });
     this.#ws = ws;
   }
 
@@ -526,13 +524,18 @@ class PinnedClient extends ImClient {
 }
 
 /** SDK clients signed in with the tokens on connect server `ws`, connected 20 at a time. */
-async function connectClients(url: string, ws: string, tokens: string[]): Promise<ImClient[]> {
+async function connectClients(
+  url: string,
+  ws: string,
+  tokens: string[],
+  Socket: SocketConstructor,
+): Promise<ImClient[]> {
   const out: ImClient[] = [];
   for (let i = 0; i < tokens.length; i += 20) {
     out.push(
       ...await Promise.all(
         tokens.slice(i, i + 20).map(async (token) => {
-          const client = new PinnedClient(url, ws, token);
+          const client = new PinnedClient(url, ws, token, Socket);
           await client.connect();
           return client;
         }),
@@ -639,9 +642,17 @@ export function costTable(figures: CostFigures): string {
 
 /** Runs the scenario on a cluster of its own; `say` gets milestones, `progress` transient lines. */
 export async function costScenario(
-  { seconds = 10, progress, say, ...options }: Partial<CostParameters> & {
+  {
+    seconds = 10,
+    progress,
+    say,
+    WebSocket = globalThis.WebSocket as unknown as SocketConstructor,
+    ...options
+  }: Partial<CostParameters> & {
     progress: (line: string) => void;
     say: (line: string) => void;
+    /** The SDK clients' WebSocket class: npm:ws from bench/main.ts; run alone, Deno's own. */
+    WebSocket?: SocketConstructor;
   },
 ): Promise<{ table: string; figures: CostFigures }> {
   const p: CostParameters = { ...DEFAULTS, ...options, seconds };
@@ -786,7 +797,12 @@ async function phases(
   );
 
   // Pairs, with the idle connections still held (they cost the same in baseline and window).
-  const pairClients = await connectClients(cluster.url, ws, tokens.slice(0, 2 * p.pairs));
+  const pairClients = await connectClients(
+    cluster.url,
+    ws,
+    tokens.slice(0, 2 * p.pairs),
+    WebSocket,
+  );
   const pairSenders = pairClients.map((client, i) => ({
     client,
     to: { type: "user" as const, id: ids[i ^ 1] },
@@ -808,7 +824,12 @@ async function phases(
   );
 
   // A group, every member online.
-  const members = await connectClients(cluster.url, ws, tokens.slice(at.group, at.idle));
+  const members = await connectClients(
+    cluster.url,
+    ws,
+    tokens.slice(at.group, at.idle),
+    WebSocket,
+  );
   const groupSenders = members.slice(0, 8).map((client) => ({
     client,
     to: { type: "group" as const, id: groupId },

@@ -11,6 +11,9 @@
  *   deno task bench --connections-cluster 100000 [--connect-instances 7] [--idle-seconds 10]
  *   deno task bench --large-group [--members 10000] [--online 2000] [--seconds 10] [--churn 1000]
  *                   [--rate 10]
+ *   deno task bench --cluster --cost [--seconds 10]
+ * --cost: only what each layer process and engine spends per message, delivery, idle connection
+ * and presence change, and memory per connection (bench/cost.ts; docs/SCALING.md builds on it).
  * --large-group: only a group of --members over a cluster, --online of them connected: messages
  * at --rate a second and as fast as taken, then --churn members on and offline a second
  * (bench/large_group.ts).
@@ -31,6 +34,7 @@ import { typing, TYPING_PERIOD_MS } from "./typing.ts";
 import { connections } from "./connections.ts";
 import { connectInstancesFor, connectionsCluster } from "./connections_cluster.ts";
 import { largeGroup } from "./large_group.ts";
+import { costScenario } from "./cost.ts";
 import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import type { SocketConstructor } from "../client/mod.ts";
@@ -117,6 +121,23 @@ if (Deno.args.includes("--soak")) {
     stamp,
     progress,
   });
+  Deno.exit(0);
+}
+
+if (WITH_CLUSTER && Deno.args.includes("--cost")) {
+  // Issue 19: the per-layer costs the capacity model (docs/SCALING.md) is built from.
+  const { table, figures } = await costScenario({
+    seconds: option("seconds", 10),
+    progress,
+    say,
+    WebSocket: clients.WebSocket,
+  });
+  say("");
+  console.log(table);
+  await Deno.mkdir("results", { recursive: true });
+  await Deno.writeTextFile(`results/cost-${stamp}.md`, `# Cost ${figures.date}\n\n${table}\n`);
+  await Deno.writeTextFile(`results/cost-${stamp}.json`, JSON.stringify(figures, null, 2));
+  say(`\nwrote results/cost-${stamp}.md`);
   Deno.exit(0);
 }
 
