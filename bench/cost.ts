@@ -669,7 +669,7 @@ export async function costScenario(
   }, { instances: 1, layers: { logic: 1, connect: 2, task: 1 } });
   let load: Load | undefined;
   try {
-    const run = await phases(cluster, database, p, progress, say, (l) => load = l);
+    const run = await phases(cluster, database, p, WebSocket, progress, say, (l) => load = l);
     const figures: CostFigures = {
       date: new Date().toISOString(),
       cores: navigator.hardwareConcurrency,
@@ -690,6 +690,7 @@ async function phases(
   cluster: Cluster,
   database: string,
   p: CostParameters,
+  WebSocket: SocketConstructor,
   progress: (line: string) => void,
   say: (line: string) => void,
   started: (load: Load) => void,
