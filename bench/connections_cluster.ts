@@ -24,6 +24,7 @@ import { freshDatabase, startIsolatedCluster } from "../tests/infra.ts";
 import { BENCH_ENV } from "./targets.ts";
 import { median, processStats, sampleResident } from "./resident.ts";
 import type { LoadPlan, LoadReport } from "./conn_load.ts";
+import { type LoadProcess, startLoadProcess } from "./load_process.ts";
 
 /** Most sockets one connect process is given (its default cap is the open-file limit less a tenth). */
 export const MAX_PER_CONNECT = 17_000;
@@ -31,7 +32,6 @@ export const MAX_PER_CONNECT = 17_000;
 export const MAX_PER_LOAD = 17_000;
 /** How many connections a user holds, in turn: 1, 2, 3, 4, 1, … (2.5 on average). */
 const CONNECTIONS_PER_USER = [1, 2, 3, 4];
-const ROOT = new URL("../", import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,58 +48,11 @@ export interface ConnectionsClusterResult {
   table: string;
 }
 
-/** A running load process. */
-interface Load {
-  child: Deno.ChildProcess;
-  /** Lines it printed, parsed, waiting to be taken. */
-  reports: LoadReport[];
-  send(command: string): Promise<void>;
-  /** The next report of this kind. */
-  next<E extends LoadReport["event"]>(
-    event: E,
-    timeoutMs?: number,
-  ): Promise<Extract<LoadReport, { event: E }>>;
-}
+/** A running bench/conn_load.ts. */
+type Load = LoadProcess<LoadReport>;
 
-function startLoad(planPath: string): Load {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}bench/conn_load.ts`, planPath],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reports: LoadReport[] = [];
-  let exited = false;
-  (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        if (line.startsWith("{")) reports.push(JSON.parse(line));
-      }
-    }
-    exited = true;
-  })();
-  const writer = child.stdin.getWriter();
-  return {
-    child,
-    reports,
-    send: (command) => writer.write(new TextEncoder().encode(`${command}\n`)),
-    async next(event, timeoutMs = 1_800_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const i = reports.findIndex((r) => r.event === event);
-        if (i >= 0) return reports.splice(i, 1)[0] as never;
-        if (exited) throw new Error(`a load process exited before its ${event} report`);
-        await sleep(100);
-      }
-      throw new Error(`no ${event} report from a load process in ${timeoutMs} ms`);
-    },
-  };
-}
+const startLoad = (planPath: string): Load =>
+  startLoadProcess<LoadReport>("conn_load.ts", planPath, { timeoutMs: 1_800_000 });
 
 /** The value of an unlabelled gauge in a Prometheus text page. */
 async function gauge(metricsUrl: string, name: string): Promise<number> {
@@ -406,15 +359,7 @@ export async function connectionsCluster(
     ].join("\n");
     return { table };
   } finally {
-    for (const l of loads) {
-      try {
-        await l.send("quit");
-      } catch { /* gone */ }
-      await Promise.race([l.child.status, sleep(5000)]);
-      try {
-        l.child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }
+    for (const l of loads) await l.stop();
     await cluster.stop();
     await Deno.remove(planDir, { recursive: true });
   }

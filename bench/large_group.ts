@@ -45,6 +45,7 @@ import { BENCH_ENV } from "./targets.ts";
 import { makeUsers } from "./connections_cluster.ts";
 import { processStats } from "./resident.ts";
 import { allEngineStats, type Engine, ENGINES } from "./engines.ts";
+import { type LoadProcess, startLoadProcess } from "./load_process.ts";
 import { TEXT_64 } from "./scenarios.ts";
 import {
   bucketMs,
@@ -53,7 +54,6 @@ import {
   type Histogram,
 } from "./large_group_load.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 /** Members who send, from this process. */
 const SENDERS = 4;
 /**
@@ -104,54 +104,11 @@ export interface LargeGroupOptions {
   WebSocket?: SocketConstructor;
 }
 
-/** A running load process. */
-interface Load {
-  child: Deno.ChildProcess;
-  send(command: string): Promise<void>;
-  next<E extends GroupLoadReport["event"]>(
-    event: E,
-    timeoutMs?: number,
-  ): Promise<Extract<GroupLoadReport, { event: E }>>;
-}
+/** A running bench/large_group_load.ts. */
+type Load = LoadProcess<GroupLoadReport>;
 
-function startLoad(planPath: string): Load {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}bench/large_group_load.ts`, planPath],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reports: GroupLoadReport[] = [];
-  let exited = false;
-  (async () => {
-    let buffer = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 1);
-        if (line.startsWith("{")) reports.push(JSON.parse(line));
-      }
-    }
-    exited = true;
-  })();
-  const writer = child.stdin.getWriter();
-  return {
-    child,
-    send: (command) => writer.write(new TextEncoder().encode(`${command}\n`)),
-    async next(event, timeoutMs = 600_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const i = reports.findIndex((r) => r.event === event);
-        if (i >= 0) return reports.splice(i, 1)[0] as never;
-        if (exited) throw new Error(`a load process exited before its ${event} report`);
-        await sleep(20);
-      }
-      throw new Error(`no ${event} report from a load process in ${timeoutMs} ms`);
-    },
-  };
-}
+const startLoad = (planPath: string): Load =>
+  startLoadProcess<GroupLoadReport>("large_group_load.ts", planPath, { timeoutMs: 600_000 });
 
 /** Asks every load process and gathers their answers. */
 async function ask<E extends GroupLoadReport["event"]>(
@@ -854,15 +811,7 @@ export async function largeGroup(
     return { table };
   } finally {
     for (const s of senders) s.close();
-    for (const l of loads) {
-      try {
-        await l.send("quit");
-      } catch { /* gone */ }
-      await Promise.race([l.child.status, sleep(5000)]);
-      try {
-        l.child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }
+    for (const l of loads) await l.stop();
     await cluster.stop();
     await sql.end();
     await dropDatabase(database);
