@@ -124,6 +124,19 @@ if (Deno.args.includes("--soak")) {
   Deno.exit(0);
 }
 
+/** Prints a scenario's table, writes it to results/<name>-<stamp>.md under `title`, and exits. */
+async function finish(name: string, title: string, table: string, json?: unknown): Promise<never> {
+  say("");
+  console.log(table);
+  await Deno.mkdir("results", { recursive: true });
+  await Deno.writeTextFile(`results/${name}-${stamp}.md`, `# ${title}\n\n${table}\n`);
+  if (json !== undefined) {
+    await Deno.writeTextFile(`results/${name}-${stamp}.json`, JSON.stringify(json, null, 2));
+  }
+  say(`\nwrote results/${name}-${stamp}.md`);
+  Deno.exit(0);
+}
+
 if (WITH_CLUSTER && Deno.args.includes("--cost")) {
   // Issue 19: the per-layer costs the capacity model (docs/SCALING.md) is built from.
   const { table, figures } = await costScenario({
@@ -132,13 +145,7 @@ if (WITH_CLUSTER && Deno.args.includes("--cost")) {
     say,
     WebSocket: clients.WebSocket,
   });
-  say("");
-  console.log(table);
-  await Deno.mkdir("results", { recursive: true });
-  await Deno.writeTextFile(`results/cost-${stamp}.md`, `# Cost ${figures.date}\n\n${table}\n`);
-  await Deno.writeTextFile(`results/cost-${stamp}.json`, JSON.stringify(figures, null, 2));
-  say(`\nwrote results/cost-${stamp}.md`);
-  Deno.exit(0);
+  await finish("cost", `Cost ${figures.date}`, table, figures);
 }
 
 if (Deno.args.includes("--large-group")) {
@@ -153,15 +160,7 @@ if (Deno.args.includes("--large-group")) {
     say,
     WebSocket: clients.WebSocket,
   });
-  say("");
-  console.log(table);
-  await Deno.mkdir("results", { recursive: true });
-  await Deno.writeTextFile(
-    `results/large-group-${stamp}.md`,
-    `# Large group ${new Date().toISOString()}\n\n${table}\n`,
-  );
-  say(`\nwrote results/large-group-${stamp}.md`);
-  Deno.exit(0);
+  await finish("large-group", `Large group ${new Date().toISOString()}`, table);
 }
 
 if (Deno.args.includes("--connections-cluster")) {
@@ -174,15 +173,7 @@ if (Deno.args.includes("--connections-cluster")) {
     progress,
     say,
   });
-  say("");
-  console.log(table);
-  await Deno.mkdir("results", { recursive: true });
-  await Deno.writeTextFile(
-    `results/connections-${stamp}.md`,
-    `# Connections ${new Date().toISOString()}\n\n${table}\n`,
-  );
-  say(`\nwrote results/connections-${stamp}.md`);
-  Deno.exit(0);
+  await finish("connections", `Connections ${new Date().toISOString()}`, table);
 }
 
 say(
