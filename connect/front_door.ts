@@ -106,8 +106,9 @@ export function notAnUpgrade(onError: (error: unknown, context: string) => void)
  * Creates the front door. In order: a request that is no WebSocket upgrade gets
  * 400, a server shutting down 503, an address at its cap of sockets, or of
  * sockets not yet authenticated, 429 (Retry-After 10), a page of another origin
- * 403, a server with `maxHandshakes` sockets not yet authenticated 503; anything else is accepted, its socket counted against its address until
- * it closes (and as unauthenticated until it authenticates): the taker of the
+ * 403, a server holding `maxHandshakes` sockets not yet authenticated 503;
+ * anything else is accepted, its socket counted against its address until it
+ * closes (and as unauthenticated until it authenticates): the taker of the
  * socket says when (`FrontDoorOptions.accept`).
  */
 export function frontDoor(
