@@ -22,7 +22,9 @@
  *   stays offline longer than the grace in which a reconnect cancels the offline.
  * Memory: the resident memory of each process and engine (Redis: `INFO memory` used_memory) before
  * and after every idle user opened one connection (per online user), then a second (per further
- * connection).
+ * connection), each sampled after the cluster has been idle for `memoryIdleSeconds` (60 s: a few
+ * seconds after 5,000 connections opened, V8 still holds their garbage, and one process's growth
+ * is another's shrinking).
  *
  * The pairs and group clients are the SDK in this process; the idle and churned connections are
  * held by a load process (bench/cost_load.ts). Neither process's CPU is counted.
@@ -156,6 +158,8 @@ export interface CostParameters {
   churnRates: number[];
   /** Friends of each churned user among the idle (online) users. */
   churnFriends: number;
+  /** Seconds the cluster stays idle before each memory sample. */
+  memoryIdleSeconds: number;
 }
 
 const DEFAULTS: Omit<CostParameters, "seconds"> = {
@@ -169,6 +173,7 @@ const DEFAULTS: Omit<CostParameters, "seconds"> = {
   churnUsers: 3000,
   churnRates: [50, 200, 500],
   churnFriends: 4,
+  memoryIdleSeconds: 60,
 };
 
 /** task's default `IM_PRESENCE_GRACE_MS`: friends hear of an offline this much later. */
@@ -628,7 +633,8 @@ export function costTable(figures: CostFigures): string {
     `Load: ${p.pairs} pairs, messages sent ${sent(figures.pairs)}; a group of ${p.groupSize}, ` +
     `${sent(g)}; ${figures.idleConnections} idle connections of ${p.idleUsers} users pinging ` +
     `every 25 s; presence changes ${changes} among ${p.churnUsers} users with ${p.churnFriends} ` +
-    `online friends each. Memory: resident growth (medians of 13 samples over 6 s), Redis as ` +
+    `online friends each. Memory: resident growth after ${p.memoryIdleSeconds} s idle (medians of 13 ` +
+    `samples over 6 s), Redis as ` +
     `its used_memory (its RSS grew ${fmt(figures.redisRssKb.perUser)} KB per user, ${
       fmt(figures.redisRssKb.perConnection)
     } KB per further connection); PostgreSQL's is the sum over its processes. Stored: the ` +
@@ -744,14 +750,18 @@ async function phases(
   // A few connections (churned users') first, so that what the first ones cost once is not counted.
   await load.ask(`open ${churnFrom} ${churnFrom + warm}`, "opened");
   const calm = { cores: quiet(idleBase, 0.03) };
-  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
-  const memory0 = await sampleMemory(app);
+  // Each memory sample after the same idleness, so that the openings' garbage is collected.
+  const idleMemory = async () => {
+    await settle(app, PRESENCE_GRACE_MS + 2000, calm);
+    progress(`cost: idle ${p.memoryIdleSeconds} s before sampling memory`);
+    await sleep(p.memoryIdleSeconds * 1000);
+    return await sampleMemory(app);
+  };
+  const memory0 = await idleMemory();
   const first = await load.ask(`open 0 ${u}`, "opened");
-  await settle(app, PRESENCE_GRACE_MS + 2000, calm);
-  const memory1 = await sampleMemory(app);
+  const memory1 = await idleMemory();
   const second = await load.ask(`open ${u} ${2 * u}`, "opened");
-  await settle(app, 5000, calm);
-  const memory2 = await sampleMemory(app);
+  const memory2 = await idleMemory();
   const held = first.ready + second.ready;
   say(
     `cost: ${held} idle connections (${first.failed + second.failed} failed) in ${
@@ -986,6 +996,7 @@ if (import.meta.main) {
       ["group-online", "groupOnline"],
       ["group-high-rate", "groupHighRate"],
       ["churn-friends", "churnFriends"],
+      ["memory-idle-seconds", "memoryIdleSeconds"],
     ] as const
   ) {
     const value = option(flag);
