@@ -37,11 +37,19 @@ export function since(records: LogRecord[]) {
       fresh().flatMap((r) =>
         r.type === "message" && r.message.content.type === "system" ? [r.message.content] : []
       ) as Extract<Content, { type: "system" }>[],
-    /** The events of one op: who got them, and the frame. */
+    /**
+     * The events of one op: who got them (the users named, or every online member of `groupId`,
+     * fanned out by the connect servers), and the frame.
+     */
     events: <Op extends ServerFrame["op"]>(op: Op) =>
       fresh().flatMap((r) =>
-        r.type === "event" && r.frame.op === op
-          ? [{ userIds: r.userIds, frame: r.frame as Extract<ServerFrame, { op: Op }>, r }]
+        (r.type === "event" || r.type === "group_event") && r.frame.op === op
+          ? [{
+            userIds: r.type === "event" ? r.userIds : [],
+            groupId: r.type === "group_event" ? r.groupId : undefined,
+            frame: r.frame as Extract<ServerFrame, { op: Op }>,
+            r,
+          }]
           : []
       ),
   };

@@ -67,7 +67,11 @@ test("acceptJoinRequest(): a `joined` line by the accepter, and the request clos
     by: admin,
   });
   assertEquals(line.membership, { groupId: group, added: [stranger], removed: [] });
-  assert(log.events("group_update")[0].userIds.includes(stranger), "the requester learns");
+  assertEquals(
+    log.events("group_update")[0].groupId,
+    group,
+    "the requester learns, a member by then",
+  );
   const [closed] = log.events("group_join_request_closed");
   assertEquals(sorted(closed.userIds), sorted([owner, admin]));
   assertEquals(closed.frame, {

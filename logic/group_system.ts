@@ -102,6 +102,8 @@ export function eventTo(userIds: readonly string[], frame: ServerFrame): LogReco
  * The events of a change of the group as it is now: `group_update` to its members
  * (and to those who just left or were removed), `group_removed` to the latter,
  * and, when members came or went, the group's new online count to its online members.
+ * What goes to the members is a `group_event`, fanned out by the connect servers' group
+ * nodes: a record that listed 100,000 members would be 2 MB, over what a Kafka record may be.
  */
 export async function updateEvents(
   ctx: Context,
@@ -112,16 +114,21 @@ export async function updateEvents(
     counted?: boolean;
   } = {},
 ): Promise<LogRecord[]> {
-  const members = await ctx.store.groups.memberIds(group.id);
-  const records = [
-    ...eventTo([...members, ...removed], { op: "group_update", group }),
+  const records: LogRecord[] = [
+    { type: "group_event", groupId: group.id, frame: { op: "group_update", group } },
+    ...eventTo(removed, { op: "group_update", group }),
     ...eventTo(removed, { op: "group_removed", groupId: group.id, reason }),
   ];
   if (counted || removed.length > 0) {
-    const online = [...await ctx.presence.online(members)];
-    records.push(
-      ...eventTo(online, { op: "group_online", groupId: group.id, count: online.length }),
-    );
+    const members = await ctx.store.groups.memberIds(group.id);
+    const count = (await ctx.presence.online(members)).size;
+    if (count > 0) {
+      records.push({
+        type: "group_event",
+        groupId: group.id,
+        frame: { op: "group_online", groupId: group.id, count },
+      });
+    }
   }
   return records;
 }

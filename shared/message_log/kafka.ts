@@ -200,29 +200,43 @@ export class KafkaLog implements MessageLog {
   #flush(): void {
     this.#timer = undefined;
     // One produce request at a time (the producer allows no more): appends that
-    // come meanwhile wait and all go in the next request, instead of queuing
-    // one small request each behind it.
+    // come meanwhile wait and all go in the next requests, instead of queuing
+    // one small request each behind them.
     if (this.#inFlight.size > 0 && !this.#closed) return;
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
-    const sending = this.#producer.send({
-      topic: this.#options.topic,
-      acks: -1,
-      messages: batch.flatMap((p) => p.records.map(toMessage)),
-    }).then(
-      () => batch.forEach((p) => p.resolve()),
-      (error) => {
-        const appError = new AppError("unavailable", "Kafka did not accept the records", {
-          cause: error,
-        });
-        batch.forEach((p) => p.reject(appError));
-      },
-    ).finally(() => {
+    const sending = this.#sendAll(batch).finally(() => {
       this.#inFlight.delete(sending);
       if (this.#pending.length > 0 && this.#timer === undefined) this.#flush();
     });
     this.#inFlight.add(sending);
+  }
+
+  /**
+   * The requests of `produceChunks()`, one after the other: an append is answered when the last
+   * request holding its records is acknowledged; after a failure the rest of the batch is refused,
+   * not sent (a later record of the same key must not overtake one that was not logged).
+   */
+  async #sendAll(batch: Pending[]): Promise<void> {
+    const chunks = produceChunks(batch.map((p) => p.records.map(toMessage)));
+    let next = 0;
+    for (const chunk of chunks) {
+      try {
+        await this.#producer.send({
+          topic: this.#options.topic,
+          acks: -1,
+          messages: chunk.messages,
+        });
+      } catch (error) {
+        const appError = new AppError("unavailable", "Kafka did not accept the records", {
+          cause: error,
+        });
+        for (; next < batch.length; next++) batch[next].reject(appError);
+        return;
+      }
+      for (; next < chunk.completes; next++) batch[next].resolve();
+    }
   }
 
   consume(handler: LogHandler): void {
@@ -374,6 +388,56 @@ export function toMessage(record: LogRecord): { key: string; value: string; head
   }
   const { trace, ...rest } = record;
   return { key, value: JSON.stringify(rest), headers: { traceparent: trace } };
+}
+
+/**
+ * A produce request's most bytes of keys, values and headers. The broker refuses a record batch
+ * over its `message.max.bytes` (1 MiB by default) whole, and a request holds one batch per
+ * partition: with every record of a request in one partition (a group's busy conversation, a
+ * thousand members added at once) a larger request would fail after the store has committed.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+type Message = ReturnType<typeof toMessage>;
+
+/**
+ * The produce requests for appends' messages, in order: appends go whole into a request while it
+ * has room for them; one larger than a request is split over as many as it needs. `completes`:
+ * how many appends (from the first) every request up to and including this one has finished.
+ */
+export function produceChunks(
+  appends: readonly Message[][],
+  maxBytes = MAX_REQUEST_BYTES,
+): { messages: Message[]; completes: number }[] {
+  const chunks: { messages: Message[]; completes: number }[] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  const close = (completes: number) => {
+    if (current.length > 0) chunks.push({ messages: current, completes });
+    current = [];
+    bytes = 0;
+  };
+  appends.forEach((messages, i) => {
+    const size = messages.reduce((a, m) => a + messageBytes(m), 0);
+    if (bytes > 0 && bytes + size > maxBytes) close(i);
+    for (const message of messages) {
+      const one = messageBytes(message);
+      if (bytes > 0 && bytes + one > maxBytes) close(i);
+      current.push(message);
+      bytes += one;
+    }
+  });
+  close(appends.length);
+  return chunks;
+}
+
+/** A message's bytes on the wire, near enough: key, value, headers and a record's overhead. */
+function messageBytes(m: Message): number {
+  const text = (t: string) => t.length * (/^[\x00-\x7f]*$/.test(t) ? 1 : 3);
+  return 64 + text(m.key) + text(m.value) +
+    (m.headers
+      ? Object.entries(m.headers).reduce((a, [k, v]) => a + k.length + String(v).length, 0)
+      : 0);
 }
 
 /** The record a Kafka message holds, with its trace context back from the header. */

@@ -10,7 +10,14 @@ import { eventually } from "../../tests/harness.ts";
 import { consumerLag } from "../metrics.ts";
 import type { AcceptedMessage } from "../types.ts";
 import { testMessageLog } from "./_contract.ts";
-import { fromMessage, KafkaLog, type KafkaLogOptions, toMessage, topicSpec } from "./kafka.ts";
+import {
+  fromMessage,
+  KafkaLog,
+  type KafkaLogOptions,
+  produceChunks,
+  toMessage,
+  topicSpec,
+} from "./kafka.ts";
 import type { LogRecord } from "./mod.ts";
 
 const ignore = !clusterTestsEnabled();
@@ -129,6 +136,56 @@ Deno.test({
     ]);
     await eventually(() => seen.length === 2, 20_000);
     assertEquals(seen.map((r) => r.type === "message" ? r.trace : "?"), [TRACE, undefined]);
+    await log.close();
+  },
+});
+
+Deno.test("produceChunks() keeps appends whole while they fit and splits only one too big", () => {
+  const m = (n: number) => ({ key: "g:1", value: "x".repeat(n - 67) }); // 64 + key + value = n
+  const sizes = (chunks: ReturnType<typeof produceChunks>) =>
+    chunks.map((c) => [c.messages.map((x) => x.value.length + 67), c.completes]);
+  // Two appends fit one request; the third goes into the next.
+  assertEquals(sizes(produceChunks([[m(300)], [m(300), m(300)], [m(200)]], 1000)), [
+    [[300, 300, 300], 2],
+    [[200], 3],
+  ]);
+  // An append larger than a request is split; the requests before its last complete nothing of it.
+  assertEquals(sizes(produceChunks([[m(100)], [m(600), m(600), m(600)], [m(100)]], 1000)), [
+    [[100], 1],
+    [[600], 1],
+    [[600], 1],
+    [[600, 100], 3],
+  ]);
+  // A message over the limit still goes, alone (the broker says whether it fits).
+  assertEquals(sizes(produceChunks([[m(5000)]], 1000)), [[[5000], 1]]);
+  assertEquals(produceChunks([]), []);
+});
+
+Deno.test({
+  name:
+    "KafkaLog appends 3 MB of records to one key (one partition) in order, over several requests",
+  ignore,
+  async fn() {
+    const log = await open();
+    const seen: string[] = [];
+    log.consume((batch) => {
+      for (const r of batch) if (r.type === "message") seen.push(r.message.id);
+      return Promise.resolve();
+    });
+    const text = "a".repeat(1000);
+    const records = (from: number, n: number): LogRecord[] =>
+      Array.from({ length: n }, (_, i) => ({
+        type: "message",
+        message: { ...message(String(from + i)), content: { type: "text", text } },
+      }));
+    // One append of 2,500 records (a thousand members added at once), and small ones beside it.
+    await Promise.all([
+      log.append(records(0, 10)),
+      log.append(records(10, 2500)),
+      log.append(records(2510, 10)),
+    ]);
+    await eventually(() => seen.length === 2520, 30_000);
+    assertEquals(seen, Array.from({ length: 2520 }, (_, i) => String(i)));
     await log.close();
   },
 });
