@@ -433,7 +433,7 @@ export function produceChunks(
 
 /** A message's bytes on the wire, near enough: key, value, headers and a record's overhead. */
 function messageBytes(m: Message): number {
-  const text = (t: string) => t.length * (/^[\x00-\x7f]*$/.test(t) ? 1 : 3);
+  const text = (t: string) => t.length * (/[\u0080-\uffff]/.test(t) ? 3 : 1);
   return 64 + text(m.key) + text(m.value) +
     (m.headers
       ? Object.entries(m.headers).reduce((a, [k, v]) => a + k.length + String(v).length, 0)
