@@ -66,6 +66,8 @@ const ops = await serveOps({
     { name: "etcd", check: () => registry.ping() },
   ]),
 });
+// The line scripts/cluster.ts waits for: said once this consumer has joined its group.
+await messageLog.joined(30_000);
 log.info(`consuming ${cluster.kafka.topic} as ${cluster.kafka.groupId}`);
 
 stopOnSignal(async () => {

@@ -124,6 +124,8 @@ export class KafkaLog implements MessageLog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = new Set<Promise<void>>();
   #closed = false;
+  #hasJoined = false;
+  #joinWaiters: (() => void)[] = [];
   /** The one admin client (ping, lag), connected on first use; dropped after a failure. */
   #admin: Promise<Admin> | null = null;
   #lastPing: { at: number; error: AppError | null } | null = null;
@@ -239,6 +241,28 @@ export class KafkaLog implements MessageLog {
     }
   }
 
+  /**
+   * Resolves once the consumer of `consume()` has joined its group (it has partitions to read), or
+   * after `timeoutMs`, whichever comes first. task says it is consuming only then: records appended
+   * before the group settles wait for it (seconds on a topic just created on three brokers), and a
+   * reply to a message not yet stored waits only so long (logic/stored_soon.ts).
+   */
+  joined(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#joinWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.#hasJoined) this.#onJoined();
+    });
+  }
+
+  #onJoined(): void {
+    this.#hasJoined = true;
+    for (const waiter of this.#joinWaiters.splice(0)) waiter();
+  }
+
   consume(handler: LogHandler): void {
     if (this.#consumer) throw new Error("Cannot consume one KafkaLog twice");
     const consumer = this.#kafka.consumer({
@@ -250,9 +274,22 @@ export class KafkaLog implements MessageLog {
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 1_000_000 },
     });
     this.#consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => this.#onJoined());
     const start = async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.#options.topic, fromBeginning: true });
+      // Tried until it works: a broker that has not yet learnt of a topic just created answers
+      // the subscription UNKNOWN_TOPIC_OR_PARTITION, and kafkajs does not try again.
+      for (let attempt = 0;; attempt++) {
+        try {
+          await consumer.connect();
+          await consumer.subscribe({ topic: this.#options.topic, fromBeginning: true });
+          break;
+        } catch (error) {
+          if (this.#closed) return;
+          if (attempt % 10 === 0) this.#options.onError(error);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+        }
+      }
+      if (this.#closed) return;
       await consumer.run({
         // Only offsets resolved after the handler succeeded are committed, at most
         // every 200 ms rather than after each batch: a crash hands over again at

@@ -81,7 +81,15 @@ Deno.test({
       .admin();
     try {
       await admin.connect();
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      // A broker may learn of the topic a moment after the one that created it.
+      let topics: Awaited<ReturnType<typeof admin.fetchTopicMetadata>>["topics"] = [];
+      await eventually(async () => {
+        topics = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+          (m) => m.topics,
+          () => [],
+        );
+        return topics.length > 0;
+      }, 10_000);
       assertEquals(topics[0].partitions.length, 3);
       for (const partition of topics[0].partitions) {
         assertEquals(partition.replicas.length, replicationFactor);
@@ -187,6 +195,27 @@ Deno.test({
     await eventually(() => seen.length === 2520, 30_000);
     assertEquals(seen, Array.from({ length: 2520 }, (_, i) => String(i)));
     await log.close();
+  },
+});
+
+Deno.test({
+  name: "KafkaLog.joined() resolves once the consumer holds the topic's partitions",
+  ignore,
+  async fn() {
+    const suffix = uniqueSuffix();
+    const log = await open({ topic: `test.${suffix}`, groupId: `test-${suffix}` });
+    log.consume(() => Promise.resolve());
+    await log.joined(120_000);
+    const kafka = new Kafka({ clientId: `check-${suffix}`, brokers: BROKERS });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { groups: [group] } = await admin.describeGroups([`test-${suffix}`]);
+      assertEquals([group.state, group.members.length], ["Stable", 1]);
+    } finally {
+      await admin.disconnect();
+      await log.close();
+    }
   },
 });
 
