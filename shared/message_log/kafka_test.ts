@@ -199,6 +199,54 @@ Deno.test({
 });
 
 Deno.test({
+  name: "KafkaLog sends again the records of a partition a produce call's answer leaves out",
+  ignore,
+  async fn() {
+    // kafkajs 2.2.4, when a broker dies, may answer a call without writing one partition's
+    // records (see KafkaLog's #sendChunk): here its first call leaves out conversation u:1:2's.
+    const producer = Kafka.prototype.producer;
+    let calls = 0;
+    Kafka.prototype.producer = function (...args) {
+      const real = producer.apply(this, args);
+      const send = real.send.bind(real);
+      real.send = (record) =>
+        send(
+          calls++ > 0 ? record : {
+            ...record,
+            messages: record.messages.filter((m) => m.key !== "u:1:2"),
+          },
+        );
+      return real;
+    };
+    try {
+      const log = await open();
+      const seen: string[] = [];
+      log.consume((batch) => {
+        for (const r of batch) if (r.type === "message") seen.push(r.message.id);
+        return Promise.resolve();
+      });
+      const other = (id: string): LogRecord => ({
+        type: "message",
+        message: { ...message(id), conversationId: "u:3:4" },
+      });
+      await log.append([
+        { type: "message", message: message("1") },
+        other("2"),
+        { type: "message", message: message("3") },
+        other("4"),
+      ]);
+      assertEquals(calls, 2, "the second call sends what the first left out");
+      await eventually(() => seen.length === 4, 20_000);
+      assertEquals(seen.filter((id) => id === "1" || id === "3"), ["1", "3"]);
+      assertEquals(seen.filter((id) => id === "2" || id === "4"), ["2", "4"]);
+      await log.close();
+    } finally {
+      Kafka.prototype.producer = producer;
+    }
+  },
+});
+
+Deno.test({
   name: "KafkaLog.joined() resolves once the consumer holds the topic's partitions",
   ignore,
   async fn() {
