@@ -294,6 +294,9 @@ export class KafkaLog implements MessageLog {
       groupId: this.#options.groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
+      // An idle consumer heartbeats between fetches, so it hears of a rebalance (another task
+      // process started) only when a fetch returns: after at most a second, not kafkajs's 5.
+      maxWaitTimeInMs: 1000,
       // A failed batch (the store is down) is tried again at most a second apart,
       // so the backlog moves as soon as the store is back (kafkajs waits up to 30 s by default).
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 1_000_000 },
