@@ -41,7 +41,15 @@ import { median, processStats, sampleResident } from "./resident.ts";
 import { drive, recorder, sleep } from "./scenarios.ts";
 import { searchIndexBytes } from "./postgres.ts";
 import { BENCH_ENV } from "./targets.ts";
-import type { CostLoadPlan, CostLoadReport } from "./cost_load.ts";
+import type { CostLoadPlan, CostLoadReport, Failures } from "./cost_load.ts";
+
+/** Why opens failed, for a report: ": 3 timeout, 2 closed 1006", or nothing when none did. */
+function failures(...whys: Failures[]): string {
+  const sum: Failures = {};
+  for (const why of whys) for (const [w, n] of Object.entries(why)) sum[w] = (sum[w] ?? 0) + n;
+  const parts = Object.entries(sum).sort((a, b) => b[1] - a[1]).map(([w, n]) => `${n} ${w}`);
+  return parts.length ? `: ${parts.join(", ")}` : "";
+}
 
 /** The table's columns: the layer processes, then the engines. */
 export const COLUMNS = [
@@ -120,7 +128,7 @@ export interface CostFigures {
   /** The group's windows: all members online, then `groupOnline`, then those at `groupHighRate`. */
   group: RateWindow[];
   /** Presence changes at each rate: how many, how many opens failed, their cost. */
-  presence: { asked: number; changes: number; failed: number; costs: Costs }[];
+  presence: { asked: number; changes: number; failed: number; why: Failures; costs: Costs }[];
   idleConnections: number;
   /** Resident MB of each process and engine at rest, before the idle connections (Redis: used). */
   restingMb: Record<Column, number>;
@@ -615,7 +623,7 @@ export function costTable(figures: CostFigures): string {
     w.map((x) => `${x.sent} at ${x.asked}/s asked (${x.deliveries} delivered)`).join(", ");
   const bench = [...figures.pairs, ...g].map((w) => fmt(w.benchCpuPercent)).join(", ");
   const changes = figures.presence.map((x) =>
-    `${x.changes} at ${x.asked}/s (${x.failed} opens failed)`
+    `${x.changes} at ${x.asked}/s (${x.failed} opens failed${failures(x.why)})`
   ).join(", ");
   return [
     `Cost per unit of work, ${figures.date}; ${figures.cores} cores; load average ${
@@ -764,9 +772,9 @@ async function phases(
   const memory2 = await idleMemory();
   const held = first.ready + second.ready;
   say(
-    `cost: ${held} idle connections (${first.failed + second.failed} failed) in ${
-      ((first.ms + second.ms) / 1000).toFixed(1)
-    } s`,
+    `cost: ${held} idle connections (${first.failed + second.failed} failed${
+      failures(first.why, second.why)
+    }) in ${((first.ms + second.ms) / 1000).toFixed(1)} s`,
   );
   progress(`cost: ${held} idle connections held`);
   const loadIdleBefore = await loadCpu();
@@ -779,7 +787,13 @@ async function phases(
   progress("cost: presence, baseline");
   const churnBase = await baseline(app, p.seconds);
   const loadChurnBefore = await loadCpu();
-  const churnRuns: { asked: number; changes: number; failed: number; span: Span }[] = [];
+  const churnRuns: {
+    asked: number;
+    changes: number;
+    failed: number;
+    why: Failures;
+    span: Span;
+  }[] = [];
   for (const rate of p.churnRates) {
     await settle(app, 1000, { cores: quiet(churnBase, 0.03) });
     progress(`cost: presence, ${rate} changes a second`);
@@ -796,6 +810,7 @@ async function phases(
       asked: rate,
       changes: run.value.closed + run.value.opened,
       failed: run.value.failed,
+      why: run.value.why,
       span: run.span,
     });
   }
@@ -803,7 +818,7 @@ async function phases(
   const loadChurn = (await loadCpu()) - loadChurnBefore;
   say(
     `cost: presence changes ${
-      churnRuns.map((r) => `${r.changes} (${r.failed} failed)`).join(", ")
+      churnRuns.map((r) => `${r.changes} (${r.failed} failed${failures(r.why)})`).join(", ")
     }`,
   );
 
@@ -894,6 +909,7 @@ async function phases(
     asked: r.asked,
     changes: r.changes,
     failed: r.failed,
+    why: r.why,
     costs: perUnit(r.span, churnBase, r.changes),
   }));
   return {

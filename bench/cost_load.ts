@@ -30,8 +30,8 @@ export interface CostLoadPlan {
 
 /** A line on stdout. */
 export type CostLoadReport =
-  | { event: "opened"; ready: number; failed: number; ms: number }
-  | { event: "churned"; closed: number; opened: number; failed: number; ms: number }
+  | { event: "opened"; ready: number; failed: number; why: Failures; ms: number }
+  | { event: "churned"; closed: number; opened: number; failed: number; why: Failures; ms: number }
   | { event: "status"; ready: number; rssBytes: number }
   | { event: "error"; message: string };
 
@@ -48,36 +48,39 @@ const OPEN_TIMEOUT_MS = 30_000;
 const say = (report: CostLoadReport) => console.log(JSON.stringify(report));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens a slot's socket and authenticates; true once the server answers `ready`. */
-function open(slot: Slot, url: string): Promise<boolean> {
+/** Why opens failed: "timeout", "error <code>" (an error frame) or "closed <code>", and how many. */
+export type Failures = Record<string, number>;
+
+/** Opens a slot's socket and authenticates: null once the server answers `ready`, else why not. */
+function open(slot: Slot, url: string): Promise<string | null> {
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (ok: boolean) => {
+    const settle = (why: string | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(ok);
+      resolve(why);
     };
     const socket = new WebSocket(url);
     const timer = setTimeout(() => {
-      settle(false);
+      settle("timeout");
       socket.close();
     }, OPEN_TIMEOUT_MS);
     slot.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify({ op: "auth", token: slot.token }));
     socket.onmessage = (event) => {
       if (settled) return;
-      const frame = JSON.parse(String(event.data)) as { op: string };
+      const frame = JSON.parse(String(event.data)) as { op: string; code?: string };
       if (frame.op === "ready") {
         slot.ready = true;
-        settle(true);
-      } else if (frame.op === "error") settle(false);
+        settle(null);
+      } else if (frame.op === "error") settle(`error ${frame.code}`);
     };
     socket.onerror = () => {};
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       slot.ready = false;
       if (slot.socket === socket) slot.socket = null;
-      settle(false);
+      settle(`closed ${event.code}`);
     };
   });
 }
@@ -86,15 +89,20 @@ function open(slot: Slot, url: string): Promise<boolean> {
 async function openRange(plan: CostLoadPlan, slots: Slot[], from: number, to: number) {
   const started = Date.now();
   let next = from, ready = 0, failed = 0;
+  const why: Failures = {};
   await Promise.all(
     Array.from({ length: Math.min(plan.concurrency, to - from) }, async () => {
       while (next < to) {
-        if (await open(slots[next++], plan.server)) ready++;
-        else failed++;
+        const failure = await open(slots[next++], plan.server);
+        if (failure === null) ready++;
+        else {
+          failed++;
+          why[failure] = (why[failure] ?? 0) + 1;
+        }
       }
     }),
   );
-  say({ event: "opened", ready, failed, ms: Date.now() - started });
+  say({ event: "opened", ready, failed, why, ms: Date.now() - started });
 }
 
 /** Closes and opens slots of `from`..`to`-1 in turn, `perSecond` a second for `seconds`. */
@@ -109,6 +117,7 @@ async function churn(
   const started = Date.now();
   const pending: Promise<void>[] = [];
   let closed = 0, opened = 0, failed = 0;
+  const why: Failures = {};
   const steps = Math.round(perSecond * seconds);
   for (let step = 0; step < steps; step++) {
     // On schedule, whatever the previous step took.
@@ -126,12 +135,13 @@ async function churn(
       const slot = offline.shift();
       if (!slot) continue;
       pending.push(
-        open(slot, plan.server).then((ok) => {
-          if (ok) {
+        open(slot, plan.server).then((failure) => {
+          if (failure === null) {
             opened++;
             online.push(slot);
           } else {
             failed++;
+            why[failure] = (why[failure] ?? 0) + 1;
             offline.push(slot);
           }
         }),
@@ -139,7 +149,7 @@ async function churn(
     }
   }
   await Promise.all(pending);
-  say({ event: "churned", closed, opened, failed, ms: Date.now() - started });
+  say({ event: "churned", closed, opened, failed, why, ms: Date.now() - started });
 }
 
 async function main(plan: CostLoadPlan) {
