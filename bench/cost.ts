@@ -991,15 +991,19 @@ async function rateRuns(
   return runs;
 }
 
-function option(name: string): string | undefined {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Deno.args[i + 1] : undefined;
-}
-
-if (import.meta.main) {
-  const progress = (line: string) =>
-    Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
-  const say = (line: string) => console.error(`\r\x1b[K${line}`);
+/** The scenario's parameters given on the command line (`--seconds 10 --churn-rates 50,500` …). */
+export function costOptions(args: string[]): Partial<CostParameters> {
+  const number = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} takes a number, not "${text}"`);
+    return n;
+  };
+  const option = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    if (i < 0) return undefined;
+    if (args[i + 1] === undefined) throw new Error(`--${name} takes a value`);
+    return args[i + 1];
+  };
   const given: Partial<CostParameters> = {};
   for (
     const [flag, key] of [
@@ -1016,13 +1020,20 @@ if (import.meta.main) {
     ] as const
   ) {
     const value = option(flag);
-    if (value !== undefined) given[key] = Number(value);
+    if (value !== undefined) given[key] = number(flag, value);
   }
   for (const [flag, key] of [["pair-rates", "pairRates"], ["churn-rates", "churnRates"]] as const) {
     const value = option(flag);
-    if (value !== undefined) given[key] = value.split(",").map(Number);
+    if (value !== undefined) given[key] = value.split(",").map((v) => number(flag, v));
   }
-  const { table, figures } = await costScenario({ ...given, progress, say });
+  return given;
+}
+
+if (import.meta.main) {
+  const progress = (line: string) =>
+    Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K  ${line}`));
+  const say = (line: string) => console.error(`\r\x1b[K${line}`);
+  const { table, figures } = await costScenario({ ...costOptions(Deno.args), progress, say });
   say("");
   console.log(table);
   await Deno.mkdir("results", { recursive: true });

@@ -11,7 +11,8 @@
  *   deno task bench --connections-cluster 100000 [--connect-instances 7] [--idle-seconds 10]
  *   deno task bench --large-group [--members 10000] [--online 2000] [--seconds 10] [--churn 1000]
  *                   [--rate 10]
- *   deno task bench --cluster --cost [--seconds 10]
+ *   deno task bench --cluster --cost [--seconds 10] [--pair-rates 100,500,2000] [--churn-rates 50,200,500]
+ *                   [--memory-idle-seconds 60] … (every option of bench/cost.ts)
  * --cost: only what each layer process and engine spends per message, delivery, idle connection
  * and presence change, and memory per connection (bench/cost.ts; docs/SCALING.md builds on it).
  * --large-group: only a group of --members over a cluster, --online of them connected: messages
@@ -34,7 +35,7 @@ import { typing, TYPING_PERIOD_MS } from "./typing.ts";
 import { connections } from "./connections.ts";
 import { connectInstancesFor, connectionsCluster } from "./connections_cluster.ts";
 import { largeGroup } from "./large_group.ts";
-import { costScenario } from "./cost.ts";
+import { costOptions, costScenario } from "./cost.ts";
 import { sampleResident } from "./resident.ts";
 import { clusterTarget, embeddedTarget, relayTarget, type Target } from "./targets.ts";
 import type { SocketConstructor } from "../client/mod.ts";
@@ -140,7 +141,7 @@ async function finish(name: string, title: string, table: string, json?: unknown
 if (WITH_CLUSTER && Deno.args.includes("--cost")) {
   // Issue 19: the per-layer costs the capacity model (docs/SCALING.md) is built from.
   const { table, figures } = await costScenario({
-    seconds: option("seconds", 10),
+    ...costOptions(Deno.args),
     progress,
     say,
     WebSocket: clients.WebSocket,
