@@ -75,9 +75,14 @@ Deno.test("withTrace() sets the current trace for everything it runs, across awa
   const first = parseTraceparent(PARENT)!;
   const second = startSpan("other");
   const seen: (string | undefined)[] = [];
+  // The second runs its part first, whatever the timers' order on a busy machine: the first
+  // waits for it (across an await), then for a timer of its own.
+  let secondDone!: () => void;
+  const secondRan = new Promise<void>((resolve) => secondDone = resolve);
   await Promise.all([
     withTrace(first, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await secondRan;
+      await new Promise((resolve) => setTimeout(resolve, 1));
       seen.push(currentTrace()?.traceId);
       queueMicrotask(() => seen.push(currentTrace()?.traceId));
       await Promise.resolve();
@@ -85,6 +90,7 @@ Deno.test("withTrace() sets the current trace for everything it runs, across awa
     withTrace(second, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       seen.push(currentTrace()?.traceId);
+      secondDone();
     }),
   ]);
   assertEquals(seen, [second.traceId, first.traceId, first.traceId]);
