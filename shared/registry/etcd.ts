@@ -22,6 +22,28 @@ export interface EtcdRegistryOptions {
 
 type Layer = ServiceInstance["layer"];
 
+/**
+ * The delays before the watch stream reconnects: from 50–100 ms, doubling to at most 1–2 s
+ * (half of each at random). etcd3's default (cockatiel's) grows to 30 s: given a list of
+ * endpoints of which some are down, a stream that happened to try those a few times in a row
+ * then waited longer than `open()` does, and a watcher would miss a member's return as long.
+ */
+export class WatchBackoff {
+  readonly duration: number;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+
+  constructor(baseMs = 50, maxMs = 2000) {
+    this.#baseMs = baseMs;
+    this.#maxMs = maxMs;
+    this.duration = baseMs / 2 + Math.random() * baseMs / 2;
+  }
+
+  next(): WatchBackoff {
+    return new WatchBackoff(Math.min(this.#maxMs, this.#baseMs * 2), this.#maxMs);
+  }
+}
+
 /** The etcd registry; `open()` connects and starts watching. */
 export class EtcdRegistry implements Registry {
   readonly #client: Etcd3;
@@ -60,7 +82,11 @@ export class EtcdRegistry implements Registry {
 
   /** Connects, loads the live instances and watches for changes. */
   static async open(options: EtcdRegistryOptions): Promise<EtcdRegistry> {
-    const client = new Etcd3({ hosts: options.endpoints, dialTimeout: 5000 });
+    const client = new Etcd3({
+      hosts: options.endpoints,
+      dialTimeout: 5000,
+      faultHandling: { watchBackoff: new WatchBackoff() },
+    });
     const registry = new EtcdRegistry(client, options);
     try {
       await within(registry.#start(), 10_000);

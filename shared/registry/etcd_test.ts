@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../../tests/assert.ts";
 import { eventually } from "../../tests/harness.ts";
 import { clusterTestsEnabled, INFRA } from "../../tests/infra.ts";
 import { testRegistry } from "./_contract.ts";
-import { EtcdRegistry } from "./etcd.ts";
+import { EtcdRegistry, WatchBackoff } from "./etcd.ts";
 
 const ignore = !clusterTestsEnabled();
 const open = (namespace: string) =>
@@ -16,6 +16,18 @@ const open = (namespace: string) =>
   });
 
 testRegistry("EtcdRegistry", open, { ignore });
+
+Deno.test("WatchBackoff: the watch reconnects after 50–100 ms, then twice that each time, at most 2 s", () => {
+  let backoff = new WatchBackoff();
+  const bases = [50, 100, 200, 400, 800, 1600, 2000, 2000];
+  for (const base of bases) {
+    assert(
+      backoff.duration >= base / 2 && backoff.duration <= base,
+      `${backoff.duration} of ${base}`,
+    );
+    backoff = backoff.next();
+  }
+});
 
 Deno.test(
   { name: "EtcdRegistry is given every endpoint: members that are down around a live one", ignore },
